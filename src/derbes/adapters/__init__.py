@@ -1,0 +1,1 @@
+"""I/O: databases, files, documents, crypto, ports to the outside world."""

@@ -1,0 +1,24 @@
+"""The composition root: the one place that wires settings, clock and adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from derbes.adapters.system_clock import SystemClock
+from derbes.domain.clock import Clock
+from derbes.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings = field(default_factory=Settings)
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def database_url(self) -> str:
+        return self.settings.database_url
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:
+    return Container(settings=settings or Settings(), clock=clock or SystemClock())

@@ -1,0 +1,1 @@
+"""Pure rules of derbes. Standard library only (import-linter enforces it)."""

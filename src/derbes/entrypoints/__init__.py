@@ -1,0 +1,1 @@
+"""API, CLI and web: thin shells over the same service functions."""

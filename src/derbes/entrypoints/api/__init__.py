@@ -1,0 +1,1 @@
+"""REST API (FastAPI). Routers call service functions; no rules live here."""

@@ -1,0 +1,26 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from derbes import __version__
+from derbes.bootstrap import Container, bootstrap
+from derbes.entrypoints.api import problems
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or bootstrap()
+    app = FastAPI(
+        title="derbes",
+        version=__version__,
+        description="Personal-data system of a Kazakhstan operator under Law 94-V.",
+    )
+    app.state.container = container
+    problems.install(app)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

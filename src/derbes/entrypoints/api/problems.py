@@ -1,0 +1,66 @@
+"""The one place that maps the errors tree to RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from derbes import errors
+
+PROBLEM_TYPE_BASE = "https://derbes.kz/problems/"
+
+STATUS: dict[type[errors.DerbesError], int] = {
+    errors.InputError: 422,
+    errors.NotFoundError: 404,
+    errors.ConflictError: 409,
+    errors.AuthError: 403,
+    errors.LegalRestrictionError: 409,
+    errors.ConfigurationError: 500,
+}
+
+
+def status_for(exc: errors.DerbesError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _slug(exc: errors.DerbesError) -> str:
+    name = type(exc).__name__.removesuffix("Error") or "Derbes"
+    return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+
+
+def problem(status: int, title: str, detail: str, type_: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.DerbesError)
+    async def _derbes(request: Request, exc: errors.DerbesError) -> JSONResponse:
+        extra: dict[str, Any] = {"field": exc.field, "instance": request.url.path}
+        if isinstance(exc, errors.RegisterError):
+            extra["problems"] = [
+                {"path": p.path, "message": p.message, "file": p.file, "line": p.line}
+                for p in exc.problems
+            ]
+        if isinstance(exc, errors.LegalRestrictionError):
+            extra["citation"] = exc.citation
+        return problem(status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc),
+                       **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        issues = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = issues[0] if issues else {"field": None, "message": "invalid request"}
+        return problem(422, "Invalid input", f"{first['field']}: {first['message']}",
+                       PROBLEM_TYPE_BASE + "input", field=first["field"], errors=issues,
+                       instance=request.url.path)

@@ -1,0 +1,15 @@
+"""The ``derbes`` command line. Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+from derbes.entrypoints.cli._app import app, run
+
+# Sub-command modules register themselves on import.
+from derbes.entrypoints.cli import serve as _serve  # noqa: F401  # isort: skip
+
+
+def main() -> None:
+    run()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,1 @@
+"""Use cases: plain functions that load, call the domain, commit, audit."""
