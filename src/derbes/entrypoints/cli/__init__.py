@@ -5,6 +5,7 @@ from __future__ import annotations
 from derbes.entrypoints.cli._app import app, run
 
 # Sub-command modules register themselves on import.
+from derbes.entrypoints.cli import register as _register  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import serve as _serve  # noqa: F401  # isort: skip
 
 
