@@ -20,6 +20,7 @@ import yaml
 
 from derbes.adapters.register_schema import register_schema
 from derbes.domain import register as reg
+from derbes.domain.register_builder import build as build_register
 from derbes.errors import Problem, RegisterError
 
 
@@ -64,8 +65,9 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], problems: list[Prob
             key = str(key_node.value)
             child = _join(path, key)
             if key in seen:
-                problems.append(Problem(f"duplicate key {key!r}", child,
-                                        line=key_node.start_mark.line + 1))
+                problems.append(
+                    Problem(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
+                )
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
             _walk(value_node, child, lines, problems)
@@ -97,13 +99,16 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"unknown key: {error.message.split('(')[-1].rstrip(')')}"
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
-    if error.validator == "type" and error.validator_value == "string" and isinstance(
-        error.instance, int | float
+    if (
+        error.validator == "type"
+        and error.validator_value == "string"
+        and isinstance(error.instance, int | float)
     ):
-        return (f"must be text, not a number: quote it "
-                "(YAML reads digits with leading zeros as numbers)")
+        return (
+            "must be text, not a number: quote it (YAML reads digits with leading zeros as numbers)"
+        )
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in list(error.validator_value))  # type: ignore[arg-type]
         return f"{error.instance!r} is not one of: {allowed}"
     return error.message
 
@@ -154,11 +159,20 @@ def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise RegisterError([Problem(f"malformed YAML: {problem}", "", file=file,
-                                     line=mark.line + 1 if mark else None)]) from None
+        raise RegisterError(
+            [
+                Problem(
+                    f"malformed YAML: {problem}",
+                    "",
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
     if node is None or not isinstance(data, dict):
-        raise RegisterError([Problem("a register must be a YAML mapping (key: value)", "",
-                                     file=file, line=1)])
+        raise RegisterError(
+            [Problem("a register must be a YAML mapping (key: value)", "", file=file, line=1)]
+        )
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     _walk(node, "", lines, problems)
@@ -169,13 +183,18 @@ def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
     if not problems:
         cats, subjects = base_taxonomy()
         try:
-            register = reg.build(data, cats, subjects, check_bin=_bin_checker())
+            register = build_register(data, cats, subjects, check_bin=_bin_checker())
         except RegisterError as exc:
             problems.extend(exc.problems)
     if problems:
         located = [
-            Problem(p.message, p.path, file=file,
-                    line=p.line if p.line is not None else line_of(lines, p.path), code=p.code)
+            Problem(
+                p.message,
+                p.path,
+                file=file,
+                line=p.line if p.line is not None else line_of(lines, p.path),
+                code=p.code,
+            )
             for p in problems
         ]
         raise RegisterError(located)

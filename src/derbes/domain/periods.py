@@ -34,13 +34,23 @@ class Unit(StrEnum):
 
 
 _ALIASES: dict[str, Unit] = {
-    "y": Unit.YEARS, "year": Unit.YEARS, "years": Unit.YEARS,
-    "mo": Unit.MONTHS, "month": Unit.MONTHS, "months": Unit.MONTHS,
-    "d": Unit.DAYS, "day": Unit.DAYS, "days": Unit.DAYS,
-    "calendar day": Unit.DAYS, "calendar days": Unit.DAYS,
-    "wd": Unit.WORKING_DAYS, "working day": Unit.WORKING_DAYS,
-    "working days": Unit.WORKING_DAYS, "working_days": Unit.WORKING_DAYS,
-    "business day": Unit.WORKING_DAYS, "business days": Unit.WORKING_DAYS,
+    "y": Unit.YEARS,
+    "year": Unit.YEARS,
+    "years": Unit.YEARS,
+    "mo": Unit.MONTHS,
+    "month": Unit.MONTHS,
+    "months": Unit.MONTHS,
+    "d": Unit.DAYS,
+    "day": Unit.DAYS,
+    "days": Unit.DAYS,
+    "calendar day": Unit.DAYS,
+    "calendar days": Unit.DAYS,
+    "wd": Unit.WORKING_DAYS,
+    "working day": Unit.WORKING_DAYS,
+    "working days": Unit.WORKING_DAYS,
+    "working_days": Unit.WORKING_DAYS,
+    "business day": Unit.WORKING_DAYS,
+    "business days": Unit.WORKING_DAYS,
 }
 
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*([a-z_ ]+?)\s*$")

@@ -51,8 +51,9 @@ def install(app: FastAPI) -> None:
             ]
         if isinstance(exc, errors.LegalRestrictionError):
             extra["citation"] = exc.citation
-        return problem(status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc),
-                       **extra)
+        return problem(
+            status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -61,6 +62,12 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = issues[0] if issues else {"field": None, "message": "invalid request"}
-        return problem(422, "Invalid input", f"{first['field']}: {first['message']}",
-                       PROBLEM_TYPE_BASE + "input", field=first["field"], errors=issues,
-                       instance=request.url.path)
+        return problem(
+            422,
+            "Invalid input",
+            f"{first['field']}: {first['message']}",
+            PROBLEM_TYPE_BASE + "input",
+            field=first["field"],
+            errors=issues,
+            instance=request.url.path,
+        )

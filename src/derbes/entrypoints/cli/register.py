@@ -12,8 +12,9 @@ from derbes.adapters.register_schema import register_schema
 from derbes.adapters.register_yaml import load_register
 from derbes.entrypoints.cli._app import app
 
-register_app = typer.Typer(help="Processing registers: schema, validation, lint.",
-                           no_args_is_help=True)
+register_app = typer.Typer(
+    help="Processing registers: schema, validation, lint.", no_args_is_help=True
+)
 app.add_typer(register_app, name="register")
 console = Console(soft_wrap=True)
 
@@ -33,4 +34,6 @@ def validate(files: list[Path] = typer.Argument(..., help="Register YAML files."
         console.print(
             f"[green]ok[/] {file}: {r.operator.id} policy {r.policy.version}, "
             f"{len(r.purposes)} purposes, {len(r.recipients)} recipients, "
-            f"{len(r.cookies)} cookies", highlight=False)
+            f"{len(r.cookies)} cookies",
+            highlight=False,
+        )
