@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from sqlalchemy import Engine
+
+from derbes.adapters.db import make_engine
 from derbes.adapters.system_clock import SystemClock
+from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
 from derbes.domain.clock import Clock
 from derbes.settings import Settings
 
@@ -16,8 +20,12 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
 
     @cached_property
-    def database_url(self) -> str:
-        return self.settings.database_url
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work on the configured database."""
+        return SqlUnitOfWork(self.engine)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:

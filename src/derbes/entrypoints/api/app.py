@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from derbes import __version__
 from derbes.bootstrap import Container, bootstrap
-from derbes.entrypoints.api import problems
+from derbes.entrypoints.api import identifiers, problems, registers
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -18,6 +18,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    app.include_router(identifiers.router)
+    app.include_router(registers.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

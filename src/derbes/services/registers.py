@@ -1,0 +1,67 @@
+"""Use cases for processing registers: publish a version, find the one in force."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from derbes.adapters.register_yaml import LoadedRegister, load_register, parse_register
+from derbes.adapters.registers_repo import StoredRegister
+from derbes.adapters.uow import UnitOfWork
+from derbes.domain.clock import Clock
+from derbes.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class Published:
+    stored: StoredRegister
+    loaded: LoadedRegister
+    new: bool  # False when this exact text was published before
+
+
+def register_files(directory: Path) -> list[Path]:
+    """The register files of a directory, in a stable order."""
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def publish(uow: UnitOfWork, loaded: Iterable[LoadedRegister], clock: Clock) -> list[Published]:
+    """Store register versions in one transaction; an unchanged text is not stored twice."""
+    out: list[Published] = []
+    with uow:
+        for item in loaded:
+            register = item.register
+            before = uow.registers.latest(register.operator.id)
+            stored = uow.registers.add(
+                register.operator.id, register.policy.version, item.source, clock.now()
+            )
+            new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
+            out.append(Published(stored=stored, loaded=item, new=new))
+        uow.commit()
+    return out
+
+
+def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock) -> list[Published]:
+    """Load every register of ``directory`` (all must be valid), then store them."""
+    loaded = [load_register(path) for path in register_files(directory)]
+    return publish(uow, loaded, clock)
+
+
+def in_force(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
+    """The register version in force for an operator (the one published last)."""
+    with uow:
+        stored = uow.registers.latest(operator_id)
+    if stored is None:
+        raise NotFoundError(f"no register published for operator {operator_id!r}",
+                            field="operator")
+    return parse_register(stored.source_text, f"{operator_id}@{stored.sha256[:12]}")
+
+
+def published(uow: UnitOfWork) -> list[StoredRegister]:
+    """The version in force of every operator."""
+    with uow:
+        rows = uow.registers.list()
+    latest: dict[str, StoredRegister] = {}
+    for row in rows:
+        latest[row.operator_id] = row  # list() is in load order per operator
+    return list(latest.values())
