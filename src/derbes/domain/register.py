@@ -19,28 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from derbes.domain.labels import Labels, Lang
 from derbes.domain.periods import Period
-
-
-class Lang(StrEnum):
-    RU = "ru"
-    KK = "kk"
-    EN = "en"
-
 
 LANGS: tuple[Lang, ...] = (Lang.RU, Lang.KK, Lang.EN)
 
-
-@dataclass(frozen=True)
-class Text:
-    """A user-facing text in the three languages of derbes."""
-
-    ru: str
-    kk: str
-    en: str
-
-    def get(self, lang: Lang | str) -> str:
-        return str(getattr(self, Lang(lang).value))
+# Texts of the register are the shared trilingual labels.
+Text = Labels
 
 
 class OperatorKind(StrEnum):
