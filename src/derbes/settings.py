@@ -22,3 +22,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
+    # A DPO's corrections to the Kazakhstan working calendar (YAML, same format
+    # as derbes/data/kz_calendar_overrides.yaml); they win over the shipped table.
+    calendar_overrides: Path | None = None
+    # A corrected copy of the regime table (derbes/data/regime.yaml) used instead
+    # of the shipped one, so a citation or term can be fixed without a release.
+    regime_file: Path | None = None

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from derbes.domain.labels import Labels, Lang
+from derbes.domain.labels import Labels
+from derbes.domain.labels import Lang as Lang  # re-exported: registers speak these languages
 from derbes.domain.periods import Period
 
 LANGS: tuple[Lang, ...] = (Lang.RU, Lang.KK, Lang.EN)

@@ -1,0 +1,76 @@
+"""Kazakhstan phone numbers (adapter over ``phonenumbers``; no I/O)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from derbes.adapters import phone
+from derbes.domain.identifiers import Kind
+from derbes.errors import IdentifierError
+
+
+@pytest.mark.parametrize(
+    ("value", "e164", "number_type"),
+    [
+        ("+7 701 123 45 67", "+77011234567", "mobile"),
+        ("+7 (701) 123-45-67", "+77011234567", "mobile"),
+        ("8 701 123 4567", "+77011234567", "mobile"),
+        ("87011234567", "+77011234567", "mobile"),
+        ("77011234567", "+77011234567", "mobile"),
+        ("7011234567", "+77011234567", "mobile"),
+        ("+7 747 123 45 67", "+77471234567", "mobile"),
+        ("+7 727 250 12 34", "+77272501234", "fixed_line"),  # Almaty
+        ("8 (7172) 55-55-55", "+77172555555", "fixed_line"),  # Astana
+    ],
+)
+def test_known_good(value: str, e164: str, number_type: str) -> None:
+    verdict = phone.check(value)
+    assert verdict.valid, verdict.reason
+    assert verdict.kind is Kind.PHONE
+    assert verdict.value == e164
+    assert verdict.masked == e164[:5] + "*" * (len(e164) - 7) + e164[-2:]
+    assert verdict.facts == {"region": "KZ", "number_type": number_type}
+    assert e164 not in repr(verdict)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "region"),
+    [
+        ("+7 495 123 45 67", "not a Kazakhstan phone number", "RU"),  # Moscow
+        ("8 495 123 45 67", "not a Kazakhstan phone number", "RU"),
+        ("+1 650 253 0000", "not a Kazakhstan phone number", "US"),
+        ("+7 701 123 45", "not valid", None),
+        ("", "empty", None),
+        ("+7 701 CALL ME", "only digits", None),
+        ("+7 701 123 45 67 ext. 5", "only digits", None),
+        ("7+701 123 45 67", "in front", None),
+        ("+" + "7" * 40, "longer than", None),
+        ("+７ ７０１ １２３ ４５ ６７", "only digits", None),  # full-width digits
+    ],
+)
+def test_known_bad(value: str, reason: str, region: str | None) -> None:
+    verdict = phone.check(value)
+    assert not verdict.valid
+    assert verdict.value is None
+    assert verdict.reason is not None
+    assert reason in verdict.reason
+    assert verdict.facts.get("region") == region
+    with pytest.raises(IdentifierError, match=reason):
+        phone.parse(value)
+
+
+@given(st.text())
+def test_parse_raises_only_identifier_error(text: str) -> None:
+    with contextlib.suppress(IdentifierError):
+        phone.parse(text)
+    assert phone.check(text).kind is Kind.PHONE
+
+
+@given(st.text(alphabet="0123456789+-.() ", max_size=32))
+def test_phone_shaped_text_raises_only_identifier_error(text: str) -> None:
+    with contextlib.suppress(IdentifierError):
+        phone.parse(text)
