@@ -1,0 +1,80 @@
+"""``derbes demo``: a fresh checkout to a running system on the embedded SQLite default."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from derbes.adapters.db import display_url
+from derbes.bootstrap import bootstrap
+from derbes.domain.register import LANGS
+from derbes.entrypoints.cli._app import app
+from derbes.services import database, notice, registers
+from derbes.services.lint import lint_files
+
+console = Console(soft_wrap=True)
+
+
+@app.command()
+def demo(
+    serve: bool = typer.Option(True, help="Serve the API after loading (Ctrl+C stops it)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
+) -> None:
+    """Load the seed registers into the database, render their notices, serve the API."""
+    container = bootstrap()
+    settings = container.settings
+    url = settings.database_url
+
+    step = database.upgrade(url)
+    console.print(f"[bold]database[/] {display_url(url)} at revision {step.after.revision}",
+                  highlight=False)
+
+    files = registers.register_files(settings.registers_dir)
+    reports = lint_files(files)
+    table = Table(title="Processing registers (lint against Law 94-V)")
+    for column in ("file", "operator", "errors", "warnings", "waived"):
+        table.add_column(column)
+    for report in reports:
+        table.add_row(report.file, report.operator_id or "—", str(report.errors),
+                      str(report.warnings), str(report.waived))
+    console.print(table)
+
+    published = registers.publish_directory(container.uow(), settings.registers_dir,
+                                            container.clock)
+    for item in published:
+        state = "published" if item.new else "already in force"
+        console.print(f"  {item.stored.operator_id} policy {item.stored.policy_version}: "
+                      f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
+
+    out = settings.var_dir / "notices"
+    out.mkdir(parents=True, exist_ok=True)
+    formats = ["html", "md"] + (["pdf"] if pdf else [])
+    jobs = [(p, lang, fmt) for p in published for lang in LANGS for fmt in formats]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console) as progress:
+        task = progress.add_task("rendering notices", total=len(jobs))
+        for item, lang, fmt in jobs:
+            body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
+            (out / f"{item.stored.operator_id}.{lang.value}.{fmt}").write_bytes(body)
+            progress.advance(task)
+
+    base = f"http://{host}:{port}"
+    console.print("\n[bold]Where to look[/]")
+    console.print(f"  notices on disk:   {out}/<operator>.<ru|kk|en>.<{'|'.join(formats)}>",
+                  highlight=False)
+    console.print(f"  OpenAPI:           {base}/docs", highlight=False)
+    console.print(f"  registers:         {base}/v1/registers", highlight=False)
+    first = published[0].stored.operator_id if published else "<operator>"
+    console.print(f"  a notice in Kazakh: {base}/notice/{first}?lang=kk", highlight=False)
+    console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
+                  highlight=False)
+    if serve:
+        import uvicorn
+
+        from derbes.entrypoints.api.app import create_app
+
+        uvicorn.run(create_app(container), host=host, port=port, log_level="info")
