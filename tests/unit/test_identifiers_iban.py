@@ -107,7 +107,8 @@ def test_every_single_substitution_fails(bank: str, account: str, position: int,
     if verdict.valid:
         assert oracle_valid(crossed)
         assert crossed[2:7].isdigit()
-    elif crossed[2:7].isdigit():
+    elif crossed.startswith("KZ") and crossed[2:7].isdigit():
+        # Outside KZ a mod-97-valid string is still not a Kazakhstan IBAN.
         assert not oracle_valid(crossed)
 
 

@@ -154,8 +154,38 @@ def _bin_checker() -> Callable[[str], object] | None:
 def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
     """Parse and validate register text; raise :class:`RegisterError` with every problem."""
     try:
+        return _parse_register(text, file)
+    except RecursionError:
+        # Deep nesting, or an alias that contains itself (&a [*a]): PyYAML,
+        # the path walk and the schema check all recurse.
+        raise RegisterError(
+            [
+                Problem(
+                    "malformed YAML: nested too deeply or an alias refers to itself",
+                    "",
+                    file=file,
+                )
+            ]
+        ) from None
+
+
+def _parse_register(text: str, file: str) -> LoadedRegister:
+    try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        # PyYAML's constructors let these through for scalars that match a
+        # type but are not values of it: 2026-02-30, !!bool maybe, !!int x.
+        raise RegisterError(
+            [
+                Problem(
+                    "malformed YAML: a value cannot be read as its type "
+                    "(an impossible date such as 2026-02-30, or a wrong !!tag)",
+                    "",
+                    file=file,
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "malformed YAML"

@@ -95,6 +95,9 @@ class Period:
         """Strictly longer; exact for the same unit, approximate across units."""
         if self.unit == other.unit:
             return self.value > other.value
+        months = {Unit.YEARS: 12, Unit.MONTHS: 1}
+        if self.unit in months and other.unit in months:
+            return self.value * months[self.unit] > other.value * months[other.unit]
         return self.approx_days > other.approx_days
 
     def add_to(self, start: date) -> date:

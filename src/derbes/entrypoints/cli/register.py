@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from derbes.adapters.register_schema import register_schema
 from derbes.adapters.register_yaml import load_register
+from derbes.bootstrap import bootstrap
 from derbes.entrypoints.cli._app import app
+from derbes.services import deadlines
+from derbes.services.lint import FileReport, LocatedFinding, lint_files
 
 register_app = typer.Typer(
     help="Processing registers: schema, validation, lint.", no_args_is_help=True
@@ -37,3 +42,89 @@ def validate(files: list[Path] = typer.Argument(..., help="Register YAML files."
             f"{len(r.cookies)} cookies",
             highlight=False,
         )
+
+
+class LintFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool) -> str | None:
+    found = item.finding
+    if found.waived_by is not None and not strict:
+        return None
+    where = report.file if item.line is None else f"{report.file}:{item.line}"
+    path = f" {found.path}" if found.path else ""
+    text = f"{where}: {found.code} {found.severity.value}{path}: {found.message}"
+    if found.citation:
+        text += f" [{found.citation}]"
+    if found.waived_by is not None:
+        text += f" waived (clause {found.waived_by.clause}: {found.waived_by.reason})"
+    return text
+
+
+def _lint_summary(report: FileReport) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    who = report.operator_id or "does not load"
+    return (
+        f"{report.file}: {who}: {plural(report.errors, 'error')}, "
+        f"{plural(report.warnings, 'warning')}, {report.waived} waived"
+    )
+
+
+def _lint_json(report: FileReport) -> dict[str, Any]:
+    def one(item: LocatedFinding) -> dict[str, Any]:
+        found, waiver = item.finding, item.finding.waived_by
+        return {
+            "code": found.code,
+            "severity": found.severity.value,
+            "path": found.path,
+            "line": item.line,
+            "message": found.message,
+            "citation": found.citation,
+            "waived": waiver is not None,
+            "waiver": None
+            if waiver is None
+            else {"path": waiver.path, "clause": waiver.clause, "reason": waiver.reason},
+        }
+
+    return {
+        "file": report.file,
+        "operator": report.operator_id,
+        "loaded": report.loaded,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "waived": report.waived,
+        "findings": [one(item) for item in report.findings],
+    }
+
+
+@register_app.command("lint")
+def lint(
+    files: list[Path] = typer.Argument(..., help="Register YAML files."),
+    output: LintFormat = typer.Option(
+        LintFormat.TEXT, "--format", help="text (one line per finding) or json."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Warnings fail too; show waived findings."
+    ),
+) -> None:
+    """Check registers against Law 94-V rules (codes DRB001…DRB020, DRB099).
+
+    Exit 1 when a file has an unwaived error (with --strict: or warning).
+    """
+    regime = deadlines.effective_regime(bootstrap().settings)
+    reports = lint_files(files, regime)
+    if output is LintFormat.JSON:
+        typer.echo(json.dumps([_lint_json(r) for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            for item in sorted(report.findings, key=lambda f: f.line or 0):
+                line = _lint_line(report, item, strict=strict)
+                if line is not None:
+                    typer.echo(line)
+            typer.echo(_lint_summary(report))
+    if any(report.failed(strict=strict) for report in reports):
+        raise typer.Exit(1)
