@@ -232,6 +232,10 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [(_set("purposes.0.consent_required", False),),
          (_set("purposes.2.consent_required", None),)],  # defaults to true for consent
     ),
+    "DRB021": (
+        [(lambda data: data["operator"].update(bin=None),)],
+        [(_set("operator.bin", "130940014692"),)],
+    ),
     "DRB020": (
         [(_set("request_channels", []),), (_set("request_channels", None),)],
         [(_set("request_channels", [{"kind": "office", "address": "Almaty, Abay Ave 1"}]),)],
@@ -479,7 +483,7 @@ EXPECTED = {
     "DRB005": "error", "DRB006": "error", "DRB007": "error", "DRB008": "error",
     "DRB009": "error", "DRB010": "error", "DRB011": "error", "DRB012": "error",
     "DRB013": "error", "DRB014": "error", "DRB015": "error", "DRB016": "error",
-    "DRB017": "warning", "DRB018": "warning", "DRB019": "warning", "DRB020": "error",
+    "DRB017": "warning", "DRB018": "warning", "DRB019": "warning", "DRB020": "error", "DRB021": "warning",
     "DRB099": "warning",
 }
 

@@ -43,7 +43,7 @@ def test_operator_identity(register: Register) -> None:
     assert op.sites == ("https://timezaim.kz", "https://expressavans.kz")
     assert op.primary_database_country == "KZ"
     # The policy states no BIN: a zero placeholder, never a plausible number.
-    assert op.bin == "000140000002"
+    assert op.bin is None  # the policy states no BIN
 
 
 def test_policy_change_treats_silence_as_consent_and_is_waived(register: Register) -> None:
@@ -314,4 +314,5 @@ def test_lint_has_no_unwaived_findings_and_no_stale_waivers(register: Register) 
         "DRB012",
         "DRB013",
         "DRB017",
+        "DRB021",
     }

@@ -59,7 +59,10 @@ def register_schema() -> dict[str, Any]:
         {
             "id": {"type": "string", "pattern": OPERATOR_ID_PATTERN},
             "names": TEXT,
-            "bin": {"type": "string", "pattern": r"^\d{12}$", "description": "12-digit BIN"},
+            "bin": {
+                "anyOf": [{"type": "string", "pattern": r"^\d{12}$"}, {"type": "null"}],
+                "description": "12-digit BIN; null when the policy does not state it",
+            },
             "kind": _enum(r.OperatorKind),
             "legal_address": TEXT,
             "contacts": _obj(

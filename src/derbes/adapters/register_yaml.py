@@ -99,6 +99,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"unknown key: {error.message.split('(')[-1].rstrip(')')}"
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
+    if error.validator == "anyOf" and isinstance(error.instance, int | float):
+        options = list(error.validator_value)  # type: ignore[arg-type]
+        if any(isinstance(o, dict) and o.get("type") == "string" for o in options):
+            return "must be text, not a number: quote it (YAML reads digits as numbers)"
     if (
         error.validator == "type"
         and error.validator_value == "string"

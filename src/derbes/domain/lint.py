@@ -188,6 +188,12 @@ RULES: tuple[RuleSpec, ...] = (
         "request_channels",
     ),
     RuleSpec(
+        "DRB021", "operator-bin-not-stated", Severity.WARNING,
+        "Law 94-V Art. 8; Rules 395/НҚ of 21 Oct 2020 (consent names the operator and its BIN)",
+        "The register does not state the operator's BIN.",
+        "operator.bin",
+    ),
+    RuleSpec(
         "DRB099", "stale-waiver", Severity.WARNING,
         "",
         "A waiver matches no finding.",
@@ -426,6 +432,12 @@ def _policy(register: Register) -> Iterator[Finding]:
             "DRB020",
             "request_channels",
             "no request channel: subjects cannot exercise their Art. 24 rights",
+        )
+    if register.operator.bin is None:
+        yield finding(
+            "DRB021",
+            "operator.bin",
+            "the operator's BIN is not stated: a consent cannot name it",
         )
 
 

@@ -208,7 +208,7 @@ class ResponsiblePerson:
 class Operator:
     id: str
     names: Text
-    bin: str
+    bin: str | None  # None: the published policy does not state it (lint DRB021)
     kind: OperatorKind
     legal_address: Text
     contacts: Contacts

@@ -128,7 +128,7 @@ def build(
     problems = _Collector()
 
     op = raw["operator"]
-    if check_bin is not None:
+    if check_bin is not None and op.get("bin") is not None:
         try:
             check_bin(str(op["bin"]))
         except Exception as exc:
@@ -147,7 +147,7 @@ def build(
     operator = Operator(
         id=op["id"],
         names=_req_text(op["names"]),
-        bin=str(op["bin"]),
+        bin=None if op.get("bin") is None else str(op["bin"]),
         kind=OperatorKind(op["kind"]),
         legal_address=_req_text(op["legal_address"]),
         contacts=Contacts(

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from derbes import __version__
 from derbes.bootstrap import Container, bootstrap
-from derbes.entrypoints.api import identifiers, problems, registers
+from derbes.entrypoints.api import identifiers, notice, problems, registers
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -20,6 +20,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(identifiers.router)
     app.include_router(registers.router)
+    app.include_router(notice.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

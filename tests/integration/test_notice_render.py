@@ -1,0 +1,257 @@
+"""The privacy notice rendered from real registers in ru, kk and en, as HTML, MD and PDF.
+
+Every purpose, every recipient and every retention period of the register must
+appear in every language and format: the notice is the register, published.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from derbes.adapters.i18n import format_period, gettext
+from derbes.adapters.notice import render_notice
+from derbes.adapters.regime_yaml import load_regime
+from derbes.adapters.register_yaml import LoadedRegister, load_register, parse_register
+from derbes.domain.regime import apply_overrides
+from derbes.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = ROOT / "tests" / "fixtures" / "registers" / "minimal.yaml"
+REGISTERS = [MINIMAL, *sorted((ROOT / "registers").glob("*.yaml"))]
+LANGS = ("ru", "kk", "en")
+KAZAKH_LETTERS = set("әғқңөұүһі")
+
+# Headings and column names of the notice (English source messages).
+HEADINGS = (
+    "Personal data processing policy",
+    "Purposes, legal basis and retention of processing",
+    "Recipients of personal data",
+    "Consent to the processing of personal data",
+    "Rights of the personal data subject",
+    "How to exercise your rights",
+    "Deadlines for handling requests",
+    "Version and changes of the policy",
+    "Retention period",
+    "Legal basis",
+    "Categories of subjects",
+    "Consent required",
+    "Automated decision-making",
+    "Location of the primary database",
+)
+
+
+@cache
+def _loaded(path: Path) -> LoadedRegister:
+    return load_register(path)
+
+
+@cache
+def _render(path: Path, lang: str, fmt: str) -> bytes:
+    return render_notice(_loaded(path), lang, fmt)
+
+
+def _squash(text: str) -> str:
+    """Compare text regardless of line breaks, spacing and soft hyphens."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return re.sub(r"\s+", "", text)
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+class _Html(HTMLParser):
+    """Collects visible text and checks that elements nest and close properly."""
+
+    VOID = frozenset({"meta", "br", "hr", "img", "link", "input", "col", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+        self.lang: str | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "html":
+            self.lang = dict(attrs).get("lang")
+        if tag in ("style", "title"):
+            self._skip += 1
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "title"):
+            self._skip -= 1
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else '-'}>")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def _parse_html(data: bytes) -> _Html:
+    parser = _Html()
+    parser.feed(data.decode("utf-8"))
+    parser.close()
+    return parser
+
+
+def _expected(loaded: LoadedRegister, lang: str) -> list[str]:
+    r = loaded.register
+    expected = [p.labels.get(lang) for p in r.purposes.values()]
+    expected += [x.names.get(lang) for x in r.recipients.values()]
+    expected += [
+        format_period(p.retention.period, lang)
+        for p in r.purposes.values()
+        if p.retention is not None
+    ]
+    if r.operator.bin is not None:
+        expected.append(r.operator.bin)
+    expected.append(loaded.sha256[:12])
+    return expected
+
+
+def _ids(path: Path) -> str:
+    return path.stem
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_pdf_names_every_purpose_recipient_and_period(path: Path, lang: str) -> None:
+    data = _render(path, lang, "pdf")
+    assert data.startswith(b"%PDF-")
+    text = _squash(_pdf_text(data))
+    missing = [e for e in _expected(_loaded(path), lang) if _squash(e) not in text]
+    assert not missing, f"{path.name} [{lang}] PDF lacks: {missing}"
+    assert _squash(gettext(lang, "Rights of the personal data subject")) in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_html_is_well_formed_and_complete(path: Path, lang: str) -> None:
+    page = _parse_html(_render(path, lang, "html"))
+    assert page.lang == lang
+    assert not page.errors, page.errors[:5]
+    assert page.stack == []
+    text = _squash(" ".join(page.text))
+    missing = [e for e in _expected(_loaded(path), lang) if _squash(e) not in text]
+    assert not missing, f"{path.name} [{lang}] HTML lacks: {missing}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_markdown_is_complete(path: Path, lang: str) -> None:
+    text = _render(path, lang, "md").decode("utf-8")
+    assert text.startswith("# " + gettext(lang, "Personal data processing policy"))
+    squashed = _squash(text.replace("\\|", "|"))
+    missing = [e for e in _expected(_loaded(path), lang) if _squash(e) not in squashed]
+    assert not missing, f"{path.name} [{lang}] Markdown lacks: {missing}"
+    # Every table row has the same number of cells as its header.
+    for block in re.split(r"\n\s*\n", text):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        if rows:
+            widths = {len(re.split(r"(?<!\\)\|", row)) for row in rows}
+            assert len(widths) == 1, block
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "pdf"])
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_kazakh_notice_is_kazakh(path: Path, fmt: str) -> None:
+    data = _render(path, "kk", fmt)
+    if fmt == "pdf":
+        text = _pdf_text(data)
+    elif fmt == "html":
+        text = " ".join(_parse_html(data).text)
+    else:
+        text = data.decode("utf-8")
+    assert len(KAZAKH_LETTERS & set(text.lower())) >= 6
+    assert "Дербес деректерді өңдеу саясаты" in text
+    untranslated = [h for h in HEADINGS if h in text]
+    assert not untranslated, untranslated
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_russian_notice_uses_legal_russian_headings(path: Path) -> None:
+    text = " ".join(_parse_html(_render(path, "ru", "html")).text)
+    for heading in (
+        "Политика обработки персональных данных",
+        "Права субъекта персональных данных",
+        "Срок хранения",
+        "Правовое основание",
+    ):
+        assert heading in text
+    assert not [h for h in HEADINGS if h in text]
+
+
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_cross_border_recipients_are_marked(path: Path) -> None:
+    r = _loaded(path).register
+    html = _render(path, "en", "html").decode("utf-8")
+    marked = html.count('class="recipient cross-border"')
+    assert marked == sum(1 for x in r.recipients.values() if x.cross_border)
+    if marked:
+        assert "Cross-border transfer" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_deadlines_come_from_the_regime_table(lang: str) -> None:
+    regime = load_regime()
+    text = _squash(" ".join(_parse_html(_render(MINIMAL, lang, "html")).text))
+    for deadline in regime:
+        if deadline.trigger == "detection":  # breach notice: the regulator's, not the subject's
+            assert _squash(deadline.labels.get(lang)) not in text
+            continue
+        assert _squash(deadline.labels.get(lang)) in text
+        assert _squash(format_period(deadline.term, lang)) in text
+
+
+def test_register_overrides_make_the_published_deadline_stricter() -> None:
+    source = MINIMAL.read_text(encoding="utf-8") + (
+        "regime_overrides:\n"
+        "  - deadline: access\n"
+        "    term: 2 working days\n"
+        '    citation: "Operator\'s policy p.9.9 (stricter than the law)"\n'
+    )
+    loaded = parse_register(source, "override.yaml")
+    assert apply_overrides(load_regime(), loaded.register.regime_overrides)["access"].term.value == 2
+    html = render_notice(loaded, "ru", "html").decode("utf-8")
+    access_label = load_regime()["access"].labels.get("ru")
+    row = html[html.index(access_label):]
+    row = row[: row.index("</tr>")]
+    assert "2 рабочих дня" in row
+    assert "p.9.9" in row
+    assert "3 рабочих дня" not in row
+
+
+def test_escapes_html_in_register_texts() -> None:
+    source = MINIMAL.read_text(encoding="utf-8").replace(
+        'en: "Sending offers"', 'en: "Sending <script>alert(1)</script> offers"'
+    )
+    html = render_notice(parse_register(source, "x.yaml"), "en", "html").decode("utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_unknown_language_or_format_is_an_input_error() -> None:
+    loaded = _loaded(MINIMAL)
+    with pytest.raises(InputError) as caught:
+        render_notice(loaded, "de", "html")
+    assert caught.value.field == "lang"
+    with pytest.raises(InputError) as caught:
+        render_notice(loaded, "ru", "docx")
+    assert caught.value.field == "format"
