@@ -7,8 +7,6 @@ from derbes.entrypoints.cli._app import app, run
 # Sub-command modules register themselves on import.
 from derbes.entrypoints.cli import register as _register  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import serve as _serve  # noqa: F401  # isort: skip
-from derbes.entrypoints.cli import audit as _audit  # noqa: F401  # isort: skip
-from derbes.entrypoints.cli import apikeys as _apikeys  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import notice as _notice  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import calendar as _calendar  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import ids as _ids  # noqa: F401  # isort: skip
