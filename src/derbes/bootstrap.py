@@ -7,10 +7,17 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from derbes.adapters.access_rules_yaml import load_access_rules
 from derbes.adapters.db import make_engine
+from derbes.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
+from derbes.adapters.keystore import SqlKeyStore
+from derbes.adapters.ports.egov import FakeEgovService
+from derbes.adapters.ports.otp import FakeOtpService
 from derbes.adapters.system_clock import SystemClock
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
+from derbes.domain.access_rules import AccessRules
 from derbes.domain.clock import Clock
+from derbes.services.decisions import DecisionPoint
 from derbes.settings import Settings
 
 
@@ -24,8 +31,75 @@ class Container:
         return make_engine(self.settings.database_url)
 
     def uow(self) -> UnitOfWork:
-        """A fresh unit of work on the configured database."""
-        return SqlUnitOfWork(self.engine)
+        """A fresh unit of work on the configured database.
+
+        The audit key is fetched from the key store only when the unit of work
+        first writes to the audit log, so work that logs nothing needs no KEK.
+        """
+        return SqlUnitOfWork(self.engine, audit_key=lambda: self.audit_key)
+
+    @cached_property
+    def audit_key(self) -> bytes:
+        """The access-audit chain key, from the key store (outside the data database)."""
+        return self.keystore.audit_key()
+
+    @cached_property
+    def ledger_key(self) -> bytes:
+        """The consent-ledger chain key, derived from the audit key (domain/consent_ledger.py)."""
+        from derbes.domain.consent_ledger import ledger_key
+
+        return ledger_key(self.audit_key)
+
+    @cached_property
+    def otp(self) -> FakeOtpService:
+        """The SMS one-time-code port; the shipped fake (no SMS gateway is wired yet)."""
+        from derbes.adapters.consent_rules import load_consent_rules
+
+        return FakeOtpService(load_consent_rules().otp_reference_valid_minutes)
+
+    @cached_property
+    def egov(self) -> FakeEgovService:
+        """The eGov consent service port; the shipped fake (no eGov connection is wired yet)."""
+        return FakeEgovService()
+
+    @cached_property
+    def access_rules(self) -> AccessRules:
+        """Rules that flag unusual access (data/access_rules.yaml)."""
+        return load_access_rules()
+
+    @cached_property
+    def kek(self) -> KeyEncryptionKey:
+        """The KEK: DERBES_KEK wins, then Vault Transit if configured, then the key file."""
+        s = self.settings
+        return load_kek(
+            key_file=s.kek_file,
+            env_value=s.kek.get_secret_value() if s.kek else None,
+            vault_addr=s.vault_addr,
+            vault_token=s.vault_token.get_secret_value() if s.vault_token else None,
+            vault_transit_key=s.vault_transit_key,
+            vault_mount=s.vault_transit_mount,
+        )
+
+    @cached_property
+    def keystore_engine(self) -> Engine:
+        """The key store's own database (never the data database)."""
+        return make_engine(self.settings.keystore_url)
+
+    @cached_property
+    def keystore(self) -> SqlKeyStore:
+        kek = self.kek
+        pending = pending_kek_file(self.settings.kek_file)
+        if isinstance(kek, FileKek) and pending.exists():
+            # An unfinished `derbes keys rotate`: wrap with the new KEK, still read the old.
+            return SqlKeyStore(
+                self.keystore_engine, FileKek(pending), clock=self.clock, also_unwrap_with=(kek,)
+            )
+        return SqlKeyStore(self.keystore_engine, kek, clock=self.clock)
+
+    @cached_property
+    def decision_point(self) -> DecisionPoint:
+        """In-process decisions with a short-lived cache of subject states."""
+        return DecisionPoint(self.uow, self.clock, ttl=self.settings.decision_cache_seconds)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:

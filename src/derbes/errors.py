@@ -10,13 +10,21 @@ or as a kind ("IIN"), never the value itself.
     DerbesError
     ├── InputError                 bad input; nothing stored was changed
     │   ├── RegisterError          a processing register does not load
+    │   ├── DatasetError           a dataset (operator database mapping) does not load,
+    │   │                          or does not match the register or the live database
     │   ├── IdentifierError        an IIN/BIN/IBAN/PAN/phone/e-mail is invalid
     │   └── PeriodError            a retention period or term does not parse
     ├── NotFoundError              the thing asked for does not exist
     ├── ConflictError              the request contradicts what is stored
     ├── AuthError                  caller unknown or not allowed
+    │   └── UnauthenticatedError   no credentials, or ones that match no caller
     ├── LegalRestrictionError      the law forbids the action (with citation)
-    └── ConfigurationError         settings, keys or the environment are wrong
+    │   └── DecisionDeniedError    the decision point refused; every reason listed
+    ├── ConfigurationError         settings, keys or the environment are wrong
+    │   └── StoreUnavailableError  an operator database is unreachable or failed mid-work
+    │                              (its transaction was rolled back: nothing changed)
+    └── CryptoError                a ciphertext fails authentication (tampered,
+                                   swapped, or sealed under another key)
 """
 
 from __future__ import annotations
@@ -73,6 +81,21 @@ class RegisterError(InputError):
         super().__init__(first + more, field=self.problems[0].path if self.problems else None)
 
 
+class DatasetError(InputError):
+    """A dataset file is malformed, or disagrees with the register or the live database.
+
+    Carries every problem found, each located (file, line, dotted path).
+    """
+
+    title = "Invalid dataset"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0].render() if self.problems else "invalid dataset"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more, field=self.problems[0].path if self.problems else None)
+
+
 class IdentifierError(InputError):
     title = "Invalid identifier"
 
@@ -93,6 +116,12 @@ class AuthError(DerbesError):
     title = "Not allowed"
 
 
+class UnauthenticatedError(AuthError):
+    """No API key, or a key that is unknown, malformed or revoked (never echoed back)."""
+
+    title = "Not authenticated"
+
+
 class LegalRestrictionError(DerbesError):
     """The law forbids what was asked; ``citation`` says which rule."""
 
@@ -103,5 +132,48 @@ class LegalRestrictionError(DerbesError):
         self.citation = citation
 
 
+class DecisionDeniedError(LegalRestrictionError):
+    """The decision point said no. ``reasons`` lists every denial as plain data:
+    ``{"subject_id", "code", "message", "citation", "ref"}`` (ids only, no PD)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        citation: str,
+        reasons: list[dict[str, str | None]],
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, citation=citation, field=field)
+        self.reasons = reasons
+
+
 class ConfigurationError(DerbesError):
     title = "Configuration error"
+
+
+class CryptoError(DerbesError):
+    """A sealed value does not open: wrong key, wrong associated data, or altered bytes.
+
+    The message never carries plaintext, keys or ciphertext.
+    """
+
+    title = "Decryption failed"
+
+
+class StoreUnavailableError(ConfigurationError):
+    """An operator's database cannot be reached, or failed in the middle of a change.
+
+    A ConfigurationError rather than a ConflictError: nothing is wrong with the
+    request or with what is stored — the environment (server down, network,
+    credentials, a dropped connection) failed. The store's transaction was
+    rolled back, so the caller may retry the same request later unchanged; a
+    ConflictError would tell the caller to change its request instead.
+    ``store`` names the store (its dataset id), never its URL.
+    """
+
+    title = "Operator database unavailable"
+
+    def __init__(self, store: str, message: str) -> None:
+        super().__init__(message, field="store")
+        self.store = store

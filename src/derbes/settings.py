@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path('var') / 'derbes.sqlite3'}"
+
+
+def _default_keystore_url() -> str:
+    return f"sqlite:///{Path('var') / 'keys.sqlite3'}"
 
 
 class Settings(BaseSettings):
@@ -28,3 +32,25 @@ class Settings(BaseSettings):
     # A corrected copy of the regime table (derbes/data/regime.yaml) used instead
     # of the shipped one, so a citation or term can be fixed without a release.
     regime_file: Path | None = None
+
+    # --- PD vault keys (issue 3) -------------------------------------------
+    # The key store is a database SEPARATE from the data database.
+    keystore_url: str = Field(default_factory=_default_keystore_url)
+    # KEK sources, in order of precedence: DERBES_KEK (base64 of 32 bytes),
+    # then Vault Transit (address + token + key name), then the key file.
+    kek: SecretStr | None = None
+    kek_file: Path = Path("var") / "kek.key"
+    vault_addr: str | None = None
+    vault_token: SecretStr | None = None
+    vault_transit_key: str | None = None
+    vault_transit_mount: str = "transit"
+
+    # --- Decision point (issue 4) ------------------------------------------
+    # How long a subject's state (consents, blocks, destructions) is reused by
+    # the decision point: a change is honoured within this many seconds.
+    decision_cache_seconds: float = Field(default=2.0, ge=0, le=300)
+
+    # --- Data-subject requests (issue 5) -------------------------------------
+    # Dataset files (one per operator database, registers/datasets/*.yaml): an
+    # access or destruction request covers every store of the operator found here.
+    datasets_dir: Path = Path("registers") / "datasets"

@@ -9,15 +9,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
+from derbes.adapters.located_yaml import (
+    YamlReadError,
+    line_of,
+    plain,
+    read_document,
+    schema_message,
+    schema_path,
+    walk_lines,
+)
 from derbes.adapters.register_schema import register_schema
 from derbes.domain import register as reg
 from derbes.domain.register_builder import build as build_register
@@ -34,87 +41,6 @@ class LoadedRegister:
 
     def line_of(self, path: str) -> int | None:
         return line_of(self.lines, path)
-
-
-def line_of(lines: Mapping[str, int], path: str) -> int | None:
-    """The line of ``path``, or of its nearest ancestor that has one."""
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            break
-        path = path[:cut]
-    return lines.get(path)
-
-
-# ------------------------------------------------------------------ parsing
-
-
-def _join(parent: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else key
-
-
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], problems: list[Problem]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = _join(path, key)
-            if key in seen:
-                problems.append(
-                    Problem(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
-                )
-            seen.add(key)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, _join(path, i), lines, problems)
-
-
-def _plain(value: Any) -> Any:
-    """YAML gives dates; the schema and the domain want ISO strings."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _schema_path(parts: Any) -> str:
-    path = ""
-    for part in parts:
-        path = _join(path, part)
-    return path
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        return f"unknown key: {error.message.split('(')[-1].rstrip(')')}"
-    if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
-    if error.validator == "anyOf" and isinstance(error.instance, int | float):
-        options = list(error.validator_value)  # type: ignore[arg-type]
-        if any(isinstance(o, dict) and o.get("type") == "string" for o in options):
-            return "must be text, not a number: quote it (YAML reads digits as numbers)"
-    if (
-        error.validator == "type"
-        and error.validator_value == "string"
-        and isinstance(error.instance, int | float)
-    ):
-        return (
-            "must be text, not a number: quote it (YAML reads digits with leading zeros as numbers)"
-        )
-    if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in list(error.validator_value))  # type: ignore[arg-type]
-        return f"{error.instance!r} is not one of: {allowed}"
-    return error.message
 
 
 @cache
@@ -175,45 +101,20 @@ def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
 
 def _parse_register(text: str, file: str) -> LoadedRegister:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (ValueError, KeyError, TypeError, OverflowError):
-        # PyYAML's constructors let these through for scalars that match a
-        # type but are not values of it: 2026-02-30, !!bool maybe, !!int x.
-        raise RegisterError(
-            [
-                Problem(
-                    "malformed YAML: a value cannot be read as its type "
-                    "(an impossible date such as 2026-02-30, or a wrong !!tag)",
-                    "",
-                    file=file,
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise RegisterError(
-            [
-                Problem(
-                    f"malformed YAML: {problem}",
-                    "",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
-        ) from None
+        node, data = read_document(text, file)
+    except YamlReadError as exc:
+        raise RegisterError([exc.problem]) from None
     if node is None or not isinstance(data, dict):
         raise RegisterError(
             [Problem("a register must be a YAML mapping (key: value)", "", file=file, line=1)]
         )
     lines: dict[str, int] = {}
     problems: list[Problem] = []
-    _walk(node, "", lines, problems)
-    data = _plain(data)
+    walk_lines(node, "", lines, problems)
+    data = plain(data)
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path = _schema_path(error.absolute_path)
-        problems.append(Problem(_schema_message(error), path))
+        path = schema_path(error.absolute_path)
+        problems.append(Problem(schema_message(error), path))
     if not problems:
         cats, subjects = base_taxonomy()
         try:

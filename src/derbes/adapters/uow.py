@@ -22,17 +22,75 @@ from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
+from derbes.adapters.apikeys_repo import (
+    ApiKeyRepository,
+    FakeApiKeyRepository,
+    SqlApiKeyRepository,
+)
+from derbes.adapters.audit_repo import (
+    FAKE_AUDIT_KEY,
+    AlertRepository,
+    AuditKey,
+    AuditRepository,
+    FakeAlertRepository,
+    FakeAuditRepository,
+    SqlAlertRepository,
+    SqlAuditRepository,
+)
+from derbes.adapters.consent_repo import (
+    ConsentLedgerRepository,
+    ConsentRepository,
+    EgovRequestRepository,
+    FakeConsentLedgerRepository,
+    FakeConsentRepository,
+    FakeEgovRequestRepository,
+    SqlConsentLedgerRepository,
+    SqlConsentRepository,
+    SqlEgovRequestRepository,
+)
+from derbes.adapters.decision_facts_repo import (
+    DecisionFactsRepository,
+    FakeDecisionFactsRepository,
+    SqlDecisionFactsRepository,
+)
+from derbes.adapters.lifecycle_repo import (
+    FakeLifecycleRepository,
+    LifecycleRepository,
+    SqlLifecycleRepository,
+)
 from derbes.adapters.registers_repo import (
     FakeRegisterRepository,
     RegisterRepository,
     SqlRegisterRepository,
 )
+from derbes.adapters.requests_repo import (
+    FakeRequestRepository,
+    RequestRepository,
+    SqlRequestRepository,
+)
+from derbes.adapters.transfers_repo import (
+    FakeTransferRepository,
+    SqlTransferRepository,
+    TransferRepository,
+)
+from derbes.adapters.vault_repo import FakeVaultRepository, SqlVaultRepository, VaultRepository
 
 
 class UnitOfWork(Protocol):
     """What services see: repositories plus commit / rollback."""
 
     registers: RegisterRepository
+    audit: AuditRepository
+    alerts: AlertRepository
+    api_keys: ApiKeyRepository
+    vault: VaultRepository
+    consents: ConsentRepository
+    consent_ledger: ConsentLedgerRepository
+    lifecycle: LifecycleRepository
+    egov_requests: EgovRequestRepository
+    decision_facts: DecisionFactsRepository
+    transfers: TransferRepository
+    requests: RequestRepository
 
     def __enter__(self) -> Self: ...
 
@@ -53,12 +111,28 @@ class _Checkpointable(Protocol):
 
 
 class SqlUnitOfWork:
-    """A unit of work on one connection of ``engine`` and one transaction."""
+    """A unit of work on one connection of ``engine`` and one transaction.
+
+    ``audit_key`` chains the access audit log (bytes, or a function that fetches
+    it from the key store when the first entry is written).
+    """
 
     registers: RegisterRepository
+    audit: AuditRepository
+    alerts: AlertRepository
+    api_keys: ApiKeyRepository
+    vault: VaultRepository
+    consents: ConsentRepository
+    consent_ledger: ConsentLedgerRepository
+    lifecycle: LifecycleRepository
+    egov_requests: EgovRequestRepository
+    decision_facts: DecisionFactsRepository
+    transfers: TransferRepository
+    requests: RequestRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
+        self._audit_key = audit_key
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -76,6 +150,17 @@ class SqlUnitOfWork:
 
     def _open(self, connection: Connection) -> None:
         self.registers = SqlRegisterRepository(connection)
+        self.audit = SqlAuditRepository(connection, self._audit_key)
+        self.alerts = SqlAlertRepository(connection)
+        self.api_keys = SqlApiKeyRepository(connection)
+        self.vault = SqlVaultRepository(connection)
+        self.consents = SqlConsentRepository(connection)
+        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key)
+        self.lifecycle = SqlLifecycleRepository(connection)
+        self.egov_requests = SqlEgovRequestRepository(connection)
+        self.decision_facts = SqlDecisionFactsRepository(connection)
+        self.transfers = SqlTransferRepository(connection)
+        self.requests = SqlRequestRepository(connection)
 
     def __exit__(
         self,
@@ -115,10 +200,38 @@ class FakeUnitOfWork:
     commit, and restored on rollback. ``commits`` counts the commits.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, audit_key: AuditKey | None = FAKE_AUDIT_KEY) -> None:
         self.fake_registers = FakeRegisterRepository()
         self.registers: RegisterRepository = self.fake_registers
-        self._repositories: list[_Checkpointable] = [self.fake_registers]
+        self.fake_audit = FakeAuditRepository(audit_key)
+        self.audit: AuditRepository = self.fake_audit
+        self.fake_alerts = FakeAlertRepository()
+        self.alerts: AlertRepository = self.fake_alerts
+        self.fake_api_keys = FakeApiKeyRepository()
+        self.api_keys: ApiKeyRepository = self.fake_api_keys
+        self.fake_vault = FakeVaultRepository()
+        self.vault: VaultRepository = self.fake_vault
+        self._repositories: list[_Checkpointable] = [self.fake_registers, self.fake_vault]
+        self._repositories += [self.fake_audit, self.fake_alerts, self.fake_api_keys]
+        self.fake_consents = FakeConsentRepository()
+        self.consents: ConsentRepository = self.fake_consents
+        self.fake_consent_ledger = FakeConsentLedgerRepository(audit_key)
+        self.consent_ledger: ConsentLedgerRepository = self.fake_consent_ledger
+        self.fake_lifecycle = FakeLifecycleRepository()
+        self.lifecycle: LifecycleRepository = self.fake_lifecycle
+        self.fake_egov_requests = FakeEgovRequestRepository()
+        self.egov_requests: EgovRequestRepository = self.fake_egov_requests
+        self._repositories += [self.fake_consents, self.fake_consent_ledger,
+                               self.fake_lifecycle, self.fake_egov_requests]
+        # A read model over the fakes above: nothing of its own to roll back.
+        self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
+            self.vault, self.consents, self.audit, self.lifecycle)
+        self.fake_transfers = FakeTransferRepository()
+        self.transfers: TransferRepository = self.fake_transfers
+        self._repositories.append(self.fake_transfers)
+        self.fake_requests = FakeRequestRepository()
+        self.requests: RequestRepository = self.fake_requests
+        self._repositories.append(self.fake_requests)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 

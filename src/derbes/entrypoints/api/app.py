@@ -6,7 +6,16 @@ from fastapi import FastAPI
 
 from derbes import __version__
 from derbes.bootstrap import Container, bootstrap
-from derbes.entrypoints.api import identifiers, notice, problems, registers
+from derbes.entrypoints.api import (
+    audit,
+    consents,
+    decisions,
+    identifiers,
+    notice,
+    problems,
+    registers,
+    subjects,
+)
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -21,6 +30,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(identifiers.router)
     app.include_router(registers.router)
     app.include_router(notice.router)
+    app.include_router(audit.router)
+    app.include_router(subjects.router)
+    app.include_router(decisions.router)
+    app.include_router(consents.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -17,8 +17,10 @@ STATUS: dict[type[errors.DerbesError], int] = {
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.AuthError: 403,
+    errors.UnauthenticatedError: 401,
     errors.LegalRestrictionError: 409,
     errors.ConfigurationError: 500,
+    errors.CryptoError: 500,  # stored ciphertext does not open: server-side fault
 }
 
 
@@ -51,6 +53,8 @@ def install(app: FastAPI) -> None:
             ]
         if isinstance(exc, errors.LegalRestrictionError):
             extra["citation"] = exc.citation
+        if isinstance(exc, errors.DecisionDeniedError):
+            extra["reasons"] = exc.reasons
         return problem(
             status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
         )

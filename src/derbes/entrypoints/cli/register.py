@@ -14,11 +14,11 @@ from derbes.adapters.register_schema import register_schema
 from derbes.adapters.register_yaml import load_register
 from derbes.bootstrap import bootstrap
 from derbes.entrypoints.cli._app import app
-from derbes.services import deadlines
+from derbes.services import deadlines, policy_change
 from derbes.services.lint import FileReport, LocatedFinding, lint_files
 
 register_app = typer.Typer(
-    help="Processing registers: schema, validation, lint.", no_args_is_help=True
+    help="Processing registers: schema, validation, lint, diff.", no_args_is_help=True
 )
 app.add_typer(register_app, name="register")
 console = Console(soft_wrap=True)
@@ -128,3 +128,36 @@ def lint(
             typer.echo(_lint_summary(report))
     if any(report.failed(strict=strict) for report in reports):
         raise typer.Exit(1)
+
+
+@register_app.command("diff")
+def diff(
+    old: Path = typer.Argument(..., help="The register version in force (YAML)."),
+    new: Path = typer.Argument(..., help="The new register version (YAML)."),
+    output: LintFormat = typer.Option(
+        LintFormat.TEXT, "--format", help="text (one line per change) or json."
+    ),
+) -> None:
+    """Classify the changes from OLD to NEW: widens, narrows or neutral, and why.
+
+    Widening changes name the consent scopes to ask again (silence is not
+    consent, Law 94-V Art. 8). Exit 0 whatever changed; 1 if a file does not load.
+    """
+    result = policy_change.diff_files(old, new)
+    if output is LintFormat.JSON:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for change in result.diff.changes:
+        line = result.line_of(change)
+        where = result.file_of(change) + ("" if line is None else f":{line}")
+        text = f"{where}: {change.effect.value} {change.kind.value} {change.path}: "
+        text += change.explanation
+        if change.before is not None or change.after is not None:
+            text += f" ({change.before or '-'} -> {change.after or '-'})"
+        if change.citation:
+            text += f" [{change.citation}]"
+        typer.echo(text)
+        for scope in change.reconsent:
+            typer.echo(f"    re-consent: {scope.describe()}")
+    typer.echo(f"{result.new.register.operator.id} {result.diff.old_version} -> "
+               f"{result.diff.new_version}: {result.diff.summary()}")

@@ -1,0 +1,1 @@
+"""Key-store revisions ("k0001", ...), applied in order."""

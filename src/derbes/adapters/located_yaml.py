@@ -1,0 +1,148 @@
+"""YAML documents whose problems point at a file, a line and a dotted path.
+
+Shared by the loaders of the processing register (``register_yaml``) and of
+the operator-database datasets (``dataset_yaml``): both read the text, record
+the line of every dotted path (``purposes[3].retention.period``), check the
+structure with a JSON Schema and report every problem located, so a DPO can
+find it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import jsonschema
+import yaml
+
+from derbes.errors import Problem
+
+__all__ = [
+    "YamlReadError",
+    "join_path",
+    "line_of",
+    "plain",
+    "read_document",
+    "schema_message",
+    "schema_path",
+    "walk_lines",
+]
+
+
+class YamlReadError(Exception):
+    """The text is not YAML that can be read; ``problem`` says why (and where, if known)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The line of ``path``, or of its nearest ancestor that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            break
+        path = path[:cut]
+    return lines.get(path)
+
+
+def join_path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def walk_lines(node: yaml.Node, path: str, lines: dict[str, int], problems: list[Problem]) -> None:
+    """Record the 1-based line of every path under ``node``; report duplicate keys."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = join_path(path, key)
+            if key in seen:
+                problems.append(
+                    Problem(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
+                )
+            seen.add(key)
+            lines[child] = key_node.start_mark.line + 1
+            walk_lines(value_node, child, lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            walk_lines(item, join_path(path, i), lines, problems)
+
+
+def plain(value: Any) -> Any:
+    """YAML gives dates; the schema and the domain want ISO strings."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def schema_path(parts: Any) -> str:
+    path = ""
+    for part in parts:
+        path = join_path(path, part)
+    return path
+
+
+def schema_message(error: jsonschema.ValidationError) -> str:
+    """A JSON Schema error in words a DPO editing YAML understands."""
+    if error.validator == "additionalProperties":
+        return f"unknown key: {error.message.split('(')[-1].rstrip(')')}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "anyOf" and isinstance(error.instance, int | float):
+        options = list(error.validator_value)  # type: ignore[arg-type]
+        if any(isinstance(o, dict) and o.get("type") == "string" for o in options):
+            return "must be text, not a number: quote it (YAML reads digits as numbers)"
+    if (
+        error.validator == "type"
+        and error.validator_value == "string"
+        and isinstance(error.instance, int | float)
+    ):
+        return (
+            "must be text, not a number: quote it (YAML reads digits with leading zeros as numbers)"
+        )
+    if error.validator == "enum":
+        allowed = ", ".join(str(v) for v in list(error.validator_value))  # type: ignore[arg-type]
+        return f"{error.instance!r} is not one of: {allowed}"
+    return error.message
+
+
+def read_document(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for lines) and the data of ``text``; :class:`YamlReadError` if unreadable."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        # PyYAML's constructors let these through for scalars that match a
+        # type but are not values of it: 2026-02-30, !!bool maybe, !!int x.
+        raise YamlReadError(
+            Problem(
+                "malformed YAML: a value cannot be read as its type "
+                "(an impossible date such as 2026-02-30, or a wrong !!tag)",
+                "",
+                file=file,
+            )
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise YamlReadError(
+            Problem(
+                f"malformed YAML: {problem}",
+                "",
+                file=file,
+                line=mark.line + 1 if mark else None,
+            )
+        ) from None
+    return node, data

@@ -1,0 +1,141 @@
+"""Scopes and API keys (create, authenticate, authorise, revoke) on the fake unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from derbes.adapters.uow import FakeUnitOfWork
+from derbes.domain.clock import FixedClock
+from derbes.domain.scopes import Scope, allows, parse_scope, parse_scopes
+from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
+from derbes.services import apikeys
+
+
+def test_admin_implies_every_scope() -> None:
+    for scope in Scope:
+        assert allows({Scope.ADMIN}, scope)
+
+
+def test_other_scopes_imply_only_themselves() -> None:
+    assert allows({Scope.READ}, Scope.READ)
+    assert not allows({Scope.READ}, Scope.WRITE)
+    assert not allows({Scope.WRITE, Scope.DESTROY}, Scope.READ)
+    assert not allows({Scope.DESTROY}, Scope.ADMIN)
+    assert not allows(set(), Scope.READ)
+
+
+def test_parse_scopes() -> None:
+    assert parse_scope(" Read ") is Scope.READ
+    assert parse_scopes(["read", "write", "read"]) == {Scope.READ, Scope.WRITE}
+    with pytest.raises(InputError, match="unknown scope 'owner'"):
+        parse_scope("owner")
+    with pytest.raises(InputError, match="at least one scope"):
+        parse_scopes([])
+
+
+def test_create_returns_the_token_once_and_stores_only_a_hash(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    created = apikeys.create(uow, clock, name="  scoring  service ", scopes=["read", "write"],
+                             operator_id="example-pay")
+    match = re.fullmatch(r"dbk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})", created.token)
+    assert match is not None
+    key_id, secret = match.groups()
+    stored = uow.fake_api_keys.rows[key_id]
+    assert stored.name == "scoring service"
+    assert stored.scopes == {Scope.READ, Scope.WRITE}
+    assert stored.operator_id == "example-pay"
+    assert stored.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in repr(stored)
+    assert uow.commits == 1
+
+
+def test_authenticate_returns_the_caller(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    created = apikeys.create(uow, clock, name="svc", scopes=["read"])
+    caller = apikeys.authenticate(uow, clock, created.token)
+    assert caller == apikeys.Caller(name="svc", key_id=created.key.key_id,
+                                    scopes=frozenset({Scope.READ}), operator_id=None)
+    assert uow.fake_api_keys.rows[created.key.key_id].last_used_at == clock.now()
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    created = apikeys.create(uow, clock, name="svc", scopes=["read"])
+    apikeys.authenticate(uow, clock, created.token)
+    first = uow.commits
+    clock.advance(timedelta(seconds=30))
+    apikeys.authenticate(uow, clock, created.token)
+    assert uow.commits == first
+    clock.advance(timedelta(seconds=30))
+    apikeys.authenticate(uow, clock, created.token)
+    assert uow.commits == first + 1
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # wrong secret
+    lambda t: "dbk_" + "0" * 16 + t[20:],  # unknown key id
+    lambda t: t.replace("dbk_", "xyz_"),  # not our format
+    lambda t: t[:30],  # truncated
+    lambda t: "",  # empty
+])
+def test_bad_tokens_are_unauthenticated_and_never_echoed(
+    clock: FixedClock, mangle: Callable[[str], str]
+) -> None:
+    uow = FakeUnitOfWork()
+    token = apikeys.create(uow, clock, name="svc", scopes=["read"]).token
+    bad = mangle(token)
+    with pytest.raises(UnauthenticatedError) as caught:
+        apikeys.authenticate(uow, clock, bad)
+    assert token[20:] not in caught.value.message
+    if bad:
+        assert bad not in caught.value.message
+
+
+def test_no_token_is_unauthenticated(clock: FixedClock) -> None:
+    with pytest.raises(UnauthenticatedError, match="required"):
+        apikeys.authenticate(FakeUnitOfWork(), clock, None)
+
+
+def test_a_revoked_key_is_refused_at_once(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    created = apikeys.create(uow, clock, name="svc", scopes=["admin"])
+    revoked = apikeys.revoke(uow, clock, created.key.key_id)
+    assert revoked.revoked_at == clock.now()
+    with pytest.raises(UnauthenticatedError, match="revoked"):
+        apikeys.authenticate(uow, clock, created.token)
+    clock.advance(timedelta(days=1))
+    again = apikeys.revoke(uow, clock, created.key.key_id)
+    assert again.revoked_at == revoked.revoked_at  # the first revocation stands
+    with pytest.raises(NotFoundError):
+        apikeys.revoke(uow, clock, "0" * 16)
+
+
+def test_authorize_names_the_missing_scope() -> None:
+    caller = apikeys.Caller(name="svc", key_id="k", scopes=frozenset({Scope.READ}))
+    apikeys.authorize(caller, Scope.READ)
+    with pytest.raises(AuthError, match="lacks the 'destroy' scope") as caught:
+        apikeys.authorize(caller, Scope.DESTROY)
+    assert not isinstance(caught.value, UnauthenticatedError)
+    apikeys.authorize(apikeys.Caller("root", "k", frozenset({Scope.ADMIN})), Scope.DESTROY)
+
+
+def test_create_refuses_bad_input(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(InputError, match="name"):
+        apikeys.create(uow, clock, name="  ", scopes=["read"])
+    with pytest.raises(InputError, match="unknown scope"):
+        apikeys.create(uow, clock, name="svc", scopes=["everything"])
+    assert uow.fake_api_keys.rows == {}
+
+
+def test_list_keys_oldest_first(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    first = apikeys.create(uow, clock, name="one", scopes=["read"])
+    clock.advance(timedelta(minutes=1))
+    second = apikeys.create(uow, clock, name="two", scopes=["write"])
+    assert [k.key_id for k in apikeys.list_keys(uow)] == [first.key.key_id, second.key.key_id]
