@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.derbes-installed
 # Only the directories that exist: git does not keep empty ones.
 TEST_DIRS := $(wildcard tests/unit tests/integration tests/e2e)
-LINT_DIRS := $(wildcard src tests bench)
+LINT_DIRS := $(wildcard src tests bench scripts)
 # Two workers; each starts its own throwaway PostgreSQL (see tests/integration/conftest.py).
 PYTEST_WORKERS ?= 2
 

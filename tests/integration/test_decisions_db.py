@@ -224,3 +224,25 @@ def test_transfer_on_a_state_request_needs_the_request(env: Env) -> None:
     with pytest.raises(InputError):
         record_transfer(env.uow(), env.clock, future, ACTOR)
     assert isinstance(today, date)
+
+
+def test_a_cached_state_is_dropped_when_the_change_feed_names_it(env: Env) -> None:
+    a = env.add(IIN, PHONE)
+    b = env.add(IIN_B, PHONE_B)
+    env.consent(a, Scope(ScopeKind.PROCESSING, purposes=("newsletters",)))
+    env.consent(b, Scope(ScopeKind.PROCESSING, purposes=("newsletters",)))
+    point = DecisionPoint(env.uow, env.clock, ttl=3600)  # only refresh() polls
+    ask = [use(a, "newsletters", "contact.email"), use(b, "newsletters", "contact.email")]
+    assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]
+    consent_service.withdraw_consent(env.uow(), a, ScopeKind.PROCESSING, ACTOR, env.clock)
+    vault_service.block(env.uow(), b, None, "claim", ACTOR, env.clock)
+    assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]  # cached
+    point.refresh()
+    first, second = point.decide(OPERATOR, ask)
+    assert codes(first) == ["consent_withdrawn"]
+    assert codes(second) == ["subject_blocked"]
+    lifecycle.record_event(env.uow(), "ev-9", a, "contract_opened", env.clock.now(),
+                           env.clock, contract_id="K9")
+    point.refresh()
+    assert point.states(OPERATOR, [a])[a].open_contract
+

@@ -21,8 +21,10 @@ from derbes.domain import register as reg
 from derbes.domain.periods import Period
 
 PACKAGE = Path(derbes.__file__).parent
-PYTHON_SOURCES = [PACKAGE / "adapters" / "i18n.py", PACKAGE / "adapters" / "notice" / "view.py"]
-TEMPLATES = sorted((PACKAGE / "adapters" / "notice" / "templates").glob("*.j2"))
+PYTHON_SOURCES = [PACKAGE / "adapters" / "i18n.py", PACKAGE / "adapters" / "notice" / "view.py",
+                  PACKAGE / "adapters" / "letters" / "view.py"]
+TEMPLATES = sorted([*(PACKAGE / "adapters" / "notice" / "templates").glob("*.j2"),
+                    *(PACKAGE / "adapters" / "letters" / "templates").glob("*.j2")])
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 KAZAKH_LETTERS = set("әғқңөұүһі")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")

@@ -13,6 +13,12 @@ transaction. The log is the record read here (action ``subject.destroy``),
 incrementally by sequence number, so a long-lived caller reads each
 destruction once. A category collected again after its destruction is live
 again: :meth:`~DecisionFactsRepository.collected_after` tells.
+
+:meth:`~DecisionFactsRepository.changes` is the change feed a long-lived
+cache of states polls: the subjects named by consent-ledger entries (every
+consent given, withdrawn, expired or marked for re-consent), by audit entries
+that change the vault (writes, blocks, destructions) and by lifecycle events
+recorded since a cursor.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -49,8 +56,10 @@ from derbes.adapters.tables import (
     UtcDateTime,
     audit_log,
     category_blocks,
+    consent_ledger,
     consents,
     contracts,
+    lifecycle_events,
     pd_values,
     subjects,
 )
@@ -60,6 +69,7 @@ from derbes.domain.consent import GivenBy
 from derbes.domain.decisions import ConsentFact, consent_fact
 
 __all__ = [
+    "ChangeCursor",
     "DecisionFactsRepository",
     "DestroyEvent",
     "FactRows",
@@ -68,6 +78,20 @@ __all__ = [
 ]
 
 _DESTROY = AuditAction.SUBJECT_DESTROY.value
+# How far back lifecycle events are re-read: a transaction that stamped its
+# recording time before another one committed may commit after it.
+EVENTS_OVERLAP = timedelta(seconds=30)
+# Audit actions after which a subject's state may differ.
+_CHANGING = (AuditAction.SUBJECT_WRITE.value, AuditAction.SUBJECT_BLOCK.value, _DESTROY)
+
+
+@dataclass(frozen=True)
+class ChangeCursor:
+    """Where the change feed was last read: log positions and a recording time."""
+
+    audit_seq: int = 0
+    ledger_seq: int = 0
+    events_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -106,11 +130,30 @@ class DecisionFactsRepository(Protocol):
         """The (subject, category) pairs holding a value collected after the given time."""
         ...
 
+    def cursor(self) -> ChangeCursor:
+        """The change feed's present end."""
+        ...
+
+    def changes(self, after: ChangeCursor) -> tuple[set[str] | None, ChangeCursor]:
+        """Subjects whose state may have changed after ``after`` (None: any), and the
+        new cursor. Lifecycle events are read again from a little before the
+        cursor's time, so one recorded by a slow transaction is not missed."""
+        ...
+
 
 def _strings(text: Any) -> tuple[str, ...]:
     if text is None:
         return ()
-    value = json.loads(text) if isinstance(text, str) else text
+    if isinstance(text, str):
+        return _parsed(text)
+    return tuple(str(v) for v in text) if isinstance(text, list) else ()
+
+
+@lru_cache(maxsize=8192)
+def _parsed(text: str) -> tuple[str, ...]:
+    # The same few lists of purposes and recipients recur across thousands of
+    # consents: parse each text once.
+    value = json.loads(text)
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
@@ -189,6 +232,47 @@ class SqlDecisionFactsRepository:
         rows.destroy_events.sort(key=lambda e: e.seq)
         return rows
 
+    def cursor(self) -> ChangeCursor:
+        c = self._connection
+        return ChangeCursor(
+            audit_seq=int(c.execute(select(func.coalesce(func.max(audit_log.c.seq), 0)))
+                          .scalar_one()),
+            ledger_seq=int(c.execute(select(func.coalesce(func.max(consent_ledger.c.seq), 0)))
+                           .scalar_one()),
+            events_at=c.execute(select(func.max(lifecycle_events.c.recorded_at))).scalar_one(),
+        )
+
+    def changes(self, after: ChangeCursor) -> tuple[set[str] | None, ChangeCursor]:
+        # The new end first, then what lies between: an entry committed in
+        # between is beyond the new end, so the next poll reads it.
+        fresh = self.cursor()
+        t = cast(null(), UtcDateTime())
+        since = (after.events_at - EVENTS_OVERLAP) if after.events_at is not None \
+            else datetime(1970, 1, 1, tzinfo=UTC)
+        query = union_all(
+            select(literal("a").label("kind"), audit_log.c.seq.label("n"),
+                   audit_log.c.subject_ids.label("subjects"), t.label("at"))
+            .where(audit_log.c.seq > after.audit_seq, audit_log.c.seq <= fresh.audit_seq,
+                   audit_log.c.action.in_(_CHANGING)),
+            select(literal("l"), consent_ledger.c.seq, consent_ledger.c.subject_id, t)
+            .where(consent_ledger.c.seq > after.ledger_seq,
+                   consent_ledger.c.seq <= fresh.ledger_seq),
+            select(literal("e"), null(), lifecycle_events.c.subject_id,
+                   lifecycle_events.c.recorded_at)
+            .where(lifecycle_events.c.recorded_at > since),
+        )
+        changed: set[str] = set()
+        for kind, _seq, subjects_text, _at in self._connection.execute(query):
+            if kind == "a":
+                changed.update(_strings(subjects_text))
+            else:
+                changed.add(subjects_text)
+        events_at = after.events_at
+        if fresh.events_at is not None and (events_at is None or fresh.events_at > events_at):
+            events_at = fresh.events_at
+        return changed, ChangeCursor(max(after.audit_seq, fresh.audit_seq),
+                                     max(after.ledger_seq, fresh.ledger_seq), events_at)
+
     def collected_after(
         self, since: Mapping[tuple[str, str], datetime]
     ) -> set[tuple[str, str]]:
@@ -253,6 +337,12 @@ class FakeDecisionFactsRepository:
                 rows.destroy_events.append(DestroyEvent(
                     entry.seq, entry.at, tuple(entry.subject_ids), tuple(entry.categories)))
         return rows
+
+    def cursor(self) -> ChangeCursor:
+        return ChangeCursor()
+
+    def changes(self, after: ChangeCursor) -> tuple[set[str] | None, ChangeCursor]:
+        return None, after  # the fakes keep no change feed: everything may have changed
 
     def collected_after(
         self, since: Mapping[tuple[str, str], datetime]

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     any_,
+    bindparam,
     cast,
     delete,
     func,
@@ -127,6 +128,11 @@ class KeyStore(Protocol):
 
     def replace_key(self, subject_id: str) -> tuple[bytes, bytes]:
         """(old, new): the new key is stored and the old one destroyed (partial shredding)."""
+        ...
+
+    def replace_keys(self, subject_ids: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        """``replace_key`` for many subjects in one key-store transaction (the
+        retention sweep); subjects without a key are absent from the answer."""
         ...
 
     def destroy(self, subject_ids: Sequence[str]) -> int:
@@ -269,7 +275,10 @@ def _insert_data_keys(
             ],
         )
         return
-    processor = data_keys.c.created_at.type.bind_processor(connection.dialect)
+    # The dialect's own implementation (SQLite stores datetimes as text), so the
+    # value is written exactly as SQLAlchemy writes it everywhere else.
+    dialect = connection.dialect
+    processor = data_keys.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = processor(created_at) if processor else created_at
     connection.exec_driver_sql(
         _SQLITE_INSERT_DATA_KEYS, [(sid, kek_id, w, stamp) for sid, w in rows]
@@ -424,6 +433,34 @@ class SqlKeyStore:
                 )
             )
         return old, new
+
+    def replace_keys(self, subject_ids: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        ids = list(dict.fromkeys(subject_ids))
+        swapped: dict[str, tuple[bytes, bytes]] = {}
+        if not ids:
+            return swapped
+        kek, now = self._kek, self._now()
+        query = select(data_keys.c.subject_id, data_keys.c.kek_id, data_keys.c.wrapped)
+        with _using(self.engine, write=True) as connection:
+            size = _PG_CHUNK if _is_postgresql(connection) else _READ_CHUNK
+            for chunk in _chunks(ids, size):
+                rows = connection.execute(
+                    query.where(_where_subject_in(connection, chunk)).with_for_update()
+                ).all()
+                updates = []
+                for sid, kek_id, wrapped in rows:
+                    aad = data_key_aad(sid)
+                    old, new = _unwrap(self._keks, kek_id, wrapped, aad), generate_key()
+                    swapped[sid] = (old, new)
+                    updates.append({"sid": sid, "w": kek.wrap(new, aad)})
+                if updates:
+                    connection.execute(
+                        update(data_keys)
+                        .where(data_keys.c.subject_id == bindparam("sid"))
+                        .values(kek_id=kek.kek_id, wrapped=bindparam("w"), created_at=now),
+                        updates,
+                    )
+        return swapped
 
     def destroy(self, subject_ids: Sequence[str]) -> int:
         ids = list(dict.fromkeys(subject_ids))
@@ -612,6 +649,10 @@ class InMemoryKeyStore:
         new = generate_key()
         self.data[subject_id] = (self._kek.kek_id, self._kek.wrap(new, aad))
         return old, new
+
+    def replace_keys(self, subject_ids: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        return {sid: self.replace_key(sid) for sid in dict.fromkeys(subject_ids)
+                if sid in self.data}
 
     def destroy(self, subject_ids: Sequence[str]) -> int:
         return sum(self.data.pop(sid, None) is not None for sid in dict.fromkeys(subject_ids))

@@ -84,8 +84,8 @@ class ForeignNumberError(IdentifierError):
         self.region = region
 
 
-def parse(value: str) -> Phone:
-    """Parse a Kazakhstan phone number into E.164. Errors never quote the number."""
+def _kz_number(value: str) -> phonenumbers.PhoneNumber:
+    """The checked, valid Kazakhstan number ``value`` denotes; errors never quote it."""
     if not isinstance(value, str):
         raise IdentifierError(f"phone number must be text, got {type(value).__name__}")
     text = " ".join(value.split())
@@ -103,14 +103,26 @@ def parse(value: str) -> Phone:
         number = phonenumbers.parse(text, REGION)
     except phonenumbers.NumberParseException:
         raise IdentifierError("phone number cannot be read as a number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise IdentifierError("phone number is not valid in its numbering plan")
     region = phonenumbers.region_code_for_number(number)
+    # ``is_valid_number(number)`` is exactly this check; the region is worked out once.
+    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
+        raise IdentifierError("phone number is not valid in its numbering plan")
     if region != REGION:
         raise ForeignNumberError(region or "unknown")
+    return number
+
+
+def parse(value: str) -> Phone:
+    """Parse a Kazakhstan phone number into E.164. Errors never quote the number."""
+    number = _kz_number(value)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     number_type = _TYPES.get(phonenumbers.number_type(number), NumberType.UNKNOWN)
     return Phone(e164=e164, number_type=number_type)
+
+
+def e164(value: str) -> str:
+    """``parse(value).e164`` without working out the number type (bulk normalisation)."""
+    return phonenumbers.format_number(_kz_number(value), phonenumbers.PhoneNumberFormat.E164)
 
 
 def check(value: str) -> Verdict:

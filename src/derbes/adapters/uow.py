@@ -22,6 +22,7 @@ from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
+from derbes.adapters.acts_repo import ActRepository, FakeActRepository, SqlActRepository
 from derbes.adapters.apikeys_repo import (
     ApiKeyRepository,
     FakeApiKeyRepository,
@@ -68,6 +69,11 @@ from derbes.adapters.requests_repo import (
     RequestRepository,
     SqlRequestRepository,
 )
+from derbes.adapters.retention_repo import (
+    FakeRetentionRepository,
+    RetentionRepository,
+    SqlRetentionRepository,
+)
 from derbes.adapters.transfers_repo import (
     FakeTransferRepository,
     SqlTransferRepository,
@@ -91,6 +97,8 @@ class UnitOfWork(Protocol):
     decision_facts: DecisionFactsRepository
     transfers: TransferRepository
     requests: RequestRepository
+    retention: RetentionRepository
+    acts: ActRepository
 
     def __enter__(self) -> Self: ...
 
@@ -129,6 +137,8 @@ class SqlUnitOfWork:
     decision_facts: DecisionFactsRepository
     transfers: TransferRepository
     requests: RequestRepository
+    retention: RetentionRepository
+    acts: ActRepository
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
@@ -161,6 +171,8 @@ class SqlUnitOfWork:
         self.decision_facts = SqlDecisionFactsRepository(connection)
         self.transfers = SqlTransferRepository(connection)
         self.requests = SqlRequestRepository(connection)
+        self.retention = SqlRetentionRepository(connection)
+        self.acts = SqlActRepository(connection)
 
     def __exit__(
         self,
@@ -232,6 +244,12 @@ class FakeUnitOfWork:
         self.fake_requests = FakeRequestRepository()
         self.requests: RequestRepository = self.fake_requests
         self._repositories.append(self.fake_requests)
+        self.fake_retention = FakeRetentionRepository(self.fake_vault)
+        self.retention: RetentionRepository = self.fake_retention
+        self._repositories.append(self.fake_retention)
+        self.fake_acts = FakeActRepository()
+        self.acts: ActRepository = self.fake_acts
+        self._repositories.append(self.fake_acts)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 

@@ -3,7 +3,10 @@
 The repository stores what the services give it — sealed bytes, blind-index
 digests, card tokens — and never sees a key or a plaintext. Batch methods
 (:meth:`VaultRepository.add_many`) send one ``executemany`` per table, so a
-batch of thousands of subjects costs a handful of round trips.
+batch of thousands of subjects costs a handful of round trips; bulk ingest
+(:meth:`VaultRepository.add_batch`) goes to the driver directly: plain tuples
+in one ``executemany`` per table on SQLite, one binary ``COPY`` per table on
+PostgreSQL, with no per-row statement compilation or type processing.
 """
 
 from __future__ import annotations
@@ -15,10 +18,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, delete, func, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    LargeBinary,
+    Row,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from derbes.adapters.tables import (
+    UtcDateTime,
     card_tokens,
     category_blocks,
     pd_values,
@@ -281,6 +300,87 @@ def _to_card(row: Row[Any]) -> CardToken:
                      last4=m["last4"], brand=m["brand"], created_at=m["created_at"])
 
 
+# ------------------------------------------------------------ bulk writes
+# ``add_batch`` goes to the driver: SQLite takes one ``executemany`` of plain
+# tuples per table, PostgreSQL one binary ``COPY`` per table, both inside the
+# unit of work's transaction. Column lists and COPY types come from the table
+# definitions; datetimes pass through the columns' own bind processing (so a
+# naive datetime is refused exactly as on the Core path), once per distinct value.
+
+_SUBJECT_COLUMNS = ("id", "operator_id", "created_at")
+_VALUE_COLUMNS = ("subject_id", "category", "seq", "sealed", "value_type", "source",
+                  "purposes", "method", "collected_at", "updated_at")
+_LOOKUP_COLUMNS = ("operator_id", "kind", "digest", "subject_id")
+
+
+def _pg_copy_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return "timestamptz"
+    if isinstance(kind, LargeBinary):
+        return "bytea"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Text):
+        return "text"
+    if isinstance(kind, String):
+        return "varchar"
+    raise TypeError(f"no COPY type for column {column.name}")  # pragma: no cover
+
+
+class _Memo(dict[Any, Any]):
+    """A dict that computes a missing value once: ``memo[key]``."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self._compute(key)
+        return value
+
+
+def _purposes_json(purposes: tuple[str, ...]) -> str:
+    return json.dumps(list(purposes))
+
+
+class _BulkWriter:
+    """Driver-level inserts for one batch on one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgresql = connection.dialect.name == "postgresql"
+        dialect = connection.dialect
+        processor = pd_values.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self.stamp = _Memo(processor if processor is not None else (lambda at: at))
+
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+               ) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._postgresql:
+            types = [_pg_copy_type(table.c[name]) for name in columns]
+            driver = self._connection.connection.driver_connection
+            statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self._connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        dbapi_error: type[Exception] = self._connection.dialect.loaded_dbapi.IntegrityError
+        return (IntegrityError, dbapi_error)
+
+
 # -------------------------------------------------------------------- SQL
 
 
@@ -307,6 +407,35 @@ class SqlVaultRepository:
         self._insert(pd_values, [_value_row(v) for v in values])
         self._insert(card_tokens, [_card_row(c) for c in cards])
         self.add_lookups(lookups)
+
+    def add_batch(self, batch: SubjectBatch) -> None:
+        if self._connection.dialect.name not in ("sqlite", "postgresql"):  # pragma: no cover
+            self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
+                          batch.cards)
+            return
+        writer = _BulkWriter(self._connection)
+        stamp = writer.stamp
+        created = stamp[batch.created_at]
+        operator_id = batch.operator_id
+        writer.insert(subjects_table, _SUBJECT_COLUMNS,
+                      [(sid, operator_id, created) for sid in batch.subject_ids])
+        purposes_json = _Memo(_purposes_json)
+        writer.insert(pd_values, _VALUE_COLUMNS, [
+            (sid, category, seq, sealed, value_type, source, purposes_json[purposes], method,
+             stamp[collected_at], created)
+            for sid, category, seq, sealed, value_type, source, purposes, method, collected_at
+            in batch.values
+        ])
+        self._insert(card_tokens, [_card_row(c) for c in batch.cards])
+        if batch.lookups:
+            try:
+                with self._connection.begin_nested():
+                    # In key order: neighbouring digests share index pages.
+                    writer.insert(subject_lookups, _LOOKUP_COLUMNS,
+                                  [(operator_id, kind, digest, sid)
+                                   for kind, digest, sid in sorted(batch.lookups)])
+            except writer.integrity_errors():
+                raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers") from None
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         query = select(subjects_table).where(subjects_table.c.id == subject_id)

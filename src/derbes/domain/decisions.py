@@ -348,7 +348,9 @@ def state_of(facts: SubjectFacts, now: datetime) -> SubjectState:
     last_withdrawal: datetime | None = None
     last_processing: datetime | None = None
     # Oldest first, so the newest valid consent names the purpose.
-    for consent in sorted(facts.consents, key=_given_order):
+    ordered = facts.consents if len(facts.consents) < 2 \
+        else sorted(facts.consents, key=_given_order)
+    for consent in ordered:
         if consent.withdrawn_at is not None and consent.withdrawn_at <= now:
             withdrawn.update(consent.purposes)
             if consent.processing and (last_withdrawal is None

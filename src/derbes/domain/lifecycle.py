@@ -34,6 +34,12 @@ class EventType(StrEnum):
     TRANSACTION = "transaction"
     PURPOSE_ACHIEVED = "purpose_achieved"
     LAST_ACTIVITY = "last_activity"
+    # Issue 6 (retention): a consent withdrawn (data.purposes: the purposes it
+    # covered, or all the subject's consent purposes), and legal holds (court
+    # decision, AML investigation) that stop destruction: who, basis, until.
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    LEGAL_HOLD_SET = "legal_hold_set"
+    LEGAL_HOLD_RELEASED = "legal_hold_released"
 
 
 CONTRACT_EVENTS = frozenset({EventType.CONTRACT_OPENED, EventType.CONTRACT_CLOSED})
@@ -109,6 +115,9 @@ def new_event(
     if kind is EventType.PURPOSE_ACHIEVED and not isinstance(payload.get("purpose"), str):
         raise InputError("a purpose_achieved event names the purpose in data.purpose",
                          field="data.purpose")
+    if kind is EventType.LEGAL_HOLD_RELEASED and not isinstance(payload.get("hold_id"), str):
+        raise InputError("a legal_hold_released event names the hold (the id of its "
+                         "legal_hold_set event) in data.hold_id", field="data.hold_id")
     return LifecycleEvent(event_id=_id(event_id, "event_id"), subject_id=subject_id, type=kind,
                           occurred_at=occurred_at, recorded_at=recorded_at,
                           contract_id=contract, data=json.loads(encoded))

@@ -112,7 +112,11 @@ def authenticate(uow: UnitOfWork, clock: Clock, token: str | None) -> Caller:
             raise UnauthenticatedError("the API key is not valid")
         if not stored.active:
             raise UnauthenticatedError("the API key was revoked")
-        if stored.last_used_at is None or now - stored.last_used_at >= _TOUCH_EVERY:
+    if stored.last_used_at is None or now - stored.last_used_at >= _TOUCH_EVERY:
+        # A transaction of its own that starts with the write: on SQLite a read
+        # upgraded to a write fails at once under concurrency, while a write
+        # that comes first waits for the lock (busy timeout).
+        with uow:
             uow.api_keys.touch(key_id, now)
             uow.commit()
     return Caller(name=stored.name, key_id=stored.key_id, scopes=stored.scopes,

@@ -58,6 +58,7 @@ from derbes.errors import (
     InputError,
     NotFoundError,
 )
+from derbes.services import retention
 
 __all__ = [
     "ConsentRequest",
@@ -409,6 +410,7 @@ def withdraw_consent(
                      "outcomes": [o.as_dict() for o in outcomes],
                      "actor": actor, "request_id": request_id},
         ) for c in given])
+        retention.update_clocks(uow, subject.id, now, register=register)  # issue 6
         uow.commit()
     return WithdrawalResult(withdrawal_id, subject.id, kind, event,
                             tuple(c.id for c in given), outcomes, now)

@@ -6,12 +6,14 @@
 
 A :class:`DecisionPoint` keeps, per operator and language, the register in
 force compiled into a :class:`~derbes.domain.decisions.DecisionIndex` (rebuilt
-when a new version is published), and a short-lived cache of subject states,
-so a high-throughput caller pays one database round trip per batch of
-subjects it has not seen within ``ttl``. A state older than ``ttl`` is loaded
-again: a withdrawal, block or destruction is honoured within ``ttl`` (default
-two seconds; zero for callers that must see every change at once, such as
-the transfer log, which reads inside its own transaction).
+when a new version is published), and a cache of subject states, so a
+high-throughput caller pays one database round trip per batch of subjects it
+has not seen yet. Every ``ttl`` seconds it polls the change feed (consent
+ledger, vault audit entries, lifecycle events) and drops the states of the
+subjects named there: a withdrawal, block or destruction is honoured within
+``ttl`` (default two seconds). A state also leaves the cache when one of its
+consents runs out, and after ``max_age`` in any case. ``ttl=0`` caches
+nothing (the CLI; the transfer log reads inside its own transaction).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from derbes.adapters.decision_facts_repo import DestroyEvent, FactRows
+from derbes.adapters.decision_facts_repo import ChangeCursor, DestroyEvent, FactRows
 from derbes.adapters.decision_rules_yaml import load_decision_rules
 from derbes.adapters.register_yaml import parse_register
 from derbes.adapters.uow import UnitOfWork
@@ -40,6 +42,7 @@ from derbes.domain.decisions import (
 )
 from derbes.domain.labels import Lang
 from derbes.errors import InputError, NotFoundError
+from derbes.services import retention
 
 __all__ = [
     "MAX_BATCH",
@@ -84,6 +87,9 @@ def states_from_rows(
     # A category destroyed and collected again since is live again.
     since = {(s, c): at for s in rows.subjects for c, at in destroyed.get(s, {}).items()}
     recollected = uow.decision_facts.collected_after(since) if since else set()
+    # Purposes past their retention end are denied before the sweep has run.
+    expired = retention.expired_for(uow, list(rows.subjects), now.date()) if rows.subjects \
+        else {}
     states: dict[str, SubjectState] = {}
     for subject_id in subject_ids:
         known = rows.subjects.get(subject_id)
@@ -97,8 +103,7 @@ def states_from_rows(
             blocked_categories=frozenset(rows.blocked_categories.get(subject_id, ())),
             destroyed_categories=frozenset(
                 c for c in destroyed.get(subject_id, {}) if (subject_id, c) not in recollected),
-            # Issue 6 (retention) fills this from lifecycle events and the register.
-            retention_expired=frozenset(),
+            retention_expired=expired.get(subject_id, frozenset()),
             minor=subject_id in minors,
             open_contract=subject_id in rows.open_contracts,
             consents=rows.consents.get(subject_id, ()),
@@ -119,10 +124,12 @@ class DecisionPoint:
         rules: DecisionRules | None = None,
         minors: MinorCheck | None = None,
         max_states: int = 500_000,
+        max_age: float = 300.0,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ttl = ttl
+        self._max_age = max_age
         self._rules = rules or load_decision_rules()
         self._minors = minors
         self._max_states = max_states
@@ -130,9 +137,11 @@ class DecisionPoint:
         # operator -> (checked at, sha256); (operator, sha256, lang) -> index
         self._versions: dict[str, tuple[float, str]] = {}
         self._indexes: dict[tuple[str, str, Lang], DecisionIndex] = {}
-        # (operator, subject) -> (loaded at, state)
+        # (operator, subject) -> (leaves the cache at, state)
         self._states: dict[tuple[str, str], tuple[float, SubjectState]] = {}
         self._destroyed = _Destroyed()
+        self._cursor: ChangeCursor | None = None
+        self._polled_at = 0.0
 
     # ------------------------------------------------------------ register
 
@@ -165,8 +174,13 @@ class DecisionPoint:
 
     def states(self, operator_id: str, subject_ids: Iterable[str]) -> dict[str, SubjectState]:
         """States of the subjects (unknown ones absent): cached, or loaded in one batch."""
-        now = time.monotonic()
         ttl = self._ttl
+        if ttl <= 0:
+            wanted = list(dict.fromkeys(subject_ids))
+            return self._load(operator_id, wanted)[0]
+        now = time.monotonic()
+        if now - self._polled_at >= ttl:
+            self._poll(now)
         cache = self._states
         out: dict[str, SubjectState] = {}
         missing: list[str] = []
@@ -174,22 +188,47 @@ class DecisionPoint:
             if subject_id in out:
                 continue
             hit = cache.get((operator_id, subject_id))
-            if hit is not None and now - hit[0] < ttl:
+            if hit is not None and now < hit[0]:
                 out[subject_id] = hit[1]
             else:
                 missing.append(subject_id)
         if missing:
-            loaded = self._load(operator_id, list(dict.fromkeys(missing)))
+            loaded, ends = self._load(operator_id, list(dict.fromkeys(missing)))
             out.update(loaded)
-            if ttl > 0:
-                with self._lock:
-                    if len(cache) + len(loaded) > self._max_states:
-                        cache.clear()
-                    for subject_id, state in loaded.items():
-                        cache[(operator_id, subject_id)] = (now, state)
+            with self._lock:
+                if len(cache) + len(loaded) > self._max_states:
+                    cache.clear()
+                default_end = now + self._max_age
+                for subject_id, state in loaded.items():
+                    end = ends.get(subject_id)
+                    cache[(operator_id, subject_id)] = (
+                        default_end if end is None else min(default_end, now + end), state)
         return out
 
-    def _load(self, operator_id: str, subject_ids: list[str]) -> dict[str, SubjectState]:
+    def refresh(self) -> None:
+        """Read the change feed now (it is read every ``ttl`` seconds anyway)."""
+        self._poll(time.monotonic())
+
+    def _poll(self, now: float) -> None:
+        """Drop the states the change feed names (all of them when it cannot tell)."""
+        with self._uow() as uow:
+            if self._cursor is None:
+                cursor, changed = uow.decision_facts.cursor(), None
+            else:
+                changed, cursor = uow.decision_facts.changes(self._cursor)
+        with self._lock:
+            self._cursor = cursor
+            self._polled_at = now
+            if changed is None:
+                self._states.clear()
+            elif changed:
+                for key in [k for k in self._states if k[1] in changed]:
+                    del self._states[key]
+
+    def _load(
+        self, operator_id: str, subject_ids: list[str]
+    ) -> tuple[dict[str, SubjectState], dict[str, float]]:
+        """States, and for those with a consent running out, seconds until it does."""
         at = self._clock.now()
         with self._lock:
             after = self._destroyed.after_seq if self._destroyed.by_subject is not None else 0
@@ -197,13 +236,19 @@ class DecisionPoint:
             rows = uow.decision_facts.load(operator_id, subject_ids, destroyed_after_seq=after)
             with self._lock:
                 self._destroyed.merge(rows.destroy_events)
-                destroyed = {s: dict(self._destroyed.by_subject.get(s, {}))
-                             for s in rows.subjects
-                             if self._destroyed.by_subject and s in self._destroyed.by_subject}
+                known = self._destroyed.by_subject or {}
+                destroyed = {s: dict(known[s]) for s in rows.subjects if s in known}
             minors: Collection[str] = ()
             if self._minors is not None and rows.consents:
                 minors = set(self._minors(operator_id, list(rows.consents)))
-            return states_from_rows(uow, rows, destroyed, subject_ids, at, minors)
+            states = states_from_rows(uow, rows, destroyed, subject_ids, at, minors)
+        ends: dict[str, float] = {}
+        for subject_id, facts in rows.consents.items():
+            future = [f.valid_until for f in facts
+                      if f.valid_until is not None and f.valid_until > at]
+            if future:
+                ends[subject_id] = (min(future) - at).total_seconds()
+        return states, ends
 
     def forget(self, subject_ids: Iterable[str] | None = None) -> None:
         """Drop cached states (all, or of these subjects): the next decision reloads them."""

@@ -19,6 +19,7 @@ from derbes.domain import lifecycle
 from derbes.domain.clock import Clock
 from derbes.domain.lifecycle import CONTRACT_EVENTS, Contract, LifecycleEvent
 from derbes.errors import ConflictError, NotFoundError
+from derbes.services import retention
 
 __all__ = ["EventResult", "contracts_of", "record_event"]
 
@@ -64,6 +65,7 @@ def record_event(
             contract = lifecycle.apply(before, event)
             uow.lifecycle.put_contract(contract, new=before is None)
         uow.lifecycle.add_event(event)
+        retention.on_event(uow, subject, event)  # holds, clocks (issue 6)
         uow.commit()
     return EventResult(event, recorded=True, contract=contract)
 

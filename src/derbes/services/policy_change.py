@@ -47,7 +47,6 @@ from derbes.domain.register_diff import (
 )
 from derbes.errors import ConflictError, RegisterError
 from derbes.services.consent import policy_hash
-from derbes.services.registers import Published
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,13 @@ def diff_files(old: str | Path, new: str | Path) -> FileDiff:
 
 
 # ---------------------------------------------------------------- publishing
+
+
+@dataclass(frozen=True)
+class Published:
+    stored: StoredRegister
+    loaded: LoadedRegister
+    new: bool  # False when this exact text was already in force
 
 
 @dataclass(frozen=True)
@@ -200,46 +206,47 @@ def publish_with_diff(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock)
     and the ``reconsent_required`` ledger entries commit together or not at
     all. Publishing the text already in force changes nothing; the first
     version of an operator's register has no consent to compare with.
-    (``registers.publish`` opens its own transaction, so the storing step is
-    done here in the same way, inside this one.)
     """
+    with uow:
+        change = publish_in(uow, new_loaded, clock)
+        uow.commit()
+    return change
+
+
+def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> PolicyChange:
+    """:func:`publish_with_diff` inside a unit of work already open; the caller commits."""
     register = new_loaded.register
     operator = register.operator.id
     now = clock.now()
-    with uow:
-        before = uow.registers.latest(operator)
-        stored = uow.registers.add(operator, register.policy.version, new_loaded.source, now)
-        new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
-        published = Published(stored=stored, loaded=new_loaded, new=new)
-        if before is None or not new:
-            uow.commit()
-            return PolicyChange(published=published, previous=before, diff=None)
-        try:
-            old_loaded = parse_register(before.source_text, f"{operator}@{before.sha256[:12]}")
-        except RegisterError as exc:
-            raise ConflictError(
-                f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
-                f"loads, so this version cannot be compared with it: {exc.message}",
-                field="register",
-            ) from None
-        result = diff(old_loaded.register, register)
-        marks: Sequence[ReconsentMark] = ()
-        if result.reconsent_required:
-            # A consent given on the very notice of this version already covers it
-            # (a version published, reverted, then published again).
-            notice = policy_hash(new_loaded)
-            given = [c for c in uow.consents.for_operator(operator) if c.policy_hash != notice]
-            marks = reconsent_marks(result, given, now)
-            uow.consents.mark_needs_reconsent(
-                [m.consent_id for m in marks if m.newly_marked], now
+    before = uow.registers.latest(operator)
+    stored = uow.registers.add(operator, register.policy.version, new_loaded.source, now)
+    new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
+    published = Published(stored=stored, loaded=new_loaded, new=new)
+    if before is None or not new:
+        return PolicyChange(published=published, previous=before, diff=None)
+    try:
+        old_loaded = parse_register(before.source_text, f"{operator}@{before.sha256[:12]}")
+    except RegisterError as exc:
+        raise ConflictError(
+            f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
+            f"loads, so this version cannot be compared with it: {exc.message}",
+            field="register",
+        ) from None
+    result = diff(old_loaded.register, register)
+    marks: Sequence[ReconsentMark] = ()
+    if result.reconsent_required:
+        # A consent given on the very notice of this version already covers it
+        # (a version published, reverted, then published again).
+        notice = policy_hash(new_loaded)
+        given = [c for c in uow.consents.for_operator(operator) if c.policy_hash != notice]
+        marks = reconsent_marks(result, given, now)
+        uow.consents.mark_needs_reconsent([m.consent_id for m in marks if m.newly_marked], now)
+        uow.consent_ledger.append([
+            LedgerRecord(
+                at=now, event=LedgerEvent.RECONSENT_REQUIRED.value,
+                consent_id=m.consent_id, subject_id=m.subject_id,
+                payload=_ledger_payload(m, result, before, stored),
             )
-            uow.consent_ledger.append([
-                LedgerRecord(
-                    at=now, event=LedgerEvent.RECONSENT_REQUIRED.value,
-                    consent_id=m.consent_id, subject_id=m.subject_id,
-                    payload=_ledger_payload(m, result, before, stored),
-                )
-                for m in marks
-            ])
-        uow.commit()
+            for m in marks
+        ])
     return PolicyChange(published=published, previous=before, diff=result, marks=tuple(marks))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from derbes.adapters.register_yaml import LoadedRegister, load_register, parse_register
@@ -11,13 +10,7 @@ from derbes.adapters.registers_repo import StoredRegister
 from derbes.adapters.uow import UnitOfWork
 from derbes.domain.clock import Clock
 from derbes.errors import NotFoundError
-
-
-@dataclass(frozen=True)
-class Published:
-    stored: StoredRegister
-    loaded: LoadedRegister
-    new: bool  # False when this exact text was published before
+from derbes.services.policy_change import Published, publish_in
 
 
 def register_files(directory: Path) -> list[Path]:
@@ -26,19 +19,16 @@ def register_files(directory: Path) -> list[Path]:
 
 
 def publish(uow: UnitOfWork, loaded: Iterable[LoadedRegister], clock: Clock) -> list[Published]:
-    """Store register versions in one transaction; an unchanged text is not stored twice."""
-    out: list[Published] = []
+    """Store register versions in one transaction; the text in force is not stored twice.
+
+    Every version goes through the policy-change check: a version that widens
+    processing marks the consents it touches as needing re-consent, in the same
+    transaction (silence is not consent, Law 94-V Art. 8).
+    """
     with uow:
-        for item in loaded:
-            register = item.register
-            before = uow.registers.latest(register.operator.id)
-            stored = uow.registers.add(
-                register.operator.id, register.policy.version, item.source, clock.now()
-            )
-            new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
-            out.append(Published(stored=stored, loaded=item, new=new))
+        changes = [publish_in(uow, item, clock) for item in loaded]
         uow.commit()
-    return out
+    return [change.published for change in changes]
 
 
 def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock) -> list[Published]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -53,8 +54,9 @@ from derbes.adapters.uow import UnitOfWork
 from derbes.domain import lifecycle
 from derbes.domain import requests as rq
 from derbes.domain.audit import AuditRecord
+from derbes.domain.calendar import WorkingCalendar
 from derbes.domain.clock import Clock
-from derbes.domain.datasets import IdentityKind, SubjectIdentity
+from derbes.domain.datasets import Dataset, IdentityKind, SubjectIdentity
 from derbes.domain.labels import Lang
 from derbes.domain.periods import Period, Unit
 from derbes.domain.regime import Regime, apply_overrides
@@ -145,21 +147,69 @@ def _no_stores(operator_id: str, register: Register) -> Sequence[OperatorStore]:
     return ()
 
 
+@dataclass
+class _DatasetFile:
+    """One version of a dataset file: its operator, and its dataset per register checked."""
+
+    operator: str | None
+    checked: list[tuple[Register, Dataset]] = field(default_factory=list)
+
+
+_DATASET_FILES: dict[tuple[str, int, int, int], _DatasetFile] = {}
+_DATASET_FILES_LOCK = threading.Lock()
+_MAX_DATASET_FILES = 64
+_MAX_REGISTERS_PER_FILE = 4
+
+
+def _dataset_of(path: Path, operator_id: str, register: Register) -> Dataset | None:
+    """The dataset of ``path`` if it is ``operator_id``'s, validated against ``register``.
+
+    Parsed and validated once per version of the file (path, inode, size, mtime) and
+    register: every request opens the stores, and parsing the YAML each time would
+    cost more than the answer. A file that fails to load is not cached.
+    """
+    from derbes.adapters.dataset_yaml import load_dataset, operator_of
+
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+    with _DATASET_FILES_LOCK:
+        entry = _DATASET_FILES.get(key)
+    if entry is None:
+        entry = _DatasetFile(operator_of(path))
+        with _DATASET_FILES_LOCK:
+            if len(_DATASET_FILES) >= _MAX_DATASET_FILES:
+                _DATASET_FILES.clear()
+            entry = _DATASET_FILES.setdefault(key, entry)
+    if entry.operator != operator_id:
+        return None
+    with _DATASET_FILES_LOCK:
+        for checked_for, dataset in entry.checked:
+            if checked_for is register:
+                return dataset
+    dataset = load_dataset(path, register).dataset
+    with _DATASET_FILES_LOCK:
+        entry.checked.append((register, dataset))
+        del entry.checked[:-_MAX_REGISTERS_PER_FILE]
+    return dataset
+
+
 def stores_from_dir(directory: Path, environ: Mapping[str, str] | None = None) -> StoreOpener:
     """Every dataset file of ``directory`` whose operator is the one asked, as a SQL store
-    (URL from the dataset's environment variable)."""
+    (URL from the dataset's environment variable). Datasets are parsed once per file
+    version and register; stores share one engine (connection pool) per URL."""
     from derbes.adapters.connectors.sql import SqlStore
-    from derbes.adapters.dataset_yaml import load_dataset, operator_of
 
     def opener(operator_id: str, register: Register) -> Sequence[OperatorStore]:
         if not directory.is_dir():
             return ()
         out: list[OperatorStore] = []
         for path in sorted(directory.glob("*.yaml")):
-            if operator_of(path) != operator_id:
-                continue
-            loaded = load_dataset(path, register)
-            out.append(SqlStore.from_env(loaded.dataset, environ))
+            dataset = _dataset_of(path, operator_id, register)
+            if dataset is not None:
+                out.append(SqlStore.from_env(dataset, environ, shared=True))
         return out
 
     return opener
@@ -297,6 +347,13 @@ def _open(keystore: KeyStore, request: SubjectRequest, what: str, sealed: bytes 
     key = keystore.keys_for([_key_id(request.id)]).get(_key_id(request.id))
     if key is None:
         raise NotFoundError("the sealed data of this request were destroyed", field=what)
+    return _open_with(key, request, what, sealed)
+
+
+def _open_with(key: bytes, request: SubjectRequest, what: str, sealed: bytes | None) -> Any:
+    """``_open`` with the request's key already fetched."""
+    if sealed is None:
+        return None
     return json.loads(crypto.open_sealed(key, sealed, _aad(request.id, what)))
 
 
@@ -361,12 +418,12 @@ def _today(clock: Clock, regime: Regime | None = None) -> date:
 
 def _adder(settings: Settings) -> Callable[[Period, date], date]:
     @cache
-    def calendar(year: int) -> Any:
+    def calendar(year: int) -> WorkingCalendar:
         return build_kz_calendar(year, year + 1, extra_overrides=settings.calendar_overrides)
 
     def add(period: Period, start: date) -> date:
         if period.unit is Unit.WORKING_DAYS:
-            return calendar(start.year).add_working_days(start, period.value)  # type: ignore[no-any-return]
+            return calendar(start.year).add_working_days(start, period.value)
         return period.add_to(start)
 
     return add
@@ -578,19 +635,27 @@ def start(uow: UnitOfWork, request_id: str, actor: str, clock: Clock, *,
 def _begin(uow: UnitOfWork, request_id: str, expected: Sequence[RequestType], actor: str,
            clock: Clock, operator_id: str | None) -> SubjectRequest:
     """The request, in progress (started if verified). Nothing is disclosed to, or done
-    for, a requester whose identity is not verified."""
+    for, a requester whose identity is not verified.
+
+    Checked and started in one transaction, under the request's row lock: what
+    :func:`start` records (verified → in_progress, audited) is recorded here.
+    """
+    now = clock.now()
     with uow:
-        request = _get(uow, request_id, operator_id)
-    if request.type not in expected:
-        raise ConflictError(f"this is a {request.type.value} request", field="type")
-    if request.state is RequestState.RECEIVED:
-        rules = _rules(load_regime())
-        raise LegalRestrictionError(
-            "the requester's identity is not verified: nothing is disclosed or done before "
-            "verification (SMS code or staff document check)",
-            citation=rules.verification_citation, field="state")
-    if request.state is RequestState.VERIFIED:
-        request = start(uow, request_id, actor, clock, operator_id=operator_id)
+        request = _get(uow, request_id, operator_id, lock=True)
+        if request.type not in expected:
+            raise ConflictError(f"this is a {request.type.value} request", field="type")
+        if request.state is RequestState.RECEIVED:
+            rules = _rules(load_regime())
+            raise LegalRestrictionError(
+                "the requester's identity is not verified: nothing is disclosed or done "
+                "before verification (SMS code or staff document check)",
+                citation=rules.verification_citation, field="state")
+        if request.state is RequestState.VERIFIED:
+            started = request.moved(RequestState.IN_PROGRESS, now)
+            _record(uow, request, started, now, actor, None, {})
+            uow.commit()
+            request = started
     if request.state is not RequestState.IN_PROGRESS:
         raise ConflictError(f"the request is {request.state.value}", field="state")
     return request
@@ -608,9 +673,10 @@ def _pending(uow: UnitOfWork, request: SubjectRequest, reason: str, actor: str, 
 
 
 def _answered(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest,
-              summary: Mapping[str, Any], full: Mapping[str, Any], actor: str, clock: Clock
-              ) -> SubjectRequest:
-    key = _request_key(keystore, request.id)
+              summary: Mapping[str, Any], full: Mapping[str, Any], actor: str, clock: Clock,
+              *, key: bytes | None = None) -> SubjectRequest:
+    if key is None:
+        key = _request_key(keystore, request.id)
     sealed = _seal(key, request.id, "answer", full)
     return _move(uow, request.id, RequestState.ANSWERED, actor, clock,
                  change=lambda r: replace(r, answer=dict(summary), answer_sealed=sealed,
@@ -685,9 +751,13 @@ def answer_access(
     purpose, recipients (declared, and those the transfer log shows were given the
     data), cross-border transfers. A store that is down keeps the request open."""
     request = _begin(uow, request_id, (RequestType.ACCESS,), actor, clock, operator_id)
-    given = _open(keystore, request, "payload", request.payload_sealed) or {}
+    key = _request_key(keystore, request.id)  # once: opens the payload, seals the answer
+    given = _open_with(key, request, "payload", request.payload_sealed) or {}
+    transfers = []
     with uow:
         loaded = _register(uow, request.operator_id)
+        if request.subject_id is not None:
+            transfers = uow.transfers.for_subject(request.subject_id, limit=1000)
     register = loaded.register
     view = _vault_view(uow, keystore, request, actor, clock)
     values = list(view.values) if view else []
@@ -703,13 +773,9 @@ def answer_access(
         store_id = getattr(exc, "store", "?")
         _pending(uow, request, _store_failed(exc, store_id), actor, clock)
         raise
-    transfers = []
-    if request.subject_id is not None:
-        with uow:
-            transfers = uow.transfers.for_subject(request.subject_id, limit=1000)
     full = _access_answer(request, register, view, collected, transfers, clock.now())
     summary = _summary(full)
-    after = _answered(uow, keystore, request, summary, full, actor, clock)
+    after = _answered(uow, keystore, request, summary, full, actor, clock, key=key)
     return AccessAnswer(after, full)
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
@@ -61,7 +63,7 @@ from derbes.errors import (
     StoreUnavailableError,
 )
 
-__all__ = ["SqlStore", "store_engine"]
+__all__ = ["SqlStore", "shared_engine", "store_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,39 @@ def store_engine(url: str | URL) -> Engine:
                              field="url_env")
 
 
+# Engines kept for the process, per URL (see :func:`shared_engine`).
+MAX_SHARED_ENGINES = 16
+_SHARED: OrderedDict[str, Engine] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine(url: str) -> Engine:
+    """The process's engine (and connection pool) for ``url``, made on first use.
+
+    The request service opens the operator's stores for every request: with
+    an engine of their own each time, every answer would connect anew. The
+    least recently used engines beyond :data:`MAX_SHARED_ENGINES` are
+    disposed (connections in use finish normally).
+    """
+    with _SHARED_LOCK:
+        engine = _SHARED.get(url)
+        if engine is not None:
+            _SHARED.move_to_end(url)
+            return engine
+    made = store_engine(url)
+    evicted: list[Engine] = []
+    with _SHARED_LOCK:
+        engine = _SHARED.setdefault(url, made)
+        _SHARED.move_to_end(url)
+        while len(_SHARED) > MAX_SHARED_ENGINES:
+            evicted.append(_SHARED.popitem(last=False)[1])
+    if engine is not made:  # another thread made it first
+        evicted.append(made)
+    for old in evicted:
+        old.dispose()
+    return engine
+
+
 def _chunks(values: Collection[Any]) -> Iterator[list[Any]]:
     ordered = sorted(values, key=lambda v: (str(type(v)), v))
     for start in range(0, len(ordered), CHUNK):
@@ -124,7 +159,10 @@ class SqlStore:
         self._environ = os.environ if environ is None else environ
 
     @classmethod
-    def from_env(cls, dataset: Dataset, environ: Mapping[str, str] | None = None) -> SqlStore:
+    def from_env(cls, dataset: Dataset, environ: Mapping[str, str] | None = None, *,
+                 shared: bool = False) -> SqlStore:
+        """The store at the URL of the dataset's ``url_env``. ``shared``: on the process's
+        engine for that URL (:func:`shared_engine`), which :meth:`close` leaves open."""
         env = os.environ if environ is None else environ
         name = dataset.store.url_env
         url = env.get(name, "").strip()
@@ -132,6 +170,8 @@ class SqlStore:
             raise ConfigurationError(
                 f"the environment variable {name} (the database URL of store "
                 f"{dataset.store.id!r}) is not set", field="url_env")
+        if shared:
+            return cls(dataset, shared_engine(url), environ=env)
         return cls(dataset, store_engine(url), owns_engine=True, environ=env)
 
     @classmethod

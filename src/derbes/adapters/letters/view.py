@@ -82,7 +82,7 @@ def _value(value: Any) -> str:
 
 def _retention(raw: Mapping[str, Any] | None, lang: Lang) -> str:
     if not raw:
-        return _t(lang, "not set by the operator")
+        return _t(lang, N_("not set by the operator"))
     retention = reg.Retention(trigger=reg.RetentionTrigger(raw["trigger"]),
                               period=Period.parse(raw["period"]), citation=raw["citation"],
                               then=reg.AfterRetention(raw.get("then", "destroy")))

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from derbes import __version__
 from derbes.bootstrap import Container, bootstrap
 from derbes.entrypoints.api import (
+    acts,
     audit,
     consents,
     decisions,
@@ -14,6 +15,8 @@ from derbes.entrypoints.api import (
     notice,
     problems,
     registers,
+    requests,
+    retention,
     subjects,
 )
 
@@ -34,6 +37,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(subjects.router)
     app.include_router(decisions.router)
     app.include_router(consents.router)
+    app.include_router(requests.router)
+    app.include_router(acts.router)
+    app.include_router(retention.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -20,6 +20,7 @@ STATUS: dict[type[errors.DerbesError], int] = {
     errors.UnauthenticatedError: 401,
     errors.LegalRestrictionError: 409,
     errors.ConfigurationError: 500,
+    errors.StoreUnavailableError: 503,  # an operator database is down: retry later
     errors.CryptoError: 500,  # stored ciphertext does not open: server-side fault
 }
 

@@ -7,6 +7,9 @@ from derbes.entrypoints.cli._app import app, run
 # Sub-command modules register themselves on import.
 from derbes.entrypoints.cli import register as _register  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import serve as _serve  # noqa: F401  # isort: skip
+from derbes.entrypoints.cli import retention as _retention  # noqa: F401  # isort: skip
+from derbes.entrypoints.cli import acts as _acts  # noqa: F401  # isort: skip
+from derbes.entrypoints.cli import requests as _requests  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import consent as _consent  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import subjects as _subjects  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import decisions as _decisions  # noqa: F401  # isort: skip

@@ -11,7 +11,9 @@ from derbes.adapters.db import display_url
 from derbes.bootstrap import bootstrap
 from derbes.domain.register import LANGS
 from derbes.entrypoints.cli._app import app
-from derbes.services import database, notice, registers
+from derbes.services import apikeys, keys, notice, registers
+from derbes.services import demo as demo_service
+from derbes.services import requests as request_service
 from derbes.services.lint import lint_files
 
 console = Console(soft_wrap=True)
@@ -29,9 +31,17 @@ def demo(
     settings = container.settings
     url = settings.database_url
 
-    step = database.upgrade(url)
-    console.print(f"[bold]database[/] {display_url(url)} at revision {step.after.revision}",
-                  highlight=False)
+    uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
+    init = keys.initialise(
+        var_dir=settings.var_dir,
+        kek_file=settings.kek_file if uses_file else None,
+        keystore_url=settings.keystore_url,
+        database_url=url,
+        open_keystore=lambda: container.keystore,
+    )
+    console.print(f"[bold]database[/] {display_url(url)} at revision "
+                  f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
+                  f"KEK {init.kek_id}", highlight=False)
 
     files = registers.register_files(settings.registers_dir)
     reports = lint_files(files)
@@ -62,6 +72,19 @@ def demo(
             (out / f"{item.stored.operator_id}.{lang.value}.{fmt}").write_bytes(body)
             progress.advance(task)
 
+    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock)
+    letters = settings.var_dir / "letters"
+    letters.mkdir(parents=True, exist_ok=True)
+    for code in ("kk", "ru"):
+        body = request_service.letter(container.uow(), container.keystore, customer.request_id,
+                                      "pdf", code)
+        (letters / f"access-answer.{code}.pdf").write_bytes(body)
+    state = "added to the vault" if customer.created else "already in the vault"
+    console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
+                  f"access request {customer.request_id} answered", highlight=False)
+    token = apikeys.create(container.uow(), container.clock, name="demo",
+                           scopes=["admin"]).token
+
     base = f"http://{host}:{port}"
     console.print("\n[bold]Where to look[/]")
     console.print(f"  notices on disk:   {out}/<operator>.<ru|kk|en>.<{'|'.join(formats)}>",
@@ -70,8 +93,10 @@ def demo(
     console.print(f"  registers:         {base}/v1/registers", highlight=False)
     first = published[0].stored.operator_id if published else "<operator>"
     console.print(f"  a notice in Kazakh: {base}/notice/{first}?lang=kk", highlight=False)
+    console.print(f"  answer letters:    {letters}/access-answer.<kk|ru>.pdf", highlight=False)
     console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
                   highlight=False)
+    console.print(f"  API key (admin, shown once): {token}", highlight=False)
     if serve:
         import uvicorn
 

@@ -161,3 +161,19 @@ def diff(
             typer.echo(f"    re-consent: {scope.describe()}")
     typer.echo(f"{result.new.register.operator.id} {result.diff.old_version} -> "
                f"{result.diff.new_version}: {result.diff.summary()}")
+
+
+@register_app.command("publish")
+def publish(files: list[Path] = typer.Argument(..., help="Register YAML files.")) -> None:
+    """Put register versions in force; a widening version asks the consents it touches again."""
+    container = bootstrap()
+    loaded = [load_register(file) for file in files]  # all must load before any is stored
+    for item in loaded:
+        change = policy_change.publish_with_diff(container.uow(), item, container.clock)
+        stored = change.published.stored
+        state = "published" if change.published.new else "already in force"
+        console.print(f"{item.file}: {stored.operator_id} policy {stored.policy_version} "
+                      f"{state} (sha256 {stored.sha256[:12]})", highlight=False)
+        if change.diff is not None:
+            console.print(f"  {change.diff.summary()}", highlight=False)
+            console.print(f"  consents now needing re-consent: {change.marked}", highlight=False)

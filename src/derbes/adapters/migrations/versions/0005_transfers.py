@@ -1,5 +1,7 @@
 """transfer log: disclosures made, with their basis, and their subjects.
 
+Also an index on lifecycle_events.recorded_at for the decision point's change feed.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-01-20
@@ -53,9 +55,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("transfer_id", "subject_id", name=op.f("pk_transfer_subjects")),
     )
     op.create_index("ix_transfer_subjects_subject_id", "transfer_subjects", ["subject_id"])
+    # The decision point's change feed reads lifecycle events by recording time.
+    op.create_index("ix_lifecycle_events_recorded_at", "lifecycle_events", ["recorded_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_lifecycle_events_recorded_at", table_name="lifecycle_events")
     op.drop_index("ix_transfer_subjects_subject_id", table_name="transfer_subjects")
     op.drop_table("transfer_subjects")
     op.drop_index("ix_transfers_operator_id_at", table_name="transfers")

@@ -1,0 +1,191 @@
+"""A Kredit Seven world for request tests: the vault, a key store, a generated operator DB."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy import Engine, create_engine, text
+
+from derbes.adapters.connectors import OperatorStore
+from derbes.adapters.connectors.sql import SqlStore
+from derbes.adapters.dataset_yaml import load_dataset
+from derbes.adapters.db import parse_url
+from derbes.adapters.keystore import KeyStore
+from derbes.adapters.ports.otp import FakeOtpService
+from derbes.adapters.register_yaml import LoadedRegister, load_register
+from derbes.adapters.transfers_repo import TransferRecord
+from derbes.adapters.uow import UnitOfWork
+from derbes.domain.clock import FixedClock
+from derbes.domain.datasets import Dataset
+from derbes.domain.register import Register
+from derbes.domain.vault import NewValue, Provenance, Source
+from derbes.services import lifecycle, registers
+from derbes.services import requests as svc
+from derbes.services import vault as vault_service
+from tests.operator_db import DATASET, REGISTER
+
+ACTOR = "test:requests"
+OPERATOR = "kredit-seven"
+# Friday 20 March 2026, 15:00 in Almaty: the long Nauryz break follows.
+FRIDAY = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+PHOTO_TRAFFIC = "utm_source=k7-test-campaign-7781"
+
+
+@cache
+def kredit() -> LoadedRegister:
+    return load_register(REGISTER)
+
+
+@cache
+def dataset() -> Dataset:
+    return load_dataset(DATASET, kredit().register).dataset
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    iin: str
+    last_name: str
+    first_name: str
+    phone: str
+
+
+def busy_client(op_url: str) -> Client:
+    """A client with a closed loan, payments and contacts."""
+    engine = create_engine(parse_url(op_url))
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text(
+                "SELECT c.id, c.iin, c.last_name, c.first_name, c.phone FROM clients c "
+                "JOIN applications a ON a.client_id = c.id "
+                "JOIN loans l ON l.application_id = a.id "
+                "JOIN payments p ON p.loan_id = l.id JOIN contacts k ON k.client_id = c.id "
+                "WHERE l.status = 'closed' ORDER BY c.id LIMIT 1")).one()
+    finally:
+        engine.dispose()
+    return Client(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]))
+
+
+def count_rows(op_url: str, client_id: int) -> dict[str, int]:
+    engine: Engine = create_engine(parse_url(op_url))
+    try:
+        with engine.connect() as connection:
+            return {
+                "clients": connection.execute(text(
+                    "SELECT count(*) FROM clients WHERE id = :c"), {"c": client_id}).scalar_one(),
+                "contacts": connection.execute(text(
+                    "SELECT count(*) FROM contacts WHERE client_id = :c"),
+                    {"c": client_id}).scalar_one(),
+                "applications": connection.execute(text(
+                    "SELECT count(*) FROM applications WHERE client_id = :c"),
+                    {"c": client_id}).scalar_one(),
+            }
+    finally:
+        engine.dispose()
+
+
+def client_row(op_url: str, client_id: int) -> dict[str, Any]:
+    engine = create_engine(parse_url(op_url))
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT * FROM clients WHERE id = :c"),
+                                     {"c": client_id}).one()
+            return dict(row._mapping)
+    finally:
+        engine.dispose()
+
+
+class World:
+    """Kredit Seven published in the derbes DB, one customer in the vault and the store."""
+
+    def __init__(self, uow: Any, keystore: KeyStore, op_url: str | None,
+                 clock: FixedClock | None = None) -> None:
+        self._uow = uow
+        self.keys = keystore
+        self.op_url = op_url
+        self.clock = clock or FixedClock(FRIDAY)
+        self.otp = FakeOtpService(10)
+        self.down = False
+        registers.publish(self.uow(), [kredit()], self.clock)
+
+    def uow(self) -> UnitOfWork:
+        made: UnitOfWork = self._uow()
+        return made
+
+    @property
+    def register(self) -> Register:
+        return kredit().register
+
+    def stores(self, operator_id: str, register: Register) -> Sequence[OperatorStore]:
+        if self.op_url is None or operator_id != OPERATOR:
+            return ()
+        if self.down:
+            # A server that is gone: the URL points at nothing that answers.
+            return [SqlStore.from_url(dataset(), "postgresql+psycopg://nobody@127.0.0.1:1/x"
+                                      "?connect_timeout=2")]
+        return [SqlStore.from_url(dataset(), self.op_url)]
+
+    def add_customer(self, client: Client) -> str:
+        at = datetime(2025, 5, 1, 9, tzinfo=UTC)
+        prov = Provenance(Source.SUBJECT, (), "personal cabinet", at)
+        values = [
+            NewValue("identity.iin", client.iin, prov),
+            NewValue("identity.full_name", f"{client.last_name} {client.first_name}", prov),
+            NewValue("contact.phone", client.phone, prov),
+            NewValue("online.traffic_source", PHOTO_TRAFFIC,
+                     Provenance(Source.SUBJECT, (), "site", at)),
+            NewValue("account.customer_id", str(client.id), prov),
+        ]
+        return vault_service.add_subject(self.uow(), self.keys, self.register, values, {},
+                                         ACTOR, self.clock)
+
+    def close_loan(self, subject_id: str, closed_on: date) -> None:
+        closed = datetime.combine(closed_on, datetime.min.time(), tzinfo=UTC)
+        opened = closed - timedelta(days=90)
+        lifecycle.record_event(self.uow(), f"open-{subject_id}", subject_id, "contract_opened",
+                               opened, self.clock, "MK-1")
+        lifecycle.record_event(self.uow(), f"close-{subject_id}", subject_id,
+                               "contract_closed", closed, self.clock, "MK-1")
+
+    def achieve(self, subject_id: str, on: date, purposes: Sequence[str]) -> None:
+        at = datetime.combine(on, datetime.min.time(), tzinfo=UTC)
+        for purpose in purposes:
+            lifecycle.record_event(self.uow(), f"done-{purpose}-{subject_id}", subject_id,
+                                   "purpose_achieved", at, self.clock,
+                                   data={"purpose": purpose})
+
+    def transfer(self, subject_id: str, recipient: str, purpose: str,
+                 categories: tuple[str, ...]) -> str:
+        transfer_id = str(uuid.uuid4())
+        with self.uow() as uow:
+            uow.transfers.add(TransferRecord(
+                id=transfer_id, at=datetime(2025, 6, 1, 12, tzinfo=UTC), actor=ACTOR,
+                operator_id=OPERATOR, recipient_id=recipient, purpose=purpose,
+                categories=categories, basis_kind="legal_obligation",
+                consent_ids={subject_id: ()}, law_citation="Law on credit bureaus No. 573-II"))
+            uow.commit()
+        return transfer_id
+
+    def file(self, type_: str, lang: str = "ru", **kwargs: Any) -> svc.SubjectRequest:
+        return svc.file_request(self.uow(), self.keys, svc.NewRequest(
+            operator_id=OPERATOR, type=type_, language=lang, **kwargs), ACTOR, self.clock)
+
+    def verify(self, request_id: str) -> None:
+        svc.verify_by_staff(self.uow(), self.keys, request_id, "ID card 043912345", ACTOR,
+                            self.clock)
+
+    def answer(self, request_id: str) -> svc.AccessAnswer:
+        return svc.answer_request(self.uow(), self.keys, request_id, ACTOR, self.clock,
+                                  stores=self.stores)

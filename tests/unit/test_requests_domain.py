@@ -1,0 +1,189 @@
+"""Subject requests, pure: the state machine, the deadline of each type, reasoned destruction."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+from derbes.adapters.kz_calendar import build_kz_calendar
+from derbes.adapters.regime_yaml import load_regime
+from derbes.adapters.register_yaml import load_register
+from derbes.adapters.request_rules_yaml import load_request_rules
+from derbes.domain import requests as rq
+from derbes.domain.periods import Period, Unit
+from derbes.domain.requests import (
+    TRANSITIONS,
+    KeepGround,
+    KnownDates,
+    RequesterKind,
+    RequestState,
+    RequestType,
+    SubjectRequest,
+)
+from derbes.errors import ConflictError, InputError
+
+REGISTERS = Path(__file__).resolve().parents[2] / "registers"
+KREDIT = load_register(REGISTERS / "kredit-seven.yaml").register
+
+ALLOWED = {
+    (RequestState.RECEIVED, RequestState.VERIFIED),
+    (RequestState.RECEIVED, RequestState.REFUSED),
+    (RequestState.RECEIVED, RequestState.WITHDRAWN),
+    (RequestState.VERIFIED, RequestState.IN_PROGRESS),
+    (RequestState.VERIFIED, RequestState.REFUSED),
+    (RequestState.VERIFIED, RequestState.WITHDRAWN),
+    (RequestState.IN_PROGRESS, RequestState.ANSWERED),
+    (RequestState.IN_PROGRESS, RequestState.REFUSED),
+    (RequestState.IN_PROGRESS, RequestState.WITHDRAWN),
+}
+
+
+@pytest.mark.parametrize(("current", "target"), list(product(RequestState, RequestState)),
+                         ids=lambda s: s.value)
+def test_every_pair_of_states_is_allowed_or_a_conflict(current: RequestState,
+                                                       target: RequestState) -> None:
+    if (current, target) in ALLOWED:
+        rq.check_transition(current, target)
+    else:
+        with pytest.raises(ConflictError):
+            rq.check_transition(current, target)
+
+
+def test_the_table_is_exactly_the_documented_machine() -> None:
+    assert {(a, b) for a, targets in TRANSITIONS.items() for b in targets} == ALLOWED
+    assert {s for s in RequestState if s.closed} == {RequestState.ANSWERED,
+                                                     RequestState.REFUSED,
+                                                     RequestState.WITHDRAWN}
+
+
+def _request(state: RequestState = RequestState.RECEIVED) -> SubjectRequest:
+    at = datetime(2026, 3, 20, 10, tzinfo=UTC)
+    return SubjectRequest(id="r1", operator_id="kredit-seven", subject_id=None,
+                          type=RequestType.ACCESS, state=state, language="ru", received_at=at,
+                          due_date=date(2026, 3, 30), deadline_id="access",
+                          deadline_citation="x", requester=RequesterKind.SUBJECT)
+
+
+def test_moving_a_request_sets_closed_at_only_when_closed() -> None:
+    at = datetime(2026, 3, 21, tzinfo=UTC)
+    verified = _request().moved(RequestState.VERIFIED, at)
+    assert verified.state is RequestState.VERIFIED and verified.closed_at is None
+    answered = verified.moved(RequestState.IN_PROGRESS, at).moved(RequestState.ANSWERED, at)
+    assert answered.closed_at == at
+    with pytest.raises(ConflictError, match="closed"):
+        answered.moved(RequestState.IN_PROGRESS, at)
+    assert _request().overdue_on(date(2026, 3, 31))
+    assert not _request().overdue_on(date(2026, 3, 30))
+    assert not answered.overdue_on(date(2027, 1, 1))
+
+
+def test_unknown_type_or_state_is_an_input_error_listing_the_choices() -> None:
+    with pytest.raises(InputError, match="access, rectification"):
+        rq.parse_type("erase_me")
+    with pytest.raises(InputError):
+        rq.parse_state(None)
+
+
+# ------------------------------------------------------------- deadlines
+
+
+def test_each_type_runs_on_its_deadline_of_the_regime() -> None:
+    regime = load_regime()
+    rules = load_request_rules(list(regime.deadlines))
+    expected = {
+        RequestType.ACCESS: "access",
+        RequestType.RECTIFICATION: "rectification",
+        RequestType.BLOCKING: "blocking",
+        RequestType.DESTRUCTION: "erasure_on_request",
+        RequestType.CONSENT_WITHDRAWAL: "access",
+        RequestType.COMPLAINT: "pretrial_claim",
+        RequestType.PRETRIAL_CLAIM: "pretrial_claim",
+    }
+    assert {t: rules.deadline_of(t) for t in RequestType} == expected
+    assert all(rules.types[t].citation for t in RequestType)
+    assert rules.types[RequestType.CONSENT_WITHDRAWAL].check
+
+
+def test_rules_name_unknown_deadlines_and_missing_types() -> None:
+    with pytest.raises(InputError, match=r"types\.access\.deadline"):
+        rq.rules_from_dict({"types": {"access": {"deadline": "nope", "citation": "c"}},
+                            "rules": {}}, ["access"])
+    with pytest.raises(InputError, match="no deadline for"):
+        rq.rules_from_dict({"types": {"access": {"deadline": "access", "citation": "c"}},
+                            "rules": {"verification_citation": "a", "no_data_citation": "b",
+                                      "representative_citation": "c",
+                                      "destruction_keep_citation": "d"}}, ["access"])
+
+
+def test_access_received_friday_before_nauryz_is_due_monday_30_march() -> None:
+    regime = load_regime()
+    calendar = build_kz_calendar(2026)
+    # Fri 20 Mar 2026, 15:00 Almaty; 21-25 Mar are days off (Nauryz and the decree).
+    received = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+    assert regime.due_date("access", received, calendar).due == date(2026, 3, 30)
+    assert regime.due_date("blocking", received, calendar).due == date(2026, 3, 26)
+    # 15 calendar days end on Sat 4 Apr: moved to Mon 6 Apr.
+    assert regime.due_date("erasure_on_request", received, calendar).due == date(2026, 4, 6)
+
+
+# ------------------------------------------------------------- retention
+
+
+def _add(period: Period, start: date) -> date:
+    if period.unit is Unit.WORKING_DAYS:
+        return build_kz_calendar(start.year, start.year + 1).add_working_days(start,
+                                                                              period.value)
+    return period.add_to(start)
+
+
+def test_retention_until_needs_its_trigger() -> None:
+    dossier = KREDIT.purposes["credit_dossier"]
+    assert rq.retention_until(dossier, KnownDates(open_contracts=1,
+                                                  events={"contract_closed": date(2025, 1, 1)})
+                              ) is None
+    closed = KnownDates(events={"contract_closed": date(2025, 6, 30)})
+    assert rq.retention_until(dossier, closed) == date(2030, 6, 30)
+    assessment = KREDIT.purposes["credit_application_assessment"]  # 30 working days
+    assert rq.retention_until(assessment, closed) is None  # purpose not achieved
+    achieved = KnownDates(purpose_achieved={"credit_application_assessment": date(2026, 3, 2)})
+    assert rq.retention_until(assessment, achieved) is None  # working days, no calendar
+    assert rq.retention_until(assessment, achieved, _add) == date(2026, 4, 17)
+
+
+def test_destruction_keeps_the_credit_dossier_and_destroys_the_rest() -> None:
+    held = ["identity.iin", "identity.full_name", "biometric.facial_image",
+            "device.ip_address", "financial.loan"]
+    closed = KnownDates(events={"contract_closed": date(2025, 6, 30)})
+    outcome = rq.destruction_outcome(KREDIT, held, closed, date(2026, 3, 20), _add)
+    assert outcome.destroy == ("biometric.facial_image", "device.ip_address")
+    kept = {k.category: k for k in outcome.keep}
+    assert set(kept) == {"identity.iin", "identity.full_name", "financial.loan"}
+    dossier = next(f for f in kept["financial.loan"].kept_for if f.purpose == "credit_dossier")
+    assert dossier.ground is KeepGround.LEGAL_OBLIGATION
+    assert dossier.until == date(2030, 6, 30)
+    assert "210" in dossier.citation
+    assert "credit_dossier" in outcome.keep_purposes
+    assert outcome.partial
+    # Other legal-obligation purposes whose clock has not started keep it with no known end.
+    assert kept["financial.loan"].until is None
+    body = outcome.as_dict()
+    assert body["destroy"] == ["biometric.facial_image", "device.ip_address"]
+
+
+def test_an_open_contract_keeps_contract_data_and_ended_terms_keep_nothing() -> None:
+    open_loan = KnownDates(open_contracts=1)
+    outcome = rq.destruction_outcome(KREDIT, ["financial.transactions"], open_loan,
+                                     date(2026, 3, 20), _add)
+    grounds = {f.ground for k in outcome.keep for f in k.kept_for}
+    assert KeepGround.OPEN_CONTRACT in grounds
+    # Long after every term ended: nothing keeps anything.
+    everything_over = KnownDates(
+        events={"contract_closed": date(2000, 1, 1)},
+        purpose_achieved={p: date(2000, 1, 1) for p in KREDIT.purposes})
+    late = rq.destruction_outcome(KREDIT, ["financial.loan", "identity.iin"], everything_over,
+                                  date(2026, 3, 20), _add)
+    assert late.keep == () and late.destroy == ("financial.loan", "identity.iin")
+    assert not late.partial

@@ -1,0 +1,125 @@
+"""Request use cases on the in-memory fakes: rectification, withdrawal, refusals, claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from derbes.domain.clock import FixedClock
+from derbes.domain.requests import RequestState
+from derbes.errors import ConflictError, InputError, LegalRestrictionError
+from derbes.services import requests as svc
+from derbes.services import vault as vault_service
+from tests.consent_support import ACTOR, ADULT_IIN, World, marketing, processing
+
+OPERATOR = "express-avans"
+
+
+@pytest.fixture
+def world() -> World:
+    return World(FixedClock(datetime(2026, 3, 20, 10, tzinfo=UTC)))
+
+
+def _file(world: World, type_: str, **kw: object) -> svc.SubjectRequest:
+    return svc.file_request(world.uow(), world.keys, svc.NewRequest(
+        operator_id=OPERATOR, type=type_, **kw), ACTOR, world.clock)  # type: ignore[arg-type]
+
+
+def _verify_and_answer(world: World, request_id: str, **kw: object) -> svc.AccessAnswer:
+    svc.verify_by_staff(world.uow(), world.keys, request_id, "passport N0999", ACTOR,
+                        world.clock)
+    return svc.answer_request(world.uow(), world.keys, request_id, ACTOR, world.clock,
+                              **kw)  # type: ignore[arg-type]
+
+
+def test_rectification_replaces_the_value_and_cites_the_request(world: World) -> None:
+    sid = world.subject()
+    filed = _file(world, "rectification", identifiers={"iin": ADULT_IIN},
+                  payload={"values": {"identity.full_name": "Гүлнар Жаңа Тестова"},
+                           "document_ref": "marriage certificate 123"})
+    answered = _verify_and_answer(world, filed.id)
+    assert answered.request.state is RequestState.ANSWERED
+    assert answered.answer["changed"] == ["identity.full_name"]
+    view = vault_service.read_subject(world.uow(), world.keys, sid, "subject_access_request",
+                                      ACTOR, clock=world.clock)
+    name = next(v for v in view.values if v.category == "identity.full_name")
+    assert name.value == "Гүлнар Жаңа Тестова"
+    assert name.provenance.method == f"rectification request {filed.id}"
+
+
+def test_rectification_needs_values_and_a_document(world: World) -> None:
+    with pytest.raises(InputError) as caught:
+        _file(world, "rectification", identifiers={"iin": ADULT_IIN},
+              payload={"values": {"identity.full_name": "X"}})
+    assert caught.value.field == "payload.document_ref"
+
+
+def test_withdrawal_delegates_to_the_ledger_and_answers_per_purpose(world: World) -> None:
+    sid = world.subject()
+    world.give(sid, processing("statistics"), marketing("marketing"))
+    filed = _file(world, "consent_withdrawal", identifiers={"iin": ADULT_IIN},
+                  payload={"scope": "marketing"})
+    answered = _verify_and_answer(world, filed.id)
+    outcomes = answered.answer["outcomes"]
+    assert [(o["purpose"], o["status"]) for o in outcomes] == [("marketing", "stopped")]
+    with world.uow() as uow:
+        ledger = uow.consent_ledger.for_subject(sid)
+    assert ledger[-1].payload["request_id"] == filed.id
+    html = svc.letter(world.uow(), world.keys, filed.id, "html", "kk").decode()
+    assert "тоқтатылды" in html
+
+
+def test_representative_document_is_sealed_and_required(world: World) -> None:
+    with pytest.raises(InputError) as caught:
+        _file(world, "access", identifiers={"iin": ADULT_IIN}, requester="representative")
+    assert caught.value.field == "representative_document"
+    filed = _file(world, "access", identifiers={"iin": ADULT_IIN}, requester="representative",
+                  representative_document="power of attorney 77-1234")
+    assert filed.representative_sealed is not None
+    assert b"77-1234" not in filed.representative_sealed
+    assert "77-1234" not in str(svc.show(world.uow(), filed.id).as_dict())
+
+
+def test_refuse_withdraw_and_closed_requests_conflict(world: World) -> None:
+    first = _file(world, "access", identifiers={"iin": ADULT_IIN})
+    with pytest.raises(InputError):
+        svc.refuse(world.uow(), first.id, [" "], ACTOR, world.clock)
+    refused = svc.refuse(world.uow(), first.id, ["identity could not be established"], ACTOR,
+                         world.clock)
+    assert refused.state is RequestState.REFUSED and refused.closed_at is not None
+    with pytest.raises(ConflictError):
+        svc.withdraw_request(world.uow(), first.id, ACTOR, world.clock)
+    html = svc.letter(world.uow(), world.keys, first.id, "html", "ru").decode()
+    assert "identity could not be established" in html and "отказано" in html
+    second = _file(world, "destruction", identifiers={"iin": ADULT_IIN})
+    gone = svc.withdraw_request(world.uow(), second.id, ACTOR, world.clock, reason="changed mind")
+    assert gone.state is RequestState.WITHDRAWN
+    with pytest.raises(ConflictError):
+        svc.letter(world.uow(), world.keys, second.id)
+
+
+def test_claims_are_answered_with_the_operators_response(world: World) -> None:
+    filed = _file(world, "pretrial_claim", identifiers={"phone": "+77011112233"},
+                  payload={"text": "you sent my data to a collector"})
+    with pytest.raises(LegalRestrictionError):
+        svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock,
+                           response="No transfer was made.")
+    answered = _verify_and_answer(world, filed.id, response="No transfer was made.")
+    assert answered.answer["response"] == "No transfer was made."
+    assert "response" not in (answered.request.answer or {})
+
+
+def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
+    filed = _file(world, "access", identifiers={"phone": "+77011112233"})
+    issued = svc.issue_otp(world.uow(), world.otp, filed.id, world.clock)
+    with pytest.raises(InputError):
+        svc.verify_by_otp(world.uow(), world.otp, filed.id, issued.reference, "x", ACTOR,
+                          world.clock)
+    done = svc.verify_by_otp(world.uow(), world.otp, filed.id, issued.reference, issued.code,
+                             ACTOR, world.clock)
+    assert done.state is RequestState.VERIFIED and done.verification_ref == issued.reference
+    with pytest.raises(ConflictError):
+        svc.issue_otp(world.uow(), world.otp, filed.id, world.clock)
+    answered = svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock)
+    assert answered.answer["held"] is False

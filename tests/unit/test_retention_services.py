@@ -1,0 +1,45 @@
+"""The retention services on the fake unit of work and the in-memory key store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from derbes.adapters.keystore import InMemoryKeyStore
+from derbes.adapters.uow import FakeUnitOfWork
+from derbes.domain.clock import FixedClock
+from derbes.services import lifecycle, registers, vault
+from derbes.services import retention as svc
+from tests.retention_support import AML_KEPT, OPERATOR, at, qiwi, qiwi_values
+
+
+def test_the_fake_sweeps_like_the_database() -> None:
+    uow, keys, clock = FakeUnitOfWork(), InMemoryKeyStore(), FixedClock(at(date(2020, 1, 10)))
+    loaded = qiwi()
+    registers.publish(uow, [loaded], clock)
+    sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(1, clock.now()), {},
+                            "test", clock)
+    for n, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
+                                     ("transaction", date(2020, 6, 1)),
+                                     ("contract_closed", date(2021, 3, 1))]):
+        clock.set(at(day))
+        lifecycle.record_event(uow, f"e{n}", sid, kind, at(day), clock, "K1")
+
+    clock.set(at(date(2024, 3, 2)))
+    plan = svc.plan(uow, OPERATOR, date(2024, 3, 2))
+    assert plan.subjects == 1 and plan.pairs == 3
+    report = svc.run(uow, keys, OPERATOR, date(2024, 3, 2), clock, batch_size=1)
+    assert report.summary is not None and report.summary.subjects_partial == 1
+    with uow:
+        assert {v.category for v in uow.vault.values(sid)} == AML_KEPT
+    assert svc.run(uow, keys, OPERATOR, date(2024, 3, 2), clock).run is None
+
+    clock.set(at(date(2025, 6, 2)))
+    report = svc.run(uow, keys, OPERATOR, date(2025, 6, 2), clock)
+    assert report.summary is not None and report.summary.subjects_shredded == 1
+    assert report.act_id is not None
+    with uow:
+        assert uow.vault.values(sid) == []
+        subject = uow.vault.get(sid)
+        assert subject is not None and subject.destroyed
+    assert keys.keys_for([sid]) == {}
+    assert [g.purpose for g in report.summary.groups] == ["aml_antifraud"]
