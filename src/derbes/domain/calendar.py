@@ -15,7 +15,7 @@ regime table (``data/regime.yaml``), not from this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from derbes.domain.labels import Labels, Lang
 from derbes.domain.periods import Period, Unit
+from derbes.domain.wording import format_period
 from derbes.errors import ConfigurationError, InputError
 
 _ONE_DAY = timedelta(days=1)
@@ -264,46 +265,9 @@ def due_date(
 # --- wording -----------------------------------------------------------------
 
 
-def _ru_plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
-_RU_UNITS: Mapping[Unit, tuple[str, str, str]] = {
-    Unit.YEARS: ("год", "года", "лет"),
-    Unit.MONTHS: ("месяц", "месяца", "месяцев"),
-    Unit.DAYS: ("календарный день", "календарных дня", "календарных дней"),
-    Unit.WORKING_DAYS: ("рабочий день", "рабочих дня", "рабочих дней"),
-}
-# Kazakh keeps the noun singular after a numeral.
-_KK_UNITS: Mapping[Unit, str] = {
-    Unit.YEARS: "жыл",
-    Unit.MONTHS: "ай",
-    Unit.DAYS: "күнтізбелік күн",
-    Unit.WORKING_DAYS: "жұмыс күні",
-}
-_EN_UNITS: Mapping[Unit, tuple[str, str]] = {
-    Unit.YEARS: ("year", "years"),
-    Unit.MONTHS: ("month", "months"),
-    Unit.DAYS: ("calendar day", "calendar days"),
-    Unit.WORKING_DAYS: ("working day", "working days"),
-}
-
-
 def describe_term(term: Period, lang: Lang | str) -> str:
-    """"3 рабочих дня" / "3 жұмыс күні" / "3 working days"."""
-    n, unit = term.value, term.unit
-    match Lang(lang):
-        case Lang.RU:
-            return f"{n} {_ru_plural(n, *_RU_UNITS[unit])}"
-        case Lang.KK:
-            return f"{n} {_KK_UNITS[unit]}"
-        case Lang.EN:
-            one, many = _EN_UNITS[unit]
-            return f"{n} {one if n == 1 else many}"
+    """"3 рабочих дня" / "3 жұмыс күні" / "3 working days"; calendar days said as such."""
+    return format_period(term, lang, explicit_calendar=True)
 
 
 def term_labels(term: Period) -> Labels:

@@ -44,6 +44,7 @@ from derbes.domain.register import (
 from derbes.errors import InputError, PeriodError
 
 __all__ = [
+    "STORE_GROUP_PREFIX",
     "CalendarFor",
     "CategoryClock",
     "DestructionMethod",
@@ -56,6 +57,7 @@ __all__ = [
     "RunRecord",
     "RunState",
     "RunSummary",
+    "StoreErasure",
     "category_clocks",
     "check_minimums",
     "due_histogram",
@@ -121,6 +123,19 @@ class RunGroup:
 
 
 @dataclass(frozen=True)
+class StoreErasure:
+    """What a run changed in one connected operator database (its dataset strategies)."""
+
+    store: str
+    rows_deleted: int = 0
+    rows_updated: int = 0
+
+
+# Key prefix of the per-store counters kept beside the purpose groups of a run.
+STORE_GROUP_PREFIX = "@store:"
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """A completed run of the retention sweep: what the destruction act records."""
 
@@ -135,6 +150,7 @@ class RunSummary:
     subjects_partial: int  # some categories due: survivors re-sealed under a new key
     values_deleted: int  # vault rows deleted
     items_skipped: int = 0  # due at planning, covered by a hold (or gone) when reached
+    stores: tuple[StoreErasure, ...] = ()  # connected operator databases, per store
 
     @property
     def subjects(self) -> int:
@@ -157,6 +173,8 @@ class RunSummary:
                 "period": g.period, "method": g.method.value,
                 "categories": list(g.categories), "subjects": g.subjects, "items": g.items,
             } for g in self.groups],
+            "stores": [{"store": x.store, "rows_deleted": x.rows_deleted,
+                        "rows_updated": x.rows_updated} for x in self.stores],
         }
 
 

@@ -76,18 +76,25 @@ def ru_plural_form(n: int) -> int:
     return 2
 
 
-def format_period(period: Period, lang: Lang | str) -> str:
-    """``Period(5, years)`` → «5 лет» / «5 жыл» / "5 years"."""
+def format_period(period: Period, lang: Lang | str, *, explicit_calendar: bool = False) -> str:
+    """``Period(5, years)`` → «5 лет» / «5 жыл» / "5 years".
+
+    ``explicit_calendar`` writes calendar days as such («15 календарных дней»),
+    where a deadline must not be mistaken for working days.
+    """
     language = as_lang(lang)
     n = period.value
+    calendar = explicit_calendar and period.unit is Unit.DAYS
     if language is Lang.RU:
         noun = _RU_FORMS[period.unit][ru_plural_form(n)]
-    elif language is Lang.KK:
+        adjective = ("календарный", "календарных", "календарных")[ru_plural_form(n)]
+        return f"{n} {adjective} {noun}" if calendar else f"{n} {noun}"
+    if language is Lang.KK:
         noun = _KK_FORMS[period.unit]
-    else:
-        singular, plural = _EN_FORMS[period.unit]
-        noun = singular if n == 1 else plural
-    return f"{n} {noun}"
+        return f"{n} күнтізбелік {noun}" if calendar else f"{n} {noun}"
+    singular, plural = _EN_FORMS[period.unit]
+    noun = singular if n == 1 else plural
+    return f"{n} calendar {noun}" if calendar else f"{n} {noun}"
 
 
 def format_date(day: date, lang: Lang | str) -> str:

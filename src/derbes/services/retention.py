@@ -34,13 +34,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from derbes.adapters import crypto
+from derbes.adapters.connectors import ErasureResult, OperatorStore
 from derbes.adapters.keystore import KeyStore
 from derbes.adapters.kz_calendar import calendar_for
 from derbes.adapters.register_yaml import parse_register
@@ -51,9 +53,11 @@ from derbes.domain import vault
 from derbes.domain.audit import AuditAction, AuditRecord
 from derbes.domain.calendar import WorkingCalendar
 from derbes.domain.clock import Clock
+from derbes.domain.datasets import ErasurePlan, IdentityKind, SubjectIdentity
 from derbes.domain.lifecycle import CONTRACT_EVENTS, EventType, LifecycleEvent
 from derbes.domain.register import BasisKind, Register, RetentionTrigger, ValueType
 from derbes.domain.retention import (
+    STORE_GROUP_PREFIX,
     CategoryClock,
     DestructionMethod,
     KnownTriggers,
@@ -61,6 +65,7 @@ from derbes.domain.retention import (
     RunRecord,
     RunState,
     RunSummary,
+    StoreErasure,
     category_clocks,
     check_minimums,
     due_histogram,
@@ -70,7 +75,15 @@ from derbes.domain.retention import (
     new_hold,
     purpose_clocks,
 )
-from derbes.errors import ConflictError, CryptoError, InputError, NotFoundError
+from derbes.errors import (
+    ConfigurationError,
+    ConflictError,
+    CryptoError,
+    DerbesError,
+    InputError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from derbes.services import acts
 
 __all__ = [
@@ -79,6 +92,7 @@ __all__ = [
     "Progress",
     "RetentionPlan",
     "RunReport",
+    "StoreOpener",
     "expired_for",
     "on_event",
     "plan",
@@ -338,6 +352,154 @@ def _month_start(day: date, months: int) -> date:
     return date(day.year + index // 12, index % 12 + 1, 1)
 
 
+# ------------------------------------------------------------------ stores
+
+StoreOpener = Callable[[str, Register], Sequence[OperatorStore]]
+"""The operator's connected databases (``services/requests.stores_from_dir`` makes one)."""
+
+
+def _no_stores(operator_id: str, register: Register) -> Sequence[OperatorStore]:
+    return ()
+
+
+@contextmanager
+def _opened(opener: StoreOpener, operator_id: str, register: Register
+            ) -> Iterator[Sequence[OperatorStore]]:
+    with ExitStack() as stack:
+        stores = opener(operator_id, register)
+        for store in stores:
+            close = getattr(store, "close", None)
+            if callable(close):
+                stack.callback(close)
+        yield stores
+
+
+# Vault categories that name the subject in the operator's databases, and the
+# order in which a store's identity columns are tried.
+_IDENTITY_CATEGORIES = {"identity.iin": IdentityKind.IIN,
+                        vault.CUSTOMER_ID_CATEGORY: IdentityKind.CUSTOMER_ID,
+                        "contact.phone": IdentityKind.PHONE}
+_IDENTITY_ORDER = (IdentityKind.IIN, IdentityKind.CUSTOMER_ID, IdentityKind.PHONE)
+SWEEP_PURPOSE = "retention_destruction"
+
+
+def _identities(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, now: datetime,
+                subject_ids: Sequence[str]) -> dict[str, dict[IdentityKind, str]]:
+    """The batch's identity values, decrypted with the subjects' keys; the read is audited
+    (before the key store destroys the keys: afterwards nobody can read them)."""
+    keys = keystore.keys_for(subject_ids)
+    found: dict[str, dict[IdentityKind, str]] = {}
+    read_categories: set[str] = set()
+    for stored in uow.retention.values_of(subject_ids):
+        kind = _IDENTITY_CATEGORIES.get(stored.category)
+        key = keys.get(stored.subject_id)
+        if kind is None or key is None:
+            continue
+        plain = _open_any(stored, (key,))
+        if isinstance(plain, str) and plain.strip():
+            found.setdefault(stored.subject_id, {}).setdefault(kind, plain.strip())
+            read_categories.add(stored.category)
+    if found:
+        uow.audit.record(AuditRecord(
+            at=now, actor=current.actor, action=AuditAction.SUBJECT_READ,
+            subject_ids=sorted(found), categories=sorted(read_categories),
+            purpose=SWEEP_PURPOSE,
+            details={"operation": "retention_sweep.identities", "run_id": current.id,
+                     "as_of": current.as_of.isoformat(),
+                     "citation": load_retention_rules().destruction}))
+    return found
+
+
+def _store_identity(store: OperatorStore, known: Mapping[IdentityKind, str]
+                    ) -> SubjectIdentity | None:
+    tables = store.dataset.tables.values()
+    for kind in _IDENTITY_ORDER:
+        if kind in known and any(t.identity_columns(kind) for t in tables):
+            return SubjectIdentity(kind, known[kind])
+    return None
+
+
+def _apply_all(store: OperatorStore, plans: Sequence[ErasurePlan]) -> ErasureResult:
+    """The batch's plans for one store in one transaction where the store can."""
+    apply_many = getattr(store, "apply_erasures", None)
+    if callable(apply_many):
+        result: ErasureResult = apply_many(plans)
+        return result
+    deleted: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    for plan in plans:
+        one = store.apply_erasure(plan)
+        for table, n in one.deleted.items():
+            deleted[table] = deleted.get(table, 0) + n
+        for table, n in one.updated.items():
+            updated[table] = updated.get(table, 0) + n
+    return ErasureResult(store=store.dataset.store.id, deleted=deleted, updated=updated)
+
+
+def _erase_in_stores(uow: UnitOfWork, keystore: KeyStore, stores: Sequence[OperatorStore],
+                     current: RunRecord, now: datetime, full: Collection[str],
+                     doomed: Mapping[str, Sequence[str]]) -> dict[str, dict[str, int]]:
+    """Apply the dataset strategies of every store to the batch's due subjects.
+
+    A subject every one of whose categories is due loses what no purpose still
+    running or retained needs; a subject with some categories due loses those
+    only. A store that fails raises (its transaction rolled back): the caller's
+    batch is not marked done, and the re-run plans it again — erasing erased
+    rows changes nothing.
+    """
+    subjects = sorted(doomed)
+    if not stores or not subjects:
+        return {}
+    known = _identities(uow, keystore, current, now, subjects)
+    clocks = uow.retention.purpose_clocks(subjects)
+    keep = {sid: sorted({c.purpose for c in clocks.get(sid, ())
+                         if not c.expired_on(current.as_of)}) for sid in subjects}
+    counts: dict[str, dict[str, int]] = {}
+    for store in stores:
+        plans: list[ErasurePlan] = []
+        for sid in subjects:
+            identity = _store_identity(store, known.get(sid, {}))
+            if identity is None:
+                continue
+            categories: list[str] | None = None
+            if sid not in full:
+                categories = sorted(set(doomed[sid]) & set(store.dataset.categories))
+                if not categories:
+                    continue
+            plan = store.plan_erasure(identity, categories, keep[sid])
+            if plan.changes:
+                plans.append(plan)
+        if not plans:
+            continue
+        store_id = plans[0].store
+        uow.audit.record(AuditRecord(
+            at=now, actor=current.actor, action=AuditAction.SUBJECT_DESTROY,
+            subject_ids=sorted({s for p in plans for s in p.subjects}),
+            categories=sorted({c for p in plans for c in p.erased_categories(store.dataset)}),
+            details={"operation": "retention_sweep.dataset_erase", "run_id": current.id,
+                     "store": store_id, "as_of": current.as_of.isoformat(),
+                     "citation": load_retention_rules().destruction}))
+        result = _apply_all(store, plans)
+        counts[STORE_GROUP_PREFIX + store_id] = {"rows_deleted": result.rows_deleted,
+                                                 "rows_updated": result.rows_updated}
+    return counts
+
+
+def _store_failed(uow: UnitOfWork, current: RunRecord, clock: Clock, exc: DerbesError
+                  ) -> None:
+    """Record why the run stays unfinished (the batch was rolled back)."""
+    store = getattr(exc, "store", None)
+    with uow:
+        uow.audit.record(AuditRecord(
+            at=clock.now(), actor=current.actor, action=AuditAction.SUBJECT_READ,
+            details={"operation": "retention_sweep.store_failed", "run_id": current.id,
+                     "store": store if isinstance(store, str) else None,
+                     "reason": exc.message, "state": "unfinished"}))
+        uow.commit()
+    log.error("retention run %s stays unfinished: store %s failed (%s); run it again",
+              current.id, store, type(exc).__name__)
+
+
 # --------------------------------------------------------------------- run
 
 
@@ -369,6 +531,7 @@ def run(
     batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[Progress], None] | None = None,
     issue_act: bool = True,
+    stores: StoreOpener = _no_stores,
 ) -> RunReport:
     """Destroy what is due on ``as_of``, in batches; resume an unfinished run first.
 
@@ -377,6 +540,12 @@ def run(
     new run. A run whose as-of date finds nothing due creates nothing. After
     the last batch the destruction act is issued (``services/acts.issue``) in
     the transaction that marks the run completed.
+
+    ``stores``: the operator's connected databases; each batch applies their
+    dataset strategies (one transaction per store) before the key store
+    destroys the batch's keys. A store that fails leaves the batch undone and
+    the run unfinished (the reason is in the audit log) and raises
+    :class:`~derbes.errors.StoreUnavailableError`; running again resumes.
     """
     if not 1 <= batch_size <= MAX_BATCH:
         raise InputError(f"batch size must be 1 to {MAX_BATCH}", field="batch_size")
@@ -400,17 +569,23 @@ def run(
         current = found
     if current.state is RunState.RUNNING:
         done = current.subjects_done
-        while (count := _batch(uow, keystore, current, clock,
-                               current.batch_size if resumed else batch_size)):
-            done += count
-            if on_progress is not None:
-                on_progress(Progress(current.id, done, current.subjects_total))
+        try:
+            with _opened(stores, operator_id, register) as opened:
+                while (count := _batch(uow, keystore, current, clock,
+                                       current.batch_size if resumed else batch_size,
+                                       opened)):
+                    done += count
+                    if on_progress is not None:
+                        on_progress(Progress(current.id, done, current.subjects_total))
+        except (StoreUnavailableError, ConfigurationError) as exc:
+            _store_failed(uow, current, clock, exc)
+            raise
     return _finish(uow, keystore, current.id, register, clock, resumed=resumed,
                    issue_act=issue_act)
 
 
 def _batch(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, clock: Clock,
-           size: int) -> int:
+           size: int, stores: Sequence[OperatorStore] = ()) -> int:
     """One batch in one data transaction; the number of subjects it settled (0: none left)."""
     now = clock.now()
     with uow:
@@ -435,6 +610,10 @@ def _batch(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, clock: Clock
         full = [s for s in ids if s in done and s not in partial]
         shredded = set(full)
         skipped = [s for s in ids if s not in done]
+        # Connected databases before the keys go: their identity values are
+        # read from the vault, which is impossible once the keys are destroyed.
+        store_counts = _erase_in_stores(uow, keystore, stores, current, now, shredded,
+                                        doomed)
         # Key store first (see the module docstring).
         if full:
             keystore.destroy(full)
@@ -448,7 +627,7 @@ def _batch(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, clock: Clock
         uow.retention.settle_items(current.id, planned, done, full, skipped)
         uow.retention.add_progress(current.id, shredded=len(full), partial=len(partial),
                                    skipped=len(skipped), values_deleted=values_deleted,
-                                   groups=groups)
+                                   groups={**groups, **store_counts})
         uow.audit.record_many(_audit_records(current, now, full, groups, doomed))
         uow.commit()
     return len(ids)
@@ -571,7 +750,14 @@ def summary_of(uow: UnitOfWork, run_id: str, register: Register, finished_at: da
     built = []
     # Two purposes citing the same law stay apart: the act names each purpose
     # whose retention ended.
+    store_counts = []
     for purpose_key, categories in sorted(record.groups.items()):
+        if purpose_key.startswith(STORE_GROUP_PREFIX):
+            store_counts.append(StoreErasure(
+                store=purpose_key[len(STORE_GROUP_PREFIX):],
+                rows_deleted=int(categories.get("rows_deleted", 0)),
+                rows_updated=int(categories.get("rows_updated", 0))))
+            continue
         purpose = register.purposes.get(purpose_key)
         retention = purpose.retention if purpose else None
         built.append(RunGroup(
@@ -586,7 +772,7 @@ def summary_of(uow: UnitOfWork, run_id: str, register: Register, finished_at: da
         started_at=record.started_at, finished_at=finished_at, actor=record.actor,
         groups=tuple(built), subjects_shredded=record.subjects_shredded,
         subjects_partial=record.subjects_partial, values_deleted=record.values_deleted,
-        items_skipped=record.subjects_skipped)
+        items_skipped=record.subjects_skipped, stores=tuple(store_counts))
 
 
 def _finish(uow: UnitOfWork, keystore: KeyStore, run_id: str, register: Register,

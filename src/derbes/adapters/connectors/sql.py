@@ -397,25 +397,34 @@ class SqlStore:
         return keys
 
     def apply_erasure(self, plan: ErasurePlan) -> ErasureResult:
-        if plan.store != self.id:
-            raise InputError(f"the plan is for store {plan.store!r}, not {self.id!r}",
-                             field="store")
+        result = self.apply_erasures([plan])
+        log.info("store %s: erased subject %s: %d row(s) deleted, %d updated", self.id,
+                 plan.identity, result.rows_deleted, result.rows_updated)
+        return result
+
+    def apply_erasures(self, plans: Sequence[ErasurePlan]) -> ErasureResult:
+        """Apply several subjects' plans in one transaction (a retention batch): all or
+        nothing; the counts are summed over the plans."""
+        for plan in plans:
+            if plan.store != self.id:
+                raise InputError(f"the plan is for store {plan.store!r}, not {self.id!r}",
+                                 field="store")
         keys = self._hash_keys()
         deleted: dict[str, int] = {}
         updated: dict[str, int] = {}
         try:
             with self._engine.begin() as connection:  # one transaction: all or nothing
-                for table_plan in plan.tables:
-                    name = table_plan.table
-                    if table_plan.updates:
-                        updated[name] = self._apply_updates(connection, table_plan, keys)
-                    if table_plan.deletes:
-                        deleted[name] = self._apply_deletes(connection, name,
-                                                            table_plan.deletes)
+                for plan in plans:
+                    for table_plan in plan.tables:
+                        name = table_plan.table
+                        if table_plan.updates:
+                            updated[name] = updated.get(name, 0) + self._apply_updates(
+                                connection, table_plan, keys)
+                        if table_plan.deletes:
+                            deleted[name] = deleted.get(name, 0) + self._apply_deletes(
+                                connection, name, table_plan.deletes)
         except DBAPIError as exc:
             raise self._failure(exc, "erase the subject's data") from None
-        log.info("store %s: erased subject %s: %d row(s) deleted, %d updated", self.id,
-                 plan.identity, sum(deleted.values()), sum(updated.values()))
         return ErasureResult(store=self.id, deleted=deleted, updated=updated)
 
     def _apply_updates(self, connection: Connection, table_plan: ds.TablePlan,

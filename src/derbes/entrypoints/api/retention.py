@@ -19,6 +19,7 @@ from derbes.bootstrap import Container
 from derbes.entrypoints.api.auth import Caller, Scope, require_scope
 from derbes.errors import AuthError, InputError
 from derbes.services import retention as service
+from derbes.services.requests import stores_from_dir
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"])
 
@@ -71,7 +72,8 @@ def post_run(body: RunIn, caller: Destroyer, request: Request) -> dict[str, Any]
     day = body.as_of or container.clock.now().date()
     report = service.run(container.uow(), container.keystore,
                          _operator(caller, body.operator), day, container.clock,
-                         actor=f"api:{caller.name}", batch_size=body.batch_size)
+                         actor=f"api:{caller.name}", batch_size=body.batch_size,
+                         stores=stores_from_dir(container.settings.datasets_dir))
     return {
         "run": report.run.as_dict() if report.run else None,
         "resumed": report.resumed,

@@ -21,6 +21,7 @@ from derbes.entrypoints.cli._app import app
 from derbes.entrypoints.cli.subjects import actor
 from derbes.errors import InputError
 from derbes.services import retention
+from derbes.services.requests import stores_from_dir
 
 retention_app = typer.Typer(help="Retention: plan and run the destruction sweep.",
                             no_args_is_help=True)
@@ -105,7 +106,8 @@ def run_command(
         while True:
             report = retention.run(container.uow(), container.keystore, operator, day,
                                    container.clock, actor=who, batch_size=batch_size,
-                                   on_progress=progress)
+                                   on_progress=progress,
+                                   stores=stores_from_dir(container.settings.datasets_dir))
             if report.resumed and report.run is not None:
                 notes.print(f"resumed and finished run {report.run.id} "
                             f"(as of {report.run.as_of.isoformat()})")
