@@ -86,6 +86,12 @@ class ConsentRepository(Protocol):
         """The consents of the act recorded under ``key`` (one per scope)."""
         ...
 
+    def by_idempotency_keys(
+        self, operator_id: str, keys: Collection[str]
+    ) -> dict[str, builtins.list[Consent]]:
+        """Batch form of :meth:`by_idempotency_key`: only keys already used are in it."""
+        ...
+
     def by_act(self, act_id: str) -> builtins.list[Consent]: ...
 
     def for_subject(
@@ -263,6 +269,17 @@ class SqlConsentRepository:
     def by_idempotency_key(self, operator_id: str, key: str) -> builtins.list[Consent]:
         return self._select(consents.c.operator_id == operator_id,
                             consents.c.idempotency_key == key)
+
+    def by_idempotency_keys(
+        self, operator_id: str, keys: Collection[str]
+    ) -> dict[str, builtins.list[Consent]]:
+        out: dict[str, builtins.list[Consent]] = {}
+        wanted = sorted(keys)
+        for start in range(0, len(wanted), _PAGE):
+            for c in self._select(consents.c.operator_id == operator_id,
+                                  consents.c.idempotency_key.in_(wanted[start:start + _PAGE])):
+                out.setdefault(str(c.idempotency_key), []).append(c)
+        return out
 
     def by_act(self, act_id: str) -> builtins.list[Consent]:
         return self._select(consents.c.act_id == act_id)
@@ -455,6 +472,16 @@ class FakeConsentRepository:
     def by_idempotency_key(self, operator_id: str, key: str) -> builtins.list[Consent]:
         return self._sorted([c for c in self.rows.values()
                              if c.operator_id == operator_id and c.idempotency_key == key])
+
+    def by_idempotency_keys(
+        self, operator_id: str, keys: Collection[str]
+    ) -> dict[str, builtins.list[Consent]]:
+        wanted = set(keys)
+        out: dict[str, builtins.list[Consent]] = {}
+        for c in self._sorted(list(self.rows.values())):
+            if c.operator_id == operator_id and c.idempotency_key in wanted:
+                out.setdefault(c.idempotency_key, []).append(c)
+        return out
 
     def by_act(self, act_id: str) -> builtins.list[Consent]:
         return self._sorted([c for c in self.rows.values() if c.act_id == act_id])

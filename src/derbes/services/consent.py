@@ -16,9 +16,10 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from derbes.adapters import crypto
@@ -67,6 +68,7 @@ __all__ = [
     "WithdrawalResult",
     "consents_of",
     "expire_consents",
+    "give_batch",
     "give_consent",
     "give_in",
     "mark_reconsent_required",
@@ -195,10 +197,25 @@ def _majority() -> Period:
 def minor_in(uow: UnitOfWork, keystore: KeyStore, subject: SubjectRecord, now: datetime,
               actor: str, request_id: str | None, rules: ConsentRules) -> bool | None:
     """Whether the subject is under age, from the vault; None when nothing tells."""
+    minor, categories = _age_check(
+        uow, lambda: keystore.keys_for([subject.id]).get(subject.id), subject, now, _majority)
+    if categories:
+        uow.audit.record(AuditRecord(
+            at=now, actor=actor, action="subject.read", subject_ids=[subject.id],
+            categories=categories, purpose=rules.age_check_purpose, request_id=request_id,
+            details={"operation": "consent_age_check", "citation": rules.age_check_citation},
+        ))
+    return minor
+
+
+def _age_check(uow: UnitOfWork, data_key: Callable[[], bytes | None], subject: SubjectRecord,
+               now: datetime, majority: Callable[[], Period]) -> tuple[bool | None, list[str]]:
+    """Whether the subject is under age (None: nothing tells) and the categories read;
+    the caller writes the audit entry of the read."""
     stored = uow.vault.values(subject.id, list(AGE_CATEGORIES))
     if not stored:
-        return None
-    key = keystore.keys_for([subject.id]).get(subject.id)
+        return None, []
+    key = data_key()
     if key is None:
         raise CryptoError("the data key of this subject is missing: destroyed, or not this "
                           "key store")
@@ -214,15 +231,10 @@ def minor_in(uow: UnitOfWork, keystore: KeyStore, subject: SubjectRecord, now: d
         except (IdentifierError, ValueError):
             continue
         break
-    uow.audit.record(AuditRecord(
-        at=now, actor=actor, action="subject.read", subject_ids=[subject.id],
-        categories=sorted({v.category for v in stored}), purpose=rules.age_check_purpose,
-        request_id=request_id,
-        details={"operation": "consent_age_check", "citation": rules.age_check_citation},
-    ))
+    categories = sorted({v.category for v in stored})
     if birth is None:
-        return None
-    return rules_of.is_minor(birth, now.date(), _majority())
+        return None, categories
+    return rules_of.is_minor(birth, now.date(), majority()), categories
 
 
 def _check_key(key: str | None) -> str | None:
@@ -359,6 +371,182 @@ def give_consent(
     log.info("consent act %s: %d scope(s)%s", result.act_id, len(result.consents),
              " (replayed)" if result.replayed else "")
     return result
+
+
+def give_batch(
+    uow: UnitOfWork,
+    keystore: KeyStore,
+    otp: OtpVerifier | None,
+    requests: Sequence[ConsentRequest],
+    actor: str,
+    clock: Clock,
+    request_id: str | None = None,
+    *,
+    operator_id: str | None = None,
+) -> list[GiveResult]:
+    """Record many acts of consent in one transaction (bulk ingest).
+
+    The same checks as :func:`give_in`, for every request: channel, who gave
+    it, the idempotency key (a retried key returns the stored act; a key
+    repeated inside the batch with the same request returns the act made
+    earlier in the batch), the subject, scopes against the register in force,
+    evidence, term, age; evidence sealed with each subject's data key; one
+    chained ledger entry per consent, appended in the same transaction. The
+    idempotency keys, subjects' data keys and registers are looked up once
+    per batch; the age check reads each subject's values once and the batch
+    has one audit entry for those reads. Any failing request fails the whole
+    batch: nothing is stored. Results are in the order of ``requests``.
+    """
+    if not requests:
+        return []
+    rules = load_consent_rules()
+    now = clock.now()
+    otp_refs: list[str] = []
+    with uow:
+        subjects: dict[str, SubjectRecord] = {}
+        parsed: list[tuple[ConsentChannel, GivenBy, str | None, list[Scope], str,
+                           SubjectRecord]] = []
+        for request in requests:
+            channel = rules_of.parse_channel(request.channel)
+            if channel is ConsentChannel.EGOV:
+                raise InputError("consents by eGov are recorded from the eGov service's "
+                                 "callback", field="channel")
+            given_by = rules_of.parse_given_by(request.given_by)
+            key = _check_key(request.idempotency_key)
+            scopes_given = [
+                Scope(rules_of.parse_scope_kind(s.kind, f"scopes[{i}].kind"), tuple(s.purposes),
+                      tuple(s.recipients), tuple(s.cookie_categories))
+                for i, s in enumerate(request.scopes)]
+            fingerprint = rules_of.request_fingerprint(
+                request.subject_id, scopes_given, channel, request.evidence, given_by,
+                request.valid_until)
+            subject = subjects.get(request.subject_id) if isinstance(
+                request.subject_id, str) else None
+            if subject is None:
+                subject = live_subject(uow, request.subject_id, operator_id)
+                subjects[subject.id] = subject
+            parsed.append((channel, given_by, key, scopes_given, fingerprint, subject))
+        # Read once per batch: the age of majority (regime.yaml).
+        majority_memo: list[Period] = []
+
+        def majority() -> Period:
+            if not majority_memo:
+                majority_memo.append(_majority())
+            return majority_memo[0]
+
+        # The subjects' data keys in one key-store call (age check, sealing).
+        data_keys = keystore.keys_for(sorted(subjects))
+        # Idempotency keys already stored, per operator, in one query per operator.
+        wanted: dict[str, set[str]] = {}
+        for _, _, key, _, _, subject in parsed:
+            if key is not None:
+                wanted.setdefault(subject.operator_id, set()).add(key)
+        stored: dict[tuple[str, str], list[Consent]] = {}
+        for op, keys in wanted.items():
+            for key, found in uow.consents.by_idempotency_keys(op, keys).items():
+                stored[(op, key)] = found
+        loaded_of: dict[str, LoadedRegister] = {}
+        minors: dict[str, bool | None] = {}
+        read: list[tuple[str, list[str]]] = []
+        made: list[Consent] = []
+        records: list[LedgerRecord] = []
+        results: list[GiveResult] = []
+        for request, (channel, given_by, key, scopes_given, fingerprint, subject) in zip(
+                requests, parsed, strict=True):
+            if key is not None:
+                before = stored.get((subject.operator_id, key))
+                if before:
+                    if any(c.request_hash != fingerprint for c in before):
+                        raise ConflictError("this idempotency key was used for a different "
+                                            "consent request", field="idempotency_key")
+                    results.append(GiveResult(before[0].act_id, tuple(before), replayed=True))
+                    continue
+            loaded = loaded_of.get(subject.operator_id)
+            if loaded is None:
+                loaded = register_in_force(uow, subject.operator_id)
+                loaded_of[subject.operator_id] = loaded
+            scopes = rules_of.validate_scopes(loaded.register, scopes_given, rules)
+            evidence = rules_of.check_evidence(channel, request.evidence, rules)
+            rules_of.check_valid_until(now, request.valid_until)
+            if subject.id not in minors:
+                minors[subject.id], categories = _age_check(
+                    uow, partial(data_keys.get, subject.id), subject, now, majority)
+                if categories:
+                    read.append((subject.id, categories))
+            minor = minors[subject.id]
+            representative = rules_of.check_given_by(given_by, request.representative, minor,
+                                                     rules)
+            if channel is ConsentChannel.SMS_OTP:
+                if otp is None:
+                    raise ConfigurationError("no OTP verifier is configured")
+                otp.verify(evidence.otp_reference or "", evidence.otp_code or "", subject.id,
+                           now)
+                otp_refs.append((evidence.otp_reference or "").strip())
+            register = loaded.register
+            act_id = str(uuid.uuid4())
+            version, digest = register.policy.version, policy_hash(loaded)
+            sealed_part = evidence.sealed_part()
+            data_key: bytes | None = None
+            if sealed_part or representative is not None:
+                data_key = data_keys.get(subject.id)
+                if data_key is None:
+                    raise CryptoError("the data key of this subject is missing: destroyed, "
+                                      "or not this key store")
+            act: list[Consent] = []
+            for scope in scopes:
+                consent_id = str(uuid.uuid4())
+                evidence_sealed = rep_sealed = None
+                if data_key is not None:
+                    evidence_sealed = _seal_json(data_key, consent_id, "evidence", sealed_part)
+                    if representative is not None:
+                        rep_sealed = _seal_json(data_key, consent_id, "representative",
+                                                representative.as_dict())
+                consent = Consent(
+                    id=consent_id, act_id=act_id, subject_id=subject.id,
+                    operator_id=subject.operator_id, scope=scope, policy_version=version,
+                    policy_hash=digest, channel=channel, evidence_refs=evidence.references(),
+                    given_by=given_by, given_at=now, valid_until=request.valid_until,
+                    idempotency_key=key, request_hash=fingerprint,
+                    evidence_sealed=evidence_sealed, representative_sealed=rep_sealed,
+                )
+                act.append(consent)
+                made.append(consent)
+                records.append(LedgerRecord(
+                    at=now, event=LedgerEvent.GIVEN.value, consent_id=consent_id,
+                    subject_id=subject.id,
+                    payload={"act_id": act_id, "operator_id": subject.operator_id,
+                             "scope": scope.as_dict(), "policy_version": version,
+                             "policy_hash": digest, "register_sha256": loaded.sha256,
+                             "channel": channel.value,
+                             "evidence_refs": evidence.references(),
+                             "evidence_sha256": _digest(evidence_sealed),
+                             "evidence_fields": sorted(sealed_part),
+                             "given_by": given_by.value,
+                             "representative_sha256": _digest(rep_sealed),
+                             "valid_until": request.valid_until, "minor": minor,
+                             "request_hash": fingerprint, "actor": actor,
+                             "request_id": request_id},
+                ))
+            if key is not None:
+                stored[(subject.operator_id, key)] = act  # a repeat in this batch replays
+            results.append(GiveResult(act_id, tuple(act), replayed=False))
+        if read:
+            uow.audit.record(AuditRecord(
+                at=now, actor=actor, action="subject.read",
+                subject_ids=[sid for sid, _ in read],
+                categories=sorted({c for _, cats in read for c in cats}),
+                purpose=rules.age_check_purpose, request_id=request_id,
+                details={"operation": "consent_age_check",
+                         "citation": rules.age_check_citation},
+            ))
+        uow.consents.add(made)
+        uow.consent_ledger.append(records)
+        uow.commit()
+    if otp is not None:
+        for ref in otp_refs:
+            otp.consume(ref)
+    log.info("consent batch: %d act(s), %d consent(s)", len(requests), len(made))
+    return results
 
 
 # ----------------------------------------------------------------- withdraw
