@@ -2,13 +2,14 @@
 
 One register per operator (a YAML file under ``registers/``). It is the single
 source that consent, decisions, subject requests, retention and the published
-notice run on. This module holds the model and its semantic checks; the
-structural checks (types, required keys) are the JSON Schema's, applied by the
-loader in ``adapters/register_yaml.py`` before :func:`build` is called.
+notice run on. This module holds the model; ``register_builder`` checks what a
+schema cannot (references, unique ids, periods), after the loader in
+``adapters/register_yaml.py`` has checked the structure against the JSON Schema.
 
 The model follows Law 94-V: purposes with the exhaustive list of PD they need
 (Art. 7: "necessary and sufficient"), a legal basis (Art. 7, 8, 9), a retention
-rule with its citation (Art. 7 p.2? see LAW.md), recipients with cross-border
+rule that carries its own citation (the law or the policy clause that sets the
+period), recipients with cross-border
 flags (Art. 16), localisation of the primary database (Art. 12 p.2).
 """
 
