@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Row, Select, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from derbes.adapters import chain_store
 from derbes.adapters.tables import access_alerts, audit_head, audit_log
 from derbes.domain.audit import AuditEntry, AuditRecord, chain_records
 from derbes.domain.chain import GENESIS
@@ -45,7 +45,6 @@ __all__ = [
 # The chain key, or a function that fetches it (from the key store) on first use.
 AuditKey = bytes | Callable[[], bytes]
 
-_PAGE = 1000  # entries read per query while streaming the log
 
 # The key a FakeUnitOfWork chains with unless given another: tests only.
 FAKE_AUDIT_KEY = b"derbes fake audit key, tests only"
@@ -211,61 +210,16 @@ class SqlAuditRepository:
         if not records:
             return []
         key = self._key()  # before taking the lock: the key store may be slow
-        entries = chain_records(key, self._lock_head(), records)
+        entries = chain_records(key, chain_store.lock_head(self._connection, audit_head),
+                                records)
         self._connection.execute(audit_log.insert(), [_entry_values(e) for e in entries])
         last = entries[-1]
-        self._connection.execute(
-            audit_head.update().where(audit_head.c.id == 1).values(seq=last.seq, hash=last.hash)
-        )
+        chain_store.move_head(self._connection, audit_head, last.seq, last.hash)
         return entries
 
-    def _lock_head(self) -> tuple[int, str]:
-        query = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        dialect = self._connection.dialect.name
-        if dialect == "postgresql":
-            # Waits for a concurrent appender to commit, then sees its new head.
-            query = query.with_for_update()
-        elif dialect == "sqlite":
-            # Take SQLite's write lock before reading the head: a transaction
-            # that read first and wrote later would fail with "database is
-            # locked" whenever another writer committed in between.
-            self._connection.execute(
-                audit_head.update().where(audit_head.c.id == 1).values(seq=audit_head.c.seq)
-            )
-        row = self._connection.execute(query).one_or_none()
-        if row is None:  # a schema made without the migration's seed row
-            self._seed_head()
-            row = self._connection.execute(query).one()
-        return int(row.seq), str(row.hash)
-
-    def _seed_head(self) -> None:
-        values = {"id": 1, "seq": 0, "hash": GENESIS}
-        dialect = self._connection.dialect.name
-        if dialect == "postgresql":
-            self._connection.execute(
-                postgresql.insert(audit_head).values(values).on_conflict_do_nothing()
-            )
-        elif dialect == "sqlite":
-            self._connection.execute(
-                sqlite.insert(audit_head).values(values).on_conflict_do_nothing()
-            )
-        else:
-            self._connection.execute(audit_head.insert().values(values))
-
     def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
-        # Keyset pages: a log of millions of entries is never held in memory.
-        last = after_seq
-        while True:
-            rows = self._connection.execute(
-                select(audit_log).where(audit_log.c.seq > last)
-                .order_by(audit_log.c.seq).limit(_PAGE)
-            ).all()
-            for row in rows:
-                entry = _entry_from_row(row)
-                last = entry.seq
-                yield entry
-            if len(rows) < _PAGE:
-                return
+        return chain_store.stream(self._connection, audit_log, _entry_from_row,
+                                  after_seq=after_seq)
 
     def entry(self, seq: int) -> AuditEntry | None:
         row = self._connection.execute(

@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Row, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from derbes.adapters import chain_store
 from derbes.adapters.tables import consent_ledger, consent_ledger_head, consents, egov_requests
 from derbes.domain.chain import GENESIS
 from derbes.domain.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
@@ -345,53 +345,16 @@ class SqlConsentLedgerRepository:
         if not records:
             return []
         key = self._key()  # before the lock: the key store may be slow
-        entries = chain(key, self._lock_head(), records)
+        entries = chain(key, chain_store.lock_head(self._connection, consent_ledger_head),
+                        records)
         self._connection.execute(consent_ledger.insert(), [_entry_row(e) for e in entries])
         last = entries[-1]
-        self._connection.execute(
-            consent_ledger_head.update().where(consent_ledger_head.c.id == 1)
-            .values(seq=last.seq, hash=last.hash)
-        )
+        chain_store.move_head(self._connection, consent_ledger_head, last.seq, last.hash)
         return entries
 
-    def _lock_head(self) -> tuple[int, str]:
-        head = consent_ledger_head
-        query = select(head.c.seq, head.c.hash).where(head.c.id == 1)
-        dialect = self._connection.dialect.name
-        if dialect == "postgresql":
-            query = query.with_for_update()
-        elif dialect == "sqlite":
-            # Take the write lock before reading, so a concurrent writer cannot
-            # commit in between ("database is locked" otherwise).
-            self._connection.execute(head.update().where(head.c.id == 1)
-                                     .values(seq=head.c.seq))
-        row = self._connection.execute(query).one_or_none()
-        if row is None:
-            values = {"id": 1, "seq": 0, "hash": GENESIS}
-            if dialect == "postgresql":
-                self._connection.execute(
-                    postgresql.insert(head).values(values).on_conflict_do_nothing())
-            elif dialect == "sqlite":
-                self._connection.execute(
-                    sqlite.insert(head).values(values).on_conflict_do_nothing())
-            else:
-                self._connection.execute(head.insert().values(values))
-            row = self._connection.execute(query).one()
-        return int(row.seq), str(row.hash)
-
     def entries(self, *, after_seq: int = 0) -> Iterator[LedgerEntry]:
-        last = after_seq
-        while True:
-            rows = self._connection.execute(
-                select(consent_ledger).where(consent_ledger.c.seq > last)
-                .order_by(consent_ledger.c.seq).limit(_PAGE)
-            ).all()
-            for row in rows:
-                entry = _to_entry(row)
-                last = entry.seq
-                yield entry
-            if len(rows) < _PAGE:
-                return
+        return chain_store.stream(self._connection, consent_ledger, _to_entry,
+                                  after_seq=after_seq)
 
     def entry(self, seq: int) -> LedgerEntry | None:
         row = self._connection.execute(
