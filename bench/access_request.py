@@ -80,18 +80,19 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vault_ingest  # bench/ is not a package: the ingest benchmark's loaders
 
-from derbes.adapters import keystore_migrate, migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.kek import FileKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.system_clock import SystemClock
-from derbes.adapters.transfers_repo import TransferRecord
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.datasets import Dataset
-from derbes.domain.register import Register
-from derbes.domain.vault import Provenance, Source
-from derbes.services import requests as requests_service
-from derbes.services import vault as vault_service
+from derbes.datasets.model import Dataset
+from derbes.platform import migrate
+from derbes.platform.db import make_engine, parse_url
+from derbes.platform.system_clock import SystemClock
+from derbes.register.model.register import Register
+from derbes.requests import service as requests_service
+from derbes.transfers.adapters.store import TransferRecord
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import FileKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.model import Provenance, Source
+from derbes.vault.service import subjects as vault_service
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "scripts" / "make_operator_db.py"
@@ -809,8 +810,8 @@ def _explain_floor(floor: Floor, sample: Sample, engine: Engine, key_engine: Eng
 
 
 def _dataset() -> Dataset:
-    from derbes.adapters.dataset_yaml import load_dataset
-    from derbes.adapters.register_yaml import load_register
+    from derbes.datasets.adapters.yaml import load_dataset
+    from derbes.register.adapters.yaml import load_register
 
     register = load_register(vault_ingest.REGISTER_FILE).register
     return load_dataset(DATASET_FILE, register).dataset

@@ -63,21 +63,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from vault_ingest import _databases, _iins, _machine, _progress, console
 
-from derbes.adapters import keystore_migrate, migrate
-from derbes.adapters.consent_repo import _consent_row
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.system_clock import SystemClock
-from derbes.adapters.tables import consent_ledger, consents
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.consent import Evidence, Scope, ScopeKind
-from derbes.domain.consent_ledger import ledger_key
-from derbes.domain.vault import NewValue, Provenance, Source
-from derbes.services import consent as consent_svc
-from derbes.services import registers
-from derbes.services import vault as vault_svc
+from derbes.consent.adapters.store import _consent_row
+from derbes.consent.model.consent import Evidence, Scope, ScopeKind
+from derbes.consent.model.ledger import ledger_key
+from derbes.consent.service import consent as consent_svc
+from derbes.platform import migrate
+from derbes.platform.db import make_engine
+from derbes.platform.system_clock import SystemClock
+from derbes.platform.tables import consent_ledger, consents
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.service import subjects as vault_svc
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTER_FILE = ROOT / "registers" / "express-avans.yaml"

@@ -60,10 +60,10 @@ from fastapi import Request, Response
 from rich.console import Console
 from rich.table import Table
 
-from derbes.adapters.decision_rules_yaml import load_decision_rules
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.consent import ScopeKind
-from derbes.domain.decisions import (
+from derbes.consent.model.consent import ScopeKind
+from derbes.decisions.adapters.rules import load_decision_rules
+from derbes.decisions.api import DecisionsIn, Reader
+from derbes.decisions.model import (
     Action,
     ActionKind,
     ConsentFact,
@@ -73,8 +73,8 @@ from derbes.domain.decisions import (
     consent_fact,
     state_of,
 )
-from derbes.domain.register import Register
-from derbes.entrypoints.api.decisions import DecisionsIn, Reader
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import Register
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTER = ROOT / "registers" / "express-avans.yaml"
@@ -196,7 +196,7 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 def bench_in_process(register: Register, specs: list[SubjectSpec], actions: list[Action],
                      batch: int) -> dict[str, float]:
-    from derbes.services.decisions import DecisionPoint, decide_all
+    from derbes.decisions.service import DecisionPoint, decide_all
 
     index = DecisionIndex.build(register, load_decision_rules())
     states: dict[str, SubjectState] = {s.id: state_of(facts_of(s), NOW) for s in specs}
@@ -253,7 +253,7 @@ def bench_in_process(register: Register, specs: list[SubjectSpec], actions: list
 
 def echo_app() -> Any:
     """The derbes API plus a bench-only echo of the batch (the HTTP baseline)."""
-    from derbes.entrypoints.api.app import create_app
+    from derbes.api.app import create_app
 
     app = create_app()
 
@@ -268,12 +268,13 @@ def fill_database(url: str, register_path: Path, specs: list[SubjectSpec]) -> st
     """Rows the decision point reads, inserted directly; returns an API key."""
     from sqlalchemy import insert, update
 
-    from derbes.adapters import migrate
-    from derbes.adapters.db import make_engine
-    from derbes.adapters.tables import api_keys, consents, contracts, subjects
-    from derbes.adapters.uow import SqlUnitOfWork
-    from derbes.domain.clock import FixedClock
-    from derbes.services import apikeys, registers
+    from derbes.access import service as apikeys
+    from derbes.platform import migrate
+    from derbes.platform.clock import FixedClock
+    from derbes.platform.db import make_engine
+    from derbes.platform.tables import api_keys, consents, contracts, subjects
+    from derbes.register.service import registers
+    from derbes.uow import SqlUnitOfWork
 
     engine = make_engine(url)
     migrate.upgrade(engine)

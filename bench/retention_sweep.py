@@ -15,7 +15,7 @@ For each backend:
    one to three transactions, the contract closed for about a third of the
    clients, a last-activity event; a few closed clients are under an AML
    legal hold. Contracts are projected from the events, and the clocks are
-   computed with the engine's own pure functions (``domain/retention``:
+   computed with the engine's own pure functions (``retention/model/retention``:
    engaged purposes, purpose clocks, category clocks with holds) and written
    in bulk; a sample of subjects is then recomputed through the engine's
    incremental ``services.retention.update_clocks`` and must come out the
@@ -66,17 +66,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine, create_engine, select, text
 
-from derbes.adapters import crypto, keystore_migrate, migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.tables import retention_category_clocks
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain import vault as vault_domain
-from derbes.domain.clock import FixedClock
-from derbes.domain.register import Register, RetentionTrigger
-from derbes.domain.retention import (
+from derbes.platform import crypto, migrate
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine, parse_url
+from derbes.platform.tables import retention_category_clocks
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import Register, RetentionTrigger
+from derbes.register.service import registers
+from derbes.retention.model.retention import (
     HoldKind,
     KnownTriggers,
     LegalHold,
@@ -84,8 +81,12 @@ from derbes.domain.retention import (
     engaged_purposes,
     purpose_clocks,
 )
-from derbes.services import registers
-from derbes.services import retention as engine_service
+from derbes.retention.service import sweep as engine_service
+from derbes.uow import SqlUnitOfWork
+from derbes.vault import model as vault_domain
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_THROWAWAY = ROOT / "scripts" / "pg-throwaway"

@@ -68,20 +68,21 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine, create_engine, text
 
-from derbes.adapters import keystore_migrate, migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.system_clock import SystemClock
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.identifiers._checksum import control_digit
-from derbes.domain.identifiers.iban import compute_check_digits
-from derbes.domain.identifiers.iin import parse as parse_iin
-from derbes.domain.register import Register
-from derbes.domain.vault import NewValue, Provenance, Source
-from derbes.services import registers
-from derbes.services import vault as svc
+from derbes.identifiers.model._checksum import control_digit
+from derbes.identifiers.model.iban import compute_check_digits
+from derbes.identifiers.model.iin import parse as parse_iin
+from derbes.platform import migrate
+from derbes.platform.db import make_engine, parse_url
+from derbes.platform.system_clock import SystemClock
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import Register
+from derbes.register.service import registers
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.service import subjects as svc
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTER_FILE = ROOT / "registers" / "kredit-seven.yaml"

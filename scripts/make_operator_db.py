@@ -63,8 +63,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, ForeignKeyConstraint
 
-from derbes.adapters.db import make_engine
-from derbes.domain.identifiers._checksum import control_digit
+from derbes.identifiers.model._checksum import control_digit
+from derbes.platform.db import make_engine
 
 TABLES = ("clients", "applications", "loans", "payments", "contacts")
 

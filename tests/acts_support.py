@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.acts import DestroyedGroup, Method, MethodUse, RunRecord, VaultTotals
-from derbes.domain.register import AfterRetention, Register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import AfterRetention, Register
+from derbes.retention.model.acts import DestroyedGroup, Method, MethodUse, RunRecord, VaultTotals
 
 ROOT = Path(__file__).resolve().parents[1]
 QIWI = "qiwi-kz"

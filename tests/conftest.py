@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from derbes.domain.clock import FixedClock
+from derbes.platform.clock import FixedClock
 
 # Machines differ in speed; tests never assert timings (deadline=None). CI runs
 # derandomized so a red build is reproducible.

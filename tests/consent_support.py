@@ -6,17 +6,18 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from derbes.adapters.keystore import InMemoryKeyStore, KeyStore
-from derbes.adapters.ports.otp import FakeOtpService
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.adapters.uow import FakeUnitOfWork, UnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Evidence, Scope, ScopeKind
-from derbes.domain.identifiers._checksum import control_digit
-from derbes.domain.vault import NewValue, Provenance, Source
-from derbes.services import consent as svc
-from derbes.services import lifecycle, registers
-from derbes.services import vault as vault_service
+from derbes.consent.model.consent import Evidence, Scope, ScopeKind
+from derbes.consent.service import consent as svc
+from derbes.identifiers.model._checksum import control_digit
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.clock import FixedClock
+from derbes.platform.otp import FakeOtpService
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.service import registers
+from derbes.uow import FakeUnitOfWork, UnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore
+from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.service import subjects as vault_service
 
 EXPRESS = Path(__file__).resolve().parents[1] / "registers" / "express-avans.yaml"
 ACTOR = "test:backend"

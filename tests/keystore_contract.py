@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from derbes.adapters.kek import KeyEncryptionKey, LocalKek
-from derbes.adapters.keystore import KekCount, RotatableKeyStore
 from derbes.errors import ConfigurationError, ConflictError, CryptoError, NotFoundError
-from derbes.services.keys import count_pending, rotate_kek
+from derbes.vault.adapters.kek import KeyEncryptionKey, LocalKek
+from derbes.vault.adapters.keystore import KekCount, RotatableKeyStore
+from derbes.vault.service.keys import count_pending, rotate_kek
 
 StoreMaker = Callable[..., RotatableKeyStore]
 # stores(kek, also_unwrap_with=()) -> a store over the shared storage

@@ -13,22 +13,23 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import Engine, create_engine, text
 
-from derbes.adapters.connectors import OperatorStore
-from derbes.adapters.connectors.sql import SqlStore
-from derbes.adapters.dataset_yaml import load_dataset
-from derbes.adapters.db import parse_url
-from derbes.adapters.keystore import KeyStore
-from derbes.adapters.ports.otp import FakeOtpService
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.adapters.transfers_repo import TransferRecord
-from derbes.adapters.uow import UnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.datasets import Dataset
-from derbes.domain.register import Register
-from derbes.domain.vault import NewValue, Provenance, Source
-from derbes.services import lifecycle, registers
-from derbes.services import requests as svc
-from derbes.services import vault as vault_service
+from derbes.datasets.adapters.connectors import OperatorStore
+from derbes.datasets.adapters.connectors.sql import SqlStore
+from derbes.datasets.adapters.yaml import load_dataset
+from derbes.datasets.model import Dataset
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import parse_url
+from derbes.platform.otp import FakeOtpService
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.register import Register
+from derbes.register.service import registers
+from derbes.requests import service as svc
+from derbes.transfers.adapters.store import TransferRecord
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.service import subjects as vault_service
 from tests.operator_db import DATASET, REGISTER
 
 ACTOR = "test:requests"

@@ -12,19 +12,20 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.adapters.tables import pd_values, subjects
-from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.register import Register
-from derbes.domain.vault import NewValue, Provenance, Source
-from derbes.services import lifecycle, registers
-from derbes.services import retention as svc
-from derbes.services import vault as vault_svc
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine
+from derbes.platform.tables import pd_values, subjects
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.register import Register
+from derbes.register.service import registers
+from derbes.retention.service import sweep as svc
+from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.service import subjects as vault_svc
 
 ROOT = Path(__file__).resolve().parents[1]
 QIWI = ROOT / "registers" / "qiwi-kz.yaml"

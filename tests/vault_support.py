@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.domain.vault import NewValue, Provenance, Source
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.vault.model import NewValue, Provenance, Source
 
 MINIMAL = Path(__file__).parent / "fixtures" / "registers" / "minimal.yaml"
 OPERATOR = "example-pay"

@@ -1,6 +1,6 @@
 """``python -m derbes``: the same as the ``derbes`` command."""
 
-from derbes.entrypoints.cli import main
+from derbes.cli import main
 
 if __name__ == "__main__":
     main()

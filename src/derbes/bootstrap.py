@@ -7,18 +7,18 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from derbes.adapters.access_rules_yaml import load_access_rules
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.ports.egov import FakeEgovService
-from derbes.adapters.ports.otp import FakeOtpService
-from derbes.adapters.system_clock import SystemClock
-from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
-from derbes.domain.access_rules import AccessRules
-from derbes.domain.clock import Clock
-from derbes.services.decisions import DecisionPoint
+from derbes.audit.adapters.alert_rules import load_access_rules
+from derbes.audit.model.alert_rules import AccessRules
+from derbes.consent.adapters.egov import FakeEgovService
+from derbes.decisions.service import DecisionPoint
+from derbes.platform.clock import Clock
+from derbes.platform.db import make_engine
+from derbes.platform.otp import FakeOtpService
+from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
+from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
+from derbes.vault.adapters.keystore import SqlKeyStore
 
 
 @dataclass
@@ -45,15 +45,15 @@ class Container:
 
     @cached_property
     def ledger_key(self) -> bytes:
-        """The consent-ledger chain key, derived from the audit key (domain/consent_ledger.py)."""
-        from derbes.domain.consent_ledger import ledger_key
+        """The consent-ledger chain key, derived from the audit key (consent/model/ledger.py)."""
+        from derbes.consent.model.ledger import ledger_key
 
         return ledger_key(self.audit_key)
 
     @cached_property
     def otp(self) -> FakeOtpService:
         """The SMS one-time-code port; the shipped fake (no SMS gateway is wired yet)."""
-        from derbes.adapters.consent_rules import load_consent_rules
+        from derbes.consent.adapters.rules import load_consent_rules
 
         return FakeOtpService(load_consent_rules().otp_reference_valid_minutes)
 

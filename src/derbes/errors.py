@@ -1,8 +1,8 @@
 """The one exception tree of derbes.
 
 Nothing here knows about HTTP or exit codes: the API maps these classes to
-RFC 9457 problem documents in ``entrypoints/api/problems.py`` and the CLI maps
-them to messages and exit codes in ``entrypoints/cli/_app.py``.
+RFC 9457 problem documents in ``api/problems.py`` and the CLI maps
+them to messages and exit codes in ``cli/app.py``.
 
 Messages never carry personal data in clear: callers pass identifiers masked
 or as a kind ("IIN"), never the value itself.

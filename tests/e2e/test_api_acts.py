@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.access import service as apikeys
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.entrypoints.api.app import create_app
-from derbes.services import acts, apikeys, keys
+from derbes.platform.clock import FixedClock
+from derbes.retention.service import acts
 from derbes.settings import Settings
+from derbes.vault.service import keys
 from tests.acts_support import qiwi, qiwi_run
 from tests.requests_support import pdf_text
 

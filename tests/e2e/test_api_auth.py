@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.entrypoints.api.app import create_app
 from tests.e2e.test_cli_audit import _derbes, settings_for
 
 

@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from derbes.adapters.register_yaml import load_register
+from derbes.access import service as apikeys
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Scope, ScopeKind
-from derbes.entrypoints.api.app import create_app
-from derbes.services import apikeys, keys, registers
-from derbes.services import consent as consent_service
+from derbes.consent.model.consent import Scope, ScopeKind
+from derbes.consent.service import consent as consent_service
+from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.service import keys
 from tests.vault_support import IIN, IIN_B
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "decisions.yaml"

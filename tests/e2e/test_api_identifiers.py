@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.api.app import create_app
 from derbes.bootstrap import bootstrap
-from derbes.domain.clock import FixedClock
-from derbes.entrypoints.api.app import create_app
+from derbes.platform.clock import FixedClock
 
 
 @pytest.fixture

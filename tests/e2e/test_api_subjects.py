@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.access import service as apikeys
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.entrypoints.api.app import create_app
-from derbes.services import apikeys, keys, registers
+from derbes.platform.clock import FixedClock
+from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.service import keys
 from tests.vault_support import (
     EMAIL,
     FULL_NAME,

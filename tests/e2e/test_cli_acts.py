@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.services import acts as service
+from derbes.platform.clock import FixedClock
+from derbes.retention.service import acts as service
 from tests.acts_support import KAZAKH_LETTERS, qiwi, qiwi_run, subject_ids
 from tests.e2e.test_cli_audit import settings_for
 from tests.requests_support import pdf_text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.audit_repo import AuditRecord
+from derbes.audit.adapters.store import AuditRecord
 from derbes.bootstrap import Container
 from derbes.settings import Settings
 

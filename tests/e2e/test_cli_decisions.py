@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.register_yaml import load_register
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Scope, ScopeKind
-from derbes.domain.vault import NewValue
-from derbes.services import consent as consent_service
-from derbes.services import keys, registers
-from derbes.services import vault as vault_service
+from derbes.consent.model.consent import Scope, ScopeKind
+from derbes.consent.service import consent as consent_service
+from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.model import NewValue
+from derbes.vault.service import keys
+from derbes.vault.service import subjects as vault_service
 from tests.vault_support import IIN, prov
 
 DERBES = Path(sys.executable).with_name("derbes")

@@ -28,13 +28,15 @@ from pydantic import SecretStr
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from derbes.adapters import migrate
-from derbes.adapters.register_yaml import load_register
+from derbes.access import service as apikeys
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.entrypoints.api.app import create_app
-from derbes.services import apikeys, keys, registers
+from derbes.platform import migrate
+from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.service import keys
 from tests.consent_support import (
     CONSENT_PURPOSES,
     CONTRACT_PURPOSES,

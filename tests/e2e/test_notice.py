@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from derbes.api.app import create_app
 from derbes.bootstrap import bootstrap
-from derbes.entrypoints.api.app import create_app
 from derbes.settings import Settings
 
 DERBES = Path(sys.executable).with_name("derbes")

@@ -25,9 +25,9 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from derbes.adapters import migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
+from derbes.platform import migrate
+from derbes.platform.db import make_engine, parse_url
+from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
 
 PG_THROWAWAY = Path(__file__).resolve().parents[2] / "scripts" / "pg-throwaway"
 

@@ -14,12 +14,12 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.services import retention
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine
+from derbes.retention.service import sweep as retention
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
 from tests.retention_support import ACTOR, OPERATOR
 
 

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text, update
 
-from derbes.adapters.acts import load_act_rules, render_act
-from derbes.adapters.acts_repo import SqlActRepository
-from derbes.adapters.keystore import InMemoryKeyStore
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.tables import destruction_acts
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain import acts
-from derbes.domain.clock import FixedClock
-from derbes.domain.register import AfterRetention, Register
 from derbes.errors import ConflictError
-from derbes.services import acts as service
+from derbes.platform.clock import FixedClock
+from derbes.platform.tables import destruction_acts
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import AfterRetention, Register
+from derbes.retention.adapters.acts import load_act_rules, render_act
+from derbes.retention.adapters.acts_store import SqlActRepository
+from derbes.retention.model import acts
+from derbes.retention.service import acts as service
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore
 from tests.acts_support import (
     AML_CITATION,
     CIVIL_CITATION,

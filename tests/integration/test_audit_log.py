@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from derbes.adapters.audit_repo import AuditRecord
-from derbes.adapters.tables import audit_head, audit_log, registers
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.chain import GENESIS, BreakKind
-from derbes.services import audit
+from derbes.audit import service as audit
+from derbes.audit.adapters.store import AuditRecord
+from derbes.platform.chain import GENESIS, BreakKind
+from derbes.platform.tables import audit_head, audit_log, registers
+from derbes.uow import SqlUnitOfWork
 
 KEY = b"integration audit key 32 bytes!!"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -179,7 +179,7 @@ def test_streaming_crosses_pages(engine: Engine, uow: SqlUnitOfWork) -> None:
 
 
 def test_bulk_access_alert_is_stored(engine: Engine, uow: SqlUnitOfWork) -> None:
-    from derbes.adapters.access_rules_yaml import load_access_rules
+    from derbes.audit.adapters.alert_rules import load_access_rules
 
     rule = load_access_rules().rule("bulk_read")
     with uow:

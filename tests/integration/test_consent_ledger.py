@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from derbes.adapters.consent_repo import SqlConsentLedgerRepository
-from derbes.adapters.tables import consent_ledger, consents, contracts, lifecycle_events
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Evidence, OutcomeStatus, Representative
-from derbes.domain.consent_ledger import ledger_key
+from derbes.consent.adapters.store import SqlConsentLedgerRepository
+from derbes.consent.model.consent import Evidence, OutcomeStatus, Representative
+from derbes.consent.model.ledger import ledger_key
+from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
-from derbes.services import consent as svc
+from derbes.platform.clock import FixedClock
+from derbes.platform.tables import consent_ledger, consents, contracts, lifecycle_events
+from derbes.uow import SqlUnitOfWork
 from tests.consent_support import (
     DOCUMENT,
     IP,
@@ -162,7 +162,7 @@ def test_the_evidence_is_sealed_nothing_in_clear(world: World, engine: Engine,
         for secret in secrets_:
             assert secret.encode() not in raw
     # ... and the export opens it again.
-    from derbes.services import evidence
+    from derbes.consent.service import evidence
 
     data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test", world.clock)
     assert data["consents"][0]["evidence"]["document_number"] == DOCUMENT

@@ -13,20 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.db import make_engine
-from derbes.adapters.keystore import InMemoryKeyStore
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Scope, ScopeKind
-from derbes.domain.decisions import Action, ActionKind, Decision
-from derbes.domain.vault import NewValue
+from derbes.consent.model.consent import Scope, ScopeKind
+from derbes.consent.service import consent as consent_service
+from derbes.decisions.model import Action, ActionKind, Decision
+from derbes.decisions.service import DecisionPoint
 from derbes.errors import DecisionDeniedError, InputError, NotFoundError
-from derbes.services import consent as consent_service
-from derbes.services import lifecycle, registers
-from derbes.services import vault as vault_service
-from derbes.services.decisions import DecisionPoint
-from derbes.services.transfers import TransferRequest, list_transfers, record_transfer
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
+from derbes.transfers.service import TransferRequest, list_transfers, record_transfer
+from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as vault_service
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from derbes.adapters.db import make_engine
+from derbes.platform.db import make_engine
 
 
 def test_sqlite_parent_directory_is_created_and_pragmas_set(tmp_path: Path) -> None:

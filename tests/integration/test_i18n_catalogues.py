@@ -16,15 +16,16 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 
 import derbes
-from derbes.adapters import i18n
-from derbes.domain import register as reg
-from derbes.domain.periods import Period
+from derbes.deadlines.model.periods import Period
+from derbes.platform import i18n
+from derbes.register.model import register as reg
 
 PACKAGE = Path(derbes.__file__).parent
-PYTHON_SOURCES = [PACKAGE / "adapters" / "i18n.py", PACKAGE / "adapters" / "notice" / "view.py",
-                  PACKAGE / "adapters" / "letters" / "view.py"]
-TEMPLATES = sorted([*(PACKAGE / "adapters" / "notice" / "templates").glob("*.j2"),
-                    *(PACKAGE / "adapters" / "letters" / "templates").glob("*.j2")])
+PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
+                  PACKAGE / "register" / "adapters" / "notice" / "view.py",
+                  PACKAGE / "requests" / "adapters" / "letters" / "view.py"]
+TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),
+                    *(PACKAGE / "requests" / "adapters" / "letters" / "templates").glob("*.j2")])
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 KAZAKH_LETTERS = set("әғқңөұүһі")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")

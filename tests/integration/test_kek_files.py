@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import EnvKek, FileKek, load_kek, pending_kek_file
-from derbes.adapters.keystore import SqlKeyStore
 from derbes.bootstrap import Container
 from derbes.errors import ConfigurationError
-from derbes.services.keys import count_pending, rotate_key_file
+from derbes.platform.db import make_engine
 from derbes.settings import Settings
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import EnvKek, FileKek, load_kek, pending_kek_file
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.service.keys import count_pending, rotate_key_file
 from tests.keystore_contract import assert_kek_protocol
 
 

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import LocalKek, VaultTransitKek, load_kek
-from derbes.adapters.keystore import SqlKeyStore
 from derbes.errors import ConfigurationError, CryptoError
-from derbes.services.keys import rotate_kek
+from derbes.platform.db import make_engine
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek, VaultTransitKek, load_kek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.service.keys import rotate_kek
 from tests.keystore_contract import assert_kek_protocol
 
 TOKEN = "s.test-token"

@@ -11,17 +11,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, update
 
-from derbes.adapters import keystore_migrate, migrate
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import KeyEncryptionKey, LocalKek
-from derbes.adapters.keystore import (
+from derbes.errors import ConfigurationError
+from derbes.platform import migrate
+from derbes.platform.db import make_engine
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import KeyEncryptionKey, LocalKek
+from derbes.vault.adapters.keystore import (
     VERSION_TABLE,
     RotatableKeyStore,
     SqlKeyStore,
     data_keys,
     keystore_metadata,
 )
-from derbes.errors import ConfigurationError
 from tests.integration.conftest import BACKENDS, _create_database, _drop_database
 from tests.keystore_contract import KeyStoreContract, StoreMaker
 

@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from derbes.adapters import migrate
-from derbes.adapters.db import make_engine
-from derbes.adapters.tables import metadata
-from derbes.services import database
+from derbes.installation.service import database
+from derbes.platform import migrate
+from derbes.platform.db import make_engine
+from derbes.platform.tables import metadata
 
 
 def test_upgrade_from_empty_reaches_head_and_creates_tables(empty_db_url: str) -> None:

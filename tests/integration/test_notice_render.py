@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from derbes.adapters.i18n import format_period, gettext
-from derbes.adapters.notice import render_notice
-from derbes.adapters.regime_yaml import load_regime
-from derbes.adapters.register_yaml import LoadedRegister, load_register, parse_register
-from derbes.domain.regime import apply_overrides
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.regime import apply_overrides
 from derbes.errors import InputError
+from derbes.platform.i18n import format_period, gettext
+from derbes.register.adapters.notice import render_notice
+from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "registers" / "minimal.yaml"

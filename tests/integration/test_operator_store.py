@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
-from derbes.adapters import phone as kz_phone
-from derbes.adapters.connectors.sql import SqlStore
-from derbes.adapters.dataset_yaml import load_dataset, parse_dataset
-from derbes.adapters.db import parse_url
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.datasets import Dataset, IdentityKind, SubjectIdentity
-from derbes.domain.identifiers import iin as kz_iin
-from derbes.domain.register import Register
+from derbes.datasets.adapters.connectors.sql import SqlStore
+from derbes.datasets.adapters.yaml import load_dataset, parse_dataset
+from derbes.datasets.model import Dataset, IdentityKind, SubjectIdentity
 from derbes.errors import ConfigurationError, DatasetError, StoreUnavailableError
+from derbes.identifiers.adapters import phone as kz_phone
+from derbes.identifiers.model import iin as kz_iin
+from derbes.platform.db import parse_url
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import Register
 from tests.operator_db import DATASET, REGISTER, generator
 
 TABLES = ("clients", "applications", "loans", "payments", "contacts")

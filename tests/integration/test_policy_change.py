@@ -1,6 +1,6 @@
 """Publishing a widening register version marks only the consents it touches.
 
-On the in-memory fake, SQLite and PostgreSQL: ``services/policy_change.publish_with_diff``
+On the in-memory fake, SQLite and PostgreSQL: ``register/service/policy_change.publish_with_diff``
 stores the version, sets ``needs_reconsent_since`` and appends ``reconsent_required``
 ledger entries in one transaction.
 """
@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.db import make_engine
-from derbes.adapters.register_yaml import LoadedRegister, load_register, parse_register
-from derbes.adapters.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
-from derbes.adapters.vault_repo import SubjectRecord
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
-from derbes.domain.consent_ledger import ledger_key, verify_ledger
-from derbes.domain.register_diff import ReconsentScope
+from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
+from derbes.consent.model.ledger import ledger_key, verify_ledger
+from derbes.consent.service.consent import policy_hash
 from derbes.errors import ConfigurationError
-from derbes.services.consent import policy_hash
-from derbes.services.policy_change import publish_with_diff
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine
+from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.model.diff import ReconsentScope
+from derbes.register.service.policy_change import publish_with_diff
+from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
+from derbes.vault.adapters.store import SubjectRecord
 from tests.integration.conftest import BACKENDS, _fresh_database
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "registers"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from derbes.adapters.registers_repo import source_sha256
-from derbes.adapters.uow import UnitOfWork
+from derbes.register.adapters.store import source_sha256
+from derbes.uow import UnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SOURCE_V1 = "operator:\n  id: example-pay\npolicy_version: '1'\n# Ұйым — ТОО «Пример»\n"

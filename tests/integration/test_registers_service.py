@@ -5,14 +5,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from derbes.adapters.register_yaml import load_register, parse_register
-from derbes.adapters.uow import SqlUnitOfWork
+from derbes.api.app import create_app
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
-from derbes.entrypoints.api.app import create_app
 from derbes.errors import NotFoundError
-from derbes.services import registers
+from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register, parse_register
+from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.uow import SqlUnitOfWork
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from derbes.adapters.connectors.sql import SqlStore
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.datasets import IdentityKind, SubjectIdentity
-from derbes.services import requests as svc
+from derbes.datasets.adapters.connectors.sql import SqlStore
+from derbes.datasets.model import IdentityKind, SubjectIdentity
+from derbes.register.adapters.yaml import load_register
+from derbes.requests import service as svc
 from tests.operator_db import DATASET, REGISTER, generator
 
 OPERATOR = "kredit-seven"

@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event, inspect, text
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.connectors import OperatorStore
-from derbes.adapters.connectors.sql import SqlStore, store_engine
-from derbes.adapters.db import make_engine
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.register import Register
-from derbes.domain.requests import RequestState
+from derbes.datasets.adapters.connectors import OperatorStore
+from derbes.datasets.adapters.connectors.sql import SqlStore, store_engine
 from derbes.errors import LegalRestrictionError, StoreUnavailableError
-from derbes.services import requests as svc
-from derbes.services import vault as vault_service
+from derbes.platform.db import make_engine
+from derbes.register.model.register import Register
+from derbes.requests import service as svc
+from derbes.requests.model import RequestState
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.service import subjects as vault_service
 from tests.integration.conftest import _create_database, _drop_database
 from tests.operator_db import generator
 from tests.requests_support import (
@@ -244,8 +244,8 @@ def test_store_down_mid_destruction_changes_nothing_and_keeps_the_request_open(
 
 
 def test_blocking_is_honoured_by_the_decision_point_at_once(world: World, op_url: str) -> None:
-    from derbes.domain.decisions import Action, ActionKind
-    from derbes.services.decisions import DecisionPoint
+    from derbes.decisions.model import Action, ActionKind
+    from derbes.decisions.service import DecisionPoint
 
     client = busy_client(op_url)
     subject_id = world.add_customer(client)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from derbes.domain.decisions import Action, ActionKind, ReasonCode
+from derbes.decisions.model import Action, ActionKind, ReasonCode
+from derbes.decisions.service import DecisionPoint
 from derbes.errors import ConflictError, InputError, NotFoundError
-from derbes.services.decisions import DecisionPoint
 from tests.retention_support import (
     AML_KEPT,
     ROOT,

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derbes.domain.periods import Period
-from derbes.domain.register import BasisKind, Register
+from derbes.deadlines.model.periods import Period
+from derbes.register.model.register import BasisKind, Register
 from tests.retention_support import RetentionEnv, at, open_env
 
 START = date(2020, 1, 1)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.uow import SqlUnitOfWork
-from derbes.domain.register import RetentionTrigger
 from derbes.errors import StoreUnavailableError
-from derbes.services import lifecycle
-from derbes.services import retention as svc
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.db import make_engine, parse_url
+from derbes.register.model.register import RetentionTrigger
+from derbes.retention.service import sweep as svc
+from derbes.uow import SqlUnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
 from tests.integration.conftest import _create_database, _drop_database
 from tests.operator_db import generator
 from tests.requests_support import OPERATOR, Client, World, count_rows, kredit

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from derbes.adapters.uow import UnitOfWork
+from derbes.uow import UnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from derbes.adapters.tables import pd_values, subjects
-from derbes.adapters.uow import UnitOfWork
-from derbes.adapters.vault_repo import Lookup, SealedValue, SubjectBatch, SubjectRecord
-from derbes.domain.vault import NewValue
 from derbes.errors import ConflictError
-from derbes.services import vault as svc
+from derbes.platform.tables import pd_values, subjects
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.store import Lookup, SealedValue, SubjectBatch, SubjectRecord
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as svc
 from tests.integration.vault_env import ACTOR, VaultEnv, open_env
 from tests.vault_support import FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, person_values, prov
 

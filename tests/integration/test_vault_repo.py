@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.uow import UnitOfWork
-from derbes.adapters.vault_repo import (
-    CardToken,
-    CategoryBlock,
-    Lookup,
-    SealedValue,
-    SubjectRecord,
-)
-from derbes.domain.vault import NewValue
 from derbes.errors import ConflictError
-from derbes.services import vault as svc
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.store import CardToken, CategoryBlock, Lookup, SealedValue, SubjectRecord
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as svc
 from tests.integration.vault_env import ACTOR, VaultEnv, open_env
 from tests.vault_support import FULL_NAME, IIN, PHONE, PHONE_B, person_values, prov
 

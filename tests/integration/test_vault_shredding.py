@@ -20,19 +20,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from derbes.adapters import crypto
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.keystore import data_keys
-from derbes.adapters.tables import (
+from derbes.errors import ConflictError, CryptoError, DerbesError, LegalRestrictionError
+from derbes.platform import crypto
+from derbes.platform.db import make_engine, parse_url
+from derbes.platform.tables import (
     card_tokens,
     category_blocks,
     pd_values,
     subject_lookups,
     subjects,
 )
-from derbes.domain.vault import NewValue
-from derbes.errors import ConflictError, CryptoError, DerbesError, LegalRestrictionError
-from derbes.services import vault as svc
+from derbes.vault.adapters.keystore import data_keys
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as svc
 from tests.integration.conftest import _create_database, _drop_database
 from tests.integration.vault_env import ACTOR, VaultEnv, libpq_url, open_env, pg_bin
 from tests.vault_support import (

@@ -11,16 +11,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from derbes.adapters import keystore_migrate
-from derbes.adapters.db import make_engine, parse_url
-from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
-from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.register import Register
-from derbes.domain.vault import NewValue
-from derbes.services import registers
-from derbes.services import vault as svc
+from derbes.platform.clock import FixedClock
+from derbes.platform.db import make_engine, parse_url
+from derbes.register.model.register import Register
+from derbes.register.service import registers
+from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.vault.adapters import keystore_migrate
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as svc
 from tests.vault_support import minimal_register
 
 ACTOR = "test:integration"

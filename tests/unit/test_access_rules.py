@@ -7,19 +7,19 @@ from typing import Any
 
 import pytest
 
-from derbes.adapters.access_rules_yaml import load_access_rules
-from derbes.adapters.audit_repo import AuditRecord
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.access_rules import (
+from derbes.audit import service as audit
+from derbes.audit.adapters.alert_rules import load_access_rules
+from derbes.audit.adapters.store import AuditRecord
+from derbes.audit.model.alert_rules import (
     AccessEvent,
     BulkReadRule,
     bulk_access,
     rules_from_dict,
     same_window,
 )
-from derbes.domain.labels import Labels
 from derbes.errors import ConfigurationError
-from derbes.services import audit
+from derbes.platform.labels import Labels
+from derbes.uow import FakeUnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 RULE = BulkReadRule(

@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters.acts.rules import load_act_rules, parse_act_rules
-from derbes.adapters.keystore import InMemoryKeyStore
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain import acts
-from derbes.domain.clock import FixedClock
-from derbes.domain.periods import Period
-from derbes.domain.register import AfterRetention, BasisKind, RetentionTrigger
-from derbes.domain.retention import DestructionMethod, RunGroup, RunSummary
+from derbes.deadlines.model.periods import Period
 from derbes.errors import ConfigurationError, ConflictError, InputError, NotFoundError
-from derbes.services import acts as service
+from derbes.platform.clock import FixedClock
+from derbes.register.model.register import AfterRetention, BasisKind, RetentionTrigger
+from derbes.retention.adapters.acts.rules import load_act_rules, parse_act_rules
+from derbes.retention.model import acts
+from derbes.retention.model.retention import DestructionMethod, RunGroup, RunSummary
+from derbes.retention.service import acts as service
+from derbes.uow import FakeUnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore
 from tests.acts_support import AML_CITATION, CIVIL_CITATION, QIWI, qiwi, qiwi_run, subject_ids
 
 REFERENCE = re.compile(r"^[0-9A-F]{4}(-[0-9A-F]{4}){3}$")

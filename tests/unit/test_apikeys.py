@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.scopes import Scope, allows, parse_scope, parse_scopes
+from derbes.access import service as apikeys
+from derbes.access.model import Scope, allows, parse_scope, parse_scopes
 from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
-from derbes.services import apikeys
+from derbes.platform.clock import FixedClock
+from derbes.uow import FakeUnitOfWork
 
 
 def test_admin_implies_every_scope() -> None:

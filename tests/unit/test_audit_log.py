@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from derbes.adapters.audit_repo import FAKE_AUDIT_KEY, AuditRecord
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.audit import AuditAction, chain_records
-from derbes.domain.chain import GENESIS, BreakKind, link
+from derbes.audit import service as audit
+from derbes.audit.adapters.store import FAKE_AUDIT_KEY, AuditRecord
+from derbes.audit.model.log import AuditAction, chain_records
 from derbes.errors import ConfigurationError, InputError
-from derbes.services import audit
+from derbes.platform.chain import GENESIS, BreakKind, link
+from derbes.uow import FakeUnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.calendar import (
+from derbes.deadlines.model.calendar import (
     CalendarCoverageError,
     CountingRule,
     CountingRules,
@@ -18,7 +18,7 @@ from derbes.domain.calendar import (
     describe_term,
     due_date,
 )
-from derbes.domain.periods import Period
+from derbes.deadlines.model.periods import Period
 from derbes.errors import InputError
 
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -3,7 +3,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.chain import BreakKind, ChainEntry, append, verify
+from derbes.platform.chain import BreakKind, ChainEntry, append, verify
 
 KEY = b"k" * 32
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import Evidence, Representative
-from derbes.domain.consent_ledger import ledger_key
+from derbes.consent.model.consent import Evidence, Representative
+from derbes.consent.model.ledger import ledger_key
+from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, LegalRestrictionError
-from derbes.services import consent as svc
+from derbes.platform.clock import FixedClock
 from tests.consent_support import (
     ACTOR,
     IP,

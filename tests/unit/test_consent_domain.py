@@ -1,4 +1,4 @@
-"""Consent rules (domain/consent.py, domain/lifecycle.py) against the Express Аванс register."""
+"""Consent rules (consent/model/consent.py, lifecycle/model.py) against the Express Аванс register."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from derbes.adapters.consent_rules import load_consent_rules
-from derbes.domain import consent as c
-from derbes.domain import lifecycle
-from derbes.domain.consent import (
+from derbes.consent.adapters.rules import load_consent_rules
+from derbes.consent.model import consent as c
+from derbes.consent.model.consent import (
     ConsentChannel,
     Evidence,
     GivenBy,
@@ -21,8 +20,10 @@ from derbes.domain.consent import (
     Scope,
     ScopeKind,
 )
-from derbes.domain.periods import Period
-from derbes.domain.register import (
+from derbes.deadlines.model.periods import Period
+from derbes.errors import ConflictError, InputError, LegalRestrictionError
+from derbes.lifecycle import model as lifecycle
+from derbes.register.model.register import (
     BasisKind,
     Cookie,
     CookieCategory,
@@ -30,7 +31,6 @@ from derbes.domain.register import (
     LegalBasis,
     Register,
 )
-from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from tests.consent_support import (
     CONTRACT_PURPOSES,
     LEGAL_PURPOSES,

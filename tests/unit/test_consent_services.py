@@ -7,10 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from derbes.adapters.ports.egov import EgovDecision, FakeEgovService
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.consent import (
+from derbes.consent.adapters.egov import EgovDecision, FakeEgovService
+from derbes.consent.model.consent import (
     ConsentStatus,
     Evidence,
     LedgerEvent,
@@ -18,7 +16,10 @@ from derbes.domain.consent import (
     Representative,
     ScopeKind,
 )
-from derbes.domain.consent_ledger import ledger_key
+from derbes.consent.model.ledger import ledger_key
+from derbes.consent.service import consent as svc
+from derbes.consent.service import egov as egov_consent
+from derbes.consent.service import evidence
 from derbes.errors import (
     AuthError,
     ConflictError,
@@ -26,8 +27,8 @@ from derbes.errors import (
     LegalRestrictionError,
     NotFoundError,
 )
-from derbes.services import consent as svc
-from derbes.services import egov_consent, evidence
+from derbes.platform.clock import FixedClock
+from derbes.uow import FakeUnitOfWork
 from tests.consent_support import (
     IP,
     REP_DOCUMENT,

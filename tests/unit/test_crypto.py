@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters.crypto import (
+from derbes.errors import CryptoError, DerbesError
+from derbes.platform.crypto import (
     NONCE_BYTES,
     blind_index,
     generate_key,
@@ -14,7 +15,6 @@ from derbes.adapters.crypto import (
     seal,
     value_aad,
 )
-from derbes.errors import CryptoError, DerbesError
 
 KEY = bytes(range(32))
 

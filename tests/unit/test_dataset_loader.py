@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.dataset_yaml import find_register_file, load_dataset, parse_dataset
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.datasets import ErasureStrategy, HashAlphabet, IdentityKind
-from derbes.domain.register import Register
+from derbes.datasets.adapters.yaml import find_register_file, load_dataset, parse_dataset
+from derbes.datasets.model import ErasureStrategy, HashAlphabet, IdentityKind
 from derbes.errors import DatasetError
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import Register
 from tests.operator_db import DATASET, REGISTER
 
 

@@ -9,13 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters.connectors.memory import MemoryStore
-from derbes.adapters.dataset_yaml import load_dataset
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.audit import AuditAction
-from derbes.domain.clock import FixedClock
-from derbes.domain.datasets import (
+from derbes.audit.model.log import AuditAction
+from derbes.datasets import service as svc
+from derbes.datasets.adapters.connectors.memory import MemoryStore
+from derbes.datasets.adapters.yaml import load_dataset
+from derbes.datasets.model import (
     Dataset,
     HashAlphabet,
     HashRule,
@@ -28,7 +26,9 @@ from derbes.domain.datasets import (
     walk_order,
 )
 from derbes.errors import InputError, StoreUnavailableError
-from derbes.services import datasets as svc
+from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
+from derbes.uow import FakeUnitOfWork
 from tests.operator_db import DATASET, REGISTER
 
 IIN = "900101300017"  # not a real person's; valid shape for the fake

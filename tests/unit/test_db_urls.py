@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine
 
-from derbes.adapters.db import display_url, is_sqlite, parse_url
-from derbes.adapters.tables import UtcDateTime
 from derbes.errors import ConfigurationError
+from derbes.platform.db import display_url, is_sqlite, parse_url
+from derbes.platform.tables import UtcDateTime
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derbes.adapters.decision_rules_yaml import load_decision_rules, parse_decision_rules
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.consent import ScopeKind
-from derbes.domain.decisions import (
+from derbes.consent.model.consent import ScopeKind
+from derbes.decisions.adapters.rules import load_decision_rules, parse_decision_rules
+from derbes.decisions.model import (
     ALL,
     Action,
     ActionKind,
@@ -28,8 +27,9 @@ from derbes.domain.decisions import (
     state_of,
     unknown_subject,
 )
-from derbes.domain.labels import Lang
 from derbes.errors import ConfigurationError, InputError
+from derbes.platform.labels import Lang
+from derbes.register.adapters.yaml import load_register
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "decisions.yaml"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

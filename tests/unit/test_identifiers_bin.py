@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from derbes.domain.identifiers import Kind, iin
-from derbes.domain.identifiers import bin as kz_bin
 from derbes.errors import IdentifierError, InputError
+from derbes.identifiers.model import Kind, iin
+from derbes.identifiers.model import bin as kz_bin
 
 
 def oracle_control(first11: str) -> int | None:

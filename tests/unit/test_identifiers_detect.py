@@ -9,12 +9,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from derbes.domain.clock import FixedClock
-from derbes.domain.identifiers import Kind, Verdict, detect, iin, mask, pan
-from derbes.domain.identifiers import bin as kz_bin
-from derbes.domain.identifiers._checksum import control_digit
 from derbes.errors import IdentifierError, InputError
-from derbes.services import identifiers
+from derbes.identifiers import service as identifiers
+from derbes.identifiers.model import Kind, Verdict, detect, iin, mask, pan
+from derbes.identifiers.model import bin as kz_bin
+from derbes.identifiers.model._checksum import control_digit
+from derbes.platform.clock import FixedClock
 
 
 @pytest.mark.parametrize(

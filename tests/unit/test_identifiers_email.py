@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.identifiers import Kind, email
 from derbes.errors import IdentifierError
+from derbes.identifiers.model import Kind, email
 
 
 @pytest.mark.parametrize(

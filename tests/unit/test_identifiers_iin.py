@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from derbes.domain.identifiers import Kind, iin
-from derbes.domain.identifiers._checksum import FIRST_WEIGHTS, _remainder, control_digit
 from derbes.errors import IdentifierError, InputError
+from derbes.identifiers.model import Kind, iin
+from derbes.identifiers.model._checksum import FIRST_WEIGHTS, _remainder, control_digit
 
 # An oracle written apart from the code under test: weights 1..11, then 3..11,1,2.
 

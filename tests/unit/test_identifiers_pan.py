@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.identifiers import Kind, pan
 from derbes.errors import IdentifierError
+from derbes.identifiers.model import Kind, pan
 
 
 def oracle_luhn(digits: str) -> bool:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters import phone
-from derbes.domain.identifiers import Kind
 from derbes.errors import IdentifierError
+from derbes.identifiers.adapters import phone
+from derbes.identifiers.model import Kind
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from derbes.adapters.kek import EnvKek, KeyEncryptionKey, LocalKek
-from derbes.adapters.keystore import InMemoryKeyStore, KeyStore, RotatableKeyStore
 from derbes.errors import ConfigurationError
+from derbes.vault.adapters.kek import EnvKek, KeyEncryptionKey, LocalKek
+from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore, RotatableKeyStore
 from tests.keystore_contract import KeyStoreContract, StoreMaker, assert_kek_protocol
 
 

@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from derbes.adapters.kz_calendar import build_kz_calendar, calendar_for, load_override_table
-from derbes.adapters.regime_yaml import load_regime
-from derbes.domain.calendar import DayKind, DueRule, WorkingCalendar
+from derbes.deadlines.adapters.kz_calendar import (
+    build_kz_calendar,
+    calendar_for,
+    load_override_table,
+)
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.calendar import DayKind, DueRule, WorkingCalendar
 from derbes.errors import InputError
 
 ALMATY = ZoneInfo("Asia/Almaty")

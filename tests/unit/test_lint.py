@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from derbes.adapters.regime_yaml import load_regime
-from derbes.adapters.register_yaml import parse_register
-from derbes.domain.lint import (
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.register.adapters.yaml import parse_register
+from derbes.register.model.lint import (
     RULES,
     RULES_BY_CODE,
     Finding,
@@ -28,8 +28,8 @@ from derbes.domain.lint import (
     lint,
     waiver_covers,
 )
-from derbes.domain.register import Register, Waiver
-from derbes.services.lint import lint_text
+from derbes.register.model.register import Register, Waiver
+from derbes.register.service.lint import lint_text
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 BASE: dict[str, Any] = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.periods import Period, Unit
+from derbes.deadlines.model.periods import Period, Unit
 from derbes.errors import PeriodError
 
 

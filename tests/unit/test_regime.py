@@ -12,10 +12,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters.regime_yaml import load_regime
-from derbes.domain.calendar import WorkingCalendar
-from derbes.domain.periods import Period, Unit
-from derbes.domain.regime import (
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.calendar import WorkingCalendar
+from derbes.deadlines.model.periods import Period, Unit
+from derbes.deadlines.model.regime import (
     LooserOverrideError,
     Regime,
     RegimeError,
@@ -257,7 +257,7 @@ def test_override_needs_a_citation() -> None:
 
 
 def test_register_shaped_overrides_are_accepted() -> None:
-    from derbes.domain.register import RegimeOverride as RegisterOverride
+    from derbes.register.model.register import RegimeOverride as RegisterOverride
 
     regime = apply_overrides(
         small_regime(), [RegisterOverride("yearly", Period.parse("6 months"), "p.8")]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.domain.lint import lint
-from derbes.domain.register import (
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.lint import lint
+from derbes.register.model.register import (
     BasisKind,
     ChannelKind,
     ConsentChannel,

@@ -1,4 +1,4 @@
-"""``domain/register_diff``: every change kind, built by editing minimal.yaml in memory."""
+"""``register/model/diff``: every change kind, built by editing minimal.yaml in memory."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from derbes.adapters.register_yaml import parse_register
-from derbes.domain.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
-from derbes.domain.register import Register
-from derbes.domain.register_diff import (
+from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
+from derbes.register.adapters.yaml import parse_register
+from derbes.register.model.diff import (
     INVERSE,
     Change,
     ChangeKind,
@@ -27,6 +26,7 @@ from derbes.domain.register_diff import (
     every_scope,
     touches,
 )
+from derbes.register.model.register import Register
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "registers"
 MINIMAL: dict[str, Any] = yaml.safe_load((FIXTURES / "minimal.yaml").read_text("utf-8"))

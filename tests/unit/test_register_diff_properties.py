@@ -1,12 +1,12 @@
-"""Properties of ``domain/register_diff``: a register equals itself; add/remove read backwards."""
+"""Properties of ``register/model/diff``: a register equals itself; add/remove read backwards."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.register import Register
-from derbes.domain.register_diff import INVERSE, Effect, diff
+from derbes.register.model.diff import INVERSE, Effect, diff
+from derbes.register.model.register import Register
 from tests.unit.test_register_diff import (
     GA,
     LOYALTY,

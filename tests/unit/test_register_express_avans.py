@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.regime_yaml import load_regime
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.lint import STALE_WAIVER, lint
-from derbes.domain.register import (
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.lint import STALE_WAIVER, lint
+from derbes.register.model.register import (
     BasisKind,
     ConsentChannel,
     CrossBorderBasisKind,

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.regime_yaml import load_regime
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.domain.lint import Finding, lint
-from derbes.domain.periods import Period
-from derbes.domain.register import (
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.periods import Period
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.lint import Finding, lint
+from derbes.register.model.register import (
     AfterRetention,
     BasisKind,
     ChannelKind,

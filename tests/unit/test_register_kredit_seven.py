@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.domain.periods import Period
-from derbes.domain.register import (
+from derbes.deadlines.model.periods import Period
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.register import (
     AfterRetention,
     BasisKind,
     ConsentChannel,
@@ -108,8 +108,8 @@ def test_promised_deadlines_are_regime_overrides(register: Register) -> None:
 
 
 def test_overrides_are_not_looser_than_the_default_regime(register: Register) -> None:
-    from derbes.adapters.regime_yaml import load_regime
-    from derbes.domain.regime import RegimeOverride, apply_overrides
+    from derbes.deadlines.adapters.regime_yaml import load_regime
+    from derbes.deadlines.model.regime import RegimeOverride, apply_overrides
 
     regime = apply_overrides(
         load_regime(),
@@ -296,8 +296,8 @@ def test_texts_have_real_kazakh(register: Register) -> None:
 
 
 def test_lint_leaves_no_unwaived_finding(register: Register) -> None:
-    from derbes.adapters.regime_yaml import load_regime
-    from derbes.domain import lint
+    from derbes.deadlines.adapters.regime_yaml import load_regime
+    from derbes.register.model import lint
 
     findings = lint.lint(register, load_regime())
     open_findings = [f"{f.code} {f.path}" for f in findings if not f.waived]

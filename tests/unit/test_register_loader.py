@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from derbes.adapters.register_yaml import load_register, parse_register
-from derbes.domain.register import BasisKind, RetentionTrigger
 from derbes.errors import RegisterError
+from derbes.register.adapters.yaml import load_register, parse_register
+from derbes.register.model.register import BasisKind, RetentionTrigger
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 

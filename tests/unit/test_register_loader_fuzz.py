@@ -18,8 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derbes.adapters.register_yaml import LoadedRegister, parse_register
 from derbes.errors import RegisterError
+from derbes.register.adapters.yaml import LoadedRegister, parse_register
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 MINIMAL_TEXT = FIXTURE.read_text(encoding="utf-8")

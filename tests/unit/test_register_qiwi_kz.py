@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.register_yaml import LoadedRegister, load_register
-from derbes.domain.lint import lint
-from derbes.domain.periods import Period
-from derbes.domain.register import (
+from derbes.deadlines.model.periods import Period
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.lint import lint
+from derbes.register.model.register import (
     AfterRetention,
     BasisKind,
     ChannelKind,

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from derbes.adapters.kz_calendar import build_kz_calendar
-from derbes.adapters.regime_yaml import load_regime
-from derbes.adapters.register_yaml import load_register
-from derbes.adapters.request_rules_yaml import load_request_rules
-from derbes.domain import requests as rq
-from derbes.domain.periods import Period, Unit
-from derbes.domain.requests import (
+from derbes.deadlines.adapters.kz_calendar import build_kz_calendar
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.periods import Period, Unit
+from derbes.errors import ConflictError, InputError
+from derbes.register.adapters.yaml import load_register
+from derbes.requests import model as rq
+from derbes.requests.adapters.rules import load_request_rules
+from derbes.requests.model import (
     TRANSITIONS,
     KeepGround,
     KnownDates,
@@ -23,7 +24,6 @@ from derbes.domain.requests import (
     RequestType,
     SubjectRequest,
 )
-from derbes.errors import ConflictError, InputError
 
 REGISTERS = Path(__file__).resolve().parents[2] / "registers"
 KREDIT = load_register(REGISTERS / "kredit-seven.yaml").register

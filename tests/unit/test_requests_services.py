@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from derbes.domain.clock import FixedClock
-from derbes.domain.requests import RequestState
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
-from derbes.services import requests as svc
-from derbes.services import vault as vault_service
+from derbes.platform.clock import FixedClock
+from derbes.requests import service as svc
+from derbes.requests.model import RequestState
+from derbes.vault.service import subjects as vault_service
 from tests.consent_support import ACTOR, ADULT_IIN, World, marketing, processing
 
 OPERATOR = "express-avans"

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from derbes.adapters.kz_calendar import calendar_for
-from derbes.adapters.register_yaml import load_register
-from derbes.domain.periods import Period
-from derbes.domain.register import RetentionTrigger
-from derbes.domain.retention import (
+from derbes.deadlines.adapters.kz_calendar import calendar_for
+from derbes.deadlines.model.periods import Period
+from derbes.errors import InputError, PeriodError
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.register import RetentionTrigger
+from derbes.retention.model.retention import (
     HoldKind,
     KnownTriggers,
     LegalHold,
@@ -24,7 +25,6 @@ from derbes.domain.retention import (
     new_hold,
     purpose_clocks,
 )
-from derbes.errors import InputError, PeriodError
 from tests.retention_support import QIWI
 
 REGISTER = load_register(QIWI).register

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from derbes.adapters.keystore import InMemoryKeyStore
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.services import lifecycle, registers, vault
-from derbes.services import retention as svc
+from derbes.lifecycle import service as lifecycle
+from derbes.platform.clock import FixedClock
+from derbes.register.service import registers
+from derbes.retention.service import sweep as svc
+from derbes.uow import FakeUnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.vault.service import subjects as vault
 from tests.retention_support import AML_KEPT, OPERATOR, at, qiwi, qiwi_values
 
 

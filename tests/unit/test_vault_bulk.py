@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters import crypto
-from derbes.adapters import phone as kz_phone
-from derbes.adapters.vault_rules import load_vault_rules
-from derbes.domain import vault
-from derbes.domain.vault import NewValue
 from derbes.errors import CryptoError, DerbesError, IdentifierError, LegalRestrictionError
-from derbes.services import vault as svc
+from derbes.identifiers.adapters import phone as kz_phone
+from derbes.platform import crypto
+from derbes.vault import model as vault
+from derbes.vault.adapters.rules import load_vault_rules
+from derbes.vault.model import NewValue
+from derbes.vault.service import subjects as svc
 from tests.vault_support import EMAIL, FULL_NAME, IIN, PAN, PHONE_LOCAL, minimal_register, prov
 
 KEY = bytes(range(32))

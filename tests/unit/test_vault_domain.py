@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.adapters.phone import parse as parse_phone
-from derbes.domain import vault
-from derbes.domain.register import Register
-from derbes.domain.vault import (
+from derbes.errors import IdentifierError, InputError, LegalRestrictionError
+from derbes.identifiers.adapters.phone import parse as parse_phone
+from derbes.register.model.register import Register
+from derbes.vault import model as vault
+from derbes.vault.model import (
     SUBJECT_ACCESS_REQUEST,
     LookupKind,
     NewValue,
@@ -19,7 +20,6 @@ from derbes.domain.vault import (
     Source,
     VaultRules,
 )
-from derbes.errors import IdentifierError, InputError, LegalRestrictionError
 from tests.vault_support import EMAIL, IIN, PAN, PHONE, PHONE_LOCAL, minimal_register, prov
 
 RULES = VaultRules(minimisation="Law 94-V Art. 7; Rules 395/НҚ (necessary and sufficient PD)",
@@ -119,8 +119,8 @@ def test_no_purposes_means_every_purpose_needing_it(register: Register) -> None:
     ],
 )
 def test_values_are_normalised_by_type(value_type: str, raw: object, expected: object) -> None:
-    from derbes.domain.labels import Labels
-    from derbes.domain.register import DataCategory, Sensitivity, ValueType
+    from derbes.platform.labels import Labels
+    from derbes.register.model.register import DataCategory, Sensitivity, ValueType
 
     category = DataCategory("x.y", Labels(ru="x", kk="x", en="x"), Sensitivity.ORDINARY,
                             ValueType(value_type))
@@ -136,8 +136,8 @@ def test_values_are_normalised_by_type(value_type: str, raw: object, expected: o
      ("money", {"amount": "1", "currency": "TENGE"}), ("iban", "KZ00125KZT5004100100")],
 )
 def test_bad_values_are_refused(value_type: str, raw: object) -> None:
-    from derbes.domain.labels import Labels
-    from derbes.domain.register import DataCategory, Sensitivity, ValueType
+    from derbes.platform.labels import Labels
+    from derbes.register.model.register import DataCategory, Sensitivity, ValueType
 
     category = DataCategory("x.y", Labels(ru="x", kk="x", en="x"), Sensitivity.ORDINARY,
                             ValueType(value_type))

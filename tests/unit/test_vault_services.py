@@ -7,12 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from derbes.adapters import crypto
-from derbes.adapters.keystore import InMemoryKeyStore
-from derbes.adapters.uow import FakeUnitOfWork
-from derbes.domain.clock import FixedClock
-from derbes.domain.register import Register
-from derbes.domain.vault import SUBJECT_ACCESS_REQUEST, NewValue
 from derbes.errors import (
     ConflictError,
     CryptoError,
@@ -22,8 +16,14 @@ from derbes.errors import (
     LegalRestrictionError,
     NotFoundError,
 )
-from derbes.services import registers
-from derbes.services import vault as svc
+from derbes.platform import crypto
+from derbes.platform.clock import FixedClock
+from derbes.register.model.register import Register
+from derbes.register.service import registers
+from derbes.uow import FakeUnitOfWork
+from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.vault.model import SUBJECT_ACCESS_REQUEST, NewValue
+from derbes.vault.service import subjects as svc
 from tests.vault_support import (
     EMAIL,
     FULL_NAME,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.domain.periods import Period, Unit
-from derbes.domain.wording import as_lang, format_date, format_period, ru_plural_form
+from derbes.deadlines.model.periods import Period, Unit
+from derbes.deadlines.model.wording import as_lang, format_date, format_period, ru_plural_form
 from derbes.errors import InputError
 
 

@@ -1,0 +1,1 @@
+"""Who may call derbes: API keys and their scopes (staff identities next)."""

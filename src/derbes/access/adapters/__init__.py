@@ -1,0 +1,1 @@
+"""Access I/O: the API-key table."""

@@ -1,0 +1,78 @@
+"""``derbes apikey``: API keys of service callers (create, list, revoke)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derbes.access.model import sorted_scopes
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+
+apikey_app = typer.Typer(
+    help="API keys for service callers, scoped read / write / destroy / admin.",
+    no_args_is_help=True,
+)
+app.add_typer(apikey_app, name="apikey")
+
+console = Console(soft_wrap=True, highlight=False)
+notes = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+@apikey_app.command("create")
+def create(
+    name: str = typer.Option(..., "--name", help="Who or what will use the key."),
+    scope: list[str] = typer.Option(
+        ..., "--scope", help="read, write, destroy or admin (repeat for several)."
+    ),
+    operator: str | None = typer.Option(
+        None, "--operator", help="Limit the key to one operator's subjects."
+    ),
+) -> None:
+    """Make a key and print it once (stdout); it cannot be shown again."""
+    from derbes.access import service as apikeys
+
+    container = bootstrap()
+    created = apikeys.create(container.uow(), container.clock, name=name, scopes=scope,
+                             operator_id=operator)
+    scopes = ", ".join(s.value for s in sorted_scopes(created.key.scopes))
+    notes.print(f"API key {created.key.key_id} for {created.key.name!r} "
+                f"(scopes: {scopes}). Store it now: it is shown only this once.")
+    typer.echo(created.token)
+
+
+@apikey_app.command("list")
+def list_keys() -> None:
+    """Every key (id, name, scopes, status); secrets are never stored, so never shown."""
+    from derbes.access import service as apikeys
+
+    keys = apikeys.list_keys(bootstrap().uow())
+    if not keys:
+        console.print("no API keys")
+        return
+    table = Table(title="API keys")
+    table.add_column("key id", no_wrap=True, min_width=16)  # whole, for `apikey revoke`
+    for column in ("name", "scopes", "operator", "created", "last used", "status"):
+        table.add_column(column, overflow="fold")
+    for key in keys:
+        status = ("active" if key.revoked_at is None
+                  else f"revoked {key.revoked_at.isoformat(timespec='seconds')}")
+        table.add_row(
+            key.key_id, key.name, ", ".join(s.value for s in sorted_scopes(key.scopes)),
+            key.operator_id or "", key.created_at.isoformat(timespec="seconds"),
+            key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never",
+            status,
+        )
+    console.print(table)
+
+
+@apikey_app.command("revoke")
+def revoke(key_id: str = typer.Argument(..., help="The key id (the part after dbk_).")) -> None:
+    """Revoke a key at once: the next request with it is refused."""
+    from derbes.access import service as apikeys
+
+    container = bootstrap()
+    key = apikeys.revoke(container.uow(), container.clock, key_id)
+    when = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "now"
+    console.print(f"API key {key.key_id} ({key.name!r}) revoked at {when}")

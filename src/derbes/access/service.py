@@ -1,0 +1,148 @@
+"""API keys for service callers: make one, check one, revoke one.
+
+A key reads ``dbk_<key id>_<secret>``. The key id finds the row; only the
+SHA-256 of the secret is stored, compared in constant time. The whole key is
+shown once, when made. Revocation takes effect on the next request (Order
+179/НҚ: access withdrawn at once when no longer needed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from derbes.access.adapters.store import StoredApiKey
+from derbes.access.model import Scope, allows, parse_scopes, sorted_scopes
+from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
+from derbes.platform.clock import Clock
+from derbes.uow import UnitOfWork
+
+PREFIX = "dbk"
+_KEY_ID_BYTES = 8  # 16 hex digits: the public half, used to find the row
+_SECRET_BYTES = 32  # 256 random bits, urlsafe base64
+_TOKEN = re.compile(rf"^{PREFIX}_([0-9a-f]{{{_KEY_ID_BYTES * 2}}})_([A-Za-z0-9_-]{{20,100}})$")
+# Recording every use would make each API request a write; once a minute is
+# enough to tell a dormant key from a live one.
+_TOUCH_EVERY = timedelta(minutes=1)
+# Compared against when the key id is unknown, so both paths take the same time.
+_NO_SECRET = hashlib.sha256(b"derbes: no such key").hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as established from their API key."""
+
+    name: str
+    key_id: str
+    scopes: frozenset[Scope]
+    operator_id: str | None = None
+
+    def can(self, scope: Scope) -> bool:
+        return allows(self.scopes, scope)
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    """A new key: the stored record and the one-time token to hand over."""
+
+    key: StoredApiKey
+    token: str
+
+
+def _secret_sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def _clean(text: str, what: str, limit: int) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InputError(f"the {what} must not be empty", field=what)
+    if len(cleaned) > limit:
+        raise InputError(f"the {what} is longer than {limit} characters", field=what)
+    return cleaned
+
+
+def create(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    name: str,
+    scopes: Iterable[str | Scope],
+    operator_id: str | None = None,
+) -> CreatedKey:
+    """Make a key with ``scopes``; the returned token is never stored nor shown again."""
+    granted = parse_scopes(str(s) for s in scopes)
+    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    record = StoredApiKey(
+        key_id=secrets.token_hex(_KEY_ID_BYTES),
+        name=_clean(name, "name", 200),
+        secret_sha256=_secret_sha256(secret),
+        scopes=granted,
+        operator_id=None if operator_id is None else _clean(operator_id, "operator", 100),
+        created_at=clock.now(),
+    )
+    with uow:
+        uow.api_keys.add(record)
+        uow.commit()
+    return CreatedKey(key=record, token=f"{PREFIX}_{record.key_id}_{secret}")
+
+
+def authenticate(uow: UnitOfWork, clock: Clock, token: str | None) -> Caller:
+    """The caller a token belongs to; :class:`UnauthenticatedError` otherwise.
+
+    The error never repeats the token, and says the same for an unknown key, a
+    wrong secret and a malformed token; only a revoked key is named as such.
+    """
+    if not token:
+        raise UnauthenticatedError("an API key is required (Authorization: Bearer dbk_…)")
+    match = _TOKEN.match(token.strip())
+    if match is None:
+        raise UnauthenticatedError("the API key is not valid")
+    key_id, secret = match.groups()
+    now = clock.now()
+    with uow:
+        stored = uow.api_keys.get(key_id)
+        expected = stored.secret_sha256 if stored is not None else _NO_SECRET
+        if not hmac.compare_digest(_secret_sha256(secret), expected) or stored is None:
+            raise UnauthenticatedError("the API key is not valid")
+        if not stored.active:
+            raise UnauthenticatedError("the API key was revoked")
+    if stored.last_used_at is None or now - stored.last_used_at >= _TOUCH_EVERY:
+        # A transaction of its own that starts with the write: on SQLite a read
+        # upgraded to a write fails at once under concurrency, while a write
+        # that comes first waits for the lock (busy timeout).
+        with uow:
+            uow.api_keys.touch(key_id, now)
+            uow.commit()
+    return Caller(name=stored.name, key_id=stored.key_id, scopes=stored.scopes,
+                  operator_id=stored.operator_id)
+
+
+def authorize(caller: Caller, scope: Scope) -> None:
+    """Refuse (:class:`AuthError`) a caller whose key lacks ``scope``; admin has every scope."""
+    if not caller.can(scope):
+        held = ", ".join(s.value for s in sorted_scopes(caller.scopes))
+        raise AuthError(
+            f"this API key lacks the {scope.value!r} scope (it has: {held})", field="scope"
+        )
+
+
+def revoke(uow: UnitOfWork, clock: Clock, key_id: str) -> StoredApiKey:
+    """Revoke a key at once; revoking it again changes nothing."""
+    with uow:
+        stored = uow.api_keys.revoke(key_id, clock.now())
+        if stored is None:
+            raise NotFoundError(f"no API key with id {key_id!r}", field="key_id")
+        uow.commit()
+    return stored
+
+
+def list_keys(uow: UnitOfWork) -> list[StoredApiKey]:
+    """Every key, revoked ones too, oldest first (secrets are not stored, so not shown)."""
+    with uow:
+        return uow.api_keys.list()

@@ -1,1 +1,0 @@
-"""I/O: databases, files, documents, crypto, ports to the outside world."""

@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from derbes import __version__
+from derbes.api import problems
+from derbes.audit import api as audit
+from derbes.bootstrap import Container, bootstrap
+from derbes.consent import api as consents
+from derbes.decisions import api as decisions
+from derbes.identifiers import api as identifiers
+from derbes.register.api import notice, registers
+from derbes.requests import api as requests
+from derbes.retention.api import acts, retention
+from derbes.vault import api as subjects
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or bootstrap()
+    app = FastAPI(
+        title="derbes",
+        version=__version__,
+        description="Personal-data system of a Kazakhstan operator under Law 94-V.",
+    )
+    app.state.container = container
+    problems.install(app)
+    app.include_router(identifiers.router)
+    app.include_router(registers.router)
+    app.include_router(notice.router)
+    app.include_router(audit.router)
+    app.include_router(subjects.router)
+    app.include_router(decisions.router)
+    app.include_router(consents.router)
+    app.include_router(requests.router)
+    app.include_router(acts.router)
+    app.include_router(retention.router)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,50 @@
+"""API-key authentication for service callers: the ``require_scope`` dependency.
+
+    @router.get("/v1/subjects/{id}")
+    def read(caller: Annotated[Caller, Depends(require_scope(Scope.READ))]) -> ...
+
+The key comes as ``Authorization: Bearer dbk_…`` or ``X-API-Key: dbk_…``. No
+key or a bad one is a 401 problem, a key without the scope a 403 problem that
+names the scope (errors mapped in ``problems.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from derbes.access import service as apikeys
+from derbes.access.model import Scope
+from derbes.access.service import Caller
+from derbes.bootstrap import Container
+
+__all__ = ["Caller", "Scope", "require_scope"]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer dbk_<id>_<secret>`.")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                       description="An API key: `dbk_<id>_<secret>`.")
+
+
+def _token(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> str | None:
+    if bearer is not None and bearer.credentials:
+        return bearer.credentials
+    return header or None
+
+
+def require_scope(scope: Scope) -> Callable[..., Caller]:
+    """A dependency that authenticates the caller and requires ``scope`` (admin has all)."""
+
+    def dependency(request: Request, token: Annotated[str | None, Depends(_token)]) -> Caller:
+        container: Container = request.app.state.container
+        caller = apikeys.authenticate(container.uow(), container.clock, token)
+        apikeys.authorize(caller, scope)
+        return caller
+
+    dependency.__name__ = f"require_{scope.value}_scope"
+    return dependency

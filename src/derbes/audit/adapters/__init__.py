@@ -1,0 +1,1 @@
+"""Audit I/O: the log's tables and the alert-rules file."""

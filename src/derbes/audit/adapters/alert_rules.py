@@ -1,0 +1,34 @@
+"""Read the access-alert rules (``data/access_rules.yaml``)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from derbes.audit.model.alert_rules import AccessRules, rules_from_dict
+from derbes.errors import ConfigurationError
+
+SHIPPED_RULES = "access_rules.yaml"
+
+
+def load_access_rules(path: Path | None = None) -> AccessRules:
+    """The shipped rules, or a corrected copy at ``path``."""
+    try:
+        if path is None:
+            text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(
+                encoding="utf-8"
+            )
+        else:
+            text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read access rules {path or SHIPPED_RULES}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path or SHIPPED_RULES}: not valid YAML: {exc}") from exc
+    return rules_from_dict(data)

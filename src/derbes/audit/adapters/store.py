@@ -1,0 +1,440 @@
+"""The access audit log and its alerts, on the unit of work: ports, SQL adapters, fakes.
+
+``uow.audit.record(...)`` appends one chained entry inside the unit of work's
+transaction, so the entry commits or rolls back with the change it records.
+The chain key (``KeyStore.audit_key()``, kept outside the data database) is
+handed to the unit of work when it is built, as bytes or as a function that
+fetches it on first use: units of work that never write to the log never need
+the key store.
+
+Concurrent writers take turns on the single ``audit_head`` row (``SELECT …
+FOR UPDATE`` on PostgreSQL; SQLite lets one writer in at a time anyway).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Row, Select, select
+
+from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
+from derbes.errors import ConfigurationError
+from derbes.platform import chain_store
+from derbes.platform.chain import GENESIS
+from derbes.platform.tables import access_alerts, audit_head, audit_log
+
+__all__ = [
+    "FAKE_AUDIT_KEY",
+    "AccessAlert",
+    "AlertRepository",
+    "AuditEntry",
+    "AuditKey",
+    "AuditRecord",
+    "AuditRepository",
+    "FakeAlertRepository",
+    "FakeAuditRepository",
+    "SqlAlertRepository",
+    "SqlAuditRepository",
+]
+
+# The chain key, or a function that fetches it (from the key store) on first use.
+AuditKey = bytes | Callable[[], bytes]
+
+
+# The key a FakeUnitOfWork chains with unless given another: tests only.
+FAKE_AUDIT_KEY = b"derbes fake audit key, tests only"
+
+
+class _KeySource:
+    """Resolves the audit key once, when the first entry is written."""
+
+    def __init__(self, key: AuditKey | None) -> None:
+        self._given = key
+        self._key: bytes | None = key if isinstance(key, bytes) else None
+
+    def __call__(self) -> bytes:
+        if self._key is None:
+            if self._given is None or isinstance(self._given, bytes):
+                raise ConfigurationError(
+                    "no audit key: this unit of work was built without the key store, "
+                    "so it cannot write to the access audit log"
+                )
+            key = self._given()
+            if not isinstance(key, bytes) or len(key) < 16:
+                raise ConfigurationError("the audit key from the key store is not usable")
+            self._key = key
+        return self._key
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class AuditRepository(Protocol):
+    def record(self, record: AuditRecord) -> AuditEntry:
+        """Append one entry in the current transaction; returns it with seq and hash."""
+        ...
+
+    def record_many(self, records: Sequence[AuditRecord]) -> builtins.list[AuditEntry]:
+        """Append several entries, chained in order, with one head update."""
+        ...
+
+    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
+        """Every entry with seq > ``after_seq``, in seq order (streamed)."""
+        ...
+
+    def entry(self, seq: int) -> AuditEntry | None: ...
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last entry as recorded by the writer; (0, GENESIS) when empty."""
+        ...
+
+    def search(
+        self,
+        *,
+        subject_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[AuditEntry]:
+        """The newest entries matching every filter given, newest first."""
+        ...
+
+    def by_actor(
+        self, actor: str, *, since: datetime, actions: Collection[str]
+    ) -> builtins.list[AuditEntry]:
+        """The actor's entries of ``actions`` after ``since``, in seq order."""
+        ...
+
+
+@dataclass(frozen=True)
+class AccessAlert:
+    """An alert on unusual access, as stored."""
+
+    id: int
+    at: datetime
+    actor: str
+    rule: str
+    count: int
+    window_seconds: int
+    first_at: datetime
+    last_at: datetime
+    details: Mapping[str, Any]
+
+
+class AlertRepository(Protocol):
+    def add(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        rule: str,
+        count: int,
+        window_seconds: int,
+        first_at: datetime,
+        last_at: datetime,
+        details: Mapping[str, Any],
+    ) -> AccessAlert: ...
+
+    def latest(self, actor: str, rule: str) -> AccessAlert | None:
+        """The actor's most recent alert under ``rule``."""
+        ...
+
+    def list(self, *, actor: str | None = None, limit: int = 100) -> builtins.list[AccessAlert]:
+        """Alerts, newest first."""
+        ...
+
+
+# --- SQL ---------------------------------------------------------------------------
+
+
+def _entry_values(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject_ids": _json(list(entry.subject_ids)),
+        "subject_count": entry.subject_count,
+        "categories": _json(list(entry.categories)),
+        "purpose": entry.purpose,
+        "request_id": entry.request_id,
+        "details": _json(dict(entry.details)),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    value = json.loads(text)
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def _entry_from_row(row: Row[Any]) -> AuditEntry:
+    m = row._mapping
+    details = json.loads(m["details"])
+    return AuditEntry(
+        seq=int(m["seq"]),
+        at=m["at"],
+        actor=str(m["actor"]),
+        action=str(m["action"]),
+        subject_ids=_strings(m["subject_ids"]),
+        subject_count=int(m["subject_count"]),
+        categories=_strings(m["categories"]),
+        purpose=m["purpose"],
+        request_id=m["request_id"],
+        # Whatever JSON the column holds is hashed as such: an edit that turns
+        # the details into a list is caught by the hash, not by a crash here.
+        details=details if isinstance(details, dict) else {"": details},
+        prev_hash=str(m["prev_hash"]),
+        hash=str(m["hash"]),
+    )
+
+
+class SqlAuditRepository:
+    """The ``audit_log`` and ``audit_head`` tables on the unit of work's connection."""
+
+    def __init__(self, connection: Connection, key: AuditKey | None) -> None:
+        self._connection = connection
+        self._key = _KeySource(key)
+
+    def record(self, record: AuditRecord) -> AuditEntry:
+        return self.record_many([record])[0]
+
+    def record_many(self, records: Sequence[AuditRecord]) -> builtins.list[AuditEntry]:
+        if not records:
+            return []
+        key = self._key()  # before taking the lock: the key store may be slow
+        entries = chain_records(key, chain_store.lock_head(self._connection, audit_head),
+                                records)
+        self._connection.execute(audit_log.insert(), [_entry_values(e) for e in entries])
+        last = entries[-1]
+        chain_store.move_head(self._connection, audit_head, last.seq, last.hash)
+        return entries
+
+    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
+        return chain_store.stream(self._connection, audit_log, _entry_from_row,
+                                  after_seq=after_seq)
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        row = self._connection.execute(
+            select(audit_log).where(audit_log.c.seq == seq)
+        ).one_or_none()
+        return None if row is None else _entry_from_row(row)
+
+    def head(self) -> tuple[int, str]:
+        row = self._connection.execute(
+            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+        ).one_or_none()
+        return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+
+    def search(
+        self,
+        *,
+        subject_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[AuditEntry]:
+        query: Select[Any] = select(audit_log)
+        if subject_id is not None:
+            # The JSON text holds each id as a quoted string; the exact check follows.
+            query = query.where(
+                audit_log.c.subject_ids.contains(_json(subject_id), autoescape=True)
+            )
+        if actor is not None:
+            query = query.where(audit_log.c.actor == actor)
+        if action is not None:
+            query = query.where(audit_log.c.action == action)
+        rows = self._connection.execute(
+            query.order_by(audit_log.c.seq.desc()).limit(limit)
+        ).all()
+        found = [_entry_from_row(row) for row in rows]
+        return [e for e in found if subject_id is None or subject_id in e.subject_ids]
+
+    def by_actor(
+        self, actor: str, *, since: datetime, actions: Collection[str]
+    ) -> builtins.list[AuditEntry]:
+        rows = self._connection.execute(
+            select(audit_log)
+            .where(audit_log.c.actor == actor, audit_log.c.at > since,
+                   audit_log.c.action.in_(sorted(actions)))
+            .order_by(audit_log.c.seq)
+        ).all()
+        return [_entry_from_row(row) for row in rows]
+
+
+def _alert_from_row(row: Row[Any]) -> AccessAlert:
+    m = row._mapping
+    return AccessAlert(
+        id=int(m["id"]), at=m["at"], actor=str(m["actor"]), rule=str(m["rule"]),
+        count=int(m["count"]), window_seconds=int(m["window_seconds"]),
+        first_at=m["first_at"], last_at=m["last_at"], details=json.loads(m["details"]),
+    )
+
+
+class SqlAlertRepository:
+    """The ``access_alerts`` table on the unit of work's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        rule: str,
+        count: int,
+        window_seconds: int,
+        first_at: datetime,
+        last_at: datetime,
+        details: Mapping[str, Any],
+    ) -> AccessAlert:
+        result = self._connection.execute(
+            access_alerts.insert().values(
+                at=at, actor=actor, rule=rule, count=count, window_seconds=window_seconds,
+                first_at=first_at, last_at=last_at, details=_json(dict(details)),
+            )
+        )
+        key = result.inserted_primary_key
+        if key is None:  # pragma: no cover - every supported backend reports it
+            raise RuntimeError("the database did not report the new alert's id")
+        return self._get(int(key[0]))
+
+    def latest(self, actor: str, rule: str) -> AccessAlert | None:
+        row = self._connection.execute(
+            select(access_alerts)
+            .where(access_alerts.c.actor == actor, access_alerts.c.rule == rule)
+            .order_by(access_alerts.c.at.desc(), access_alerts.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        return None if row is None else _alert_from_row(row)
+
+    def list(self, *, actor: str | None = None, limit: int = 100) -> builtins.list[AccessAlert]:
+        query = select(access_alerts)
+        if actor is not None:
+            query = query.where(access_alerts.c.actor == actor)
+        rows = self._connection.execute(
+            query.order_by(access_alerts.c.at.desc(), access_alerts.c.id.desc()).limit(limit)
+        ).all()
+        return [_alert_from_row(row) for row in rows]
+
+    def _get(self, alert_id: int) -> AccessAlert:
+        row = self._connection.execute(
+            select(access_alerts).where(access_alerts.c.id == alert_id)
+        ).one()
+        return _alert_from_row(row)
+
+
+# --- In memory ---------------------------------------------------------------------
+
+
+class FakeAuditRepository:
+    """The audit log in memory. ``rows`` is public so tests can tamper with it."""
+
+    def __init__(self, key: AuditKey | None) -> None:
+        self._key = _KeySource(key)
+        self.rows: builtins.list[AuditEntry] = []
+        self.recorded_head: tuple[int, str] = (0, GENESIS)
+
+    def record(self, record: AuditRecord) -> AuditEntry:
+        return self.record_many([record])[0]
+
+    def record_many(self, records: Sequence[AuditRecord]) -> builtins.list[AuditEntry]:
+        if not records:
+            return []
+        entries = chain_records(self._key(), self.recorded_head, records)
+        self.rows.extend(entries)
+        self.recorded_head = (entries[-1].seq, entries[-1].hash)
+        return entries
+
+    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
+        return iter(sorted((e for e in self.rows if e.seq > after_seq), key=lambda e: e.seq))
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        return next((e for e in self.rows if e.seq == seq), None)
+
+    def head(self) -> tuple[int, str]:
+        return self.recorded_head
+
+    def search(
+        self,
+        *,
+        subject_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[AuditEntry]:
+        found = [
+            e for e in sorted(self.rows, key=lambda e: e.seq, reverse=True)
+            if (subject_id is None or subject_id in e.subject_ids)
+            and (actor is None or e.actor == actor)
+            and (action is None or e.action == action)
+        ]
+        return found[:limit]
+
+    def by_actor(
+        self, actor: str, *, since: datetime, actions: Collection[str]
+    ) -> builtins.list[AuditEntry]:
+        return [e for e in self.entries()
+                if e.actor == actor and e.at > since and e.action in actions]
+
+    def checkpoint(self) -> Callable[[], None]:
+        saved_rows, saved_head = builtins.list(self.rows), self.recorded_head
+
+        def restore() -> None:
+            self.rows = builtins.list(saved_rows)
+            self.recorded_head = saved_head
+
+        return restore
+
+
+class FakeAlertRepository:
+    """Access alerts in memory."""
+
+    def __init__(self) -> None:
+        self.rows: builtins.list[AccessAlert] = []
+
+    def add(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        rule: str,
+        count: int,
+        window_seconds: int,
+        first_at: datetime,
+        last_at: datetime,
+        details: Mapping[str, Any],
+    ) -> AccessAlert:
+        alert = AccessAlert(
+            id=max((a.id for a in self.rows), default=0) + 1, at=at.astimezone(UTC),
+            actor=actor, rule=rule, count=count, window_seconds=window_seconds,
+            first_at=first_at.astimezone(UTC), last_at=last_at.astimezone(UTC),
+            details=json.loads(_json(dict(details))),
+        )
+        self.rows.append(alert)
+        return alert
+
+    def latest(self, actor: str, rule: str) -> AccessAlert | None:
+        mine = [a for a in self.rows if a.actor == actor and a.rule == rule]
+        return max(mine, key=lambda a: (a.at, a.id), default=None)
+
+    def list(self, *, actor: str | None = None, limit: int = 100) -> builtins.list[AccessAlert]:
+        mine = [a for a in self.rows if actor is None or a.actor == actor]
+        return sorted(mine, key=lambda a: (a.at, a.id), reverse=True)[:limit]
+
+    def checkpoint(self) -> Callable[[], None]:
+        saved = builtins.list(self.rows)
+
+        def restore() -> None:
+            self.rows = builtins.list(saved)
+
+        return restore
+

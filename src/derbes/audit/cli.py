@@ -1,0 +1,139 @@
+"""``derbes audit``: verify the hash-chained access log, read it, list access alerts."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+
+audit_app = typer.Typer(
+    help="Access audit log: verify its hash chain, show entries, list alerts.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+console = Console(soft_wrap=True, highlight=False)
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+_FORMAT = typer.Option(Format.TEXT, "--format", help="Output format.")
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@audit_app.command("verify")
+def verify(
+    expect: str | None = typer.Option(
+        None, "--expect", metavar="SEQ:HASH",
+        help="A head printed by an earlier run (or kept by an auditor): it must still be there.",
+    ),
+    output: Format = _FORMAT,
+) -> None:
+    """Check every link of the audit log. Exit 0 when intact, 1 with each break otherwise."""
+    from derbes.audit import service as audit
+
+    container = bootstrap()
+    expected = audit.parse_head(expect) if expect else None
+    result = audit.verify(container.uow(), container.audit_key, expected)
+    head = f"{result.head_seq}:{result.head_hash}"
+    if output is Format.JSON:
+        _print_json({
+            "ok": result.ok,
+            "entries": result.entries,
+            "head_seq": result.head_seq,
+            "head_hash": result.head_hash,
+            "breaks": [{"seq": b.seq, "kind": b.kind.value, "message": b.message}
+                       for b in result.breaks],
+        })
+    elif result.ok:
+        console.print(f"audit log intact: {result.entries} entries; head {head}")
+    else:
+        console.print(f"audit log BROKEN: {len(result.breaks)} break(s) in "
+                      f"{result.entries} entries")
+        for found in result.breaks:
+            console.print(f"  seq {found.seq}: {found.kind.value} — {found.message}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def show(
+    subject: str | None = typer.Option(None, "--subject", help="Internal subject id."),
+    actor: str | None = typer.Option(None, "--actor", help="Who acted."),
+    action: str | None = typer.Option(None, "--action", help="e.g. subject.read"),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
+    output: Format = _FORMAT,
+) -> None:
+    """The newest audit entries, filtered by subject, actor or action."""
+    from derbes.audit import service as audit
+
+    entries = audit.show(bootstrap().uow(), subject_id=subject, actor=actor, action=action,
+                         limit=limit)
+    if output is Format.JSON:
+        _print_json([
+            {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+             "subject_ids": list(e.subject_ids), "subject_count": e.subject_count,
+             "categories": list(e.categories), "purpose": e.purpose,
+             "request_id": e.request_id, "details": dict(e.details), "hash": e.hash}
+            for e in entries
+        ])
+        return
+    if not entries:
+        console.print("no audit entries match")
+        return
+    table = Table(title=f"audit log ({len(entries)} newest entries)")
+    for column in ("seq", "at", "actor", "action", "subjects", "categories", "purpose",
+                   "request"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        subjects = (", ".join(e.subject_ids) if e.subject_count <= 3
+                    else f"{e.subject_count} subjects")
+        table.add_row(str(e.seq), e.at.isoformat(timespec="seconds"), e.actor, e.action,
+                      subjects, ", ".join(e.categories), e.purpose or "", e.request_id or "")
+    console.print(table)
+
+
+@audit_app.command("alerts")
+def alerts(
+    actor: str | None = typer.Option(None, "--actor", help="Only this actor's alerts."),
+    limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
+    output: Format = _FORMAT,
+) -> None:
+    """Alerts on unusual access (e.g. one actor reading many subjects in a short window)."""
+    from derbes.audit import service as audit
+
+    found = audit.alerts(bootstrap().uow(), actor=actor, limit=limit)
+    if output is Format.JSON:
+        _print_json([
+            {"id": a.id, "at": a.at.isoformat(), "actor": a.actor, "rule": a.rule,
+             "count": a.count, "window_seconds": a.window_seconds,
+             "first_at": a.first_at.isoformat(), "last_at": a.last_at.isoformat(),
+             "details": dict(a.details)}
+            for a in found
+        ])
+        return
+    if not found:
+        console.print("no access alerts")
+        return
+    table = Table(title="access alerts")
+    for column in ("id", "at", "actor", "rule", "subjects", "window", "first", "last"):
+        table.add_column(column, overflow="fold")
+    for a in found:
+        table.add_row(str(a.id), a.at.isoformat(timespec="seconds"), a.actor, a.rule,
+                      str(a.count), f"{a.window_seconds}s",
+                      a.first_at.isoformat(timespec="seconds"),
+                      a.last_at.isoformat(timespec="seconds"))
+    console.print(table)

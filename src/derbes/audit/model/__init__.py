@@ -1,0 +1,1 @@
+"""The audit log's pure rules: entries, chain verification, alert rules."""

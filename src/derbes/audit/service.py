@@ -1,0 +1,142 @@
+"""Use cases of the access audit log: verify the chain, look entries up, raise alerts.
+
+Writing entries is not here: services that read, write or destroy PD call
+``uow.audit.record(...)`` themselves, inside their own unit of work, so the
+entry commits or rolls back with the change (see ``audit/adapters/store.py``).
+After a read they call :func:`check_bulk_access` in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import cache
+
+from derbes.audit.adapters.alert_rules import load_access_rules
+from derbes.audit.adapters.store import AccessAlert, AuditEntry
+from derbes.audit.model.alert_rules import (
+    AccessEvent,
+    AccessRules,
+    BulkReadRule,
+    bulk_access,
+    same_window,
+    window_start,
+)
+from derbes.audit.model.log import verify_log
+from derbes.errors import InputError
+from derbes.platform.chain import ChainEntry, Verification
+from derbes.uow import UnitOfWork
+
+__all__ = [
+    "Verification", "alerts", "check_bulk_access", "parse_head", "shipped_rules", "show",
+    "verify",
+]
+
+
+def verify(
+    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None
+) -> Verification:
+    """Walk the whole log and report every break (edited, deleted, inserted, reordered).
+
+    The head the writer recorded is read first, so entries appended while the
+    log is read are not mistaken for insertions. ``expected_head`` is a
+    (seq, hash) kept outside the database, e.g. printed by an earlier run: it
+    catches a tail cut off together with a rewound head row.
+    """
+    with uow:
+        recorded = uow.audit.head()
+
+        def fetch(seq: int) -> ChainEntry | None:
+            entry = uow.audit.entry(seq)
+            return None if entry is None else entry.chain_entry()
+
+        def stream() -> Iterator[ChainEntry]:
+            for entry in uow.audit.entries():
+                yield entry.chain_entry()
+
+        return verify_log(key, stream(), fetch=fetch, recorded_head=recorded,
+                          expected_head=expected_head)
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """An expected head written as ``<seq>:<hash>`` (as ``derbes audit verify`` prints it)."""
+    seq, sep, digest = text.strip().partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64 or not all(
+        c in "0123456789abcdef" for c in digest
+    ):
+        raise InputError("an expected head reads <seq>:<64 hex digits>", field="expected_head")
+    return int(seq), digest
+
+
+def show(
+    uow: UnitOfWork,
+    *,
+    subject_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """The newest entries matching the filters, newest first."""
+    if limit < 1:
+        raise InputError("the limit must be at least 1", field="limit")
+    with uow:
+        return uow.audit.search(subject_id=subject_id, actor=actor, action=action, limit=limit)
+
+
+def alerts(uow: UnitOfWork, *, actor: str | None = None, limit: int = 100) -> list[AccessAlert]:
+    """Access alerts, newest first."""
+    if limit < 1:
+        raise InputError("the limit must be at least 1", field="limit")
+    with uow:
+        return uow.alerts.list(actor=actor, limit=limit)
+
+
+@cache
+def shipped_rules() -> AccessRules:
+    """The shipped access rules (``data/access_rules.yaml``), read once."""
+    return load_access_rules()
+
+
+def check_bulk_access(
+    uow: UnitOfWork,
+    actor: str,
+    now: datetime,
+    rules: AccessRules | BulkReadRule | None = None,
+) -> list[AccessAlert]:
+    """Count what ``actor`` read in each rule's window and write an alert when a rule is exceeded.
+
+    Call it inside the caller's open unit of work, after recording the read;
+    it does not commit. One alert per actor and rule per window: while an
+    alert raised less than a window ago stands, no recount and no new row
+    (a scrape of thousands of subjects is one alert per window, and each read
+    during it costs one query). Returns the alerts written now. Without
+    ``rules``, the shipped ones apply.
+    """
+    if rules is None:
+        rules = shipped_rules()
+    written: list[AccessAlert] = []
+    for rule in rules.bulk_reads if isinstance(rules, AccessRules) else (rules,):
+        standing = uow.alerts.latest(actor, rule.name)
+        if standing is not None and same_window(standing.at, rule, now):
+            continue
+        entries = uow.audit.by_actor(actor, since=window_start(rule, now), actions=rule.actions)
+        finding = bulk_access(
+            rule, (AccessEvent(e.at, e.action, e.subject_ids) for e in entries), now
+        )
+        if finding is None:
+            continue
+        written.append(uow.alerts.add(
+            at=now,
+            actor=actor,
+            rule=rule.name,
+            count=finding.count,
+            window_seconds=rule.window_seconds,
+            first_at=finding.first_at,
+            last_at=finding.last_at,
+            details={
+                "max_subjects": rule.max_subjects,
+                "actions": sorted(rule.actions),
+                "citation": rule.citation,
+            },
+        ))
+    return written

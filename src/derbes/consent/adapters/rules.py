@@ -1,0 +1,61 @@
+"""Read the consent ledger's rules and citations (``data/consent_rules.yaml``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from derbes.consent.model.consent import ConsentRules
+from derbes.errors import ConfigurationError
+from derbes.register.model.register import ConsentChannel
+
+SHIPPED_RULES = "consent_rules.yaml"
+_CITATIONS = (
+    "otp_citation", "evidence_citation", "consent_not_needed", "minors", "age_check_purpose",
+    "age_check_citation", "evidence_purpose", "evidence_export_citation", "withdrawal",
+    "withdrawal_obligation", "withdrawal_law", "marketing", "cookies",
+)
+_EVIDENCE_FIELDS = frozenset({
+    "ip", "user_agent", "document_number", "otp_reference", "otp_code", "three_ds_reference",
+    "signature_reference", "service_reference", "egov_request_id",
+})
+
+
+def rules_from_dict(data: Any) -> ConsentRules:
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{SHIPPED_RULES}: expected a mapping")
+    missing = [k for k in _CITATIONS if not isinstance(data.get(k), str) or not data[k].strip()]
+    if missing:
+        raise ConfigurationError(f"{SHIPPED_RULES}: missing: {', '.join(missing)}")
+    minutes = data.get("otp_reference_valid_minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
+        raise ConfigurationError(
+            f"{SHIPPED_RULES}: otp_reference_valid_minutes must be 1 to 1440 minutes")
+    raw = data.get("required_evidence")
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{SHIPPED_RULES}: required_evidence must be a mapping")
+    required: dict[ConsentChannel, tuple[str, ...]] = {}
+    for channel, names in raw.items():
+        try:
+            key = ConsentChannel(channel)
+        except ValueError:
+            raise ConfigurationError(
+                f"{SHIPPED_RULES}: unknown channel {channel!r} in required_evidence") from None
+        if not isinstance(names, list) or not set(names) <= _EVIDENCE_FIELDS:
+            raise ConfigurationError(
+                f"{SHIPPED_RULES}: required_evidence.{channel} must list evidence fields")
+        required[key] = tuple(names)
+    return ConsentRules(
+        otp_reference_valid_minutes=minutes, required_evidence=required,
+        **{k: str(data[k]).strip() for k in _CITATIONS},
+    )
+
+
+@cache
+def load_consent_rules() -> ConsentRules:
+    """The shipped rules, read once per process."""
+    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
+    return rules_from_dict(yaml.safe_load(text))

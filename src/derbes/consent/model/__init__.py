@@ -1,0 +1,1 @@
+"""Consent's pure rules: scopes, checks against the register, withdrawal, the ledger."""

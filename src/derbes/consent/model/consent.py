@@ -1,0 +1,692 @@
+"""Consent: its scopes, its checks against the register, and what withdrawal does.
+
+Pure rules (Law 94-V Art. 8; Rules 395/НҚ). A consent is given for one
+*scope* — processing for named purposes, transfer to named third parties,
+cross-border transfer, publication in public sources, marketing mailings,
+cookie categories — so that the subject can give and withdraw each of them
+separately (seed 000 p.6.1.5–6.1.6), and withdrawing one never withdraws
+another. One act of consent (one request) may carry several scopes; each
+becomes its own :class:`Consent`.
+
+:func:`validate_scopes` refuses what the register does not know and what
+needs no consent; :func:`withdrawal_outcomes` answers a withdrawal per
+purpose: stopped now, or continuing because of an unfulfilled obligation (an
+open contract) or the law, with the citation and, where known, the date
+until which (Art. 8 p.2).
+
+Citations come in through :class:`ConsentRules`, loaded by an adapter from
+``data/consent_rules.yaml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from derbes.deadlines.model.periods import Period
+from derbes.errors import InputError, LegalRestrictionError, PeriodError
+from derbes.register.model.register import (
+    BasisKind,
+    ConsentChannel,
+    CookieCategory,
+    Purpose,
+    Recipient,
+    Register,
+    RetentionTrigger,
+)
+
+__all__ = [
+    "ALL_RECIPIENTS",
+    "MAX_REFERENCE",
+    "Consent",
+    "ConsentChannel",
+    "ConsentRules",
+    "ConsentStatus",
+    "Evidence",
+    "GivenBy",
+    "LedgerEvent",
+    "LifecycleFacts",
+    "OutcomeReason",
+    "OutcomeStatus",
+    "Representative",
+    "Scope",
+    "ScopeKind",
+    "WithdrawalOutcome",
+    "check_evidence",
+    "check_given_by",
+    "check_valid_until",
+    "is_minor",
+    "needs_consent",
+    "parse_channel",
+    "parse_given_by",
+    "parse_scope_kind",
+    "recipient_needs_consent",
+    "request_fingerprint",
+    "validate_scopes",
+    "withdrawal_event",
+    "withdrawal_outcomes",
+]
+
+# "Every recipient of the register that needs consent", resolved when given:
+# a recipient added to the register later is not covered (it widens processing).
+ALL_RECIPIENTS = "*"
+MAX_REFERENCE = 200  # characters of an evidence reference or document field
+MAX_ITEMS = 200  # purposes, recipients or cookie categories in one scope
+
+
+class ScopeKind(StrEnum):
+    """What a consent is for (Law 94-V Art. 8; Rules 395/НҚ: content of a consent)."""
+
+    PROCESSING = "processing"  # processing for named purposes
+    THIRD_PARTY_TRANSFER = "third_party_transfer"  # per recipient, or all
+    CROSS_BORDER_TRANSFER = "cross_border_transfer"  # recipients abroad (Art. 16)
+    PUBLICATION = "publication"  # in publicly available sources
+    MARKETING = "marketing"  # marketing mailings (named marketing purposes)
+    COOKIES = "cookies"  # cookie categories of the operator's site
+
+
+class GivenBy(StrEnum):
+    SUBJECT = "subject"
+    REPRESENTATIVE = "representative"  # legal representative (minors, incapacity)
+
+
+class ConsentStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class LedgerEvent(StrEnum):
+    """Kinds of entries of the consent ledger."""
+
+    GIVEN = "given"
+    WITHDRAWN = "withdrawn"
+    WITHDRAWAL_REFUSED_IN_PART = "withdrawal_refused_in_part"
+    RECONSENT_REQUIRED = "reconsent_required"
+    EXPIRED = "expired"
+
+
+class OutcomeStatus(StrEnum):
+    STOPPED = "stopped"
+    CONTINUES = "continues"
+
+
+class OutcomeReason(StrEnum):
+    """Why a purpose stops or continues after a withdrawal."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # stopped: it rested on the consent
+    MARKETING = "marketing"  # stopped at once, always
+    COOKIES = "cookies"  # stopped at once, always
+    NO_OBLIGATION = "no_obligation"  # stopped: contract purpose, no open contract left
+    RETENTION_ENDED = "retention_ended"  # stopped: the legal retention term is over
+    OBLIGATION = "obligation"  # continues: an open contract with the subject
+    LEGAL_OBLIGATION = "legal_obligation"  # continues: a law requires the processing
+
+
+_CONTRACT_BASES = frozenset({BasisKind.CONTRACT})
+_LAW_BASES = frozenset(
+    {BasisKind.LEGAL_OBLIGATION, BasisKind.STATE_REQUEST, BasisKind.VITAL_INTERESTS}
+)
+
+
+@dataclass(frozen=True)
+class ConsentRules:
+    """Terms and citations of ``data/consent_rules.yaml``."""
+
+    otp_reference_valid_minutes: int
+    otp_citation: str
+    required_evidence: Mapping[ConsentChannel, tuple[str, ...]]
+    evidence_citation: str
+    consent_not_needed: str
+    minors: str
+    age_check_purpose: str
+    age_check_citation: str
+    evidence_purpose: str
+    evidence_export_citation: str
+    withdrawal: str
+    withdrawal_obligation: str
+    withdrawal_law: str
+    marketing: str
+    cookies: str
+
+
+# ---------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One scope of consent: its kind and what it names."""
+
+    kind: ScopeKind
+    purposes: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    cookie_categories: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "purposes": list(self.purposes),
+                "recipients": list(self.recipients),
+                "cookie_categories": list(self.cookie_categories)}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How the consent was proven. IP, user agent and document number are PD: sealed."""
+
+    ip: str | None = field(default=None, repr=False)
+    user_agent: str | None = field(default=None, repr=False)
+    document_number: str | None = field(default=None, repr=False)
+    otp_reference: str | None = None
+    otp_code: str | None = field(default=None, repr=False)  # checked, never stored
+    three_ds_reference: str | None = None
+    signature_reference: str | None = None
+    service_reference: str | None = None
+    egov_request_id: str | None = None
+
+    SEALED = ("ip", "user_agent", "document_number")
+    REFERENCES = ("otp_reference", "three_ds_reference", "signature_reference",
+                  "service_reference", "egov_request_id")
+
+    def sealed_part(self) -> dict[str, str]:
+        """What is sealed with the subject's data key (PD)."""
+        return {k: v for k in self.SEALED if (v := getattr(self, k))}
+
+    def references(self) -> dict[str, str]:
+        """References to the proof held elsewhere (not PD): stored and chained in clear."""
+        return {k: v for k in self.REFERENCES if (v := getattr(self, k))}
+
+
+@dataclass(frozen=True)
+class Representative:
+    """A legal representative and the document of their authority (all sealed)."""
+
+    full_name: str = field(repr=False)
+    document_type: str
+    document_number: str = field(repr=False)
+    relation: str = "parent"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"full_name": self.full_name, "document_type": self.document_type,
+                "document_number": self.document_number, "relation": self.relation}
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A consent as stored: the current-state projection of its ledger entries.
+
+    ``evidence_sealed`` and ``representative_sealed`` are AES-GCM ciphertexts
+    under the subject's data key, bound to the consent id; the rest is not PD.
+    """
+
+    id: str
+    act_id: str
+    subject_id: str
+    operator_id: str
+    scope: Scope
+    policy_version: str
+    policy_hash: str
+    channel: ConsentChannel
+    evidence_refs: Mapping[str, str]
+    given_by: GivenBy
+    given_at: datetime
+    valid_until: datetime | None = None
+    withdrawn_at: datetime | None = None
+    expired_at: datetime | None = None
+    needs_reconsent_since: datetime | None = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    evidence_sealed: bytes | None = field(default=None, repr=False)
+    representative_sealed: bytes | None = field(default=None, repr=False)
+
+    def status_on(self, at: datetime) -> ConsentStatus:
+        if self.withdrawn_at is not None and self.withdrawn_at <= at:
+            return ConsentStatus.WITHDRAWN
+        if self.expired_at is not None or (self.valid_until is not None
+                                           and self.valid_until <= at):
+            return ConsentStatus.EXPIRED
+        return ConsentStatus.ACTIVE
+
+    def is_active_on(self, at: datetime) -> bool:
+        """Given, not withdrawn, not expired. Re-consent marks are for the caller to weigh."""
+        return self.status_on(at) is ConsentStatus.ACTIVE
+
+    def covers_purpose(self, purpose: str) -> bool:
+        return purpose in self.scope.purposes
+
+    def covers_recipient(self, recipient: str) -> bool:
+        return recipient in self.scope.recipients
+
+
+@dataclass(frozen=True)
+class LifecycleFacts:
+    """What lifecycle events tell about a subject, for withdrawal answers.
+
+    ``last_contract_closed`` is set only when every known contract is closed.
+    ``last_event`` maps an event type (``account_closed``, ``transaction``,
+    ``last_activity``) to the date of its latest occurrence;
+    ``purpose_achieved`` maps a purpose id to the date it was achieved.
+    """
+
+    open_contracts: int = 0
+    last_contract_closed: date | None = None
+    last_event: Mapping[str, date] = field(default_factory=dict)
+    purpose_achieved: Mapping[str, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WithdrawalOutcome:
+    """What a withdrawal does to one purpose (and recipient, or cookie category)."""
+
+    purpose: str | None
+    status: OutcomeStatus
+    reason: OutcomeReason
+    citation: str
+    until: date | None = None
+    until_citation: str | None = None
+    recipient: str | None = None
+    cookie_category: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"purpose": self.purpose, "status": self.status.value,
+                "reason": self.reason.value, "citation": self.citation,
+                "until": self.until.isoformat() if self.until else None,
+                "until_citation": self.until_citation, "recipient": self.recipient,
+                "cookie_category": self.cookie_category}
+
+
+# ------------------------------------------------------------------- parsing
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _choice(enum: type[_E], value: object, what: str, where: str) -> _E:
+    try:
+        return enum(value) if isinstance(value, str) else enum("\0")
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InputError(f"unknown {what}: use one of {allowed}", field=where) from None
+
+
+def parse_scope_kind(value: object, where: str = "scope") -> ScopeKind:
+    return _choice(ScopeKind, value, "scope", where)
+
+
+def parse_channel(value: object, where: str = "channel") -> ConsentChannel:
+    return _choice(ConsentChannel, value, "consent channel", where)
+
+
+def parse_given_by(value: object, where: str = "given_by") -> GivenBy:
+    return _choice(GivenBy, value, "given_by", where)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def needs_consent(purpose: Purpose) -> bool:
+    """Whether processing for ``purpose`` rests on consent (Art. 8) rather than Art. 9."""
+    return purpose.basis.kind is BasisKind.CONSENT or purpose.consent_required
+
+
+def recipient_needs_consent(register: Register, recipient: Recipient) -> bool:
+    """A transfer needs consent when the recipient's basis, or a purpose it serves, is consent."""
+    if recipient.basis.kind is BasisKind.CONSENT:
+        return True
+    return any(needs_consent(p) for p in register.purposes_of_recipient(recipient.id))
+
+
+def _ids(values: Sequence[str], where: str, what: str) -> tuple[str, ...]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise InputError(f"{what} must be a list of ids", field=where)
+    out = tuple(dict.fromkeys(v.strip() for v in values))
+    if len(out) > MAX_ITEMS:
+        raise InputError(f"at most {MAX_ITEMS} {what} in one scope", field=where)
+    return out
+
+
+def _purposes(register: Register, scope: Scope, where: str, rules: ConsentRules,
+              default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    asked = _ids(scope.purposes, f"{where}.purposes", "purposes") or default
+    if not asked:
+        raise InputError(f"a {scope.kind.value} consent names its purposes",
+                         field=f"{where}.purposes")
+    for purpose_id in asked:
+        purpose = register.purposes.get(purpose_id)
+        if purpose is None:
+            raise InputError(f"unknown purpose {purpose_id!r} in the register of "
+                             f"{register.operator.id!r}", field=f"{where}.purposes")
+        if not needs_consent(purpose):
+            raise InputError(
+                f"purpose {purpose_id!r} needs no consent: its basis is "
+                f"{purpose.basis.kind.value} ({rules.consent_not_needed})",
+                field=f"{where}.purposes",
+            )
+    return asked
+
+
+def _recipients(register: Register, scope: Scope, where: str, rules: ConsentRules,
+                *, abroad: bool) -> tuple[str, ...]:
+    asked = _ids(scope.recipients, f"{where}.recipients", "recipients")
+    if not asked:
+        raise InputError(f"a {scope.kind.value} consent names its recipients, or '*' for all",
+                         field=f"{where}.recipients")
+    if ALL_RECIPIENTS in asked:
+        if len(asked) > 1:
+            raise InputError("'*' stands alone: every recipient that needs consent",
+                             field=f"{where}.recipients")
+        resolved = tuple(r.id for r in register.recipients.values()
+                         if recipient_needs_consent(register, r)
+                         and (r.cross_border if abroad else True))
+        if not resolved:
+            raise InputError(f"no recipient of the register of {register.operator.id!r} "
+                             f"needs a {scope.kind.value} consent", field=f"{where}.recipients")
+        return resolved
+    for recipient_id in asked:
+        recipient = register.recipients.get(recipient_id)
+        if recipient is None:
+            raise InputError(f"unknown recipient {recipient_id!r} in the register of "
+                             f"{register.operator.id!r}", field=f"{where}.recipients")
+        if abroad and not recipient.cross_border:
+            raise InputError(f"recipient {recipient_id!r} is in Kazakhstan: a transfer to it "
+                             "is not cross-border", field=f"{where}.recipients")
+        if not recipient_needs_consent(register, recipient):
+            raise InputError(
+                f"a transfer to recipient {recipient_id!r} needs no consent: its basis is "
+                f"{recipient.basis.kind.value} ({rules.consent_not_needed})",
+                field=f"{where}.recipients",
+            )
+    return asked
+
+
+def _cookie_categories(register: Register, scope: Scope, where: str) -> tuple[str, ...]:
+    asked = _ids(scope.cookie_categories, f"{where}.cookie_categories", "cookie categories")
+    if not asked:
+        raise InputError("a cookies consent names its cookie categories",
+                         field=f"{where}.cookie_categories")
+    declared = {c.category.value for c in register.cookies}
+    for name in asked:
+        category = _choice(CookieCategory, name, "cookie category",
+                           f"{where}.cookie_categories")
+        if category is CookieCategory.STRICTLY_NECESSARY:
+            raise InputError("strictly necessary cookies need no consent",
+                             field=f"{where}.cookie_categories")
+        if category.value not in declared:
+            raise InputError(f"the register of {register.operator.id!r} declares no cookie "
+                             f"of category {category.value!r}",
+                             field=f"{where}.cookie_categories")
+    return asked
+
+
+def _extra(scope: Scope, where: str, allowed: Iterable[str]) -> None:
+    keep = set(allowed)
+    for name, given in (("purposes", scope.purposes), ("recipients", scope.recipients),
+                        ("cookie_categories", scope.cookie_categories)):
+        if given and name not in keep:
+            raise InputError(f"a {scope.kind.value} consent has no {name}",
+                             field=f"{where}.{name}")
+
+
+def marketing_purposes(register: Register) -> tuple[str, ...]:
+    """Purposes of the register's ``marketing`` task that rest on consent."""
+    return tuple(p.id for p in register.purposes.values()
+                 if p.task == "marketing" and needs_consent(p))
+
+
+def validate_scopes(
+    register: Register, scopes: Sequence[Scope], rules: ConsentRules
+) -> tuple[Scope, ...]:
+    """The scopes checked against ``register``, with ids de-duplicated and '*' resolved.
+
+    Errors name the field (``scopes[1].recipients``) and never carry PD.
+    """
+    if not scopes:
+        raise InputError("a consent names at least one scope", field="scopes")
+    out: list[Scope] = []
+    seen: set[ScopeKind] = set()
+    for index, raw in enumerate(scopes):
+        where = f"scopes[{index}]"
+        kind = parse_scope_kind(raw.kind, f"{where}.kind")
+        if kind in seen:
+            raise InputError(f"scope {kind.value} is given twice: list everything it covers "
+                             "in one scope", field=f"{where}.kind")
+        seen.add(kind)
+        scope = Scope(kind, tuple(raw.purposes), tuple(raw.recipients),
+                      tuple(raw.cookie_categories))
+        if kind is ScopeKind.PROCESSING:
+            _extra(scope, where, ["purposes"])
+            out.append(Scope(kind, purposes=_purposes(register, scope, where, rules)))
+        elif kind is ScopeKind.MARKETING:
+            _extra(scope, where, ["purposes"])
+            out.append(Scope(kind, purposes=_purposes(
+                register, scope, where, rules, default=marketing_purposes(register))))
+        elif kind in (ScopeKind.THIRD_PARTY_TRANSFER, ScopeKind.CROSS_BORDER_TRANSFER):
+            _extra(scope, where, ["recipients"])
+            out.append(Scope(kind, recipients=_recipients(
+                register, scope, where, rules, abroad=kind is ScopeKind.CROSS_BORDER_TRANSFER)))
+        elif kind is ScopeKind.PUBLICATION:
+            _extra(scope, where, [])
+            out.append(Scope(kind))
+        else:
+            _extra(scope, where, ["cookie_categories"])
+            out.append(Scope(kind, cookie_categories=_cookie_categories(register, scope, where)))
+    return tuple(out)
+
+
+def _reference(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be text", field=f"evidence.{name}")
+    text = value.strip()
+    if not text or len(text) > MAX_REFERENCE * (5 if name == "user_agent" else 1):
+        raise InputError(f"{name} must be 1 to {MAX_REFERENCE} characters",
+                         field=f"evidence.{name}")
+    return text
+
+
+def check_evidence(channel: ConsentChannel, evidence: Evidence, rules: ConsentRules) -> Evidence:
+    """The evidence, trimmed, with every field the channel requires present."""
+    cleaned = Evidence(**{
+        name: _reference(getattr(evidence, name), name)
+        for name in (*Evidence.SEALED, *Evidence.REFERENCES, "otp_code")
+    })
+    for name in rules.required_evidence.get(channel, ()):
+        if getattr(cleaned, name) is None:
+            raise InputError(f"a consent by {channel.value} needs evidence.{name} "
+                             f"({rules.evidence_citation})", field=f"evidence.{name}")
+    return cleaned
+
+
+def check_representative(rep: Representative | None) -> Representative | None:
+    if rep is None:
+        return None
+    values = {}
+    for name in ("full_name", "document_type", "document_number", "relation"):
+        value = getattr(rep, name)
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or len(text) > MAX_REFERENCE:
+            raise InputError(f"the representative's {name} must be 1 to {MAX_REFERENCE} "
+                             "characters", field=f"representative.{name}")
+        values[name] = text
+    return Representative(**values)
+
+
+def is_minor(birth_date: date, on: date, majority: Period) -> bool:
+    """Under the age of majority on ``on`` (``majority`` from the regime table)."""
+    return on < majority.add_to(birth_date)
+
+
+def check_given_by(
+    given_by: GivenBy, representative: Representative | None, minor: bool | None,
+    rules: ConsentRules,
+) -> Representative | None:
+    """Who gave the consent may give it (``minor`` None: age unknown from the vault)."""
+    rep = check_representative(representative)
+    if given_by is GivenBy.REPRESENTATIVE and rep is None:
+        raise InputError("a consent given by a representative needs the representative's "
+                         "name and document", field="representative")
+    if given_by is GivenBy.SUBJECT and rep is not None:
+        raise InputError("a representative is given, but given_by is 'subject'",
+                         field="given_by")
+    if minor and given_by is GivenBy.SUBJECT:
+        raise LegalRestrictionError(
+            "the subject is under the age of majority: consent is given by a legal "
+            "representative with their document", citation=rules.minors, field="given_by",
+        )
+    return rep
+
+
+def check_valid_until(given_at: datetime, valid_until: datetime | None) -> None:
+    if valid_until is None:
+        return
+    if valid_until.tzinfo is None or valid_until.utcoffset() is None:
+        raise InputError("valid_until must carry a time zone", field="valid_until")
+    if valid_until <= given_at:
+        raise InputError("valid_until must be after the time the consent is given",
+                         field="valid_until")
+
+
+def request_fingerprint(
+    subject_id: str, scopes: Sequence[Scope], channel: ConsentChannel, evidence: Evidence,
+    given_by: GivenBy, valid_until: datetime | None,
+) -> str:
+    """Identifies a request for idempotency; no PD goes in (IP and documents stay out,
+    so a retry from another network is still the same request)."""
+    body = {
+        "subject_id": subject_id, "scopes": [s.as_dict() for s in scopes],
+        "channel": channel.value, "references": evidence.references(),
+        "given_by": given_by.value,
+        "valid_until": valid_until.isoformat() if valid_until else None,
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- withdrawal
+
+AddPeriod = Callable[[Period, date], date]
+
+
+def _add(period: Period, start: date) -> date:
+    return period.add_to(start)
+
+
+def retention_end(purpose: Purpose, facts: LifecycleFacts, on: date,
+                  add: AddPeriod = _add) -> date | None:
+    """The last day data of ``purpose`` may be kept, when the events tell it; else None."""
+    retention = purpose.retention
+    if retention is None:
+        return None
+    trigger = retention.trigger
+    start: date | None
+    if trigger is RetentionTrigger.CONTRACT_CLOSED:
+        start = facts.last_contract_closed if facts.open_contracts == 0 else None
+    elif trigger is RetentionTrigger.PURPOSE_ACHIEVED:
+        start = facts.purpose_achieved.get(purpose.id)
+    elif trigger is RetentionTrigger.CONSENT_WITHDRAWN:
+        start = on
+    else:
+        start = facts.last_event.get(trigger.value)
+    if start is None:
+        return None
+    try:
+        return add(retention.period, start)
+    except PeriodError:  # working days without a calendar: unknown here
+        return None
+
+
+def _basis_outcome(purpose: Purpose, facts: LifecycleFacts, on: date, rules: ConsentRules,
+                   recipient: str | None, add: AddPeriod) -> WithdrawalOutcome:
+    """The outcome for a purpose that does not rest on consent."""
+    basis = purpose.basis
+    cited = f"; {basis.citation}" if basis.citation else ""
+    if basis.kind in _CONTRACT_BASES:
+        if facts.open_contracts > 0:
+            return WithdrawalOutcome(purpose.id, OutcomeStatus.CONTINUES,
+                                     OutcomeReason.OBLIGATION,
+                                     rules.withdrawal_obligation + cited, recipient=recipient)
+        return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED, OutcomeReason.NO_OBLIGATION,
+                                 rules.withdrawal, recipient=recipient)
+    until = retention_end(purpose, facts, on, add)
+    retention_citation = purpose.retention.citation if purpose.retention else None
+    if until is not None and until < on:
+        return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED,
+                                 OutcomeReason.RETENTION_ENDED, rules.withdrawal, until=until,
+                                 until_citation=retention_citation, recipient=recipient)
+    return WithdrawalOutcome(purpose.id, OutcomeStatus.CONTINUES, OutcomeReason.LEGAL_OBLIGATION,
+                             rules.withdrawal_law + cited, until=until,
+                             until_citation=retention_citation if until else None,
+                             recipient=recipient)
+
+
+def _purpose_outcome(purpose: Purpose, facts: LifecycleFacts, on: date, rules: ConsentRules,
+                     recipient: str | None, add: AddPeriod) -> WithdrawalOutcome:
+    if needs_consent(purpose):
+        return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED,
+                                 OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
+                                 recipient=recipient)
+    return _basis_outcome(purpose, facts, on, rules, recipient, add)
+
+
+def withdrawal_outcomes(
+    register: Register,
+    kind: ScopeKind,
+    consents: Sequence[Consent],
+    facts: LifecycleFacts,
+    on: date,
+    rules: ConsentRules,
+    add: AddPeriod = _add,
+) -> tuple[WithdrawalOutcome, ...]:
+    """The answer to withdrawing the ``kind`` scope of a subject's ``consents``.
+
+    Processing: each purpose of the withdrawn consents stops; since the
+    subject asks that processing of their PD stop, the purposes that do not
+    rest on consent are answered too — contract purposes continue while a
+    contract is open (an unfulfilled obligation, Art. 8 p.2), law-based ones
+    continue until their retention ends. Marketing and cookies stop at once.
+    Transfers: per recipient and each purpose it serves.
+    Only ``kind`` is touched: other scopes are never withdrawn with it.
+    """
+    mine = [c for c in consents if c.scope.kind is kind]
+    if kind is ScopeKind.MARKETING:
+        purposes = dict.fromkeys(p for c in mine for p in c.scope.purposes)
+        return tuple(WithdrawalOutcome(p, OutcomeStatus.STOPPED, OutcomeReason.MARKETING,
+                                       rules.marketing) for p in purposes)
+    if kind is ScopeKind.COOKIES:
+        names = dict.fromkeys(n for c in mine for n in c.scope.cookie_categories)
+        return tuple(WithdrawalOutcome(None, OutcomeStatus.STOPPED, OutcomeReason.COOKIES,
+                                       rules.cookies, cookie_category=n) for n in names)
+    if kind is ScopeKind.PUBLICATION:
+        return (WithdrawalOutcome(None, OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN,
+                                  rules.withdrawal),)
+    out: list[WithdrawalOutcome] = []
+    if kind is ScopeKind.PROCESSING:
+        given = {p for c in mine for p in c.scope.purposes}
+        for purpose in register.purposes.values():
+            if purpose.id in given or not needs_consent(purpose):
+                out.append(_purpose_outcome(purpose, facts, on, rules, None, add))
+        # A purpose consented to under an older register that no longer has it.
+        out.extend(WithdrawalOutcome(p, OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN,
+                                     rules.withdrawal)
+                   for p in sorted(given - set(register.purposes)))
+        return tuple(out)
+    recipients = dict.fromkeys(r for c in mine for r in c.scope.recipients)
+    for recipient_id in recipients:
+        served = register.purposes_of_recipient(recipient_id)
+        if not served:
+            out.append(WithdrawalOutcome(None, OutcomeStatus.STOPPED,
+                                         OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
+                                         recipient=recipient_id))
+        out.extend(_purpose_outcome(p, facts, on, rules, recipient_id, add) for p in served)
+    return tuple(out)
+
+
+def withdrawal_event(outcomes: Iterable[WithdrawalOutcome]) -> LedgerEvent:
+    """``withdrawn`` when everything stops; otherwise refused in part."""
+    if any(o.status is OutcomeStatus.CONTINUES for o in outcomes):
+        return LedgerEvent.WITHDRAWAL_REFUSED_IN_PART
+    return LedgerEvent.WITHDRAWN

@@ -1,0 +1,1 @@
+"""Consent use cases: give, withdraw, show, expire, verify, export evidence, eGov."""

@@ -1,0 +1,142 @@
+"""Evidence export: every consent of a subject with its proof and ledger entries.
+
+The operator must be able to prove that consent was given, when, how and to
+what (Law 94-V Art. 8); the subject may ask what they consented to
+(Art. 24). The export is JSON; the certificate renders it as PDF (or HTML) in
+ru, kk or en. Opening the sealed evidence and the subject's name decrypts PD,
+so it is an audited read under the system purpose ``evidence_purpose``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from derbes.audit.model.log import AuditRecord
+from derbes.consent.adapters.evidence import render_certificate
+from derbes.consent.adapters.rules import load_consent_rules
+from derbes.consent.model.consent import Consent
+from derbes.consent.service.consent import live_subject, open_sealed_json, register_in_force
+from derbes.errors import CryptoError
+from derbes.platform import crypto
+from derbes.platform.clock import Clock
+from derbes.register.model.register import Register
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.keystore import KeyStore
+
+__all__ = ["EXPORT_FORMAT", "certificate", "export_evidence"]
+
+EXPORT_FORMAT = "derbes.consent-evidence/1"
+NAME_CATEGORY = "identity.full_name"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _consent(c: Consent, register: Register, key: bytes | None, at: datetime) -> dict[str, Any]:
+    evidence: dict[str, str] = dict(c.evidence_refs)
+    representative: dict[str, str] | None = None
+    destroyed = False
+    for what, sealed in (("evidence", c.evidence_sealed),
+                         ("representative", c.representative_sealed)):
+        if sealed is None:
+            continue
+        try:
+            if key is None:
+                raise CryptoError("no key")
+            opened = open_sealed_json(key, c.id, what, sealed)
+        except CryptoError:
+            destroyed = True
+            continue
+        if what == "evidence":
+            evidence.update(opened)
+        else:
+            representative = opened
+    return {
+        "id": c.id, "act_id": c.act_id, "scope": c.scope.kind.value,
+        "purposes": [{"id": p, "labels": register.purposes[p].labels.as_dict()
+                      if p in register.purposes else None,
+                      "basis": register.purposes[p].basis.kind.value
+                      if p in register.purposes else None} for p in c.scope.purposes],
+        "recipients": [{"id": r, "names": register.recipients[r].names.as_dict()
+                        if r in register.recipients else None,
+                        "country": register.recipients[r].country
+                        if r in register.recipients else None} for r in c.scope.recipients],
+        "cookie_categories": list(c.scope.cookie_categories),
+        "status": c.status_on(at).value,
+        "given_at": _iso(c.given_at), "valid_until": _iso(c.valid_until),
+        "withdrawn_at": _iso(c.withdrawn_at), "expired_at": _iso(c.expired_at),
+        "needs_reconsent_since": _iso(c.needs_reconsent_since),
+        "policy_version": c.policy_version, "policy_hash": c.policy_hash,
+        "channel": c.channel.value, "given_by": c.given_by.value,
+        "evidence": evidence, "representative": representative,
+        "evidence_destroyed": destroyed,
+    }
+
+
+def export_evidence(
+    uow: UnitOfWork,
+    keystore: KeyStore,
+    ledger_key: bytes,
+    subject_id: str,
+    actor: str,
+    clock: Clock,
+    request_id: str | None = None,
+    *,
+    operator_id: str | None = None,
+) -> dict[str, Any]:
+    """The subject's consent evidence as JSON data; the read is audited."""
+    rules = load_consent_rules()
+    now = clock.now()
+    with uow:
+        subject = live_subject(uow, subject_id, operator_id, allow_destroyed=True)
+        register = register_in_force(uow, subject.operator_id).register
+        found = uow.consents.for_subject(subject.id)
+        key = None if subject.destroyed else keystore.keys_for([subject.id]).get(subject.id)
+        name: str | None = None
+        read: list[str] = []
+        if key is not None:
+            for stored in uow.vault.values(subject.id, [NAME_CATEGORY])[:1]:
+                aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
+                try:
+                    plain = json.loads(crypto.open_sealed(key, stored.sealed, aad))
+                except CryptoError:
+                    continue
+                name = plain if isinstance(plain, str) else None
+                read.append(NAME_CATEGORY)
+        consents = [_consent(c, register, key, now) for c in found]
+        entries = uow.consent_ledger.for_subject(subject.id)
+        head = uow.consent_ledger.head()
+        opened = sum(1 for c in found if c.evidence_sealed or c.representative_sealed)
+        if read or opened:
+            uow.audit.record(AuditRecord(
+                at=now, actor=actor, action="subject.read", subject_ids=[subject.id],
+                categories=read, purpose=rules.evidence_purpose, request_id=request_id,
+                details={"operation": "consent_evidence_export", "consents": len(found),
+                         "sealed_evidence_opened": opened,
+                         "citation": rules.evidence_export_citation},
+            ))
+            uow.commit()
+    operator = register.operator
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": now.isoformat(),
+        "operator": {"id": operator.id, "names": operator.names.as_dict(), "bin": operator.bin},
+        "subject": {"id": subject.id, "full_name": name,
+                    "destroyed": subject.destroyed},
+        "consents": consents,
+        "ledger": {
+            "entries": [{"seq": e.seq, "at": e.at.isoformat(), "event": e.event,
+                         "consent_id": e.consent_id, "payload": dict(e.payload),
+                         "prev_hash": e.prev_hash, "hash": e.hash,
+                         "authentic": e.authentic(ledger_key)} for e in entries],
+            "head": {"seq": head[0], "hash": head[1]},
+        },
+    }
+
+
+def certificate(export: dict[str, Any], lang: str, fmt: str = "pdf") -> bytes:
+    """The export as a certificate in ``lang`` (ru, kk, en), PDF or HTML."""
+    return render_certificate(export, lang, fmt)

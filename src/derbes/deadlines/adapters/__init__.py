@@ -1,0 +1,1 @@
+"""Deadline I/O: the holidays package with override tables, the regime file."""

@@ -1,0 +1,1 @@
+"""Deadlines' pure rules: periods, the working calendar, the regime table, wording."""

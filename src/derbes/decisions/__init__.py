@@ -1,0 +1,1 @@
+"""The decision point: may this action be done with this subject's PD, and why."""

@@ -1,0 +1,1 @@
+"""Decision I/O: the facts read model over vault, consents and audit; the rules file."""

@@ -1,1 +1,0 @@
-"""Pure rules of derbes. Standard library only (import-linter enforces it)."""

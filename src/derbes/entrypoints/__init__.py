@@ -1,1 +1,0 @@
-"""API, CLI and web: thin shells over the same service functions."""

@@ -1,0 +1,1 @@
+"""Kazakhstan identifiers: IIN, BIN, IBAN, card numbers, phones, e-mail addresses."""

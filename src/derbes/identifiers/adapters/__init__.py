@@ -1,0 +1,1 @@
+"""Identifier I/O: phone numbers through Google's metadata."""

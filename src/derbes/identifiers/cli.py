@@ -1,0 +1,47 @@
+"""``derbes id check``: is this an IIN, BIN, IBAN, card number, phone or e-mail, and valid?"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.identifiers import service as identifiers
+from derbes.identifiers.model import Kind
+from derbes.platform.labels import Lang
+
+ids_app = typer.Typer(
+    name="id",
+    help="Kazakhstan identifiers: IIN, BIN, IBAN, card number, phone, e-mail.",
+    no_args_is_help=True,
+)
+app.add_typer(ids_app, name="id")
+
+
+@ids_app.command("check")
+def check(
+    value: str = typer.Argument(
+        ...,
+        help="The identifier. '-' reads it from standard input, which keeps personal "
+        "data out of the shell history and the process list.",
+        metavar="VALUE",
+        show_default=False,
+    ),
+    kind: Kind | None = typer.Option(
+        None, "--kind", "-k", case_sensitive=False,
+        help="Check as this kind instead of detecting it.", show_default=False,
+    ),
+    lang: Lang = typer.Option(Lang.EN, "--lang", help="Language of the labels in the facts."),
+) -> None:
+    """Print the verdict as JSON; exit 0 if the identifier is valid, 1 if not.
+
+    A card number is never printed in full: only its first six and last four digits.
+    """
+    if value == "-":
+        value = sys.stdin.read().strip()
+    verdict = identifiers.check(value, kind, clock=bootstrap().clock, lang=lang)
+    typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
+    raise typer.Exit(0 if verdict.valid else 1)

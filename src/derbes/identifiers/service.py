@@ -1,0 +1,67 @@
+"""Use case: check any identifier (``derbes id check``, ``POST /v1/identifiers/check``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from derbes.errors import IdentifierError
+from derbes.identifiers.adapters import phone
+from derbes.identifiers.model import Kind, Verdict, check_lang, detect, email, iban, pan
+from derbes.identifiers.model import bin as kz_bin
+from derbes.identifiers.model import iin as kz_iin
+from derbes.platform.clock import Clock
+from derbes.platform.labels import Lang
+
+# Ages and registration months are reckoned on the Kazakhstan calendar day
+# (a single zone, UTC+5, since 1 March 2024), not on the UTC day.
+KZ_TIMEZONE = ZoneInfo("Asia/Almaty")
+
+
+def _today(clock: Clock | None) -> date | None:
+    return clock.now().astimezone(KZ_TIMEZONE).date() if clock is not None else None
+
+
+def check(
+    value: str,
+    kind: Kind | str | None = None,
+    *,
+    clock: Clock | None = None,
+    lang: Lang | str = Lang.EN,
+) -> Verdict:
+    """Check ``value`` as ``kind``, or as the kind :func:`detect` sees in it.
+
+    With a ``clock``, an IIN born or a BIN registered after today is invalid
+    and an IIN's verdict tells the age and whether the person is a minor.
+    Raises :class:`IdentifierError` when ``kind`` is unknown or when no kind
+    can be detected; every other bad input is an invalid verdict.
+    """
+    lang = check_lang(lang)
+    if kind is None:
+        detected = detect(value)
+        if detected is None:
+            raise IdentifierError(
+                "cannot tell which kind of identifier this is; give the kind "
+                f"({', '.join(k.value for k in Kind)})",
+                field="value",
+            )
+        chosen = detected
+    else:
+        try:
+            chosen = Kind(kind)
+        except ValueError:
+            raise IdentifierError(
+                f"unknown identifier kind: use one of {', '.join(k.value for k in Kind)}",
+                field="kind",
+            ) from None
+    today = _today(clock)
+    checks: dict[Kind, Callable[[str], Verdict]] = {
+        Kind.IIN: lambda v: kz_iin.check(v, on=today, lang=lang),
+        Kind.BIN: lambda v: kz_bin.check(v, on=today, lang=lang),
+        Kind.IBAN: iban.check,
+        Kind.PAN: pan.check,
+        Kind.PHONE: phone.check,
+        Kind.EMAIL: email.check,
+    }
+    return checks[chosen](value)

@@ -1,0 +1,1 @@
+"""Setting up an installation: the database schema, the key store, the demo."""

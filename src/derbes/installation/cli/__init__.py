@@ -1,0 +1,1 @@
+"""``derbes init``, ``derbes db`` and ``derbes demo``."""

@@ -1,0 +1,107 @@
+"""``derbes demo``: a fresh checkout to a running system on the embedded SQLite default."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from derbes.access import service as apikeys
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.installation.service import demo as demo_service
+from derbes.platform.db import display_url
+from derbes.register.model.register import LANGS
+from derbes.register.service import notice, registers
+from derbes.register.service.lint import lint_files
+from derbes.requests import service as request_service
+from derbes.vault.service import keys
+
+console = Console(soft_wrap=True)
+
+
+@app.command()
+def demo(
+    serve: bool = typer.Option(True, help="Serve the API after loading (Ctrl+C stops it)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
+) -> None:
+    """Load the seed registers into the database, render their notices, serve the API."""
+    container = bootstrap()
+    settings = container.settings
+    url = settings.database_url
+
+    uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
+    init = keys.initialise(
+        var_dir=settings.var_dir,
+        kek_file=settings.kek_file if uses_file else None,
+        keystore_url=settings.keystore_url,
+        database_url=url,
+        open_keystore=lambda: container.keystore,
+    )
+    console.print(f"[bold]database[/] {display_url(url)} at revision "
+                  f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
+                  f"KEK {init.kek_id}", highlight=False)
+
+    files = registers.register_files(settings.registers_dir)
+    reports = lint_files(files)
+    table = Table(title="Processing registers (lint against Law 94-V)")
+    for column in ("file", "operator", "errors", "warnings", "waived"):
+        table.add_column(column)
+    for report in reports:
+        table.add_row(report.file, report.operator_id or "—", str(report.errors),
+                      str(report.warnings), str(report.waived))
+    console.print(table)
+
+    published = registers.publish_directory(container.uow(), settings.registers_dir,
+                                            container.clock)
+    for item in published:
+        state = "published" if item.new else "already in force"
+        console.print(f"  {item.stored.operator_id} policy {item.stored.policy_version}: "
+                      f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
+
+    out = settings.var_dir / "notices"
+    out.mkdir(parents=True, exist_ok=True)
+    formats = ["html", "md"] + (["pdf"] if pdf else [])
+    jobs = [(p, lang, fmt) for p in published for lang in LANGS for fmt in formats]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console) as progress:
+        task = progress.add_task("rendering notices", total=len(jobs))
+        for item, lang, fmt in jobs:
+            body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
+            (out / f"{item.stored.operator_id}.{lang.value}.{fmt}").write_bytes(body)
+            progress.advance(task)
+
+    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock)
+    letters = settings.var_dir / "letters"
+    letters.mkdir(parents=True, exist_ok=True)
+    for code in ("kk", "ru"):
+        body = request_service.letter(container.uow(), container.keystore, customer.request_id,
+                                      "pdf", code)
+        (letters / f"access-answer.{code}.pdf").write_bytes(body)
+    state = "added to the vault" if customer.created else "already in the vault"
+    console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
+                  f"access request {customer.request_id} answered", highlight=False)
+    token = apikeys.create(container.uow(), container.clock, name="demo",
+                           scopes=["admin"]).token
+
+    base = f"http://{host}:{port}"
+    console.print("\n[bold]Where to look[/]")
+    console.print(f"  notices on disk:   {out}/<operator>.<ru|kk|en>.<{'|'.join(formats)}>",
+                  highlight=False)
+    console.print(f"  OpenAPI:           {base}/docs", highlight=False)
+    console.print(f"  registers:         {base}/v1/registers", highlight=False)
+    first = published[0].stored.operator_id if published else "<operator>"
+    console.print(f"  a notice in Kazakh: {base}/notice/{first}?lang=kk", highlight=False)
+    console.print(f"  answer letters:    {letters}/access-answer.<kk|ru>.pdf", highlight=False)
+    console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
+                  highlight=False)
+    console.print(f"  API key (admin, shown once): {token}", highlight=False)
+    if serve:
+        import uvicorn
+
+        from derbes.api.app import create_app
+
+        uvicorn.run(create_app(container), host=host, port=port, log_level="info")

@@ -1,0 +1,57 @@
+"""``derbes init``: prepare an installation — var/, the KEK, both databases, system keys."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.installation.service.database import SchemaUpgrade
+
+console = Console(soft_wrap=True, highlight=False)
+
+
+def _schema(label: str, result: SchemaUpgrade) -> str:
+    after = result.after
+    if result.changed:
+        was = result.before.revision or "empty"
+        return f"{label}: migrated {was} → {after.revision} ({after.url})"
+    return f"{label}: up to date at {after.revision} ({after.url})"
+
+
+@app.command("init")
+def init() -> None:
+    """Create var/, the KEK file (mode 0600, never overwritten), migrate both databases.
+
+    Safe to run again: what exists is left as it is.
+    """
+    from derbes.vault.service import keys  # Alembic loads only when needed
+
+    container = bootstrap()
+    settings = container.settings
+    # The key file is created only when it is the KEK source: DERBES_KEK or Vault win.
+    uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
+    result = keys.initialise(
+        var_dir=settings.var_dir,
+        kek_file=settings.kek_file if uses_file else None,
+        keystore_url=settings.keystore_url,
+        database_url=settings.database_url,
+        open_keystore=lambda: container.keystore,
+    )
+    if result.var_dir_created:
+        console.print(f"created directory {result.var_dir}")
+    if result.kek_file is None:
+        source = getattr(container.kek, "source", "the environment or Vault")
+        console.print(f"KEK {result.kek_id} from {source} (no key file needed)")
+    elif result.kek_file_created:
+        console.print(f"created KEK file {result.kek_file} (mode 0600), KEK {result.kek_id}")
+        console.print("  back it up somewhere safe: without it no personal data can be read")
+    else:
+        console.print(f"KEK file {result.kek_file} exists, KEK {result.kek_id}: left as it is")
+    console.print(_schema("key store", result.keystore))
+    console.print(_schema("database", result.database))
+    if result.system_keys_created:
+        console.print("created system keys: " + ", ".join(result.system_keys_created))
+    else:
+        console.print("system keys present")
+    console.print("initialised" if result.changed else "nothing to do: already initialised")

@@ -1,0 +1,1 @@
+"""Installation use cases: migrate the schema, seed the demo customer."""

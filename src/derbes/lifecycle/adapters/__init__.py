@@ -1,0 +1,1 @@
+"""Lifecycle I/O: the events table and the contracts projected from it."""

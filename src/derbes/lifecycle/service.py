@@ -1,0 +1,75 @@
+"""Use case: record a lifecycle event reported by the operator's systems.
+
+Idempotent by event id: the same event delivered again changes nothing and
+answers as the first time; another event under a used id is a conflict.
+Contract events move the ``contracts`` projection in the same transaction
+(opening or closing a contract twice is a ``ConflictError``; a close that
+arrives before its open is kept and completed by the open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from derbes.errors import ConflictError, NotFoundError
+from derbes.lifecycle import model as lifecycle
+from derbes.lifecycle.model import CONTRACT_EVENTS, Contract, LifecycleEvent
+from derbes.platform.clock import Clock
+from derbes.retention.service import sweep as retention
+from derbes.uow import UnitOfWork
+
+__all__ = ["EventResult", "contracts_of", "record_event"]
+
+
+@dataclass(frozen=True)
+class EventResult:
+    event: LifecycleEvent
+    recorded: bool  # False: a redelivery of an event already recorded
+    contract: Contract | None
+
+
+def record_event(
+    uow: UnitOfWork,
+    event_id: str,
+    subject_id: str,
+    type_: str,
+    occurred_at: datetime,
+    clock: Clock,
+    contract_id: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    *,
+    operator_id: str | None = None,
+) -> EventResult:
+    now = clock.now()
+    with uow:
+        subject = uow.vault.get(subject_id) if isinstance(subject_id, str) else None
+        if subject is None or (operator_id is not None and subject.operator_id != operator_id):
+            raise NotFoundError("no such subject", field="subject_id")
+        event = lifecycle.new_event(event_id, subject.id, type_, occurred_at, now,
+                                    contract_id, data)
+        stored = uow.lifecycle.event(event.event_id)
+        if stored is not None:
+            if stored.fingerprint != event.fingerprint():
+                raise ConflictError("this event id was used for a different event",
+                                    field="event_id")
+            known = stored.event
+            contract = (uow.lifecycle.contract(known.subject_id, known.contract_id)
+                        if known.contract_id and known.type in CONTRACT_EVENTS else None)
+            return EventResult(known, recorded=False, contract=contract)
+        contract = None
+        if event.type in CONTRACT_EVENTS and event.contract_id is not None:
+            before = uow.lifecycle.contract(subject.id, event.contract_id, for_update=True)
+            contract = lifecycle.apply(before, event)
+            uow.lifecycle.put_contract(contract, new=before is None)
+        uow.lifecycle.add_event(event)
+        retention.on_event(uow, subject, event)  # holds, clocks (issue 6)
+        uow.commit()
+    return EventResult(event, recorded=True, contract=contract)
+
+
+def contracts_of(uow: UnitOfWork, subject_id: str) -> list[Contract]:
+    with uow:
+        return uow.lifecycle.contracts_for(subject_id)

@@ -1,0 +1,220 @@
+"""Translations of derbes' fixed texts (ru, kk, en) from its Babel catalogues.
+
+The catalogues are the ``.po`` files under ``derbes/locale/<lang>/LC_MESSAGES``;
+source messages are English. They are compiled in memory the first time a
+language is asked for, so no compiled ``.mo`` file can drift from its ``.po``.
+
+Enum choices of the register (legal bases, recipient roles, retention triggers,
+cookie categories, channels …) get their label here, once, for every document
+derbes writes: the notice, subject letters, destruction acts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from io import BytesIO
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from derbes.deadlines.model.wording import as_lang, format_date, format_period
+from derbes.errors import ConfigurationError
+from derbes.platform.labels import Lang
+from derbes.register.model import register as reg
+
+DOMAIN = "derbes"
+
+__all__ = [
+    "DOMAIN",
+    "ENUM_LABELS",
+    "N_",
+    "RETENTION_PHRASES",
+    "Lang",
+    "as_lang",
+    "country_name",
+    "enum_label",
+    "format_date",
+    "format_period",
+    "gettext",
+    "po_path",
+    "retention_phrase",
+    "translations",
+]
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues without translating it here."""
+    return message
+
+
+def po_path(lang: Lang | str) -> str:
+    """Where the catalogue of ``lang`` lives, relative to the ``derbes`` package."""
+    return f"locale/{as_lang(lang).value}/LC_MESSAGES/{DOMAIN}.po"
+
+
+@cache
+def translations(lang: Lang | str) -> Translations:
+    """The compiled catalogue of ``lang`` (cached; compiled from the ``.po`` on first use)."""
+    language = as_lang(lang)
+    source = resources.files("derbes").joinpath(po_path(language))
+    try:
+        with source.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language.value, domain=DOMAIN)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the {language.value} catalogue: {exc}") from exc
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=DOMAIN)
+
+
+def gettext(lang: Lang | str, message: str) -> str:
+    return str(translations(lang).ugettext(message))
+
+
+# --------------------------------------------------------------- enum labels
+
+ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
+    reg.OperatorKind: {
+        reg.OperatorKind.PAYMENT_ORGANISATION: N_("Payment organisation"),
+        reg.OperatorKind.E_MONEY_ISSUER: N_("Issuer of electronic money"),
+        reg.OperatorKind.MICROFINANCE: N_("Microfinance organisation"),
+        reg.OperatorKind.BANK: N_("Bank"),
+        reg.OperatorKind.E_COMMERCE: N_("E-commerce"),
+        reg.OperatorKind.OTHER: N_("Other"),
+    },
+    reg.BasisKind: {
+        reg.BasisKind.CONSENT: N_("Consent of the subject"),
+        reg.BasisKind.CONTRACT: N_("Performance of a contract with the subject"),
+        reg.BasisKind.LEGAL_OBLIGATION: N_("Obligation under the law"),
+        reg.BasisKind.STATE_REQUEST: N_("Motivated request of a state body"),
+        reg.BasisKind.VITAL_INTERESTS: N_("Protection of the life or health of the subject"),
+    },
+    reg.RetentionTrigger: {
+        reg.RetentionTrigger.COLLECTED: N_("Collection of the data"),
+        reg.RetentionTrigger.ACCOUNT_CLOSED: N_("Closure of the account"),
+        reg.RetentionTrigger.CONTRACT_CLOSED: N_("End of the contract"),
+        reg.RetentionTrigger.TRANSACTION: N_("The transaction"),
+        reg.RetentionTrigger.PURPOSE_ACHIEVED: N_("Achievement of the purpose"),
+        reg.RetentionTrigger.CONSENT_WITHDRAWN: N_("Withdrawal of consent"),
+        reg.RetentionTrigger.LAST_ACTIVITY: N_("Last activity"),
+    },
+    reg.AfterRetention: {
+        reg.AfterRetention.DESTROY: N_("then destroyed"),
+        reg.AfterRetention.ANONYMISE: N_("then anonymised"),
+    },
+    reg.RecipientRole: {
+        reg.RecipientRole.PROCESSOR: N_("Processor acting on the operator's instructions"),
+        reg.RecipientRole.THIRD_PARTY: N_("Third party (independent operator)"),
+        reg.RecipientRole.STATE_BODY: N_("State body"),
+        reg.RecipientRole.CREDIT_BUREAU: N_("Credit bureau"),
+        reg.RecipientRole.PAYMENT_SYSTEM: N_("Payment system"),
+        reg.RecipientRole.BANK: N_("Bank"),
+        reg.RecipientRole.COLLECTION_AGENCY: N_("Collection agency"),
+        reg.RecipientRole.IDENTIFICATION_SERVICE: N_("Identification service"),
+        reg.RecipientRole.AFFILIATE: N_("Affiliated person"),
+        reg.RecipientRole.AUDITOR: N_("Audit organisation"),
+    },
+    reg.RecipientAction: {
+        reg.RecipientAction.COLLECT: N_("collection"),
+        reg.RecipientAction.RECORD: N_("recording"),
+        reg.RecipientAction.STORE: N_("storage"),
+        reg.RecipientAction.USE: N_("use"),
+        reg.RecipientAction.TRANSFER: N_("transfer"),
+        reg.RecipientAction.VERIFY: N_("verification"),
+        reg.RecipientAction.DESTROY: N_("destruction"),
+    },
+    reg.CrossBorderBasisKind: {
+        reg.CrossBorderBasisKind.ADEQUATE_PROTECTION: N_(
+            "The receiving state ensures the protection of personal data"
+        ),
+        reg.CrossBorderBasisKind.CONSENT: N_("Consent of the subject to cross-border transfer"),
+        reg.CrossBorderBasisKind.INTERNATIONAL_TREATY: N_(
+            "International treaty of the Republic of Kazakhstan"
+        ),
+        reg.CrossBorderBasisKind.LAW: N_("Case provided for by law"),
+        reg.CrossBorderBasisKind.CONTRACT_PERFORMANCE: N_(
+            "Performance of a contract with the subject"
+        ),
+    },
+    reg.CookieCategory: {
+        reg.CookieCategory.STRICTLY_NECESSARY: N_("Strictly necessary"),
+        reg.CookieCategory.FUNCTIONAL: N_("Functional"),
+        reg.CookieCategory.ANALYTICS: N_("Analytics"),
+        reg.CookieCategory.MARKETING: N_("Marketing"),
+    },
+    reg.CookieParty: {
+        reg.CookieParty.FIRST: N_("First party"),
+        reg.CookieParty.THIRD: N_("Third party"),
+    },
+    reg.ChannelKind: {
+        reg.ChannelKind.EMAIL: N_("E-mail"),
+        reg.ChannelKind.POSTAL: N_("Post"),
+        reg.ChannelKind.OFFICE: N_("In person at the office"),
+        reg.ChannelKind.PHONE: N_("Phone"),
+        reg.ChannelKind.PERSONAL_CABINET: N_("Personal cabinet"),
+        reg.ChannelKind.WEB_FORM: N_("Web form"),
+        reg.ChannelKind.EGOV: N_("eGov portal"),
+        reg.ChannelKind.MESSENGER: N_("Messenger"),
+    },
+    reg.ConsentChannel: {
+        reg.ConsentChannel.WEB_CHECKBOX: N_("Tick box on the website or in the app"),
+        reg.ConsentChannel.SMS_OTP: N_("One-time code sent by SMS"),
+        reg.ConsentChannel.THREE_DS: N_("3-D Secure confirmation"),
+        reg.ConsentChannel.SIGNED_PAPER: N_("Signed paper document"),
+        reg.ConsentChannel.ELECTRONIC_SIGNATURE: N_("Electronic digital signature"),
+        reg.ConsentChannel.EGOV: N_(
+            "State service for controlling access to personal data (eGov)"
+        ),
+        reg.ConsentChannel.NON_STATE_SERVICE: N_(
+            "Non-state service for controlling access to personal data"
+        ),
+        reg.ConsentChannel.PERSONAL_CABINET: N_("Personal cabinet"),
+        reg.ConsentChannel.MOBILE_APP: N_("Mobile app"),
+    },
+    reg.SeparateScope: {
+        reg.SeparateScope.THIRD_PARTY_TRANSFER: N_("Transfer to third parties"),
+        reg.SeparateScope.CROSS_BORDER_TRANSFER: N_("Cross-border transfer"),
+        reg.SeparateScope.PUBLICATION: N_("Publication in publicly available sources"),
+        reg.SeparateScope.MARKETING: N_("Marketing communications"),
+    },
+}
+
+# How long data are kept, as one phrase: the period is placed where each
+# language wants it («5 лет после прекращения договора», «шарт тоқтатылғаннан
+# кейін 5 жыл»).
+RETENTION_PHRASES: Mapping[reg.RetentionTrigger, str] = {
+    reg.RetentionTrigger.COLLECTED: N_("%(period)s from collection"),
+    reg.RetentionTrigger.ACCOUNT_CLOSED: N_("%(period)s after the account is closed"),
+    reg.RetentionTrigger.CONTRACT_CLOSED: N_("%(period)s after the contract ends"),
+    reg.RetentionTrigger.TRANSACTION: N_("%(period)s after the transaction"),
+    reg.RetentionTrigger.PURPOSE_ACHIEVED: N_("%(period)s after the purpose is achieved"),
+    reg.RetentionTrigger.CONSENT_WITHDRAWN: N_("%(period)s after consent is withdrawn"),
+    reg.RetentionTrigger.LAST_ACTIVITY: N_("%(period)s after the last activity"),
+}
+
+
+def enum_label(member: StrEnum, lang: Lang | str) -> str:
+    """The label of a register choice in ``lang`` (``BasisKind.CONSENT`` → «Согласие субъекта»)."""
+    labels = ENUM_LABELS.get(type(member))
+    if labels is None or member.value not in labels:
+        raise ConfigurationError(f"no label for {type(member).__name__}.{member.name}")
+    return gettext(lang, labels[member.value])
+
+
+def retention_phrase(retention: reg.Retention, lang: Lang | str) -> str:
+    """«5 лет после прекращения договора» / «шарт тоқтатылғаннан кейін 5 жыл»."""
+    template = gettext(lang, RETENTION_PHRASES[retention.trigger])
+    return template % {"period": format_period(retention.period, lang)}
+
+
+def country_name(code: str, lang: Lang | str) -> str:
+    """The country's name in ``lang`` from CLDR (``KZ`` → «Казахстан» / «Қазақстан»)."""
+    territories = Locale.parse(as_lang(lang).value).territories
+    name = str(territories.get(code.upper(), code))
+    return name[:1].upper() + name[1:]  # CLDR writes "неизвестный регион" (ZZ) in lower case

@@ -1,0 +1,585 @@
+"""SQLAlchemy Core tables: the database schema, and nothing else.
+
+Rows stay plain: repositories turn them into domain objects. Every change to
+these tables needs an Alembic revision in ``platform/migrations/versions``;
+an integration test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Explicit constraint names, so migrations can drop or alter them on both
+# SQLite (batch mode rebuilds tables by name) and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant: accepts only aware datetimes, always returns aware UTC.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value is
+    stored as naive UTC text and the zone is put back on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: derbes stores only timezone-aware instants")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Each version of an operator's processing register as it was loaded: the
+# evidence of which policy text was in force when (Law 94-V Art. 24: the
+# subject is told the purposes and terms that applied).
+registers = Table(
+    "registers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("policy_version", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source_yaml", Text, nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
+    Index("ix_registers_operator_id_loaded_at", "operator_id", "loaded_at"),
+)
+
+
+# ---------------------------------------------------------------- PD vault (V)
+# Issue 3. No column holds personal data in clear: values are sealed with the
+# subject's data key (AES-256-GCM, the key lives in the separate key store),
+# identifiers exist only as keyed blind-index digests, card numbers only as a
+# random token with BIN6 and last 4 (PCI DSS v4.0 req. 3.4.1 allows those).
+
+# A subject of one operator. After destruction the row stays as a tombstone
+# (id, operator, times) holding no PD, so audit entries still resolve.
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("blocked_at", UtcDateTime(), nullable=True),
+    Column("block_reason", Text, nullable=True),
+    Column("destroyed_at", UtcDateTime(), nullable=True),
+    Index("ix_subjects_operator_id", "operator_id"),
+)
+
+# One sealed value of one category; ``seq`` numbers several values of the
+# same category (two phones). The AAD of the seal is (subject, category, seq).
+pd_values = Table(
+    "pd_values",
+    metadata,
+    Column(
+        "subject_id",
+        String(36),
+        ForeignKey("subjects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("category", String(100), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("value_type", String(20), nullable=False),
+    Column("source", String(30), nullable=False),
+    Column("purposes", Text, nullable=False),  # JSON list of purpose ids
+    Column("method", String(100), nullable=False),
+    Column("collected_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("subject_id", "category", "seq"),
+)
+
+# Blind index: HMAC-SHA-256 (key in the key store) of a normalised identifier.
+# Per operator: one person may be a subject of two operators.
+subject_lookups = Table(
+    "subject_lookups",
+    metadata,
+    Column("operator_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column(
+        "subject_id",
+        String(36),
+        ForeignKey("subjects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    PrimaryKeyConstraint("operator_id", "kind", "digest"),
+    Index("ix_subject_lookups_kind_digest", "kind", "digest"),
+    Index("ix_subject_lookups_subject_id", "subject_id"),
+)
+
+# Blocks of single categories of a subject; a whole-subject block is on ``subjects``.
+category_blocks = Table(
+    "category_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subject_id",
+        String(36),
+        ForeignKey("subjects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("category", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("blocked_at", UtcDateTime(), nullable=False),
+    Column("unblocked_at", UtcDateTime(), nullable=True),
+    Index("ix_category_blocks_subject_id_category", "subject_id", "category"),
+)
+
+# Payment cards: the PAN is never stored (issue 3, item 4).
+card_tokens = Table(
+    "card_tokens",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column(
+        "subject_id",
+        String(36),
+        ForeignKey("subjects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("bin6", String(6), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("brand", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_card_tokens_subject_id", "subject_id"),
+)
+
+
+# --- Access audit and API keys (issue 3, items 7 and 8) ---------------------
+
+# The access audit log: append-only, hash-chained (audit/model/log.py). ``seq`` is
+# assigned by the writer from ``audit_head``, never by the database, so a
+# deleted entry leaves a gap that ``derbes audit verify`` reports. JSON columns
+# hold canonical JSON text; subjects appear only by their internal id.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("subject_ids", Text, nullable=False),
+    Column("subject_count", Integer, nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("purpose", String(200), nullable=True),
+    Column("request_id", String(100), nullable=True),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_actor_at", "actor", "at"),
+    Index("ix_audit_log_at", "at"),
+)
+
+# The last entry written: one row (id = 1), locked and moved in the same
+# transaction as every append, so concurrent writers take turns and a tail cut
+# off the log no longer matches it.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+# Alerts on unusual access (data/access_rules.yaml; Order 179/НҚ: detection of
+# unauthorised access): one row per actor, rule and window.
+access_alerts = Table(
+    "access_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("rule", String(100), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("window_seconds", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+    Column("details", Text, nullable=False),
+    Index("ix_access_alerts_actor_rule_at", "actor", "rule", "at"),
+)
+
+# API keys of service callers: only a SHA-256 of the secret is kept; the key
+# itself is shown once, at creation.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("operator_id", String(100), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+)
+
+
+# --- Consent ledger and lifecycle events (issue 4, C1) ----------------------
+
+# Current state of each consent: a projection of its ledger entries. One row
+# per scope of an act of consent. IP, user agent and document numbers are PD:
+# they exist only sealed with the subject's data key (AAD bound to the consent
+# id); a crypto-shredded subject's evidence no longer opens.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("act_id", String(36), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("scope", String(30), nullable=False),
+    Column("purposes", Text, nullable=False),  # JSON list of purpose ids
+    Column("recipients", Text, nullable=False),  # JSON list of recipient ids
+    Column("cookie_categories", Text, nullable=False),  # JSON list
+    Column("policy_version", String(100), nullable=False),
+    Column("policy_hash", String(64), nullable=False),
+    Column("channel", String(30), nullable=False),
+    Column("evidence_refs", Text, nullable=False),  # JSON: OTP / 3DS / eGov references
+    Column("evidence_sealed", LargeBinary, nullable=True),
+    Column("given_by", String(20), nullable=False),
+    Column("representative_sealed", LargeBinary, nullable=True),
+    Column("valid_until", UtcDateTime(), nullable=True),
+    Column("given_at", UtcDateTime(), nullable=False),
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("expired_at", UtcDateTime(), nullable=True),
+    Column("needs_reconsent_since", UtcDateTime(), nullable=True),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    # A retried request never creates a second record: one act per key, one
+    # row per scope of it.
+    UniqueConstraint("operator_id", "idempotency_key", "scope"),
+    Index("ix_consents_subject_id", "subject_id"),
+    Index("ix_consents_operator_id_scope", "operator_id", "scope"),
+    Index("ix_consents_act_id", "act_id"),
+)
+
+# The consent ledger: append-only, hash-chained like the audit log. The
+# payload holds no PD (ids, scopes, references, the digest of the sealed
+# evidence); ``seq`` comes from ``consent_ledger_head``, never the database.
+consent_ledger = Table(
+    "consent_ledger",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("consent_id", String(36), nullable=False),
+    Column("subject_id", String(36), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_consent_ledger_subject_id", "subject_id"),
+    Index("ix_consent_ledger_consent_id", "consent_id"),
+)
+
+consent_ledger_head = Table(
+    "consent_ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+# Lifecycle events reported by the operator's systems; the event id makes a
+# redelivery harmless. Issue 6 adds legal holds and retention clocks on them.
+lifecycle_events = Table(
+    "lifecycle_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("contract_id", String(100), nullable=True),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Index("ix_lifecycle_events_subject_id_type", "subject_id", "type"),
+)
+
+# Contracts: the projection of contract_opened / contract_closed events.
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("contract_id", String(100), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("subject_id", "contract_id"),
+)
+
+# Requests sent to the eGov consent service, waiting for the subject's answer.
+egov_requests = Table(
+    "egov_requests",
+    metadata,
+    Column("request_id", String(100), primary_key=True),
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("request", Text, nullable=False),  # JSON: scopes, given_by, term (no PD)
+    Column("status", String(20), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("act_id", String(36), nullable=True),
+    Index("ix_egov_requests_subject_id", "subject_id"),
+)
+
+
+# --- Transfer log (issue 4, C3) ---------------------------------------------
+# Every disclosure actually made, decided first (decisions/model.py), then
+# recorded here. The basis is a consent (its ids per subject, below) or a legal
+# basis with its citation; a transfer on a state body's motivated request
+# (Law 94-V Art. 9) carries the body, the request's number and date.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("recipient_id", String(100), nullable=False),
+    Column("purpose", String(100), nullable=False),
+    Column("categories", Text, nullable=False),  # JSON list of category ids
+    Column("basis_kind", String(30), nullable=False),
+    Column("law_citation", Text, nullable=True),
+    Column("state_body", String(300), nullable=True),
+    Column("request_number", String(100), nullable=True),
+    Column("request_date", Date, nullable=True),
+    Column("subject_count", Integer, nullable=False),
+    Column("decision", Text, nullable=False),  # JSON: the reasons that allowed it
+    Column("request_id", String(100), nullable=True),
+    Index("ix_transfers_operator_id_at", "operator_id", "at"),
+)
+
+# The subjects of a transfer, with the consents it rested on for each (JSON
+# list, empty for a transfer without consent): the subject's view reads these.
+transfer_subjects = Table(
+    "transfer_subjects",
+    metadata,
+    Column("transfer_id", String(36), ForeignKey("transfers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("consent_ids", Text, nullable=False),
+    PrimaryKeyConstraint("transfer_id", "subject_id"),
+    Index("ix_transfer_subjects_subject_id", "subject_id"),
+)
+
+# The decision point polls lifecycle events recorded since it last looked, to
+# drop cached states whose contracts changed (decisions/service.py).
+Index("ix_lifecycle_events_recorded_at", lifecycle_events.c.recorded_at)
+
+
+# --- Data-subject requests (issue 5, R2) -------------------------------------
+# Requests of Law 94-V Art. 24. No PD in clear: the representative's document,
+# the payload (identifiers given, rectification values, supporting documents)
+# and the full answer (which lists PD values) are sealed with the request's own
+# data key in the key store (AAD bound to the request id and field); ``answer``
+# holds only what is not PD (categories, purposes, counts, recipients).
+subject_requests = Table(
+    "subject_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("subject_id", String(36), nullable=True),  # None: nobody known
+    Column("type", String(30), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("deadline_id", String(50), nullable=False),
+    Column("deadline_citation", Text, nullable=False),
+    Column("requester", String(20), nullable=False),
+    Column("representative_sealed", LargeBinary, nullable=True),
+    Column("verification_method", String(20), nullable=True),
+    Column("verification_ref", String(200), nullable=True),
+    Column("payload_sealed", LargeBinary, nullable=True),
+    Column("answer", Text, nullable=True),  # JSON without PD
+    Column("answer_sealed", LargeBinary, nullable=True),
+    Column("refusal_reasons", Text, nullable=False),  # JSON list
+    Column("pending_reason", Text, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_subject_requests_operator_id_state_due_date", "operator_id", "state", "due_date"),
+    Index("ix_subject_requests_state_due_date", "state", "due_date"),
+    Index("ix_subject_requests_subject_id", "subject_id"),
+)
+
+# Every move of a request's state machine (also in the audit log, same transaction).
+request_transitions = Table(
+    "request_transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "request_id",
+        String(36),
+        ForeignKey("subject_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("from_state", String(20), nullable=True),
+    Column("to_state", String(20), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_request_transitions_request_id", "request_id"),
+)
+
+
+# --- Retention and destruction (issue 6, T1) ---------------------------------
+# Legal holds stop destruction of what they cover (court decision, AML
+# investigation): who, on what basis, until when; released by a later event.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("hold_id", String(100), primary_key=True),  # id of its legal_hold_set event
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("set_by", String(1000), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("until", Date, nullable=True),
+    Column("categories", Text, nullable=True),  # JSON list; NULL: every category
+    Column("released_at", UtcDateTime(), nullable=True),
+    Column("released_by", String(1000), nullable=True),
+    Column("release_event_id", String(100), nullable=True),
+    Index("ix_legal_holds_subject_id", "subject_id"),
+)
+
+# Purpose clocks: per subject and purpose, the trigger's date and the last day
+# of retention (NULL: the purpose is still running). The decision point reads
+# the expired ones; they are recomputed per subject when its events arrive.
+retention_clocks = Table(
+    "retention_clocks",
+    metadata,
+    Column("subject_id", String(36), nullable=False),
+    Column("purpose_id", String(100), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("trigger", String(30), nullable=True),
+    Column("trigger_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("subject_id", "purpose_id"),
+)
+
+# Category clocks: per subject and held category, the last day it is kept
+# (latest end of the purposes needing it, pushed by holds; NULL: kept for
+# now). The plan is one range query on (operator_id, keep_until). A row goes
+# when its category is destroyed.
+retention_category_clocks = Table(
+    "retention_category_clocks",
+    metadata,
+    Column("subject_id", String(36), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("keep_until", Date, nullable=True),
+    Column("purpose_id", String(100), nullable=True),  # governs the destruction
+    Column("held", Integer, nullable=False),  # 1: a legal hold decides keep_until
+    PrimaryKeyConstraint("subject_id", "category"),
+    Index("ix_retention_category_clocks_operator_id_keep_until", "operator_id", "keep_until"),
+)
+
+# Runs of the sweep: one row each; its items are the subjects it found due.
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("batch_size", Integer, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("subjects_total", Integer, nullable=False),
+    Column("subjects_done", Integer, nullable=False),
+    Column("subjects_shredded", Integer, nullable=False),
+    Column("subjects_partial", Integer, nullable=False),
+    Column("subjects_skipped", Integer, nullable=False),
+    Column("values_deleted", Integer, nullable=False),
+    # JSON: governing purpose -> {category: (subject, category) pairs destroyed}
+    Column("groups", Text, nullable=False),
+    Column("act_id", String(36), nullable=True),
+    Index("ix_retention_runs_operator_id_state", "operator_id", "state"),
+)
+
+# The subjects of a run, per governing purpose (``items``: how many of their
+# categories fall under it), marked done in the same transaction as the
+# deletion of their rows. The destruction act's groups are read from here.
+retention_run_items = Table(
+    "retention_run_items",
+    metadata,
+    Column("run_id", String(36), ForeignKey("retention_runs.id"), nullable=False),
+    Column("subject_id", String(36), nullable=False),
+    Column("purpose_id", String(100), nullable=False),  # "" when no purpose governs
+    Column("items", Integer, nullable=False),
+    Column("state", String(10), nullable=False),  # pending | done | skipped
+    Column("shredded", Integer, nullable=True),  # 1: data key destroyed
+    PrimaryKeyConstraint("run_id", "subject_id", "purpose_id"),
+    Index("ix_retention_run_items_run_id_state_subject_id", "run_id", "state", "subject_id"),
+)
+
+
+# --- Destruction acts (issue 6, T2) ------------------------------------------
+# One act per completed retention run (and operator), numbered per operator per
+# year. ``body`` is the act's canonical JSON (no PD: subjects only as keyed
+# pseudonymous references), ``digest`` its SHA-256, checked on every read.
+destruction_acts = Table(
+    "destruction_acts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("act_date", Date, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("subjects_total", Integer, nullable=False),
+    Column("groups", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    UniqueConstraint("operator_id", "year", "seq"),
+    UniqueConstraint("run_id", "operator_id"),
+    Index("ix_destruction_acts_operator_id_issued_at", "operator_id", "issued_at"),
+)

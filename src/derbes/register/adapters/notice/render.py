@@ -1,0 +1,101 @@
+"""Render the privacy notice as HTML, PDF (WeasyPrint, A4) or Markdown."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+
+import jinja2
+
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.deadlines.model.regime import Regime, apply_overrides
+from derbes.errors import InputError
+from derbes.platform import i18n
+from derbes.platform.i18n import Lang
+from derbes.register.adapters.notice.view import NoticeView, build_view
+from derbes.register.adapters.yaml import LoadedRegister
+
+
+class NoticeFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+    MD = "md"
+
+
+FORMATS: tuple[NoticeFormat, ...] = tuple(NoticeFormat)
+
+MEDIA_TYPES: dict[NoticeFormat, str] = {
+    NoticeFormat.HTML: "text/html; charset=utf-8",
+    NoticeFormat.PDF: "application/pdf",
+    NoticeFormat.MD: "text/markdown; charset=utf-8",
+}
+
+
+def as_format(fmt: NoticeFormat | str) -> NoticeFormat:
+    try:
+        return NoticeFormat(fmt)
+    except ValueError:
+        choices = ", ".join(f.value for f in NoticeFormat)
+        raise InputError(
+            f"unknown notice format {fmt!r}: use one of {choices}", field="format"
+        ) from None
+
+
+def _md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipe ends the cell, no newline the row."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+@cache
+def _environment(lang: Lang) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("derbes.register.adapters.notice", "templates"),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
+        ),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(lang), newstyle=True
+    )
+    env.filters["md"] = _md_cell
+    return env
+
+
+def render_view(view: NoticeView, fmt: NoticeFormat | str) -> bytes:
+    """Lay out an already built notice view."""
+    form = as_format(fmt)
+    env = _environment(Lang(view.lang))
+    if form is NoticeFormat.MD:
+        return env.get_template("notice.md.j2").render(v=view).encode("utf-8")
+    html = env.get_template("notice.html.j2").render(v=view, for_print=form is NoticeFormat.PDF)
+    if form is NoticeFormat.HTML:
+        return html.encode("utf-8")
+    # Imported here: WeasyPrint loads Pango and fonts, which only PDF needs.
+    import weasyprint
+
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
+
+
+def render_notice(
+    loaded_register: LoadedRegister,
+    lang: Lang | str,
+    fmt: NoticeFormat | str,
+    regime: Regime | None = None,
+) -> bytes:
+    """The notice of a loaded register in ``lang`` and ``fmt`` (html, pdf, md).
+
+    ``regime`` is the default regime table (the shipped one when omitted); the
+    register's own stricter deadlines (``regime_overrides``) are applied here.
+    """
+    language = i18n.as_lang(lang)
+    form = as_format(fmt)
+    base = regime if regime is not None else load_regime()
+    effective = apply_overrides(base, loaded_register.register.regime_overrides)
+    return render_view(build_view(loaded_register, effective, language), form)

@@ -1,0 +1,159 @@
+"""Where loaded processing registers are kept: a port, its SQL adapter, its fake.
+
+Each publication of a register is a row. Adding the text that is already in
+force (same SHA-256 as the latest row) returns that row untouched, so a retried
+publish stores nothing; adding an older text again (a revert) stores a new row,
+which then is the one in force. ``latest`` is the version loaded last.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import Connection, Row, select
+
+from derbes.platform.tables import registers
+
+
+@dataclass(frozen=True)
+class StoredRegister:
+    """One loaded version of an operator's register, as stored."""
+
+    id: int
+    operator_id: str
+    policy_version: str
+    sha256: str
+    source_text: str
+    loaded_at: datetime
+
+
+def source_sha256(source_text: str) -> str:
+    """The fingerprint a register text is stored under (hex SHA-256 of its UTF-8)."""
+    return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+
+
+class RegisterRepository(Protocol):
+    def add(
+        self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
+    ) -> StoredRegister:
+        """Store a register text; if this operator already has it, return that row."""
+        ...
+
+    def latest(self, operator_id: str) -> StoredRegister | None:
+        """The version loaded last for the operator, or None."""
+        ...
+
+    def list(self) -> builtins.list[StoredRegister]:
+        """Every stored version, by operator, then in load order."""
+        ...
+
+
+def _require_aware(loaded_at: datetime) -> None:
+    if loaded_at.tzinfo is None or loaded_at.utcoffset() is None:
+        raise ValueError("loaded_at must be timezone-aware")
+
+
+class SqlRegisterRepository:
+    """Registers in the ``registers`` table, on the connection of a unit of work."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(
+        self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
+    ) -> StoredRegister:
+        _require_aware(loaded_at)
+        digest = source_sha256(source_text)
+        current = self.latest(operator_id)
+        if current is not None and current.sha256 == digest:
+            return current
+        result = self._connection.execute(
+            registers.insert()
+            .values(
+                operator_id=operator_id,
+                policy_version=policy_version,
+                sha256=digest,
+                source_yaml=source_text,
+                loaded_at=loaded_at,
+            )
+            .returning(registers.c.id)
+        )
+        row_id = int(result.scalar_one())
+        row = self._connection.execute(select(registers).where(registers.c.id == row_id)).one()
+        return _from_row(row)
+
+    def latest(self, operator_id: str) -> StoredRegister | None:
+        row = self._connection.execute(
+            select(registers)
+            .where(registers.c.operator_id == operator_id)
+            .order_by(registers.c.loaded_at.desc(), registers.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        return None if row is None else _from_row(row)
+
+    def list(self) -> builtins.list[StoredRegister]:
+        rows = self._connection.execute(
+            select(registers).order_by(
+                registers.c.operator_id, registers.c.loaded_at, registers.c.id
+            )
+        ).all()
+        return [_from_row(row) for row in rows]
+
+
+def _from_row(row: Row[tuple[object, ...]]) -> StoredRegister:
+    m = row._mapping
+    return StoredRegister(
+        id=int(m["id"]),
+        operator_id=str(m["operator_id"]),
+        policy_version=str(m["policy_version"]),
+        sha256=str(m["sha256"]),
+        source_text=str(m["source_yaml"]),
+        loaded_at=m["loaded_at"],
+    )
+
+
+class FakeRegisterRepository:
+    """In-memory registers for unit tests and the fake unit of work."""
+
+    def __init__(self) -> None:
+        self._rows: builtins.list[StoredRegister] = []
+
+    def add(
+        self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
+    ) -> StoredRegister:
+        _require_aware(loaded_at)
+        digest = source_sha256(source_text)
+        current = self.latest(operator_id)
+        if current is not None and current.sha256 == digest:
+            return current
+        stored = StoredRegister(
+            id=len(self._rows) + 1,
+            operator_id=operator_id,
+            policy_version=policy_version,
+            sha256=digest,
+            source_text=source_text,
+            loaded_at=loaded_at.astimezone(UTC),  # as the SQL adapter returns it
+        )
+        self._rows.append(stored)
+        return stored
+
+    def latest(self, operator_id: str) -> StoredRegister | None:
+        mine = [row for row in self._rows if row.operator_id == operator_id]
+        return max(mine, key=lambda row: (row.loaded_at, row.id), default=None)
+
+    def list(self) -> builtins.list[StoredRegister]:
+        return sorted(self._rows, key=lambda row: (row.operator_id, row.loaded_at, row.id))
+
+    def checkpoint(self) -> Callable[[], None]:
+        """Remember the current rows; the returned function puts them back."""
+        saved = builtins.list(self._rows)
+
+        def restore() -> None:
+            self._rows = builtins.list(saved)
+
+        return restore

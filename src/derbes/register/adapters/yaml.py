@@ -1,0 +1,151 @@
+"""Read a register YAML file: structure (JSON Schema), then semantics (domain).
+
+Every problem carries the file, the line and the dotted path in the YAML
+(``purposes[3].retention.period``), so a DPO can find it at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from derbes.errors import Problem, RegisterError
+from derbes.platform.located_yaml import (
+    YamlReadError,
+    line_of,
+    plain,
+    read_document,
+    schema_message,
+    schema_path,
+    walk_lines,
+)
+from derbes.register.adapters.schema import register_schema
+from derbes.register.model import register as reg
+from derbes.register.model.builder import build as build_register
+
+
+@dataclass(frozen=True)
+class LoadedRegister:
+    register: reg.Register
+    source: str
+    sha256: str
+    file: str
+    lines: Mapping[str, int]  # dotted YAML path -> 1-based line
+
+    def line_of(self, path: str) -> int | None:
+        return line_of(self.lines, path)
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = register_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@cache
+def base_taxonomy() -> tuple[tuple[reg.DataCategory, ...], tuple[reg.SubjectCategory, ...]]:
+    raw = yaml.safe_load(
+        resources.files("derbes.data").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    )
+    cats = tuple(
+        reg.DataCategory(
+            id=c["id"],
+            labels=reg.Text(**c["labels"]),
+            sensitivity=reg.Sensitivity(c["sensitivity"]),
+            value_type=reg.ValueType(c["value_type"]),
+            base=True,
+        )
+        for c in raw["categories"]
+    )
+    subjects = tuple(
+        reg.SubjectCategory(id=s["id"], labels=reg.Text(**s["labels"]), base=True)
+        for s in raw["subject_categories"]
+    )
+    return cats, subjects
+
+
+def _bin_checker() -> Callable[[str], object] | None:
+    try:
+        from derbes.identifiers.model import bin as bin_module
+    except ImportError:  # pragma: no cover - identifiers are part of the package
+        return None
+    parse: Callable[[str], object] = bin_module.parse
+    return parse
+
+
+def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
+    """Parse and validate register text; raise :class:`RegisterError` with every problem."""
+    try:
+        return _parse_register(text, file)
+    except RecursionError:
+        # Deep nesting, or an alias that contains itself (&a [*a]): PyYAML,
+        # the path walk and the schema check all recurse.
+        raise RegisterError(
+            [
+                Problem(
+                    "malformed YAML: nested too deeply or an alias refers to itself",
+                    "",
+                    file=file,
+                )
+            ]
+        ) from None
+
+
+def _parse_register(text: str, file: str) -> LoadedRegister:
+    try:
+        node, data = read_document(text, file)
+    except YamlReadError as exc:
+        raise RegisterError([exc.problem]) from None
+    if node is None or not isinstance(data, dict):
+        raise RegisterError(
+            [Problem("a register must be a YAML mapping (key: value)", "", file=file, line=1)]
+        )
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    walk_lines(node, "", lines, problems)
+    data = plain(data)
+    for error in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = schema_path(error.absolute_path)
+        problems.append(Problem(schema_message(error), path))
+    if not problems:
+        cats, subjects = base_taxonomy()
+        try:
+            register = build_register(data, cats, subjects, check_bin=_bin_checker())
+        except RegisterError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        located = [
+            Problem(
+                p.message,
+                p.path,
+                file=file,
+                line=p.line if p.line is not None else line_of(lines, p.path),
+                code=p.code,
+            )
+            for p in problems
+        ]
+        raise RegisterError(located)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedRegister(register=register, source=text, sha256=digest, file=file, lines=lines)
+
+
+def load_register(path: str | Path) -> LoadedRegister:
+    """Load a register file from disk."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegisterError([Problem("file not found", "", file=str(file))]) from None
+    except UnicodeDecodeError:
+        raise RegisterError([Problem("not UTF-8 text", "", file=str(file))]) from None
+    except OSError as exc:
+        raise RegisterError([Problem(f"cannot read: {exc.strerror}", "", file=str(file))]) from None
+    return parse_register(text, str(file))

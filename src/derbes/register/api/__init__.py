@@ -1,0 +1,1 @@
+"""``/v1/registers`` and ``/notice/{operator}`` over HTTP."""

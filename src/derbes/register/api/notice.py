@@ -1,0 +1,46 @@
+"""``/notice/{operator}``: the operator's privacy notice, generated from its register."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from derbes.bootstrap import Container
+from derbes.deadlines.model.wording import as_lang
+from derbes.register.adapters.notice import MEDIA_TYPES, NoticeFormat
+from derbes.register.adapters.notice.render import as_format
+from derbes.register.service.notice import notice_for_operator
+
+router = APIRouter(tags=["notice"])
+
+
+@router.get(
+    "/notice/{operator}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The notice as HTML, PDF (A4) or Markdown.",
+            "content": {media: {} for media in MEDIA_TYPES.values()},
+        },
+        404: {"description": "No register for this operator (problem+json)."},
+        422: {"description": "Unknown language or format (problem+json)."},
+    },
+)
+def get_notice(
+    request: Request,
+    operator: str,
+    lang: str | None = Query(None, description="ru, kk or en (default: the configured one)."),
+    fmt: str = Query("html", alias="format", description="html, pdf or md."),
+) -> Response:
+    """The privacy notice of ``operator`` from its register in ``registers_dir``."""
+    container: Container = request.app.state.container
+    settings = container.settings
+    language = as_lang(lang or settings.default_language)
+    form = as_format(fmt)
+    body = notice_for_operator(
+        settings.registers_dir, operator, language, form, regime_file=settings.regime_file
+    )
+    headers = {"Content-Language": language.value}
+    if form is NoticeFormat.PDF:
+        headers["Content-Disposition"] = f'inline; filename="notice-{language.value}.pdf"'
+    return Response(content=body, media_type=MEDIA_TYPES[form], headers=headers)

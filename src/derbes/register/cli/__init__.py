@@ -1,0 +1,1 @@
+"""``derbes register`` and ``derbes notice``."""

@@ -1,0 +1,53 @@
+"""``derbes notice``: the published privacy notice, generated from a register."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.errors import InputError
+from derbes.register.service.notice import notice_for
+
+
+class NoticeLang(StrEnum):
+    RU = "ru"
+    KK = "kk"
+    EN = "en"
+
+
+class NoticeFormatChoice(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+    MD = "md"
+
+
+@app.command("notice")
+def notice(
+    register: Path = typer.Argument(..., help="The operator's register YAML file."),
+    lang: NoticeLang = typer.Option(NoticeLang.RU, "--lang", "-l", help="Language of the notice."),
+    fmt: NoticeFormatChoice = typer.Option(
+        NoticeFormatChoice.HTML, "--format", "-f", help="html, pdf (A4) or md."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write; md and html go to stdout without it."
+    ),
+) -> None:
+    """Generate the privacy notice (ru, kk, en; HTML, PDF or Markdown) from a register."""
+    if fmt is NoticeFormatChoice.PDF and output is None:
+        raise InputError("a PDF notice needs a file: add -o FILE", field="output")
+    settings = bootstrap().settings
+    document = notice_for(register, lang.value, fmt.value, regime_file=settings.regime_file)
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(document)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}", field="output") from exc
+    typer.echo(f"wrote {output} ({fmt.value}, {lang.value}, {len(document)} bytes)", err=True)

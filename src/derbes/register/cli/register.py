@@ -1,0 +1,180 @@
+"""``derbes register …``: schema, validate, lint, diff of processing registers."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.deadlines import service as deadlines
+from derbes.register.adapters.schema import register_schema
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import policy_change
+from derbes.register.service.lint import FileReport, LocatedFinding, lint_files
+
+register_app = typer.Typer(
+    help="Processing registers: schema, validation, lint, diff.", no_args_is_help=True
+)
+app.add_typer(register_app, name="register")
+console = Console(soft_wrap=True)
+
+
+@register_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of register files (point your editor at it)."""
+    typer.echo(json.dumps(register_schema(), ensure_ascii=False, indent=2))
+
+
+@register_app.command("validate")
+def validate(files: list[Path] = typer.Argument(..., help="Register YAML files.")) -> None:
+    """Load each register and report structural and reference errors."""
+    for file in files:
+        loaded = load_register(file)
+        r = loaded.register
+        console.print(
+            f"[green]ok[/] {file}: {r.operator.id} policy {r.policy.version}, "
+            f"{len(r.purposes)} purposes, {len(r.recipients)} recipients, "
+            f"{len(r.cookies)} cookies",
+            highlight=False,
+        )
+
+
+class LintFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool) -> str | None:
+    found = item.finding
+    if found.waived_by is not None and not strict:
+        return None
+    where = report.file if item.line is None else f"{report.file}:{item.line}"
+    path = f" {found.path}" if found.path else ""
+    text = f"{where}: {found.code} {found.severity.value}{path}: {found.message}"
+    if found.citation:
+        text += f" [{found.citation}]"
+    if found.waived_by is not None:
+        text += f" waived (clause {found.waived_by.clause}: {found.waived_by.reason})"
+    return text
+
+
+def _lint_summary(report: FileReport) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    who = report.operator_id or "does not load"
+    return (
+        f"{report.file}: {who}: {plural(report.errors, 'error')}, "
+        f"{plural(report.warnings, 'warning')}, {report.waived} waived"
+    )
+
+
+def _lint_json(report: FileReport) -> dict[str, Any]:
+    def one(item: LocatedFinding) -> dict[str, Any]:
+        found, waiver = item.finding, item.finding.waived_by
+        return {
+            "code": found.code,
+            "severity": found.severity.value,
+            "path": found.path,
+            "line": item.line,
+            "message": found.message,
+            "citation": found.citation,
+            "waived": waiver is not None,
+            "waiver": None
+            if waiver is None
+            else {"path": waiver.path, "clause": waiver.clause, "reason": waiver.reason},
+        }
+
+    return {
+        "file": report.file,
+        "operator": report.operator_id,
+        "loaded": report.loaded,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "waived": report.waived,
+        "findings": [one(item) for item in report.findings],
+    }
+
+
+@register_app.command("lint")
+def lint(
+    files: list[Path] = typer.Argument(..., help="Register YAML files."),
+    output: LintFormat = typer.Option(
+        LintFormat.TEXT, "--format", help="text (one line per finding) or json."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Warnings fail too; show waived findings."
+    ),
+) -> None:
+    """Check registers against Law 94-V rules (codes DRB001…DRB020, DRB099).
+
+    Exit 1 when a file has an unwaived error (with --strict: or warning).
+    """
+    regime = deadlines.effective_regime(bootstrap().settings)
+    reports = lint_files(files, regime)
+    if output is LintFormat.JSON:
+        typer.echo(json.dumps([_lint_json(r) for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            for item in sorted(report.findings, key=lambda f: f.line or 0):
+                line = _lint_line(report, item, strict=strict)
+                if line is not None:
+                    typer.echo(line)
+            typer.echo(_lint_summary(report))
+    if any(report.failed(strict=strict) for report in reports):
+        raise typer.Exit(1)
+
+
+@register_app.command("diff")
+def diff(
+    old: Path = typer.Argument(..., help="The register version in force (YAML)."),
+    new: Path = typer.Argument(..., help="The new register version (YAML)."),
+    output: LintFormat = typer.Option(
+        LintFormat.TEXT, "--format", help="text (one line per change) or json."
+    ),
+) -> None:
+    """Classify the changes from OLD to NEW: widens, narrows or neutral, and why.
+
+    Widening changes name the consent scopes to ask again (silence is not
+    consent, Law 94-V Art. 8). Exit 0 whatever changed; 1 if a file does not load.
+    """
+    result = policy_change.diff_files(old, new)
+    if output is LintFormat.JSON:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for change in result.diff.changes:
+        line = result.line_of(change)
+        where = result.file_of(change) + ("" if line is None else f":{line}")
+        text = f"{where}: {change.effect.value} {change.kind.value} {change.path}: "
+        text += change.explanation
+        if change.before is not None or change.after is not None:
+            text += f" ({change.before or '-'} -> {change.after or '-'})"
+        if change.citation:
+            text += f" [{change.citation}]"
+        typer.echo(text)
+        for scope in change.reconsent:
+            typer.echo(f"    re-consent: {scope.describe()}")
+    typer.echo(f"{result.new.register.operator.id} {result.diff.old_version} -> "
+               f"{result.diff.new_version}: {result.diff.summary()}")
+
+
+@register_app.command("publish")
+def publish(files: list[Path] = typer.Argument(..., help="Register YAML files.")) -> None:
+    """Put register versions in force; a widening version asks the consents it touches again."""
+    container = bootstrap()
+    loaded = [load_register(file) for file in files]  # all must load before any is stored
+    for item in loaded:
+        change = policy_change.publish_with_diff(container.uow(), item, container.clock)
+        stored = change.published.stored
+        state = "published" if change.published.new else "already in force"
+        console.print(f"{item.file}: {stored.operator_id} policy {stored.policy_version} "
+                      f"{state} (sha256 {stored.sha256[:12]})", highlight=False)
+        if change.diff is not None:
+            console.print(f"  {change.diff.summary()}", highlight=False)
+            console.print(f"  consents now needing re-consent: {change.marked}", highlight=False)

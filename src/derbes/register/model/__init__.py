@@ -1,0 +1,1 @@
+"""The register's pure rules: the model, its builder, lint and diff."""

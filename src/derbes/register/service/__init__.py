@@ -1,0 +1,1 @@
+"""Register use cases: publish, find the one in force, lint, diff, render the notice."""

@@ -1,0 +1,67 @@
+"""Use cases for the published privacy notice, generated from the register.
+
+The notice is never written by hand: it is rendered from the register in force,
+so the published policy and the processing that derbes runs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derbes.deadlines.adapters.regime_yaml import load_regime
+from derbes.errors import NotFoundError, RegisterError
+from derbes.platform.i18n import Lang, as_lang
+from derbes.register.adapters.notice import NoticeFormat, render_notice
+from derbes.register.adapters.notice.render import as_format
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.service.registers import register_files
+
+
+def notice_for(
+    register: str | Path | LoadedRegister,
+    lang: Lang | str,
+    fmt: NoticeFormat | str,
+    *,
+    regime_file: Path | None = None,
+) -> bytes:
+    """The notice of a register (a file or an already loaded one) in ``lang`` and ``fmt``.
+
+    ``regime_file`` replaces the shipped regime table (``DERBES_REGIME_FILE``);
+    the register's stricter deadlines are applied on top of it.
+    """
+    language, form = as_lang(lang), as_format(fmt)
+    loaded = register if isinstance(register, LoadedRegister) else load_register(register)
+    return render_notice(loaded, language, form, regime=load_regime(regime_file))
+
+
+def find_register(registers_dir: Path, operator_id: str) -> LoadedRegister:
+    """The register in ``registers_dir`` whose ``operator.id`` is ``operator_id``.
+
+    A file that does not load cannot be the one asked for, so it is skipped
+    here; ``derbes register validate`` is where its problems are reported.
+    """
+    unreadable = 0
+    for path in register_files(registers_dir):
+        try:
+            loaded = load_register(path)
+        except RegisterError:
+            unreadable += 1
+            continue
+        if loaded.register.operator.id == operator_id:
+            return loaded
+    skipped = f" ({unreadable} invalid register file(s) skipped)" if unreadable else ""
+    raise NotFoundError(f"no register for operator {operator_id!r}{skipped}", field="operator")
+
+
+def notice_for_operator(
+    registers_dir: Path,
+    operator_id: str,
+    lang: Lang | str,
+    fmt: NoticeFormat | str,
+    *,
+    regime_file: Path | None = None,
+) -> bytes:
+    """The notice of the operator whose register is in ``registers_dir``."""
+    language, form = as_lang(lang), as_format(fmt)
+    loaded = find_register(registers_dir, operator_id)
+    return notice_for(loaded, language, form, regime_file=regime_file)

@@ -1,0 +1,252 @@
+"""Policy changes: compare register versions, publish one, ask for consent again.
+
+:func:`diff_files` / :func:`diff_loaded` classify what changed between two
+register versions (``register/model/diff.py`` holds the rules and explains
+each change). :func:`publish_with_diff` publishes a new version and, when it
+widens processing, marks the consents it touches as needing re-consent, in the
+same transaction:
+
+- ``consents.needs_reconsent_since`` is set to the publication instant (an
+  earlier mark is kept: the consent stopped counting then) on every active
+  consent of the operator that a re-consent scope touches, except consents
+  given on the notice of this very version (same policy hash);
+- a ``reconsent_required`` event is appended to the consent ledger for each
+  marked consent, naming the scopes and the changes that caused it (kinds and
+  YAML paths, old and new policy versions and register hashes; no PD).
+
+Silence never counts as consent (Law 94-V Art. 8): nothing here ever treats a
+subject who did not answer as having agreed. A marked consent does not count
+as consent, for anything it covers, from ``needs_reconsent_since`` until the
+subject gives a fresh consent; the decision point (``decisions/service.py``)
+reads the column. Which consents a scope touches is the table in the
+docstring of ``register/model/diff.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from derbes.consent.model.consent import Consent, LedgerEvent
+from derbes.consent.model.ledger import LedgerRecord
+from derbes.consent.service.consent import policy_hash
+from derbes.errors import ConflictError, RegisterError
+from derbes.platform.clock import Clock
+from derbes.register.adapters.store import StoredRegister
+from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.model.diff import (
+    Change,
+    ReconsentScope,
+    RegisterDiff,
+    Side,
+    diff,
+    scopes_of,
+    touches,
+)
+from derbes.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """A diff of two loaded register files, able to say on which line a change is."""
+
+    old: LoadedRegister
+    new: LoadedRegister
+    diff: RegisterDiff
+
+    def file_of(self, change: Change) -> str:
+        return self.new.file if change.side is Side.NEW else self.old.file
+
+    def line_of(self, change: Change) -> int | None:
+        loaded = self.new if change.side is Side.NEW else self.old
+        return loaded.line_of(change.path)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (``derbes register diff --format json``)."""
+        d = self.diff
+        return {
+            "operator": d.operator_id,
+            "old": _side(self.old),
+            "new": _side(self.new),
+            "widens": d.widens,
+            "narrows": d.narrows,
+            "reconsent_required": d.reconsent_required,
+            "reconsent_purposes": list(d.reconsent_purposes),
+            "new_purposes": list(d.new_purposes),
+            "reconsent_scopes": [s.as_dict() for s in d.reconsent_scopes],
+            "summary": d.summary(),
+            "changes": [self._change(c) for c in d.changes],
+        }
+
+    def _change(self, change: Change) -> dict[str, Any]:
+        return {
+            "kind": change.kind.value,
+            "effect": change.effect.value,
+            "path": change.path,
+            "in": change.side.value,
+            "file": self.file_of(change),
+            "line": self.line_of(change),
+            "item": change.item,
+            "purposes": list(change.purposes),
+            "reconsent": [s.as_dict() for s in change.reconsent],
+            "explanation": change.explanation,
+            "citation": change.citation,
+            "before": change.before,
+            "after": change.after,
+        }
+
+
+def _side(loaded: LoadedRegister) -> dict[str, Any]:
+    return {
+        "file": loaded.file,
+        "policy_version": loaded.register.policy.version,
+        "sha256": loaded.sha256,
+    }
+
+
+def diff_loaded(old: LoadedRegister, new: LoadedRegister) -> FileDiff:
+    return FileDiff(old=old, new=new, diff=diff(old.register, new.register))
+
+
+def diff_files(old: str | Path, new: str | Path) -> FileDiff:
+    """Load both files (a :class:`RegisterError` if one does not load) and compare them."""
+    return diff_loaded(load_register(old), load_register(new))
+
+
+# ---------------------------------------------------------------- publishing
+
+
+@dataclass(frozen=True)
+class Published:
+    stored: StoredRegister
+    loaded: LoadedRegister
+    new: bool  # False when this exact text was already in force
+
+
+@dataclass(frozen=True)
+class ReconsentMark:
+    """One consent a widening change touched, and why."""
+
+    consent_id: str
+    subject_id: str
+    scope_kind: str
+    since: datetime  # when it stopped counting (an earlier mark is kept)
+    newly_marked: bool  # False: it already waited for re-consent
+    scopes: tuple[ReconsentScope, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """What publishing a register version did."""
+
+    published: Published
+    previous: StoredRegister | None  # the version in force before, if any
+    diff: RegisterDiff | None  # None: first version, or the text in force again
+    marks: tuple[ReconsentMark, ...] = ()
+
+    @property
+    def marked(self) -> int:
+        """Consents that stopped counting because of this version."""
+        return sum(1 for m in self.marks if m.newly_marked)
+
+
+def reconsent_marks(
+    result: RegisterDiff, consents: Iterable[Consent], at: datetime
+) -> tuple[ReconsentMark, ...]:
+    """The consents active at ``at`` that the re-consent scopes of ``result`` touch."""
+    widening = [c for c in result.changes if c.reconsent]
+    if not widening:
+        return ()
+    out: list[ReconsentMark] = []
+    for consent in consents:
+        if not consent.is_active_on(at):
+            continue  # withdrawn or expired: nothing left to ask again
+        causes = tuple(c for c in widening if any(touches(s, consent) for s in c.reconsent))
+        if not causes:
+            continue
+        scopes = tuple(s for s in scopes_of(causes) if touches(s, consent))
+        earlier = consent.needs_reconsent_since
+        out.append(ReconsentMark(
+            consent_id=consent.id, subject_id=consent.subject_id,
+            scope_kind=consent.scope.kind.value,
+            since=earlier if earlier is not None and earlier <= at else at,
+            newly_marked=earlier is None, scopes=scopes, changes=causes,
+        ))
+    return tuple(out)
+
+
+def _ledger_payload(
+    mark: ReconsentMark, result: RegisterDiff, old: StoredRegister, new: StoredRegister
+) -> dict[str, Any]:
+    # No PD: ids of the register and of its purposes / recipients only.
+    return {
+        "operator": result.operator_id,
+        "policy_version": {"old": result.old_version, "new": result.new_version},
+        "register_sha256": {"old": old.sha256, "new": new.sha256},
+        "since": mark.since.isoformat(),
+        "already_marked": not mark.newly_marked,
+        "scopes": [
+            {k: v for k, v in s.as_dict().items() if k != "description"} for s in mark.scopes
+        ],
+        "changes": [
+            {"kind": c.kind.value, "effect": c.effect.value, "path": c.path, "in": c.side.value}
+            for c in mark.changes
+        ],
+    }
+
+
+def publish_with_diff(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> PolicyChange:
+    """Publish ``new_loaded`` and, if it widens processing, ask for consent again.
+
+    One transaction: the register version, the ``needs_reconsent_since`` marks
+    and the ``reconsent_required`` ledger entries commit together or not at
+    all. Publishing the text already in force changes nothing; the first
+    version of an operator's register has no consent to compare with.
+    """
+    with uow:
+        change = publish_in(uow, new_loaded, clock)
+        uow.commit()
+    return change
+
+
+def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> PolicyChange:
+    """:func:`publish_with_diff` inside a unit of work already open; the caller commits."""
+    register = new_loaded.register
+    operator = register.operator.id
+    now = clock.now()
+    before = uow.registers.latest(operator)
+    stored = uow.registers.add(operator, register.policy.version, new_loaded.source, now)
+    new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
+    published = Published(stored=stored, loaded=new_loaded, new=new)
+    if before is None or not new:
+        return PolicyChange(published=published, previous=before, diff=None)
+    try:
+        old_loaded = parse_register(before.source_text, f"{operator}@{before.sha256[:12]}")
+    except RegisterError as exc:
+        raise ConflictError(
+            f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
+            f"loads, so this version cannot be compared with it: {exc.message}",
+            field="register",
+        ) from None
+    result = diff(old_loaded.register, register)
+    marks: Sequence[ReconsentMark] = ()
+    if result.reconsent_required:
+        # A consent given on the very notice of this version already covers it
+        # (a version published, reverted, then published again).
+        notice = policy_hash(new_loaded)
+        given = [c for c in uow.consents.for_operator(operator) if c.policy_hash != notice]
+        marks = reconsent_marks(result, given, now)
+        uow.consents.mark_needs_reconsent([m.consent_id for m in marks if m.newly_marked], now)
+        uow.consent_ledger.append([
+            LedgerRecord(
+                at=now, event=LedgerEvent.RECONSENT_REQUIRED.value,
+                consent_id=m.consent_id, subject_id=m.subject_id,
+                payload=_ledger_payload(m, result, before, stored),
+            )
+            for m in marks
+        ])
+    return PolicyChange(published=published, previous=before, diff=result, marks=tuple(marks))

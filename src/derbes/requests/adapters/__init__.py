@@ -1,0 +1,1 @@
+"""Request I/O: its tables, the request-types file, the letter renderer."""

@@ -1,0 +1,210 @@
+"""What a letter to a data subject says, in one language, ready for the template.
+
+The input is a request and its full answer (``requests/service.py``): ids,
+labels in the three languages, retention rules, dates. Here they are turned
+into the words of ``lang`` with the shared helpers (``platform/i18n.py``,
+``deadlines/model/wording.py``); the template only lays them out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from derbes.deadlines.model.periods import Period
+from derbes.deadlines.model.wording import format_date
+from derbes.platform import i18n
+from derbes.platform.i18n import N_, Lang
+from derbes.register.model import register as reg
+from derbes.requests.model import RequestState, RequestType, SubjectRequest
+
+TITLES: Mapping[RequestType, str] = {
+    RequestType.ACCESS: N_("Answer to your request for access to your personal data"),
+    RequestType.RECTIFICATION: N_("Answer to your request to rectify your personal data"),
+    RequestType.BLOCKING: N_("Answer to your request to block your personal data"),
+    RequestType.DESTRUCTION: N_("Answer to your request to destroy your personal data"),
+    RequestType.CONSENT_WITHDRAWAL: N_("Answer to your withdrawal of consent"),
+    RequestType.COMPLAINT: N_("Answer to your complaint"),
+    RequestType.PRETRIAL_CLAIM: N_("Answer to your pre-trial claim"),
+}
+
+SOURCES: Mapping[str, str] = {
+    "subject": N_("from you"),
+    "credit_bureau": N_("credit bureau"),
+    "credit_bureaus": N_("credit bureau"),
+    "pension_centre": N_("pension centre"),
+    "state_database": N_("state databases"),
+    "state_databases": N_("state databases"),
+    "operator": N_("created by the operator"),
+    "third_party": N_("third parties"),
+    "subject_device": N_("received automatically from your device"),
+    "analytics_services": N_("analytics services"),
+}
+
+METHODS: Mapping[str, str] = {
+    "automated": N_("with automation tools"),
+    "manual": N_("without automation tools"),
+    "mixed": N_("mixed processing"),
+}
+
+OUTCOMES: Mapping[str, str] = {
+    "stopped": N_("stopped"),
+    "continues": N_("continues"),
+}
+
+
+def _t(lang: Lang, message: str) -> str:
+    return i18n.gettext(lang, message)
+
+
+def _label(labels: Mapping[str, str] | None, lang: Lang, fallback: str) -> str:
+    if isinstance(labels, Mapping) and isinstance(labels.get(lang.value), str):
+        return str(labels[lang.value])
+    return fallback
+
+
+def _day(value: str | date | None, lang: Lang) -> str:
+    if value is None:
+        return ""
+    day = value if isinstance(value, date) else datetime.fromisoformat(value).date()
+    return format_date(day, lang)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "—"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _retention(raw: Mapping[str, Any] | None, lang: Lang) -> str:
+    if not raw:
+        return _t(lang, N_("not set by the operator"))
+    retention = reg.Retention(trigger=reg.RetentionTrigger(raw["trigger"]),
+                              period=Period.parse(raw["period"]), citation=raw["citation"],
+                              then=reg.AfterRetention(raw.get("then", "destroy")))
+    then = i18n.enum_label(retention.then, lang)
+    return f"{i18n.retention_phrase(retention, lang)}, {then}"
+
+
+def _recipient_names(register: reg.Register, ids: Sequence[str], lang: Lang) -> list[str]:
+    out = []
+    for rid in ids:
+        recipient = register.recipients.get(rid)
+        out.append(recipient.names.get(lang) if recipient else rid)
+    return out
+
+
+def _purpose_label(register: reg.Register, purpose_id: str | None, lang: Lang) -> str:
+    if purpose_id is None:
+        return "—"
+    purpose = register.purposes.get(purpose_id)
+    return purpose.labels.get(lang) if purpose else purpose_id
+
+
+def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.Register,
+               lang: Lang) -> dict[str, Any]:
+    """Everything the letter template shows, in ``lang``."""
+    operator = register.operator
+    view: dict[str, Any] = {
+        "lang": lang.value,
+        "title": _t(lang, TITLES[request.type]),
+        "kind": request.type.value,
+        "refused": request.state is RequestState.REFUSED,
+        "operator_name": operator.names.get(lang),
+        "operator_bin": operator.bin,
+        "request_id": request.id,
+        "received": _day(request.received_at.date().isoformat(), lang),
+        "due": _day(request.due_date, lang),
+        "answered": _day(request.closed_at.date() if request.closed_at else None, lang),
+        "deadline_citation": request.deadline_citation,
+        "reasons": list(request.refusal_reasons),
+        "held": bool(full.get("held")),
+    }
+    if request.type is RequestType.ACCESS and view["held"]:
+        view.update(_access(full, register, lang))
+    elif request.type is RequestType.DESTRUCTION and view["held"]:
+        view.update(_destruction(full, register, lang))
+    elif request.type is RequestType.CONSENT_WITHDRAWAL and view["held"]:
+        view["outcomes"] = [{
+            "purpose": _purpose_label(register, o.get("purpose"), lang),
+            "status": _t(lang, OUTCOMES.get(o["status"], o["status"])),
+            "continues": o["status"] == "continues",
+            "citation": o.get("citation") or "",
+            "until": _day(o.get("until"), lang),
+        } for o in full.get("outcomes", [])]
+    elif request.type is RequestType.BLOCKING and view["held"]:
+        blocked = full.get("blocked", [])
+        view["blocked_all"] = "*" in blocked
+        view["blocked"] = [register.categories[c].labels.get(lang)
+                           if c in register.categories else c for c in blocked if c != "*"]
+    elif request.type is RequestType.RECTIFICATION and view["held"]:
+        view["changed"] = [register.categories[c].labels.get(lang)
+                           if c in register.categories else c for c in full.get("changed", [])]
+    elif request.type in (RequestType.COMPLAINT, RequestType.PRETRIAL_CLAIM):
+        view["response"] = full.get("response") or ""
+    return view
+
+
+def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict[str, Any]:
+    purposes = []
+    for p in full.get("purposes", []):
+        purposes.append({
+            "label": _label(p.get("labels"), lang, p["id"]),
+            "basis": i18n.enum_label(reg.BasisKind(p["basis"]), lang),
+            "basis_citation": p.get("basis_citation") or "",
+            "retention": _retention(p.get("retention"), lang),
+            "retention_citation": (p.get("retention") or {}).get("citation", ""),
+            "categories": [_label(register.categories[c].labels.as_dict(), lang, c)
+                           if c in register.categories else c for c in p.get("categories", [])],
+            "recipients": _recipient_names(register, p.get("recipients", []), lang),
+        })
+    categories = [{
+        "label": _label(c.get("labels"), lang, c["id"]),
+        "values": [_value(v["value"]) for v in c.get("values", [])],
+        "purposes": [_purpose_label(register, pid, lang) for pid in c.get("purposes", [])],
+    } for c in full.get("categories", [])]
+    transfers_by: dict[str, list[str]] = {}
+    for t in full.get("transfers", []):
+        transfers_by.setdefault(t["recipient"], []).append(_day(t["at"], lang))
+    recipients = [{
+        "name": _label(r.get("names"), lang, r["id"]),
+        "role": i18n.enum_label(reg.RecipientRole(r["role"]), lang),
+        "country": i18n.country_name(r["country"], lang),
+        "cross_border": bool(r.get("cross_border")),
+        "received": transfers_by.get(r["id"], []),
+    } for r in full.get("recipients", [])]
+    return {
+        "categories": categories,
+        "purposes": purposes,
+        "sources": [_t(lang, SOURCES[s]) if s in SOURCES else s
+                    for s in full.get("sources", [])],
+        "methods": [_t(lang, METHODS[m]) if m in METHODS else m
+                    for m in full.get("methods", [])],
+        "recipients": recipients,
+        "cross_border": [r for r in recipients if r["cross_border"]],
+    }
+
+
+def _destruction(full: Mapping[str, Any], register: reg.Register, lang: Lang
+                 ) -> dict[str, Any]:
+    destroyed = [_label(full.get("destroy_labels", {}).get(c), lang, c)
+                 for c in full.get("destroy", [])]
+    kept = []
+    for item in full.get("keep", []):
+        for f in item.get("kept_for", []):
+            kept.append({
+                "category": _label(item.get("labels"), lang, item["category"]),
+                "purpose": _label(f.get("labels"), lang, f["purpose"]),
+                "ground": _t(lang, N_("obligation under the law")
+                             if f["ground"] == "legal_obligation"
+                             else N_("an unfulfilled contract with you")),
+                "citation": f.get("citation") or "",
+                "until": (_day(f.get("until"), lang) if f.get("until")
+                          else _retention(f.get("retention"), lang)),
+            })
+    return {"destroyed": destroyed, "kept": kept, "partial": bool(full.get("partial")),
+            "keep_citation": full.get("citation", "")}

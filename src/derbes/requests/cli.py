@@ -1,0 +1,265 @@
+"""``derbes request …`` and ``derbes requests overdue``: data-subject requests (Law 94-V Art. 24).
+
+Identifiers given on a command line are visible to every user of the
+machine (``ps``) and land in shell history: ``--iin -`` / ``--phone -`` read
+the value from stdin, and ``--payload-file -`` reads the payload's JSON from
+stdin. The actor of every audited step is ``cli:<os user>``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derbes.bootstrap import Container, bootstrap
+from derbes.cli.app import app
+from derbes.errors import InputError
+from derbes.requests import service
+from derbes.requests.adapters.store import RequestFilter
+from derbes.requests.model import SubjectRequest, parse_state
+
+request_app = typer.Typer(
+    help="Data-subject requests: file, verify, show, answer, list.", no_args_is_help=True)
+requests_app = typer.Typer(help="Requests across the register: overdue, due tomorrow.",
+                           no_args_is_help=True)
+app.add_typer(request_app, name="request")
+app.add_typer(requests_app, name="requests")
+
+console = Console(soft_wrap=True, highlight=False)
+
+
+def _actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+def _stdin_if_dash(value: str | None, what: str) -> str | None:
+    if value != "-":
+        return value
+    text = sys.stdin.readline().strip()
+    if not text:
+        raise InputError("nothing was read from stdin", field=what)
+    return text
+
+
+def _payload(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise InputError("the payload is not valid JSON", field="payload") from None
+    if not isinstance(data, dict):
+        raise InputError("the payload must be a JSON object", field="payload")
+    return data
+
+
+def _row(r: SubjectRequest, today: date) -> list[str]:
+    return [r.id, r.operator_id, r.type.value, r.state.value, r.due_date.isoformat(),
+            "yes" if r.overdue_on(today) else "", r.pending_reason or ""]
+
+
+def _print_list(found: list[SubjectRequest], today: date, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps([{
+            "id": r.id, "operator_id": r.operator_id, "type": r.type.value,
+            "state": r.state.value, "due_date": r.due_date.isoformat(),
+            "overdue": r.overdue_on(today), "pending_reason": r.pending_reason}
+            for r in found]))
+        return
+    table = Table("id", "operator", "type", "state", "due", "overdue", "pending")
+    for r in found:
+        table.add_row(*_row(r, today))
+    console.print(table)
+
+
+@request_app.command("file")
+def file_request(
+    operator: str = typer.Option(..., "--operator", help="Operator id."),
+    type_: str = typer.Option(..., "--type", help="access, rectification, blocking, "
+                              "destruction, consent_withdrawal, complaint, pretrial_claim"),
+    lang: str = typer.Option("ru", "--lang", help="The subject's language: ru, kk, en."),
+    iin: str | None = typer.Option(None, "--iin", help="IIN, or - to read it from stdin."),
+    phone: str | None = typer.Option(None, "--phone", help="Phone, or - for stdin."),
+    email: str | None = typer.Option(None, "--email"),
+    customer_id: str | None = typer.Option(None, "--customer-id"),
+    subject_id: str | None = typer.Option(None, "--subject-id"),
+    representative_document: str | None = typer.Option(
+        None, "--representative-document",
+        help="Filed by a representative: their power of attorney / document reference."),
+    payload_file: str | None = typer.Option(None, "--payload-file",
+                                            help="JSON payload file, or - for stdin."),
+    received_at: datetime | None = typer.Option(None, "--received-at",
+                                                help="ISO instant with zone (default: now)."),
+) -> None:
+    """File a request; prints its id and due date."""
+    container = bootstrap()
+    identifiers = {k: v for k, v in (("iin", _stdin_if_dash(iin, "iin")),
+                                     ("phone", _stdin_if_dash(phone, "phone")),
+                                     ("email", email), ("customer_id", customer_id)) if v}
+    filed = service.file_request(
+        container.uow(), container.keystore,
+        service.NewRequest(operator_id=operator, type=type_, language=lang,
+                           identifiers=identifiers, subject_id=subject_id,
+                           requester="representative" if representative_document else "subject",
+                           representative_document=representative_document,
+                           payload=_payload(payload_file), received_at=received_at),
+        _actor(), container.clock, settings=container.settings)
+    console.print(f"{filed.id} due {filed.due_date.isoformat()}")
+
+
+@request_app.command("verify")
+def verify(
+    request_id: str = typer.Argument(...),
+    document: str | None = typer.Option(None, "--document",
+                                        help="Staff saw this identity document (reference)."),
+    otp_reference: str | None = typer.Option(None, "--otp-reference"),
+    otp_code: str | None = typer.Option(None, "--otp-code"),
+) -> None:
+    """Verify the requester: a staff document check, or the SMS code they typed back."""
+    container = bootstrap()
+    if document:
+        request = service.verify_by_staff(container.uow(), container.keystore, request_id,
+                                          document, _actor(), container.clock)
+    elif otp_reference:
+        request = service.verify_by_otp(container.uow(), container.otp, request_id,
+                                        otp_reference, otp_code or "", _actor(),
+                                        container.clock)
+    else:
+        raise InputError("give --document, or --otp-reference and --otp-code",
+                         field="verification")
+    console.print(f"{request.id} {request.state.value}")
+
+
+@request_app.command("show")
+def show(
+    request_id: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The request: state, due date, transitions, answer summary (no PD)."""
+    container = bootstrap()
+    view = service.show(container.uow(), request_id).as_dict()
+    if as_json:
+        console.print_json(json.dumps(view))
+        return
+    for key in ("id", "operator_id", "type", "state", "language", "received_at", "due_date",
+                "requester", "pending_reason"):
+        console.print(f"{key}: {view[key]}")
+    console.print(f"deadline: {view['deadline']['id']} ({view['deadline']['citation']})")
+    for t in view["transitions"]:
+        console.print(f"  {t['at']}  {t['from'] or '-'} -> {t['to']}  {t['actor']}"
+                      + (f"  ({t['reason']})" if t["reason"] else ""))
+
+
+def _stores(container: Container) -> service.StoreOpener:
+    return service.stores_from_dir(container.settings.datasets_dir)
+
+
+@request_app.command("answer")
+def answer(
+    request_id: str = typer.Argument(...),
+    response: str | None = typer.Option(None, "--response",
+                                        help="Complaints and claims: the operator's answer."),
+    letter: Path | None = typer.Option(None, "--letter", help="Also write the letter here."),
+    fmt: str = typer.Option("pdf", "--format", help="Letter format: pdf or html."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full answer (may hold PD)."),
+) -> None:
+    """Execute and answer the request (the requester must be verified)."""
+    container = bootstrap()
+    result = service.answer_request(
+        container.uow(), container.keystore, request_id, _actor(), container.clock,
+        stores=_stores(container), settings=container.settings,
+        decision_point=container.decision_point, response=response)
+    if as_json:
+        console.print_json(json.dumps(result.answer, ensure_ascii=False))
+    else:
+        console.print(f"{result.request.id} {result.request.state.value}")
+    if letter is not None:
+        letter.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt))
+
+
+@request_app.command("letter")
+def write_letter(
+    request_id: str = typer.Argument(...),
+    out: Path = typer.Option(..., "--out"),
+    fmt: str = typer.Option("pdf", "--format"),
+    lang: str | None = typer.Option(None, "--lang", help="Default: the subject's language."),
+) -> None:
+    """Write the answer or refusal letter (HTML or PDF)."""
+    container = bootstrap()
+    out.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt, lang))
+    console.print(str(out))
+
+
+@request_app.command("refuse")
+def refuse(
+    request_id: str = typer.Argument(...),
+    reason: list[str] = typer.Option(..., "--reason", help="A reason (repeatable); no PD."),
+) -> None:
+    """Refuse the request with reasons."""
+    container = bootstrap()
+    request = service.refuse(container.uow(), request_id, reason, _actor(), container.clock)
+    console.print(f"{request.id} {request.state.value}")
+
+
+@request_app.command("withdraw")
+def withdraw(
+    request_id: str = typer.Argument(...),
+    reason: str | None = typer.Option(None, "--reason"),
+) -> None:
+    """The requester takes the request back."""
+    container = bootstrap()
+    request = service.withdraw_request(container.uow(), request_id, _actor(), container.clock,
+                                       reason=reason)
+    console.print(f"{request.id} {request.state.value}")
+
+
+@request_app.command("list")
+def list_requests(
+    state: list[str] = typer.Option([], "--state", help="Only these states (repeatable)."),
+    operator: str | None = typer.Option(None, "--operator"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Requests, the soonest due first."""
+    container = bootstrap()
+    found = service.list_requests(container.uow(), RequestFilter(
+        operator_id=operator, states=tuple(parse_state(s) for s in state)))
+    _print_list(found, service.today(container.clock, container.settings), as_json)
+
+
+@requests_app.command("overdue")
+def overdue(
+    as_of: str | None = typer.Option(None, "--as-of", help="Local date (default: today)."),
+    tomorrow: bool = typer.Option(False, "--tomorrow", help="Those due tomorrow instead."),
+    operator: str | None = typer.Option(None, "--operator"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open requests past their due date (or due tomorrow); exit 1 when some are late."""
+    container = bootstrap()
+    if as_of is None:
+        day = service.today(container.clock, container.settings)
+    else:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError("--as-of must be an ISO date", field="as_of") from None
+    if tomorrow:
+        found = service.due_tomorrow(container.uow(), day, operator_id=operator)
+    else:
+        found = service.overdue(container.uow(), day, operator_id=operator)
+    _print_list(found, day, as_json)
+    if found and not tomorrow:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Retention I/O: its tables, the acts renderer and the rules files."""

@@ -1,0 +1,53 @@
+"""Read the retention engine's rules (``data/retention_rules.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from derbes.deadlines.model.periods import Period
+from derbes.errors import ConfigurationError, PeriodError
+from derbes.retention.model.retention import LegalMinimum
+
+SHIPPED_RULES = "retention_rules.yaml"
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    destruction: str  # citation of destruction on expiry, for the audit log
+    minimums: tuple[LegalMinimum, ...]
+
+
+def _text(data: dict[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{SHIPPED_RULES}: {where}{key} must be non-empty text")
+    return value.strip()
+
+
+@cache
+def load_retention_rules() -> RetentionRules:
+    """The shipped rules, read once per process."""
+    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
+    data: Any = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{SHIPPED_RULES}: expected a mapping")
+    raw = data.get("minimums") or []
+    if not isinstance(raw, list):
+        raise ConfigurationError(f"{SHIPPED_RULES}: minimums must be a list")
+    minimums = []
+    for n, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ConfigurationError(f"{SHIPPED_RULES}: minimums[{n}] must be a mapping")
+        where = f"minimums[{n}]."
+        try:
+            period = Period.parse(_text(item, "period", where))
+        except PeriodError as exc:
+            raise ConfigurationError(f"{SHIPPED_RULES}: {where}period: {exc.message}") from None
+        minimums.append(LegalMinimum(_text(item, "match", where), period,
+                                     _text(item, "citation", where)))
+    return RetentionRules(_text(data, "destruction", ""), tuple(minimums))

@@ -1,0 +1,1 @@
+"""``/v1/retention`` and ``/v1/acts`` over HTTP."""

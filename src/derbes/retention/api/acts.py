@@ -1,0 +1,79 @@
+"""``/v1/acts``: destruction acts of the retention sweep (read-only).
+
+An act holds no PD (subjects only as keyed pseudonymous references), so the
+``read`` scope suffices. A key bound to an operator sees only its acts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from derbes.api.auth import Caller, Scope, require_scope
+from derbes.bootstrap import Container
+from derbes.errors import AuthError
+from derbes.retention.adapters.acts import act_json, render_act
+from derbes.retention.service import acts as service
+
+router = APIRouter(prefix="/v1/acts", tags=["acts"])
+
+Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
+
+MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
+               "pdf": "application/pdf"}
+
+
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def _operator(caller: Caller, asked: str | None) -> str | None:
+    if caller.operator_id is None:
+        return asked
+    if asked is not None and asked != caller.operator_id:
+        raise AuthError("this API key is bound to another operator", field="operator")
+    return caller.operator_id
+
+
+@router.get("")
+def list_acts(
+    caller: Reader,
+    request: Request,
+    operator: Annotated[str | None, Query(max_length=100)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=9999)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Acts, the newest first."""
+    found = service.list_acts(_container(request).uow(), operator_id=_operator(caller, operator),
+                              year=year, limit=limit)
+    return [{"id": h.id, "number": h.number, "operator_id": h.operator_id,
+             "date": h.act_date.isoformat(), "issued_at": h.issued_at.isoformat(),
+             "run_id": h.run_id, "subjects": h.subjects_total, "groups": h.groups,
+             "sha256": h.digest} for h in found]
+
+
+@router.get(
+    "/{act_id:path}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def show_act(
+    act_id: str,
+    caller: Reader,
+    request: Request,
+    format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
+    lang: Annotated[Literal["ru", "kk", "en"], Query()] = "ru",
+    operator: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """One act by id or number (АУ-2026/0001, its slash kept): JSON, or HTML or PDF."""
+    act = service.get(_container(request).uow(), act_id,
+                      operator_id=_operator(caller, operator))
+    if format == "json":
+        body = json.dumps(act_json(act), ensure_ascii=False).encode("utf-8")
+    else:
+        body = render_act(act, lang, format)
+    return Response(content=body, media_type=MEDIA_TYPES[format])

@@ -1,0 +1,94 @@
+"""``/v1/retention``: the plan of what is due, and runs of the destruction sweep.
+
+``GET /v1/retention/plan`` (scope ``read``: counts and citations, no PD) and
+``POST /v1/retention/runs`` (scope ``destroy``), which runs the sweep to the
+end in the request (or finishes an unfinished run first: ``resumed``); large
+sweeps are better run with ``derbes retention run``. ``GET
+/v1/retention/runs`` lists runs. A key bound to an operator sees only its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from derbes.api.auth import Caller, Scope, require_scope
+from derbes.bootstrap import Container
+from derbes.errors import AuthError, InputError
+from derbes.requests.service import stores_from_dir
+from derbes.retention.service import sweep as service
+
+router = APIRouter(prefix="/v1/retention", tags=["retention"])
+
+Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
+Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
+
+
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def _operator(caller: Caller, asked: str | None) -> str:
+    if caller.operator_id is not None:
+        if asked is not None and asked != caller.operator_id:
+            raise AuthError("this API key is bound to another operator", field="operator")
+        return caller.operator_id
+    if asked is None:
+        raise InputError("name the operator", field="operator")
+    return asked
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operator: str | None = Field(default=None, max_length=100)
+    as_of: date | None = Field(default=None, description="Default: today.")
+    batch_size: int = Field(default=service.DEFAULT_BATCH, ge=1, le=service.MAX_BATCH)
+
+
+@router.get("/plan")
+def get_plan(
+    caller: Reader,
+    request: Request,
+    operator: Annotated[str | None, Query(max_length=100)] = None,
+    as_of: Annotated[date | None, Query()] = None,
+    months: Annotated[int, Query(ge=1, le=120)] = 12,
+) -> dict[str, Any]:
+    """What is due on ``as_of`` per purpose and category, and what falls due next."""
+    container = _container(request)
+    day = as_of or container.clock.now().date()
+    return service.plan(container.uow(), _operator(caller, operator), day,
+                        months=months).as_dict()
+
+
+@router.post("/runs", status_code=status.HTTP_200_OK)
+def post_run(body: RunIn, caller: Destroyer, request: Request) -> dict[str, Any]:
+    """Run the sweep (crypto-shredding in the vault) and issue its destruction act."""
+    container = _container(request)
+    day = body.as_of or container.clock.now().date()
+    report = service.run(container.uow(), container.keystore,
+                         _operator(caller, body.operator), day, container.clock,
+                         actor=f"api:{caller.name}", batch_size=body.batch_size,
+                         stores=stores_from_dir(container.settings.datasets_dir))
+    return {
+        "run": report.run.as_dict() if report.run else None,
+        "resumed": report.resumed,
+        "act_id": report.act_id,
+        "summary": report.summary.as_dict() if report.summary else None,
+    }
+
+
+@router.get("/runs")
+def list_runs(
+    caller: Reader,
+    request: Request,
+    operator: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """Runs of the sweep, the newest first."""
+    return [r.as_dict() for r in service.runs(
+        _container(request).uow(), _operator(caller, operator), limit=limit)]

@@ -1,0 +1,1 @@
+"""``derbes retention`` and ``derbes acts``."""

@@ -1,0 +1,146 @@
+"""``derbes acts list|show``: the destruction acts the retention sweep issued."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.platform.labels import Labels, Lang
+
+acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
+                       no_args_is_help=True)
+app.add_typer(acts_app, name="acts")
+
+console = Console(soft_wrap=True, highlight=False)
+notes = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class ListFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class ShowFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    PDF = "pdf"
+    HTML = "html"
+
+
+HEADINGS = {
+    "list_title": Labels(ru="Акты об уничтожении персональных данных",
+                         kk="Дербес деректерді жою актілері",
+                         en="Personal data destruction acts"),
+    "number": Labels(ru="Номер", kk="Нөмірі", en="Number"),
+    "date": Labels(ru="Дата", kk="Күні", en="Date"),
+    "operator": Labels(ru="Оператор", kk="Оператор", en="Operator"),
+    "subjects": Labels(ru="Субъектов", kk="Субъектілер саны", en="Subjects"),
+    "groups": Labels(ru="Групп", kk="Топтар", en="Groups"),
+    "run": Labels(ru="Процедура", kk="Рәсім", en="Run"),
+    "empty": Labels(ru="Актов нет.", kk="Актілер жоқ.", en="No acts."),
+}
+
+
+def _lang(value: str) -> Lang:
+    from derbes.platform.i18n import as_lang
+
+    return as_lang(value)
+
+
+def _write(payload: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(payload)
+        notes.print(f"wrote {out}")
+
+
+@acts_app.command("list")
+def list_(
+    operator: str | None = typer.Option(None, "--operator", help="Only this operator's acts."),
+    year: int | None = typer.Option(None, "--year", help="Only acts of this year."),
+    limit: int = typer.Option(200, "--limit", min=1),
+    lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
+    fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format"),
+) -> None:
+    """Acts, the newest first."""
+    from derbes.platform.i18n import format_date
+    from derbes.retention.service import acts
+
+    language = _lang(lang)
+    container = bootstrap()
+    headers = acts.list_acts(container.uow(), operator_id=operator, year=year, limit=limit)
+    if fmt is ListFormat.JSON:
+        rows = [{"id": h.id, "number": h.number, "operator_id": h.operator_id,
+                 "date": h.act_date.isoformat(), "issued_at": h.issued_at.isoformat(),
+                 "run_id": h.run_id, "subjects": h.subjects_total, "groups": h.groups,
+                 "sha256": h.digest} for h in headers]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    t = {k: v.get(language) for k, v in HEADINGS.items()}
+    if not headers:
+        console.print(t["empty"])
+        return
+    table = Table(title=t["list_title"], title_justify="left")
+    for column in ("number", "date", "operator", "subjects", "groups"):
+        table.add_column(t[column], justify="right" if column in ("subjects", "groups")
+                         else "left", no_wrap=column in ("number", "id"))
+    for h in headers:
+        table.add_row(h.number, format_date(h.act_date, language), h.operator_id,
+                      str(h.subjects_total), str(h.groups))
+    console.print(table)
+
+
+@acts_app.command("show")
+def show(
+    act: str = typer.Argument(..., help="The act's id or number (АУ-2026/0001)."),
+    operator: str | None = typer.Option(None, "--operator",
+                                        help="The operator, when numbers repeat."),
+    fmt: ShowFormat = typer.Option(ShowFormat.TEXT, "--format"),
+    lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
+    out: Path | None = typer.Option(None, "--output", "-o", help="File; default stdout."),
+) -> None:
+    """One act: a summary, or the document as JSON, PDF or HTML."""
+    from derbes.retention.adapters.acts import render_act
+    from derbes.retention.adapters.acts.render import view
+    from derbes.retention.service import acts
+
+    language = _lang(lang)
+    container = bootstrap()
+    found = acts.get(container.uow(), act, operator_id=operator)
+    if fmt is not ShowFormat.TEXT:
+        _write(render_act(found, language, fmt.value), out)
+        return
+    v = view(found, language)
+    t = v["t"]
+    lines = [f"[bold]{t['title']} {t['no']} {v['number']}[/]", v["date"], "",
+             f"{t['operator']}: {v['operator']['name']}",
+             f"{t['bin']}: {v['operator']['bin'] or t['not_stated']}",
+             f"{t['general_basis']}: {v['general_basis']}",
+             f"{t['run']}: {v['run_id']}",
+             f"{t['as_of']}: {v['as_of']}",
+             f"{t['window']}: {v['window']}", ""]
+    for g in v["groups"]:
+        lines.append(f"[bold]{t['group']} {g['no']}[/]: {g['purpose']}")
+        lines.append(f"  {t['basis']}: {g['basis']}"
+                     + (f" ({g['basis_citation']})" if g["basis_citation"] else ""))
+        lines.append(f"  {t['retention']}: {g['retention']} — {g['retention_citation']}")
+        lines.append(f"  {t['categories']}: "
+                     + "; ".join(c["label"] for c in g["categories"]))
+        lines.append(f"  {t['action']}: {g['action']}")
+        lines.append(f"  {t['subjects']}: {g['subjects']}")
+    if not v["groups"]:
+        lines.append(t["none"])
+    lines += ["", f"{t['total']}: {v['subjects_total']}",
+              f"{t['digest']}: {v['digest']}"]
+    for line in lines:
+        console.print(line)

@@ -1,0 +1,125 @@
+"""``derbes retention plan|run``: what is due for destruction, and the sweep itself.
+
+``plan`` shows the (subject, category) pairs due on a date per governing
+purpose and category, with the retention rule's citation, and a bar chart of
+the pairs falling due in the coming months. ``run`` destroys them in batches
+with a progress bar; killed, it is resumed by running it again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from derbes.bootstrap import bootstrap
+from derbes.cli.app import app
+from derbes.errors import InputError
+from derbes.requests.service import stores_from_dir
+from derbes.retention.service import sweep as retention
+from derbes.vault.cli.subjects import actor
+
+retention_app = typer.Typer(help="Retention: plan and run the destruction sweep.",
+                            no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+console = Console(soft_wrap=True, highlight=False)
+notes = Console(stderr=True, soft_wrap=True, highlight=False)
+
+_BAR = 40  # characters of the longest histogram bar
+
+
+def _as_of(text: str | None, today: date) -> date:
+    if text is None:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--as-of must be a date (YYYY-MM-DD)", field="as_of") from None
+
+
+def _bars(histogram: tuple[tuple[date, int], ...]) -> list[str]:
+    top = max((n for _m, n in histogram), default=0)
+    lines = []
+    for month, n in histogram:
+        width = 0 if top == 0 else max(1 if n else 0, round(n * _BAR / top))
+        lines.append(f"{month.isoformat()[:7]}  {'█' * width}{' ' if width else ''}{n}")
+    return lines
+
+
+@retention_app.command("plan")
+def plan_command(
+    operator: str = typer.Option(..., "--operator", "-o", help="Operator id of the register."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD); default today."),
+    months: int = typer.Option(12, "--months", help="Months of upcoming due dates to chart."),
+    output: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Show what is due for destruction, per purpose and category, and what comes next."""
+    container = bootstrap()
+    day = _as_of(as_of, container.clock.now().date())
+    found = retention.plan(container.uow(), operator, day, months=months)
+    if output == "json":
+        console.print_json(json.dumps(found.as_dict(), ensure_ascii=False))
+        return
+    if output != "text":
+        raise InputError("--format is text or json", field="format")
+    console.print(f"[bold]Retention plan[/] of {operator} on {day.isoformat()}: "
+                  f"{found.subjects} subject(s), {found.pairs} (subject, category) pair(s) due")
+    if found.unfinished_run:
+        notes.print(f"an unfinished run ({found.unfinished_run}) will be resumed first")
+    if found.lines:
+        table = Table()
+        for name in ("purpose", "category", "subjects", "method", "period", "citation"):
+            table.add_column(name, overflow="fold")
+        for line in found.lines:
+            table.add_row(line.purpose or "—", line.category, str(line.subjects),
+                          line.method.value, line.period or "—", line.citation or "—")
+        console.print(table)
+    console.print(f"[bold]Falling due[/] (pairs per month, next {months}):")
+    for text in _bars(found.histogram):
+        console.print(text)
+
+
+@retention_app.command("run")
+def run_command(
+    operator: str = typer.Option(..., "--operator", "-o", help="Operator id of the register."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD); default today."),
+    batch_size: int = typer.Option(retention.DEFAULT_BATCH, "--batch-size",
+                                   help="Subjects per transaction."),
+) -> None:
+    """Destroy what is due (crypto-shredding in the vault), resumably, and issue the act."""
+    container = bootstrap()
+    day = _as_of(as_of, container.clock.now().date())
+    who = actor()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=notes,
+                  transient=False) as bar:
+        task = bar.add_task("destroying", total=None)
+
+        def progress(p: retention.Progress) -> None:
+            bar.update(task, completed=p.done, total=p.total)
+
+        while True:
+            report = retention.run(container.uow(), container.keystore, operator, day,
+                                   container.clock, actor=who, batch_size=batch_size,
+                                   on_progress=progress,
+                                   stores=stores_from_dir(container.settings.datasets_dir))
+            if report.resumed and report.run is not None:
+                notes.print(f"resumed and finished run {report.run.id} "
+                            f"(as of {report.run.as_of.isoformat()})")
+                if report.run.as_of != day:
+                    continue
+            break
+    if report.run is None:
+        console.print(f"nothing is due on {day.isoformat()}")
+        return
+    done = report.run
+    console.print(f"run {done.id}: {done.subjects_shredded} subject(s) crypto-shredded, "
+                  f"{done.subjects_partial} partly destroyed, {done.subjects_skipped} skipped "
+                  f"(a hold or a change since the plan), {done.values_deleted} value(s) deleted")
+    if report.act_id:
+        console.print(f"destruction act: {report.act_id} (derbes acts show {report.act_id})")

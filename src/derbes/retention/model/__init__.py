@@ -1,0 +1,1 @@
+"""Retention's pure rules: clocks, due dates, holds, destruction acts."""

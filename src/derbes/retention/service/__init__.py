@@ -1,0 +1,1 @@
+"""Retention use cases: clocks moved by events, the plan, the sweep, acts."""

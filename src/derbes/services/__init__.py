@@ -1,1 +1,0 @@
-"""Use cases: plain functions that load, call the domain, commit, audit."""

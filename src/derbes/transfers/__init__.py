@@ -1,0 +1,1 @@
+"""The transfer log: every disclosure to a third party, decided first, then recorded."""

@@ -1,0 +1,1 @@
+"""Transfer I/O: the transfer-log tables."""

@@ -1,0 +1,1 @@
+"""Vault I/O: its tables, the key store, the KEK providers, the rules file."""

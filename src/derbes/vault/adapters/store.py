@@ -1,0 +1,750 @@
+"""Where the PD vault keeps its rows: a port, its SQL adapter, its in-memory fake.
+
+The repository stores what the services give it — sealed bytes, blind-index
+digests, card tokens — and never sees a key or a plaintext. Batch methods
+(:meth:`VaultRepository.add_many`) send one ``executemany`` per table, so a
+batch of thousands of subjects costs a handful of round trips; bulk ingest
+(:meth:`VaultRepository.add_batch`) goes to the driver directly: plain tuples
+in one ``executemany`` per table on SQLite, one binary ``COPY`` per table on
+PostgreSQL, with no per-row statement compilation or type processing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    LargeBinary,
+    Row,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from derbes.errors import ConflictError
+from derbes.platform.tables import (
+    UtcDateTime,
+    card_tokens,
+    category_blocks,
+    pd_values,
+    subject_lookups,
+)
+from derbes.platform.tables import subjects as subjects_table
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    id: str
+    operator_id: str
+    created_at: datetime
+    blocked_at: datetime | None = None
+    block_reason: str | None = None
+    destroyed_at: datetime | None = None
+
+    @property
+    def destroyed(self) -> bool:
+        return self.destroyed_at is not None
+
+
+@dataclass(frozen=True)
+class SealedValue:
+    """One stored value: ciphertext plus its provenance (which is not PD)."""
+
+    subject_id: str
+    category: str
+    seq: int
+    sealed: bytes = field(repr=False)
+    value_type: str
+    source: str
+    purposes: tuple[str, ...]
+    method: str
+    collected_at: datetime
+    updated_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return self.subject_id, self.category, self.seq
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A blind-index entry: (operator, kind, HMAC digest) -> subject."""
+
+    operator_id: str
+    kind: str
+    digest: str
+    subject_id: str
+
+
+@dataclass(frozen=True)
+class CategoryBlock:
+    subject_id: str
+    category: str
+    reason: str
+    blocked_at: datetime
+    unblocked_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class CardToken:
+    token: str
+    subject_id: str
+    bin6: str
+    last4: str
+    brand: str
+    created_at: datetime
+
+
+# One new value of a batch, as a plain tuple (a batch holds millions of them):
+# (subject_id, category, seq, sealed, value_type, source, purposes, method,
+# collected_at). Its updated_at is the batch's created_at.
+ValueRow = tuple[str, str, int, bytes, str, str, tuple[str, ...], str, datetime]
+
+# One blind-index entry of a batch: (kind, digest, subject_id).
+LookupRow = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class SubjectBatch:
+    """New subjects of one operator, created at one instant, with everything they hold."""
+
+    operator_id: str
+    created_at: datetime
+    subject_ids: Sequence[str]
+    values: Sequence[ValueRow] = field(repr=False)
+    lookups: Sequence[LookupRow] = field(repr=False)
+    cards: Sequence[CardToken] = ()
+
+    def records(self) -> builtins.list[SubjectRecord]:
+        return [SubjectRecord(sid, self.operator_id, self.created_at) for sid in self.subject_ids]
+
+    def sealed_values(self) -> builtins.list[SealedValue]:
+        at = self.created_at
+        return [SealedValue(sid, category, seq, sealed, value_type, source, purposes, method,
+                            collected_at, at)
+                for sid, category, seq, sealed, value_type, source, purposes, method,
+                collected_at in self.values]
+
+    def lookup_records(self) -> builtins.list[Lookup]:
+        return [Lookup(self.operator_id, kind, digest, sid)
+                for kind, digest, sid in self.lookups]
+
+
+_DUPLICATE_IDENTIFIER = (
+    "an identifier given is already registered for another subject of this operator"
+)
+
+
+class VaultRepository(Protocol):
+    def add_many(
+        self,
+        subjects: Sequence[SubjectRecord],
+        values: Sequence[SealedValue],
+        lookups: Sequence[Lookup] = (),
+        cards: Sequence[CardToken] = (),
+    ) -> None:
+        """Insert new subjects with their values, look-ups and cards (batched)."""
+        ...
+
+    def add_batch(self, batch: SubjectBatch) -> None:
+        """Insert a batch of new subjects: what ``add_many`` does, for bulk ingest.
+
+        A look-up already registered (for another subject of the operator)
+        raises ``ConflictError`` and the transaction stays usable.
+        """
+        ...
+
+    def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
+        """The subject (tombstones included); ``for_update`` locks its row (PostgreSQL)."""
+        ...
+
+    def values(
+        self, subject_id: str, categories: Collection[str] | None = None
+    ) -> builtins.list[SealedValue]:
+        """The subject's values (of ``categories`` if given), by category and seq."""
+        ...
+
+    def put_values(self, values: Sequence[SealedValue]) -> None:
+        """Insert values, replacing any stored under the same (subject, category, seq)."""
+        ...
+
+    def delete_values(
+        self, subject_id: str, categories: Collection[str] | None = None,
+        seqs: Collection[tuple[str, int]] | None = None,
+    ) -> int:
+        """Delete the subject's values: all, of ``categories``, or the (category, seq) given."""
+        ...
+
+    def add_lookups(self, lookups: Sequence[Lookup]) -> None:
+        """Add blind-index entries; ``ConflictError`` if one belongs to another subject."""
+        ...
+
+    def delete_lookups(
+        self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
+    ) -> int:
+        """Delete the subject's look-ups: all, or the (kind, digest) pairs given."""
+        ...
+
+    def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
+        """Look-up entries for a digest, across operators unless one is given."""
+        ...
+
+    def lookups(self, subject_id: str) -> builtins.list[Lookup]:
+        """The subject's blind-index entries."""
+        ...
+
+    def cards(self, subject_id: str) -> builtins.list[CardToken]: ...
+
+    def delete_cards(self, subject_id: str, tokens: Collection[str] | None = None) -> int: ...
+
+    def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
+        """Block (or with None, unblock) the whole subject."""
+        ...
+
+    def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None: ...
+
+    def category_blocks(
+        self, subject_id: str, *, active_only: bool = True
+    ) -> builtins.list[CategoryBlock]: ...
+
+    def end_category_blocks(
+        self, subject_id: str, categories: Collection[str] | None, at: datetime
+    ) -> int:
+        """Lift active blocks of ``categories`` (all when None); how many were lifted."""
+        ...
+
+    def delete_category_blocks(self, subject_id: str) -> int: ...
+
+    def mark_destroyed(self, subject_id: str, at: datetime) -> None:
+        """Turn the subject's row into a tombstone: destroyed_at set, block cleared."""
+        ...
+
+    def count_values(self) -> int:
+        """How many values are stored (all subjects); for tests and reports."""
+        ...
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _subject_row(s: SubjectRecord) -> dict[str, Any]:
+    return {"id": s.id, "operator_id": s.operator_id, "created_at": s.created_at,
+            "blocked_at": s.blocked_at, "block_reason": s.block_reason,
+            "destroyed_at": s.destroyed_at}
+
+
+def _value_row(v: SealedValue) -> dict[str, Any]:
+    return {"subject_id": v.subject_id, "category": v.category, "seq": v.seq,
+            "sealed": v.sealed, "value_type": v.value_type, "source": v.source,
+            "purposes": json.dumps(list(v.purposes)), "method": v.method,
+            "collected_at": v.collected_at, "updated_at": v.updated_at}
+
+
+def _lookup_row(x: Lookup) -> dict[str, Any]:
+    return {"operator_id": x.operator_id, "kind": x.kind, "digest": x.digest,
+            "subject_id": x.subject_id}
+
+
+def _card_row(c: CardToken) -> dict[str, Any]:
+    return {"token": c.token, "subject_id": c.subject_id, "bin6": c.bin6, "last4": c.last4,
+            "brand": c.brand, "created_at": c.created_at}
+
+
+def _block_row(b: CategoryBlock) -> dict[str, Any]:
+    return {"subject_id": b.subject_id, "category": b.category, "reason": b.reason,
+            "blocked_at": b.blocked_at, "unblocked_at": b.unblocked_at}
+
+
+def _to_subject(row: Row[Any]) -> SubjectRecord:
+    m = row._mapping
+    return SubjectRecord(id=m["id"], operator_id=m["operator_id"], created_at=m["created_at"],
+                         blocked_at=m["blocked_at"], block_reason=m["block_reason"],
+                         destroyed_at=m["destroyed_at"])
+
+
+def _to_value(row: Row[Any]) -> SealedValue:
+    m = row._mapping
+    return SealedValue(subject_id=m["subject_id"], category=m["category"], seq=int(m["seq"]),
+                       sealed=bytes(m["sealed"]), value_type=m["value_type"],
+                       source=m["source"], purposes=tuple(json.loads(m["purposes"])),
+                       method=m["method"], collected_at=m["collected_at"],
+                       updated_at=m["updated_at"])
+
+
+def _to_block(row: Row[Any]) -> CategoryBlock:
+    m = row._mapping
+    return CategoryBlock(id=int(m["id"]), subject_id=m["subject_id"], category=m["category"],
+                         reason=m["reason"], blocked_at=m["blocked_at"],
+                         unblocked_at=m["unblocked_at"])
+
+
+def _to_card(row: Row[Any]) -> CardToken:
+    m = row._mapping
+    return CardToken(token=m["token"], subject_id=m["subject_id"], bin6=m["bin6"],
+                     last4=m["last4"], brand=m["brand"], created_at=m["created_at"])
+
+
+# ------------------------------------------------------------ bulk writes
+# ``add_batch`` goes to the driver: SQLite takes one ``executemany`` of plain
+# tuples per table, PostgreSQL one binary ``COPY`` per table, both inside the
+# unit of work's transaction. Column lists and COPY types come from the table
+# definitions; datetimes pass through the columns' own bind processing (so a
+# naive datetime is refused exactly as on the Core path), once per distinct value.
+
+_SUBJECT_COLUMNS = ("id", "operator_id", "created_at")
+_VALUE_COLUMNS = ("subject_id", "category", "seq", "sealed", "value_type", "source",
+                  "purposes", "method", "collected_at", "updated_at")
+_LOOKUP_COLUMNS = ("operator_id", "kind", "digest", "subject_id")
+
+
+def _pg_copy_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return "timestamptz"
+    if isinstance(kind, LargeBinary):
+        return "bytea"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Text):
+        return "text"
+    if isinstance(kind, String):
+        return "varchar"
+    raise TypeError(f"no COPY type for column {column.name}")  # pragma: no cover
+
+
+class _Memo(dict[Any, Any]):
+    """A dict that computes a missing value once: ``memo[key]``."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self._compute(key)
+        return value
+
+
+def _purposes_json(purposes: tuple[str, ...]) -> str:
+    return json.dumps(list(purposes))
+
+
+class _BulkWriter:
+    """Driver-level inserts for one batch on one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgresql = connection.dialect.name == "postgresql"
+        dialect = connection.dialect
+        processor = pd_values.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self.stamp = _Memo(processor if processor is not None else (lambda at: at))
+
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+               ) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._postgresql:
+            types = [_pg_copy_type(table.c[name]) for name in columns]
+            driver = self._connection.connection.driver_connection
+            statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self._connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        dbapi_error: type[Exception] = self._connection.dialect.loaded_dbapi.IntegrityError
+        return (IntegrityError, dbapi_error)
+
+
+# -------------------------------------------------------------------- SQL
+
+
+class SqlVaultRepository:
+    """The vault tables, on the connection (and transaction) of a unit of work."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            # A list of parameter sets: executemany (or "insertmanyvalues"
+            # multi-row INSERTs on PostgreSQL), never one round trip per row.
+            self._connection.execute(table.insert(), rows)
+
+    def add_many(
+        self,
+        subjects: Sequence[SubjectRecord],
+        values: Sequence[SealedValue],
+        lookups: Sequence[Lookup] = (),
+        cards: Sequence[CardToken] = (),
+    ) -> None:
+        self._insert(subjects_table, [_subject_row(s) for s in subjects])
+        self._insert(pd_values, [_value_row(v) for v in values])
+        self._insert(card_tokens, [_card_row(c) for c in cards])
+        self.add_lookups(lookups)
+
+    def add_batch(self, batch: SubjectBatch) -> None:
+        if self._connection.dialect.name not in ("sqlite", "postgresql"):  # pragma: no cover
+            self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
+                          batch.cards)
+            return
+        writer = _BulkWriter(self._connection)
+        stamp = writer.stamp
+        created = stamp[batch.created_at]
+        operator_id = batch.operator_id
+        writer.insert(subjects_table, _SUBJECT_COLUMNS,
+                      [(sid, operator_id, created) for sid in batch.subject_ids])
+        purposes_json = _Memo(_purposes_json)
+        writer.insert(pd_values, _VALUE_COLUMNS, [
+            (sid, category, seq, sealed, value_type, source, purposes_json[purposes], method,
+             stamp[collected_at], created)
+            for sid, category, seq, sealed, value_type, source, purposes, method, collected_at
+            in batch.values
+        ])
+        self._insert(card_tokens, [_card_row(c) for c in batch.cards])
+        if batch.lookups:
+            try:
+                with self._connection.begin_nested():
+                    # In key order: neighbouring digests share index pages.
+                    writer.insert(subject_lookups, _LOOKUP_COLUMNS,
+                                  [(operator_id, kind, digest, sid)
+                                   for kind, digest, sid in sorted(batch.lookups)])
+            except writer.integrity_errors():
+                raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers") from None
+
+    def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
+        query = select(subjects_table).where(subjects_table.c.id == subject_id)
+        if for_update:
+            # Serialises writers of one subject on PostgreSQL; SQLite locks
+            # the whole database for writing anyway and ignores FOR UPDATE.
+            query = query.with_for_update()
+        row = self._connection.execute(query).one_or_none()
+        return None if row is None else _to_subject(row)
+
+    def values(
+        self, subject_id: str, categories: Collection[str] | None = None
+    ) -> builtins.list[SealedValue]:
+        query = select(pd_values).where(pd_values.c.subject_id == subject_id)
+        if categories is not None:
+            query = query.where(pd_values.c.category.in_(list(categories)))
+        query = query.order_by(pd_values.c.category, pd_values.c.seq)
+        return [_to_value(row) for row in self._connection.execute(query)]
+
+    def put_values(self, values: Sequence[SealedValue]) -> None:
+        if not values:
+            return
+        keys = [v.key for v in values]
+        self._connection.execute(
+            delete(pd_values).where(
+                tuple_(pd_values.c.subject_id, pd_values.c.category, pd_values.c.seq).in_(keys)
+            )
+        )
+        self._insert(pd_values, [_value_row(v) for v in values])
+
+    def delete_values(
+        self, subject_id: str, categories: Collection[str] | None = None,
+        seqs: Collection[tuple[str, int]] | None = None,
+    ) -> int:
+        statement = delete(pd_values).where(pd_values.c.subject_id == subject_id)
+        if categories is not None:
+            statement = statement.where(pd_values.c.category.in_(list(categories)))
+        if seqs is not None:
+            if not seqs:
+                return 0
+            statement = statement.where(
+                tuple_(pd_values.c.category, pd_values.c.seq).in_(list(seqs))
+            )
+        return int(self._connection.execute(statement).rowcount)
+
+    def add_lookups(self, lookups: Sequence[Lookup]) -> None:
+        if not lookups:
+            return
+        # A savepoint, so that on PostgreSQL the failed INSERT does not poison
+        # the transaction of the caller, who may want to report and roll back.
+        try:
+            with self._connection.begin_nested():
+                self._insert(subject_lookups, [_lookup_row(x) for x in lookups])
+        except IntegrityError:
+            raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers") from None
+
+    def delete_lookups(
+        self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
+    ) -> int:
+        statement = delete(subject_lookups).where(subject_lookups.c.subject_id == subject_id)
+        if keys is not None:
+            if not keys:
+                return 0
+            statement = statement.where(
+                tuple_(subject_lookups.c.kind, subject_lookups.c.digest).in_(list(keys))
+            )
+        return int(self._connection.execute(statement).rowcount)
+
+    def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
+        query = select(subject_lookups).where(
+            subject_lookups.c.kind == kind, subject_lookups.c.digest == digest
+        )
+        if operator_id is not None:
+            query = query.where(subject_lookups.c.operator_id == operator_id)
+        query = query.order_by(subject_lookups.c.operator_id)
+        return [Lookup(**dict(row._mapping)) for row in self._connection.execute(query)]
+
+    def lookups(self, subject_id: str) -> builtins.list[Lookup]:
+        query = (select(subject_lookups).where(subject_lookups.c.subject_id == subject_id)
+                 .order_by(subject_lookups.c.kind, subject_lookups.c.digest))
+        return [Lookup(**dict(row._mapping)) for row in self._connection.execute(query)]
+
+    def cards(self, subject_id: str) -> builtins.list[CardToken]:
+        query = (select(card_tokens).where(card_tokens.c.subject_id == subject_id)
+                 .order_by(card_tokens.c.created_at, card_tokens.c.token))
+        return [_to_card(row) for row in self._connection.execute(query)]
+
+    def delete_cards(self, subject_id: str, tokens: Collection[str] | None = None) -> int:
+        statement = delete(card_tokens).where(card_tokens.c.subject_id == subject_id)
+        if tokens is not None:
+            if not tokens:
+                return 0
+            statement = statement.where(card_tokens.c.token.in_(list(tokens)))
+        return int(self._connection.execute(statement).rowcount)
+
+    def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
+        self._connection.execute(
+            update(subjects_table).where(subjects_table.c.id == subject_id)
+            .values(blocked_at=blocked_at, block_reason=reason)
+        )
+
+    def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None:
+        self._insert(category_blocks, [_block_row(b) for b in blocks])
+
+    def category_blocks(
+        self, subject_id: str, *, active_only: bool = True
+    ) -> builtins.list[CategoryBlock]:
+        query = select(category_blocks).where(category_blocks.c.subject_id == subject_id)
+        if active_only:
+            query = query.where(category_blocks.c.unblocked_at.is_(None))
+        query = query.order_by(category_blocks.c.id)
+        return [_to_block(row) for row in self._connection.execute(query)]
+
+    def end_category_blocks(
+        self, subject_id: str, categories: Collection[str] | None, at: datetime
+    ) -> int:
+        statement = update(category_blocks).where(
+            category_blocks.c.subject_id == subject_id, category_blocks.c.unblocked_at.is_(None)
+        )
+        if categories is not None:
+            statement = statement.where(category_blocks.c.category.in_(list(categories)))
+        return int(self._connection.execute(statement.values(unblocked_at=at)).rowcount)
+
+    def delete_category_blocks(self, subject_id: str) -> int:
+        statement = delete(category_blocks).where(category_blocks.c.subject_id == subject_id)
+        return int(self._connection.execute(statement).rowcount)
+
+    def mark_destroyed(self, subject_id: str, at: datetime) -> None:
+        self._connection.execute(
+            update(subjects_table).where(subjects_table.c.id == subject_id)
+            .values(destroyed_at=at, blocked_at=None, block_reason=None)
+        )
+
+    def count_values(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(pd_values))
+                   .scalar_one())
+
+
+
+# -------------------------------------------------------------------- fake
+
+
+@dataclass
+class _FakeState:
+    subjects: dict[str, SubjectRecord] = field(default_factory=dict)
+    values: dict[tuple[str, str, int], SealedValue] = field(default_factory=dict)
+    lookups: dict[tuple[str, str, str], Lookup] = field(default_factory=dict)
+    cards: dict[str, CardToken] = field(default_factory=dict)
+    blocks: builtins.list[CategoryBlock] = field(default_factory=list)
+
+    def copy(self) -> _FakeState:
+        return _FakeState(dict(self.subjects), dict(self.values), dict(self.lookups),
+                          dict(self.cards), builtins.list(self.blocks))
+
+
+class FakeVaultRepository:
+    """The vault in memory, for unit tests and the fake unit of work."""
+
+    def __init__(self) -> None:
+        self._s = _FakeState()
+
+    def add_many(
+        self,
+        subjects: Sequence[SubjectRecord],
+        values: Sequence[SealedValue],
+        lookups: Sequence[Lookup] = (),
+        cards: Sequence[CardToken] = (),
+    ) -> None:
+        for s in subjects:
+            if s.id in self._s.subjects:
+                raise ConflictError("subject id exists already")
+            self._s.subjects[s.id] = s
+        for v in values:
+            self._require(v.subject_id)
+            if v.key in self._s.values:
+                raise ConflictError("value exists already")
+            self._s.values[v.key] = v
+        for c in cards:
+            self._require(c.subject_id)
+            self._s.cards[c.token] = c
+        self.add_lookups(lookups)
+
+    def add_batch(self, batch: SubjectBatch) -> None:
+        self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
+                      batch.cards)
+
+    def _require(self, subject_id: str) -> None:
+        if subject_id not in self._s.subjects:
+            raise ConflictError("no such subject (foreign key)")
+
+    def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
+        return self._s.subjects.get(subject_id)
+
+    def values(
+        self, subject_id: str, categories: Collection[str] | None = None
+    ) -> builtins.list[SealedValue]:
+        return sorted(
+            (v for v in self._s.values.values() if v.subject_id == subject_id
+             and (categories is None or v.category in categories)),
+            key=lambda v: (v.category, v.seq),
+        )
+
+    def put_values(self, values: Sequence[SealedValue]) -> None:
+        for v in values:
+            self._require(v.subject_id)
+            self._s.values[v.key] = v
+
+    def delete_values(
+        self, subject_id: str, categories: Collection[str] | None = None,
+        seqs: Collection[tuple[str, int]] | None = None,
+    ) -> int:
+        doomed = [k for k, v in self._s.values.items() if v.subject_id == subject_id
+                  and (categories is None or v.category in categories)
+                  and (seqs is None or (v.category, v.seq) in seqs)]
+        for k in doomed:
+            del self._s.values[k]
+        return len(doomed)
+
+    def add_lookups(self, lookups: Sequence[Lookup]) -> None:
+        staged = dict(self._s.lookups)
+        for x in lookups:
+            self._require(x.subject_id)
+            key = (x.operator_id, x.kind, x.digest)
+            if key in staged:
+                raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers")
+            staged[key] = x
+        self._s.lookups = staged
+
+    def delete_lookups(
+        self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
+    ) -> int:
+        doomed = [k for k, x in self._s.lookups.items() if x.subject_id == subject_id
+                  and (keys is None or (x.kind, x.digest) in keys)]
+        for k in doomed:
+            del self._s.lookups[k]
+        return len(doomed)
+
+    def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
+        return sorted(
+            (x for x in self._s.lookups.values() if x.kind == kind and x.digest == digest
+             and (operator_id is None or x.operator_id == operator_id)),
+            key=lambda x: x.operator_id,
+        )
+
+    def lookups(self, subject_id: str) -> builtins.list[Lookup]:
+        return sorted((x for x in self._s.lookups.values() if x.subject_id == subject_id),
+                      key=lambda x: (x.kind, x.digest))
+
+    def cards(self, subject_id: str) -> builtins.list[CardToken]:
+        return sorted((c for c in self._s.cards.values() if c.subject_id == subject_id),
+                      key=lambda c: (c.created_at, c.token))
+
+    def delete_cards(self, subject_id: str, tokens: Collection[str] | None = None) -> int:
+        doomed = [t for t, c in self._s.cards.items() if c.subject_id == subject_id
+                  and (tokens is None or t in tokens)]
+        for t in doomed:
+            del self._s.cards[t]
+        return len(doomed)
+
+    def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
+        current = self._s.subjects.get(subject_id)
+        if current is not None:
+            self._s.subjects[subject_id] = replace(current, blocked_at=blocked_at,
+                                                   block_reason=reason)
+
+    def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None:
+        for b in blocks:
+            self._require(b.subject_id)
+            self._s.blocks.append(replace(b, id=len(self._s.blocks) + 1))
+
+    def category_blocks(
+        self, subject_id: str, *, active_only: bool = True
+    ) -> builtins.list[CategoryBlock]:
+        return [b for b in self._s.blocks if b.subject_id == subject_id
+                and (not active_only or b.unblocked_at is None)]
+
+    def end_category_blocks(
+        self, subject_id: str, categories: Collection[str] | None, at: datetime
+    ) -> int:
+        count = 0
+        for i, b in enumerate(self._s.blocks):
+            if (b.subject_id == subject_id and b.unblocked_at is None
+                    and (categories is None or b.category in categories)):
+                self._s.blocks[i] = replace(b, unblocked_at=at)
+                count += 1
+        return count
+
+    def delete_category_blocks(self, subject_id: str) -> int:
+        before = len(self._s.blocks)
+        self._s.blocks = [b for b in self._s.blocks if b.subject_id != subject_id]
+        return before - len(self._s.blocks)
+
+    def mark_destroyed(self, subject_id: str, at: datetime) -> None:
+        current = self._s.subjects.get(subject_id)
+        if current is not None:
+            self._s.subjects[subject_id] = replace(current, destroyed_at=at, blocked_at=None,
+                                                   block_reason=None)
+
+    def count_values(self) -> int:
+        return len(self._s.values)
+
+    def all_values(self) -> Iterable[SealedValue]:
+        """Every stored value (tests: tamper with or inspect ciphertexts)."""
+        return builtins.list(self._s.values.values())
+
+    def checkpoint(self) -> Callable[[], None]:
+        saved = self._s.copy()
+
+        def restore() -> None:
+            self._s = saved.copy()
+
+        return restore

@@ -1,0 +1,333 @@
+"""``/v1/subjects``: the PD vault over HTTP, for service callers with API keys.
+
+Identifiers travel in request bodies only (look-up is a POST), so personal
+data never lands in URLs, access logs or proxies. Reads state their purpose.
+A key bound to an operator sees only that operator's subjects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from derbes.access.model import Scope
+from derbes.api.auth import Caller, require_scope
+from derbes.bootstrap import Container
+from derbes.errors import AuthError, InputError
+from derbes.register.service import registers as register_service
+from derbes.vault.model import Block, NewValue, Provenance, Source
+from derbes.vault.service import subjects as service
+
+router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+
+Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
+Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
+Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
+RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
+
+
+# ------------------------------------------------------------------ models
+
+
+class ValueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(max_length=100)
+    value: Any
+    source: Source = Source.SUBJECT
+    purposes: list[str] = Field(default_factory=list, description=(
+        "Purposes of collection; empty: every purpose of the register that needs the category."
+    ))
+    method: str = Field(default="api", max_length=100)
+    collected_at: datetime | None = None
+
+
+class SubjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operator: str | None = Field(default=None, max_length=100, description=(
+        "Operator id; may be left out when the API key is bound to an operator."
+    ))
+    values: list[ValueIn] = Field(default_factory=list)
+    identifiers: dict[str, str] = Field(default_factory=dict, description=(
+        "Extra look-up identifiers (iin, phone, email, customer_id) not stored as values."
+    ))
+
+
+class SubjectCreated(BaseModel):
+    subject_id: str
+
+
+class ProvenanceOut(BaseModel):
+    source: str
+    purposes: list[str]
+    method: str
+    collected_at: datetime
+
+
+class ValueOut(BaseModel):
+    category: str
+    seq: int
+    value_type: str
+    value: Any
+    provenance: ProvenanceOut
+    updated_at: datetime
+
+
+class BlockOut(BaseModel):
+    category: str | None
+    reason: str
+    blocked_at: datetime
+
+
+class SubjectOut(BaseModel):
+    subject_id: str
+    operator_id: str
+    created_at: datetime
+    purpose: str
+    values: list[ValueOut]
+    withheld: list[str]
+    blocks: list[BlockOut]
+
+
+class PatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    replace: list[ValueIn] = Field(default_factory=list)
+    add: list[ValueIn] = Field(default_factory=list)
+
+
+class PatchOut(BaseModel):
+    subject_id: str
+    changed: list[str]
+
+
+class LookupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=20)
+    value: str = Field(max_length=320)
+    purpose: str | None = Field(default=None, max_length=100)
+    operator: str | None = Field(default=None, max_length=100)
+
+
+class SubjectRefOut(BaseModel):
+    subject_id: str
+    operator_id: str
+
+
+class LookupOut(BaseModel):
+    matches: list[SubjectRefOut]
+
+
+class BlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[str] | None = Field(default=None, description="None: the whole subject.")
+    reason: str = Field(max_length=1000)
+
+
+class BlocksOut(BaseModel):
+    subject_id: str
+    blocks: list[BlockOut]
+
+
+class DestroyedOut(BaseModel):
+    subject_id: str
+    categories: list[str]
+    values_deleted: int
+    key_destroyed: bool
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def _actor(caller: Caller) -> str:
+    return f"api:{caller.name}"
+
+
+def _request_id(given: str | None, response: Response) -> str:
+    request_id = given or str(uuid.uuid4())
+    response.headers["X-Request-ID"] = request_id
+    return request_id
+
+
+def _operator(caller: Caller, asked: str | None) -> str | None:
+    """The operator a call is confined to: the key's own, if it is bound to one."""
+    if caller.operator_id is None:
+        return asked
+    if asked is not None and asked != caller.operator_id:
+        raise AuthError("this API key is bound to another operator", field="operator")
+    return caller.operator_id
+
+
+def _new_values(items: list[ValueIn], container: Container) -> list[NewValue]:
+    now = container.clock.now()
+    return [
+        NewValue(
+            category=item.category,
+            value=item.value,
+            provenance=Provenance(source=item.source, purposes=tuple(item.purposes),
+                                  method=item.method, collected_at=item.collected_at or now),
+        )
+        for item in items
+    ]
+
+
+def _blocks(blocks: tuple[Block, ...] | list[Block]) -> list[BlockOut]:
+    return [BlockOut(category=b.category, reason=b.reason, blocked_at=b.blocked_at)
+            for b in blocks]
+
+
+# ------------------------------------------------------------------ routes
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SubjectCreated)
+def create_subject(
+    body: SubjectIn, caller: Writer, request: Request, response: Response,
+    x_request_id: RequestId = None,
+) -> SubjectCreated:
+    """Store a subject: values validated by type, refused if no purpose needs them."""
+    container = _container(request)
+    operator = _operator(caller, body.operator)
+    if operator is None:
+        raise InputError("the operator is required", field="operator")
+    register = register_service.in_force(container.uow(), operator).register
+    subject_id = service.add_subject(
+        container.uow(), container.keystore, register, _new_values(body.values, container),
+        body.identifiers, _actor(caller), container.clock, _request_id(x_request_id, response),
+    )
+    response.headers["Location"] = f"{router.prefix}/{subject_id}"
+    return SubjectCreated(subject_id=subject_id)
+
+
+@router.post("/lookup", response_model=LookupOut)
+def lookup_subject(
+    body: LookupIn, caller: Reader, request: Request, response: Response,
+    x_request_id: RequestId = None,
+) -> LookupOut:
+    """Find subjects by IIN, phone, e-mail or customer id (through the blind index)."""
+    container = _container(request)
+    found = service.find_subject(
+        container.uow(), container.keystore, body.kind, body.value, body.purpose,
+        _actor(caller), container.clock, _operator(caller, body.operator),
+        _request_id(x_request_id, response),
+    )
+    return LookupOut(matches=[SubjectRefOut(subject_id=f.subject_id, operator_id=f.operator_id)
+                              for f in found])
+
+
+@router.get("/{subject_id}", response_model=SubjectOut)
+def read_subject(
+    subject_id: str,
+    caller: Reader,
+    request: Request,
+    response: Response,
+    purpose: Annotated[str | None, Query(max_length=100, description=(
+        "Why the PD is read: a purpose of the register, or subject_access_request."
+    ))] = None,
+    category: Annotated[list[str] | None, Query(description="Only these categories.")] = None,
+    x_request_id: RequestId = None,
+) -> SubjectOut:
+    """Decrypt the values the stated purpose needs; the read is audited."""
+    container = _container(request)
+    view = service.read_subject(
+        container.uow(), container.keystore, subject_id, purpose, _actor(caller),
+        categories=category, request_id=_request_id(x_request_id, response),
+        clock=container.clock, operator_id=caller.operator_id,
+    )
+    return SubjectOut(
+        subject_id=view.subject_id, operator_id=view.operator_id, created_at=view.created_at,
+        purpose=view.purpose,
+        values=[ValueOut(category=v.category, seq=v.seq, value_type=v.value_type,
+                         value=v.value,
+                         provenance=ProvenanceOut(source=v.provenance.source.value,
+                                                  purposes=list(v.provenance.purposes),
+                                                  method=v.provenance.method,
+                                                  collected_at=v.provenance.collected_at),
+                         updated_at=v.updated_at) for v in view.values],
+        withheld=list(view.withheld), blocks=_blocks(view.blocks),
+    )
+
+
+@router.patch("/{subject_id}", response_model=PatchOut)
+def patch_subject(
+    subject_id: str, body: PatchIn, caller: Writer, request: Request, response: Response,
+    x_request_id: RequestId = None,
+) -> PatchOut:
+    """Replace all values of a category, or add values; re-validated and audited."""
+    container = _container(request)
+    changed = service.update_values(
+        container.uow(), container.keystore, subject_id,
+        replace=_new_values(body.replace, container), add=_new_values(body.add, container),
+        actor=_actor(caller), clock=container.clock,
+        request_id=_request_id(x_request_id, response), operator_id=caller.operator_id,
+    )
+    return PatchOut(subject_id=subject_id, changed=changed)
+
+
+@router.post("/{subject_id}/block", response_model=BlocksOut)
+def block_subject(
+    subject_id: str, body: BlockIn, caller: Writer, request: Request, response: Response,
+    x_request_id: RequestId = None,
+) -> BlocksOut:
+    """Block the subject, or some of its categories, with a reason."""
+    container = _container(request)
+    blocks = service.block(
+        container.uow(), subject_id, body.categories, body.reason, _actor(caller),
+        container.clock, _request_id(x_request_id, response), operator_id=caller.operator_id,
+    )
+    return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
+
+
+@router.post("/{subject_id}/unblock", response_model=BlocksOut)
+def unblock_subject(
+    subject_id: str, body: BlockIn, caller: Writer, request: Request, response: Response,
+    x_request_id: RequestId = None,
+) -> BlocksOut:
+    """Lift the subject's block (and its categories'), or those of some categories."""
+    container = _container(request)
+    blocks = service.unblock(
+        container.uow(), subject_id, body.categories, body.reason, _actor(caller),
+        container.clock, _request_id(x_request_id, response), operator_id=caller.operator_id,
+    )
+    return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
+
+
+@router.delete("/{subject_id}", response_model=DestroyedOut)
+def destroy_subject(
+    subject_id: str,
+    caller: Destroyer,
+    request: Request,
+    response: Response,
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+    category: Annotated[list[str] | None, Query(description=(
+        "Destroy only these categories (partial crypto-shredding)."
+    ))] = None,
+    x_request_id: RequestId = None,
+) -> DestroyedOut:
+    """Crypto-shred the subject (or some categories): key destroyed, rows deleted."""
+    container = _container(request)
+    request_id = _request_id(x_request_id, response)
+    if category:
+        result = service.destroy_categories(
+            container.uow(), container.keystore, subject_id, category, reason or "",
+            _actor(caller), container.clock, request_id, operator_id=caller.operator_id,
+        )
+    else:
+        result = service.destroy_subject(
+            container.uow(), container.keystore, subject_id, reason or "", _actor(caller),
+            container.clock, request_id, operator_id=caller.operator_id,
+        )
+    return DestroyedOut(subject_id=result.subject_id, categories=list(result.categories),
+                        values_deleted=result.values_deleted,
+                        key_destroyed=result.key_destroyed)

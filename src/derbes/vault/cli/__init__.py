@@ -1,0 +1,1 @@
+"""``derbes subject`` and ``derbes keys``."""

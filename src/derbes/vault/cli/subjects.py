@@ -1,0 +1,265 @@
+"""``derbes subject``: add, show, find, block, destroy subjects of the PD vault.
+
+Personal data given on a command line is visible to every user of the
+machine (``ps``) and lands in shell history: ``find`` reads the identifier
+from stdin when given ``-``, and ``add`` reads ``category=value`` lines from
+``--values-file -``. The actor of every audited action is ``cli:<os user>``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derbes.bootstrap import Container, bootstrap
+from derbes.cli.app import app
+from derbes.errors import InputError
+from derbes.register.model.register import Register
+from derbes.vault.model import LookupKind, NewValue, Provenance, Source
+
+subject_app = typer.Typer(
+    help="Subjects of the PD vault: add, show, find, block, destroy.", no_args_is_help=True
+)
+app.add_typer(subject_app, name="subject")
+
+console = Console(soft_wrap=True, highlight=False)
+notes = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+def _request_id() -> str:
+    return f"cli-{uuid.uuid4()}"
+
+
+def _stdin_if_dash(value: str) -> str:
+    if value != "-":
+        return value
+    text = sys.stdin.readline().strip()
+    if not text:
+        raise InputError("nothing was read from stdin", field="value")
+    return text
+
+
+def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            # The item may hold PD: name the option, never the text.
+            raise InputError(f"{what} must look like name=value", field=what)
+        out.append((key.strip(), value.strip()))
+    return out
+
+
+def _register(container: Container, operator: str, register_file: Path | None) -> Register:
+    from derbes.register.adapters.yaml import load_register
+    from derbes.register.service import registers
+
+    if register_file is not None:
+        loaded = load_register(register_file)
+        if loaded.register.operator.id != operator:
+            raise InputError(f"{register_file} is the register of "
+                             f"{loaded.register.operator.id!r}, not {operator!r}",
+                             field="register")
+        registers.publish(container.uow(), [loaded], container.clock)
+    return registers.in_force(container.uow(), operator).register
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@subject_app.command("add")
+def add(
+    operator: str = typer.Option(..., "--operator", help="Operator id (its register in force)."),
+    value: list[str] = typer.Option(
+        [], "--value", help="category=value (repeat). Visible in `ps`: prefer --values-file -."
+    ),
+    values_file: str | None = typer.Option(
+        None, "--values-file", help="File of category=value lines; '-' reads stdin."
+    ),
+    identifier: list[str] = typer.Option(
+        [], "--id", help="kind=value look-up identifier not stored as a value (customer_id=…)."
+    ),
+    source: Source = typer.Option(Source.SUBJECT, "--source", help="Where the values came from."),
+    purpose: list[str] = typer.Option(
+        [], "--purpose", help="Purpose(s) of collection; default: all purposes needing each."
+    ),
+    method: str = typer.Option("cli", "--method", help="How the values were collected."),
+    register_file: Path | None = typer.Option(
+        None, "--register", help="Publish this register file first (if not yet in force)."
+    ),
+) -> None:
+    """Store a new subject; prints its id."""
+    from derbes.vault.service import subjects as vault
+
+    container = bootstrap()
+    lines = list(value)
+    if values_file is not None:
+        text = sys.stdin.read() if values_file == "-" else Path(values_file).read_text("utf-8")
+        lines += [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError("give at least one --value or --values-file", field="value")
+    now = container.clock.now()
+    provenance = Provenance(source=source, purposes=tuple(purpose), method=method,
+                            collected_at=now)
+    values = [NewValue(category, raw, provenance) for category, raw in _pairs(lines, "value")]
+    ids = dict(_pairs(identifier, "id"))
+    register = _register(container, operator, register_file)
+    subject_id = vault.add_subject(container.uow(), container.keystore, register, values, ids,
+                                   actor(), container.clock, _request_id())
+    notes.print(f"added subject with {len(values)} value(s) for {operator}")
+    typer.echo(subject_id)
+
+
+@subject_app.command("show")
+def show(
+    subject_id: str = typer.Argument(..., help="The subject's internal id."),
+    purpose: str | None = typer.Option(
+        None, "--purpose", help="Why you read it: a register purpose or subject_access_request."
+    ),
+    category: list[str] = typer.Option([], "--category", help="Only these categories."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Decrypt and print what the purpose needs (the read is audited)."""
+    from derbes.vault.service import subjects as vault
+
+    container = bootstrap()
+    view = vault.read_subject(container.uow(), container.keystore, subject_id, purpose, actor(),
+                              categories=category or None, request_id=_request_id(),
+                              clock=container.clock)
+    if as_json:
+        typer.echo(json.dumps({
+            "subject_id": view.subject_id, "operator_id": view.operator_id,
+            "purpose": view.purpose,
+            "values": [{"category": v.category, "seq": v.seq, "value": v.value,
+                        "source": v.provenance.source.value,
+                        "purposes": list(v.provenance.purposes)} for v in view.values],
+            "withheld": list(view.withheld),
+            "blocks": [{"category": b.category, "reason": b.reason,
+                        "blocked_at": b.blocked_at.isoformat()} for b in view.blocks],
+        }, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"subject {view.subject_id} ({view.operator_id}), "
+                        f"purpose {view.purpose}")
+    for column in ("category", "#", "value", "source", "purposes"):
+        table.add_column(column)
+    for v in view.values:
+        table.add_row(v.category, str(v.seq), _plain(v.value), v.provenance.source.value,
+                      ", ".join(v.provenance.purposes))
+    console.print(table)
+    if view.withheld:
+        console.print("withheld (blocked): " + ", ".join(view.withheld))
+
+
+@subject_app.command("find")
+def find(
+    iin: str | None = typer.Option(None, "--iin", help="IIN, or '-' to read it from stdin."),
+    phone: str | None = typer.Option(None, "--phone", help="Phone, or '-' for stdin."),
+    email: str | None = typer.Option(None, "--email", help="E-mail, or '-' for stdin."),
+    customer_id: str | None = typer.Option(
+        None, "--customer-id", help="Customer / wallet id, or '-' for stdin."
+    ),
+    purpose: str | None = typer.Option(None, "--purpose", help="Why you look the subject up."),
+    operator: str | None = typer.Option(None, "--operator", help="Only this operator."),
+) -> None:
+    """Find subjects by one identifier (blind index); prints 'subject_id operator' lines."""
+    from derbes.vault.service import subjects as vault
+
+    given = [(k, v) for k, v in ((LookupKind.IIN, iin), (LookupKind.PHONE, phone),
+                                 (LookupKind.EMAIL, email),
+                                 (LookupKind.CUSTOMER_ID, customer_id)) if v is not None]
+    if len(given) != 1:
+        raise InputError("give exactly one of --iin, --phone, --email, --customer-id",
+                         field="kind")
+    kind, raw = given[0]
+    container = bootstrap()
+    found = vault.find_subject(container.uow(), container.keystore, kind.value,
+                               _stdin_if_dash(raw), purpose, actor(), container.clock,
+                               operator, _request_id())
+    if not found:
+        notes.print("no subject found")
+        raise typer.Exit(3)
+    for ref in found:
+        typer.echo(f"{ref.subject_id} {ref.operator_id}")
+
+
+@subject_app.command("block")
+def block(
+    subject_id: str = typer.Argument(..., help="The subject's internal id."),
+    reason: str = typer.Option(..., "--reason", help="Why (a request number, a complaint…)."),
+    category: list[str] = typer.Option(
+        [], "--category", help="Block only these categories (default: the whole subject)."
+    ),
+) -> None:
+    """Block the subject or some categories: processing of them is suspended."""
+    from derbes.vault.service import subjects as vault
+
+    container = bootstrap()
+    blocks = vault.block(container.uow(), subject_id, category or None, reason, actor(),
+                         container.clock, _request_id())
+    for b in blocks:
+        console.print(f"blocked {b.category or 'subject'} since {b.blocked_at.isoformat()}: "
+                      f"{b.reason}")
+
+
+@subject_app.command("unblock")
+def unblock(
+    subject_id: str = typer.Argument(..., help="The subject's internal id."),
+    reason: str = typer.Option(..., "--reason", help="Why the block is lifted."),
+    category: list[str] = typer.Option(
+        [], "--category", help="Lift only these categories' blocks (default: all)."
+    ),
+) -> None:
+    """Lift blocks of the subject or of some categories."""
+    from derbes.vault.service import subjects as vault
+
+    container = bootstrap()
+    left = vault.unblock(container.uow(), subject_id, category or None, reason, actor(),
+                         container.clock, _request_id())
+    console.print(f"{len(left)} block(s) remain")
+
+
+@subject_app.command("destroy")
+def destroy(
+    subject_id: str = typer.Argument(..., help="The subject's internal id."),
+    reason: str = typer.Option(..., "--reason", help="Why (request number, legal ground)."),
+    category: list[str] = typer.Option(
+        [], "--category", help="Destroy only these categories (partial crypto-shredding)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Crypto-shred the subject (or categories): the key is destroyed, rows deleted."""
+    from derbes.vault.service import subjects as vault
+
+    what = ", ".join(category) if category else "ALL personal data"
+    if not yes and not typer.confirm(f"destroy {what} of subject {subject_id}? "
+                                     "This cannot be undone, not even from backups"):
+        raise typer.Exit(1)
+    container = bootstrap()
+    if category:
+        result = vault.destroy_categories(container.uow(), container.keystore, subject_id,
+                                          category, reason, actor(), container.clock,
+                                          _request_id())
+    else:
+        result = vault.destroy_subject(container.uow(), container.keystore, subject_id,
+                                       reason, actor(), container.clock, _request_id())
+    console.print(f"destroyed {result.values_deleted} value(s) of subject {subject_id} "
+                  f"({', '.join(result.categories) or 'none held'}); "
+                  f"data key {'destroyed' if result.key_destroyed else 'already gone'}")

@@ -1,0 +1,1 @@
+"""Vault use cases: subjects (add, read, find, block, destroy) and keys (set up, rotate)."""
