@@ -30,6 +30,7 @@ from derbes.deadlines.model.regime import RegimeOverride as RegimeTermOverride
 from derbes.register.model.register import (
     BasisKind,
     CrossBorderBasisKind,
+    Purpose,
     RecipientRole,
     Register,
     Sensitivity,
@@ -250,76 +251,103 @@ def _blank(text: str | None) -> bool:
 
 
 def _purposes(register: Register) -> Iterator[Finding]:
-    bundling = (BasisKind.CONSENT, BasisKind.CONTRACT)
     for i, purpose in enumerate(register.purposes.values()):
         path = f"purposes[{i}]"
-        if purpose.retention is None:
-            yield finding(
-                "DRB001", f"{path}.retention", f"purpose {purpose.id!r} has no retention rule"
+        for rule in (_purpose_retention_and_list, _purpose_special_categories,
+                     _purpose_bundling, _purpose_basis):
+            yield from rule(register, purpose, path)
+
+
+def _purpose_retention_and_list(
+    register: Register, purpose: Purpose, path: str
+) -> Iterator[Finding]:
+    """DRB001, DRB002, DRB006: how long, on which rule, which PD."""
+    if purpose.retention is None:
+        yield finding(
+            "DRB001", f"{path}.retention", f"purpose {purpose.id!r} has no retention rule"
+        )
+    elif _blank(purpose.retention.citation):
+        yield finding(
+            "DRB002",
+            f"{path}.retention.citation",
+            f"the retention of purpose {purpose.id!r} ({purpose.retention.period}) "
+            "cites no rule",
+        )
+    if not purpose.exhaustive:
+        yield finding(
+            "DRB006",
+            f"{path}.exhaustive",
+            f"purpose {purpose.id!r} leaves its list of PD open ('and other information'); "
+            "list every category it needs",
+        )
+
+
+def _purpose_special_categories(
+    register: Register, purpose: Purpose, path: str
+) -> Iterator[Finding]:
+    """DRB009: special categories rest on consent."""
+    special = [
+        c for c in purpose.categories
+        if register.categories[c].sensitivity is Sensitivity.SPECIAL
+    ]
+    if special and not (purpose.basis.kind is BasisKind.CONSENT and purpose.consent_required):
+        yield finding(
+            "DRB009",
+            f"{path}.basis",
+            f"purpose {purpose.id!r} uses special categories ({', '.join(special)}) "
+            f"on basis {purpose.basis.kind.value!r}"
+            + ("" if purpose.consent_required else " without requiring consent")
+            + "; it needs basis consent with consent_required: true",
+        )
+
+
+def _purpose_bundling(
+    register: Register, purpose: Purpose, path: str
+) -> Iterator[Finding]:
+    """DRB013: consent is not collected in one act with a contract."""
+    bundling = (BasisKind.CONSENT, BasisKind.CONTRACT)
+    for j, other_id in enumerate(purpose.consent_bundled_with):
+        other = register.purposes[other_id]
+        kinds = {purpose.basis.kind, other.basis.kind}
+        if other_id != purpose.id and kinds == set(bundling):
+            consent, contract = (
+                (purpose, other) if purpose.basis.kind is BasisKind.CONSENT
+                else (other, purpose)
             )
-        elif _blank(purpose.retention.citation):
             yield finding(
-                "DRB002",
-                f"{path}.retention.citation",
-                f"the retention of purpose {purpose.id!r} ({purpose.retention.period}) "
-                "cites no rule",
+                "DRB013",
+                f"{path}.consent_bundled_with[{j}]",
+                f"consent for purpose {consent.id!r} is collected in one act with the "
+                f"contract of purpose {contract.id!r}; ask for it separately",
             )
-        if not purpose.exhaustive:
-            yield finding(
-                "DRB006",
-                f"{path}.exhaustive",
-                f"purpose {purpose.id!r} leaves its list of PD open ('and other information'); "
-                "list every category it needs",
-            )
-        special = [
-            c for c in purpose.categories
-            if register.categories[c].sensitivity is Sensitivity.SPECIAL
-        ]
-        if special and not (purpose.basis.kind is BasisKind.CONSENT and purpose.consent_required):
-            yield finding(
-                "DRB009",
-                f"{path}.basis",
-                f"purpose {purpose.id!r} uses special categories ({', '.join(special)}) "
-                f"on basis {purpose.basis.kind.value!r}"
-                + ("" if purpose.consent_required else " without requiring consent")
-                + "; it needs basis consent with consent_required: true",
-            )
-        for j, other_id in enumerate(purpose.consent_bundled_with):
-            other = register.purposes[other_id]
-            kinds = {purpose.basis.kind, other.basis.kind}
-            if other_id != purpose.id and kinds == set(bundling):
-                consent, contract = (
-                    (purpose, other) if purpose.basis.kind is BasisKind.CONSENT
-                    else (other, purpose)
-                )
-                yield finding(
-                    "DRB013",
-                    f"{path}.consent_bundled_with[{j}]",
-                    f"consent for purpose {consent.id!r} is collected in one act with the "
-                    f"contract of purpose {contract.id!r}; ask for it separately",
-                )
-        if purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION, BasisKind.STATE_REQUEST) and _blank(
-            purpose.basis.citation
-        ):
-            yield finding(
-                "DRB016",
-                f"{path}.basis.citation",
-                f"purpose {purpose.id!r} relies on {purpose.basis.kind.value} "
-                "but cites no law",
-            )
-        if purpose.automated_decision:
-            yield finding(
-                "DRB018",
-                f"{path}.automated_decision",
-                f"purpose {purpose.id!r} makes automated decisions: the subject must be able "
-                "to have a person review them",
-            )
-        if purpose.basis.kind is BasisKind.CONSENT and not purpose.consent_required:
-            yield finding(
-                "DRB019",
-                f"{path}.consent_required",
-                f"purpose {purpose.id!r} is based on consent but consent_required is false",
-            )
+
+
+def _purpose_basis(
+    register: Register, purpose: Purpose, path: str
+) -> Iterator[Finding]:
+    """DRB016, DRB018, DRB019: the basis cites its law; automated decisions."""
+    if purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION, BasisKind.STATE_REQUEST) and _blank(
+        purpose.basis.citation
+    ):
+        yield finding(
+            "DRB016",
+            f"{path}.basis.citation",
+            f"purpose {purpose.id!r} relies on {purpose.basis.kind.value} "
+            "but cites no law",
+        )
+    if purpose.automated_decision:
+        yield finding(
+            "DRB018",
+            f"{path}.automated_decision",
+            f"purpose {purpose.id!r} makes automated decisions: the subject must be able "
+            "to have a person review them",
+        )
+    if purpose.basis.kind is BasisKind.CONSENT and not purpose.consent_required:
+        yield finding(
+            "DRB019",
+            f"{path}.consent_required",
+            f"purpose {purpose.id!r} is based on consent but consent_required is false",
+        )
 
 
 def _categories(register: Register) -> Iterator[Finding]:

@@ -2,7 +2,7 @@
 
 One register per operator (a YAML file under ``registers/``). It is the single
 source that consent, decisions, subject requests, retention and the published
-notice run on. This module holds the model; ``register_builder`` checks what a
+notice run on. This module holds the model; ``register.model.builder`` checks what a
 schema cannot (references, unique ids, periods), after the loader in
 ``register/adapters/yaml.py`` has checked the structure against the JSON Schema.
 

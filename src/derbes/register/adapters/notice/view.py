@@ -207,12 +207,6 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str) -> Noti
     rights = tuple(_(right) for right in RIGHTS)
     if any(p.automated_decision for p in r.purposes.values()):
         rights += (_(RIGHT_HUMAN_REVIEW),)
-    if not r.minors.processed:
-        minors = _(MINORS_NOT_PROCESSED)
-    elif r.minors.representative_consent:
-        minors = _(MINORS_WITH_REPRESENTATIVE)
-    else:
-        minors = _(MINORS_PROCESSED)
     return NoticeView(
         lang=language.value,
         operator_name=r.operator.names.get(language),
@@ -221,17 +215,7 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str) -> Noti
         tasks=_tasks(r, language),
         recipients=tuple(_recipient(x, r, language) for x in r.recipients.values()),
         any_cross_border=any(x.cross_border for x in r.recipients.values()),
-        cookies=tuple(
-            CookieView(
-                name=c.name,
-                provider=c.provider or r.operator.names.get(language),
-                category=i18n.enum_label(c.category, language),
-                party=i18n.enum_label(c.party, language),
-                lifetime=i18n.format_period(c.lifetime, language),
-                purpose=c.purpose.get(language),
-            )
-            for c in r.cookies
-        ),
+        cookies=tuple(_cookie(c, r, language) for c in r.cookies),
         cookie_refusal=_(COOKIE_REFUSAL),
         consent_channels=tuple(i18n.enum_label(c, language) for c in r.consent.channels),
         separate_scopes=tuple(i18n.enum_label(s, language) for s in r.consent.separate_scopes),
@@ -252,12 +236,29 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str) -> Noti
             for d in regime
             if d.trigger not in _INTERNAL_TRIGGERS
         ),
-        minors=minors,
+        minors=_(_minors_message(r.minors)),
         policy_version=r.policy.version,
         policy_date=policy_date,
         sha256=loaded.sha256,
         sha_short=sha_short,
         generated_line=_(GENERATED_LINE) % {"sha": sha_short},
+    )
+
+
+def _minors_message(minors: reg.Minors) -> str:
+    if not minors.processed:
+        return MINORS_NOT_PROCESSED
+    return MINORS_WITH_REPRESENTATIVE if minors.representative_consent else MINORS_PROCESSED
+
+
+def _cookie(c: reg.Cookie, r: reg.Register, language: Lang) -> CookieView:
+    return CookieView(
+        name=c.name,
+        provider=c.provider or r.operator.names.get(language),
+        category=i18n.enum_label(c.category, language),
+        party=i18n.enum_label(c.party, language),
+        lifetime=i18n.format_period(c.lifetime, language),
+        purpose=c.purpose.get(language),
     )
 
 

@@ -1,0 +1,71 @@
+"""What every section of the builder shares: problems found so far, texts, periods, dates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from derbes.deadlines.model.periods import Period
+from derbes.errors import PeriodError, Problem
+from derbes.register.model.register import BasisKind, LegalBasis, Text
+
+
+class Problems:
+    """The semantic problems found so far; the register is refused if there is any."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, code: str | None = None) -> None:
+        self.problems.append(Problem(message=message, path=path, code=code))
+
+
+def text(raw: Mapping[str, Any] | None) -> Text | None:
+    if raw is None:
+        return None
+    return Text(ru=str(raw["ru"]), kk=str(raw["kk"]), en=str(raw["en"]))
+
+
+def required_text(raw: Mapping[str, Any]) -> Text:
+    value = text(raw)
+    assert value is not None
+    return value
+
+
+def period(raw: Any, path: str, problems: Problems) -> Period | None:
+    try:
+        return Period.parse(str(raw))
+    except PeriodError as exc:
+        problems.add(path, exc.message)
+        return None
+
+
+def a_date(raw: Any, path: str, problems: Problems) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        problems.add(path, f"not a date (YYYY-MM-DD): {raw!r}")
+        return None
+
+
+def check_unique(
+    items: Sequence[Mapping[str, Any]], path: str, problems: Problems, key: str = "id"
+) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        ident = str(item[key])
+        if ident in seen:
+            problems.add(
+                f"{path}[{i}].{key}", f"duplicate {key} {ident!r} (first at {path}[{seen[ident]}])"
+            )
+        else:
+            seen[ident] = i
+
+
+def basis(raw: Mapping[str, Any]) -> LegalBasis:
+    return LegalBasis(
+        kind=BasisKind(raw["kind"]), citation=raw.get("citation"), note=text(raw.get("note"))
+    )

@@ -1,0 +1,58 @@
+"""Recipients: to whom PD is passed, where, on which basis, what they may do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from derbes.register.model.builder.common import (
+    Problems,
+    basis,
+    check_unique,
+    required_text,
+    text,
+)
+from derbes.register.model.register import (
+    CATEGORY_NOT_DECLARED,
+    CrossBorderBasis,
+    CrossBorderBasisKind,
+    DataCategory,
+    Recipient,
+    RecipientAction,
+    RecipientRole,
+)
+
+
+def recipients(
+    raw: Mapping[str, Any], categories: Mapping[str, DataCategory], problems: Problems
+) -> dict[str, Recipient]:
+    declared = raw.get("recipients", [])
+    check_unique(declared, "recipients", problems)
+    found: dict[str, Recipient] = {}
+    for i, r in enumerate(declared):
+        for j, cat in enumerate(r.get("categories", ())):
+            if cat not in categories:
+                problems.add(f"recipients[{i}].categories[{j}]",
+                             f"unknown data category {cat!r}", code=CATEGORY_NOT_DECLARED)
+        found[r["id"]] = _recipient(r)
+    return found
+
+
+def _recipient(r: Mapping[str, Any]) -> Recipient:
+    cross_border = r.get("cross_border_basis")
+    return Recipient(
+        id=r["id"],
+        names=required_text(r["names"]),
+        role=RecipientRole(r["role"]),
+        country=str(r["country"]).upper(),
+        actions=tuple(RecipientAction(a) for a in r.get("actions", ("use",))),
+        basis=basis(r["basis"]),
+        categories=tuple(r.get("categories", ())),
+        cross_border_basis=(
+            CrossBorderBasis(CrossBorderBasisKind(cross_border["kind"]),
+                             cross_border.get("citation"))
+            if cross_border else None
+        ),
+        description=text(r.get("description")),
+        clause=r.get("clause"),
+    )

@@ -1,0 +1,85 @@
+"""Changes of how processing is run: consent set-up, minors, request channels,
+the operator's own deadlines, lint waivers, limits."""
+
+from __future__ import annotations
+
+from derbes.register.model.diff.changes import (
+    ART_8,
+    Change,
+    ChangeKind,
+    Effect,
+    Side,
+)
+from derbes.register.model.diff.differ import (
+    Differ,
+    added,
+    channels_text,
+    overrides_text,
+    waivers_text,
+)
+
+
+def consent_setup(d: Differ) -> None:
+    old, new = d.old.consent, d.new.consent
+    for scope in added(old.separate_scopes, new.separate_scopes):
+        d.add(Change(
+            ChangeKind.SEPARATE_SCOPE_ADDED, Effect.NARROWS,
+            f"consent.separate_scopes[{new.separate_scopes.index(scope)}]", Side.NEW,
+            f"subjects may now consent to or refuse {scope.value} separately",
+            citation="seed 000 p.6.1.5-6.1.6", item=scope.value,
+        ))
+    for scope in added(new.separate_scopes, old.separate_scopes):
+        d.add(Change(
+            ChangeKind.SEPARATE_SCOPE_REMOVED, Effect.WIDENS,
+            f"consent.separate_scopes[{old.separate_scopes.index(scope)}]", Side.OLD,
+            f"subjects may no longer refuse {scope.value} separately; existing separate "
+            "consents and refusals stay as they are",
+            citation="seed 000 p.6.1.5-6.1.6", item=scope.value,
+        ))
+    if set(old.channels) != set(new.channels):
+        d.add(Change(
+            ChangeKind.CONSENT_CHANNELS_CHANGED, Effect.NEUTRAL, "consent.channels",
+            Side.NEW, "the ways consent is collected changed; consents already given keep "
+            "their evidence", citation=ART_8,
+            before=", ".join(c.value for c in old.channels),
+            after=", ".join(c.value for c in new.channels),
+        ))
+    d.text(old.withdrawal, new.withdrawal, "consent.withdrawal")
+
+
+def rest(d: Differ) -> None:
+    old, new = d.old, d.new
+    if old.minors.processed != new.minors.processed:
+        d.add(Change(
+            ChangeKind.MINORS_CHANGED,
+            Effect.WIDENS if new.minors.processed else Effect.NARROWS,
+            "minors.processed", Side.NEW,
+            "PD of minors is now processed (through their legal representatives)"
+            if new.minors.processed else "PD of minors is no longer processed",
+            citation=ART_8, before=str(old.minors.processed).lower(),
+            after=str(new.minors.processed).lower(),
+        ))
+    if old.minors.representative_consent != new.minors.representative_consent:
+        loose = not new.minors.representative_consent
+        d.add(Change(
+            ChangeKind.MINORS_CHANGED, Effect.WIDENS if loose else Effect.NARROWS,
+            "minors.representative_consent", Side.NEW,
+            "a minor's PD no longer waits for a representative's consent (lint DRB014)"
+            if loose else "a minor's PD now needs a representative's consent",
+            citation=ART_8, before=str(old.minors.representative_consent).lower(),
+            after=str(new.minors.representative_consent).lower(),
+        ))
+    for kind, path, a, b, why in (
+        (ChangeKind.REQUEST_CHANNELS_CHANGED, "request_channels",
+         channels_text(old), channels_text(new), "ways to file an Art. 24 request changed"),
+        (ChangeKind.REGIME_OVERRIDES_CHANGED, "regime_overrides",
+         overrides_text(old), overrides_text(new), "the operator's own deadlines changed "
+         "(lint DRB015 checks they are not looser than the law)"),
+        (ChangeKind.WAIVERS_CHANGED, "waivers", waivers_text(old), waivers_text(new),
+         "lint waivers changed; processing is the same"),
+        (ChangeKind.LIMITS_CHANGED, "limits.cookie_max_lifetime",
+         str(old.cookie_max_lifetime), str(new.cookie_max_lifetime),
+         "the cookie lifetime limit lint checks against changed"),
+    ):
+        if a != b:
+            d.add(Change(kind, Effect.NEUTRAL, path, Side.NEW, why, before=a, after=b))
