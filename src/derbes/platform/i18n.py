@@ -24,7 +24,7 @@ from babel.support import Translations
 
 from derbes.deadlines.model.wording import as_lang, format_date, format_period
 from derbes.errors import ConfigurationError
-from derbes.platform.labels import Lang
+from derbes.platform.labels import N_, Labels, Lang
 from derbes.register.model import register as reg
 
 DOMAIN = "derbes"
@@ -41,15 +41,11 @@ __all__ = [
     "format_date",
     "format_period",
     "gettext",
+    "labels",
     "po_path",
     "retention_phrase",
     "translations",
 ]
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogues without translating it here."""
-    return message
 
 
 def po_path(lang: Lang | str) -> str:
@@ -75,6 +71,11 @@ def translations(lang: Lang | str) -> Translations:
 
 def gettext(lang: Lang | str, message: str) -> str:
     return str(translations(lang).ugettext(message))
+
+
+def labels(message: str) -> Labels:
+    """A fixed text in all three languages, from the catalogues."""
+    return Labels(*(gettext(lang, message) for lang in (Lang.RU, Lang.KK, Lang.EN)))
 
 
 # --------------------------------------------------------------- enum labels

@@ -13,7 +13,9 @@ from rich.table import Table
 
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.platform.labels import Labels, Lang
+from derbes.platform import i18n
+from derbes.platform.i18n import N_
+from derbes.platform.labels import Lang
 
 acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
                        no_args_is_help=True)
@@ -36,16 +38,14 @@ class ShowFormat(StrEnum):
 
 
 HEADINGS = {
-    "list_title": Labels(ru="Акты об уничтожении персональных данных",
-                         kk="Дербес деректерді жою актілері",
-                         en="Personal data destruction acts"),
-    "number": Labels(ru="Номер", kk="Нөмірі", en="Number"),
-    "date": Labels(ru="Дата", kk="Күні", en="Date"),
-    "operator": Labels(ru="Оператор", kk="Оператор", en="Operator"),
-    "subjects": Labels(ru="Субъектов", kk="Субъектілер саны", en="Subjects"),
-    "groups": Labels(ru="Групп", kk="Топтар", en="Groups"),
-    "run": Labels(ru="Процедура", kk="Рәсім", en="Run"),
-    "empty": Labels(ru="Актов нет.", kk="Актілер жоқ.", en="No acts."),
+    "list_title": N_("Personal data destruction acts"),
+    "number": N_("Number"),
+    "date": N_("Date"),
+    "operator": N_("Operator"),
+    "subjects": N_("Subjects"),
+    "groups": N_("Groups"),
+    "run": N_("Run"),
+    "empty": N_("No acts."),
 }
 
 
@@ -86,7 +86,7 @@ def list_(
                  "sha256": h.digest} for h in headers]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    t = {k: v.get(language) for k, v in HEADINGS.items()}
+    t = {k: i18n.gettext(language, v) for k, v in HEADINGS.items()}
     if not headers:
         console.print(t["empty"])
         return
