@@ -23,9 +23,11 @@ from derbes.adapters.register_yaml import LoadedRegister, load_register
 from derbes.adapters.transfers_repo import TransferRecord
 from derbes.adapters.uow import UnitOfWork
 from derbes.domain.clock import FixedClock
+from derbes.domain.consent import Scope, ScopeKind
 from derbes.domain.datasets import Dataset
-from derbes.domain.register import Register
+from derbes.domain.register import BasisKind, Register
 from derbes.domain.vault import NewValue, Provenance, Source
+from derbes.services import consent as consent_service
 from derbes.services import lifecycle, registers
 from derbes.services import requests as svc
 from derbes.services import vault as vault_service
@@ -148,8 +150,16 @@ class World:
                      Provenance(Source.SUBJECT, (), "site", at)),
             NewValue("account.customer_id", str(client.id), prov),
         ]
-        return vault_service.add_subject(self.uow(), self.keys, self.register, values, {},
-                                         ACTOR, self.clock)
+        subject_id = vault_service.add_subject(self.uow(), self.keys, self.register, values,
+                                               {}, ACTOR, self.clock)
+        # The applicant ticks the consents of the application form (Kredit Seven p.4.1):
+        # consent purposes keep their data only under a consent.
+        consent_purposes = tuple(p.id for p in self.register.purposes.values()
+                                 if p.basis.kind is BasisKind.CONSENT)
+        consent_service.give_consent(self.uow(), self.keys, None, consent_service.ConsentRequest(
+            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"),
+            ACTOR, self.clock)
+        return subject_id
 
     def close_loan(self, subject_id: str, closed_on: date) -> None:
         closed = datetime.combine(closed_on, datetime.min.time(), tzinfo=UTC)

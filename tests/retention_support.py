@@ -15,13 +15,15 @@ from sqlalchemy import Engine, func, select
 from derbes.adapters import keystore_migrate
 from derbes.adapters.db import make_engine
 from derbes.adapters.kek import LocalKek
-from derbes.adapters.keystore import SqlKeyStore
+from derbes.adapters.keystore import KeyStore, SqlKeyStore
 from derbes.adapters.register_yaml import LoadedRegister, load_register
 from derbes.adapters.tables import pd_values, subjects
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
-from derbes.domain.clock import FixedClock
+from derbes.domain.clock import Clock, FixedClock
+from derbes.domain.consent import Scope, ScopeKind
 from derbes.domain.register import Register
 from derbes.domain.vault import NewValue, Provenance, Source
+from derbes.services import consent as consent_svc
 from derbes.services import lifecycle, registers
 from derbes.services import retention as svc
 from derbes.services import vault as vault_svc
@@ -60,6 +62,18 @@ def qiwi_values(n: int, collected: datetime) -> list[NewValue]:
     ]
 
 
+def consent_to_all(uow: UnitOfWork, keys: KeyStore, clock: Clock, subject_id: str) -> None:
+    """The customer consents to the purposes their values are collected for
+    (:func:`qiwi_values`; QIWI p.3.4.2: every purpose but AML rests on consent):
+    only then do consent purposes keep their data."""
+    consent_svc.give_consent(uow, keys, None, consent_svc.ConsentRequest(
+        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"), ACTOR, clock)
+
+
+CONSENTED = ("user_requests", "marketing_messages", "visitor_analytics", "marketing_research",
+             "chat_bot")
+
+
 THREE_YEAR_ONLY = frozenset({"online.cookies", "marketing.interview_answers",
                              "device.ip_address"})
 AML_KEPT = frozenset({"identity.full_name", "contact.phone", "contact.email",
@@ -90,8 +104,10 @@ class RetentionEnv:
 
     def add(self, n: int | None = None) -> str:
         n = next(_ids) if n is None else n
-        return vault_svc.add_subject(self.uow(), self.keys, self.register,
-                                     qiwi_values(n, self.clock.now()), {}, ACTOR, self.clock)
+        sid = vault_svc.add_subject(self.uow(), self.keys, self.register,
+                                    qiwi_values(n, self.clock.now()), {}, ACTOR, self.clock)
+        consent_to_all(self.uow(), self.keys, self.clock, sid)
+        return sid
 
     def read(self, subject_id: str, purpose: str) -> vault_svc.SubjectView:
         return vault_svc.read_subject(self.uow(), self.keys, subject_id, purpose, ACTOR,

@@ -9,7 +9,7 @@ from derbes.adapters.uow import FakeUnitOfWork
 from derbes.domain.clock import FixedClock
 from derbes.services import lifecycle, registers, vault
 from derbes.services import retention as svc
-from tests.retention_support import AML_KEPT, OPERATOR, at, qiwi, qiwi_values
+from tests.retention_support import AML_KEPT, OPERATOR, at, consent_to_all, qiwi, qiwi_values
 
 
 def test_the_fake_sweeps_like_the_database() -> None:
@@ -18,6 +18,7 @@ def test_the_fake_sweeps_like_the_database() -> None:
     registers.publish(uow, [loaded], clock)
     sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(1, clock.now()), {},
                             "test", clock)
+    consent_to_all(uow, keys, clock, sid)
     for n, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
                                      ("transaction", date(2020, 6, 1)),
                                      ("contract_closed", date(2021, 3, 1))]):

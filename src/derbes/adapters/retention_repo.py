@@ -83,6 +83,12 @@ class RetentionRepository(Protocol):
         """Replace the subject's purpose and category clocks."""
         ...
 
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        """Insert the first clocks of new subjects (bulk ingest: no row to replace)."""
+        ...
+
     def purpose_clocks(self, subject_ids: Collection[str]
                        ) -> dict[str, builtins.list[PurposeClock]]: ...
 
@@ -264,6 +270,21 @@ class SqlRetentionRepository:
                 "subject_id": subject_id, "category": c.category, "operator_id": operator_id,
                 "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held),
             } for c in categories])
+
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        purposes = [{"subject_id": sid, "purpose_id": p.purpose, "operator_id": operator_id,
+                     "trigger": p.trigger.value if p.trigger else None,
+                     "trigger_date": p.trigger_date, "end_date": p.end_date, "updated_at": at}
+                    for sid, (found, _) in clocks.items() for p in found]
+        categories = [{"subject_id": sid, "category": c.category, "operator_id": operator_id,
+                       "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held)}
+                      for sid, (_, found) in clocks.items() for c in found]
+        if purposes:
+            self._c.execute(insert(retention_clocks), purposes)
+        if categories:
+            self._c.execute(insert(retention_category_clocks), categories)
 
     def purpose_clocks(self, subject_ids: Collection[str]
                        ) -> dict[str, builtins.list[PurposeClock]]:
@@ -613,6 +634,12 @@ class FakeRetentionRepository:
     def holds_for(self, subject_id: str) -> builtins.list[LegalHold]:
         return sorted((h for h in self._s.holds.values() if h.subject_id == subject_id),
                       key=lambda h: (h.set_at, h.hold_id))
+
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        for subject_id, (purposes, categories) in clocks.items():
+            self.put_clocks(subject_id, operator_id, purposes, categories, at)
 
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from derbes.domain.periods import Period
 from derbes.domain.register import (
     CATEGORY_NOT_DECLARED,
+    AchievedWhen,
     AfterRetention,
     BasisKind,
     ChannelKind,
@@ -289,7 +290,13 @@ def build(
                     citation=str(ret_raw.get("citation", "")),
                     then=AfterRetention(ret_raw.get("then", "destroy")),
                     note=_text(ret_raw.get("note")),
+                    achieved_when=(AchievedWhen(ret_raw["achieved_when"])
+                                   if ret_raw.get("achieved_when") else None),
                 )
+                if (retention.achieved_when is not None
+                        and retention.trigger is not RetentionTrigger.PURPOSE_ACHIEVED):
+                    problems.add(f"{path}.retention.achieved_when",
+                                 "achieved_when is given only with trigger purpose_achieved")
         basis = _basis(p["basis"])
         purposes[p["id"]] = Purpose(
             id=p["id"],

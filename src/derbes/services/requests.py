@@ -51,7 +51,6 @@ from derbes.adapters.register_yaml import LoadedRegister, parse_register
 from derbes.adapters.request_rules_yaml import load_request_rules
 from derbes.adapters.requests_repo import RequestFilter
 from derbes.adapters.uow import UnitOfWork
-from derbes.domain import lifecycle
 from derbes.domain import requests as rq
 from derbes.domain.audit import AuditRecord
 from derbes.domain.calendar import WorkingCalendar
@@ -63,7 +62,6 @@ from derbes.domain.regime import Regime, apply_overrides
 from derbes.domain.register import Register
 from derbes.domain.requests import (
     DestructionOutcome,
-    KnownDates,
     RequesterKind,
     RequestRules,
     RequestState,
@@ -90,7 +88,7 @@ from derbes.errors import (
     NotFoundError,
     StoreUnavailableError,
 )
-from derbes.services import deadlines
+from derbes.services import deadlines, retention
 from derbes.services import vault as vault_service
 from derbes.settings import Settings
 
@@ -678,11 +676,25 @@ def _answered(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest,
     if key is None:
         key = _request_key(keystore, request.id)
     sealed = _seal(key, request.id, "answer", full)
-    return _move(uow, request.id, RequestState.ANSWERED, actor, clock,
-                 change=lambda r: replace(r, answer=dict(summary), answer_sealed=sealed,
-                                          pending_reason=None),
-                 details={"answer": {k: v for k, v in summary.items()
-                                     if k in ("held", "kind", "partial")}})
+    after = _move(uow, request.id, RequestState.ANSWERED, actor, clock,
+                  change=lambda r: replace(r, answer=dict(summary), answer_sealed=sealed,
+                                           pending_reason=None),
+                  details={"answer": {k: v for k, v in summary.items()
+                                      if k in ("held", "kind", "partial")}})
+    _request_closed(uow, after, clock)
+    return after
+
+
+def _request_closed(uow: UnitOfWork, request: SubjectRequest, clock: Clock) -> None:
+    """An answered request is an event the clocks know (``achieved_when: request_answered``)."""
+    if request.subject_id is None:
+        return
+    with uow:
+        subject = uow.vault.get(request.subject_id)
+        if subject is None or subject.destroyed:
+            return
+        retention.update_clocks(uow, subject.id, clock.now())
+        uow.commit()
 
 
 # ------------------------------------------------------------------ access
@@ -978,17 +990,16 @@ def execute_rectification(
 # -------------------------------------------------------------- destruction
 
 
-def _known_dates(uow: UnitOfWork, subject_id: str | None) -> KnownDates:
+def _terms(uow: UnitOfWork, subject_id: str | None, register: Register) -> rq.SubjectTerms:
+    """The subject's clocks from the one clock rule (``services/retention.clocks_of``)."""
     if subject_id is None:
-        return KnownDates()
+        return rq.SubjectTerms()
     with uow:
-        facts = lifecycle.facts(uow.lifecycle.contracts_for(subject_id),
-                                uow.lifecycle.events_for(subject_id))
-    events = dict(facts.last_event)
-    if facts.last_contract_closed is not None:
-        events["contract_closed"] = facts.last_contract_closed
-    return KnownDates(events=events, purpose_achieved=dict(facts.purpose_achieved),
-                      open_contracts=facts.open_contracts)
+        record = uow.vault.get(subject_id)
+        if record is None or record.destroyed:
+            return rq.SubjectTerms()
+        found = retention.clocks_of(uow, subject_id, register)
+    return rq.SubjectTerms(found.purposes, found.history.open_contracts)
 
 
 def execute_destruction(
@@ -1023,7 +1034,7 @@ def execute_destruction(
                 vault_held = sorted({v.category for v in uow.vault.values(record.id)})
     regime = _regime(settings, register)
     today = _today(clock, regime)
-    known = _known_dates(uow, request.subject_id)
+    terms = _terms(uow, request.subject_id, register)
     view = _vault_view(uow, keystore, request, actor, clock) if vault_held else None
     ids = _identities(given.get("identifiers", {}), list(view.values) if view else [])
     store_results: list[dict[str, Any]] = []
@@ -1036,8 +1047,7 @@ def execute_destruction(
             wanted = set(asked) if asked else None
             held_all = set(vault_held) | store_held
             outcome = rq.destruction_outcome(
-                register, held_all if wanted is None else held_all & wanted, known, today,
-                _adder(settings))
+                register, held_all if wanted is None else held_all & wanted, terms, today)
             # 2. Apply per store: rows needed by a keeping purpose stay.
             for store, identity, rows in held_rows:
                 if not rows.found:
@@ -1245,9 +1255,12 @@ def refuse(uow: UnitOfWork, request_id: str, reasons: Sequence[str], actor: str,
     texts = [t for r in reasons if (t := rq.checked_reason(r)) is not None]
     if not texts:
         raise InputError("a refusal states its reasons", field="reasons")
-    return _move(uow, request_id, RequestState.REFUSED, actor, clock, operator_id=operator_id,
-                 reason="; ".join(texts),
-                 change=lambda r: replace(r, refusal_reasons=tuple(texts), pending_reason=None))
+    after = _move(uow, request_id, RequestState.REFUSED, actor, clock, operator_id=operator_id,
+                  reason="; ".join(texts),
+                  change=lambda r: replace(r, refusal_reasons=tuple(texts),
+                                           pending_reason=None))
+    _request_closed(uow, after, clock)
+    return after
 
 
 def withdraw_request(uow: UnitOfWork, request_id: str, actor: str, clock: Clock, *,
