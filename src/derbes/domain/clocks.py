@@ -48,10 +48,10 @@ from derbes.errors import PeriodError
 
 __all__ = [
     "CalendarFor",
-    "applies_to_everyone",
     "ClockState",
     "History",
     "PurposeClock",
+    "applies_to_everyone",
     "end_date",
     "engaged",
     "purpose_clock",
