@@ -12,7 +12,7 @@ from derbes.adapters.db import make_engine
 from derbes.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
 from derbes.adapters.keystore import SqlKeyStore
 from derbes.adapters.ports.egov import FakeEgovService
-from derbes.adapters.ports.otp import FakeOtpService
+from derbes.adapters.ports.otp_outbox import OutboxOtpService
 from derbes.adapters.system_clock import SystemClock
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
 from derbes.domain.access_rules import AccessRules
@@ -51,11 +51,14 @@ class Container:
         return ledger_key(self.audit_key)
 
     @cached_property
-    def otp(self) -> FakeOtpService:
-        """The SMS one-time-code port; the shipped fake (no SMS gateway is wired yet)."""
+    def otp(self) -> OutboxOtpService:
+        """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
+        keeps its codes under ``var_dir`` (so the CLI can issue in one command and
+        verify in the next) and writes each SMS to an outbox file."""
         from derbes.adapters.consent_rules import load_consent_rules
 
-        return FakeOtpService(load_consent_rules().otp_reference_valid_minutes)
+        return OutboxOtpService(load_consent_rules().otp_reference_valid_minutes,
+                                self.settings.var_dir / "otp")
 
     @cached_property
     def egov(self) -> FakeEgovService:

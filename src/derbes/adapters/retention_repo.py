@@ -102,6 +102,12 @@ class RetentionRepository(Protocol):
 
     def due_subjects(self, operator_id: str, as_of: date) -> int: ...
 
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        """(governing purpose, category, held, pairs) of the categories kept with no end
+        date known (``keep_until`` NULL)."""
+        ...
+
     def upcoming(self, operator_id: str, as_of: date, until: date
                  ) -> builtins.list[tuple[date, int]]:
         """(keep_until, pairs) for pairs not yet due whose keep_until < ``until``."""
@@ -318,6 +324,16 @@ class SqlRetentionRepository:
             .where(self._due(operator_id, as_of))
             .group_by(t.purpose_id, t.category).order_by(t.purpose_id, t.category))
         return [(p, c, int(n)) for p, c, n in rows]
+
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        t = retention_category_clocks.c
+        rows = self._c.execute(
+            select(t.purpose_id, t.category, t.held, func.count())
+            .where(t.operator_id == operator_id, t.keep_until.is_(None))
+            .group_by(t.purpose_id, t.category, t.held)
+            .order_by(t.purpose_id, t.category, t.held))
+        return [(p, c, bool(h), int(n)) for p, c, h, n in rows]
 
     def due_subjects(self, operator_id: str, as_of: date) -> int:
         t = retention_category_clocks.c
@@ -669,6 +685,15 @@ class FakeRetentionRepository:
             counts[(c.purpose, c.category)] = counts.get((c.purpose, c.category), 0) + 1
         return [(p, c, n) for (p, c), n in sorted(counts.items(), key=lambda x: (
             x[0][0] or "", x[0][1]))]
+
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        counts: dict[tuple[str, str, bool], int] = {}
+        for (_sid, _cat), (op, clock) in self._s.cats.items():
+            if op == operator_id and clock.keep_until is None:
+                key = (clock.purpose or "", clock.category, clock.held)
+                counts[key] = counts.get(key, 0) + 1
+        return [(p or None, c, h, n) for (p, c, h), n in sorted(counts.items())]
 
     def due_subjects(self, operator_id: str, as_of: date) -> int:
         return len({s for s, _c in self._due_pairs(operator_id, as_of)})

@@ -728,8 +728,13 @@ def _store_identity(store: OperatorStore, known: Mapping[IdentityKind, str]
     return None
 
 
-def _store_failed(exc: DerbesError, store_id: str) -> str:
-    return f"store {store_id!r}: {exc.message}"
+def _store_failed(exc: DerbesError, store_id: str | None) -> str:
+    """Why the request waits: the store that failed, when it is known (a store whose
+    connection cannot even be set up, e.g. its URL variable is missing, has none yet)."""
+    named = getattr(exc, "store", None) or store_id
+    if isinstance(named, str) and named:
+        return f"operator database {named!r}: {exc.message}"
+    return f"the operator's databases could not be opened: {exc.message}"
 
 
 def _vault_view(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest, actor: str,
@@ -775,15 +780,16 @@ def answer_access(
     values = list(view.values) if view else []
     known = _identities(given.get("identifiers", {}), values)
     collected: list[tuple[OperatorStore, Any]] = []
+    current: str | None = None
     try:
         with _opened(stores, request.operator_id, register) as opened:
             for store in opened:
+                current = store.dataset.store.id
                 identity = _store_identity(store, known)
                 if identity is not None:
                     collected.append((store, store.collect(identity)))
     except (StoreUnavailableError, ConfigurationError) as exc:
-        store_id = getattr(exc, "store", "?")
-        _pending(uow, request, _store_failed(exc, store_id), actor, clock)
+        _pending(uow, request, _store_failed(exc, current), actor, clock)
         raise
     full = _access_answer(request, register, view, collected, transfers, clock.now())
     summary = _summary(full)
@@ -1069,7 +1075,7 @@ def execute_destruction(
                               "tables": list(k.reason.tables)} for k in plan.kept],
                 })
     except (StoreUnavailableError, ConfigurationError) as exc:
-        _pending(uow, request, _store_failed(exc, getattr(exc, "store", "?")), actor, clock)
+        _pending(uow, request, _store_failed(exc, None), actor, clock)
         raise
     # 3. The vault: crypto-shred what goes, block what stays (processing stops).
     vault_result: dict[str, Any] = {"destroyed": [], "blocked": [], "subject_destroyed": False}

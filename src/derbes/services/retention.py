@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -59,6 +60,8 @@ from derbes.domain.clocks import History, PurposeClock
 from derbes.domain.consent import Consent, ScopeKind
 from derbes.domain.datasets import ErasurePlan, IdentityKind, SubjectIdentity
 from derbes.domain.lifecycle import CONTRACT_EVENTS, EventType, LifecycleEvent
+from derbes.domain.lint import lint as lint_register
+from derbes.domain.lint import rule
 from derbes.domain.register import (
     AchievedWhen,
     BasisKind,
@@ -96,6 +99,8 @@ from derbes.services import acts
 
 __all__ = [
     "DEFAULT_BATCH",
+    "KeptLine",
+    "KeptState",
     "PlanLine",
     "Progress",
     "RetentionPlan",
@@ -403,6 +408,27 @@ class PlanLine:
     period: str | None
 
 
+class KeptState(StrEnum):
+    """Why (subject, category) pairs have no destruction date in the plan."""
+
+    NO_END_DATE = "no_end_date"  # the governing purpose has no retention rule (DRB001)
+    UNLINKED = "unlinked"  # no purpose the subject is in needs the values
+    HELD = "held"  # a legal hold without an end
+    RUNNING = "running"  # the purpose's trigger has not happened (contract open…)
+
+
+@dataclass(frozen=True)
+class KeptLine:
+    """Pairs kept with no destruction date yet, and the reason (with its lint finding)."""
+
+    purpose: str | None
+    category: str
+    subjects: int
+    state: KeptState
+    waits_for: str | None  # RUNNING: the event the clock waits for
+    finding: str | None  # NO_END_DATE / UNLINKED: the rule or finding behind it
+
+
 @dataclass(frozen=True)
 class RetentionPlan:
     operator_id: str
@@ -411,6 +437,12 @@ class RetentionPlan:
     subjects: int  # distinct subjects with something due
     histogram: tuple[tuple[date, int], ...]  # (month, pairs falling due in it)
     unfinished_run: str | None = None  # a killed run that `run` would resume first
+    kept: tuple[KeptLine, ...] = ()  # pairs with no destruction date, and why
+
+    @property
+    def kept_with_no_end_date(self) -> int:
+        return sum(k.subjects for k in self.kept
+                   if k.state in (KeptState.NO_END_DATE, KeptState.UNLINKED))
 
     @property
     def pairs(self) -> int:
@@ -425,15 +457,26 @@ class RetentionPlan:
                        "method": x.method.value, "citation": x.citation, "period": x.period}
                       for x in self.lines],
             "histogram": [{"month": m.isoformat()[:7], "pairs": n} for m, n in self.histogram],
+            "kept_with_no_end_date": self.kept_with_no_end_date,
+            "kept": [{"purpose": k.purpose, "category": k.category, "subjects": k.subjects,
+                      "state": k.state.value, "waits_for": k.waits_for,
+                      "finding": k.finding} for k in self.kept],
         }
 
 
 def plan(uow: UnitOfWork, operator_id: str, as_of: date, *, months: int = 12) -> RetentionPlan:
-    """What is due on ``as_of`` (per purpose and category) and what falls due next."""
+    """What is due on ``as_of`` (per purpose and category), what falls due next, and what
+    is kept with no end date and why.
+
+    A rehearsal: the stored clocks are a pure function of the events, so the plan for
+    a future ``as_of`` counts exactly what :func:`run` on that day would destroy if no
+    new event arrives meanwhile (``run`` itself refuses a future date).
+    """
     if months < 1 or months > 120:
         raise InputError("months must be 1 to 120", field="months")
     with uow:
         register = _require_register(uow, operator_id)
+        open_rows = uow.retention.open_counts(operator_id)
         counts = uow.retention.due_counts(operator_id, as_of)
         subjects = uow.retention.due_subjects(operator_id, as_of)
         horizon = _month_start(as_of, months)
@@ -449,7 +492,39 @@ def plan(uow: UnitOfWork, operator_id: str, as_of: date, *, months: int = 12) ->
     histogram = due_histogram(((keep + timedelta(days=1), n) for keep, n in upcoming),
                               as_of, months)
     return RetentionPlan(operator_id, as_of, tuple(lines), subjects, tuple(histogram),
-                         unfinished.id if unfinished else None)
+                         unfinished.id if unfinished else None,
+                         _kept_lines(register, open_rows))
+
+
+def _kept_lines(register: Register, rows: Sequence[tuple[str | None, str, bool, int]]
+                ) -> tuple[KeptLine, ...]:
+    """Never silently "nothing due": what has no end date says why, with the finding."""
+    findings = {f.path: f for f in lint_register(register)}
+    out: list[KeptLine] = []
+    for purpose_id, category, held, n in rows:
+        purpose = register.purposes.get(purpose_id) if purpose_id else None
+        if held:
+            out.append(KeptLine(purpose_id, category, n, KeptState.HELD, None, None))
+        elif purpose is None:
+            out.append(KeptLine(None, category, n, KeptState.UNLINKED, None,
+                                load_retention_rules().unlinked))
+        elif purpose.retention is None:
+            found = findings.get(f"{register.purpose_path(purpose.id)}.retention")
+            text = None
+            if found is not None:
+                text = f"{found.code} {rule(found.code).name}: {found.message}"
+                if found.waived_by is not None:
+                    text += (f" (waived, clause {found.waived_by.clause}: "
+                             f"{found.waived_by.reason})")
+            out.append(KeptLine(purpose.id, category, n, KeptState.NO_END_DATE, None, text))
+        else:
+            retention = purpose.retention
+            waits = (retention.achieved_when.value if retention.achieved_when
+                     else retention.trigger.value)
+            out.append(KeptLine(purpose.id, category, n, KeptState.RUNNING, waits, None))
+    order = {KeptState.NO_END_DATE: 0, KeptState.UNLINKED: 1, KeptState.HELD: 2,
+             KeptState.RUNNING: 3}
+    return tuple(sorted(out, key=lambda k: (order[k.state], k.purpose or "", k.category)))
 
 
 def _month_start(day: date, months: int) -> date:
