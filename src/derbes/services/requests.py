@@ -55,11 +55,12 @@ from derbes.domain import requests as rq
 from derbes.domain.audit import AuditRecord
 from derbes.domain.calendar import WorkingCalendar
 from derbes.domain.clock import Clock
+from derbes.domain.clocks import PurposeClock
 from derbes.domain.datasets import Dataset, IdentityKind, SubjectIdentity
 from derbes.domain.labels import Lang
 from derbes.domain.periods import Period, Unit
 from derbes.domain.regime import Regime, apply_overrides
-from derbes.domain.register import Register
+from derbes.domain.register import BasisKind, Register
 from derbes.domain.requests import (
     DestructionOutcome,
     RequesterKind,
@@ -791,29 +792,79 @@ def answer_access(
     except (StoreUnavailableError, ConfigurationError) as exc:
         _pending(uow, request, _store_failed(exc, current), actor, clock)
         raise
-    full = _access_answer(request, register, view, collected, transfers, clock.now())
+    found_clocks: retention.SubjectClocks | None = None
+    if request.subject_id is not None:
+        with uow:
+            record = uow.vault.get(request.subject_id)
+            if record is not None and not record.destroyed:
+                found_clocks = retention.clocks_of(uow, record.id, register)
+    full = _access_answer(request, register, view, collected, transfers, clock.now(),
+                          found_clocks)
     summary = _summary(full)
     after = _answered(uow, keystore, request, summary, full, actor, clock, key=key)
     return AccessAnswer(after, full)
 
 
+def _records(collected: Sequence[tuple[OperatorStore, Any]], register: Register
+             ) -> list[dict[str, Any]]:
+    """The operator databases' rows kept as rows: a payment's date stays with its amount."""
+    out: list[dict[str, Any]] = []
+    for store, rows in collected:
+        dataset = store.dataset
+        for table, found in rows.rows.items():
+            if not found:
+                continue
+            columns = list(rows.categories_of[table])
+            out.append({
+                "store": dataset.store.id, "table": table,
+                "columns": [{"column": c, "category": rows.categories_of[table][c],
+                             "labels": _category_labels(register,
+                                                        rows.categories_of[table][c])}
+                            for c in columns],
+                "rows": [[_json_safe(row.values.get(c)) for c in columns] for row in found],
+            })
+    return out
+
+
+def _category_labels(register: Register, category: str) -> dict[str, str]:
+    known = register.categories.get(category)
+    return _labels(known.labels) if known else {"ru": category, "kk": category, "en": category}
+
+
+def _purpose_clock(clock: PurposeClock | None) -> dict[str, Any]:
+    if clock is None:
+        return {"state": None, "until": None, "since": None}
+    return {"state": clock.state.value,
+            "until": clock.end_date.isoformat() if clock.end_date else None,
+            "since": clock.trigger_date.isoformat() if clock.trigger_date else None}
+
+
 def _access_answer(request: SubjectRequest, register: Register,
                    view: vault_service.SubjectView | None,
                    collected: Sequence[tuple[OperatorStore, Any]], transfers: Sequence[Any],
-                   now: datetime) -> dict[str, Any]:
+                   now: datetime, clocks: retention.SubjectClocks | None = None
+                   ) -> dict[str, Any]:
+    """The Art. 24 answer. Purposes are those the subject is in now, each with the end
+    date of its clock (the one clock rule, as the sweep); recipients and cross-border
+    transfers come from the register: of those purposes, and those the register names
+    for no purpose in particular."""
+    today = now.date()
+    in_force = {pid: c for pid, c in (clocks.purposes.items() if clocks else ())
+                if not c.expired_on(today)}
     categories: dict[str, dict[str, Any]] = {}
     sources: dict[str, None] = {}
     methods: dict[str, None] = {}
-    purposes_used: dict[str, None] = {}
 
     def entry(category: str) -> dict[str, Any]:
         if category not in categories:
-            known = register.categories.get(category)
+            keep = clocks.categories.get(category) if clocks else None
             categories[category] = {
-                "id": category,
-                "labels": _labels(known.labels) if known else
-                {"ru": category, "kk": category, "en": category},
-                "values": [], "purposes": [],
+                "id": category, "labels": _category_labels(register, category),
+                "values": [],
+                "purposes": [p.id for p in register.purposes_for_category(category)
+                             if p.id in in_force],
+                "keep_until": keep.keep_until.isoformat() if keep and keep.keep_until
+                else None,
             }
         return categories[category]
 
@@ -823,32 +874,32 @@ def _access_answer(request: SubjectRequest, register: Register,
                                "source": v.provenance.source.value,
                                "method": v.provenance.method,
                                "collected_at": v.provenance.collected_at.isoformat()})
-        for p in v.provenance.purposes:
-            if p not in item["purposes"]:
-                item["purposes"].append(p)
         sources[v.provenance.source.value] = None
     stores_out: list[dict[str, Any]] = []
+    live = clocks.history.consent_live if clocks else frozenset()
     for store, rows in collected:
         dataset = store.dataset
         stores_out.append({"store": dataset.store.id, "rows": rows.counts()})
         for value in rows.values():
             item = entry(value.category)
-            item["values"].append({"value": _json_safe(value.value),
-                                   "where": f"{dataset.store.id}/{value.table}.{value.column}"})
-            table_purposes = dataset.tables[value.table].purposes
-            for p in dataset.tables[value.table].columns[value.column].purposes or \
-                    table_purposes:
-                if p not in item["purposes"]:
-                    item["purposes"].append(p)
-    for item in categories.values():
-        if not item["purposes"]:
-            item["purposes"] = [p.id for p in register.purposes_for_category(item["id"])]
-        purposes_used.update(dict.fromkeys(item["purposes"]))
+            item["values"].append({
+                "value": _json_safe(value.value),
+                "where": f"{dataset.store.id}/{value.table}.{value.column}"})
+            # The operator's database says what its rows serve (the dataset), as a
+            # value's provenance does; a consent purpose still needs a consent.
+            table = dataset.tables[value.table]
+            for pid in table.columns[value.column].purposes or table.purposes:
+                purpose = register.purposes.get(pid)
+                if (purpose is not None and pid not in item["purposes"]
+                        and (purpose.basis.kind is not BasisKind.CONSENT or pid in live)
+                        and not (pid in (clocks.purposes if clocks else {})
+                                 and pid not in in_force)):
+                    item["purposes"].append(pid)
+    purposes_used = dict.fromkeys(p for item in categories.values() for p in item["purposes"])
     purposes_out: list[dict[str, Any]] = []
     recipients_used: dict[str, list[str]] = {}
-    for purpose_id in purposes_used:
-        purpose = register.purposes.get(purpose_id)
-        if purpose is None:
+    for purpose in register.purposes.values():
+        if purpose.id not in purposes_used:
             continue
         sources.update(dict.fromkeys(purpose.sources))
         methods.update(dict.fromkeys(purpose.methods))
@@ -860,10 +911,17 @@ def _access_answer(request: SubjectRequest, register: Register,
             "basis": purpose.basis.kind.value, "basis_citation": purpose.basis.citation,
             "retention": None if ret is None else {
                 "trigger": ret.trigger.value, "period": str(ret.period),
-                "citation": ret.citation, "then": ret.then.value},
+                "citation": ret.citation, "then": ret.then.value,
+                "achieved_when": ret.achieved_when.value if ret.achieved_when else None},
+            "clock": _purpose_clock(in_force.get(purpose.id)),
             "categories": sorted(c for c, i in categories.items() if purpose.id in i["purposes"]),
             "recipients": list(purpose.recipients),
         })
+    # Recipients the register names for no purpose in particular may receive any data
+    # (Express p.3.4: cross-border transfer without a named recipient).
+    for rid in register.recipients:
+        if not register.purposes_of_recipient(rid):
+            recipients_used.setdefault(rid, [])
     transfers_out = [{
         "id": t.id, "at": t.at.isoformat(), "recipient": t.recipient_id, "purpose": t.purpose,
         "categories": list(t.categories), "basis_kind": t.basis_kind,
@@ -893,6 +951,7 @@ def _access_answer(request: SubjectRequest, register: Register,
                      "bin": register.operator.bin},
         "held": held,
         "categories": list(categories.values()) if held else [],
+        "records": _records(collected, register) if held else [],
         "purposes": purposes_out if held else [],
         "sources": list(sources) if held else [],
         "methods": list(methods) if held else [],
