@@ -11,9 +11,11 @@ told two dates for one fact.
 once the subject consented to it (and until its clock ends after the consent
 was withdrawn or ran out); a contract purpose once a contract with the subject
 exists; a purpose resting on the law by its trigger (a contract, an account, a
-transaction, an answered request, or, for ``collected``, everyone). Any purpose
-the values were expressly collected for counts too, except a consent purpose
-without a consent.
+transaction, an answered request, or, for ``collected``, everyone). A purpose
+whose clock waits for an achievement the register ties to no event (a dispute,
+a state body's request) applies once it is recorded. Any purpose the values
+were expressly collected for counts too, except a consent purpose without a
+consent.
 
 **When its clock starts** (:func:`start_of`), from events an operator reports:
 the last contract closed (none open), the account closed (not reopened), the
@@ -180,16 +182,21 @@ def engaged(purpose: Purpose, history: History) -> bool:
         return purpose.id in history.consent_live or purpose.id in history.consent_ended
     if purpose.id in history.linked:
         return True
-    if kind is BasisKind.CONTRACT:
-        return history.has_contract
     waits_for = _effective(purpose)
+    if waits_for == RetentionTrigger.PURPOSE_ACHIEVED.value:
+        # The register does not say which event achieves it (a dispute, a state
+        # body's request): the subject is in it once the operator says so.
+        return purpose.id in history.achieved
+    relation = _APPLIES_WHEN.get(waits_for) if waits_for else None
+    if kind is BasisKind.CONTRACT:
+        # Once a contract exists; a purpose counted from an account (a personal
+        # cabinet) or an answered request applies once there is one.
+        return history.has_contract and (relation is None or relation in history.ever
+                                         or relation == "contract")
     if waits_for is None:
         return False
     if waits_for == RetentionTrigger.COLLECTED.value:
         return True
-    if waits_for == RetentionTrigger.PURPOSE_ACHIEVED.value:
-        return purpose.id in history.achieved
-    relation = _APPLIES_WHEN.get(waits_for)
     return relation is not None and relation in history.ever
 
 

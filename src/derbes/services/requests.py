@@ -918,10 +918,19 @@ def _access_answer(request: SubjectRequest, register: Register,
             "recipients": list(purpose.recipients),
         })
     # Recipients the register names for no purpose in particular may receive any data
-    # (Express p.3.4: cross-border transfer without a named recipient).
+    # (Express p.3.4: cross-border transfer without a named recipient), and those the
+    # law gives the data to (Art. 9: state bodies on a motivated request) may receive
+    # the subject's whenever the law applies: both are "may be transferred" (Art. 24).
+    held_categories = set(categories)
     for rid in register.recipients:
-        if not register.purposes_of_recipient(rid):
+        serving = register.purposes_of_recipient(rid)
+        if not serving:
             recipients_used.setdefault(rid, [])
+        for purpose in serving:
+            if (purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION, BasisKind.STATE_REQUEST)
+                    and held_categories.intersection(purpose.categories)
+                    and purpose.id not in recipients_used.get(rid, [])):
+                recipients_used.setdefault(rid, []).append(purpose.id)
     transfers_out = [{
         "id": t.id, "at": t.at.isoformat(), "recipient": t.recipient_id, "purpose": t.purpose,
         "categories": list(t.categories), "basis_kind": t.basis_kind,
