@@ -286,3 +286,10 @@ def test_journey(journey: Journey) -> None:
     assert ledger.returncode == 0, ledger.stdout + ledger.stderr
     audit = j.cli("audit", "verify")
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_the_journeys_page_shows_every_clause() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "journeys.md").read_text("utf-8")
+    for spec in SPECS:
+        for step, clause in spec.clauses.items():
+            assert clause in page, (spec.operator, step)
