@@ -37,14 +37,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from derbes.adapters import crypto
 from derbes.adapters.connectors import OperatorStore
 from derbes.adapters.keystore import KeyStore
-from derbes.adapters.kz_calendar import build_kz_calendar
 from derbes.adapters.ports.otp import IssuedOtp, OtpVerifier
 from derbes.adapters.regime_yaml import load_regime
 from derbes.adapters.register_yaml import LoadedRegister, parse_register
@@ -53,12 +51,10 @@ from derbes.adapters.requests_repo import RequestFilter
 from derbes.adapters.uow import UnitOfWork
 from derbes.domain import requests as rq
 from derbes.domain.audit import AuditRecord
-from derbes.domain.calendar import WorkingCalendar
 from derbes.domain.clock import Clock
 from derbes.domain.clocks import PurposeClock
 from derbes.domain.datasets import Dataset, IdentityKind, SubjectIdentity
 from derbes.domain.labels import Lang
-from derbes.domain.periods import Period, Unit
 from derbes.domain.regime import Regime, apply_overrides
 from derbes.domain.register import BasisKind, Register
 from derbes.domain.requests import (
@@ -413,19 +409,6 @@ def _move(uow: UnitOfWork, request_id: str, target: RequestState, actor: str, cl
 def _today(clock: Clock, regime: Regime | None = None) -> date:
     zone = (regime or load_regime()).counting.zone
     return clock.now().astimezone(zone).date()
-
-
-def _adder(settings: Settings) -> Callable[[Period, date], date]:
-    @cache
-    def calendar(year: int) -> WorkingCalendar:
-        return build_kz_calendar(year, year + 1, extra_overrides=settings.calendar_overrides)
-
-    def add(period: Period, start: date) -> date:
-        if period.unit is Unit.WORKING_DAYS:
-            return calendar(start.year).add_working_days(start, period.value)
-        return period.add_to(start)
-
-    return add
 
 
 def _mask(reference: str) -> str:
