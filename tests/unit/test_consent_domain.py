@@ -257,9 +257,11 @@ def test_processing_withdrawal_with_an_open_contract() -> None:
     assert aml.until is None  # the contract is open: the 5 years have not started
     # Consent purposes not in this consent are not answered; nothing else is touched.
     assert "marketing" not in out and "pension_centre_inquiry" not in out
-    # Appeals wait for an answered request: the subject is not in that purpose yet.
-    assert set(CONTRACT_PURPOSES) | (set(LEGAL_PURPOSES) - {"appeals"}) <= set(out)
-    assert "appeals" not in out
+    # Appeals wait for an answered request and the cabinet for an account: the subject
+    # is not in those purposes yet.
+    not_yet = {"appeals", "cabinet_access"}
+    assert (set(CONTRACT_PURPOSES) | set(LEGAL_PURPOSES)) - not_yet <= set(out)
+    assert not not_yet & set(out)
     assert c.withdrawal_event(tuple(out.values())) is c.LedgerEvent.WITHDRAWAL_REFUSED_IN_PART
 
 
@@ -267,9 +269,10 @@ def test_processing_withdrawal_after_the_contract_is_closed() -> None:
     given = [_consent(processing("statistics"))]
     outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2026, 3, 3)), RULES)
     out = _by_purpose(outcomes)
-    for purpose in CONTRACT_PURPOSES:
+    for purpose in set(CONTRACT_PURPOSES) - {"cabinet_access"}:  # no account: not in it
         assert out[purpose].status is OutcomeStatus.STOPPED
         assert out[purpose].reason is OutcomeReason.NO_OBLIGATION
+        assert out[purpose].stopped_on == date(2026, 3, 2)  # the day the contract closed
     aml = out["aml_cft"]
     assert aml.status is OutcomeStatus.CONTINUES
     assert aml.until == date(2031, 3, 2)  # contract closed + 5 years (AML Law Art. 11 p.4)
