@@ -236,6 +236,14 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [(lambda data: data["operator"].update(bin=None),)],
         [(_set("operator.bin", "130940014692"),)],
     ),
+    "DRB022": (
+        [(_set("recipients.0.role", "third_party"), _set("recipients.0.basis", {"kind": "consent"}),
+          _set("consent.separate_scopes", ["cross_border_transfer", "publication"]))],
+        [(_set("recipients.0.role", "third_party"), _set("recipients.0.basis", {"kind": "consent"})),
+         # A recipient on the contract with the subject needs no transfer consent (seed 000 p.2.10).
+         (_set("recipients.0.role", "third_party"),
+          _set("consent.separate_scopes", ["cross_border_transfer", "publication"]))],
+    ),
     "DRB020": (
         [(_set("request_channels", []),), (_set("request_channels", None),)],
         [(_set("request_channels", [{"kind": "office", "address": "Almaty, Abay Ave 1"}]),)],
@@ -484,6 +492,7 @@ EXPECTED = {
     "DRB009": "error", "DRB010": "error", "DRB011": "error", "DRB012": "error",
     "DRB013": "error", "DRB014": "error", "DRB015": "error", "DRB016": "error",
     "DRB017": "warning", "DRB018": "warning", "DRB019": "warning", "DRB020": "error", "DRB021": "warning",
+    "DRB022": "error",
     "DRB099": "warning",
 }
 

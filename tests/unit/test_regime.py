@@ -112,6 +112,7 @@ def test_shipped_regime_has_the_deadlines_of_the_law() -> None:
     assert [d.id for d in regime] == [
         "access", "blocking", "destroy_unlawful", "rectification", "erasure_on_request",
         "destroy_after_purpose", "breach_notification", "pretrial_claim",
+        "consent_withdrawal_stop",
     ]
     terms = {d.id: str(d.term) for d in regime}
     assert terms == {
@@ -123,6 +124,7 @@ def test_shipped_regime_has_the_deadlines_of_the_law() -> None:
         "destroy_after_purpose": "30 working days",
         "breach_notification": "1 working day",
         "pretrial_claim": "30 working days",
+        "consent_withdrawal_stop": "15 working days",
     }
     checked = {d.id for d in regime if d.check}
     assert checked == {"access", "blocking", "rectification", "erasure_on_request"}

@@ -123,3 +123,14 @@ def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
         svc.issue_otp(world.uow(), world.otp, filed.id, world.clock)
     answered = svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock)
     assert answered.answer["held"] is False
+
+
+def test_a_pending_reason_names_the_store_or_says_none_could_be_opened() -> None:
+    from derbes.errors import ConfigurationError, StoreUnavailableError
+    from derbes.requests.service import _store_failed
+
+    unnamed = _store_failed(ConfigurationError("KREDIT_SEVEN_CORE_URL is not set"), None)
+    assert "?" not in unnamed and "could not be opened" in unnamed
+    named = StoreUnavailableError("kredit-seven-core", "the server does not answer")
+    assert _store_failed(named, None).startswith("operator database 'kredit-seven-core'")
+    assert "'core'" in _store_failed(ConfigurationError("broken"), "core")

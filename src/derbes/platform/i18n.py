@@ -105,6 +105,13 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.RetentionTrigger.CONSENT_WITHDRAWN: N_("Withdrawal of consent"),
         reg.RetentionTrigger.LAST_ACTIVITY: N_("Last activity"),
     },
+    reg.AchievedWhen: {
+        reg.AchievedWhen.CONTRACT_OPENED: N_("the contract is concluded"),
+        reg.AchievedWhen.CONTRACT_CLOSED: N_("the contract ends"),
+        reg.AchievedWhen.ACCOUNT_CLOSED: N_("the account is closed"),
+        reg.AchievedWhen.CONSENT_WITHDRAWN: N_("consent is withdrawn"),
+        reg.AchievedWhen.REQUEST_ANSWERED: N_("the request is answered"),
+    },
     reg.AfterRetention: {
         reg.AfterRetention.DESTROY: N_("then destroyed"),
         reg.AfterRetention.ANONYMISE: N_("then anonymised"),

@@ -113,6 +113,7 @@ def register_schema() -> dict[str, Any]:
             "citation": {"type": "string"},
             "then": _enum(r.AfterRetention),
             "note": TEXT,
+            "achieved_when": _enum(r.AchievedWhen),
         },
     )
     purpose = _obj(

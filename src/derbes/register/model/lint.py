@@ -195,6 +195,16 @@ RULES: tuple[RuleSpec, ...] = (
         "operator.bin",
     ),
     RuleSpec(
+        "DRB022", "transfer-consent-not-offered", Severity.ERROR,
+        "Law 94-V Art. 8 p.4 (consent says whether transfer to third parties is allowed); "
+        "seed 000 p.6.1.5",
+        "A recipient other than a processor rests on consent, so a transfer to it needs the "
+        "subject's separate transfer consent, which the register does not offer "
+        "(consent.separate_scopes lacks third_party_transfer). A recipient whose basis is "
+        "the contract with the subject, the law or a state request needs none.",
+        "recipients[i].basis",
+    ),
+    RuleSpec(
         "DRB099", "stale-waiver", Severity.WARNING,
         "",
         "A waiver matches no finding.",
@@ -403,6 +413,16 @@ def _recipients(register: Register) -> Iterator[Finding]:
                     f"recipient {recipient.id!r} in {recipient.country} relies on consent, "
                     "but consent.separate_scopes lacks cross_border_transfer",
                 )
+        if (purposes and recipient.basis.kind is BasisKind.CONSENT
+                and recipient.role is not RecipientRole.PROCESSOR
+                and SeparateScope.THIRD_PARTY_TRANSFER not in scopes):
+            yield finding(
+                "DRB022",
+                f"{path}.basis",
+                f"a transfer to recipient {recipient.id!r} rests on consent and needs the "
+                "subject's transfer consent, but consent.separate_scopes lacks "
+                "third_party_transfer",
+            )
         state = recipient.role is RecipientRole.STATE_BODY or recipient.basis.kind in (
             BasisKind.LEGAL_OBLIGATION,
             BasisKind.STATE_REQUEST,

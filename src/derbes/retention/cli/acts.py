@@ -46,6 +46,10 @@ HEADINGS = {
     "groups": N_("Groups"),
     "run": N_("Run"),
     "empty": N_("No acts."),
+    "numbering": N_(
+        "Act numbers restart for each operator every year: "
+        "derbes acts show NUMBER --operator OPERATOR (or by id)."
+    ),
 }
 
 
@@ -91,20 +95,22 @@ def list_(
         console.print(t["empty"])
         return
     table = Table(title=t["list_title"], title_justify="left")
-    for column in ("number", "date", "operator", "subjects", "groups"):
+    for column in ("number", "operator", "date", "subjects", "groups"):
         table.add_column(t[column], justify="right" if column in ("subjects", "groups")
-                         else "left", no_wrap=column in ("number", "id"))
+                         else "left", no_wrap=column in ("number", "date"))
     for h in headers:
-        table.add_row(h.number, format_date(h.act_date, language), h.operator_id,
+        table.add_row(h.number, h.operator_id, format_date(h.act_date, language),
                       str(h.subjects_total), str(h.groups))
     console.print(table)
+    console.print(t["numbering"])
 
 
 @acts_app.command("show")
 def show(
     act: str = typer.Argument(..., help="The act's id or number (АУ-2026/0001)."),
-    operator: str | None = typer.Option(None, "--operator",
-                                        help="The operator, when numbers repeat."),
+    operator: str | None = typer.Option(
+        None, "--operator",
+        help="The operator: act numbers restart for each operator every year."),
     fmt: ShowFormat = typer.Option(ShowFormat.TEXT, "--format"),
     lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
     out: Path | None = typer.Option(None, "--output", "-o", help="File; default stdout."),

@@ -15,6 +15,7 @@ from derbes.register.model.builder.common import (
 )
 from derbes.register.model.register import (
     CATEGORY_NOT_DECLARED,
+    AchievedWhen,
     AfterRetention,
     BasisKind,
     Purpose,
@@ -69,13 +70,19 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
     length = period(raw["period"], f"{path}.retention.period", problems)
     if length is None:
         return None
-    return Retention(
+    retention = Retention(
         trigger=RetentionTrigger(raw["trigger"]),
         period=length,
         citation=str(raw.get("citation", "")),
         then=AfterRetention(raw.get("then", "destroy")),
         note=text(raw.get("note")),
+        achieved_when=AchievedWhen(raw["achieved_when"]) if raw.get("achieved_when") else None,
     )
+    if (retention.achieved_when is not None
+            and retention.trigger is not RetentionTrigger.PURPOSE_ACHIEVED):
+        problems.add(f"{path}.retention.achieved_when",
+                     "achieved_when is given only with trigger purpose_achieved")
+    return retention
 
 
 def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
