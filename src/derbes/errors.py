@@ -23,6 +23,8 @@ or as a kind ("IIN"), never the value itself.
     ├── ConfigurationError         settings, keys or the environment are wrong
     │   └── StoreUnavailableError  an operator database is unreachable or failed mid-work
     │                              (its transaction was rolled back: nothing changed)
+    ├── DatabaseBusyError          derbes's own database stayed busy (other writers, a
+    │                              deadlock) past the wait allowed; nothing was changed
     └── CryptoError                a ciphertext fails authentication (tampered,
                                    swapped, or sealed under another key)
 """
@@ -150,6 +152,21 @@ class DecisionDeniedError(LegalRestrictionError):
 
 class ConfigurationError(DerbesError):
     title = "Configuration error"
+
+
+class DatabaseBusyError(DerbesError):
+    """The database stayed busy past the wait allowed, or chose this transaction as the
+    victim of a deadlock or serialization failure.
+
+    Contention, not a fault: the transaction was rolled back, nothing was changed,
+    and the same request succeeds when retried. ``retry_after`` is a hint, in seconds.
+    """
+
+    title = "Database busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CryptoError(DerbesError):

@@ -17,6 +17,7 @@ from derbes.entrypoints.api import (
     registers,
     requests,
     retention,
+    retry,
     subjects,
 )
 
@@ -30,6 +31,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    # Innermost of the middlewares added here: it replays a request met by contention.
+    app.add_middleware(retry.RetryBusy)
     app.include_router(identifiers.router)
     app.include_router(registers.router)
     app.include_router(notice.router)

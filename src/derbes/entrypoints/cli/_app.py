@@ -19,10 +19,12 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, soft_wrap=True)
 
-# Exit codes: 0 ok, 1 bad input / findings / refused, 2 configuration, 3 not found.
+# Exit codes: 0 ok, 1 bad input / findings / refused, 2 configuration, 3 not found,
+# 75 database busy: nothing was changed, run the same command again (EX_TEMPFAIL).
 EXIT_CODES: dict[type[errors.DerbesError], int] = {
     errors.ConfigurationError: 2,
     errors.NotFoundError: 3,
+    errors.DatabaseBusyError: 75,
 }
 
 
