@@ -17,11 +17,12 @@ when it is the busy problem; every other response streams through unchanged.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from derbes.adapters.db import counting_commits
+from derbes.adapters.db import CommitCounter, counting_commits
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,6 +35,7 @@ BUSY_MARK = b"x-derbes-busy"
 ATTEMPTS = 6
 MAX_REPLAY_BODY = 8 * 1024 * 1024  # bytes; a larger body is served once, without replay
 _rng = random.SystemRandom()
+log = logging.getLogger(__name__)
 
 
 class RetryBusy:
@@ -53,20 +55,24 @@ class RetryBusy:
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             with counting_commits() as counter:
-                sender = _Sender(send, lambda c=counter: not last and c.commits == 0)
+                sender = _Sender(send, counter, may_retry=not last)
                 await self.app(scope, _replay(body, None), sender)
             if not sender.dropped:
                 return
+            log.warning("database busy: %s %s run again (attempt %d of %d)",
+                        scope.get("method"), scope.get("path"), attempt + 1, self.attempts)
             # Back off a little more each time, at random, so retries do not collide again.
             await asyncio.sleep(self.pause * attempt * (0.5 + _rng.random()))
 
 
 class _Sender:
-    """Forwards the response, unless it is the busy problem and ``may_retry()``: then it
-    swallows it whole and ``dropped`` says the attempt is to be run again."""
+    """Forwards the response, unless it is the busy problem of an attempt that may be run
+    again (``may_retry`` and nothing committed): then it swallows it whole and
+    ``dropped`` says so."""
 
-    def __init__(self, send: Send, may_retry: Callable[[], bool]) -> None:
+    def __init__(self, send: Send, counter: CommitCounter, *, may_retry: bool) -> None:
         self._send = send
+        self._counter = counter
         self._may_retry = may_retry
         self.dropped = False
 
@@ -74,7 +80,7 @@ class _Sender:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
             busy = any(name.lower() == BUSY_MARK for name, _ in headers)
-            if busy and self._may_retry():
+            if busy and self._may_retry and self._counter.commits == 0:
                 self.dropped = True
                 return
             if busy:

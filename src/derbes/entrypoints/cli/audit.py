@@ -47,7 +47,8 @@ def verify(
 
     container = bootstrap()
     expected = audit.parse_head(expect) if expect else None
-    result = audit.verify(container.uow(), container.audit_key, expected)
+    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
+    result = audit.verify(container.reader(), container.audit_key, expected)
     head = f"{result.head_seq}:{result.head_hash}"
     if output is Format.JSON:
         _print_json({

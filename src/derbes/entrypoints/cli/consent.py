@@ -242,7 +242,8 @@ def verify(
 
     container = bootstrap()
     expected = audit.parse_head(expect) if expect else None
-    result = service.verify(container.uow(), container.ledger_key, expected)
+    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
+    result = service.verify(container.reader(), container.ledger_key, expected)
     if output is Format.JSON:
         typer.echo(json.dumps({
             "ok": result.ok, "entries": result.entries, "head_seq": result.head_seq,
