@@ -24,6 +24,7 @@ from derbes.adapters.uow import UnitOfWork
 from derbes.domain import consent as rules_of
 from derbes.domain.clock import Clock
 from derbes.domain.consent import ConsentChannel, Evidence, GivenBy, Scope
+from derbes.domain.dates import check_moment
 from derbes.errors import AuthError, ConflictError, InputError, NotFoundError
 from derbes.services import consent as consent_service
 from derbes.services.consent import ConsentRequest, GiveResult
@@ -94,6 +95,9 @@ def handle_callback(
         data = json.loads(body)
         request_id = str(data["request_id"])
         decision = EgovDecision(data["decision"])
+        decided = data.get("decided_at")
+        if decided is not None:
+            check_moment(datetime.fromisoformat(str(decided)), "decided_at")
     except (ValueError, KeyError, TypeError):
         raise InputError("the eGov callback is malformed", field="body") from None
     now = clock.now()

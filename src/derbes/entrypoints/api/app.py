@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from derbes import __version__
 from derbes.bootstrap import Container, bootstrap
@@ -12,6 +12,8 @@ from derbes.entrypoints.api import (
     consents,
     decisions,
     identifiers,
+    inputs,
+    links,
     notice,
     problems,
     registers,
@@ -28,6 +30,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         title="derbes",
         version=__version__,
         description="Personal-data system of a Kazakhstan operator under Law 94-V.",
+        # Before any route: no NUL or unpaired surrogate in a path, query or JSON body.
+        dependencies=[Depends(inputs.clean_text)],
     )
     app.state.container = container
     problems.install(app)
@@ -48,4 +52,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    links.add_links(app)
     return app

@@ -21,6 +21,7 @@ from derbes.domain.consent import Consent, Evidence, Representative, Scope, Scop
 from derbes.domain.register import ConsentChannel
 from derbes.domain.scopes import Scope as KeyScope
 from derbes.entrypoints.api.auth import Caller, require_scope
+from derbes.entrypoints.api.inputs import Moment
 from derbes.errors import InputError
 from derbes.services import consent as service
 from derbes.services import egov_consent, evidence, lifecycle
@@ -78,7 +79,7 @@ class ConsentIn(BaseModel):
     evidence: EvidenceIn = Field(default_factory=EvidenceIn)
     given_by: Literal["subject", "representative"] = "subject"
     representative: RepresentativeIn | None = None
-    valid_until: datetime | None = None
+    valid_until: Moment | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -155,7 +156,7 @@ class EventIn(BaseModel):
     subject_id: str = Field(max_length=36)
     type: str = Field(max_length=30)
     contract_id: str | None = Field(default=None, max_length=100)
-    occurred_at: datetime
+    occurred_at: Moment
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -179,7 +180,7 @@ class EgovRequestIn(BaseModel):
 
     subject_id: str = Field(max_length=36)
     scopes: list[ScopeIn] = Field(min_length=1, max_length=6)
-    valid_until: datetime | None = None
+    valid_until: Moment | None = None
 
 
 class EgovRequestOut(BaseModel):

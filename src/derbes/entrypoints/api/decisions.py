@@ -26,6 +26,7 @@ from derbes.domain.decisions import Action, ActionKind, ReasonCode
 from derbes.domain.labels import Lang
 from derbes.domain.scopes import Scope
 from derbes.entrypoints.api.auth import Caller, require_scope
+from derbes.entrypoints.api.inputs import Day
 from derbes.errors import AuthError, InputError, NotFoundError
 from derbes.services import registers as register_service
 from derbes.services import transfers as transfer_service
@@ -96,7 +97,7 @@ class TransferIn(BaseModel):
     state_body: str | None = Field(default=None, max_length=300, description=(
         "Law 94-V Art. 9: the state body whose motivated request this transfer answers."))
     request_number: str | None = Field(default=None, max_length=100)
-    request_date: date | None = None
+    request_date: Day | None = None
     law_citation: str | None = Field(default=None, max_length=1000, description=(
         "The law the state body's request rests on (required with a state request)."))
     lang: Lang = Lang.EN

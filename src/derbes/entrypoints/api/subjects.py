@@ -18,6 +18,7 @@ from derbes.bootstrap import Container
 from derbes.domain.scopes import Scope
 from derbes.domain.vault import Block, NewValue, Provenance, Source
 from derbes.entrypoints.api.auth import Caller, require_scope
+from derbes.entrypoints.api.inputs import Moment
 from derbes.errors import AuthError, InputError
 from derbes.services import registers as register_service
 from derbes.services import vault as service
@@ -43,7 +44,7 @@ class ValueIn(BaseModel):
         "Purposes of collection; empty: every purpose of the register that needs the category."
     ))
     method: str = Field(default="api", max_length=100)
-    collected_at: datetime | None = None
+    collected_at: Moment | None = None
 
 
 class SubjectIn(BaseModel):

@@ -1,0 +1,104 @@
+"""What every request is checked for before any route sees it, and the input date types.
+
+Text. No string a caller sends may carry NUL or an unpaired UTF-16 surrogate
+(``"a\\ud800b"`` is valid JSON, but no valid text: it cannot be encoded, sealed,
+hashed or stored, and PostgreSQL refuses NUL in text). :func:`clean_text` runs
+for every route and answers such input with a 422 problem naming where it was:
+``path.subject_id``, ``query.operator``, ``body.values.1.value`` (the notation of
+the other validation problems). A body is walked only when its raw bytes contain
+a ``\\u0000`` or ``\\uD800``–``\\uDFFF`` escape, so ordinary requests pay a scan.
+
+Dates. :data:`Day` and :data:`Moment` are ``date`` and ``datetime`` limited to
+the span of ``domain/dates.py``; every date a route takes uses them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Request
+from pydantic import AfterValidator
+
+from derbes.domain import dates
+from derbes.errors import InputError
+
+# NUL or a surrogate, as a JSON escape (raw, neither can be in valid UTF-8 JSON text).
+_ESCAPED = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_BAD = re.compile("[\x00\ud800-\udfff]")
+_MAX_DEPTH = 64
+
+
+def _problem(where: str) -> InputError:
+    return InputError(f"{where}: text may not contain NUL or an unpaired surrogate "
+                      "(\\ud800–\\udfff)", field=where)
+
+
+def bad_text(value: str) -> bool:
+    """True when ``value`` holds NUL or a surrogate (after JSON decoding, pairs are whole
+    characters, so any surrogate left is unpaired)."""
+    return _BAD.search(value) is not None
+
+
+def _walk(value: Any, where: str, depth: int = 0) -> str | None:
+    """The dotted place of the first bad string in ``value`` (keys included), or None."""
+    if isinstance(value, str):
+        return where if bad_text(value) else None
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if bad_text(key):
+                return f"{where}.<key>"
+            found = _walk(item, f"{where}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _walk(item, f"{where}.{index}", depth + 1)
+            if found:
+                return found
+    return None
+
+
+async def clean_text(request: Request) -> None:
+    """Refuse NUL and unpaired surrogates anywhere in a request's path, query or JSON body."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and bad_text(value):
+            raise _problem(f"path.{name}")
+    for name, value in request.query_params.multi_items():
+        if bad_text(name) or bad_text(value):
+            raise _problem(f"query.{name if not bad_text(name) else '<name>'}")
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    body = await request.body()
+    if not _ESCAPED.search(body):
+        return
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON (or absurdly deep): the route's own validation says so
+    found = _walk(data, "body")
+    if found:
+        raise _problem(found)
+
+
+def _day(value: date) -> date:
+    if not dates.in_span(value):
+        raise ValueError(f"a date from {dates.SPAN} is expected")
+    return value
+
+
+def _moment(value: datetime) -> datetime:
+    if not dates.in_span(value):
+        raise ValueError(f"a date and time from {dates.SPAN} is expected")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_day)]
+"""A date a caller gives: from 1900-01-01 to 2200-12-31 (``domain/dates.py``)."""
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
+"""A date and time a caller gives, its date from 1900-01-01 to 2200-12-31."""
