@@ -102,9 +102,9 @@ class Installation:
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return derbes(self.env, self.workdir, *args, stdin=stdin)
 
-    def prepare(self) -> None:
-        """``derbes init``, the Express Аванс register published, an admin API key."""
-        for args in (("init",), ("register", "publish", str(EXPRESS))):
+    def prepare(self, registers: Sequence[Path] = (EXPRESS,)) -> None:
+        """``derbes init``, the registers published (Express Аванс), an admin API key."""
+        for args in (("init",), ("register", "publish", *map(str, registers))):
             done = self.cli(*args)
             if done.returncode != 0:
                 raise AssertionError(f"derbes {' '.join(args)} failed: {done.stderr}")
