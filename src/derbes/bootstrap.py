@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from derbes.adapters.access_rules_yaml import load_access_rules
 from derbes.adapters.db import make_engine
+from derbes.adapters.files import tighten_dir
 from derbes.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
 from derbes.adapters.keystore import SqlKeyStore
 from derbes.adapters.ports.egov import FakeEgovService
@@ -109,4 +110,8 @@ class Container:
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:
-    return Container(settings=settings or Settings(), clock=clock or SystemClock())
+    settings = settings or Settings()
+    # var/ holds the databases, the KEK and letters: its owner's only (an older version
+    # or a shell with umask 022 may have made it readable by others).
+    tighten_dir(settings.var_dir)
+    return Container(settings=settings, clock=clock or SystemClock())

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from derbes.adapters.files import private_dir, tighten_sqlite
 from derbes.errors import ConfigurationError, DatabaseBusyError
 
 # How long a writer waits for the lock by default before the database is called busy.
@@ -159,7 +160,10 @@ def make_engine(url: str | URL, *, echo: bool = False,
     if backend == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                private_dir(path.parent)
+            # Files left readable by others (an older version, a tool run with umask 022).
+            tighten_sqlite(path)
         engine = create_engine(parsed, echo=echo)
         event.listen(engine, "connect", _sqlite_connect_hook(busy_timeout))
         event.listen(engine, "begin", _on_sqlite_begin)

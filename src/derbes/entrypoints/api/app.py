@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from derbes import __version__
+from derbes.adapters.files import restrict_process
 from derbes.bootstrap import Container, bootstrap
 from derbes.entrypoints.api import (
     acts,
@@ -25,6 +26,8 @@ from derbes.entrypoints.api import (
 
 
 def create_app(container: Container | None = None) -> FastAPI:
+    # Also when the app is served by another runner than `derbes serve`.
+    restrict_process()
     container = container or bootstrap()
     app = FastAPI(
         title="derbes",

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from derbes import errors
+from derbes.adapters.files import restrict_process
 
 app = typer.Typer(
     name="derbes",
@@ -49,6 +50,8 @@ def report(exc: errors.DerbesError) -> None:
 
 
 def run() -> None:
+    # Before anything is opened or written: what derbes creates is for its owner only.
+    restrict_process()
     try:
         app()
     except errors.DerbesError as exc:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derbes.adapters.files import write_private
 from derbes.bootstrap import bootstrap
 from derbes.domain.labels import Labels, Lang
 from derbes.entrypoints.cli._app import app
@@ -60,7 +61,7 @@ def _write(payload: bytes, out: Path | None) -> None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     else:
-        out.write_bytes(payload)
+        write_private(out, payload)
         notes.print(f"wrote {out}")
 
 

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derbes.adapters.files import write_private
 from derbes.bootstrap import bootstrap
 from derbes.domain.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.entrypoints.cli._app import app
@@ -225,7 +226,7 @@ def export(
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     else:
-        out.write_bytes(payload)
+        write_private(out, payload)
         notes.print(f"wrote {out}")
 
 

@@ -8,6 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from derbes.adapters.db import display_url
+from derbes.adapters.files import private_dir, write_private
 from derbes.bootstrap import bootstrap
 from derbes.domain.register import LANGS
 from derbes.entrypoints.cli._app import app
@@ -61,7 +62,7 @@ def demo(
                       f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
 
     out = settings.var_dir / "notices"
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     formats = ["html", "md"] + (["pdf"] if pdf else [])
     jobs = [(p, lang, fmt) for p in published for lang in LANGS for fmt in formats]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,16 +70,16 @@ def demo(
         task = progress.add_task("rendering notices", total=len(jobs))
         for item, lang, fmt in jobs:
             body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
-            (out / f"{item.stored.operator_id}.{lang.value}.{fmt}").write_bytes(body)
+            write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 
     customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock)
     letters = settings.var_dir / "letters"
-    letters.mkdir(parents=True, exist_ok=True)
+    private_dir(letters)
     for code in ("kk", "ru"):
         body = request_service.letter(container.uow(), container.keystore, customer.request_id,
                                       "pdf", code)
-        (letters / f"access-answer.{code}.pdf").write_bytes(body)
+        write_private(letters / f"access-answer.{code}.pdf", body)
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
                   f"access request {customer.request_id} answered", highlight=False)

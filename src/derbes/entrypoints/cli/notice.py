@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from derbes.adapters.files import write_private
 from derbes.bootstrap import bootstrap
 from derbes.entrypoints.cli._app import app
 from derbes.errors import InputError
@@ -47,7 +48,7 @@ def notice(
         sys.stdout.buffer.flush()
         return
     try:
-        output.write_bytes(document)
+        write_private(output, document)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}", field="output") from exc
     typer.echo(f"wrote {output} ({fmt.value}, {lang.value}, {len(document)} bytes)", err=True)

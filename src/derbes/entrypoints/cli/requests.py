@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derbes.adapters.files import write_private
 from derbes.adapters.requests_repo import RequestFilter
 from derbes.bootstrap import Container, bootstrap
 from derbes.domain.requests import SubjectRequest, parse_state
@@ -188,7 +189,8 @@ def answer(
     else:
         console.print(f"{result.request.id} {result.request.state.value}")
     if letter is not None:
-        letter.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt))
+        write_private(letter, service.letter(container.uow(), container.keystore, request_id,
+                                             fmt))
 
 
 @request_app.command("letter")
@@ -200,7 +202,7 @@ def write_letter(
 ) -> None:
     """Write the answer or refusal letter (HTML or PDF)."""
     container = bootstrap()
-    out.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt, lang))
+    write_private(out, service.letter(container.uow(), container.keystore, request_id, fmt, lang))
     console.print(str(out))
 
 
