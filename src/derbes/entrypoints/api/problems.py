@@ -58,6 +58,10 @@ def install(app: FastAPI) -> None:
             extra["citation"] = exc.citation
         if isinstance(exc, errors.DecisionDeniedError):
             extra["reasons"] = exc.reasons
+        if isinstance(exc, errors.StoreUnavailableError):
+            extra["store"] = exc.store
+        if isinstance(exc, errors.StoreNotConfiguredError):
+            extra["variable"] = exc.variable
         response = problem(
             status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -12,12 +16,28 @@ from derbes.adapters.files import private_dir, write_private
 from derbes.bootstrap import bootstrap
 from derbes.domain.register import LANGS
 from derbes.entrypoints.cli._app import app
-from derbes.services import apikeys, keys, notice, registers
+from derbes.errors import ConfigurationError
 from derbes.services import demo as demo_service
+from derbes.services import keys, notice, registers
 from derbes.services import requests as request_service
 from derbes.services.lint import lint_files
 
 console = Console(soft_wrap=True)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once when ``host:port`` cannot be listened on (taken, or not ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            why = ("is in use by another program" if exc.errno == errno.EADDRINUSE
+                   else f"cannot be listened on ({exc.strerror})")
+            raise ConfigurationError(
+                f"port {port} on {host} {why}: pass --port with a free one, or --no-serve",
+                field="port") from None
 
 
 @app.command()
@@ -28,6 +48,9 @@ def demo(
     pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
 ) -> None:
     """Load the seed registers into the database, render their notices, serve the API."""
+    if serve:
+        # Before minutes of set-up: a port another program holds would only fail at the end.
+        _check_port(host, port)
     container = bootstrap()
     settings = container.settings
     url = settings.database_url
@@ -73,7 +96,18 @@ def demo(
             write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 
-    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock)
+    stores = demo_service.sample_stores(settings.datasets_dir, settings.var_dir, os.environ)
+    for store in stores:
+        if store.url is None:
+            console.print(f"  operator database {store.store}: not configured (set "
+                          f"{store.variable}); its operator's requests will say so",
+                          highlight=False)
+        else:
+            state = "made with invented borrowers" if store.created else "in place"
+            console.print(f"  operator database {store.store} {state}: {store.variable}="
+                          f"{display_url(store.url)}", highlight=False)
+    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock,
+                                          request_service.stores_from_dir(settings.datasets_dir))
     letters = settings.var_dir / "letters"
     private_dir(letters)
     for code in ("kk", "ru"):
@@ -83,8 +117,7 @@ def demo(
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
                   f"access request {customer.request_id} answered", highlight=False)
-    token = apikeys.create(container.uow(), container.clock, name="demo",
-                           scopes=["admin"]).token
+    token, minted = demo_service.admin_key(container.uow, container.clock, settings.var_dir)
 
     base = f"http://{host}:{port}"
     console.print("\n[bold]Where to look[/]")
@@ -97,7 +130,13 @@ def demo(
     console.print(f"  answer letters:    {letters}/access-answer.<kk|ru>.pdf", highlight=False)
     console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
                   highlight=False)
-    console.print(f"  API key (admin, shown once): {token}", highlight=False)
+    for store in stores:
+        if store.url is not None:
+            console.print(f"  in another shell:  export {store.variable}={store.url}",
+                          highlight=False)
+    kept = settings.var_dir / demo_service.KEY_FILE
+    console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
+                  highlight=False)
     if serve:
         import uvicorn
 
