@@ -112,7 +112,7 @@ def test_stateful_run_against_a_live_server_answers_no_server_error(tmp_path: Pa
                  "--header", f"Authorization: Bearer {inst.token}",
                  "--max-examples", str(STATEFUL_EXAMPLES), "--max-time", str(STATEFUL_SECONDS),
                  "--seed", "94", "--workers", "1", "--request-timeout", "60", "--no-color"],
-                cwd=ROOT, env=env, capture_output=True, text=True,
+                cwd=tmp_path, env=env, capture_output=True, text=True,
                 timeout=STATEFUL_SECONDS * 3, check=False)
             tail = (run.stdout + run.stderr)[-4000:]
             assert run.returncode == 0, tail

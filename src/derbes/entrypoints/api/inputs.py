@@ -17,60 +17,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Request
 from pydantic import AfterValidator
 
-from derbes.domain import dates
-from derbes.errors import InputError
+from derbes.domain import dates, text
+from derbes.domain.text import bad_text
 
 # NUL or a surrogate, as a JSON escape (raw, neither can be in valid UTF-8 JSON text).
 _ESCAPED = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
-_BAD = re.compile("[\x00\ud800-\udfff]")
-_MAX_DEPTH = 64
-
-
-def _problem(where: str) -> InputError:
-    return InputError(f"{where}: text may not contain NUL or an unpaired surrogate "
-                      "(\\ud800–\\udfff)", field=where)
-
-
-def bad_text(value: str) -> bool:
-    """True when ``value`` holds NUL or a surrogate (after JSON decoding, pairs are whole
-    characters, so any surrogate left is unpaired)."""
-    return _BAD.search(value) is not None
-
-
-def _walk(value: Any, where: str, depth: int = 0) -> str | None:
-    """The dotted place of the first bad string in ``value`` (keys included), or None."""
-    if isinstance(value, str):
-        return where if bad_text(value) else None
-    if depth > _MAX_DEPTH:
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if bad_text(key):
-                return f"{where}.<key>"
-            found = _walk(item, f"{where}.{key}", depth + 1)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _walk(item, f"{where}.{index}", depth + 1)
-            if found:
-                return found
-    return None
 
 
 async def clean_text(request: Request) -> None:
     """Refuse NUL and unpaired surrogates anywhere in a request's path, query or JSON body."""
     for name, value in request.path_params.items():
         if isinstance(value, str) and bad_text(value):
-            raise _problem(f"path.{name}")
+            raise text.problem(f"path.{name}")
     for name, value in request.query_params.multi_items():
         if bad_text(name) or bad_text(value):
-            raise _problem(f"query.{name if not bad_text(name) else '<name>'}")
+            raise text.problem(f"query.{name if not bad_text(name) else '<name>'}")
     if "json" not in request.headers.get("content-type", ""):
         return
     body = await request.body()
@@ -80,9 +46,7 @@ async def clean_text(request: Request) -> None:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return  # not JSON (or absurdly deep): the route's own validation says so
-    found = _walk(data, "body")
-    if found:
-        raise _problem(found)
+    text.check_text(data, "body")
 
 
 def _day(value: date) -> date:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from derbes.adapters.files import write_private
 from derbes.bootstrap import bootstrap
+from derbes.domain.dates import EARLIEST, LATEST
 from derbes.domain.labels import Labels, Lang
 from derbes.entrypoints.cli._app import app
 
@@ -68,8 +69,9 @@ def _write(payload: bytes, out: Path | None) -> None:
 @acts_app.command("list")
 def list_(
     operator: str | None = typer.Option(None, "--operator", help="Only this operator's acts."),
-    year: int | None = typer.Option(None, "--year", help="Only acts of this year."),
-    limit: int = typer.Option(200, "--limit", min=1),
+    year: int | None = typer.Option(None, "--year", min=EARLIEST.year, max=LATEST.year,
+                                    help="Only acts of this year."),
+    limit: int = typer.Option(200, "--limit", min=1, max=1000),
     lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
     fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format"),
 ) -> None:

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from derbes.bootstrap import bootstrap
 from derbes.domain.calendar import DayKind, DueDate, WorkingCalendar, describe_term
+from derbes.domain.dates import check_moment
 from derbes.domain.labels import Lang
 from derbes.domain.regime import Regime, regime_as_dict
 from derbes.entrypoints.cli._app import app
@@ -185,6 +186,7 @@ def _parse_instant(text: str, timezone: str) -> datetime:
             "or 2026-03-20T05:00Z",
             field="received_at",
         ) from None
+    check_moment(instant, "received_at")
     if instant.tzinfo is None:
         # A receipt time without a zone is Kazakhstan local time.
         instant = instant.replace(tzinfo=ZoneInfo(timezone))

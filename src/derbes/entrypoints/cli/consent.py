@@ -24,6 +24,8 @@ from rich.table import Table
 from derbes.adapters.files import write_private
 from derbes.bootstrap import bootstrap
 from derbes.domain.consent import Evidence, Representative, Scope, parse_scope_kind
+from derbes.domain.dates import check_moment
+from derbes.domain.text import check_text
 from derbes.entrypoints.cli._app import app
 from derbes.entrypoints.cli.subjects import actor
 from derbes.errors import InputError
@@ -81,6 +83,7 @@ def _json_file(path: str | None, what: str) -> dict[str, Any]:
         raise InputError(f"{what} is not JSON", field=what) from None
     if not isinstance(data, dict):
         raise InputError(f"{what} must be a JSON object", field=what)
+    check_text(data, what)
     return data
 
 
@@ -100,6 +103,7 @@ def _parse_time(text: str | None, what: str) -> datetime | None:
     except ValueError:
         raise InputError(f"{what} must be an ISO date-time with a time zone",
                          field=what) from None
+    check_moment(parsed, what)
     return _aware(parsed, what)
 
 
@@ -285,6 +289,7 @@ def event(
             raise InputError("--data is not JSON", field="data") from None
         if not isinstance(loaded, dict):
             raise InputError("--data must be a JSON object", field="data")
+        check_text(loaded, "data")
         extra = loaded
     when = _parse_time(occurred_at, "occurred_at") or container.clock.now()
     result = lifecycle.record_event(container.uow(), event_id, subject, type_, when,

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.bootstrap import bootstrap
+from derbes.domain.dates import check_date
 from derbes.domain.decisions import Action, ActionKind, Decision
 from derbes.domain.labels import Lang
 from derbes.entrypoints.cli._app import app, report
@@ -113,6 +114,7 @@ def record_command(
             parsed_date = date.fromisoformat(request_date)
         except ValueError:
             raise InputError("request date must be YYYY-MM-DD", field="request_date") from None
+        check_date(parsed_date, "request_date")
     container = bootstrap()
     try:
         record = transfer_service.record_transfer(

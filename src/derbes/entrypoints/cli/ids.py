@@ -10,6 +10,7 @@ import typer
 from derbes.bootstrap import bootstrap
 from derbes.domain.identifiers import Kind
 from derbes.domain.labels import Lang
+from derbes.domain.text import check_text
 from derbes.entrypoints.cli._app import app
 from derbes.services import identifiers
 
@@ -42,6 +43,7 @@ def check(
     """
     if value == "-":
         value = sys.stdin.read().strip()
+    check_text(value, "value")
     verdict = identifiers.check(value, kind, clock=bootstrap().clock, lang=lang)
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)

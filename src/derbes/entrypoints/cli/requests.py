@@ -23,7 +23,9 @@ from rich.table import Table
 from derbes.adapters.files import write_private
 from derbes.adapters.requests_repo import RequestFilter
 from derbes.bootstrap import Container, bootstrap
+from derbes.domain.dates import check_date, check_moment
 from derbes.domain.requests import SubjectRequest, parse_state
+from derbes.domain.text import check_text
 from derbes.entrypoints.cli._app import app
 from derbes.errors import InputError
 from derbes.services import requests as service
@@ -52,6 +54,7 @@ def _stdin_if_dash(value: str | None, what: str) -> str | None:
     text = sys.stdin.readline().strip()
     if not text:
         raise InputError("nothing was read from stdin", field=what)
+    check_text(text, what)
     return text
 
 
@@ -65,6 +68,7 @@ def _payload(path: str | None) -> dict[str, Any]:
         raise InputError("the payload is not valid JSON", field="payload") from None
     if not isinstance(data, dict):
         raise InputError("the payload must be a JSON object", field="payload")
+    check_text(data, "payload")
     return data
 
 
@@ -107,6 +111,8 @@ def file_request(
                                                 help="ISO instant with zone (default: now)."),
 ) -> None:
     """File a request; prints its id and due date."""
+    if received_at is not None:
+        check_moment(received_at, "received_at")
     container = bootstrap()
     identifiers = {k: v for k, v in (("iin", _stdin_if_dash(iin, "iin")),
                                      ("phone", _stdin_if_dash(phone, "phone")),
@@ -258,6 +264,7 @@ def overdue(
             day = date.fromisoformat(as_of)
         except ValueError:
             raise InputError("--as-of must be an ISO date", field="as_of") from None
+        check_date(day, "as_of")
     if tomorrow:
         found = service.due_tomorrow(container.uow(), day, operator_id=operator)
     else:

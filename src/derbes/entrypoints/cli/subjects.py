@@ -22,6 +22,7 @@ from rich.table import Table
 
 from derbes.bootstrap import Container, bootstrap
 from derbes.domain.register import Register
+from derbes.domain.text import check_text
 from derbes.domain.vault import LookupKind, NewValue, Provenance, Source
 from derbes.entrypoints.cli._app import app
 from derbes.errors import InputError
@@ -53,6 +54,7 @@ def _stdin_if_dash(value: str) -> str:
     text = sys.stdin.readline().strip()
     if not text:
         raise InputError("nothing was read from stdin", field="value")
+    check_text(text, "value")
     return text
 
 
@@ -113,6 +115,7 @@ def add(
     lines = list(value)
     if values_file is not None:
         text = sys.stdin.read() if values_file == "-" else Path(values_file).read_text("utf-8")
+        check_text(text, "values_file")
         lines += [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise InputError("give at least one --value or --values-file", field="value")
