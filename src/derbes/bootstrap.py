@@ -13,6 +13,7 @@ from derbes.consent.adapters.egov import FakeEgovService
 from derbes.decisions.service import DecisionPoint
 from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
+from derbes.platform.files import tighten_dir
 from derbes.platform.otp_outbox import OutboxOtpService
 from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
@@ -28,7 +29,8 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url,
+                           busy_timeout=self.settings.db_busy_timeout)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work on the configured database.
@@ -37,6 +39,10 @@ class Container:
         first writes to the audit log, so work that logs nothing needs no KEK.
         """
         return SqlUnitOfWork(self.engine, audit_key=lambda: self.audit_key)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads: it never waits for writers (nor they for it)."""
+        return SqlUnitOfWork(self.engine, audit_key=lambda: self.audit_key, read_only=True)
 
     @cached_property
     def audit_key(self) -> bytes:
@@ -86,7 +92,8 @@ class Container:
     @cached_property
     def keystore_engine(self) -> Engine:
         """The key store's own database (never the data database)."""
-        return make_engine(self.settings.keystore_url)
+        return make_engine(self.settings.keystore_url,
+                           busy_timeout=self.settings.db_busy_timeout)
 
     @cached_property
     def keystore(self) -> SqlKeyStore:
@@ -102,8 +109,12 @@ class Container:
     @cached_property
     def decision_point(self) -> DecisionPoint:
         """In-process decisions with a short-lived cache of subject states."""
-        return DecisionPoint(self.uow, self.clock, ttl=self.settings.decision_cache_seconds)
+        return DecisionPoint(self.reader, self.clock, ttl=self.settings.decision_cache_seconds)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:
-    return Container(settings=settings or Settings(), clock=clock or SystemClock())
+    settings = settings or Settings()
+    # var/ holds the databases, the KEK and letters: its owner's only (an older version
+    # or a shell with umask 022 may have made it readable by others).
+    tighten_dir(settings.var_dir)
+    return Container(settings=settings, clock=clock or SystemClock())

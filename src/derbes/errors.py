@@ -22,7 +22,10 @@ or as a kind ("IIN"), never the value itself.
     │   └── DecisionDeniedError    the decision point refused; every reason listed
     ├── ConfigurationError         settings, keys or the environment are wrong
     │   └── StoreUnavailableError  an operator database is unreachable or failed mid-work
-    │                              (its transaction was rolled back: nothing changed)
+    │       │                      (its transaction was rolled back: nothing changed)
+    │       └── StoreNotConfiguredError  no URL is set for an operator database
+    ├── DatabaseBusyError          derbes's own database stayed busy (other writers, a
+    │                              deadlock) past the wait allowed; nothing was changed
     └── CryptoError                a ciphertext fails authentication (tampered,
                                    swapped, or sealed under another key)
 """
@@ -152,6 +155,21 @@ class ConfigurationError(DerbesError):
     title = "Configuration error"
 
 
+class DatabaseBusyError(DerbesError):
+    """The database stayed busy past the wait allowed, or chose this transaction as the
+    victim of a deadlock or serialization failure.
+
+    Contention, not a fault: the transaction was rolled back, nothing was changed,
+    and the same request succeeds when retried. ``retry_after`` is a hint, in seconds.
+    """
+
+    title = "Database busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class CryptoError(DerbesError):
     """A sealed value does not open: wrong key, wrong associated data, or altered bytes.
 
@@ -177,3 +195,19 @@ class StoreUnavailableError(ConfigurationError):
     def __init__(self, store: str, message: str) -> None:
         super().__init__(message, field="store")
         self.store = store
+
+
+class StoreNotConfiguredError(StoreUnavailableError):
+    """An operator database has a dataset but no URL: its environment variable is not set.
+
+    Unavailable, like a store that is down (the request is kept open and can be
+    answered once the operator sets the variable); ``variable`` names it, never a URL.
+    """
+
+    title = "Operator database not configured"
+
+    def __init__(self, store: str, variable: str) -> None:
+        super().__init__(store, f"the operator database {store!r} is not configured: set the "
+                         f"environment variable {variable} to its database URL "
+                         "(docs/datasets.md), then answer the request again")
+        self.variable = variable

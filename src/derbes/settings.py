@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
+    # Seconds a writer waits for the database's write lock (SQLite: another process
+    # writing) before the request is answered "busy, retry" instead of waiting on.
+    db_busy_timeout: float = Field(default=30.0, gt=0, le=600)
     # A DPO's corrections to the Kazakhstan working calendar (YAML, same format
     # as derbes/data/kz_calendar_overrides.yaml); they win over the shipped table.
     calendar_overrides: Path | None = None

@@ -9,6 +9,12 @@ ended normally or by an exception. Audit and ledger rows must be written
 through the same unit of work as the change they record, so they commit or
 vanish together with it.
 
+A unit of work may write unless it is made ``read_only``: on SQLite it holds
+the database's write lock from its start to its end (``platform/db.py`` says
+why), so keep it short. Contention it meets (a lock still busy after the busy
+timeout, a PostgreSQL deadlock victim or serialization failure) leaves it as
+:class:`~derbes.errors.DatabaseBusyError`: rolled back, safe to run again.
+
 Adding a repository (vault, consent ledger, audit log…): declare it on
 ``UnitOfWork``, build it from the connection in ``SqlUnitOfWork._open`` and
 from memory in ``FakeUnitOfWork.__init__``.
@@ -21,6 +27,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from derbes.access.adapters.store import ApiKeyRepository, FakeApiKeyRepository, SqlApiKeyRepository
 from derbes.audit.adapters.store import (
@@ -54,6 +61,7 @@ from derbes.lifecycle.adapters.store import (
     LifecycleRepository,
     SqlLifecycleRepository,
 )
+from derbes.platform import db
 from derbes.register.adapters.store import (
     FakeRegisterRepository,
     RegisterRepository,
@@ -118,7 +126,9 @@ class SqlUnitOfWork:
     """A unit of work on one connection of ``engine`` and one transaction.
 
     ``audit_key`` chains the access audit log (bytes, or a function that fetches
-    it from the key store when the first entry is written).
+    it from the key store when the first entry is written). ``read_only``: the
+    unit never writes, so it needs no write lock (the decision point's reads);
+    its commit is refused.
     """
 
     registers: RegisterRepository
@@ -136,22 +146,32 @@ class SqlUnitOfWork:
     retention: RetentionRepository
     acts: ActRepository
 
-    def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
+    def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None,
+                 read_only: bool = False) -> None:
         self._engine = engine
         self._audit_key = audit_key
+        self._read_only = read_only
         self._connection: Connection | None = None
+        self._claim: db.WriteClaim | None = None
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in use")
-        connection = self._engine.connect()
+        claim = db.WriteClaim(immediate=False) if self._read_only else db.claim_writer(
+            self._engine)
         try:
-            connection.begin()
-            self._open(connection)
+            connection = self._engine.connect()
+            try:
+                db.begin(connection, claim)
+                self._open(connection)
+            except BaseException:
+                connection.close()
+                raise
         except BaseException:
-            connection.close()
+            claim.release()
             raise
         self._connection = connection
+        self._claim = claim
         return self
 
     def _open(self, connection: Connection) -> None:
@@ -182,13 +202,30 @@ class SqlUnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            claim, self._claim = self._claim, None
+            if claim is not None:
+                claim.release()
+        # Contention is not a server fault: the work was rolled back and may be run again.
+        if isinstance(exc, DBAPIError):
+            busy = db.busy_error(exc)
+            if busy is not None:
+                raise busy from exc
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         connection = self._require_connection()
-        connection.commit()
+        try:
+            connection.commit()
+        except DBAPIError as exc:
+            busy = db.busy_error(exc)
+            if busy is not None:
+                raise busy from exc
+            raise
+        db.note_commit()
         # Work done after a commit belongs to a new transaction, which the
         # end of the block rolls back unless it is committed too.
-        connection.begin()
+        db.begin(connection, self._claim or db.WriteClaim(immediate=False))
 
     def rollback(self) -> None:
         connection = self._require_connection()

@@ -1,35 +1,149 @@
-"""`make demo` on a fresh directory: the main job runs end to end on SQLite."""
+"""`make demo` on a fresh directory: the main job runs end to end on SQLite.
 
+The demo loads everything, makes its sample operator database and maps it, answers a
+request of every seed operator over the API it serves, keeps one admin key across
+runs, keeps its files private, and refuses a taken port before the long set-up.
+"""
+
+import json
 import os
+import socket
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-REGISTERS = Path(__file__).parents[2] / "registers"
+from derbes.installation.service.demo import demo_iin
+from tests import load_support as load
+
+ROOT = Path(__file__).parents[2]
+REGISTERS = ROOT / "registers"
+OPERATORS = ("kassa24", "express-avans", "qiwi-kz", "kredit-seven", "altyncoin")
 
 
-def _demo(workdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DERBES_REGISTERS_DIR": str(REGISTERS)}
-    for name in ("DERBES_DATABASE_URL", "DERBES_KEK", "DERBES_KEYSTORE_URL"):
-        env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "derbes", "demo", "--no-serve", "--no-pdf"],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DERBES_") and k != "KREDIT_SEVEN_CORE_URL"}
+    env["DERBES_REGISTERS_DIR"] = str(REGISTERS)
+    env["DERBES_DATASETS_DIR"] = str(REGISTERS / "datasets")
+    env["COLUMNS"] = "200"
+    return env
+
+
+def _demo(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "derbes", "demo", "--no-pdf", *args],
+                          cwd=workdir, env=_env(), capture_output=True, text=True, timeout=600)
+
+
+def _token(stdout: str) -> str:
+    return stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+
+
+def _keys(workdir: Path) -> int:
+    listed = subprocess.run([sys.executable, "-m", "derbes", "apikey", "list"], cwd=workdir,
+                            env=_env(), capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    return listed.stdout.count("active")
+
+
+def _loose(var: Path) -> list[str]:
+    return [str(p) for p in [var, *var.rglob("*")] if stat.S_IMODE(p.stat().st_mode) & 0o077]
 
 
 def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
-    first = _demo(tmp_path)
+    first = _demo(tmp_path, "--no-serve")
     assert first.returncode == 0, first.stderr
-    assert (tmp_path / "var" / "derbes.sqlite3").is_file()
-    assert (tmp_path / "var" / "kek.key").stat().st_mode & 0o077 == 0
-    for operator in ("kassa24", "express-avans", "qiwi-kz", "kredit-seven", "altyncoin"):
+    var = tmp_path / "var"
+    assert (var / "derbes.sqlite3").is_file()
+    assert (var / "kek.key").stat().st_mode & 0o077 == 0
+    for operator in OPERATORS:
         assert f"{operator} policy" in first.stdout
         for lang in ("ru", "kk", "en"):
-            assert (tmp_path / "var" / "notices" / f"{operator}.{lang}.html").is_file()
-    assert (tmp_path / "var" / "letters" / "access-answer.kk.pdf").read_bytes()[:4] == b"%PDF"
+            assert (var / "notices" / f"{operator}.{lang}.html").is_file()
+    assert (var / "letters" / "access-answer.kk.pdf").read_bytes()[:4] == b"%PDF"
     assert "added to the vault" in first.stdout
-    assert "API key (admin, shown once): dbk_" in first.stdout
+    assert "kredit-seven-core made with invented borrowers" in first.stdout
+    assert (var / "kredit-seven-core.sqlite3").is_file()
+    assert "API key (admin, new;" in first.stdout
+    assert _loose(var) == []  # var/ 0700, every file in it 0600
 
-    second = _demo(tmp_path)
+    second = _demo(tmp_path, "--no-serve")
     assert second.returncode == 0, second.stderr
     assert "already in force" in second.stdout
     assert "already in the vault" in second.stdout
+    assert "kredit-seven-core in place" in second.stdout
+    # The same admin key, not one more per run.
+    assert _token(second.stdout) == _token(first.stdout)
+    assert "new" not in second.stdout.splitlines()[-1]
+    assert _keys(tmp_path) == 1
+
+
+def test_a_taken_port_is_refused_before_the_set_up(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = _demo(tmp_path, "--port", str(port))
+    assert refused.returncode == 2
+    assert f"port {port} on 127.0.0.1 is in use" in refused.stderr
+    assert not (tmp_path / "var").exists()  # nothing was set up for nothing
+
+
+def _answer(base: str, token: str, operator: str, iin: str) -> tuple[int, object]:
+    status, filed = load.call(base, "POST", "/v1/requests", {
+        "operator": operator, "type": "access", "language": "kk",
+        "identifiers": {"iin": iin}}, token=token)
+    assert status == 201, filed
+    assert isinstance(filed, dict)
+    request_id = filed["id"]
+    status, verified = load.call(base, "POST", f"/v1/requests/{request_id}/verify",
+                                 {"method": "staff_document", "document_ref": "ID 0001"},
+                                 token=token)
+    assert status == 200, verified
+    return load.call(base, "POST", f"/v1/requests/{request_id}/answer", token=token)
+
+
+def test_after_the_demo_every_seed_operators_request_is_answered(tmp_path: Path) -> None:
+    port = load.free_port()
+    log = (tmp_path / "demo.log").open("w")
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "derbes", "demo", "--no-pdf", "--port", str(port)],
+        cwd=tmp_path, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            assert demo.poll() is None, (tmp_path / "demo.log").read_text()
+            try:
+                if load.call(base, "GET", "/health", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the demo did not start serving"
+            time.sleep(0.5)
+        token = (tmp_path / "var" / "demo-api-key").read_text().strip()
+        for operator in OPERATORS:
+            iin = demo_iin() if operator == "kredit-seven" else load.adult_iin(7)
+            status, answered = _answer(base, token, operator, iin)
+            assert status == 200, (operator, answered)
+            assert isinstance(answered, dict)
+            assert answered["request"]["state"] == "answered", (operator, answered)
+            if operator == "kredit-seven":
+                # The demo customer's rows in the sample operator database are in the answer.
+                text = json.dumps(answered["answer"], ensure_ascii=False)
+                assert "kredit-seven-core" in text and "MK-DEMO-" in text
+    finally:
+        demo.terminate()
+        demo.wait(timeout=60)
+        log.close()
+
+    # The same installation served without the variable: a clear 503 that names it.
+    inst = load.Installation(tmp_path, {**_env(), "DERBES_LOG_LEVEL": "WARNING"})
+    with load.live_server(inst) as base:
+        status, problem = _answer(base, token, "kredit-seven", demo_iin())
+    assert status == 503, problem
+    assert isinstance(problem, dict)
+    assert problem["variable"] == "KREDIT_SEVEN_CORE_URL" and problem["store"] == \
+        "kredit-seven-core"
+    assert "KREDIT_SEVEN_CORE_URL" in problem["detail"]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from derbes import __version__
-from derbes.api import problems
+from derbes.api import inputs, links, problems, retry
 from derbes.audit import api as audit
 from derbes.bootstrap import Container, bootstrap
 from derbes.consent import api as consents
 from derbes.decisions import api as decisions
 from derbes.identifiers import api as identifiers
+from derbes.platform.files import restrict_process
 from derbes.register.api import notice, registers
 from derbes.requests import api as requests
 from derbes.retention.api import acts, retention
@@ -18,14 +19,20 @@ from derbes.vault import api as subjects
 
 
 def create_app(container: Container | None = None) -> FastAPI:
+    # Also when the app is served by another runner than `derbes serve`.
+    restrict_process()
     container = container or bootstrap()
     app = FastAPI(
         title="derbes",
         version=__version__,
         description="Personal-data system of a Kazakhstan operator under Law 94-V.",
+        # Before any route: no NUL or unpaired surrogate in a path, query or JSON body.
+        dependencies=[Depends(inputs.clean_text)],
     )
     app.state.container = container
     problems.install(app)
+    # Innermost of the middlewares added here: it replays a request met by contention.
+    app.add_middleware(retry.RetryBusy)
     app.include_router(identifiers.router)
     app.include_router(registers.router)
     app.include_router(notice.router)
@@ -41,4 +48,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    links.add_links(app)
     return app

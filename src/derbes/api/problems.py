@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from derbes import errors
+from derbes.api.retry import BUSY_MARK
 
 PROBLEM_TYPE_BASE = "https://derbes.kz/problems/"
 
@@ -22,6 +23,7 @@ STATUS: dict[type[errors.DerbesError], int] = {
     errors.ConfigurationError: 500,
     errors.StoreUnavailableError: 503,  # an operator database is down: retry later
     errors.CryptoError: 500,  # stored ciphertext does not open: server-side fault
+    errors.DatabaseBusyError: 503,  # contention: nothing was stored, retry (Retry-After)
 }
 
 
@@ -56,9 +58,19 @@ def install(app: FastAPI) -> None:
             extra["citation"] = exc.citation
         if isinstance(exc, errors.DecisionDeniedError):
             extra["reasons"] = exc.reasons
-        return problem(
+        if isinstance(exc, errors.StoreUnavailableError):
+            extra["store"] = exc.store
+        if isinstance(exc, errors.StoreNotConfiguredError):
+            extra["variable"] = exc.variable
+        response = problem(
             status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
         )
+        if isinstance(exc, errors.DatabaseBusyError):
+            response.headers["Retry-After"] = str(exc.retry_after)
+            # Lets the retry middleware (retry.py) run the request again; removed before
+            # the answer leaves the server.
+            response.headers[BUSY_MARK.decode()] = "1"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,6 +21,8 @@ app.add_typer(audit_app, name="audit")
 
 console = Console(soft_wrap=True, highlight=False)
 
+MAX_LIMIT = 100_000  # entries shown at once; a larger number is refused, not stored
+
 
 class Format(StrEnum):
     TEXT = "text"
@@ -47,7 +49,8 @@ def verify(
 
     container = bootstrap()
     expected = audit.parse_head(expect) if expect else None
-    result = audit.verify(container.uow(), container.audit_key, expected)
+    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
+    result = audit.verify(container.reader(), container.audit_key, expected)
     head = f"{result.head_seq}:{result.head_hash}"
     if output is Format.JSON:
         _print_json({
@@ -74,7 +77,8 @@ def show(
     subject: str | None = typer.Option(None, "--subject", help="Internal subject id."),
     actor: str | None = typer.Option(None, "--actor", help="Who acted."),
     action: str | None = typer.Option(None, "--action", help="e.g. subject.read"),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
+    limit: int = typer.Option(50, "--limit", min=1, max=MAX_LIMIT,
+                              help="At most this many, newest first."),
     output: Format = _FORMAT,
 ) -> None:
     """The newest audit entries, filtered by subject, actor or action."""
@@ -109,7 +113,8 @@ def show(
 @audit_app.command("alerts")
 def alerts(
     actor: str | None = typer.Option(None, "--actor", help="Only this actor's alerts."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
+    limit: int = typer.Option(100, "--limit", min=1, max=MAX_LIMIT,
+                              help="At most this many, newest first."),
     output: Format = _FORMAT,
 ) -> None:
     """Alerts on unusual access (e.g. one actor reading many subjects in a short window)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import sys
 
 import typer
 from rich.console import Console
 
 from derbes import errors
+from derbes.platform.files import restrict_process
+from derbes.platform.text import bad_text
 
 app = typer.Typer(
     name="derbes",
@@ -19,10 +22,12 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, soft_wrap=True)
 
-# Exit codes: 0 ok, 1 bad input / findings / refused, 2 configuration, 3 not found.
+# Exit codes: 0 ok, 1 bad input / findings / refused, 2 configuration, 3 not found,
+# 75 database busy: nothing was changed, run the same command again (EX_TEMPFAIL).
 EXIT_CODES: dict[type[errors.DerbesError], int] = {
     errors.ConfigurationError: 2,
     errors.NotFoundError: 3,
+    errors.DatabaseBusyError: 75,
 }
 
 
@@ -46,12 +51,34 @@ def report(exc: errors.DerbesError) -> None:
         err_console.print(f"  citation: {citation}", markup=False, highlight=False)
 
 
+def _check_arguments(argv: list[str]) -> None:
+    """Refuse an argument that is no text before any command runs: bytes that are not
+    UTF-8 reach ``sys.argv`` as unpaired surrogates, which nothing can store or seal."""
+    for position, argument in enumerate(argv[1:], start=1):
+        if bad_text(argument):
+            raise errors.InputError(
+                f"argument {position} is not valid text (bytes that are not UTF-8, or an "
+                "unpaired surrogate): nothing was done", field=f"argv[{position}]")
+
+
 def run() -> None:
+    # Before anything is opened or written: what derbes creates is for its owner only.
+    restrict_process()
+    # Standard input that is not UTF-8 is an error to report, not text to carry on with
+    # (under a C locale Python would hand it over as surrogates).
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="strict")
     try:
+        _check_arguments(sys.argv)
         app()
     except errors.DerbesError as exc:
         report(exc)
         sys.exit(exit_code_for(exc))
+    except UnicodeError:
+        # A file or a stream given to a command held bytes that are not UTF-8 text.
+        report(errors.InputError("the input is not valid text (bytes that are not UTF-8, or "
+                                 "an unpaired surrogate): nothing was stored"))
+        sys.exit(1)
 
 
 @app.callback()

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope as KeyScope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
 from derbes.consent.service import consent as service
@@ -80,7 +81,7 @@ class ConsentIn(BaseModel):
     evidence: EvidenceIn = Field(default_factory=EvidenceIn)
     given_by: Literal["subject", "representative"] = "subject"
     representative: RepresentativeIn | None = None
-    valid_until: datetime | None = None
+    valid_until: Moment | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -163,7 +164,7 @@ class EventIn(BaseModel):
     subject_id: str = Field(max_length=36)
     type: str = Field(max_length=30)
     contract_id: str | None = Field(default=None, max_length=100)
-    occurred_at: datetime
+    occurred_at: Moment
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -187,7 +188,7 @@ class EgovRequestIn(BaseModel):
 
     subject_id: str = Field(max_length=36)
     scopes: list[ScopeIn] = Field(min_length=1, max_length=6)
-    valid_until: datetime | None = None
+    valid_until: Moment | None = None
 
 
 class EgovRequestOut(BaseModel):

@@ -25,6 +25,9 @@ from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
+from derbes.platform.dates import check_moment
+from derbes.platform.files import write_private
+from derbes.platform.text import check_text
 from derbes.vault.cli.subjects import actor
 
 consent_app = typer.Typer(help="Consents: give, withdraw, show, export evidence.",
@@ -80,6 +83,7 @@ def _json_file(path: str | None, what: str) -> dict[str, Any]:
         raise InputError(f"{what} is not JSON", field=what) from None
     if not isinstance(data, dict):
         raise InputError(f"{what} must be a JSON object", field=what)
+    check_text(data, what)
     return data
 
 
@@ -99,6 +103,7 @@ def _parse_time(text: str | None, what: str) -> datetime | None:
     except ValueError:
         raise InputError(f"{what} must be an ISO date-time with a time zone",
                          field=what) from None
+    check_moment(parsed, what)
     return _aware(parsed, what)
 
 
@@ -225,7 +230,7 @@ def export(
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     else:
-        out.write_bytes(payload)
+        write_private(out, payload)
         notes.print(f"wrote {out}")
 
 
@@ -242,7 +247,8 @@ def verify(
 
     container = bootstrap()
     expected = audit.parse_head(expect) if expect else None
-    result = service.verify(container.uow(), container.ledger_key, expected)
+    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
+    result = service.verify(container.reader(), container.ledger_key, expected)
     if output is Format.JSON:
         typer.echo(json.dumps({
             "ok": result.ok, "entries": result.entries, "head_seq": result.head_seq,
@@ -283,6 +289,7 @@ def event(
             raise InputError("--data is not JSON", field="data") from None
         if not isinstance(loaded, dict):
             raise InputError("--data must be a JSON object", field="data")
+        check_text(loaded, "data")
         extra = loaded
     when = _parse_time(occurred_at, "occurred_at") or container.clock.now()
     result = lifecycle.record_event(container.uow(), event_id, subject, type_, when,

@@ -22,6 +22,7 @@ from derbes.deadlines import service as deadlines
 from derbes.deadlines.model.calendar import DayKind, DueDate, WorkingCalendar, describe_term
 from derbes.deadlines.model.regime import Regime, regime_as_dict
 from derbes.errors import InputError
+from derbes.platform.dates import check_moment
 from derbes.platform.labels import Lang
 
 console = Console(soft_wrap=True)
@@ -185,6 +186,7 @@ def _parse_instant(text: str, timezone: str) -> datetime:
             "or 2026-03-20T05:00Z",
             field="received_at",
         ) from None
+    check_moment(instant, "received_at")
     if instant.tzinfo is None:
         # A receipt time without a zone is Kazakhstan local time.
         instant = instant.replace(tzinfo=ZoneInfo(timezone))

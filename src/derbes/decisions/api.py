@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.inputs import Day
 from derbes.bootstrap import Container
 from derbes.decisions.model import Action, ActionKind, ReasonCode
 from derbes.decisions.service import MAX_BATCH
@@ -96,7 +97,7 @@ class TransferIn(BaseModel):
     state_body: str | None = Field(default=None, max_length=300, description=(
         "Law 94-V Art. 9: the state body whose motivated request this transfer answers."))
     request_number: str | None = Field(default=None, max_length=100)
-    request_date: date | None = None
+    request_date: Day | None = None
     law_citation: str | None = Field(default=None, max_length=1000, description=(
         "The law the state body's request rests on (required with a state request)."))
     lang: Lang = Lang.EN

@@ -27,6 +27,7 @@ from derbes.cli.app import app, report
 from derbes.decisions.model import Action, ActionKind, Decision
 from derbes.decisions.service import DecisionPoint
 from derbes.errors import DecisionDeniedError, InputError
+from derbes.platform.dates import check_date
 from derbes.platform.labels import Lang
 from derbes.transfers import service as transfer_service
 
@@ -113,6 +114,7 @@ def record_command(
             parsed_date = date.fromisoformat(request_date)
         except ValueError:
             raise InputError("request date must be YYYY-MM-DD", field="request_date") from None
+        check_date(parsed_date, "request_date")
     container = bootstrap()
     try:
         record = transfer_service.record_transfer(

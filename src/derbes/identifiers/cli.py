@@ -12,6 +12,7 @@ from derbes.cli.app import app
 from derbes.identifiers import service as identifiers
 from derbes.identifiers.model import Kind
 from derbes.platform.labels import Lang
+from derbes.platform.text import check_text
 
 ids_app = typer.Typer(
     name="id",
@@ -42,6 +43,7 @@ def check(
     """
     if value == "-":
         value = sys.stdin.read().strip()
+    check_text(value, "value")
     verdict = identifiers.check(value, kind, clock=bootstrap().clock, lang=lang)
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)

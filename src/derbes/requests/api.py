@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from derbes.access import service as apikeys
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.inputs import Day, Moment
 from derbes.bootstrap import Container
 from derbes.errors import AuthError, InputError
 from derbes.requests import service
@@ -46,7 +47,7 @@ class RequestIn(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict, description=(
         "rectification: values {category: value} and document_ref; destruction / blocking: "
         "categories (optional); consent_withdrawal: scope; complaint / claim: text."))
-    received_at: datetime | None = None
+    received_at: Moment | None = None
 
 
 class VerifyIn(BaseModel):
@@ -203,7 +204,7 @@ def list_requests(
     overdue: bool = False,
     due: Annotated[Literal["tomorrow"] | None, Query()] = None,
     operator: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> dict[str, Any]:
     """Requests by state; ``overdue=true`` the late ones, ``due=tomorrow`` those due tomorrow
     (``as_of``: the local date to judge by, default today in Asia/Almaty)."""

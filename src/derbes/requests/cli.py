@@ -23,6 +23,9 @@ from rich.table import Table
 from derbes.bootstrap import Container, bootstrap
 from derbes.cli.app import app
 from derbes.errors import InputError
+from derbes.platform.dates import check_date, check_moment
+from derbes.platform.files import write_private
+from derbes.platform.text import check_text
 from derbes.requests import service
 from derbes.requests.adapters.store import RequestFilter
 from derbes.requests.model import SubjectRequest, parse_state
@@ -54,6 +57,7 @@ def _stdin_if_dash(value: str | None, what: str) -> str | None:
     text = sys.stdin.readline().strip()
     if not text:
         raise InputError("nothing was read from stdin", field=what)
+    check_text(text, what)
     return text
 
 
@@ -67,6 +71,7 @@ def _payload(path: str | None) -> dict[str, Any]:
         raise InputError("the payload is not valid JSON", field="payload") from None
     if not isinstance(data, dict):
         raise InputError("the payload must be a JSON object", field="payload")
+    check_text(data, "payload")
     return data
 
 
@@ -109,6 +114,8 @@ def file_request(
                                                 help="ISO instant with zone (default: now)."),
 ) -> None:
     """File a request; prints its id and due date."""
+    if received_at is not None:
+        check_moment(received_at, "received_at")
     container = bootstrap()
     identifiers = {k: v for k, v in (("iin", _stdin_if_dash(iin, "iin")),
                                      ("phone", _stdin_if_dash(phone, "phone")),
@@ -217,7 +224,8 @@ def answer(
     else:
         console.print(f"{result.request.id} {result.request.state.value}")
     if letter is not None:
-        letter.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt))
+        write_private(letter, service.letter(container.uow(), container.keystore, request_id,
+                                             fmt))
 
 
 @request_app.command("letter")
@@ -229,7 +237,7 @@ def write_letter(
 ) -> None:
     """Write the answer or refusal letter (HTML or PDF)."""
     container = bootstrap()
-    out.write_bytes(service.letter(container.uow(), container.keystore, request_id, fmt, lang))
+    write_private(out, service.letter(container.uow(), container.keystore, request_id, fmt, lang))
     console.print(str(out))
 
 
@@ -285,6 +293,7 @@ def overdue(
             day = date.fromisoformat(as_of)
         except ValueError:
             raise InputError("--as-of must be an ISO date", field="as_of") from None
+        check_date(day, "as_of")
     if tomorrow:
         found = service.due_tomorrow(container.uow(), day, operator_id=operator)
     else:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
 from derbes.errors import AuthError, InputError
 from derbes.register.service import registers as register_service
@@ -44,7 +45,7 @@ class ValueIn(BaseModel):
         "applies to everyone; a consent or a contract later widens it)."
     ))
     method: str = Field(default="api", max_length=100)
-    collected_at: datetime | None = None
+    collected_at: Moment | None = None
 
 
 class SubjectIn(BaseModel):

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord, chain, ledger_key
-from derbes.errors import ConfigurationError, ConflictError
+from derbes.errors import ConfigurationError, ConflictError, DatabaseBusyError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
 from derbes.platform.tables import consent_ledger, consent_ledger_head, consents, egov_requests
@@ -77,7 +77,8 @@ class _LedgerKeySource:
 
 class ConsentRepository(Protocol):
     def add(self, items: Sequence[Consent]) -> None:
-        """Insert new consents; ``ConflictError`` when an idempotency key is taken."""
+        """Insert new consents; ``DatabaseBusyError`` when an idempotency key is taken
+        meanwhile by a concurrent transaction (retry: it will find that act)."""
         ...
 
     def get(self, consent_id: str) -> Consent | None: ...
@@ -252,9 +253,12 @@ class SqlConsentRepository:
             with self._connection.begin_nested():
                 self._connection.execute(consents.insert(), [_consent_row(c) for c in items])
         except IntegrityError:
-            raise ConflictError(
+            # Two requests with one key at once (PostgreSQL: neither saw the other's row).
+            # Contention, not a conflict: run again, the request finds the act stored by
+            # the other and answers it as a replay.
+            raise DatabaseBusyError(
                 "a consent with this idempotency key is being recorded by another request; "
-                "retry it", field="idempotency_key") from None
+                "nothing was changed: retry it") from None
 
     def _select(self, *where: Any) -> builtins.list[Consent]:
         rows = self._connection.execute(

@@ -25,6 +25,7 @@ from derbes.consent.service import consent as consent_service
 from derbes.consent.service.consent import ConsentRequest, GiveResult
 from derbes.errors import AuthError, ConflictError, InputError, NotFoundError
 from derbes.platform.clock import Clock
+from derbes.platform.dates import check_moment
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
 
@@ -94,6 +95,9 @@ def handle_callback(
         data = json.loads(body)
         request_id = str(data["request_id"])
         decision = EgovDecision(data["decision"])
+        decided = data.get("decided_at")
+        if decided is not None:
+            check_moment(datetime.fromisoformat(str(decided)), "decided_at")
     except (ValueError, KeyError, TypeError):
         raise InputError("the eGov callback is malformed", field="body") from None
     now = clock.now()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from derbes.access import service as apikeys
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.errors import ConfigurationError
 from derbes.installation.service import demo as demo_service
 from derbes.platform.db import display_url
+from derbes.platform.files import private_dir, write_private
 from derbes.register.model.register import LANGS
 from derbes.register.service import notice, registers
 from derbes.register.service.lint import lint_files
@@ -19,6 +24,21 @@ from derbes.requests import service as request_service
 from derbes.vault.service import keys
 
 console = Console(soft_wrap=True)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once when ``host:port`` cannot be listened on (taken, or not ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            why = ("is in use by another program" if exc.errno == errno.EADDRINUSE
+                   else f"cannot be listened on ({exc.strerror})")
+            raise ConfigurationError(
+                f"port {port} on {host} {why}: pass --port with a free one, or --no-serve",
+                field="port") from None
 
 
 @app.command()
@@ -29,6 +49,9 @@ def demo(
     pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
 ) -> None:
     """Load the seed registers into the database, render their notices, serve the API."""
+    if serve:
+        # Before minutes of set-up: a port another program holds would only fail at the end.
+        _check_port(host, port)
     container = bootstrap()
     settings = container.settings
     url = settings.database_url
@@ -63,7 +86,7 @@ def demo(
                       f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
 
     out = settings.var_dir / "notices"
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     formats = ["html", "md"] + (["pdf"] if pdf else [])
     jobs = [(p, lang, fmt) for p in published for lang in LANGS for fmt in formats]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -71,21 +94,31 @@ def demo(
         task = progress.add_task("rendering notices", total=len(jobs))
         for item, lang, fmt in jobs:
             body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
-            (out / f"{item.stored.operator_id}.{lang.value}.{fmt}").write_bytes(body)
+            write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 
-    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock)
+    stores = demo_service.sample_stores(settings.datasets_dir, settings.var_dir, os.environ)
+    for store in stores:
+        if store.url is None:
+            console.print(f"  operator database {store.store}: not configured (set "
+                          f"{store.variable}); its operator's requests will say so",
+                          highlight=False)
+        else:
+            state = "made with invented borrowers" if store.created else "in place"
+            console.print(f"  operator database {store.store} {state}: {store.variable}="
+                          f"{display_url(store.url)}", highlight=False)
+    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock,
+                                          request_service.stores_from_dir(settings.datasets_dir))
     letters = settings.var_dir / "letters"
-    letters.mkdir(parents=True, exist_ok=True)
+    private_dir(letters)
     for code in ("kk", "ru"):
         body = request_service.letter(container.uow(), container.keystore, customer.request_id,
                                       "pdf", code)
-        (letters / f"access-answer.{code}.pdf").write_bytes(body)
+        write_private(letters / f"access-answer.{code}.pdf", body)
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
                   f"access request {customer.request_id} answered", highlight=False)
-    token = apikeys.create(container.uow(), container.clock, name="demo",
-                           scopes=["admin"]).token
+    token, minted = demo_service.admin_key(container.uow, container.clock, settings.var_dir)
 
     base = f"http://{host}:{port}"
     console.print("\n[bold]Where to look[/]")
@@ -98,7 +131,13 @@ def demo(
     console.print(f"  answer letters:    {letters}/access-answer.<kk|ru>.pdf", highlight=False)
     console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
                   highlight=False)
-    console.print(f"  API key (admin, shown once): {token}", highlight=False)
+    for store in stores:
+        if store.url is not None:
+            console.print(f"  in another shell:  export {store.variable}={store.url}",
+                          highlight=False)
+    kept = settings.var_dir / demo_service.KEY_FILE
+    console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
+                  highlight=False)
     if serve:
         import uvicorn
 

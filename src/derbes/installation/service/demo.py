@@ -9,12 +9,17 @@ birth date and serial chosen here, so it names nobody.
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
+from derbes.access import service as apikeys
+from derbes.errors import UnauthenticatedError
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import Clock
+from derbes.platform.files import write_private
 from derbes.register.service import registers
 from derbes.requests import service as request_service
 from derbes.uow import UnitOfWork
@@ -25,6 +30,12 @@ from derbes.vault.service import subjects as vault_service
 OPERATOR = "kredit-seven"
 ACTOR = "demo"
 _BIRTH_AND_CENTURY = "9004123"  # 12 April 1990, a man born in the 20th century
+LAST, FIRST, PATRONYMIC = "Серікбаев", "Демо", "Асқарұлы"
+PHONE = "+77012345678"
+# The sample operator database the demo can build: the store of this dataset id.
+SAMPLE_STORE = "kredit-seven-core"
+SAMPLE_CLIENTS = 500  # invented borrowers besides the demo customer
+KEY_FILE = "demo-api-key"  # in var/, mode 0600: the demo's admin key, kept between runs
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,66 @@ def demo_iin() -> str:
     raise AssertionError("unreachable: most serials have a check digit")  # pragma: no cover
 
 
-def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock) -> DemoCustomer:
-    """Put the invented customer in the vault (once) and answer an access request."""
+@dataclass(frozen=True)
+class SampleStore:
+    """An operator database of a dataset, as the demo found or made it."""
+
+    store: str  # the dataset's store id
+    variable: str  # the environment variable that holds its URL
+    url: str | None  # None: not set and not made (requests will say so)
+    created: bool = False  # made by this run
+
+
+def sample_stores(datasets_dir: Path, var_dir: Path,
+                  environ: MutableMapping[str, str]) -> list[SampleStore]:
+    """Every dataset's store: the URL already set, or for the sample store a database
+    made in ``var_dir`` (invented borrowers and the demo customer) and its variable set in
+    ``environ``, so this process (and the server it starts) can answer requests."""
+    from derbes.datasets.adapters.yaml import load_dataset
+    from derbes.installation.adapters import sample_operator_db
+
+    out: list[SampleStore] = []
+    for path in sorted(datasets_dir.glob("*.yaml")) if datasets_dir.is_dir() else []:
+        spec = load_dataset(path).dataset.store
+        given = environ.get(spec.url_env, "").strip()
+        if given:
+            out.append(SampleStore(spec.id, spec.url_env, given))
+            continue
+        if spec.id != SAMPLE_STORE:
+            out.append(SampleStore(spec.id, spec.url_env, None))
+            continue
+        file = (var_dir / f"{spec.id}.sqlite3").resolve()
+        url = f"sqlite:///{file}"
+        created = not file.exists()
+        if created:
+            sample_operator_db.generate(url, SAMPLE_CLIENTS, seed=7, batch_size=SAMPLE_CLIENTS)
+        sample_operator_db.add_client(url, iin=demo_iin(), last_name=LAST, first_name=FIRST,
+                                      patronymic=PATRONYMIC, phone=PHONE)
+        environ[spec.url_env] = url
+        out.append(SampleStore(spec.id, spec.url_env, url, created))
+    return out
+
+
+def admin_key(uow: Callable[[], UnitOfWork], clock: Clock, var_dir: Path) -> tuple[str, bool]:
+    """The demo's admin API key and whether it was made now: the one kept in
+    ``var/demo-api-key`` while it still works, else a new one (kept there, mode 0600)."""
+    file = var_dir / KEY_FILE
+    if file.is_file():
+        token = file.read_text(encoding="utf-8").strip()
+        try:
+            apikeys.authenticate(uow(), clock, token)
+            return token, False
+        except UnauthenticatedError:
+            pass  # revoked or from another database: make a new one
+    token = apikeys.create(uow(), clock, name="demo", scopes=["admin"]).token
+    write_private(file, (token + "\n").encode("utf-8"))
+    return token, True
+
+
+def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
+                  stores: request_service.StoreOpener | None = None) -> DemoCustomer:
+    """Put the invented customer in the vault (once) and answer an access request
+    (over the vault and the operator databases ``stores`` opens)."""
     iin = demo_iin()
     register = registers.in_force(uow, OPERATOR).register
     found = vault_service.find_subject(uow, keystore, "iin", iin, "subject_access_request",
@@ -58,8 +127,8 @@ def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock) -> DemoCust
         told = Provenance(Source.SUBJECT, (), "personal cabinet", now)
         subject_id = vault_service.add_subject(uow, keystore, register, [
             NewValue("identity.iin", iin, told),
-            NewValue("identity.full_name", "Серікбаев Демо Асқарұлы", told),
-            NewValue("contact.phone", "+77012345678", told),
+            NewValue("identity.full_name", f"{LAST} {FIRST} {PATRONYMIC}", told),
+            NewValue("contact.phone", PHONE, told),
             NewValue("account.customer_id", "DEMO-0001", told),
         ], {}, ACTOR, clock)
         opened = now - timedelta(days=30)
@@ -70,6 +139,9 @@ def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock) -> DemoCust
         received_at=clock.now()), ACTOR, clock)
     request_service.verify_by_staff(uow, keystore, request.id, "demo: identity card seen",
                                     ACTOR, clock)
-    request_service.answer_request(uow, keystore, request.id, ACTOR, clock)
+    if stores is None:
+        request_service.answer_request(uow, keystore, request.id, ACTOR, clock)
+    else:
+        request_service.answer_request(uow, keystore, request.id, ACTOR, clock, stores=stores)
     return DemoCustomer(subject_id=subject_id, request_id=request.id, created=created)
 

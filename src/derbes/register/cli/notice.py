@@ -11,6 +11,7 @@ import typer
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
 from derbes.errors import InputError
+from derbes.platform.files import write_private
 from derbes.register.service.notice import notice_for
 
 
@@ -47,7 +48,7 @@ def notice(
         sys.stdout.buffer.flush()
         return
     try:
-        output.write_bytes(document)
+        write_private(output, document)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}", field="output") from exc
     typer.echo(f"wrote {output} ({fmt.value}, {lang.value}, {len(document)} bytes)", err=True)

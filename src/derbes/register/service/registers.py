@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,6 +38,27 @@ def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock) -> list[Pu
     return publish(uow, loaded, clock)
 
 
+# Parsed registers by the SHA-256 of their text: a stored version never changes, and
+# parsing and validating a register costs far more than the request that needs it.
+_PARSED: dict[str, LoadedRegister] = {}
+_PARSED_LOCK = threading.Lock()
+_MAX_PARSED = 64
+
+
+def parsed(stored: StoredRegister) -> LoadedRegister:
+    """A stored register version, parsed (once per process and text)."""
+    with _PARSED_LOCK:
+        loaded = _PARSED.get(stored.sha256)
+    if loaded is None:
+        loaded = parse_register(stored.source_text,
+                                f"{stored.operator_id}@{stored.sha256[:12]}")
+        with _PARSED_LOCK:
+            if len(_PARSED) >= _MAX_PARSED:
+                _PARSED.clear()
+            loaded = _PARSED.setdefault(stored.sha256, loaded)
+    return loaded
+
+
 def in_force(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
     """The register version in force for an operator (the one published last)."""
     with uow:
@@ -44,7 +66,7 @@ def in_force(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
     if stored is None:
         raise NotFoundError(f"no register published for operator {operator_id!r}",
                             field="operator")
-    return parse_register(stored.source_text, f"{operator_id}@{stored.sha256[:12]}")
+    return parsed(stored)
 
 
 def published(uow: UnitOfWork) -> list[StoredRegister]:

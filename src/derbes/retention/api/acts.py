@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from derbes.api.auth import Caller, Scope, require_scope
 from derbes.bootstrap import Container
 from derbes.errors import AuthError
+from derbes.platform.dates import EARLIEST, LATEST
 from derbes.retention.adapters.acts import act_json, render_act
 from derbes.retention.service import acts as service
 
@@ -44,7 +45,7 @@ def list_acts(
     caller: Reader,
     request: Request,
     operator: Annotated[str | None, Query(max_length=100)] = None,
-    year: Annotated[int | None, Query(ge=1900, le=9999)] = None,
+    year: Annotated[int | None, Query(ge=EARLIEST.year, le=LATEST.year)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Acts, the newest first."""

@@ -9,13 +9,13 @@ sweeps are better run with ``derbes retention run``. ``GET
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.inputs import Day
 from derbes.bootstrap import Container
 from derbes.errors import AuthError, InputError
 from derbes.requests.service import stores_from_dir
@@ -46,7 +46,7 @@ class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     operator: str | None = Field(default=None, max_length=100)
-    as_of: date | None = Field(default=None, description="Default: today.")
+    as_of: Day | None = Field(default=None, description="Default: today.")
     batch_size: int = Field(default=service.DEFAULT_BATCH, ge=1, le=service.MAX_BATCH)
 
 
@@ -55,7 +55,7 @@ def get_plan(
     caller: Reader,
     request: Request,
     operator: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[Day | None, Query()] = None,
     months: Annotated[int, Query(ge=1, le=120)] = 12,
 ) -> dict[str, Any]:
     """What is due on ``as_of`` per purpose and category, and what falls due next."""

@@ -14,6 +14,8 @@ from rich.table import Table
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
 from derbes.platform import i18n
+from derbes.platform.dates import EARLIEST, LATEST
+from derbes.platform.files import write_private
 from derbes.platform.i18n import N_
 from derbes.platform.labels import Lang
 
@@ -64,15 +66,16 @@ def _write(payload: bytes, out: Path | None) -> None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     else:
-        out.write_bytes(payload)
+        write_private(out, payload)
         notes.print(f"wrote {out}")
 
 
 @acts_app.command("list")
 def list_(
     operator: str | None = typer.Option(None, "--operator", help="Only this operator's acts."),
-    year: int | None = typer.Option(None, "--year", help="Only acts of this year."),
-    limit: int = typer.Option(200, "--limit", min=1),
+    year: int | None = typer.Option(None, "--year", min=EARLIEST.year, max=LATEST.year,
+                                    help="Only acts of this year."),
+    limit: int = typer.Option(200, "--limit", min=1, max=1000),
     lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
     fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format"),
 ) -> None:

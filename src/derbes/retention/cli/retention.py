@@ -19,6 +19,7 @@ from rich.table import Table
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
 from derbes.errors import InputError
+from derbes.platform.dates import check_date
 from derbes.requests.service import stores_from_dir
 from derbes.retention.service import sweep as retention
 from derbes.vault.cli.subjects import actor
@@ -37,9 +38,10 @@ def _as_of(text: str | None, today: date) -> date:
     if text is None:
         return today
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InputError("--as-of must be a date (YYYY-MM-DD)", field="as_of") from None
+    return check_date(day, "as_of")
 
 
 def _bars(histogram: tuple[tuple[date, int], ...]) -> list[str]:
@@ -55,7 +57,8 @@ def _bars(histogram: tuple[tuple[date, int], ...]) -> list[str]:
 def plan_command(
     operator: str = typer.Option(..., "--operator", "-o", help="Operator id of the register."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD); default today."),
-    months: int = typer.Option(12, "--months", help="Months of upcoming due dates to chart."),
+    months: int = typer.Option(12, "--months", min=1, max=120,
+                               help="Months of upcoming due dates to chart."),
     output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Show what is due for destruction, per purpose and category, what comes next, and
@@ -109,8 +112,8 @@ def plan_command(
 def run_command(
     operator: str = typer.Option(..., "--operator", "-o", help="Operator id of the register."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD); default today."),
-    batch_size: int = typer.Option(retention.DEFAULT_BATCH, "--batch-size",
-                                   help="Subjects per transaction."),
+    batch_size: int = typer.Option(retention.DEFAULT_BATCH, "--batch-size", min=1,
+                                   max=retention.MAX_BATCH, help="Subjects per transaction."),
 ) -> None:
     """Destroy what is due (crypto-shredding in the vault), resumably, and issue the act."""
     container = bootstrap()

@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from derbes.errors import ConfigurationError, ConflictError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.crypto import generate_key
-from derbes.platform.db import display_url
+from derbes.platform.db import busy_error, display_url, write_transaction
 from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import NAMING_CONVENTION, UtcDateTime
 from derbes.vault.adapters.kek import KeyEncryptionKey, LocalKek
@@ -318,9 +318,13 @@ def _where_subject_in(connection: Connection, chunk: Sequence[str]) -> ColumnEle
 def _using(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """A connection (``write``: a transaction) whose database failures say what to do."""
     try:
-        with engine.begin() if write else engine.connect() as connection:
+        # A writer takes the lock up front (SQLite), so it waits for others, not fails.
+        with write_transaction(engine) if write else engine.connect() as connection:
             yield connection
     except (OperationalError, ProgrammingError) as exc:
+        busy = busy_error(exc)
+        if busy is not None:
+            raise busy from exc
         # The driver's first line names the table or host, never a bound value.
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigurationError(

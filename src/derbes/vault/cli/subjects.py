@@ -23,6 +23,7 @@ from rich.table import Table
 from derbes.bootstrap import Container, bootstrap
 from derbes.cli.app import app
 from derbes.errors import InputError
+from derbes.platform.text import check_text
 from derbes.register.model.register import Register
 from derbes.vault.model import LookupKind, NewValue, Provenance, Source
 
@@ -53,6 +54,7 @@ def _stdin_if_dash(value: str) -> str:
     text = sys.stdin.readline().strip()
     if not text:
         raise InputError("nothing was read from stdin", field="value")
+    check_text(text, "value")
     return text
 
 
@@ -115,6 +117,7 @@ def add(
     lines = list(value)
     if values_file is not None:
         text = sys.stdin.read() if values_file == "-" else Path(values_file).read_text("utf-8")
+        check_text(text, "values_file")
         lines += [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise InputError("give at least one --value or --values-file", field="value")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from derbes.errors import ConfigurationError
 from derbes.installation.service import database
 from derbes.installation.service.database import SchemaUpgrade
+from derbes.platform.files import private_dir
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, pending_kek_file
 from derbes.vault.adapters.keystore import KekCount, RotatableKeyStore, count_keys
@@ -77,7 +78,7 @@ def initialise(
     ``open_keystore`` is called once the KEK file and schemas are in place.
     """
     var_dir_created = not var_dir.is_dir()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)  # 0700, also when an older version or the shell made it wider
     kek_file_created = False
     if kek_file is not None and not kek_file.exists():
         FileKek.create(kek_file)

@@ -59,6 +59,7 @@ from derbes.errors import (
     DatasetError,
     InputError,
     Problem,
+    StoreNotConfiguredError,
     StoreUnavailableError,
 )
 from derbes.platform.db import display_url, parse_url
@@ -167,9 +168,7 @@ class SqlStore:
         name = dataset.store.url_env
         url = env.get(name, "").strip()
         if not url:
-            raise ConfigurationError(
-                f"the environment variable {name} (the database URL of store "
-                f"{dataset.store.id!r}) is not set", field="url_env")
+            raise StoreNotConfiguredError(dataset.store.id, name)
         if shared:
             return cls(dataset, shared_engine(url), environ=env)
         return cls(dataset, store_engine(url), owns_engine=True, environ=env)

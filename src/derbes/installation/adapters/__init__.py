@@ -1,0 +1,1 @@
+"""Installation I/O: the invented operator database the demo answers requests from."""
