@@ -117,12 +117,15 @@ def scan_command(
                           min_confidence=min_confidence, entities=frozenset(Entity),
                           keep_weak_names=ner)
     scanner = make_engine(engine.value, options, workers=workers, ner=ner)
-    report = service.scan(
-        [_source(s, None if full else sample, threads) for s in sources], mappings,
-        engine=scanner, clock=container.clock,
-        checkpoint=FileCheckpoint(state) if state else None,
-        progress=None if quiet else RichProgress(notes),
-    )
+    try:
+        report = service.scan(
+            [_source(s, None if full else sample, threads) for s in sources], mappings,
+            engine=scanner, clock=container.clock,
+            checkpoint=FileCheckpoint(state) if state else None,
+            progress=None if quiet else RichProgress(notes),
+        )
+    finally:
+        scanner.close()
     if not quiet and str(json_out) != "-" and str(sarif) != "-":
         print_report(report, console, lang)
     if html is not None:

@@ -89,6 +89,10 @@ class Engine(Protocol):
     def scan_units(self, work: Sequence[tuple[Source, Unit]],
                    progress: Progress | None) -> Iterator[tuple[Unit, Outcome]]: ...
 
+    def close(self) -> None:
+        """Release what the engine holds (worker processes, a Spark session)."""
+        ...
+
 
 class NameModel(Protocol):
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:

@@ -20,7 +20,6 @@ from derbes.scanner.model.entities import Entity
 from derbes.scanner.model.findings import Finding, Mappings, Tally, judge
 from derbes.scanner.model.matches import Match, Reason
 from derbes.scanner.model.scan import ScanOptions, scan_many
-from derbes.scanner.model.words import NAME_BASE
 from derbes.scanner.ports import (
     TEXT,
     Batch,
@@ -137,6 +136,9 @@ class InProcess:
                 yield unit, self.scan_unit(source, unit, progress)
             except SourceSkipped as exc:
                 yield unit, exc
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from derbes.errors import SourceSkipped
+from derbes.scanner.model.vocabulary import split_words
 from derbes.scanner.ports import TEXT, Batch, Unit
 
 BLOCK = 1 << 20
@@ -37,10 +38,10 @@ KINDS = {
     ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".parquet": "parquet", ".pq": "parquet",
 }
-_BINARY_EXTENSIONS = frozenset(
+_BINARY_EXTENSIONS = frozenset(split_words(
     ".zip .gz .bz2 .xz .7z .rar .png .jpg .jpeg .gif .pdf .exe .so .dll .class .jar .pyc "
-    ".sqlite .sqlite3 .db .docx .xlsx".split()
-)
+    ".sqlite .sqlite3 .db .docx .xlsx"
+))
 
 
 def _head(path: Path) -> bytes:

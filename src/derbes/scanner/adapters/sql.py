@@ -153,7 +153,7 @@ class SqlSource:
         where = f"{self._name} › {unit.name}"
         try:
             names = self._columns(engine, unit.name)
-            query = select(*[sql_column(n) for n in names]).select_from(table(unit.name))
+            query: Any = select(*[sql_column(n) for n in names]).select_from(table(unit.name))
             if self._sample is not None:
                 query = query.limit(self._sample)
             with engine.connect() as connection:

@@ -50,3 +50,6 @@ class Workers:
                         yield unit, future.result()
                     except SourceSkipped as exc:
                         yield unit, exc
+
+    def close(self) -> None:
+        return None

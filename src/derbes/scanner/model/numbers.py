@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from derbes.errors import IdentifierError
 from derbes.identifiers.model import bin as kz_bin
@@ -25,6 +26,7 @@ from derbes.identifiers.model import iin as kz_iin
 from derbes.identifiers.model.pan import Brand, brand_of, luhn_valid
 from derbes.scanner.model.entities import Entity
 from derbes.scanner.model.matches import Reason
+from derbes.scanner.model.vocabulary import split_words
 
 # A run starts with a digit, "+" or "(", ends with a digit; stars and x stand for the
 # hidden digits of a masked card number.
@@ -45,10 +47,10 @@ _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 # Kazakhstan numbering plan (+7 6xx and +7 7xx; Russia has the rest of +7). Mobile
 # codes of the Kazakhstan operators; fixed lines have area codes 71x and 72x.
-MOBILE_CODES = frozenset(
+MOBILE_CODES = frozenset(split_words(
     "700 701 702 703 704 705 706 707 708 709 747 750 751 760 761 762 763 764 771 775 776 777 "
-    "778".split()
-)
+    "778"
+))
 _FIXED_PREFIXES = ("71", "72")
 
 # An age outside this range makes a birth date implausible. Birth dates are only
@@ -98,7 +100,7 @@ def _twelve(digits: str, today: date) -> tuple[Entity, float, tuple[Reason, ...]
 def _amount_shaped(groups: list[tuple[str, int, int]], text: str) -> bool:
     """1 234 567 890: every group after the first has three digits, spaces between."""
     return len(groups) >= 3 and all(len(g) == 3 for g, _, _ in groups[1:]) and all(
-        text[a[2]:b[1]] == " " for a, b in zip(groups, groups[1:], strict=False)
+        text[a[2]:b[1]] == " " for a, b in pairwise(groups)
     )
 
 
@@ -110,6 +112,7 @@ def _phone(digits: str, plus: bool, groups: list[tuple[str, int, int]],
         national = digits
     else:
         return None
+    reasons: tuple[Reason, ...]
     if national[:3] in MOBILE_CODES:
         key, reasons = "phone_mobile", (Reason.KZ_NUMBERING_PLAN, Reason.MOBILE_PREFIX)
     elif national.startswith(_FIXED_PREFIXES):
@@ -222,7 +225,7 @@ def _whole(groups: list[tuple[str, int, int]], plus: bool, text: str,
         dated = _date(groups, text, today)
         if dated is not None:
             return dated
-    if any(text[a[2]:b[1]] not in _JOINS for a, b in zip(groups, groups[1:], strict=False)):
+    if any(text[a[2]:b[1]] not in _JOINS for a, b in pairwise(groups)):
         return None
     chars = "".join(g for g, _, _ in groups)
     if chars.isdigit():
@@ -272,7 +275,7 @@ def digit_values(text: str, today: date, start: int = 0,
             if reading is not None and not _token_edge(text, first, last):
                 yield Found(reading[0], first, last, reading[1], reading[2], value)
             continue
-        if value[0] == "(" and not value[1].isdigit() or _hopeless(value):
+        if (value[0] == "(" and not value[1].isdigit()) or _hopeless(value):
             continue
         groups = _groups(text, first, last)
         plus = value.startswith("+")

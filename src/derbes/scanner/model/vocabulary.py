@@ -8,10 +8,16 @@ Russian spelling (Нурлан for Нұрлан), so both spellings of common Ka
 
 from __future__ import annotations
 
+
+def split_words(text: str) -> list[str]:
+    """The words of a whitespace-separated list (the dictionaries below are written so)."""
+    return text.split()
+
+
 # ------------------------------------------------------------------ given names
 
 KAZAKH_GIVEN_NAMES: frozenset[str] = frozenset(
-    """
+    split_words("""
     абай абылай адай адил әділ айбек айдар айдос айжан айгерім айгерим айнұр айнур айсұлу
     айсулу ақбота акбота ақжол акжол ақмарал акмарал ақниет акниет әлібек алибек әлия алия
     әсел асель асел асқар аскар асхат арман аружан аслан әсем асем ардақ ардак аят бақыт бакыт
@@ -24,11 +30,11 @@ KAZAKH_GIVEN_NAMES: frozenset[str] = frozenset(
     тимур толғанай толганай ұлан улан ұлжан улжан шолпан ырысты әлішер алишер бибігүл бибигуль
     ғазиза газиза дидар еркебұлан еркебулан жәнібек жанибек құралай куралай мейрамбек нұргүл
     нургуль райымбек сабина самал тоғжан тогжан ұлдана улдана іңкәр инкар
-    """.split()
+    """)
 )
 
 RUSSIAN_GIVEN_NAMES: frozenset[str] = frozenset(
-    """
+    split_words("""
     александр алексей анатолий андрей антон артём артем борис вадим валентин валерий василий
     виктор виталий владимир владислав вячеслав геннадий георгий григорий даниил денис дмитрий
     евгений егор иван игорь илья кирилл константин леонид максим михаил никита николай олег
@@ -37,14 +43,14 @@ RUSSIAN_GIVEN_NAMES: frozenset[str] = frozenset(
     евгения екатерина елена елизавета жанна зоя инна ирина карина кристина ксения лариса
     лидия любовь людмила маргарита марина мария надежда наталья наталия нина оксана ольга
     полина раиса светлана софия софья таисия тамара татьяна ульяна юлия яна
-    """.split()
+    """)
 )
 
 GIVEN_NAMES: frozenset[str] = KAZAKH_GIVEN_NAMES | RUSSIAN_GIVEN_NAMES
 
 # Surnames common in Kazakhstan that carry no telling ending (Korean, Ukrainian ones).
 PLAIN_SURNAMES: frozenset[str] = frozenset(
-    "ким цой пак ли хан тен шевченко бондаренко коваленко ткаченко кравченко".split()
+    split_words("ким цой пак ли хан тен шевченко бондаренко коваленко ткаченко кравченко")
 )
 
 # Russian-type surname endings (Kazakh surnames take them too: Ахметов, Сәрсенбаев),
@@ -63,23 +69,23 @@ PATRONYMIC_ENDINGS: tuple[str, ...] = (
 # Capitalised words that take a surname ending but are not names: months, places,
 # organisations that appear in operator texts. A short list of the usual ones.
 NOT_NAMES: frozenset[str] = frozenset(
-    """
+    split_words("""
     казахстан астана алматы павлодар караганда кустанай костанай петропавловск
     ростов саратов тамбов киев кишинёв минск берлин пекин лондон финансов кредитов платежей
     договоров клиентов заказов товаров отделов банков счетов пин один июнь июль ноябрь
-    """.split()
+    """)
 )
 
 # ------------------------------------------------------------------ places
 
 CITIES: frozenset[str] = frozenset(
-    """
+    split_words("""
     алматы астана нұр-сұлтан нур-султан шымкент қарағанды караганда ақтөбе актобе тараз павлодар
     өскемен усть-каменогорск семей атырау қостанай костанай қызылорда кызылорда орал уральск
     петропавл петропавловск ақтау актау түркістан туркестан талдықорған талдыкорган көкшетау
     кокшетау екібастұз экибастуз жезқазған жезказган теміртау темиртау рудный балқаш балхаш
     конаев қонаев жаңаөзен жанаозен
-    """.split()
+    """)
 )
 
 # Words that mark an address: settlement, street, building, flat (ru and kk).

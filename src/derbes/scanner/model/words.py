@@ -25,6 +25,7 @@ from derbes.scanner.model.vocabulary import (
     PATRONYMIC_ENDINGS,
     PLAIN_SURNAMES,
     SURNAME_ENDINGS,
+    split_words,
 )
 
 _UP = "А-ЯЁӘҒҚҢӨҰҮҺІ"
@@ -46,7 +47,7 @@ _TO_LATIN = str.maketrans({
 })
 LATIN_GIVEN_NAMES: frozenset[str] = frozenset(
     n.translate(_TO_LATIN) for n in GIVEN_NAMES
-) | frozenset("yerlan yerzhan yerassyl yesen aigerim aizhan askhat kairat kanat".split())
+) | frozenset(split_words("yerlan yerzhan yerassyl yesen aigerim aizhan askhat kairat kanat"))
 
 _ORDER = {reason: n for n, reason in enumerate(Reason)}
 NAME_BASE = {"strong": 0.85, "full": 0.95, "weak": 0.45}

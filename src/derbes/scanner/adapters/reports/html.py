@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 import jinja2
+from markupsafe import Markup
 
 from derbes.platform.labels import Lang
 from derbes.scanner.adapters.reports.json_report import finding_dict
@@ -114,6 +115,7 @@ def render_html(report: ScanReport, lang: Lang | str = Lang.EN) -> str:
     return template.render(
         lang=lang.value, t={k: v.get(lang) for k, v in TEXTS.items()}, report=report,
         tiles=tiles, rows=rows,
-        entity_chart=jinja2.utils.markupsafe.Markup(entity_chart(report.findings, lang)),
-        place_chart=jinja2.utils.markupsafe.Markup(place_chart(report.findings, lang)),
+        # Built here from escaped labels and numbers only (see _bars_svg).
+        entity_chart=Markup(entity_chart(report.findings, lang)),  # noqa: S704
+        place_chart=Markup(place_chart(report.findings, lang)),  # noqa: S704
     )
