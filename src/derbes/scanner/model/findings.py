@@ -120,6 +120,7 @@ class EntityTally:
     reasons: set[Reason] = field(default_factory=set)
     examples: list[str] = field(default_factory=list)
     first_unit: int | None = None  # first row or line (1-based)
+    last_unit: int | None = None
 
 
 @dataclass
@@ -131,19 +132,22 @@ class Tally:
     entities: dict[Entity, EntityTally] = field(default_factory=dict)
 
     def add(self, matches: Iterable[tuple[int, Match]], scanned: int, offset: int = 0) -> None:
-        """Matches of a batch of ``scanned`` values; ``offset`` is the batch's first unit."""
-        seen: set[tuple[Entity, int]] = set()
+        """Matches of a batch of ``scanned`` values; ``offset`` is the batch's first unit.
+
+        Units come in increasing order, so a value (row, line) is counted once per
+        entity even when its matches arrive in several batches (pieces of a long line).
+        """
         for index, match in matches:
+            unit = offset + index + 1
             tally = self.entities.setdefault(match.entity, EntityTally())
             tally.matches += 1
-            if (match.entity, index) not in seen:
-                seen.add((match.entity, index))
+            if unit != tally.last_unit:
                 tally.values += 1
+                tally.last_unit = unit
             tally.confidence = max(tally.confidence, match.confidence)
             tally.reasons.update(match.reasons)
             if len(tally.examples) < MAX_EXAMPLES and match.masked not in tally.examples:
                 tally.examples.append(match.masked)
-            unit = offset + index + 1
             if tally.first_unit is None or unit < tally.first_unit:
                 tally.first_unit = unit
         self.scanned += scanned
@@ -156,6 +160,7 @@ class Finding:
     status: Status
     values: int
     scanned: int
+    matches: int
     confidence: float
     reasons: tuple[Reason, ...]
     examples: tuple[str, ...]
@@ -227,7 +232,7 @@ def judge(tallies: Iterable[Tally], mappings: Mappings) -> list[Finding]:
                 citation = f"{citation}; {PCI_CITATION}" if citation else PCI_CITATION
             out.append(Finding(
                 location=tally.location, entity=entity, status=status, values=found.values,
-                scanned=tally.scanned, confidence=found.confidence,
+                scanned=tally.scanned, matches=found.matches, confidence=found.confidence,
                 reasons=tuple(r for r in Reason if r in found.reasons),
                 examples=tuple(found.examples), category=category, message=message,
                 rule=code, citation=citation, first_unit=found.first_unit,

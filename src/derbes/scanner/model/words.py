@@ -101,11 +101,20 @@ def _name_reading(candidate: str, latin: bool) -> NameReading | None:
     if any(w.lower() in NOT_NAMES for w, _, _ in spans[1:]):
         return None
     signals = [_signals(w, latin) for w, _, _ in spans]
-    # Leading and trailing capitalised words that tell nothing ("Клиент Иванов Пётр").
-    while len(signals) > 1 and not signals[0]:
-        spans, signals = spans[1:], signals[1:]
-    while len(signals) > 1 and not signals[-1]:
-        spans, signals = spans[:-1], signals[:-1]
+    named = [i for i, found in enumerate(signals) if found]
+    if not named:
+        return None
+    if len(named) >= 2:
+        # Leading and trailing capitalised words that tell nothing ("Клиент Иванов Пётр").
+        first, last = named[0], named[-1]
+    else:
+        # One telling word: with its neighbour, a weak name for the NER model to judge.
+        first = last = named[0]
+        if last + 1 < len(spans):
+            last += 1
+        elif first > 0:
+            first -= 1
+    spans, signals = spans[first:last + 1], signals[first:last + 1]
     if not 2 <= len(spans) <= 3:
         return None
     confidence = _score(signals)

@@ -24,6 +24,7 @@ def finding_dict(finding: Finding, lang: Lang | str = Lang.EN) -> dict[str, Any]
         "message": finding.message,
         "values": finding.values,
         "scanned": finding.scanned,
+        "matches": finding.matches,
         "share": round(finding.share, 4),
         "holds": finding.holds,
         "confidence": finding.confidence,
