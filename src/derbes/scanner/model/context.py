@@ -9,6 +9,8 @@ with the column name, in Russian, Kazakh and English.
 
 from __future__ import annotations
 
+import re
+
 from derbes.scanner.model.entities import Entity
 from derbes.scanner.model.matches import Reason
 from derbes.scanner.model.vocabulary import CONTEXT_NEGATIVE, CONTEXT_POSITIVE
@@ -24,27 +26,33 @@ AFTER = 12
 RAISE = 0.7
 LOWER = 0.4
 
-_POSITIVE: dict[Entity, tuple[str, ...]] = {
-    Entity(name): words for name, words in CONTEXT_POSITIVE.items()
+
+def _alternatives(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a list of words: a single C-level search instead of one per word."""
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+_POSITIVE: dict[Entity, re.Pattern[str] | None] = {
+    Entity(name): _alternatives(words) for name, words in CONTEXT_POSITIVE.items()
 }
-_NEGATIVE: dict[Entity, tuple[str, ...]] = {
-    Entity(name): words for name, words in CONTEXT_NEGATIVE.items()
+_NEGATIVE: dict[Entity, re.Pattern[str] | None] = {
+    Entity(name): _alternatives(words) for name, words in CONTEXT_NEGATIVE.items()
 }
 # Currency and amount words are looked for after the value too.
-_AFTER_NEGATIVE: tuple[str, ...] = ("тг", "тенге", "теңге", "kzt", "₸", "руб", "usd", "eur")
+_AFTER_NEGATIVE = _alternatives(("тг", "тенге", "теңге", "kzt", "₸", "руб", "usd", "eur"))
 
 
-def _has(words: tuple[str, ...], text: str) -> bool:
-    return any(word in text for word in words)
+def _has(words: re.Pattern[str] | None, text: str) -> bool:
+    return words is not None and words.search(text) is not None
 
 
 def hint_says(entity: Entity, hint: str) -> int:
     """+1 when the (lower-cased) column name names this entity, -1 when it contradicts it."""
     if not hint:
         return 0
-    if _has(_POSITIVE.get(entity, ()), hint):
+    if _has(_POSITIVE.get(entity), hint):
         return 1
-    if _has(_NEGATIVE.get(entity, ()), hint):
+    if _has(_NEGATIVE.get(entity), hint):
         return -1
     return 0
 
@@ -59,8 +67,8 @@ def adjust(
 ) -> tuple[float, tuple[Reason, ...]]:
     """The confidence and reasons once ``window`` (lower case, before the value),
     ``after`` (lower case) and the column's vote are taken into account."""
-    positive = _has(_POSITIVE.get(entity, ()), window)
-    negative = _has(_NEGATIVE.get(entity, ()), window) or (
+    positive = bool(window) and _has(_POSITIVE.get(entity), window)
+    negative = (bool(window) and _has(_NEGATIVE.get(entity), window)) or (
         entity in (Entity.PHONE, Entity.ID_CARD, Entity.IIN) and _has(_AFTER_NEGATIVE, after)
     )
     if positive or hint_vote > 0:

@@ -106,11 +106,18 @@ def mask_text(value: str, keep_start: int, keep_end: int) -> str:
     Separators (spaces, hyphens, brackets, dots) stay where they are so that the
     masked form still shows the shape the value was written in.
     """
-    positions = [i for i, c in enumerate(value) if c.isalnum()]
-    if keep_start + keep_end >= len(positions):
+    total = sum(map(str.isalnum, value))
+    if keep_start + keep_end >= total:
         keep_start, keep_end = 0, 0
-    hidden = set(positions[keep_start:len(positions) - keep_end])
-    return "".join("*" if i in hidden else c for i, c in enumerate(value))
+    out: list[str] = []
+    seen = 0
+    for char in value:
+        if char.isalnum():
+            seen += 1
+            out.append(char if seen <= keep_start or seen > total - keep_end else "*")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def mask(entity: Entity, value: str) -> str:

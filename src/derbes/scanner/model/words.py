@@ -33,7 +33,10 @@ _LO = "а-яёәғқңөұүһі"
 _WORD = rf"[{_UP}][{_LO}]+(?:-[{_UP}]?[{_LO}]+)?"
 _INITIALS = rf"[{_UP}]\.(?:[ ]?[{_UP}]\.)?"
 NAME = re.compile(rf"{_WORD}(?:[ ]+(?:{_WORD}|{_INITIALS})){{1,3}}")
-LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,3}")
+_LATIN_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+LATIN_NAME = re.compile(
+    rf"{_LATIN_WORD}(?:[ ]+(?:{_LATIN_WORD}|[A-Z]\.(?:[ ]?[A-Z]\.)?)){{1,3}}"
+)
 
 _LATIN_SURNAME_ENDINGS = ("ov", "ev", "ova", "eva", "ina", "yeva", "uly", "kyzy", "ovich",
                           "evich", "ovna", "evna")
@@ -155,10 +158,12 @@ _HOUSE = r"[ ]*,?[ ]*(?:д\.|дом)?[ ]*\d+[а-яА-Я]?(?:/\d+)?"
 _FLAT = r"(?:[ ]*,?[ ]*(?:кв\.|квартира|оф\.|офис)[ ]*\d+)?"
 RU_ADDRESS = re.compile(
     r"(?:ул|пр-т|пр|мкр|пер|бул|улица|проспект|микрорайон|переулок|бульвар|пл|ш)\.?[ ]+"
-    rf"[{_UP}0-9][^,;\n]{{0,40}}?{_HOUSE}{_FLAT}"
+    rf"(?:[{_UP}0-9]|аль-|әл-)[^,;\n]{{0,40}}?{_HOUSE}{_FLAT}"
 )
 KK_STREET = re.compile(r"[ ](?:көшесі|даңғылы|ықшамауданы|шағынауданы|тұйығы|алаңы)")
-_KK_BEFORE = re.compile(rf"(?:[{_UP}0-9][\w\-]*[ ]+){{1,3}}$")
+# The street's name before the Kazakh street word: capitalised first word, then up to two
+# more in any case (Төле би көшесі, Жібек жолы көшесі).
+_KK_BEFORE = re.compile(rf"[{_UP}0-9][\w\-]*(?:[ ]+[\w\-]+){{0,2}}[ ]+$")
 _KK_AFTER = re.compile(r"[ ]*,?[ ]*\d+[а-я]?(?:[ ]*-?[ ]*үй)?(?:[ ]*,[ ]*\d+[ ]*-?[ ]*пәтер)?")
 _CITY_BEFORE = re.compile(
     rf"(?:(?:г\.|город)[ ]*)?([{_UP}][\w\-]+)(?:[ ]+қ\.|[ ]+қаласы)?[ ]*,?[ ]*$"
