@@ -403,7 +403,7 @@ def _rows(make: Callable[[Maker, int], dict[str, Text]], m: Maker,
     while size < budget:
         n += 1
         row = make(m, n)
-        size += sum(len(str(v)) + 1 for v in row.values()) * 2
+        size += sum(len(str(v).encode()) + 1 for v in row.values())
         yield n, row
 
 
