@@ -15,7 +15,7 @@ the register and the dataset mappings:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -165,7 +165,7 @@ class Finding:
     reasons: tuple[Reason, ...]
     examples: tuple[str, ...]
     category: str | None
-    message: str
+    message: Labels
     rule: str | None = None
     citation: str = ""
     first_unit: int | None = None
@@ -199,25 +199,52 @@ class Mappings:
         return tuple(sorted(c for c in entity.categories if c in used))
 
 
-def _status(location: Location, entity: Entity, mappings: Mappings) -> tuple[Status, str | None,
-                                                                              str]:
-    """(status, category, message) of ``entity`` found at ``location``."""
+def _register_says(entity: Entity, declared: tuple[str, ...], lang: Lang) -> str:
+    if declared:
+        listed = ", ".join(declared)
+        return {Lang.RU: f"реестр объявляет {listed}", Lang.KK: f"тізілімде {listed} мәлімделген",
+                Lang.EN: f"the register declares {listed}"}[lang]
+    return {Lang.RU: "в реестре нет категории для этого вида данных",
+            Lang.KK: "тізілімде бұл деректер түріне арналған санат жоқ",
+            Lang.EN: "the register declares no category that holds it"}[lang]
+
+
+def _texts(make: Callable[[Lang], str]) -> Labels:
+    return Labels(ru=make(Lang.RU), kk=make(Lang.KK), en=make(Lang.EN))
+
+
+def _status(location: Location, entity: Entity,
+            mappings: Mappings) -> tuple[Status, str | None, Labels]:
+    """(status, category, message in three languages) of ``entity`` found at ``location``."""
     if not entity.personal:
-        return Status.NOT_PERSONAL, None, f"{entity.label()} of a legal entity: not PD"
+        return Status.NOT_PERSONAL, None, _texts(lambda lang: {
+            Lang.RU: f"{entity.label(lang)} юридического лица: не персональные данные",
+            Lang.KK: f"заңды тұлғаның {entity.label(lang)}: дербес деректер емес",
+            Lang.EN: f"{entity.label(lang)} of a legal entity: not personal data"}[lang])
     declared = mappings.declared_anywhere(entity)
-    register_says = (f"the register declares {', '.join(declared)}" if declared
-                     else f"the register declares no category that holds a {entity.label()}")
     if location.kind is SourceKind.FILE:
-        return (Status.MISPLACED, PRIMARY_CATEGORY[entity],
-                f"{entity.label()} in a file outside every mapped store; {register_says}")
+        return Status.MISPLACED, PRIMARY_CATEGORY[entity], _texts(lambda lang: {
+            Lang.RU: f"{entity.label(lang)} в файле вне описанных хранилищ",
+            Lang.KK: f"{entity.label(lang)} сипатталған қоймалардан тыс файлда",
+            Lang.EN: f"{entity.label(lang)} in a file outside every mapped store",
+        }[lang] + "; " + _register_says(entity, declared, lang))
     mapped = mappings.column_category(location.table or "", location.column or "")
     if mapped is None:
-        return (Status.UNDECLARED, PRIMARY_CATEGORY[entity],
-                f"{entity.label()} in a column no dataset mapping names; {register_says}")
+        return Status.UNDECLARED, PRIMARY_CATEGORY[entity], _texts(lambda lang: {
+            Lang.RU: f"{entity.label(lang)} в столбце, которого нет в описаниях наборов данных",
+            Lang.KK: f"{entity.label(lang)} деректер жиынтықтарының сипаттамаларында жоқ бағанда",
+            Lang.EN: f"{entity.label(lang)} in a column no dataset mapping names",
+        }[lang] + "; " + _register_says(entity, declared, lang))
     if mapped in entity.categories:
-        return Status.DECLARED, mapped, f"mapped to {mapped}"
-    return (Status.UNDECLARED, mapped,
-            f"{entity.label()} in a column mapped to {mapped}, which does not hold it")
+        return Status.DECLARED, mapped, _texts(lambda lang: {
+            Lang.RU: f"столбец отнесён к категории {mapped}",
+            Lang.KK: f"баған {mapped} санатына жатқызылған",
+            Lang.EN: f"mapped to {mapped}"}[lang])
+    return Status.UNDECLARED, mapped, _texts(lambda lang: {
+        Lang.RU: f"{entity.label(lang)} в столбце категории {mapped}, которая его не содержит",
+        Lang.KK: f"{entity.label(lang)} оны қамтымайтын {mapped} санатындағы бағанда",
+        Lang.EN: f"{entity.label(lang)} in a column mapped to {mapped}, which does not hold it",
+    }[lang])
 
 
 def judge(tallies: Iterable[Tally], mappings: Mappings) -> list[Finding]:

@@ -21,7 +21,7 @@ def finding_dict(finding: Finding, lang: Lang | str = Lang.EN) -> dict[str, Any]
         "rule": finding.rule,
         "citation": finding.citation,
         "category": finding.category,
-        "message": finding.message,
+        "message": finding.message.get(lang),
         "values": finding.values,
         "scanned": finding.scanned,
         "matches": finding.matches,

@@ -50,7 +50,7 @@ def _location(finding: Finding, register_file: str, base: Path | None) -> dict[s
 
 def _result(finding: Finding, register_file: str, base: Path | None) -> dict[str, Any]:
     text = (f"{finding.entity.label()} ({finding.values} of {finding.scanned} values, "
-            f"confidence {finding.confidence:.2f}): {finding.message}")
+            f"confidence {finding.confidence:.2f}): {finding.message.en}")
     if finding.citation:
         text += f". {finding.citation}"
     return {
