@@ -5,6 +5,7 @@ block — reported and skipped with a reason while the scan goes on, nothing mod
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tracemalloc
 from pathlib import Path
@@ -55,6 +56,9 @@ def exports(tmp_path: Path) -> Path:
     (tmp_path / "events.jsonl").write_text(
         f'{{"event": "login", "user": {{"iin": "{one}"}}}}\n{{"event": "logout"}}\n',
         encoding="utf-8")
+    (tmp_path / "export.json").write_text(
+        json.dumps([{"client": {"phone": "+7 701 123 45 67"}}, {"client": None}], indent=2),
+        encoding="utf-8")
     duckdb.sql(f"COPY (SELECT '{two}' AS iin, 'ok' AS note) TO "
                f"'{tmp_path / 'snapshot.parquet'}' (FORMAT parquet)")
     (tmp_path / "bom.log").write_bytes(
@@ -77,6 +81,7 @@ def test_formats_and_encodings(exports: Path) -> None:
     assert _entities(report, "clients_cp1251.csv")["фио"] == {Entity.PERSON_NAME}
     assert _entities(report, "events.jsonl")["user"] == {Entity.IIN}
     assert _entities(report, "snapshot.parquet")["iin"] == {Entity.IIN}
+    assert _entities(report, "export.json")["client"] == {Entity.PHONE}
     assert _entities(report, "bom.log") == {None: {Entity.IIN}}
     assert _entities(report, "mixed.log") == {None: {Entity.PHONE, Entity.IIN}}
     assert all(f.status.value == "misplaced" for f in report.findings)

@@ -35,7 +35,7 @@ SNIFF = 8192
 _CUT_SEARCH = 512  # how far back from MAX_LINE a space is looked for
 
 KINDS = {
-    ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".parquet": "parquet", ".pq": "parquet",
 }
 _BINARY_EXTENSIONS = frozenset(split_words(
@@ -157,6 +157,7 @@ _QUERIES = {
            "ignore_errors=true, null_padding=true)",
     "jsonl": "SELECT COLUMNS(*)::VARCHAR FROM read_json(?, format='newline_delimited', "
              "ignore_errors=true)",
+    "json": "SELECT COLUMNS(*)::VARCHAR FROM read_json(?, format='auto', ignore_errors=true)",
     "parquet": "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?)",
 }
 

@@ -80,8 +80,14 @@ class SparkEngine:
             # Workers run the interpreter that runs derbes, so they import the same code.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+            builder = SparkSession.builder.master(self._master).appName("derbes-scan")
+            if self._master.startswith("local"):
+                # Local mode talks to itself only: on the loopback interface.
+                os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+                builder = (builder.config("spark.driver.host", "127.0.0.1")
+                           .config("spark.driver.bindAddress", "127.0.0.1"))
             self._session = (
-                SparkSession.builder.master(self._master).appName("derbes-scan")
+                builder
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", "4")
@@ -106,6 +112,8 @@ class SparkEngine:
             frame = spark.read.option("header", True).option("encoding", encoding).csv(str(path))
         elif kind == "jsonl":
             frame = spark.read.json(str(path))
+        elif kind == "json":
+            frame = spark.read.option("multiLine", True).json(str(path))
         else:
             frame = spark.read.parquet(str(path))
         frame = frame.select(*[frame[c].cast("string").alias(c) for c in frame.columns])
