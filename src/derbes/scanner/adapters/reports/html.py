@@ -19,9 +19,9 @@ from derbes.scanner.service import ScanReport, counts
 COLOURS = {Status.UNDECLARED: "#c62828", Status.MISPLACED: "#8e24aa",
            Status.DECLARED: "#2e7d32", Status.NOT_PERSONAL: "#9e9e9e"}
 _ORDER = (Status.UNDECLARED, Status.MISPLACED, Status.DECLARED, Status.NOT_PERSONAL)
-BAR_WIDTH = 520
+BAR_WIDTH = 480
 ROW = 26
-LABEL = 230
+CHAR_WIDTH = 8.6
 TOP_PLACES = 10
 
 
@@ -31,33 +31,47 @@ class _Bar:
     segments: tuple[tuple[Status, int], ...]
 
 
+def _text_width(text: str) -> int:
+    """Pixels a label takes at the chart's font size (DejaVu Sans 13 px, a generous guess)."""
+    return int(len(text) * CHAR_WIDTH) + 4
+
+
+def _legend(y: int, x: int, lang: Lang | str) -> tuple[list[str], int]:
+    parts = []
+    for status in _ORDER:
+        label = status.label(lang)
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLOURS[status]}"/>'
+                     f'<text x="{x + 16}" y="{y + 11}">{escape(label)}</text>')
+        x += 16 + _text_width(label) + 18
+    return parts, x
+
+
 def _bars_svg(bars: list[_Bar], lang: Lang | str) -> str:
     """Horizontal stacked bars, one row per label, with a legend under them."""
     if not bars:
         return ""
     top = max(sum(n for _, n in b.segments) for b in bars) or 1
+    label_width = max(_text_width(b.label) for b in bars) + 12
     height = ROW * len(bars) + 34
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL + BAR_WIDTH + 60}" '
-             f'height="{height}" role="img" font-family="sans-serif" font-size="13">']
+    legend, legend_end = _legend(ROW * len(bars) + 14, label_width, lang)
+    width = max(label_width + BAR_WIDTH + 60, legend_end)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+             f'height="{height}" role="img" font-family="DejaVu Sans, sans-serif" '
+             f'font-size="13">']
     for row, bar in enumerate(bars):
         y = row * ROW + 4
-        parts.append(f'<text x="{LABEL - 8}" y="{y + 15}" text-anchor="end">'
+        parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">'
                      f'{escape(bar.label)}</text>')
-        x = float(LABEL)
+        x = float(label_width)
         for status, n in bar.segments:
-            width = BAR_WIDTH * n / top
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{ROW - 8}" '
-                         f'fill="{COLOURS[status]}"><title>{escape(status.label(lang))}: {n}'
-                         f'</title></rect>')
-            x += width
+            bar_width = BAR_WIDTH * n / top
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{bar_width:.1f}" '
+                         f'height="{ROW - 8}" fill="{COLOURS[status]}"><title>'
+                         f'{escape(status.label(lang))}: {n}</title></rect>')
+            x += bar_width
         total = sum(n for _, n in bar.segments)
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 15}">{total}</text>')
-    y = ROW * len(bars) + 14
-    x = LABEL
-    for status in _ORDER:
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLOURS[status]}"/>'
-                     f'<text x="{x + 16}" y="{y + 11}">{escape(status.label(lang))}</text>')
-        x += 150
+    parts.extend(legend)
     parts.append("</svg>")
     return "".join(parts)
 
