@@ -118,6 +118,10 @@ class SourceSkipped(InputError):
         self.where = where
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[SourceSkipped], tuple[str, str]]:
+        # Raised in worker processes and sent back to the scan: pickled with both fields.
+        return (type(self), (self.where, self.reason))
+
 
 class NotFoundError(DerbesError):
     title = "Not found"

@@ -92,3 +92,25 @@ def test_reports_in_three_languages(tmp_path: Path) -> None:
     [result] = sarif["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.log"
     assert json.dumps(sarif).count("DRS002") >= 2  # the rule and the result
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
+    from derbes.scanner.adapters.workers import Workers
+
+    for n in range(3):
+        (tmp_path / f"part-{n}.log").write_text(
+            f"ИИН {iin()}\nтел +7 701 123 45 6{n}\nok\n" * (n + 1), encoding="utf-8")
+    (tmp_path / "bin.dat").write_bytes(b"\x00" * 10)
+    options = ScanOptions(today=service.today_in_kazakhstan(FixedClock()))
+    mappings = load_mappings(REGISTER)
+    one = service.scan([FileSource([tmp_path])], mappings, engine=service.InProcess(options),
+                       clock=FixedClock())
+    two = service.scan([FileSource([tmp_path])], mappings, engine=Workers(options, 2),
+                       clock=FixedClock())
+
+    def key(report: service.ScanReport) -> list[tuple[str, str, int, int]]:
+        return sorted((f.location.source, f.entity.value, f.values, f.matches)
+                      for f in report.findings)
+
+    assert key(one) == key(two) and len(key(one)) == 6
+    assert one.skipped == two.skipped
