@@ -175,6 +175,7 @@ def test_birth_dates_need_context() -> None:
 @pytest.mark.parametrize("text", [
     "Иванов Петр Сергеевич", "Нұрланов Ерлан Асқарұлы", "Айгерим Сарсенбаева",
     "Сәрсенбаева Әсел Серікқызы", "Иванов П.С.", "Ким Ольга Викторовна",
+    "ИВАНОВ ПЕТР СЕРГЕЕВИЧ", "НҰРЛАНОВА ӘСЕЛ",
 ])
 def test_names(text: str) -> None:
     assert found(f"Клиент {text} оплатил") == [(Entity.PERSON_NAME, text)]
@@ -186,7 +187,7 @@ def test_latin_names_in_english_text() -> None:
 
 @pytest.mark.parametrize("text", [
     "ТОО Казахтелеком", "Алматы Астана Павлодар", "Статус Одобрено", "Kaspi Bank",
-    "Customer Service Login",
+    "Customer Service Login", "ТОО КАЗАХТЕЛЕКОМ", "ОПЛАТА ПРОВЕДЕНА",
 ])
 def test_not_names(text: str) -> None:
     assert Entity.PERSON_NAME not in kinds(text)

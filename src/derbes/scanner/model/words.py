@@ -33,6 +33,9 @@ _LO = "а-яёәғқңөұүһі"
 _WORD = rf"[{_UP}][{_LO}]+(?:-[{_UP}]?[{_LO}]+)?"
 _INITIALS = rf"[{_UP}]\.(?:[ ]?[{_UP}]\.)?"
 NAME = re.compile(rf"{_WORD}(?:[ ]+(?:{_WORD}|{_INITIALS})){{1,3}}")
+# Bank and state exports often write names in capitals: ИВАНОВ ПЁТР СЕРГЕЕВИЧ.
+_CAPS_WORD = rf"[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})?"
+CAPS_NAME = re.compile(rf"{_CAPS_WORD}(?:[ ]+(?:{_CAPS_WORD}|{_INITIALS})){{1,3}}")
 _LATIN_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 LATIN_NAME = re.compile(
     rf"{_LATIN_WORD}(?:[ ]+(?:{_LATIN_WORD}|[A-Z]\.(?:[ ]?[A-Z]\.)?)){{1,3}}"
@@ -129,7 +132,7 @@ def _name_reading(candidate: str, latin: bool) -> NameReading | None:
 
 def names(text: str, start: int = 0, end: int | None = None) -> Iterator[Found]:
     stop = len(text) if end is None else end
-    for pattern, latin in ((NAME, False), (LATIN_NAME, True)):
+    for pattern, latin in ((NAME, False), (CAPS_NAME, False), (LATIN_NAME, True)):
         for m in pattern.finditer(text, start, stop):
             reading = _name_reading(m.group(), latin)
             if reading is not None:
