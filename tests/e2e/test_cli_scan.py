@@ -73,6 +73,10 @@ def test_scan_reports_undeclared_pd_in_sarif_and_html(
     assert [r["locations"][0]["logicalLocations"][0]["name"] for r in in_comment] == [
         "applications.comment"]
     assert "Law 94-V Art. 7" in in_comment[0]["message"]["text"]
+    # The comment column's table is mapped: the result points at it in the dataset file.
+    mapped = in_comment[0]["locations"][0]["physicalLocation"]
+    assert mapped["artifactLocation"]["uri"].endswith("datasets/kredit-seven-core.yaml")
+    assert mapped["region"]["startLine"] > 1
     # Declared columns are notes; the order numbers of the log are not IINs.
     assert any(r["level"] == "note" and r["properties"]["entity"] == "iin" for r in results)
 

@@ -103,7 +103,7 @@ def scan_command(
     from derbes.scanner import service
     from derbes.scanner.adapters.checkpoint import FileCheckpoint
     from derbes.scanner.adapters.engines import make_engine
-    from derbes.scanner.adapters.mappings import load_mappings
+    from derbes.scanner.adapters.mappings import load_mappings_located
     from derbes.scanner.adapters.progress import RichProgress
     from derbes.scanner.adapters.reports.html import render_html
     from derbes.scanner.adapters.reports.json_report import render_json
@@ -112,7 +112,7 @@ def scan_command(
     from derbes.scanner.model.scan import ScanOptions
 
     container = bootstrap()
-    mappings = load_mappings(register_file, datasets or None)
+    mappings, tables = load_mappings_located(register_file, datasets or None)
     options = ScanOptions(today=service.today_in_kazakhstan(container.clock),
                           min_confidence=min_confidence, entities=frozenset(Entity),
                           keep_weak_names=ner)
@@ -131,7 +131,7 @@ def scan_command(
     if html is not None:
         _write(html, render_html(report, lang))
     if sarif is not None:
-        _write(sarif, render_sarif(report, str(register_file), Path.cwd()))
+        _write(sarif, render_sarif(report, str(register_file), Path.cwd(), tables))
     if json_out is not None:
         _write(json_out, render_json(report, lang))
     if report.failed(fail_on.value if fail_on else None):

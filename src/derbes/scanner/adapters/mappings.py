@@ -20,8 +20,22 @@ def dataset_files(register_file: Path, register_operator: str) -> list[Path]:
 
 def load_mappings(register_file: Path, datasets: list[Path] | None = None) -> Mappings:
     """The register at ``register_file`` with its datasets (given, or found beside it)."""
+    return load_mappings_located(register_file, datasets)[0]
+
+
+# table -> (dataset file, line of the table in it): where a SARIF result points.
+TableLines = dict[str, tuple[str, int | None]]
+
+
+def load_mappings_located(register_file: Path,
+                          datasets: list[Path] | None = None) -> tuple[Mappings, TableLines]:
+    """:func:`load_mappings`, and where each mapped table is written in its dataset file."""
     register = load_register(register_file).register
     files = datasets if datasets is not None else dataset_files(register_file,
                                                                 register.operator.id)
-    loaded = [load_dataset(path, register).dataset for path in files]
-    return Mappings(register=register, datasets=tuple(loaded))
+    loaded = [load_dataset(path, register) for path in files]
+    lines: TableLines = {}
+    for item in loaded:
+        for table in item.dataset.tables:
+            lines.setdefault(table, (item.file, item.line_of(item.path_of_table(table))))
+    return Mappings(register=register, datasets=tuple(i.dataset for i in loaded)), lines

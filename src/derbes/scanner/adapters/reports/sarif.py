@@ -4,12 +4,14 @@ GitLab, Azure DevOps).
 Undeclared and misplaced personal data are errors, declared data a note; a BIN is not
 reported. A finding in a file points at the file and its first line; a finding in a
 database points at the register (what should declare it) with the column as a logical
-location. Skipped sources are tool notifications.
+location; a column of a table that a dataset maps points at that table in the dataset
+file instead. Skipped sources are tool notifications.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,11 @@ def _uri(path: str, base: Path | None) -> str:
     return target.as_posix()
 
 
-def _location(finding: Finding, register_file: str, base: Path | None) -> dict[str, Any]:
+TableLines = Mapping[str, tuple[str, int | None]]
+
+
+def _location(finding: Finding, register_file: str, base: Path | None,
+              tables: TableLines) -> dict[str, Any]:
     loc = finding.location
     if loc.kind is SourceKind.FILE:
         physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.source, base)}}
@@ -41,14 +47,20 @@ def _location(finding: Finding, register_file: str, base: Path | None) -> dict[s
             out["logicalLocations"] = [{"name": loc.column, "kind": "member"}]
         return out
     name = f"{loc.table}.{loc.column}" if loc.column else str(loc.table)
+    # A mapped table points at its mapping (the dataset file); any other at the register.
+    file, line = tables.get(loc.table or "", (register_file, None))
+    mapping: dict[str, Any] = {"artifactLocation": {"uri": _uri(file, base)}}
+    if line is not None:
+        mapping["region"] = {"startLine": line}
     return {
-        "physicalLocation": {"artifactLocation": {"uri": _uri(register_file, base)}},
+        "physicalLocation": mapping,
         "logicalLocations": [{"name": name, "fullyQualifiedName": f"{loc.source}/{name}",
                               "kind": "member"}],
     }
 
 
-def _result(finding: Finding, register_file: str, base: Path | None) -> dict[str, Any]:
+def _result(finding: Finding, register_file: str, base: Path | None,
+            tables: TableLines) -> dict[str, Any]:
     text = (f"{finding.entity.label()} ({finding.values} of {finding.scanned} values, "
             f"confidence {finding.confidence:.2f}): {finding.message.en}")
     if finding.citation:
@@ -57,7 +69,7 @@ def _result(finding: Finding, register_file: str, base: Path | None) -> dict[str
         "ruleId": finding.rule,
         "level": _LEVELS[finding.status],
         "message": {"text": text},
-        "locations": [_location(finding, register_file, base)],
+        "locations": [_location(finding, register_file, base, tables)],
         "properties": {
             "entity": finding.entity.value,
             "status": finding.status.value,
@@ -70,7 +82,8 @@ def _result(finding: Finding, register_file: str, base: Path | None) -> dict[str
     }
 
 
-def sarif_dict(report: ScanReport, register_file: str, base: Path | None = None) -> dict[str, Any]:
+def sarif_dict(report: ScanReport, register_file: str, base: Path | None = None,
+               tables: TableLines | None = None) -> dict[str, Any]:
     rules = [{
         "id": r.code, "name": r.name,
         "shortDescription": {"text": r.description},
@@ -86,11 +99,13 @@ def sarif_dict(report: ScanReport, register_file: str, base: Path | None = None)
             "tool": {"driver": {"name": "derbes scan", "rules": rules}},
             "invocations": [{"executionSuccessful": True,
                              "toolExecutionNotifications": notifications}],
-            "results": [_result(f, register_file, base) for f in report.findings
-                        if f.status in _LEVELS],
+            "results": [_result(f, register_file, base, tables or {})
+                        for f in report.findings if f.status in _LEVELS],
         }],
     }
 
 
-def render_sarif(report: ScanReport, register_file: str, base: Path | None = None) -> str:
-    return json.dumps(sarif_dict(report, register_file, base), ensure_ascii=False, indent=2)
+def render_sarif(report: ScanReport, register_file: str, base: Path | None = None,
+                 tables: TableLines | None = None) -> str:
+    return json.dumps(sarif_dict(report, register_file, base, tables), ensure_ascii=False,
+                      indent=2)
