@@ -114,3 +114,18 @@ def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
 
     assert key(one) == key(two) and len(key(one)) == 6
     assert one.skipped == two.skipped
+
+
+def test_html_escapes_names_taken_from_the_source(tmp_path: Path) -> None:
+    hostile = tmp_path / "<script>alert(1)<"
+    hostile.mkdir()
+    (hostile / "x.csv").write_text(f'"<img src=x onerror=alert(2)>"\n{iin()}\n',
+                                   encoding="utf-8")
+    report = service.scan([FileSource([hostile])], load_mappings(REGISTER),
+                          engine=service.InProcess(ScanOptions(
+                              today=service.today_in_kazakhstan(FixedClock()))),
+                          clock=FixedClock())
+    assert report.findings
+    html = render_html(report, "en")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;" in html
