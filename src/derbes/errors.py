@@ -13,7 +13,9 @@ or as a kind ("IIN"), never the value itself.
     │   ├── DatasetError           a dataset (operator database mapping) does not load,
     │   │                          or does not match the register or the live database
     │   ├── IdentifierError        an IIN/BIN/IBAN/PAN/phone/e-mail is invalid
-    │   └── PeriodError            a retention period or term does not parse
+    │   ├── PeriodError            a retention period or term does not parse
+    │   └── SourceSkipped          a scanned source (file, table, database) cannot be read;
+    │                              the scan reports it with its reason and goes on
     ├── NotFoundError              the thing asked for does not exist
     ├── ConflictError              the request contradicts what is stored
     ├── AuthError                  caller unknown or not allowed
@@ -105,6 +107,23 @@ class IdentifierError(InputError):
 
 class PeriodError(InputError):
     title = "Invalid period"
+
+
+class SourceSkipped(InputError):
+    """A source the PD scanner was given cannot be read (unreadable, binary, refused,
+    no permission). ``where`` names it (a path, or a table: never a URL with its
+    password); the message never quotes the source's content."""
+
+    title = "Source skipped"
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}", field="source")
+        self.where = where
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[SourceSkipped], tuple[str, str]]:
+        # Raised in worker processes and sent back to the scan: pickled with both fields.
+        return (type(self), (self.where, self.reason))
 
 
 class NotFoundError(DerbesError):

@@ -110,6 +110,9 @@ def operator_metadata() -> MetaData:
         Column("credit_score", Integer),
         Column("ip_address", String(45)),
         Column("status", String(16), nullable=False),
+        # The call-centre operator's free-text note. Not in the dataset mapping: people
+        # write phone numbers here, which is what `derbes scan` finds.
+        Column("comment", String(512)),
     )
     Table(
         "loans", md,
@@ -344,6 +347,36 @@ def _iso(d: date | datetime | None) -> str | None:
     return d.isoformat(sep=" ") if isinstance(d, datetime) else d.isoformat()
 
 
+# Notes of the call centre (ru and kk); {phone} is a number written as people write it.
+COMMENTS_WITH_PHONE = (
+    "Клиент просил перезвонить на {phone} после 18:00",
+    "Звонил с номера {phone}, уточнял график платежей",
+    "Новый номер клиента: {phone}",
+    "Клиент кешкі алтыдан кейін {phone} нөміріне қоңырау шалуды сұрады",
+    "Жұмыс телефоны {phone}, хабарласу керек",
+)
+COMMENTS_PLAIN = (
+    "Согласовано", "Клиент не выходит на связь", "Документы проверены",
+    "Құжаттар тексерілді", "Повторная заявка", None, None, None,
+)
+
+
+def written_phone(rng: random.Random) -> str:
+    """A mobile number in one of the forms people write by hand."""
+    code, rest = rng.choice(MOBILE_CODES), f"{rng.randrange(10_000_000):07d}"
+    a, b, c = rest[:3], rest[3:5], rest[5:]
+    return rng.choice((
+        f"+7 {code} {a} {b} {c}", f"8 ({code}) {a}-{b}-{c}", f"8{code}{rest}",
+        f"+7({code}){a}-{b}{c}", f"8 {code} {a} {b}{c}",
+    ))
+
+
+def make_comment(rng: random.Random) -> str | None:
+    if rng.random() < 0.3:
+        return rng.choice(COMMENTS_WITH_PHONE).format(phone=written_phone(rng))
+    return rng.choice(COMMENTS_PLAIN)
+
+
 @dataclass
 class Counters:
     application: int = 0
@@ -351,6 +384,9 @@ class Counters:
     payment: int = 0
     contact: int = 0
     taken_iins: set[int] = field(default_factory=set)
+    # Comments draw from their own generator so that adding them left every other
+    # generated value as it was for a given seed.
+    comments: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
 
 
 Batch = dict[str, list[tuple[Any, ...]]]
@@ -393,7 +429,7 @@ def client_batch(rng: random.Random, first_id: int, count: int, as_of: date,
                 rng.randint(300, 850) if rng.random() < 0.9 else None,
                 f"{rng.choice((2, 5, 37, 46, 95, 178, 212))}.{rng.randrange(256)}."
                 f"{rng.randrange(256)}.{rng.randrange(1, 255)}",
-                status,
+                status, make_comment(counters.comments),
             ))
             if status != "approved":
                 continue
@@ -519,7 +555,7 @@ def generate(
     counts = dict.fromkeys(TABLES, 0)
     try:
         create_schema(engine, md, drop=drop)
-        counters = Counters()
+        counters = Counters(comments=random.Random(seed + 1))  # noqa: S311
         raw = engine.raw_connection()
         try:
             driver = raw.driver_connection

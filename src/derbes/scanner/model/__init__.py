@@ -1,0 +1,1 @@
+"""The pure core of the scanner: recognisers, context, scoring, findings and judgement."""
