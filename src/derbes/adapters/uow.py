@@ -54,6 +54,11 @@ from derbes.adapters.decision_facts_repo import (
     FakeDecisionFactsRepository,
     SqlDecisionFactsRepository,
 )
+from derbes.adapters.keyswap_repo import (
+    FakeKeySwapJournal,
+    KeySwapJournal,
+    SqlKeySwapJournal,
+)
 from derbes.adapters.lifecycle_repo import (
     FakeLifecycleRepository,
     LifecycleRepository,
@@ -99,6 +104,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    key_swaps: KeySwapJournal
 
     def __enter__(self) -> Self: ...
 
@@ -139,6 +145,7 @@ class SqlUnitOfWork:
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    key_swaps: KeySwapJournal
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
@@ -173,6 +180,7 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(connection)
         self.retention = SqlRetentionRepository(connection)
         self.acts = SqlActRepository(connection)
+        self.key_swaps = SqlKeySwapJournal(connection)
 
     def __exit__(
         self,
@@ -250,6 +258,9 @@ class FakeUnitOfWork:
         self.fake_acts = FakeActRepository()
         self.acts: ActRepository = self.fake_acts
         self._repositories.append(self.fake_acts)
+        self.fake_key_swaps = FakeKeySwapJournal()
+        self.key_swaps: KeySwapJournal = self.fake_key_swaps
+        self._repositories.append(self.fake_key_swaps)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 
