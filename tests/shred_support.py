@@ -29,7 +29,7 @@ from derbes.adapters.keystore import SqlKeyStore, data_keys
 from derbes.adapters.tables import pd_values, subjects
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
 from derbes.bootstrap import Container
-from derbes.domain.clock import FixedClock
+from derbes.domain.clock import Clock, FixedClock
 from derbes.settings import Settings
 from tests.forensics import Sealed
 
@@ -99,7 +99,7 @@ class Installation:
                 "DERBES_KEY_EPOCHS_DIR": str(s.epochs_dir), "DERBES_VAR_DIR": str(s.var_dir),
                 "DERBES_DATASETS_DIR": str(s.datasets_dir), **extra}
 
-    def container(self, clock: FixedClock | None = None) -> Container:
+    def container(self, clock: Clock | None = None) -> Container:
         return Container(settings=self.settings(), clock=clock or FixedClock())
 
     def cli(self, *args: str, timeout: float = 300, **extra: str

@@ -817,12 +817,14 @@ def destroy_categories(
     if not doomed:
         raise InputError("name the categories to destroy", field="categories")
     with uow:
-        subject = _live_subject(uow.vault, subject_id, operator_id=operator_id)
-        held = {v.category for v in uow.vault.values(subject.id)}
+        _live_subject(uow.vault, subject_id, operator_id=operator_id)
+    # An interrupted earlier destruction of this subject is finished first, also
+    # when it already deleted what is asked now (run again after a crash).
+    keyswap.settle(uow, keystore, clock, [subject_id])
+    with uow:
+        held = {v.category for v in uow.vault.values(subject_id)}
     if not held & set(doomed):
         raise NotFoundError("the subject holds none of these categories", field="categories")
-
-    keyswap.settle(uow, keystore, clock, [subject_id])  # an interrupted earlier one first
     swap_id = str(uuid.uuid4())
     swapped = keystore.prepare_swaps([subject_id], swap_id)
     if subject_id not in swapped:
