@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,9 +29,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from derbes.adapters.db import make_engine
+from derbes.adapters.db import make_engine, parse_url
 from derbes.adapters.faults import POINTS
 from derbes.adapters.key_epochs import epoch_kek_id
 from derbes.adapters.keystore import SqlKeyStore, data_keys
@@ -504,6 +505,41 @@ def _run_row(inst: Installation) -> tuple[int, int, str] | None:
     return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
 
 
+def _at_work(inst: Installation, worker: subprocess.Popen[str]) -> bool:
+    """Has the process begun to use its databases (start-up over)? False once it has exited."""
+    while worker.poll() is None:
+        if inst.backend == "sqlite":
+            wanted = str(parse_url(inst.url).database)
+            try:
+                links = [os.readlink(f"/proc/{worker.pid}/fd/{fd}")
+                         for fd in os.listdir(f"/proc/{worker.pid}/fd")]
+            except (FileNotFoundError, ProcessLookupError):
+                links = []
+            if any(link.startswith(wanted) for link in links):
+                return True
+        elif _connected(inst):
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def _connected(inst: Installation) -> bool:
+    assert inst.server is not None
+    engine = make_engine(inst.server)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname IN (:a, :b)"),
+                {"a": parse_url(inst.url).database, "b": parse_url(inst.key_url).database}
+            ).scalar_one())
+    finally:
+        engine.dispose()
+
+
+RANDOM_RUN = ("retention", "run", "--operator", OPERATOR, "--as-of", AS_OF.isoformat(),
+              "--batch-size", "2")
+
+
 @pytest.mark.slow
 def test_retention_run_killed_at_random_moments(
     template: Template, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -511,19 +547,21 @@ def test_retention_run_killed_at_random_moments(
     expected = template.expected
     rng = random.Random(int(os.environ.get("DERBES_TEST_SEED", "9")))
     tally = Tally()
-    kills = mid_run = iterations = 0
-    # How long start-up and the run itself take here: the kills are spread over
-    # the run, and a few land in the start-up.
+    kills = mid_run = before_run = iterations = 0
+    # How long the run's work takes here, from the moment the process opens its
+    # databases to the run recorded completed: each kill lands at a random
+    # moment of it (settling, planning, batches, the act).
     probe = template.inst.clone(tmp_path / "probe")
     try:
+        worker = probe.spawn(*RANDOM_RUN)
+        assert _at_work(probe, worker)
         started = time.monotonic()
-        worker = probe.spawn(*RETENTION)
-        while _run_row(probe) is None and worker.poll() is None:
-            time.sleep(0.01)
-        startup = time.monotonic() - started
+        while (state := _run_row(probe)) is None or state[2] == "running":
+            assert worker.poll() is None or state is not None
+            time.sleep(0.005)
+        work = time.monotonic() - started
         worker.communicate(timeout=300)
         assert worker.returncode == 0
-        work = time.monotonic() - started - startup
         check_finished(probe, expected)
     finally:
         probe.drop()
@@ -531,16 +569,19 @@ def test_retention_run_killed_at_random_moments(
         iterations += 1
         site = template.inst.clone(tmp_path / f"site-{iterations}")
         try:
-            for _ in range(rng.randint(1, 3)):
-                worker = site.spawn(*RETENTION)
-                time.sleep(rng.uniform(0.8 * startup, startup + work))
-                worker.send_signal(signal.SIGKILL)
+            for _ in range(rng.randint(1, 4)):
+                worker = site.spawn(*RANDOM_RUN)
+                if _at_work(site, worker):
+                    time.sleep(rng.uniform(0.0, work))
+                    worker.send_signal(signal.SIGKILL)
                 worker.communicate(timeout=120)
                 if worker.returncode != -signal.SIGKILL:
-                    continue  # finished (or failed) before the kill: not a kill
+                    break  # it finished before the kill: nothing left to kill
                 kills += 1
                 state = _run_row(site)
-                if state is not None and state[2] == "running":
+                if state is None:
+                    before_run += 1
+                elif state[2] == "running":
                     mid_run += 1
                 check_kept(site, expected, tally)
             rerun(site)
@@ -550,7 +591,8 @@ def test_retention_run_killed_at_random_moments(
     assert tally.retained_lost == 0 and tally.destroyed_readable == 0
     with capsys.disabled():
         print(f"\nrandom kills [{template.inst.backend}]: {kills} kills in {iterations} "
-              f"reruns ({mid_run} left an unfinished run), {tally.checks} checks of "
-              f"{expected.retained_values} retained values: {tally.retained_lost} lost; "
-              f"{expected.destroyed_values} destroyed values: {tally.destroyed_readable} "
-              "readable after the rerun")
+              f"reruns ({before_run} before the run row, {mid_run} mid-run, "
+              f"{kills - before_run - mid_run} after it completed; work {work:.2f} s), "
+              f"{tally.checks} checks of {expected.retained_values} retained values: "
+              f"{tally.retained_lost} lost; {expected.destroyed_values} destroyed values: "
+              f"{tally.destroyed_readable} readable after the rerun")
