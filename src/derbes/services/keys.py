@@ -291,6 +291,7 @@ class EpochReport:
     @property
     def close_needed(self) -> bool:
         return (self.waiting > 0 or self.legacy_keys > 0 or bool(self.stray_keys)
+                or self.pending_swaps > 0
                 or any(x.info.state == EpochState.CLOSING for x in self.lines))
 
 

@@ -188,10 +188,15 @@ def epoch_close(
 
     container = bootstrap()
     store = container.keystore
+    report = keys.epoch_report(store, container.settings)
+    if not force and not report.close_needed:
+        console.print("nothing to close: no key of the open epoch was destroyed "
+                      "(--force closes it anyway)")
+        return
     closed: list[int] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=False) as progress:
-        total = sum(x.info.keys for x in keys.epoch_report(store, container.settings).lines)
+        total = sum(x.info.keys for x in report.lines) + report.legacy_keys
         task = progress.add_task("re-wrapping keys", total=total or None)
 
         def step(done: EpochStep) -> None:
