@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from derbes.adapters import crypto
-from derbes.adapters.keyswap_repo import ABORTED, COMMITTED
 from derbes.adapters.keystore import InMemoryKeyStore
+from derbes.adapters.keyswap_repo import ABORTED, COMMITTED
 from derbes.adapters.uow import FakeUnitOfWork
 from derbes.domain.clock import FixedClock
 from derbes.domain.vault import SUBJECT_ACCESS_REQUEST

@@ -890,7 +890,6 @@ class SqlKeyStore:
             current = self.ensure_epoch()
             info = next(i for i in self.epoch_status() if i.epoch == current)
             if not force and info.keys_destroyed == 0 and self.legacy_keys() == 0:
-                self.scrub()
                 return
             following = max(i.epoch for i in self.epoch_status()) + 1
             keyring.create(following)  # the key file before the row that names it

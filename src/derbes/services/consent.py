@@ -169,7 +169,7 @@ def live_subject(uow: UnitOfWork, subject_id: str, operator_id: str | None,
 
 
 def _consent_aad(consent_id: str, what: str) -> bytes:
-    return f"derbes/consent/{what}\x1f{consent_id}".encode()
+    return crypto.consent_aad(consent_id, what)
 
 
 def _seal_json(key: bytes, consent_id: str, what: str, data: Mapping[str, str]) -> bytes | None:
@@ -678,3 +678,4 @@ def register_of_subject(uow: UnitOfWork, subject_id: str) -> Register:
     with uow:
         subject = live_subject(uow, subject_id, None, allow_destroyed=True)
         return register_in_force(uow, subject.operator_id).register
+

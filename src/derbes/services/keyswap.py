@@ -28,17 +28,24 @@ on the next run at the latest.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from derbes.adapters import crypto
 from derbes.adapters.faults import crash_point
 from derbes.adapters.keystore import KeyStore
 from derbes.adapters.keyswap_repo import COMMITTED
 from derbes.adapters.uow import UnitOfWork
 from derbes.domain.clock import Clock
+from derbes.domain.consent import LedgerEvent
+from derbes.domain.consent_ledger import LedgerRecord
+from derbes.errors import CryptoError
 
-__all__ = ["SettleReport", "abort", "finish", "pending_for", "sealing_key", "settle"]
+__all__ = ["SettleReport", "abort", "finish", "pending_for", "reseal_evidence", "sealing_key",
+           "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +143,58 @@ def sealing_key(uow: UnitOfWork, keystore: KeyStore, subject_id: str) -> bytes |
     if pending and states.get(pending[0]) == COMMITTED:
         return keys[1]
     return keys[0]
+
+
+def _digest(sealed: bytes | None) -> str | None:
+    return None if sealed is None else hashlib.sha256(sealed).hexdigest()
+
+
+def reseal_evidence(uow: UnitOfWork, swapped: Mapping[str, tuple[bytes, bytes]],
+                    at: datetime) -> int:
+    """Re-seal the consent evidence of subjects whose key is being replaced, inside the
+    swap's data transaction; the number of consents re-sealed.
+
+    Consent evidence is kept whatever categories are destroyed (the operator
+    must be able to prove the consent, Law 94-V Art. 8): it goes under the new
+    key with the kept values, and the consent ledger records the digests of the
+    new ciphertexts (event ``evidence_resealed``), as it recorded the first ones.
+    """
+    if not swapped:
+        return 0
+    items: list[tuple[str, bytes | None, bytes | None]] = []
+    records: list[LedgerRecord] = []
+    for subject_id, found in sorted(uow.consents.for_subjects(sorted(swapped)).items()):
+        old, new = swapped[subject_id]
+        for c in found:
+            if c.evidence_sealed is None and c.representative_sealed is None:
+                continue
+            sealed: list[bytes | None] = []
+            for what, value in (("evidence", c.evidence_sealed),
+                                ("representative", c.representative_sealed)):
+                if value is None:
+                    sealed.append(None)
+                    continue
+                aad = crypto.consent_aad(c.id, what)
+                plain = _open_either(value, aad, (old, new))
+                # Sealed under neither key: lost before (reported by the reader);
+                # left as it is rather than replaced by nothing.
+                sealed.append(value if plain is None else crypto.seal(new, plain, aad))
+            items.append((c.id, sealed[0], sealed[1]))
+            records.append(LedgerRecord(
+                at=at, event=LedgerEvent.EVIDENCE_RESEALED.value, consent_id=c.id,
+                subject_id=subject_id,
+                payload={"evidence_sha256": _digest(sealed[0]),
+                         "representative_sha256": _digest(sealed[1])}))
+    uow.consents.reseal(items)
+    if records:
+        uow.consent_ledger.append(records)
+    return len(items)
+
+
+def _open_either(sealed: bytes, aad: bytes, keys: Sequence[bytes]) -> bytes | None:
+    for key in keys:
+        try:
+            return crypto.open_sealed(key, sealed, aad)
+        except CryptoError:
+            continue
+    return None

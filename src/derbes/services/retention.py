@@ -648,6 +648,7 @@ def _batch(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, clock: Clock
             values_deleted = uow.retention.shred(full, now) if full else 0
             if partial:
                 values_deleted += _shred_partly(uow, keystore, sorted(partial), doomed, keys)
+                keyswap.reseal_evidence(uow, keys, now)
             # Clocks of categories no longer held (destroyed through the vault
             # meanwhile) are only forgotten.
             uow.retention.drop_due_clocks([s for s in ids if s not in shredded],

@@ -913,6 +913,7 @@ def _finish_partial_shred(
             ])
         uow.vault.delete_cards(subject.id, gone_cards)
         uow.vault.put_values(resealed)
+        keyswap.reseal_evidence(uow, {subject.id: (old_key, new_key)}, now)
         if unreadable:
             log.error("subject %s: %d kept value(s) open with neither the current nor the "
                       "next key", subject.id, unreadable)
