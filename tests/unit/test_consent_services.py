@@ -389,3 +389,32 @@ def test_consent_evidence_is_kept_readable_through_a_partial_destruction(world: 
     assert stored is not None and len(resealed) == 1
     assert resealed[0].payload["evidence_sha256"] == hashlib.sha256(stored).hexdigest()
     assert svc.verify(world.uow(), KEY).ok
+
+
+def test_evidence_given_while_a_crash_left_a_key_swap_half_done_survives_it(
+    world: World,
+) -> None:
+    from dataclasses import replace
+
+    from derbes.adapters import crypto
+
+    subject = world.subject()
+    uow = _fake(world)
+    # A partial destruction killed after its data transaction: the values are
+    # under the next key, the key store still holds both.
+    old, new = world.keys.prepare_swaps([subject], "half-done")[subject]
+    with uow:
+        uow.key_swaps.commit("half-done", 1, world.clock.now())
+        for stored in uow.vault.values(subject):
+            aad = crypto.value_aad(subject, stored.category, stored.seq)
+            plain = crypto.open_sealed(old, stored.sealed, aad)
+            uow.vault.put_values([replace(stored, sealed=crypto.seal(new, plain, aad))])
+        uow.commit()
+
+    world.give(subject, processing("statistics"), channel="sms_otp",
+               evidence=_otp(world, subject))
+
+    assert world.keys.pending_swaps() == []  # finished before the evidence was sealed
+    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
+                                    world.clock)
+    assert data["consents"][0]["evidence"]["ip"] == IP

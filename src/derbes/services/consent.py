@@ -59,7 +59,7 @@ from derbes.errors import (
     InputError,
     NotFoundError,
 )
-from derbes.services import retention
+from derbes.services import keyswap, retention
 
 __all__ = [
     "ConsentRequest",
@@ -166,6 +166,16 @@ def live_subject(uow: UnitOfWork, subject_id: str, operator_id: str | None,
         raise NotFoundError("the subject was destroyed: no personal data is held",
                             field="subject_id")
     return subject
+
+
+def _settle_key_swaps(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
+                      subject_ids: Sequence[object]) -> None:
+    """Finish a partial destruction a crash left between its two commits before sealing
+    evidence with these subjects' keys: sealed under a key about to be destroyed, the
+    evidence would be lost with it (services/keyswap)."""
+    ids = [s for s in dict.fromkeys(subject_ids) if isinstance(s, str) and s]
+    if ids:
+        keyswap.settle(uow, keystore, clock, ids)
 
 
 def _consent_aad(consent_id: str, what: str) -> bytes:
@@ -362,6 +372,7 @@ def give_consent(
 ) -> GiveResult:
     """Record an act of consent: one consent per scope, each with its ledger entry."""
     now = clock.now()
+    _settle_key_swaps(uow, keystore, clock, [request.subject_id])
     with uow:
         result = give_in(uow, keystore, otp, request, actor, now, request_id,
                          operator_id=operator_id)
@@ -399,6 +410,7 @@ def give_batch(
     """
     if not requests:
         return []
+    _settle_key_swaps(uow, keystore, clock, [r.subject_id for r in requests])
     rules = load_consent_rules()
     now = clock.now()
     otp_refs: list[str] = []
