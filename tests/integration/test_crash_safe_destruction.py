@@ -593,6 +593,7 @@ def test_retention_run_killed_at_random_moments(
     template: Template, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     expected = template.expected
+    began = time.monotonic()
     rng = random.Random(int(os.environ.get("DERBES_TEST_SEED", "9")))
     tally = Tally()
     kills = mid_run = before_run = iterations = 0
@@ -647,4 +648,5 @@ def test_retention_run_killed_at_random_moments(
               f"{kills - before_run - mid_run} after it completed; work {work:.2f} s), "
               f"{tally.checks} checks of {expected.retained_values} retained values: "
               f"{tally.retained_lost} lost; {expected.destroyed_values} destroyed values: "
-              f"{tally.destroyed_readable} readable after the rerun")
+              f"{tally.destroyed_readable} readable after the rerun; "
+              f"{time.monotonic() - began:.0f} s")
