@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select, text
 from derbes.adapters import keystore_migrate, migrate
 from derbes.adapters.db import make_engine, parse_url
 from derbes.adapters.kek import FileKek
-from derbes.adapters.keystore import SqlKeyStore, data_keys
+from derbes.adapters.keystore import data_keys
 from derbes.adapters.tables import pd_values, subjects
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
 from derbes.bootstrap import Container
@@ -245,10 +245,6 @@ def uow_of(container: Container) -> UnitOfWork:
     return SqlUnitOfWork(container.engine, audit_key=lambda: container.audit_key)
 
 
-def keystore_of(container: Container) -> SqlKeyStore:
-    return container.keystore
-
-
 def opened(container: Container, values: Mapping[str, list[Sealed]]) -> dict[str, dict[str, Any]]:
     """Open every value with the keys the key store gives (current and pending next):
     subject -> {category: plaintext or None when it does not open}."""
@@ -273,7 +269,3 @@ def opened(container: Container, values: Mapping[str, list[Sealed]]) -> dict[str
         out[sid] = row
     return out
 
-
-def cleanup(installations: Iterator[Installation]) -> None:
-    for installation in installations:
-        installation.drop()
