@@ -19,6 +19,7 @@ from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
+from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore
 
 
@@ -98,13 +99,17 @@ class Container:
     @cached_property
     def keystore(self) -> SqlKeyStore:
         kek = self.kek
+        directory = self.settings.epochs_dir
         pending = pending_kek_file(self.settings.kek_file)
         if isinstance(kek, FileKek) and pending.exists():
             # An unfinished `derbes keys rotate`: wrap with the new KEK, still read the old.
+            new = FileKek(pending)
             return SqlKeyStore(
-                self.keystore_engine, FileKek(pending), clock=self.clock, also_unwrap_with=(kek,)
+                self.keystore_engine, new, clock=self.clock, also_unwrap_with=(kek,),
+                epochs=DirectoryEpochKeyring(directory, new, also_unwrap_with=(kek,)),
             )
-        return SqlKeyStore(self.keystore_engine, kek, clock=self.clock)
+        return SqlKeyStore(self.keystore_engine, kek, clock=self.clock,
+                           epochs=DirectoryEpochKeyring(directory, kek))
 
     @cached_property
     def decision_point(self) -> DecisionPoint:

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # then Vault Transit (address + token + key name), then the key file.
     kek: SecretStr | None = None
     kek_file: Path = Path("var") / "kek.key"
+    # Key epochs: the keys that wrap the data keys, one file each, wrapped by
+    # the KEK and kept OUTSIDE the key-store database (vault/adapters/key_epochs.py).
+    # Every derbes process of an installation must see the same directory.
+    # Default: ``key-epochs`` beside the KEK file (see ``epochs_dir``).
+    key_epochs_dir: Path | None = None
     vault_addr: str | None = None
     vault_token: SecretStr | None = None
     vault_transit_key: str | None = None
@@ -57,3 +62,8 @@ class Settings(BaseSettings):
     # Dataset files (one per operator database, registers/datasets/*.yaml): an
     # access or destruction request covers every store of the operator found here.
     datasets_dir: Path = Path("registers") / "datasets"
+
+    @property
+    def epochs_dir(self) -> Path:
+        """Where the key epochs' keys are kept."""
+        return self.key_epochs_dir or self.kek_file.parent / "key-epochs"

@@ -83,6 +83,11 @@ from derbes.transfers.adapters.store import (
     SqlTransferRepository,
     TransferRepository,
 )
+from derbes.vault.adapters.keyswap_store import (
+    FakeKeySwapJournal,
+    KeySwapJournal,
+    SqlKeySwapJournal,
+)
 from derbes.vault.adapters.store import FakeVaultRepository, SqlVaultRepository, VaultRepository
 
 
@@ -103,6 +108,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    key_swaps: KeySwapJournal
 
     def __enter__(self) -> Self: ...
 
@@ -145,6 +151,7 @@ class SqlUnitOfWork:
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    key_swaps: KeySwapJournal
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None,
                  read_only: bool = False) -> None:
@@ -189,6 +196,7 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(connection)
         self.retention = SqlRetentionRepository(connection)
         self.acts = SqlActRepository(connection)
+        self.key_swaps = SqlKeySwapJournal(connection)
 
     def __exit__(
         self,
@@ -283,6 +291,9 @@ class FakeUnitOfWork:
         self.fake_acts = FakeActRepository()
         self.acts: ActRepository = self.fake_acts
         self._repositories.append(self.fake_acts)
+        self.fake_key_swaps = FakeKeySwapJournal()
+        self.key_swaps: KeySwapJournal = self.fake_key_swaps
+        self._repositories.append(self.fake_key_swaps)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 

@@ -64,7 +64,8 @@ def test_rotate_then_status(tmp_path: Path) -> None:
     rotated = _derbes("keys", "rotate", "--batch-size", "1", cwd=tmp_path)
 
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-wrapped 2 key(s)" in rotated.stdout
+    # The two system keys and the key of epoch 1 (data keys are wrapped by the epoch).
+    assert "re-wrapped 3 key(s)" in rotated.stdout
     assert kek_file.read_text() != old_key
     assert stat.S_IMODE(kek_file.stat().st_mode) == 0o600
     assert not (tmp_path / "var" / "kek.key.new").exists()

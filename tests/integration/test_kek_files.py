@@ -16,6 +16,7 @@ from derbes.platform.db import make_engine
 from derbes.settings import Settings
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import EnvKek, FileKek, load_kek, pending_kek_file
+from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore
 from derbes.vault.service.keys import count_pending, rotate_key_file
 from tests.keystore_contract import assert_kek_protocol
@@ -158,6 +159,11 @@ def test_key_file_rotation_survives_a_crash_and_switches_files_last(tmp_path: Pa
         finally:
             container.keystore_engine.dispose()
 
+        # The rotation runs in a process set up like every derbes process: with
+        # the epoch keyring (the late key is wrapped by epoch 1, whose key the
+        # bootstrap wrapped with the pending KEK already).
+        epochs = DirectoryEpochKeyring(settings.epochs_dir, old)
+        store = SqlKeyStore(engine, old, epochs=epochs)
         starts: list[int] = []
         result = rotate_key_file(store, old, batch_size=100, on_start=starts.append)
 
@@ -170,7 +176,9 @@ def test_key_file_rotation_survives_a_crash_and_switches_files_last(tmp_path: Pa
         assert result.retired_file is not None
         assert result.retired_file.read_bytes() == old_bytes
         assert _mode(result.retired_file) == 0o600
-        assert SqlKeyStore(engine, FileKek(kek_file)).keys_for([*created, "late"]) == {
+        rotated = FileKek(kek_file)
+        assert SqlKeyStore(engine, rotated, epochs=DirectoryEpochKeyring(
+            settings.epochs_dir, rotated)).keys_for([*created, "late"]) == {
             **created,
             **late,
         }

@@ -92,16 +92,16 @@ def test_key_store_schema_matches_its_tables_and_upgrade_is_idempotent(
     keystore_url: str, keystore_engine: Engine
 ) -> None:
     state = keystore_migrate.current(keystore_url)
-    assert state.revision == "k0001" == state.head
+    assert state.revision == "k0002" == state.head
     before, after = keystore_migrate.upgrade(keystore_url)
-    assert before.revision == after.revision == "k0001"
+    assert before.revision == after.revision == "k0002"
     with keystore_engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
         )
         assert compare_metadata(context, keystore_metadata) == []
     tables = set(inspect(keystore_engine).get_table_names())
-    assert tables == {"data_keys", "system_keys", VERSION_TABLE}
+    assert tables == {"data_keys", "system_keys", "key_epochs", VERSION_TABLE}
     assert keystore_migrate.downgrade(keystore_url, "base").revision is None
     assert set(inspect(keystore_engine).get_table_names()) == {VERSION_TABLE}
 
@@ -111,7 +111,7 @@ def test_key_store_can_share_a_database_with_the_data_without_mixing_histories(
 ) -> None:
     keystore_migrate.upgrade(empty_db_url)
     migrate.upgrade(empty_db_url)
-    assert keystore_migrate.current(empty_db_url).revision == "k0001"
+    assert keystore_migrate.current(empty_db_url).revision == "k0002"
     assert migrate.current(empty_db_url).revision == migrate.head_revision()
     engine = make_engine(empty_db_url)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -364,3 +365,57 @@ def test_egov_refusal_records_nothing(world: World) -> None:
                                         world.clock)
     assert done.status == "refused" and done.consents is None
     assert not _fake(world).fake_consents.rows
+
+
+def test_consent_evidence_is_kept_readable_through_a_partial_destruction(world: World) -> None:
+    from derbes.vault.service import subjects as vault_service
+
+    subject = world.subject()
+    world.give(subject, processing("statistics"), channel="sms_otp",
+               evidence=_otp(world, subject))
+    old_key = world.keys.keys_for([subject])[subject]
+
+    vault_service.destroy_categories(world.uow(), world.keys, subject, ["contact.phone"],
+                                     "withdrawn", "test:dpo", world.clock)
+
+    assert world.keys.keys_for([subject])[subject] != old_key
+    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
+                                    world.clock)
+    consent = data["consents"][0]
+    assert consent["evidence"]["ip"] == IP and consent["evidence"]["user_agent"] == USER_AGENT
+    # The ledger commits to the new ciphertext, and still verifies.
+    resealed = [e for e in _fake(world).fake_consent_ledger.rows
+                if e.event == "evidence_resealed"]
+    stored = _fake(world).fake_consents.rows[consent["id"]].evidence_sealed
+    assert stored is not None and len(resealed) == 1
+    assert resealed[0].payload["evidence_sha256"] == hashlib.sha256(stored).hexdigest()
+    assert svc.verify(world.uow(), KEY).ok
+
+
+def test_evidence_given_while_a_crash_left_a_key_swap_half_done_survives_it(
+    world: World,
+) -> None:
+    from dataclasses import replace
+
+    from derbes.platform import crypto
+
+    subject = world.subject()
+    uow = _fake(world)
+    # A partial destruction killed after its data transaction: the values are
+    # under the next key, the key store still holds both.
+    old, new = world.keys.prepare_swaps([subject], "half-done")[subject]
+    with uow:
+        uow.key_swaps.commit("half-done", 1, world.clock.now())
+        for stored in uow.vault.values(subject):
+            aad = crypto.value_aad(subject, stored.category, stored.seq)
+            plain = crypto.open_sealed(old, stored.sealed, aad)
+            uow.vault.put_values([replace(stored, sealed=crypto.seal(new, plain, aad))])
+        uow.commit()
+
+    world.give(subject, processing("statistics"), channel="sms_otp",
+               evidence=_otp(world, subject))
+
+    assert world.keys.pending_swaps() == []  # finished before the evidence was sealed
+    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
+                                    world.clock)
+    assert data["consents"][0]["evidence"]["ip"] == IP

@@ -28,6 +28,7 @@ __all__ = [
     "BlindIndexer",
     "SubjectSealer",
     "blind_index",
+    "consent_aad",
     "generate_key",
     "open_sealed",
     "seal",
@@ -83,6 +84,11 @@ def value_aad(subject_id: str, category: str, seq: int) -> bytes:
     if seq < 0:
         raise ValueError("a value sequence number is never negative")
     return _VALUE_AAD_TAG + _field(subject_id) + _field(category) + seq.to_bytes(8, "big")
+
+
+def consent_aad(consent_id: str, what: str) -> bytes:
+    """Associated data of a consent's sealed ``evidence`` or ``representative``."""
+    return f"derbes/consent/{what}\x1f{consent_id}".encode()
 
 
 class SubjectSealer:

@@ -583,3 +583,20 @@ destruction_acts = Table(
     UniqueConstraint("run_id", "operator_id"),
     Index("ix_destruction_acts_operator_id_issued_at", "operator_id", "issued_at"),
 )
+
+
+# --- Key swaps of partial destruction ----------------------------------------
+# The data database's half of a partial crypto-shredding: the data
+# transaction that re-seals a subject's kept values under its next key records
+# the swap here as ``committed``; a run that finds the swap unfinished in the
+# key store and no row here records ``aborted`` first (the primary key makes
+# the two exclusive). The key store then keeps the key this row says the data
+# is sealed under (vault/service/keyswap.py). No PD: ids and counts.
+key_swaps = Table(
+    "key_swaps",
+    metadata,
+    Column("swap_id", String(36), primary_key=True),
+    Column("state", String(10), nullable=False),
+    Column("subjects", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
@@ -119,6 +119,11 @@ class ConsentRepository(Protocol):
 
     def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
         """Set ``needs_reconsent_since`` where not set yet (policy change, C2)."""
+        ...
+
+    def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
+        """Replace the sealed evidence and representative of consents (id, evidence,
+        representative): the subject's key was replaced by a partial destruction."""
         ...
 
     def expiring(self, at: datetime, limit: int = 1000) -> builtins.list[Consent]:
@@ -329,6 +334,14 @@ class SqlConsentRepository:
     def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
         return self._mark("needs_reconsent_since", consent_ids, since)
 
+    def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
+        if items:
+            self._connection.execute(
+                update(consents).where(consents.c.id == bindparam("b_id")).values(
+                    evidence_sealed=bindparam("b_evidence"),
+                    representative_sealed=bindparam("b_representative")),
+                [{"b_id": cid, "b_evidence": e, "b_representative": r} for cid, e, r in items])
+
     def expiring(self, at: datetime, limit: int = 1000) -> builtins.list[Consent]:
         rows = self._connection.execute(
             select(consents).where(consents.c.valid_until.is_not(None),
@@ -486,6 +499,12 @@ class FakeConsentRepository:
 
     def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
         return self._mark("needs_reconsent_since", consent_ids, since)
+
+    def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
+        for cid, evidence, representative in items:
+            if cid in self.rows:
+                self.rows[cid] = replace(self.rows[cid], evidence_sealed=evidence,
+                                         representative_sealed=representative)
 
     def expiring(self, at: datetime, limit: int = 1000) -> builtins.list[Consent]:
         due = [c for c in self.rows.values() if c.valid_until is not None

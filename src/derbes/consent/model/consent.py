@@ -110,6 +110,9 @@ class LedgerEvent(StrEnum):
     WITHDRAWAL_REFUSED_IN_PART = "withdrawal_refused_in_part"
     RECONSENT_REQUIRED = "reconsent_required"
     EXPIRED = "expired"
+    # The subject's key was replaced (partial destruction): the evidence is the
+    # same, sealed anew; the entry carries the new ciphertexts' digests.
+    EVIDENCE_RESEALED = "evidence_resealed"
 
 
 class OutcomeStatus(StrEnum):

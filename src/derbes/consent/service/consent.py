@@ -62,6 +62,7 @@ from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.adapters.store import SubjectRecord
+from derbes.vault.service import keyswap
 
 __all__ = [
     "ConsentRequest",
@@ -170,8 +171,18 @@ def live_subject(uow: UnitOfWork, subject_id: str, operator_id: str | None,
     return subject
 
 
+def _settle_key_swaps(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
+                      subject_ids: Sequence[object]) -> None:
+    """Finish a partial destruction a crash left between its two commits before sealing
+    evidence with these subjects' keys: sealed under a key about to be destroyed, the
+    evidence would be lost with it (vault/service/keyswap)."""
+    ids = [s for s in dict.fromkeys(subject_ids) if isinstance(s, str) and s]
+    if ids:
+        keyswap.settle(uow, keystore, clock, ids)
+
+
 def _consent_aad(consent_id: str, what: str) -> bytes:
-    return f"derbes/consent/{what}\x1f{consent_id}".encode()
+    return crypto.consent_aad(consent_id, what)
 
 
 def _seal_json(key: bytes, consent_id: str, what: str, data: Mapping[str, str]) -> bytes | None:
@@ -366,6 +377,7 @@ def give_consent(
 ) -> GiveResult:
     """Record an act of consent: one consent per scope, each with its ledger entry."""
     now = clock.now()
+    _settle_key_swaps(uow, keystore, clock, [request.subject_id])
     with uow:
         result = give_in(uow, keystore, otp, request, actor, now, request_id,
                          operator_id=operator_id)
@@ -403,6 +415,7 @@ def give_batch(
     """
     if not requests:
         return []
+    _settle_key_swaps(uow, keystore, clock, [r.subject_id for r in requests])
     rules = load_consent_rules()
     now = clock.now()
     otp_refs: list[str] = []
@@ -705,3 +718,4 @@ def register_of_subject(uow: UnitOfWork, subject_id: str) -> Register:
     with uow:
         subject = live_subject(uow, subject_id, None, allow_destroyed=True)
         return register_in_force(uow, subject.operator_id).register
+

@@ -35,7 +35,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _consent(c: Consent, register: Register, key: bytes | None, at: datetime) -> dict[str, Any]:
+def _open_any(keys: tuple[bytes, ...], consent_id: str, what: str, sealed: bytes
+              ) -> dict[str, str]:
+    for key in keys[:-1]:
+        try:
+            return open_sealed_json(key, consent_id, what, sealed)
+        except CryptoError:
+            continue
+    return open_sealed_json(keys[-1], consent_id, what, sealed)
+
+
+def _consent(c: Consent, register: Register, keys: tuple[bytes, ...], at: datetime
+             ) -> dict[str, Any]:
     evidence: dict[str, str] = dict(c.evidence_refs)
     representative: dict[str, str] | None = None
     destroyed = False
@@ -44,9 +55,9 @@ def _consent(c: Consent, register: Register, key: bytes | None, at: datetime) ->
         if sealed is None:
             continue
         try:
-            if key is None:
+            if not keys:
                 raise CryptoError("no key")
-            opened = open_sealed_json(key, c.id, what, sealed)
+            opened = _open_any(keys, c.id, what, sealed)
         except CryptoError:
             destroyed = True
             continue
@@ -94,19 +105,22 @@ def export_evidence(
         subject = live_subject(uow, subject_id, operator_id, allow_destroyed=True)
         register = register_in_force(uow, subject.operator_id).register
         found = uow.consents.for_subject(subject.id)
-        key = None if subject.destroyed else keystore.keys_for([subject.id]).get(subject.id)
+        # Both keys while a partial destruction is settling (vault/service/keyswap).
+        keys: tuple[bytes, ...] = () if subject.destroyed else \
+            keystore.candidate_keys([subject.id]).get(subject.id, ())
         name: str | None = None
         read: list[str] = []
-        if key is not None:
-            for stored in uow.vault.values(subject.id, [NAME_CATEGORY])[:1]:
-                aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
+        for stored in uow.vault.values(subject.id, [NAME_CATEGORY])[:1] if keys else []:
+            aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
+            for key in keys:
                 try:
                     plain = json.loads(crypto.open_sealed(key, stored.sealed, aad))
                 except CryptoError:
                     continue
                 name = plain if isinstance(plain, str) else None
                 read.append(NAME_CATEGORY)
-        consents = [_consent(c, register, key, now) for c in found]
+                break
+        consents = [_consent(c, register, keys, now) for c in found]
         entries = uow.consent_ledger.for_subject(subject.id)
         head = uow.consent_ledger.head()
         opened = sum(1 for c in found if c.evidence_sealed or c.representative_sealed)

@@ -54,4 +54,11 @@ def init() -> None:
         console.print("created system keys: " + ", ".join(result.system_keys_created))
     else:
         console.print("system keys present")
+    if result.epoch is not None:
+        where = container.settings.epochs_dir
+        console.print(f"opened key epoch {result.epoch} (its key is in {where}/)"
+                      if result.epoch_opened else f"key epoch {result.epoch} is open")
+        if result.epoch_opened:
+            console.print(f"  {where}/ is part of the KEK: back it up with it, and see "
+                          "`derbes keys epoch --help` for what to do with old copies")
     console.print("initialised" if result.changed else "nothing to do: already initialised")

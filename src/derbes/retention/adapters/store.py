@@ -151,6 +151,11 @@ class RetentionRepository(Protocol):
 
     def values_of(self, subject_ids: Collection[str]) -> builtins.list[SealedValue]: ...
 
+    def lock_subjects(self, subject_ids: Collection[str]) -> None:
+        """Take the subjects' row locks (PostgreSQL; SQLite's write lock covers all):
+        a concurrent update of one of them waits for the batch, or the batch for it."""
+        ...
+
     def shred(self, subject_ids: Collection[str], at: datetime) -> int:
         """Delete everything of these subjects (values, look-ups, cards, blocks,
         category clocks) and mark them destroyed; the number of values deleted."""
@@ -505,6 +510,13 @@ class SqlRetentionRepository:
                     collected_at=m["collected_at"], updated_at=m["updated_at"]))
         return out
 
+    def lock_subjects(self, subject_ids: Collection[str]) -> None:
+        if not self._pg:
+            return
+        for chunk in self._id_chunks(subject_ids):
+            self._c.execute(select(subjects.c.id).where(self._among(subjects.c.id, chunk))
+                            .order_by(subjects.c.id).with_for_update()).all()
+
     def shred(self, subject_ids: Collection[str], at: datetime) -> int:
         deleted = 0
         for chunk in self._id_chunks(subject_ids):
@@ -780,6 +792,9 @@ class FakeRetentionRepository:
 
     def values_of(self, subject_ids: Collection[str]) -> builtins.list[SealedValue]:
         return [v for sid in sorted(set(subject_ids)) for v in self._vault.values(sid)]
+
+    def lock_subjects(self, subject_ids: Collection[str]) -> None:
+        return None  # one process, one thread: nothing to wait for
 
     def shred(self, subject_ids: Collection[str], at: datetime) -> int:
         deleted = 0

@@ -12,18 +12,21 @@
   items and never does anything twice.
 
 Crypto-shredding order, per batch (the same reasoning as
-``vault/service/subjects.destroy_subject``): the key store goes FIRST.
+``vault/service/subjects.destroy_subject`` and ``vault/service/keyswap``): the key store
+goes FIRST, and every commit boundary is a named crash point.
 
 * Subjects whose every held category is due: their data keys are destroyed
   (``KeyStore.destroy``, idempotent), then their rows are deleted and the
   subject row kept as a tombstone. A crash in between leaves ciphertext that
   nobody can open, and the resumed run deletes it.
-* Subjects with only some categories due: ``KeyStore.replace_keys`` stores new
-  keys and destroys the old ones in one key-store transaction, then the data
-  transaction deletes the due categories and re-seals the survivors under the
-  new keys. A crash in between loses the old keys with the process: the
-  survivors fail closed (unreadable, reported in the log), exactly the
-  documented window of ``vault/service/subjects.destroy_categories``.
+* Subjects with only some categories due: a journaled key swap. The key store
+  stores a new key beside each current one (``prepare_swaps``); the batch's
+  data transaction deletes the due categories, re-seals the kept values under
+  the new keys and records the swap in ``key_swaps``; then the old keys are
+  destroyed (``finish_swaps``). A crash anywhere leaves every kept value
+  readable under one of the two stored keys; the next run settles the swap
+  (``keyswap.settle``) before anything else, so no destroyed value stays
+  readable from a backup after it.
 
 Anonymisation (a rule's ``then: anonymise``) removes the vault's values the
 same way — the vault holds only identifying values — and is recorded as
@@ -60,6 +63,7 @@ from derbes.errors import (
 from derbes.lifecycle.model import CONTRACT_EVENTS, EventType, LifecycleEvent
 from derbes.platform import crypto
 from derbes.platform.clock import Clock
+from derbes.platform.faults import crash_point
 from derbes.register.adapters.yaml import parse_register
 from derbes.register.model.lint import lint as lint_register
 from derbes.register.model.lint import rule
@@ -96,6 +100,7 @@ from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.adapters.store import SealedValue, SubjectRecord
+from derbes.vault.service import keyswap
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -567,15 +572,15 @@ def _identities(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, now: da
                 subject_ids: Sequence[str]) -> dict[str, dict[IdentityKind, str]]:
     """The batch's identity values, decrypted with the subjects' keys; the read is audited
     (before the key store destroys the keys: afterwards nobody can read them)."""
-    keys = keystore.keys_for(subject_ids)
+    keys = keystore.candidate_keys(subject_ids)
     found: dict[str, dict[IdentityKind, str]] = {}
     read_categories: set[str] = set()
     for stored in uow.retention.values_of(subject_ids):
         kind = _IDENTITY_CATEGORIES.get(stored.category)
-        key = keys.get(stored.subject_id)
-        if kind is None or key is None:
+        candidates = keys.get(stored.subject_id)
+        if kind is None or not candidates:
             continue
-        plain = _open_any(stored, (key,))
+        plain = _open_any(stored, candidates)
         if isinstance(plain, str) and plain.strip():
             found.setdefault(stored.subject_id, {}).setdefault(kind, plain.strip())
             read_categories.add(stored.category)
@@ -732,6 +737,8 @@ def run(
     if as_of > clock.now().date():
         # A sweep dated ahead would destroy what the law still keeps today.
         raise InputError("a run cannot be dated in the future (plan can)", field="as_of")
+    # Key swaps a killed run (or a partial destruction) left unfinished.
+    keyswap.settle(uow, keystore, clock)
     with uow:
         register = _require_register(uow, operator_id)
         current = uow.retention.unfinished_run(operator_id)
@@ -744,6 +751,7 @@ def run(
                                 started_at=clock.now())
             uow.retention.start_run(current)
             uow.commit()
+            crash_point("retention.run.started")
         found = uow.retention.run(current.id)
         assert found is not None
         current = found
@@ -766,50 +774,79 @@ def run(
 
 def _batch(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, clock: Clock,
            size: int, stores: Sequence[OperatorStore] = ()) -> int:
-    """One batch in one data transaction; the number of subjects it settled (0: none left)."""
+    """One batch in one data transaction; the number of subjects it settled (0: none left).
+
+    Commit boundaries, in order (each a crash point): the operator stores'
+    own transactions; the key store destroying the fully due subjects' keys;
+    the key store preparing the partly due subjects' key swap; the data
+    transaction (rows deleted, kept values re-sealed, swap journaled, items
+    settled, audited); the key store finishing the swap.
+    """
     now = clock.now()
-    with uow:
-        # A write first: takes the run row (PostgreSQL) or the database write
-        # lock (SQLite), so two sweeps never work the same batch.
-        uow.retention.add_progress(current.id)
-        planned = uow.retention.next_batch(current.id, size)
-        if not planned:
-            return 0
-        ids = sorted(planned)
-        # Re-read what is due now: a hold recorded since the run started wins.
-        rows, partial = uow.retention.split_batch(ids, current.as_of)
-        done: dict[str, dict[str, int]] = {}
-        groups: dict[str, dict[str, int]] = {}
-        doomed: dict[str, list[str]] = {}
-        for sid, category, purpose in rows:
-            per = done.setdefault(sid, {})
-            per[purpose] = per.get(purpose, 0) + 1
-            cats = groups.setdefault(purpose, {})
-            cats[category] = cats.get(category, 0) + 1
-            doomed.setdefault(sid, []).append(category)
-        full = [s for s in ids if s in done and s not in partial]
-        shredded = set(full)
-        skipped = [s for s in ids if s not in done]
-        # Connected databases before the keys go: their identity values are
-        # read from the vault, which is impossible once the keys are destroyed.
-        store_counts = _erase_in_stores(uow, keystore, stores, current, now, shredded,
-                                        doomed)
-        # Key store first (see the module docstring).
-        if full:
-            keystore.destroy(full)
-        keys = keystore.replace_keys(sorted(partial)) if partial else {}
-        values_deleted = uow.retention.shred(full, now) if full else 0
-        if partial:
-            values_deleted += _shred_partly(uow, keystore, sorted(partial), doomed, keys)
-        # Clocks of categories no longer held (destroyed through the vault
-        # meanwhile) are only forgotten.
-        uow.retention.drop_due_clocks([s for s in ids if s not in shredded], current.as_of)
-        uow.retention.settle_items(current.id, planned, done, full, skipped)
-        uow.retention.add_progress(current.id, shredded=len(full), partial=len(partial),
-                                   skipped=len(skipped), values_deleted=values_deleted,
-                                   groups={**groups, **store_counts})
-        uow.audit.record_many(_audit_records(current, now, full, groups, doomed))
-        uow.commit()
+    swap_id: str | None = None
+    try:
+        with uow:
+            # A write first: takes the run row (PostgreSQL) or the database write
+            # lock (SQLite), so two sweeps never work the same batch.
+            uow.retention.add_progress(current.id)
+            planned = uow.retention.next_batch(current.id, size)
+            if not planned:
+                return 0
+            ids = sorted(planned)
+            # Re-read what is due now: a hold recorded since the run started wins.
+            rows, partial = uow.retention.split_batch(ids, current.as_of)
+            done: dict[str, dict[str, int]] = {}
+            groups: dict[str, dict[str, int]] = {}
+            doomed: dict[str, list[str]] = {}
+            for sid, category, purpose in rows:
+                per = done.setdefault(sid, {})
+                per[purpose] = per.get(purpose, 0) + 1
+                cats = groups.setdefault(purpose, {})
+                cats[category] = cats.get(category, 0) + 1
+                doomed.setdefault(sid, []).append(category)
+            full = [s for s in ids if s in done and s not in partial]
+            shredded = set(full)
+            skipped = [s for s in ids if s not in done]
+            # Connected databases before the keys go: their identity values are
+            # read from the vault, which is impossible once the keys are destroyed.
+            store_counts = _erase_in_stores(uow, keystore, stores, current, now, shredded,
+                                            doomed)
+            if stores:
+                crash_point("retention.batch.stores_erased")
+            # Key store first (see the module docstring).
+            if full:
+                keystore.destroy(full)
+                crash_point("retention.batch.keys_destroyed")
+            keys: dict[str, tuple[bytes, bytes]] = {}
+            if partial:
+                # Kept values of these subjects are re-sealed below: no update
+                # of theirs may slip in between (see keyswap.sealing_key).
+                uow.retention.lock_subjects(sorted(partial))
+                swap_id = str(uuid.uuid4())
+                keys = keystore.prepare_swaps(sorted(partial), swap_id)
+                crash_point("retention.batch.swap_prepared")
+                uow.key_swaps.commit(swap_id, len(keys), now)
+            values_deleted = uow.retention.shred(full, now) if full else 0
+            if partial:
+                values_deleted += _shred_partly(uow, keystore, sorted(partial), doomed, keys)
+                keyswap.reseal_evidence(uow, keys, now)
+            # Clocks of categories no longer held (destroyed through the vault
+            # meanwhile) are only forgotten.
+            uow.retention.drop_due_clocks([s for s in ids if s not in shredded],
+                                          current.as_of)
+            uow.retention.settle_items(current.id, planned, done, full, skipped)
+            uow.retention.add_progress(current.id, shredded=len(full), partial=len(partial),
+                                       skipped=len(skipped), values_deleted=values_deleted,
+                                       groups={**groups, **store_counts})
+            uow.audit.record_many(_audit_records(current, now, full, groups, doomed))
+            uow.commit()
+    except Exception:
+        if swap_id is not None:  # the data transaction rolled back: drop the new keys
+            keyswap.abort(uow, keystore, clock, swap_id)
+        raise
+    crash_point("retention.batch.data_committed")
+    if swap_id is not None:
+        keyswap.finish(uow, keystore, swap_id, "retention.batch.swap_committed")
     return len(ids)
 
 
@@ -976,5 +1013,6 @@ def _finish(uow: UnitOfWork, keystore: KeyStore, run_id: str, register: Register
             act_id = acts.issue(uow, summary, register, clock, keystore=keystore).id
         uow.retention.complete_run(run_id, now, act_id)
         uow.commit()
+        crash_point("retention.run.finished")
         done = uow.retention.run(run_id)
     return RunReport(done, resumed, summary, act_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
 from derbes.errors import ConfigurationError
 from derbes.vault.adapters.kek import pending_kek_file
+from derbes.vault.adapters.keystore import EpochStep
 
 keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -33,7 +35,10 @@ def status() -> None:
         problem = None
     except ConfigurationError as exc:
         configured, problem = None, exc.message
-    counts = keys.key_counts(container.keystore_engine)
+    epochs = None
+    if configured is not None:
+        epochs = container.keystore.epochs
+    counts = keys.key_counts(container.keystore_engine, epochs)
     table = Table(title="keys per KEK")
     table.add_column("kind")
     table.add_column("kek_id")
@@ -53,7 +58,7 @@ def status() -> None:
         console.print(
             f"[yellow]a rotation is unfinished ({pending} exists): run `derbes keys rotate`[/]"
         )
-    stale = sum(c.keys for c in counts if configured is not None and c.kek_id != configured)
+    stale = keys.count_pending(counts, configured) if configured is not None else 0
     if stale:
         console.print(f"{stale} key(s) are not wrapped by the configured KEK")
 
@@ -117,3 +122,100 @@ def rotate(
             f"the old KEK is kept in {result.retired_file}: restart running derbes processes, "
             "check `derbes keys status`, then delete it"
         )
+
+
+epoch_app = typer.Typer(
+    help="Key epochs: what makes destroyed keys unrecoverable from copies of the key store.",
+    no_args_is_help=True)
+keys_app.add_typer(epoch_app, name="epoch")
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "—"
+
+
+@epoch_app.command("status")
+def epoch_status() -> None:
+    """Show the key epochs: keys each wraps, keys destroyed since it opened, when to close.
+
+    Exits 1 when a close is overdue (for monitoring).
+    """
+    from derbes.vault.service import keys
+
+    container = bootstrap()
+    report = keys.epoch_report(container.keystore, container.settings)
+    now = container.clock.now()
+    table = Table(title=f"key epochs (keys in {report.location})")
+    for name in ("epoch", "state", "opened", "keys", "destroyed", "close due", "key file"):
+        table.add_column(name, justify="right" if name in {"keys", "destroyed"} else "left")
+    for line in report.lines:
+        info = line.info
+        due = "—"
+        if line.close_due is not None:
+            due = line.close_due.due.isoformat() + (" OVERDUE" if line.overdue(now) else "")
+        table.add_row(str(info.epoch), info.state, _when(info.opened_at), str(info.keys),
+                      str(info.keys_destroyed), due, "present" if info.key_exists else "gone")
+    console.print(table)
+    if report.legacy_keys:
+        console.print(f"{report.legacy_keys} data key(s) are wrapped by the KEK itself (made "
+                      "before key epochs): the next close moves them into an epoch")
+    if report.pending_swaps:
+        console.print(f"{report.pending_swaps} partial destruction(s) interrupted: the next "
+                      "close, retention run or destruction finishes them")
+    if report.waiting:
+        console.print(f"{report.waiting} destroyed key(s) can still be recovered from copies "
+                      "of the key store (backups, PostgreSQL WAL) until `derbes keys epoch "
+                      "close` runs")
+    elif not report.close_needed:
+        console.print("no destroyed key waits for an epoch close")
+    if report.overdue(now):
+        raise typer.Exit(1)
+
+
+@epoch_app.command("close")
+def epoch_close(
+    batch_size: int = typer.Option(_DEFAULT_BATCH, min=1, help="Keys per transaction."),
+    force: bool = typer.Option(False, "--force",
+                               help="Close even if no key of the open epoch was destroyed."),
+) -> None:
+    """Close the open key epoch: re-wrap its keys under a new one, destroy its key.
+
+    Every key destroyed while the epoch was open becomes unrecoverable from any
+    copy of the key store (backups, PostgreSQL WAL and dead rows). Resumable:
+    run it again after an interruption and it finishes first what was begun.
+    """
+    from derbes.vault.service import keys
+
+    container = bootstrap()
+    store = container.keystore
+    report = keys.epoch_report(store, container.settings)
+    if not force and not report.close_needed:
+        console.print("nothing to close: no key of the open epoch was destroyed "
+                      "(--force closes it anyway)")
+        return
+    closed: list[int] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=False) as progress:
+        total = sum(x.info.keys for x in report.lines) + report.legacy_keys
+        task = progress.add_task("re-wrapping keys", total=total or None)
+
+        def step(done: EpochStep) -> None:
+            if done.step == "opened":
+                progress.console.print(f"opened key epoch {done.next_epoch}; closing epoch "
+                                       f"{done.epoch}")
+            elif done.step == "rewrapped":
+                progress.advance(task, done.count)
+            elif done.step == "destroyed":
+                closed.append(done.epoch)
+                progress.console.print(f"destroyed the key of epoch {done.epoch}")
+
+        keys.close_epoch(store, container.uow(), container.clock, batch_size=batch_size,
+                         force=force, on_step=step)
+    if not closed:
+        console.print("nothing to close: no key of the open epoch was destroyed "
+                      "(--force closes it anyway)")
+        return
+    console.print(f"closed epoch(s) {', '.join(map(str, closed))}: keys destroyed while they "
+                  "were open cannot be recovered from any copy of the key store any more")
+    console.print("take a fresh backup of the key store and of the epoch key directory now: "
+                  "older key-store backups no longer open the keys they hold")

@@ -254,8 +254,11 @@ def destroy(
     from derbes.vault.service import subjects as vault
 
     what = ", ".join(category) if category else "ALL personal data"
-    if not yes and not typer.confirm(f"destroy {what} of subject {subject_id}? "
-                                     "This cannot be undone, not even from backups"):
+    if not yes and not typer.confirm(
+            f"destroy {what} of subject {subject_id}? This cannot be undone: the data key is "
+            "destroyed now, so backups of the data database no longer open it; copies of the "
+            "key store (its backups, PostgreSQL's WAL) stop opening it when the key epoch is "
+            "closed (`derbes keys epoch close`)"):
         raise typer.Exit(1)
     container = bootstrap()
     if category:
@@ -268,3 +271,5 @@ def destroy(
     console.print(f"destroyed {result.values_deleted} value(s) of subject {subject_id} "
                   f"({', '.join(result.categories) or 'none held'}); "
                   f"data key {'destroyed' if result.key_destroyed else 'already gone'}")
+    console.print("copies of the key store forget it when the key epoch is closed: "
+                  "`derbes keys epoch status` shows when that is due")

@@ -1,29 +1,57 @@
-"""Use cases for the vault's keys: set up an installation, rotate the KEK, report.
+"""Use cases for the vault's keys: set up an installation, rotate the KEK, key epochs.
 
-Issue 3: data keys are wrapped by a KEK and live in a key store separate from
-the data database; ``derbes keys rotate`` re-wraps all of them.
+Data keys live in a key store separate from the data database, wrapped by the
+key of a key epoch, which the KEK wraps (``vault/adapters/key_epochs.py``).
+``derbes keys rotate`` re-wraps what the KEK wraps (epoch keys, system keys,
+data keys made before epochs); ``derbes keys epoch close`` re-wraps the data
+keys under a new epoch and destroys the old epoch's key, which is what makes
+destroyed keys unrecoverable from copies of the key store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from derbes.deadlines import service as deadlines
+from derbes.deadlines.model.calendar import DueDate
 from derbes.errors import ConfigurationError
 from derbes.installation.service import database
 from derbes.installation.service.database import SchemaUpgrade
+from derbes.platform.clock import Clock
+from derbes.platform.faults import crash_point
 from derbes.platform.files import private_dir
+from derbes.settings import Settings
+from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, pending_kek_file
-from derbes.vault.adapters.keystore import KekCount, RotatableKeyStore, count_keys
+from derbes.vault.adapters.key_epochs import EpochKeyring
+from derbes.vault.adapters.keystore import (
+    EpochInfo,
+    EpochKeyStore,
+    EpochState,
+    EpochStep,
+    KekCount,
+    RotatableKeyStore,
+    SqlKeyStore,
+    count_keys,
+    is_epoch_kek_id,
+)
+from derbes.vault.service import keyswap
 
 __all__ = [
+    "EPOCH_CLOSE_DEADLINE",
+    "EpochLine",
+    "EpochReport",
     "InitResult",
     "KeyFileRotation",
+    "close_epoch",
     "count_pending",
+    "epoch_report",
     "initialise",
     "key_counts",
     "migrate_keystore",
@@ -32,6 +60,12 @@ __all__ = [
 ]
 
 DEFAULT_BATCH = 1000
+
+# A destroyed key is unrecoverable from copies of the key store once its epoch
+# is closed. The close is due within the shortest destruction term of the
+# regime table (its term and citation live in data/regime.yaml), counted from
+# the first destruction in the epoch.
+EPOCH_CLOSE_DEADLINE = "destroy_unlawful"
 
 
 def migrate_keystore(url: str) -> SchemaUpgrade:
@@ -50,6 +84,8 @@ class InitResult:
     keystore: SchemaUpgrade
     database: SchemaUpgrade
     system_keys_created: tuple[str, ...]
+    epoch: int | None = None  # the open key epoch (None: a store without epochs)
+    epoch_opened: bool = False  # ... opened by this call
 
     @property
     def changed(self) -> bool:
@@ -59,6 +95,7 @@ class InitResult:
             or self.keystore.changed
             or self.database.changed
             or bool(self.system_keys_created)
+            or self.epoch_opened
         )
 
 
@@ -87,6 +124,11 @@ def initialise(
     database_upgrade = database.upgrade(database_url)
     store = open_keystore()
     created = store.ensure_system_keys()  # also proves the KEK unwraps what is stored
+    epoch: int | None = None
+    opened = False
+    if isinstance(store, SqlKeyStore) and store.epochs is not None:
+        opened = not store.epoch_status()
+        epoch = store.ensure_epoch()
     return InitResult(
         var_dir=var_dir,
         var_dir_created=var_dir_created,
@@ -96,17 +138,21 @@ def initialise(
         keystore=keystore_upgrade,
         database=database_upgrade,
         system_keys_created=created,
+        epoch=epoch,
+        epoch_opened=opened,
     )
 
 
-def key_counts(keystore_engine: Engine) -> list[KekCount]:
-    """Keys per KEK in the key store, data and system keys; needs no KEK."""
-    return count_keys(keystore_engine)
+def key_counts(keystore_engine: Engine, epochs: EpochKeyring | None = None) -> list[KekCount]:
+    """Keys per KEK in the key store (data, system, and epoch keys); needs no KEK."""
+    return count_keys(keystore_engine, epochs)
 
 
 def count_pending(counts: list[KekCount], new_kek_id: str) -> int:
-    """How many keys a rotation to ``new_kek_id`` still has to re-wrap."""
-    return sum(c.keys for c in counts if c.kek_id != new_kek_id)
+    """How many keys a rotation to ``new_kek_id`` still has to re-wrap (data keys
+    wrapped by an epoch are not the KEK's: the epoch key is re-wrapped instead)."""
+    return sum(c.keys for c in counts if c.kek_id != new_kek_id
+               and not is_epoch_kek_id(c.kek_id))
 
 
 def rotate_kek(
@@ -181,6 +227,7 @@ def rotate_key_file(
         new_kek_file = pending_kek_file(old_file)
     resumed = new_kek_file.exists()
     new_kek = FileKek(new_kek_file) if resumed else FileKek.create(new_kek_file)
+    crash_point("keys.rotate.new_kek_written")
     finished_before = new_kek.kek_id == old_kek.kek_id
     if finished_before and old_file is None:
         raise ConfigurationError("the new key file holds the KEK already in use")
@@ -200,9 +247,102 @@ def rotate_key_file(
         assert isinstance(old_kek, FileKek)
         retired = old_file.with_name(f"{old_file.name}.retired-{old_kek.kek_id}")
         old_kek.install_as(retired)
+        crash_point("keys.rotate.old_kek_retired")
     new_kek.install_as(old_file)
+    crash_point("keys.rotate.new_kek_installed")
     if new_kek_file.resolve() != old_file.resolve():
         new_kek_file.unlink(missing_ok=True)
     return KeyFileRotation(
         old_kek.kek_id, new_kek.kek_id, rewrapped, resumed, old_file, retired, True
     )
+
+
+# ----------------------------------------------------------------- key epochs
+
+
+@dataclass(frozen=True)
+class EpochLine:
+    info: EpochInfo
+    close_due: DueDate | None  # when its destroyed keys must be unrecoverable at the latest
+
+    def overdue(self, now: datetime) -> bool:
+        return self.close_due is not None and now >= self.close_due.ends_at
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    location: str  # where the epoch keys are kept
+    lines: tuple[EpochLine, ...]
+    legacy_keys: int  # data keys the KEK wraps itself (made before epochs)
+    pending_swaps: int  # key swaps of partial destructions not finished
+    stray_keys: tuple[int, ...]  # epoch keys of closed epochs still present
+
+    @property
+    def open_epoch(self) -> int | None:
+        return next((x.info.epoch for x in self.lines if x.info.state == EpochState.OPEN),
+                    None)
+
+    @property
+    def waiting(self) -> int:
+        """Destroyed keys that copies of the key store still give back."""
+        return sum(x.info.keys_destroyed for x in self.lines
+                   if x.info.state != EpochState.CLOSED)
+
+    def overdue(self, now: datetime) -> bool:
+        return any(x.overdue(now) for x in self.lines)
+
+    @property
+    def close_needed(self) -> bool:
+        return (self.waiting > 0 or self.legacy_keys > 0 or bool(self.stray_keys)
+                or self.pending_swaps > 0
+                or any(x.info.state == EpochState.CLOSING for x in self.lines))
+
+
+def _require_epochs(store: RotatableKeyStore) -> EpochKeyStore:
+    if not isinstance(store, SqlKeyStore) or store.epochs is None:
+        raise ConfigurationError("this key store has no key epochs")
+    return store
+
+
+def epoch_report(store: RotatableKeyStore, settings: Settings) -> EpochReport:
+    """The key epochs, what each still wraps, and when a close is due."""
+    epochs = _require_epochs(store)
+    keyring = epochs.epochs
+    assert keyring is not None
+    regime = deadlines.effective_regime(settings)
+    lines = []
+    for info in epochs.epoch_status():
+        due = None
+        if info.state != EpochState.CLOSED and info.first_destroyed_at is not None:
+            due = deadlines.due_under(regime, EPOCH_CLOSE_DEADLINE, info.first_destroyed_at,
+                                      settings)
+        lines.append(EpochLine(info, due))
+    return EpochReport(
+        location=keyring.location, lines=tuple(lines), legacy_keys=epochs.legacy_keys(),
+        pending_swaps=len(epochs.pending_swaps()),
+        stray_keys=tuple(x.info.epoch for x in lines
+                         if x.info.state == EpochState.CLOSED and x.info.key_exists))
+
+
+def close_epoch(
+    store: RotatableKeyStore,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    force: bool = False,
+    on_step: Callable[[EpochStep], None] | None = None,
+) -> list[EpochStep]:
+    """Close the open key epoch (see ``SqlKeyStore.close_epoch``); resumable.
+
+    Interrupted key swaps are settled first, so that no key of a finished
+    partial destruction survives into the next epoch.
+    """
+    epochs = _require_epochs(store)
+    keyswap.settle(uow, epochs, clock)
+    steps = []
+    for step in epochs.close_epoch(batch_size=batch_size, force=force):
+        steps.append(step)
+        if on_step is not None:
+            on_step(step)
+    return steps

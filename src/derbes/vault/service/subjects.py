@@ -9,7 +9,8 @@ subject or field does not open.
 
 Two stores, two transactions: the key store commits on its own. The order of
 the two commits is chosen per use case so that a crash between them never
-leaves PD readable that should not be (see each function).
+leaves PD readable that should not be, nor PD unreadable that must be kept
+(see each function and ``vault/service/keyswap``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from derbes.errors import (
 from derbes.identifiers.adapters import phone as kz_phone
 from derbes.platform import crypto
 from derbes.platform.clock import Clock
+from derbes.platform.faults import crash_point
 from derbes.register.adapters.yaml import parse_register
 from derbes.register.model.register import Register, ValueType
 from derbes.retention.service import sweep as retention_service
@@ -62,6 +64,7 @@ from derbes.vault.model import (
     Provenance,
     Source,
 )
+from derbes.vault.service import keyswap
 
 __all__ = [
     "SUBJECT_ACCESS_REQUEST",
@@ -89,8 +92,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Attempts of the data transaction of a partial shred after the key swap; the
-# old key exists only in this process's memory then (see destroy_categories).
+# Attempts of the data transaction of a partial shred (a database hiccup, not
+# a refusal) before the prepared key swap is dropped again.
 _SHRED_ATTEMPTS = 3
 MAX_REASON = 1000
 
@@ -211,13 +214,14 @@ def _live_subject(repo: VaultRepository, subject_id: str, *, lock: bool = False,
     return subject
 
 
-def _key_of(keystore: KeyStore, subject_id: str) -> bytes:
-    key = keystore.keys_for([subject_id]).get(subject_id)
-    if key is None:
+def _key_of(keystore: KeyStore, subject_id: str) -> tuple[bytes, ...]:
+    """The keys the subject's values may be sealed under (two during a key swap)."""
+    keys = keystore.candidate_keys([subject_id]).get(subject_id)
+    if not keys:
         raise CryptoError(
             "the data key of this subject is missing: destroyed, or not this key store"
         )
-    return key
+    return keys
 
 
 def _seal(key: bytes, subject_id: str, value: PdValue, seq: int, now: datetime) -> SealedValue:
@@ -231,9 +235,15 @@ def _seal(key: bytes, subject_id: str, value: PdValue, seq: int, now: datetime) 
     )
 
 
-def _open(key: bytes, stored: SealedValue) -> JsonValue:
+def _open(keys: Sequence[bytes], stored: SealedValue) -> JsonValue:
+    """Open with whichever key sealed the value (AES-GCM authenticates the right one)."""
     aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
-    return vault.decode_plain(crypto.open_sealed(key, stored.sealed, aad))
+    for key in keys[:-1]:
+        try:
+            return vault.decode_plain(crypto.open_sealed(key, stored.sealed, aad))
+        except CryptoError:
+            continue
+    return vault.decode_plain(crypto.open_sealed(keys[-1], stored.sealed, aad))
 
 
 def _as_pd(stored: SealedValue, value: JsonValue) -> PdValue:
@@ -461,9 +471,9 @@ def read_subject(
         shown = [s for s in stored if s.category not in withheld]
         out: list[ReadValue] = []
         if shown:
-            key = _key_of(keystore, subject.id)
+            keys = _key_of(keystore, subject.id)
             out = [ReadValue(category=s.category, seq=s.seq, value_type=s.value_type,
-                             value=_open(key, s), provenance=_provenance(s),
+                             value=_open(keys, s), provenance=_provenance(s),
                              updated_at=s.updated_at) for s in shown]
         returned = sorted({v.category for v in out})
         uow.audit.record(AuditRecord(
@@ -584,11 +594,14 @@ def update_values(
                 f"blocked: {', '.join(hit)} may not be changed while the block lasts",
                 citation=rules.blocking, field="values",
             )
-        key = _key_of(keystore, subject.id)
+        keys = _key_of(keystore, subject.id)
+        # New values go under the key the data database is committed to (the
+        # next one once a pending key swap's data transaction has committed).
+        key = keyswap.sealing_key(uow, keystore, subject.id) or keys[0]
         index_key = keystore.index_key()
         replaced = sorted({v.category for v in fresh_replace})
         old = uow.vault.values(subject.id, replaced) if replaced else []
-        old_pd = [_as_pd(s, _open(key, s)) for s in old]
+        old_pd = [_as_pd(s, _open(keys, s)) for s in old]
         gone_lookups = _lookup_keys(index_key, [p for v in old_pd
                                                if (p := vault.lookup_of(v)) is not None])
         gone_cards = [t for v in old_pd if (t := _card_token_of(v.value)) is not None]
@@ -757,11 +770,17 @@ def destroy_subject(
     order could leave a crash with the rows deleted but the key alive, so a
     backup taken earlier would still open. The subject row stays as a
     tombstone without PD.
+
+    When the key store has returned, its files no longer hold the key
+    (``SqlKeyStore.destroy`` scrubs SQLite's WAL); copies of the key store
+    that the database cannot reach give it back until the key epoch is
+    closed (``derbes keys epoch close``).
     """
     text = _require_reason(reason)
     with uow:
         _live_subject(uow.vault, subject_id, operator_id=operator_id)
     key_destroyed = keystore.destroy([subject_id]) > 0
+    crash_point("vault.destroy.key_destroyed")
     now = clock.now()
     with uow:
         subject = _live_subject(uow.vault, subject_id, lock=True)
@@ -779,6 +798,7 @@ def destroy_subject(
                      "citation": load_vault_rules().destruction},
         ))
         uow.commit()
+    crash_point("vault.destroy.data_committed")
     log.info("destroyed subject %s (%d values)", subject_id, deleted)
     return DestroyResult(subject_id, tuple(held), deleted, key_destroyed)
 
@@ -795,62 +815,71 @@ def destroy_categories(
     *,
     operator_id: str | None = None,
 ) -> DestroyResult:
-    """Crypto-shred some categories of a subject: new key, survivors re-sealed.
+    """Crypto-shred some categories of a subject: new key, kept values re-sealed.
 
-    1. ``keystore.replace_key``: the new key is stored and the old one is
-       destroyed, in the key store's own transaction. From here on the old
-       key exists only in this process's memory, so every backup's copy of
-       the destroyed categories is unreadable.
-    2. One data transaction: every value is opened with the old key; the
-       destroyed categories' rows (and their look-ups and card tokens) are
-       deleted, the survivors re-sealed under the new key; audited.
-
-    Crash window: between 1 and 2. A crash there loses the old key with the
-    process, so the survivors are left sealed under a key that no longer
-    exists: they fail closed (nobody, not even the operator, can read them;
-    ``read_subject`` raises ``CryptoError``) and must be collected again. No
-    PD is exposed by it. Running this again finishes the job: destroyed
-    categories are deleted without needing to open them, unreadable survivors
-    are left in place and reported in the log. A failure of the data
-    transaction that is not a crash is retried with the key still in memory.
+    A journaled key swap (``vault/service/keyswap``): the new key is stored beside
+    the old one; one data transaction deletes the destroyed categories' rows
+    (and their look-ups and card tokens), re-seals every kept value under the
+    new key and records the swap; then the old key is destroyed. A crash at
+    any point leaves every kept value readable (both keys are stored until the
+    data database has decided), and the next partial destruction, update or
+    retention run of the subject finishes the swap. Every copy of the
+    destroyed values, backups included, was sealed under the old key, which
+    is gone when this returns.
     """
     text = _require_reason(reason)
     doomed = list(dict.fromkeys(categories))
     if not doomed:
         raise InputError("name the categories to destroy", field="categories")
     with uow:
-        subject = _live_subject(uow.vault, subject_id, operator_id=operator_id)
-        held = {v.category for v in uow.vault.values(subject.id)}
+        _live_subject(uow.vault, subject_id, operator_id=operator_id)
+    # An interrupted earlier destruction of this subject is finished first, also
+    # when it already deleted what is asked now (run again after a crash).
+    keyswap.settle(uow, keystore, clock, [subject_id])
+    with uow:
+        held = {v.category for v in uow.vault.values(subject_id)}
     if not held & set(doomed):
         raise NotFoundError("the subject holds none of these categories", field="categories")
-
-    old_key, new_key = keystore.replace_key(subject_id)
+    swap_id = str(uuid.uuid4())
+    swapped = keystore.prepare_swaps([subject_id], swap_id)
+    if subject_id not in swapped:
+        raise CryptoError("the data key of this subject is missing: destroyed, or not this "
+                          "key store")
+    crash_point("vault.shred.swap_prepared")
+    old_key, new_key = swapped[subject_id]
     index_key = keystore.index_key()
     for attempt in range(1, _SHRED_ATTEMPTS + 1):
         try:
-            return _finish_partial_shred(uow, subject_id, doomed, old_key, new_key, index_key,
-                                         text, actor, clock, request_id)
+            result = _finish_partial_shred(uow, subject_id, doomed, old_key, new_key,
+                                           index_key, swap_id, text, actor, clock, request_id)
+            break
         except DerbesError:
+            keyswap.abort(uow, keystore, clock, swap_id)
             raise
         except Exception:
             if attempt == _SHRED_ATTEMPTS:
-                log.error("partial destruction of subject %s: key replaced but the data "
-                          "transaction failed; survivors stay sealed under the old key",
-                          subject_id)
+                log.error("partial destruction of subject %s: the data transaction failed; "
+                          "nothing was destroyed", subject_id)
+                keyswap.abort(uow, keystore, clock, swap_id)
                 raise
             log.warning("partial destruction of subject %s: data transaction failed, "
                         "retrying (%d/%d)", subject_id, attempt, _SHRED_ATTEMPTS)
-    raise AssertionError("unreachable")  # pragma: no cover
+    crash_point("vault.shred.data_committed")
+    keyswap.finish(uow, keystore, swap_id, "vault.shred.swap_committed")
+    return result
 
 
 def _finish_partial_shred(
     uow: UnitOfWork, subject_id: str, doomed: Sequence[str], old_key: bytes, new_key: bytes,
-    index_key: bytes, reason: str, actor: str, clock: Clock, request_id: str | None,
+    index_key: bytes, swap_id: str, reason: str, actor: str, clock: Clock,
+    request_id: str | None,
 ) -> DestroyResult:
     now = clock.now()
     doomed_set = set(doomed)
     with uow:
         subject = _live_subject(uow.vault, subject_id, lock=True)
+        # First: fails at once if another process settled this swap as aborted.
+        uow.key_swaps.commit(swap_id, 1, now)
         resealed: list[SealedValue] = []
         gone_lookups: list[tuple[str, str]] = []
         gone_cards: list[str] = []
@@ -859,13 +888,11 @@ def _finish_partial_shred(
         for stored in uow.vault.values(subject.id):
             plain: JsonValue = None
             opened = False
-            for key in (old_key, new_key):  # new: written concurrently after the swap
-                try:
-                    plain = _open(key, stored)
-                    opened = True
-                    break
-                except CryptoError:
-                    continue
+            try:
+                plain = _open((old_key, new_key), stored)
+                opened = True
+            except CryptoError:
+                pass
             if stored.category in doomed_set:
                 if opened:
                     pair = vault.lookup_of(_as_pd(stored, plain))
@@ -878,7 +905,9 @@ def _finish_partial_shred(
                     lost_kinds.add(kind.value)
                 continue
             if not opened:
-                unreadable += 1  # a crash in an earlier run: see destroy_categories
+                # Sealed under neither key: lost before this run (an older
+                # version of derbes could lose values in a crash); reported.
+                unreadable += 1
                 continue
             aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
             resealed.append(SealedValue(
@@ -899,9 +928,10 @@ def _finish_partial_shred(
             ])
         uow.vault.delete_cards(subject.id, gone_cards)
         uow.vault.put_values(resealed)
+        keyswap.reseal_evidence(uow, {subject.id: (old_key, new_key)}, now)
         if unreadable:
-            log.error("subject %s: %d surviving value(s) cannot be opened with the current "
-                      "key (earlier interrupted destruction)", subject.id, unreadable)
+            log.error("subject %s: %d kept value(s) open with neither the current nor the "
+                      "next key", subject.id, unreadable)
         uow.audit.record(AuditRecord(
             at=now, actor=actor, action=AuditAction.SUBJECT_DESTROY, subject_ids=[subject.id],
             categories=sorted(doomed_set), purpose=None, request_id=request_id,

@@ -1,0 +1,396 @@
+"""Key epochs: the keys that wrap the data keys, kept beside the KEK, never in a database.
+
+Why: deleting a data key's row does not make it unrecoverable where the key
+store keeps history it cannot erase — PostgreSQL's dead tuples, its WAL and
+WAL archive, and any backup or copy of the key-store database (SQLite or
+PostgreSQL). Every one of those copies holds the data key wrapped; if what
+wraps it still exists, the copy opens. So a data key is wrapped by the key of
+an *epoch*, not by the KEK directly, and the epoch key lives here, outside
+the database, one small file per epoch, itself wrapped by the KEK. Closing an
+epoch (``SqlKeyStore.close_epoch``) re-wraps the surviving keys under the
+next epoch and then destroys this file: from then on no copy of the key store
+taken while the epoch was open can give back any key it wrapped, including
+the keys destroyed meanwhile.
+
+A file: ``epoch-000007.key``, mode 0600, in a directory of mode 0700::
+
+    derbes-key-epoch 1
+    epoch 7
+    kek <kek_id of the KEK that wraps it>
+    <base64 of the wrapped 32-byte epoch key>
+
+It is written once (temporary file, fsync, hard link: the name either does
+not exist or holds a whole key) and replaced atomically only when the KEK is
+rotated. Destroying it overwrites its bytes with random ones, syncs, unlinks
+it and syncs the directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from derbes.errors import ConfigurationError, CryptoError
+from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
+from derbes.vault.adapters.kek import KeyEncryptionKey
+
+__all__ = [
+    "DirectoryEpochKeyring",
+    "EpochCipher",
+    "EpochKeyring",
+    "InMemoryEpochKeyring",
+    "epoch_kek_id",
+    "epoch_key_aad",
+    "parse_epoch_kek_id",
+]
+
+_MAGIC = "derbes-key-epoch 1"
+_NAME = re.compile(r"^epoch-(\d{6,})\.key$")
+_EPOCH_PREFIX = "epoch:"
+
+
+def epoch_key_aad(epoch: int) -> bytes:
+    """Wrapping associated data of an epoch key: its number (a file renamed does not open)."""
+    return b"derbes.epoch-key:" + str(epoch).encode("ascii")
+
+
+def epoch_kek_id(epoch: int) -> str:
+    """The ``kek_id`` the key store records for a data key wrapped by epoch ``epoch``."""
+    return f"{_EPOCH_PREFIX}{epoch}"
+
+
+def parse_epoch_kek_id(kek_id: str) -> int | None:
+    """The epoch of an ``epoch:N`` kek_id; None for a KEK's own id."""
+    if not kek_id.startswith(_EPOCH_PREFIX):
+        return None
+    tail = kek_id[len(_EPOCH_PREFIX):]
+    return int(tail) if tail.isdigit() else None
+
+
+class EpochCipher:
+    """Wraps data keys with one epoch's key (AES-256-GCM, nonce prepended).
+
+    It has the shape of a KEK (``kek_id``, ``wrap``, ``unwrap``), so the key
+    store treats "wrapped by the KEK" and "wrapped by epoch 7" alike.
+    """
+
+    __slots__ = ("_aead", "epoch")
+
+    def __init__(self, epoch: int, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise ConfigurationError(f"the key of epoch {epoch} has {len(key)} bytes")
+        self.epoch = epoch
+        self._aead = AESGCM(key)
+
+    @property
+    def kek_id(self) -> str:
+        return epoch_kek_id(self.epoch)
+
+    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, data_key, aad)
+
+    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
+        if len(wrapped) >= NONCE_BYTES + TAG_BYTES:
+            try:
+                return self._aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
+            except InvalidTag:
+                pass
+        raise CryptoError(
+            f"a stored key does not open with the key of epoch {self.epoch}: "
+            "altered, or moved from another subject"
+        )
+
+    def __repr__(self) -> str:
+        return f"EpochCipher(epoch={self.epoch})"
+
+
+class EpochKeyring(Protocol):
+    """Where epoch keys live: created, read, re-wrapped with a new KEK, destroyed."""
+
+    @property
+    def location(self) -> str: ...
+
+    def cipher(self, epoch: int) -> EpochCipher:
+        """The epoch's key; ``ConfigurationError`` if it does not exist (destroyed or lost)."""
+        ...
+
+    def create(self, epoch: int) -> EpochCipher:
+        """Create the epoch's key, or load it when it already exists (created by another
+        process, or by a run that died before recording it)."""
+        ...
+
+    def destroy(self, epoch: int) -> bool:
+        """Destroy the epoch's key for good; False if there was none."""
+        ...
+
+    def epochs(self) -> list[int]:
+        """The epochs whose keys exist, in order."""
+        ...
+
+    def kek_ids(self) -> dict[int, str]:
+        """The KEK that wraps each epoch key (read from the files; nothing is unwrapped)."""
+        ...
+
+    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
+        """Re-wrap every epoch key not yet wrapped by ``new``; yields each epoch done."""
+        ...
+
+
+def _unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
+                 aad: bytes, what: str) -> bytes:
+    for kek in keks:
+        if kek.kek_id == kek_id:
+            return kek.unwrap(wrapped, aad)
+    current = keks[0]
+    try:
+        return current.unwrap(wrapped, aad)
+    except (ConfigurationError, CryptoError):
+        source = getattr(current, "source", "the configured source")
+        raise ConfigurationError(
+            f"{what} is wrapped by KEK {kek_id}, but the configured KEK is {current.kek_id} "
+            f"(from {source}): configure the KEK that wrapped it, or finish an interrupted "
+            "`derbes keys rotate`"
+        ) from None
+
+
+class InMemoryEpochKeyring:
+    """Epoch keys in a dict (unit tests, throw-away stores); same contract as the directory."""
+
+    def __init__(self, kek: KeyEncryptionKey,
+                 also_unwrap_with: Sequence[KeyEncryptionKey] = ()) -> None:
+        self._keks: tuple[KeyEncryptionKey, ...] = (kek, *also_unwrap_with)
+        self.stored: dict[int, tuple[str, bytes]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return "memory"
+
+    def cipher(self, epoch: int) -> EpochCipher:
+        found = self.stored.get(epoch)
+        if found is None:
+            raise ConfigurationError(f"the key of epoch {epoch} does not exist")
+        kek_id, wrapped = found
+        return EpochCipher(epoch, _unwrap_with(self._keks, kek_id, wrapped,
+                                               epoch_key_aad(epoch), f"epoch key {epoch}"))
+
+    def create(self, epoch: int) -> EpochCipher:
+        with self._lock:
+            if epoch not in self.stored:
+                kek = self._keks[0]
+                self.stored[epoch] = (kek.kek_id, kek.wrap(generate_key(), epoch_key_aad(epoch)))
+        return self.cipher(epoch)
+
+    def destroy(self, epoch: int) -> bool:
+        return self.stored.pop(epoch, None) is not None
+
+    def epochs(self) -> list[int]:
+        return sorted(self.stored)
+
+    def kek_ids(self) -> dict[int, str]:
+        return {epoch: kek_id for epoch, (kek_id, _w) in sorted(self.stored.items())}
+
+    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
+        readers = (old, *self._keks)
+        for epoch, (kek_id, wrapped) in sorted(self.stored.items()):
+            if kek_id == new.kek_id:
+                continue
+            aad = epoch_key_aad(epoch)
+            key = _unwrap_with(readers, kek_id, wrapped, aad, f"epoch key {epoch}")
+            self.stored[epoch] = (new.kek_id, new.wrap(key, aad))
+            yield epoch
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes a create, rename or unlink durable; some file systems refuse it.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, content)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DirectoryEpochKeyring:
+    """Epoch keys as files in ``directory`` (created with mode 0700 when missing).
+
+    Every derbes process of an installation must see the same directory, as
+    it sees the same KEK: on one machine the default ``var/key-epochs`` does;
+    several machines share it (a mounted volume) or point
+    ``DERBES_KEY_EPOCHS_DIR`` at the same place.
+    """
+
+    def __init__(self, directory: Path, kek: KeyEncryptionKey, *,
+                 also_unwrap_with: Sequence[KeyEncryptionKey] = ()) -> None:
+        self.directory = Path(directory)
+        self._keks: tuple[KeyEncryptionKey, ...] = (kek, *also_unwrap_with)
+        self._cache: dict[int, EpochCipher] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return str(self.directory)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One process at a time creates, re-wraps or destroys epoch files (a rotation
+        running beside an epoch close must not write back a key the close destroyed)."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with self._lock:
+                yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def path_of(self, epoch: int) -> Path:
+        return self.directory / f"epoch-{epoch:06d}.key"
+
+    def _parse(self, path: Path, epoch: int) -> tuple[str, bytes]:
+        try:
+            lines = path.read_text(encoding="ascii").splitlines()
+        except FileNotFoundError:
+            raise
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(f"cannot read the epoch key {path}: "
+                                     f"{type(exc).__name__}") from None
+        if (len(lines) != 4 or lines[0] != _MAGIC or lines[1] != f"epoch {epoch}"
+                or not lines[2].startswith("kek ")):
+            raise ConfigurationError(f"the epoch key {path} is not a derbes epoch key file")
+        try:
+            wrapped = base64.b64decode(lines[3], validate=True)
+        except (binascii.Error, ValueError):
+            raise ConfigurationError(f"the epoch key {path} is damaged (base64)") from None
+        return lines[2][4:], wrapped
+
+    @staticmethod
+    def _render(epoch: int, kek_id: str, wrapped: bytes) -> bytes:
+        return (f"{_MAGIC}\nepoch {epoch}\nkek {kek_id}\n"
+                f"{base64.b64encode(wrapped).decode('ascii')}\n").encode("ascii")
+
+    def cipher(self, epoch: int) -> EpochCipher:
+        path = self.path_of(epoch)
+        cached = self._cache.get(epoch)
+        if cached is not None:
+            if path.exists():
+                return cached
+            # Destroyed by another process: forget it here as well.
+            self._cache.pop(epoch, None)
+        try:
+            kek_id, wrapped = self._parse(path, epoch)
+        except FileNotFoundError:
+            raise ConfigurationError(
+                f"the key of epoch {epoch} ({path}) does not exist: it was destroyed when the "
+                "epoch was closed, or this is not the epoch directory of this key store "
+                "(DERBES_KEY_EPOCHS_DIR)"
+            ) from None
+        key = _unwrap_with(self._keks, kek_id, wrapped, epoch_key_aad(epoch),
+                           f"the epoch key {path}")
+        cipher = EpochCipher(epoch, key)
+        self._cache[epoch] = cipher
+        return cipher
+
+    def create(self, epoch: int) -> EpochCipher:
+        if epoch < 1:
+            raise ValueError("epochs are numbered from 1")
+        with self._locked():
+            path = self.path_of(epoch)
+            if not path.exists():
+                kek = self._keks[0]
+                content = self._render(epoch, kek.kek_id,
+                                       kek.wrap(generate_key(), epoch_key_aad(epoch)))
+                temporary = self.directory / f".{path.name}.{os.getpid()}.tmp"
+                temporary.unlink(missing_ok=True)
+                _write_new(temporary, content)
+                try:
+                    os.link(temporary, path)  # fails if another process created it first
+                except FileExistsError:
+                    pass
+                finally:
+                    temporary.unlink(missing_ok=True)
+                _fsync_directory(self.directory)
+        return self.cipher(epoch)
+
+    def destroy(self, epoch: int) -> bool:
+        path = self.path_of(epoch)
+        self._cache.pop(epoch, None)
+        if not path.exists():
+            return False
+        with self._locked():
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                return False
+            try:
+                size = os.fstat(fd).st_size
+                # Overwrite in place before unlinking, so the blocks the file
+                # system frees do not still hold the wrapped key.
+                os.pwrite(fd, os.urandom(size), 0)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            path.unlink(missing_ok=True)
+            _fsync_directory(self.directory)
+        return True
+
+    def epochs(self) -> list[int]:
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for entry in self.directory.iterdir():
+            match = _NAME.match(entry.name)
+            if match:
+                found.append(int(match.group(1)))
+        return sorted(found)
+
+    def kek_ids(self) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for epoch in self.epochs():
+            with contextlib.suppress(FileNotFoundError):
+                out[epoch] = self._parse(self.path_of(epoch), epoch)[0]
+        return out
+
+    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
+        readers = (old, *self._keks)
+        new_id = new.kek_id
+        for epoch in self.epochs():
+            path = self.path_of(epoch)
+            with self._locked():
+                try:
+                    kek_id, wrapped = self._parse(path, epoch)
+                except FileNotFoundError:
+                    continue  # destroyed meanwhile by an epoch close
+                if kek_id == new_id:
+                    continue
+                aad = epoch_key_aad(epoch)
+                key = _unwrap_with(readers, kek_id, wrapped, aad, f"the epoch key {path}")
+                temporary = self.directory / f".{path.name}.{os.getpid()}.rewrap"
+                temporary.unlink(missing_ok=True)
+                _write_new(temporary, self._render(epoch, new_id, new.wrap(key, aad)))
+                # Atomic: the file holds the key wrapped by the old KEK or the new one.
+                os.replace(temporary, path)
+                _fsync_directory(self.directory)
+            yield epoch
