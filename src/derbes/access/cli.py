@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.access.model import sorted_scopes
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 
 apikey_app = typer.Typer(
     help="API keys for service callers, scoped read / write / destroy / admin.",

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 
 audit_app = typer.Typer(
     help="Access audit log: verify its hash chain, show entries, list alerts.",

@@ -21,14 +21,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import actor, bootstrap
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
 from derbes.platform.files import write_private
 from derbes.platform.text import check_text
-from derbes.vault.cli.subjects import actor
 
 consent_app = typer.Typer(help="Consents: give, withdraw, show, export evidence.",
                           no_args_is_help=True)

@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
+from derbes.cli.common import actor
+from derbes.cli.common import stdin_if_dash as _stdin_if_dash
 from derbes.errors import DatasetError, InputError
-from derbes.vault.cli.subjects import _stdin_if_dash, actor
 
 dataset_app = typer.Typer(
     help="Operator databases (datasets): check a mapping, show or erase a subject's rows.",

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,14 +16,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.deadlines import service as deadlines
+from derbes.cli.common import bootstrap, lazy
 from derbes.deadlines.model.calendar import DayKind, DueDate, WorkingCalendar, describe_term
 from derbes.deadlines.model.regime import Regime, regime_as_dict
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
 from derbes.platform.labels import Lang
+
+if TYPE_CHECKING:
+    from derbes.deadlines import service as deadlines
+else:
+    deadlines = lazy("derbes.deadlines.service")
 
 console = Console(soft_wrap=True)
 

@@ -16,20 +16,23 @@ import getpass
 import json
 import os
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app, report
+from derbes.cli.common import bootstrap, lazy
 from derbes.decisions.model import Action, ActionKind, Decision
-from derbes.decisions.service import DecisionPoint
 from derbes.errors import DecisionDeniedError, InputError
 from derbes.platform.dates import check_date
 from derbes.platform.labels import Lang
-from derbes.transfers import service as transfer_service
+
+if TYPE_CHECKING:
+    from derbes.transfers import service as transfer_service
+else:
+    transfer_service = lazy("derbes.transfers.service")
 
 console = Console(soft_wrap=True, highlight=False)
 
@@ -71,6 +74,7 @@ def decide_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """May ACTION be done with the subjects' PD? Allow or deny, with reasons and citations."""
+    from derbes.decisions.service import DecisionPoint
     container = bootstrap()
     point = DecisionPoint(container.uow, container.clock, ttl=0)
     actions = [Action(action, s, purpose, recipient, tuple(category)) for s in subject]

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.identifiers import service as identifiers
+from derbes.cli.common import lazy
 from derbes.identifiers.model import Kind
 from derbes.platform.labels import Lang
 from derbes.platform.text import check_text
+
+if TYPE_CHECKING:
+    from derbes.identifiers import service as identifiers
+else:
+    identifiers = lazy("derbes.identifiers.service")
 
 ids_app = typer.Typer(
     name="id",
@@ -44,6 +49,9 @@ def check(
     if value == "-":
         value = sys.stdin.read().strip()
     check_text(value, "value")
-    verdict = identifiers.check(value, kind, clock=bootstrap().clock, lang=lang)
+    from derbes.platform.system_clock import SystemClock
+
+    # Only today's date is needed (an IIN born tomorrow is invalid): no database, no keys.
+    verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang)
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)

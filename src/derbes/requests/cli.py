@@ -14,21 +14,27 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import Container, bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap, lazy
 from derbes.errors import InputError
 from derbes.platform.dates import check_date, check_moment
 from derbes.platform.files import write_private
 from derbes.platform.text import check_text
-from derbes.requests import service
-from derbes.requests.adapters.store import RequestFilter
 from derbes.requests.model import SubjectRequest, parse_state
+
+if TYPE_CHECKING:
+    from derbes.requests import service
+else:
+    service = lazy("derbes.requests.service")
+
+if TYPE_CHECKING:
+    from derbes.bootstrap import Container
 
 request_app = typer.Typer(
     help="Data-subject requests: file, verify, show, answer, list.", no_args_is_help=True)
@@ -271,6 +277,7 @@ def list_requests(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Requests, the soonest due first."""
+    from derbes.requests.adapters.store import RequestFilter
     container = bootstrap()
     found = service.list_requests(container.uow(), RequestFilter(
         operator_id=operator, states=tuple(parse_state(s) for s in state)))

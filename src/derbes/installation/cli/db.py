@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 
 if TYPE_CHECKING:
     from derbes.installation.service.database import SchemaState

@@ -5,23 +5,29 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap, lazy
 from derbes.errors import ConfigurationError
-from derbes.installation.service import demo as demo_service
-from derbes.platform.db import display_url
 from derbes.platform.files import private_dir, write_private
 from derbes.register.model.register import LANGS
-from derbes.register.service import notice, registers
-from derbes.register.service.lint import lint_files
-from derbes.requests import service as request_service
-from derbes.vault.service import keys
+
+if TYPE_CHECKING:
+    from derbes.installation.service import demo as demo_service
+    from derbes.register.service import notice, registers
+    from derbes.requests import service as request_service
+    from derbes.vault.service import keys
+else:
+    demo_service = lazy("derbes.installation.service.demo")
+    notice = lazy("derbes.register.service.notice")
+    request_service = lazy("derbes.requests.service")
+    keys = lazy("derbes.vault.service.keys")
 
 console = Console(soft_wrap=True)
 
@@ -49,6 +55,8 @@ def demo(
     pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
 ) -> None:
     """Load the seed registers into the database, render their notices, serve the API."""
+    from derbes.platform.db import display_url
+    from derbes.register.service.lint import lint_files
     if serve:
         # Before minutes of set-up: a port another program holds would only fail at the end.
         _check_port(host, port)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.installation.service.database import SchemaUpgrade
+from derbes.cli.common import bootstrap
+
+if TYPE_CHECKING:
+    from derbes.installation.service.database import SchemaUpgrade
 
 console = Console(soft_wrap=True, highlight=False)
 

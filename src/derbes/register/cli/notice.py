@@ -8,11 +8,10 @@ from pathlib import Path
 
 import typer
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 from derbes.errors import InputError
 from derbes.platform.files import write_private
-from derbes.register.service.notice import notice_for
 
 
 class NoticeLang(StrEnum):
@@ -39,6 +38,7 @@ def notice(
     ),
 ) -> None:
     """Generate the privacy notice (ru, kk, en; HTML, PDF or Markdown) from a register."""
+    from derbes.register.service.notice import notice_for
     if fmt is NoticeFormatChoice.PDF and output is None:
         raise InputError("a PDF notice needs a file: add -o FILE", field="output")
     settings = bootstrap().settings

@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.deadlines import service as deadlines
-from derbes.register.adapters.schema import register_schema
-from derbes.register.adapters.yaml import load_register
-from derbes.register.service import policy_change
-from derbes.register.service.lint import FileReport, LocatedFinding, lint_files
+from derbes.cli.common import bootstrap, lazy
+
+if TYPE_CHECKING:
+    from derbes.deadlines import service as deadlines
+    from derbes.register.service import policy_change
+    from derbes.register.service.lint import FileReport, LocatedFinding
+else:
+    deadlines = lazy("derbes.deadlines.service")
+    policy_change = lazy("derbes.register.service.policy_change")
 
 register_app = typer.Typer(
     help="Processing registers: schema, validation, lint, diff.", no_args_is_help=True
@@ -28,12 +31,14 @@ console = Console(soft_wrap=True)
 @register_app.command("schema")
 def schema() -> None:
     """Print the JSON Schema of register files (point your editor at it)."""
+    from derbes.register.adapters.schema import register_schema
     typer.echo(json.dumps(register_schema(), ensure_ascii=False, indent=2))
 
 
 @register_app.command("validate")
 def validate(files: list[Path] = typer.Argument(..., help="Register YAML files.")) -> None:
     """Load each register and report structural and reference errors."""
+    from derbes.register.adapters.yaml import load_register
     for file in files:
         loaded = load_register(file)
         r = loaded.register
@@ -116,6 +121,7 @@ def lint(
 
     Exit 1 when a file has an unwaived error (with --strict: or warning).
     """
+    from derbes.register.service.lint import lint_files
     regime = deadlines.effective_regime(bootstrap().settings)
     reports = lint_files(files, regime)
     if output is LintFormat.JSON:
@@ -167,6 +173,7 @@ def diff(
 @register_app.command("publish")
 def publish(files: list[Path] = typer.Argument(..., help="Register YAML files.")) -> None:
     """Put register versions in force; a widening version asks the consents it touches again."""
+    from derbes.register.adapters.yaml import load_register
     container = bootstrap()
     loaded = [load_register(file) for file in files]  # all must load before any is stored
     for item in loaded:

@@ -19,6 +19,7 @@ from derbes.api.inputs import Day
 from derbes.bootstrap import Container
 from derbes.errors import AuthError, InputError
 from derbes.requests.service import stores_from_dir
+from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
 from derbes.retention.service import sweep as service
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"])
@@ -47,7 +48,7 @@ class RunIn(BaseModel):
 
     operator: str | None = Field(default=None, max_length=100)
     as_of: Day | None = Field(default=None, description="Default: today.")
-    batch_size: int = Field(default=service.DEFAULT_BATCH, ge=1, le=service.MAX_BATCH)
+    batch_size: int = Field(default=DEFAULT_BATCH, ge=1, le=MAX_BATCH)
 
 
 @router.get("/plan")

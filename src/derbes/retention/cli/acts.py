@@ -6,18 +6,22 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.platform import i18n
+from derbes.cli.common import bootstrap, lazy
 from derbes.platform.dates import EARLIEST, LATEST
 from derbes.platform.files import write_private
-from derbes.platform.i18n import N_
-from derbes.platform.labels import Lang
+from derbes.platform.labels import N_, Lang
+
+if TYPE_CHECKING:
+    from derbes.platform import i18n
+else:
+    i18n = lazy("derbes.platform.i18n")
 
 acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
                        no_args_is_help=True)

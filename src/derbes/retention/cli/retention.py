@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import actor, bootstrap, lazy
 from derbes.errors import InputError
 from derbes.platform.dates import check_date
-from derbes.requests.service import stores_from_dir
-from derbes.retention.service import sweep as retention
-from derbes.vault.cli.subjects import actor
+from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
+
+if TYPE_CHECKING:
+    from derbes.retention.service import sweep as retention
+else:
+    retention = lazy("derbes.retention.service.sweep")
 
 retention_app = typer.Typer(help="Retention: plan and run the destruction sweep.",
                             no_args_is_help=True)
@@ -112,10 +116,11 @@ def plan_command(
 def run_command(
     operator: str = typer.Option(..., "--operator", "-o", help="Operator id of the register."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date (YYYY-MM-DD); default today."),
-    batch_size: int = typer.Option(retention.DEFAULT_BATCH, "--batch-size", min=1,
-                                   max=retention.MAX_BATCH, help="Subjects per transaction."),
+    batch_size: int = typer.Option(DEFAULT_BATCH, "--batch-size", min=1,
+                                   max=MAX_BATCH, help="Subjects per transaction."),
 ) -> None:
     """Destroy what is due (crypto-shredding in the vault), resumably, and issue the act."""
+    from derbes.requests.service import stores_from_dir
     container = bootstrap()
     day = _as_of(as_of, container.clock.now().date())
     who = actor()

@@ -63,6 +63,11 @@ __all__ = [
 
 MAX_TEXT = 1000  # characters of a hold's basis or author
 
+# Subjects per transaction of the sweep: large enough to amortise a commit,
+# small enough that a crash or a lock holds little back.
+DEFAULT_BATCH = 1000
+MAX_BATCH = 50_000
+
 
 class DestructionMethod(StrEnum):
     """What the sweep does with a due category (the register's ``then``)."""

@@ -80,6 +80,8 @@ from derbes.retention.adapters.rules import load_retention_rules
 from derbes.retention.model import clocks as clock_rule
 from derbes.retention.model.clocks import History, PurposeClock
 from derbes.retention.model.retention import (
+    DEFAULT_BATCH,
+    MAX_BATCH,
     STORE_GROUP_PREFIX,
     CategoryClock,
     DestructionMethod,
@@ -127,8 +129,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 1000
-MAX_BATCH = 50_000
 SYSTEM_ACTOR = "retention-sweep"
 
 # ------------------------------------------------------------------- helpers

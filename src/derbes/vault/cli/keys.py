@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 from derbes.errors import ConfigurationError
-from derbes.vault.adapters.kek import pending_kek_file
-from derbes.vault.adapters.keystore import EpochStep
+
+if TYPE_CHECKING:
+    from derbes.vault.adapters.keystore import EpochStep
 
 keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -27,6 +29,7 @@ console = Console(soft_wrap=True, highlight=False)
 @keys_app.command("status")
 def status() -> None:
     """Count the keys in the key store per KEK (no key is unwrapped)."""
+    from derbes.vault.adapters.kek import pending_kek_file
     from derbes.vault.service import keys  # Alembic loads only when needed
 
     container = bootstrap()

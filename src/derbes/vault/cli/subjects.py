@@ -14,18 +14,21 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.bootstrap import Container, bootstrap
 from derbes.cli.app import app
+from derbes.cli.common import bootstrap
 from derbes.errors import InputError
 from derbes.platform.text import check_text
 from derbes.register.model.register import Register
 from derbes.vault.model import LookupKind, NewValue, Provenance, Source
+
+if TYPE_CHECKING:
+    from derbes.bootstrap import Container
 
 subject_app = typer.Typer(
     help="Subjects of the PD vault: add, show, find, block, destroy.", no_args_is_help=True
