@@ -19,6 +19,13 @@ categories mostly, not always, needed). After a warm-up pass, timed:
 
 Printed: decisions/s of each and the ratios to the baseline.
 
+Cold states (``--cold N``): the same subjects as rows in a temporary SQLite
+database, and ``DecisionPoint`` with its cache off (``ttl=0``), so every
+batch loads and checks the states of its subjects from the database (what a
+caller pays the first time it asks about a subject, and what the transfer log
+pays always). N actions in batches of ``--batch``. Printed: decisions/s, and
+states loaded per second.
+
 Over HTTP (``--http``): the same subjects and consents inserted as rows into
 a temporary SQLite database (the tables the decision point reads; no PD
 values are needed to decide), a real uvicorn server with 2 workers on
@@ -266,14 +273,22 @@ def echo_app() -> Any:
 
 def fill_database(url: str, register_path: Path, specs: list[SubjectSpec]) -> str:
     """Rows the decision point reads, inserted directly; returns an API key."""
-    from sqlalchemy import insert, update
+    engine = _filled(url, register_path, specs)
+    try:
+        return _api_key(engine)
+    finally:
+        engine.dispose()
+
+
+def _filled(url: str, register_path: Path, specs: list[SubjectSpec]) -> Any:
+    from sqlalchemy import insert
 
     from derbes.adapters import migrate
     from derbes.adapters.db import make_engine
-    from derbes.adapters.tables import api_keys, consents, contracts, subjects
+    from derbes.adapters.tables import consents, contracts, subjects
     from derbes.adapters.uow import SqlUnitOfWork
     from derbes.domain.clock import FixedClock
-    from derbes.services import apikeys, registers
+    from derbes.services import registers
 
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -301,6 +316,18 @@ def fill_database(url: str, register_path: Path, specs: list[SubjectSpec]) -> st
                             (contracts, contract_rows)):
             for i in range(0, len(rows), 20_000):
                 connection.execute(insert(table), rows[i:i + 20_000])
+    return engine
+
+
+def _api_key(engine: Any) -> str:
+    from sqlalchemy import update
+
+    from derbes.adapters.tables import api_keys
+    from derbes.adapters.uow import SqlUnitOfWork
+    from derbes.domain.clock import FixedClock
+    from derbes.services import apikeys
+
+    clock = FixedClock(NOW)
     created = apikeys.create(SqlUnitOfWork(engine), clock, name="bench", scopes=["read"],
                              operator_id="express-avans")
     # Authentication records a key's use at most once a minute. That write is
@@ -309,7 +336,6 @@ def fill_database(url: str, register_path: Path, specs: list[SubjectSpec]) -> st
     with engine.begin() as connection:
         connection.execute(update(api_keys).where(api_keys.c.key_id == created.key.key_id)
                            .values(last_used_at=datetime(2100, 1, 1, tzinfo=UTC)))
-    engine.dispose()
     return created.token
 
 
@@ -413,6 +439,45 @@ def bench_http(specs: list[SubjectSpec], actions: list[Action], batch: int, seco
             server.wait(timeout=30)
 
 
+# ------------------------------------------------------------------ cold states
+
+
+BENCH_AUDIT_KEY = b"derbes-bench-audit-key-32-bytes!"
+
+
+def bench_cold(specs: list[SubjectSpec], actions: list[Action], batch: int) -> dict[str, float]:
+    """DecisionPoint without its cache over a SQLite file: every batch loads its states."""
+    from derbes.adapters.uow import SqlUnitOfWork
+    from derbes.domain.clock import FixedClock
+    from derbes.services.decisions import DecisionPoint
+
+    with tempfile.TemporaryDirectory(prefix="derbes-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'derbes.sqlite3'}"
+        console.print(f"  filling a SQLite database with {len(specs):,} subjects…")
+        engine = _filled(url, REGISTER, specs)
+        try:
+            point = DecisionPoint(lambda: SqlUnitOfWork(engine, audit_key=BENCH_AUDIT_KEY),
+                                  FixedClock(NOW), ttl=0)
+            point.decide("express-avans", actions[:batch])  # compile the register once
+            best: dict[str, float] = {"decisions": 0.0, "states": 0.0}
+            for _ in range(3):
+                states = 0
+                start = time.perf_counter()
+                for i in range(0, len(actions), batch):
+                    chunk = actions[i:i + batch]
+                    point.decide("express-avans", chunk)
+                    states += len({a.subject_id for a in chunk})
+                elapsed = time.perf_counter() - start
+                best["decisions"] = max(best["decisions"], rate(len(actions), elapsed))
+                best["states"] = max(best["states"], rate(states, elapsed))
+            allowed = sum(1 for d in point.decide("express-avans", actions[:batch]) if d.allowed)
+            console.print(f"  allowed {allowed:,} of {min(batch, len(actions)):,} decisions "
+                          "of the first batch")
+            return best
+        finally:
+            engine.dispose()
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -427,6 +492,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="HTTP: concurrent connections")
     parser.add_argument("--warmup", type=float, default=20.0, help="HTTP: warm-up seconds")
     parser.add_argument("--seed", type=int, default=94)
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="also decide N actions with the state cache off (SQLite)")
     args = parser.parse_args()
 
     rnd = random.Random(args.seed)
@@ -452,6 +519,16 @@ def main() -> None:
     goal = 200_000
     console.print(f"  goal ≥ {goal:,}/s per core: DecisionPoint at "
                   f"{inproc['point'] / goal:.2f}× the goal")
+
+    if args.cold:
+        console.print("[bold]cold states[/] (cache off, SQLite, best of 3)")
+        res = bench_cold(specs, actions[:args.cold], args.batch)
+        table = Table("measure", "per second")
+        table.add_row("decisions, states loaded per batch", f"{res['decisions']:,.0f}")
+        table.add_row("subject states loaded", f"{res['states']:,.0f}")
+        table.add_row("  vs in-process DecisionPoint (cached)",
+                      f"{res['decisions'] / inproc['point']:.3f}")
+        console.print(table)
 
     if args.http:
         console.print("[bold]over HTTP[/]")
