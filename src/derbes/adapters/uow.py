@@ -16,7 +16,7 @@ from memory in ``FakeUnitOfWork.__init__``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -53,6 +53,7 @@ from derbes.adapters.decision_facts_repo import (
     DecisionFactsRepository,
     FakeDecisionFactsRepository,
     SqlDecisionFactsRepository,
+    snapshot_rows,
 )
 from derbes.adapters.lifecycle_repo import (
     FakeLifecycleRepository,
@@ -74,12 +75,21 @@ from derbes.adapters.retention_repo import (
     RetentionRepository,
     SqlRetentionRepository,
 )
+from derbes.adapters.seal_repo import (
+    FakeSealRepository,
+    SealKeySource,
+    SealRepository,
+    SqlSealRepository,
+    reseal,
+)
+from derbes.adapters.touched import Touched
 from derbes.adapters.transfers_repo import (
     FakeTransferRepository,
     SqlTransferRepository,
     TransferRepository,
 )
 from derbes.adapters.vault_repo import FakeVaultRepository, SqlVaultRepository, VaultRepository
+from derbes.domain.state_seal import Snapshot
 
 
 class UnitOfWork(Protocol):
@@ -99,6 +109,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    seals: SealRepository
 
     def __enter__(self) -> Self: ...
 
@@ -139,10 +150,13 @@ class SqlUnitOfWork:
     requests: RequestRepository
     retention: RetentionRepository
     acts: ActRepository
+    seals: SealRepository
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
         self._audit_key = audit_key
+        self._seal_key = SealKeySource(audit_key)
+        self._touched = Touched()
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -159,20 +173,23 @@ class SqlUnitOfWork:
         return self
 
     def _open(self, connection: Connection) -> None:
+        touched = self._touched
+        touched.clear()
         self.registers = SqlRegisterRepository(connection)
         self.audit = SqlAuditRepository(connection, self._audit_key)
         self.alerts = SqlAlertRepository(connection)
         self.api_keys = SqlApiKeyRepository(connection)
-        self.vault = SqlVaultRepository(connection)
-        self.consents = SqlConsentRepository(connection)
-        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key)
-        self.lifecycle = SqlLifecycleRepository(connection)
+        self.vault = SqlVaultRepository(connection, touched)
+        self.consents = SqlConsentRepository(connection, touched)
+        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key, touched)
+        self.lifecycle = SqlLifecycleRepository(connection, touched)
         self.egov_requests = SqlEgovRequestRepository(connection)
-        self.decision_facts = SqlDecisionFactsRepository(connection)
+        self.decision_facts = SqlDecisionFactsRepository(connection, self._seal_key)
         self.transfers = SqlTransferRepository(connection)
         self.requests = SqlRequestRepository(connection)
-        self.retention = SqlRetentionRepository(connection)
+        self.retention = SqlRetentionRepository(connection, touched)
         self.acts = SqlActRepository(connection)
+        self.seals = SqlSealRepository(connection)
 
     def __exit__(
         self,
@@ -186,9 +203,14 @@ class SqlUnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            self._touched.clear()
 
     def commit(self) -> None:
         connection = self._require_connection()
+        if self._touched:
+            # Last, after every head lock the transaction took (so seal locks
+            # never wait inside a head lock they could be holding up).
+            reseal(self.seals, self._seal_key(), self._touched.take())
         connection.commit()
         # Work done after a commit belongs to a new transaction, which the
         # end of the block rolls back unless it is committed too.
@@ -197,6 +219,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         connection = self._require_connection()
         connection.rollback()
+        self._touched.clear()
         connection.begin()
 
     def _require_connection(self) -> Connection:
@@ -213,6 +236,8 @@ class FakeUnitOfWork:
     """
 
     def __init__(self, *, audit_key: AuditKey | None = FAKE_AUDIT_KEY) -> None:
+        self._touched = touched = Touched()
+        self._seal_key = SealKeySource(audit_key)
         self.fake_registers = FakeRegisterRepository()
         self.registers: RegisterRepository = self.fake_registers
         self.fake_audit = FakeAuditRepository(audit_key)
@@ -221,35 +246,39 @@ class FakeUnitOfWork:
         self.alerts: AlertRepository = self.fake_alerts
         self.fake_api_keys = FakeApiKeyRepository()
         self.api_keys: ApiKeyRepository = self.fake_api_keys
-        self.fake_vault = FakeVaultRepository()
+        self.fake_vault = FakeVaultRepository(touched)
         self.vault: VaultRepository = self.fake_vault
         self._repositories: list[_Checkpointable] = [self.fake_registers, self.fake_vault]
         self._repositories += [self.fake_audit, self.fake_alerts, self.fake_api_keys]
-        self.fake_consents = FakeConsentRepository()
+        self.fake_consents = FakeConsentRepository(touched)
         self.consents: ConsentRepository = self.fake_consents
-        self.fake_consent_ledger = FakeConsentLedgerRepository(audit_key)
+        self.fake_consent_ledger = FakeConsentLedgerRepository(audit_key, touched)
         self.consent_ledger: ConsentLedgerRepository = self.fake_consent_ledger
-        self.fake_lifecycle = FakeLifecycleRepository()
+        self.fake_lifecycle = FakeLifecycleRepository(touched)
         self.lifecycle: LifecycleRepository = self.fake_lifecycle
         self.fake_egov_requests = FakeEgovRequestRepository()
         self.egov_requests: EgovRequestRepository = self.fake_egov_requests
         self._repositories += [self.fake_consents, self.fake_consent_ledger,
                                self.fake_lifecycle, self.fake_egov_requests]
-        # A read model over the fakes above: nothing of its own to roll back.
-        self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
-            self.vault, self.consents, self.audit, self.lifecycle)
         self.fake_transfers = FakeTransferRepository()
         self.transfers: TransferRepository = self.fake_transfers
         self._repositories.append(self.fake_transfers)
         self.fake_requests = FakeRequestRepository()
         self.requests: RequestRepository = self.fake_requests
         self._repositories.append(self.fake_requests)
-        self.fake_retention = FakeRetentionRepository(self.fake_vault)
+        self.fake_retention = FakeRetentionRepository(self.fake_vault, touched)
         self.retention: RetentionRepository = self.fake_retention
         self._repositories.append(self.fake_retention)
         self.fake_acts = FakeActRepository()
         self.acts: ActRepository = self.fake_acts
         self._repositories.append(self.fake_acts)
+        self.fake_seals = FakeSealRepository(self._snapshots, self.fake_vault.all_subject_ids)
+        self.seals: SealRepository = self.fake_seals
+        self._repositories.append(self.fake_seals)
+        # A read model over the fakes above: nothing of its own to roll back.
+        self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
+            self.vault, self.consents, self.audit, self.lifecycle, ledger=self.consent_ledger,
+            retention=self.retention, seals=self.seals, seal_key=self._seal_key)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 
@@ -271,14 +300,27 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         if self._restores is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        if self._touched:
+            reseal(self.seals, self._seal_key(), self._touched.take())
         self.commits += 1
         self._checkpoint()
 
     def rollback(self) -> None:
         if self._restores is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        self._touched.clear()
         for restore in self._restores:
             restore()
+
+    def _snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
+        rows = snapshot_rows(self.vault, self.consents, self.consent_ledger, self.lifecycle,
+                             self.retention, subject_ids)
+        out: dict[str, Snapshot] = {}
+        for subject_id in rows.subjects:
+            found = rows.snapshot(subject_id)
+            if found is not None:
+                out[subject_id] = found
+        return out
 
     def _checkpoint(self) -> None:
         self._restores = [repository.checkpoint() for repository in self._repositories]
