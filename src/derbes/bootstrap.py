@@ -16,7 +16,9 @@ from derbes.adapters.ports.otp import FakeOtpService
 from derbes.adapters.system_clock import SystemClock
 from derbes.adapters.uow import SqlUnitOfWork, UnitOfWork
 from derbes.domain.access_rules import AccessRules
+from derbes.domain.anchor import Chain, Latest
 from derbes.domain.clock import Clock
+from derbes.services.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
 from derbes.services.decisions import DecisionPoint
 from derbes.settings import Settings
 
@@ -95,6 +97,42 @@ class Container:
                 self.keystore_engine, FileKek(pending), clock=self.clock, also_unwrap_with=(kek,)
             )
         return SqlKeyStore(self.keystore_engine, kek, clock=self.clock)
+
+    @cached_property
+    def anchor_targets(self) -> AnchorTargets:
+        """Where anchors of the chains' heads go: the file (read back), syslog, a URL."""
+        from derbes.adapters.anchor_sinks import (
+            AnchorSink,
+            FileAnchorSink,
+            SyslogAnchorSink,
+            UrlAnchorSink,
+        )
+
+        s = self.settings
+        copies: list[AnchorSink] = []
+        if s.anchor_syslog:
+            copies.append(SyslogAnchorSink(s.anchor_syslog))
+        if s.anchor_url:
+            copies.append(UrlAnchorSink(s.anchor_url))
+        return AnchorTargets(FileAnchorSink(s.anchor_file), tuple(copies))
+
+    def anchor(self, chain: Chain) -> AnchorOutcome:
+        """Anchor one chain's head now (``derbes audit|ledger anchor``, the schedule)."""
+        from derbes.services.anchors import anchor_chain
+
+        return anchor_chain(self.uow(), self.audit_key, chain, self.anchor_targets, self.clock)
+
+    def latest_anchor(self, chain: Chain) -> Latest:
+        from derbes.services.anchors import latest
+
+        return latest(self.audit_key, chain, self.anchor_targets)
+
+    def anchor_schedule(self) -> AnchorSchedule | None:
+        """Both chains anchored every ``anchor_every_minutes`` (None when set to 0)."""
+        from derbes.services.anchors import AnchorSchedule
+
+        minutes = self.settings.anchor_every_minutes
+        return AnchorSchedule(self.anchor, minutes) if minutes > 0 else None
 
     @cached_property
     def decision_point(self) -> DecisionPoint:

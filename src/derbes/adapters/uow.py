@@ -60,6 +60,11 @@ from derbes.adapters.lifecycle_repo import (
     LifecycleRepository,
     SqlLifecycleRepository,
 )
+from derbes.adapters.projection_repo import (
+    FakeProjectionReader,
+    ProjectionReader,
+    SqlProjectionReader,
+)
 from derbes.adapters.registers_repo import (
     FakeRegisterRepository,
     RegisterRepository,
@@ -110,6 +115,7 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     acts: ActRepository
     seals: SealRepository
+    projections: ProjectionReader
 
     def __enter__(self) -> Self: ...
 
@@ -151,6 +157,7 @@ class SqlUnitOfWork:
     retention: RetentionRepository
     acts: ActRepository
     seals: SealRepository
+    projections: ProjectionReader
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
@@ -190,6 +197,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetentionRepository(connection, touched)
         self.acts = SqlActRepository(connection)
         self.seals = SqlSealRepository(connection)
+        self.projections = SqlProjectionReader(connection)
 
     def __exit__(
         self,
@@ -275,6 +283,8 @@ class FakeUnitOfWork:
         self.fake_seals = FakeSealRepository(self._snapshots, self.fake_vault.all_subject_ids)
         self.seals: SealRepository = self.fake_seals
         self._repositories.append(self.fake_seals)
+        self.projections: ProjectionReader = FakeProjectionReader(
+            self.fake_vault, self.fake_consents, self.fake_lifecycle)
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self.vault, self.consents, self.audit, self.lifecycle, ledger=self.consent_ledger,

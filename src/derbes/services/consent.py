@@ -32,6 +32,7 @@ from derbes.adapters.uow import UnitOfWork
 from derbes.adapters.vault_repo import SubjectRecord
 from derbes.domain import consent as rules_of
 from derbes.domain import lifecycle
+from derbes.domain.anchor import Anchor
 from derbes.domain.audit import AuditRecord
 from derbes.domain.chain import Verification
 from derbes.domain.clock import Clock
@@ -658,15 +659,21 @@ def mark_reconsent_required(
 
 
 def verify(
-    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None
+    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None,
+    anchor: Anchor | None = None,
 ) -> Verification:
     """Walk the whole consent ledger; report every edited, deleted, inserted or
-    reordered entry and a cut-off tail. ``key``: the ledger key (``Container.ledger_key``)."""
+    reordered entry, a cut-off tail, and an anchored entry no longer there.
+    ``key``: the ledger key (``Container.ledger_key``)."""
+    from derbes.services.audit import with_anchor
+
     with uow:
         recorded = uow.consent_ledger.head()
-        return verify_ledger(key, uow.consent_ledger.entries(),
-                             fetch=uow.consent_ledger.entry, recorded_head=recorded,
-                             expected_head=expected_head)
+        result = verify_ledger(key, uow.consent_ledger.entries(),
+                               fetch=uow.consent_ledger.entry, recorded_head=recorded,
+                               expected_head=expected_head)
+        return with_anchor(result, anchor,
+                           lambda seq: (e.hash if (e := uow.consent_ledger.entry(seq)) else None))
 
 
 def ledger_of(uow: UnitOfWork, subject_id: str) -> list[LedgerEntry]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from derbes import __version__
@@ -23,10 +26,26 @@ from derbes.entrypoints.api import (
 
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or bootstrap()
+    built = container
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The chains' heads are anchored outside the database on the operator's
+        # schedule while the server runs (DERBES_ANCHOR_EVERY_MINUTES).
+        schedule = built.anchor_schedule()
+        if schedule is not None:
+            schedule.start()
+        try:
+            yield
+        finally:
+            if schedule is not None:
+                schedule.stop()
+
     app = FastAPI(
         title="derbes",
         version=__version__,
         description="Personal-data system of a Kazakhstan operator under Law 94-V.",
+        lifespan=lifespan,
     )
     app.state.container = container
     problems.install(app)

@@ -14,6 +14,7 @@ from derbes.entrypoints.cli import consent as _consent  # noqa: F401  # isort: s
 from derbes.entrypoints.cli import subjects as _subjects  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import decisions as _decisions  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import audit as _audit  # noqa: F401  # isort: skip
+from derbes.entrypoints.cli import chains as _chains  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import apikeys as _apikeys  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import init as _init  # noqa: F401  # isort: skip
 from derbes.entrypoints.cli import keys as _keys  # noqa: F401  # isort: skip
