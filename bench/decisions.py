@@ -271,23 +271,40 @@ def echo_app() -> Any:
     return app
 
 
-def fill_database(url: str, register_path: Path, specs: list[SubjectSpec]) -> str:
-    """Rows the decision point reads, inserted directly; returns an API key."""
-    engine = _filled(url, register_path, specs)
+def fill_database(url: str, register_path: Path, specs: list[SubjectSpec], tmp: Path) -> str:
+    """Rows the decision point reads, inserted directly and sealed; returns an API key.
+
+    The key store (KEK file, system keys) is made in ``tmp`` as ``derbes init`` would,
+    because the states are sealed with the audit key the server will check them with.
+    """
+    from derbes.bootstrap import Container
+    from derbes.services import keys
+    from derbes.settings import Settings
+
+    settings = Settings(database_url=url, keystore_url=f"sqlite:///{tmp / 'keys.sqlite3'}",
+                        kek_file=tmp / "kek.key", var_dir=tmp)
+    container = Container(settings=settings)
+    keys.initialise(var_dir=tmp, kek_file=settings.kek_file,
+                    keystore_url=settings.keystore_url, database_url=url,
+                    open_keystore=lambda: container.keystore)
+    engine = _filled(url, register_path, specs, container.audit_key)
     try:
         return _api_key(engine)
     finally:
         engine.dispose()
+        container.keystore_engine.dispose()
 
 
-def _filled(url: str, register_path: Path, specs: list[SubjectSpec]) -> Any:
+def _filled(url: str, register_path: Path, specs: list[SubjectSpec], audit_key: bytes) -> Any:
     from sqlalchemy import insert
 
     from derbes.adapters import migrate
     from derbes.adapters.db import make_engine
+    from derbes.adapters.seal_repo import reseal
     from derbes.adapters.tables import consents, contracts, subjects
     from derbes.adapters.uow import SqlUnitOfWork
     from derbes.domain.clock import FixedClock
+    from derbes.domain.state_seal import seal_key
     from derbes.services import registers
 
     engine = make_engine(url)
@@ -316,6 +333,12 @@ def _filled(url: str, register_path: Path, specs: list[SubjectSpec]) -> Any:
                             (contracts, contract_rows)):
             for i in range(0, len(rows), 20_000):
                 connection.execute(insert(table), rows[i:i + 20_000])
+    # Rows written around the services carry no seal: seal them as `derbes ledger
+    # seal` would, or the decision point denies every one (state_unverified).
+    uow = SqlUnitOfWork(engine, audit_key=audit_key)
+    with uow:
+        reseal(uow.seals, seal_key(audit_key), [s.id for s in specs])
+        uow.commit()
     return engine
 
 
@@ -400,7 +423,7 @@ def bench_http(specs: list[SubjectSpec], actions: list[Action], batch: int, seco
     with tempfile.TemporaryDirectory(prefix="derbes-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'derbes.sqlite3'}"
         console.print(f"  filling a SQLite database with {len(specs):,} subjects…")
-        token = fill_database(url, REGISTER, specs)
+        token = fill_database(url, REGISTER, specs, Path(tmp))
         bodies = []
         for i in range(0, min(len(actions), batch * 20), batch):
             chunk = actions[i:i + batch]
@@ -411,7 +434,8 @@ def bench_http(specs: list[SubjectSpec], actions: list[Action], batch: int, seco
         port = free_port()
         env = {**os.environ, "DERBES_DATABASE_URL": url,
                "DERBES_KEYSTORE_URL": f"sqlite:///{Path(tmp) / 'keys.sqlite3'}",
-               "DERBES_KEK_FILE": str(Path(tmp) / "kek.key")}
+               "DERBES_KEK_FILE": str(Path(tmp) / "kek.key"),
+               "DERBES_ANCHOR_EVERY_MINUTES": "0"}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "decisions:echo_app",
              "--app-dir", str(Path(__file__).parent), "--host", "127.0.0.1",
@@ -454,7 +478,7 @@ def bench_cold(specs: list[SubjectSpec], actions: list[Action], batch: int) -> d
     with tempfile.TemporaryDirectory(prefix="derbes-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'derbes.sqlite3'}"
         console.print(f"  filling a SQLite database with {len(specs):,} subjects…")
-        engine = _filled(url, REGISTER, specs)
+        engine = _filled(url, REGISTER, specs, BENCH_AUDIT_KEY)
         try:
             point = DecisionPoint(lambda: SqlUnitOfWork(engine, audit_key=BENCH_AUDIT_KEY),
                                   FixedClock(NOW), ttl=0)
