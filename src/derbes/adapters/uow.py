@@ -87,6 +87,11 @@ from derbes.adapters.seal_repo import (
     SqlSealRepository,
     reseal,
 )
+from derbes.adapters.throttle_repo import (
+    FakeThrottleRepository,
+    SqlThrottleRepository,
+    ThrottleRepository,
+)
 from derbes.adapters.touched import Touched
 from derbes.adapters.transfers_repo import (
     FakeTransferRepository,
@@ -116,6 +121,7 @@ class UnitOfWork(Protocol):
     acts: ActRepository
     seals: SealRepository
     projections: ProjectionReader
+    throttle: ThrottleRepository
 
     def __enter__(self) -> Self: ...
 
@@ -158,6 +164,7 @@ class SqlUnitOfWork:
     acts: ActRepository
     seals: SealRepository
     projections: ProjectionReader
+    throttle: ThrottleRepository
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None) -> None:
         self._engine = engine
@@ -198,6 +205,7 @@ class SqlUnitOfWork:
         self.acts = SqlActRepository(connection)
         self.seals = SqlSealRepository(connection)
         self.projections = SqlProjectionReader(connection)
+        self.throttle = SqlThrottleRepository(connection)
 
     def __exit__(
         self,
@@ -285,6 +293,9 @@ class FakeUnitOfWork:
         self._repositories.append(self.fake_seals)
         self.projections: ProjectionReader = FakeProjectionReader(
             self.fake_vault, self.fake_consents, self.fake_lifecycle)
+        self.fake_throttle = FakeThrottleRepository()
+        self.throttle: ThrottleRepository = self.fake_throttle
+        self._repositories.append(self.fake_throttle)
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self.vault, self.consents, self.audit, self.lifecycle, ledger=self.consent_ledger,

@@ -18,6 +18,7 @@ STATUS: dict[type[errors.DerbesError], int] = {
     errors.ConflictError: 409,
     errors.AuthError: 403,
     errors.UnauthenticatedError: 401,
+    errors.RateLimitedError: 429,
     errors.LegalRestrictionError: 409,
     errors.ConfigurationError: 500,
     errors.StoreUnavailableError: 503,  # an operator database is down: retry later
@@ -37,10 +38,12 @@ def _slug(exc: errors.DerbesError) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
 
-def problem(status: int, title: str, detail: str, type_: str, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, type_: str,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -56,8 +59,15 @@ def install(app: FastAPI) -> None:
             extra["citation"] = exc.citation
         if isinstance(exc, errors.DecisionDeniedError):
             extra["reasons"] = exc.reasons
+        headers: dict[str, str] | None = None
+        if isinstance(exc, errors.RateLimitedError):
+            # RFC 9110 §10.2.3: how long to wait, in seconds.
+            headers = {"Retry-After": str(exc.retry_after)}
+            extra["retry_after"] = exc.retry_after
+            extra["locked_until"] = exc.until.isoformat()
         return problem(
-            status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
+            status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc),
+            headers=headers, **extra
         )
 
     @app.exception_handler(RequestValidationError)
