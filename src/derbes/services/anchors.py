@@ -125,7 +125,8 @@ def anchor_chain(uow: UnitOfWork, audit_key: bytes, chain: Chain, targets: Ancho
 
 
 class AnchorSchedule:
-    """Anchors both chains every ``minutes`` in a daemon thread until stopped."""
+    """Anchors both chains every ``minutes`` in a daemon thread until stopped (the first
+    time one interval after :meth:`start`)."""
 
     def __init__(self, run: Callable[[Chain], object], minutes: float,
                  chains: Sequence[Chain] = (Chain.AUDIT, Chain.LEDGER)) -> None:
@@ -161,6 +162,7 @@ class AnchorSchedule:
         self.runs += 1
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        # The first run one interval after the start: a server restarted in a loop
+        # does not write an anchor per start.
+        while not self._stop.wait(self._seconds):
             self.run_once()
-            self._stop.wait(self._seconds)

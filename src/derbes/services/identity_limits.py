@@ -71,15 +71,22 @@ def _records(uow: UnitOfWork, binding: str, limits: OtpLimits, now: datetime
     return uow.throttle.since(_OTP, binding, now - max(limits.window, limits.lockout_memory))
 
 
+def _refuse_if_locked(uow: UnitOfWork, binding: str, now: datetime, field: str) -> None:
+    with uow:
+        until = uow.throttle.locked_until(_OTP, binding, now)
+    if until is not None:
+        raise _locked(until, now, "identity verification", field)
+
+
 def otp_issue(uow: UnitOfWork, otp: OtpIssuer, binding: str, clock: Clock, *, actor: str,
               subject_ids: Sequence[str] = (), limits: OtpLimits | None = None) -> IssuedOtp:
     """Send a code bound to ``binding`` (a subject or a request), within the limits."""
     limits = limits or load_identity_limits().otp
     now = clock.now()
+    _refuse_if_locked(uow, binding, now, "otp_reference")
     with uow:
-        until = uow.throttle.locked_until(_OTP, binding, now)
-        if until is not None:
-            raise _locked(until, now, "identity verification", "otp_reference")
+        # The write first: on SQLite a transaction that reads first cannot write
+        # once another writer has committed meanwhile.
         mine = uow.throttle.add(_OTP, binding, Outcome.ISSUED, now)
         sent = [a.at for a in uow.throttle.since(_OTP, binding, now - limits.window)
                 if a.outcome is Outcome.ISSUED and a.id != mine]
@@ -112,10 +119,9 @@ def otp_verify(uow: UnitOfWork, otp: OtpVerifier, binding: str, reference: str, 
     change it proves is stored."""
     limits = limits or load_identity_limits().otp
     now = clock.now()
+    # While locked out, attempts are refused unseen, and cost no write.
+    _refuse_if_locked(uow, binding, now, field)
     with uow:
-        until = uow.throttle.locked_until(_OTP, binding, now)
-        if until is not None:
-            raise _locked(until, now, "identity verification", field)
         mine = uow.throttle.add(_OTP, binding, Outcome.ATTEMPT, now, reference=reference)
         uow.commit()  # seen by every concurrent attempt from here on
     with uow:
@@ -152,6 +158,8 @@ def _otp_failed(uow: UnitOfWork, binding: str, reference: str, refusal: Refusal 
     """Audit a failed attempt; lock out when the failures reach the limit (then 429)."""
     locked: datetime | None = None
     with uow:
+        # Older records no longer count for anything (and the write comes first).
+        uow.throttle.forget(_OTP, binding, now - max(limits.window, limits.lockout_memory))
         counted = rules.count_attempts(limits, _records(uow, binding, limits, now), reference,
                                        now)
         uow.audit.record(AuditRecord(
@@ -167,8 +175,6 @@ def _otp_failed(uow: UnitOfWork, binding: str, reference: str, refusal: Refusal 
                 at=now, actor=actor, action=rules.OTP_ACTION, subject_ids=list(subject_ids),
                 details={"event": "locked", "binding": binding, "until": locked.isoformat(),
                          "failures": counted.failures, "citation": limits.citation}))
-        # Older records no longer count for anything.
-        uow.throttle.forget(_OTP, binding, now - max(limits.window, limits.lockout_memory))
         uow.commit()
     if locked is not None:
         raise _locked(locked, now, "identity verification", field)
@@ -199,7 +205,7 @@ def key_failed(uow: UnitOfWork, client: str, clock: Clock, *,
     now = clock.now()
     locked: datetime | None = None
     with uow:
-        uow.throttle.add(_KEY, client, Outcome.ATTEMPT, now)
+        uow.throttle.add(_KEY, client, Outcome.ATTEMPT, now)  # the write first (SQLite)
         records = uow.throttle.since(_KEY, client, now - limits.window - limits.lockout)
         failures = rules.key_failures(records, limits.window, now)
         if (failures >= limits.failures_per_window

@@ -61,20 +61,21 @@ def list_keys() -> None:
         return
     table = Table(title="API keys")
     table.add_column("key id", no_wrap=True, min_width=16)  # whole, for `apikey revoke`
-    for column in ("name", "scopes", "operator", "created", "last used", "expires",
-                   "status"):
+    for column in ("name", "scopes", "operator", "created", "last used", "status"):
         table.add_column(column, overflow="fold")
     now = container.clock.now()
     for key in keys:
+        until = key.expires_at.isoformat(timespec="seconds") if key.expires_at else None
         if key.revoked_at is not None:
             status = f"revoked {key.revoked_at.isoformat(timespec='seconds')}"
+        elif key.expired_on(now):
+            status = f"expired {until}"
         else:
-            status = "expired" if key.expired_on(now) else "active"
+            status = "active" + (f" until {until}" if until else "")
         table.add_row(
             key.key_id, key.name, ", ".join(s.value for s in sorted_scopes(key.scopes)),
             key.operator_id or "", key.created_at.isoformat(timespec="seconds"),
             key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never",
-            key.expires_at.isoformat(timespec="seconds") if key.expires_at else "",
             status,
         )
     console.print(table)

@@ -88,11 +88,12 @@ def _print_chain(label: str, result: Verification, found: Latest, file: str) -> 
         console.print(f"{label} BROKEN: {len(result.breaks)} break(s) in "
                       f"{result.entries} entries")
         for b in result.breaks:
-            console.print(f"  seq {b.seq}: {b.kind.value} — {b.message}")
+            console.print(f"  seq {b.seq}: {b.kind.value} — {b.message}", markup=False)
     anchor = found.anchor
     if anchor is None:
         console.print(f"  no anchor of this installation in {file} yet "
-                      f"(`derbes {'audit' if 'audit' in label else 'ledger'} anchor`)")
+                      f"(`derbes {'audit' if 'audit' in label else 'ledger'} anchor`)",
+                      markup=False)
     else:
         console.print(f"  latest anchor: entry {anchor.seq} at "
                       f"{anchor.at.isoformat(timespec='seconds')} ({file})")
@@ -143,7 +144,7 @@ def run_verify(chain: Chain, expect: str | None, output: Format) -> None:
                 console.print(f"projections DIFFER from the chains: "
                               f"{len(projections.mismatches)} difference(s) in {checked}")
                 for m in projections.mismatches[:_SHOWN]:
-                    console.print(f"  {m.message}")
+                    console.print(f"  {m.message}", markup=False)
                 if len(projections.mismatches) > _SHOWN:
                     console.print(f"  … and {len(projections.mismatches) - _SHOWN} more "
                                   "(--format json lists them all)")
@@ -193,5 +194,5 @@ def ledger_seal() -> None:
         console.print(f"{len(done.refused)} subject(s) NOT sealed: their rows differ from the "
                       "chains (`derbes ledger verify` says where)")
         for sid in done.refused[:_SHOWN]:
-            console.print(f"  {sid}")
+            console.print(f"  {sid}", markup=False)
         raise typer.Exit(1)
