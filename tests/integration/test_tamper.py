@@ -38,6 +38,7 @@ from derbes.adapters.tables import (
     consents,
     contracts,
     lifecycle_events,
+    pd_values,
     retention_clocks,
     subject_seals,
     subjects,
@@ -166,6 +167,11 @@ def _build(engine: Engine, tmp_path: Path) -> World:
                            clock.now() - timedelta(days=7 * 366), clock, contract_id="K2")
     lifecycle.record_event(world.uow(), "o-close", old, "contract_closed",
                            clock.now() - timedelta(days=6 * 366), clock, contract_id="K2")
+    shredded = add("category_destroyed")
+    consent(shredded, "newsletters")
+    clock.advance(timedelta(minutes=1))
+    vault_service.destroy_categories(world.uow(), keys, shredded, ["contact.email"],
+                                     "subject's demand", ACTOR, clock)
     later = add("rolled_back")
     consent(later, "newsletters")
     clock.advance(timedelta(minutes=1))
@@ -199,11 +205,13 @@ def test_the_untouched_world_verifies_and_decides_as_stored(world: World) -> Non
         ["no_obligation"]
     assert codes(world.decide("retention_over", "account_service", "contact.phone")) == \
         ["retention_expired"]
+    assert codes(world.decide("category_destroyed", "newsletters", "contact.email")) == \
+        ["category_destroyed"]
     assert world.decide("rolled_back", "newsletters", "contact.email").allowed
     report = world.projections()
     assert report.ok, [m.message for m in report.mismatches]
     assert report.subjects == len(world.ids) and report.seals == len(world.ids)
-    assert report.consents == 4 and report.ledger_entries >= 6
+    assert report.consents == 5 and report.ledger_entries >= 7
     assert world.ledger().ok and world.audit().ok
 
 
@@ -319,6 +327,23 @@ def test_a_projection_restored_from_an_old_copy_is_caught(world: World) -> None:
         ["state_unverified"]
     named = {(m.table, m.field) for m in world.projections().mismatches}
     assert ("consents", "withdrawn_at") in named
+
+
+def test_a_value_put_back_into_a_destroyed_category_does_not_bring_it_back(
+    world: World,
+) -> None:
+    sid = world.ids["category_destroyed"]
+    later = world.clock.now() + timedelta(minutes=5)
+    world.sql(insert(pd_values).values(
+        subject_id=sid, category="contact.email", seq=7, sealed=b"\x00" * 48,
+        value_type="email", source="subject", purposes='["newsletters"]', method="web_form",
+        collected_at=later, updated_at=later))
+    # No authentic write in the audit log stored it: the category stays destroyed.
+    assert codes(world.decide("category_destroyed", "newsletters", "contact.email")) == \
+        ["category_destroyed"]
+    found = [(m.table, m.ref, m.field) for m in world.projections().mismatches
+             if m.subject_id == sid]
+    assert found == [("pd_values", "contact.email", "row")]
 
 
 def test_a_deleted_lifecycle_event_is_named(world: World) -> None:

@@ -30,8 +30,9 @@ it.
 
 from __future__ import annotations
 
+import hmac
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -51,7 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from derbes.adapters.audit_repo import AuditRepository
+from derbes.adapters.audit_repo import AuditEntry, AuditRepository, entry_from_row
 from derbes.adapters.consent_repo import ConsentLedgerRepository, ConsentRepository
 from derbes.adapters.lifecycle_repo import LifecycleRepository
 from derbes.adapters.retention_repo import RetentionRepository
@@ -73,6 +74,7 @@ from derbes.adapters.tables import (
 )
 from derbes.adapters.vault_repo import VaultRepository
 from derbes.domain.audit import AuditAction
+from derbes.domain.chain import link
 from derbes.domain.consent import GivenBy
 from derbes.domain.decisions import ConsentFact, consent_fact
 from derbes.domain.state_seal import matches, sealed_consent
@@ -89,6 +91,7 @@ __all__ = [
 ]
 
 _DESTROY = AuditAction.SUBJECT_DESTROY.value
+_WRITE = AuditAction.SUBJECT_WRITE.value
 _REPRESENTATIVE = GivenBy.REPRESENTATIVE.value
 # How far back lifecycle events are re-read: a transaction that stamped its
 # recording time before another one committed may commit after it.
@@ -204,8 +207,24 @@ def facts_of(state: SnapshotRows, seals: Mapping[str, str], destroy_events: list
 # ------------------------------------------------------------------ SQL
 
 
+def _written(audit_key: bytes, entries: Iterable[AuditEntry],
+             pairs: Mapping[tuple[str, str], datetime]) -> set[tuple[str, str]]:
+    """The pairs some authentic ``subject.write`` entry wrote at or after their time."""
+    out: set[tuple[str, str]] = set()
+    for entry in entries:
+        if entry.action != _WRITE or not hmac.compare_digest(
+                entry.hash, link(audit_key, entry.seq, entry.prev_hash, entry.payload())):
+            continue
+        for sid in entry.subject_ids:
+            for category in entry.categories:
+                at = pairs.get((sid, category))
+                if at is not None and entry.at >= at:
+                    out.add((sid, category))
+    return out
+
+
 class SqlDecisionFactsRepository:
-    def __init__(self, connection: Connection, seal_key: Callable[[], bytes] | None = None
+    def __init__(self, connection: Connection, seal_key: SealKeySource | None = None
                  ) -> None:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
@@ -300,7 +319,20 @@ class SqlDecisionFactsRepository:
             key = (subject_id, category)
             if latest is not None and latest > since[key]:
                 out.add(key)
-        return out
+        if not out:
+            return out
+        # A value row alone does not bring a destroyed category back: the write
+        # that stored it must be in the audit log, authentic (a row inserted
+        # behind derbes's back would otherwise undo a destruction).
+        wanted = {pair: since[pair] for pair in out}
+        entries: list[AuditEntry] = []
+        for sid in sorted({s for s, _ in wanted}):
+            first = min(at for (s, _), at in wanted.items() if s == sid)
+            rows = self._connection.execute(select(audit_log).where(
+                audit_log.c.action == _WRITE, audit_log.c.at >= first,
+                audit_log.c.subject_ids.contains(json.dumps(sid), autoescape=True)))
+            entries.extend(entry_from_row(r) for r in rows)
+        return _written(self._seal_key.audit_key(), entries, wanted)
 
 
 # ------------------------------------------------------------------ fake
@@ -349,7 +381,7 @@ class FakeDecisionFactsRepository:
     def __init__(self, vault: VaultRepository, consent_repo: ConsentRepository,
                  audit: AuditRepository, lifecycle: LifecycleRepository, *,
                  ledger: ConsentLedgerRepository, retention: RetentionRepository,
-                 seals: SealRepository, seal_key: Callable[[], bytes]) -> None:
+                 seals: SealRepository, seal_key: SealKeySource) -> None:
         self._vault = vault
         self._consents = consent_repo
         self._audit = audit
@@ -380,10 +412,12 @@ class FakeDecisionFactsRepository:
     def collected_after(
         self, since: Mapping[tuple[str, str], datetime]
     ) -> set[tuple[str, str]]:
-        out: set[tuple[str, str]] = set()
+        out: dict[tuple[str, str], datetime] = {}
         for (subject_id, category), at in since.items():
             values = self._vault.values(subject_id, [category])
             if any(v.collected_at > at for v in values):
-                out.add((subject_id, category))
-        return out
+                out[(subject_id, category)] = at
+        if not out:
+            return set()
+        return _written(self._seal_key.audit_key(), self._audit.entries(), out)
 

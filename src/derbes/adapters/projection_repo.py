@@ -17,7 +17,14 @@ from sqlalchemy import Connection, select
 
 from derbes.adapters.consent_repo import FakeConsentRepository
 from derbes.adapters.lifecycle_repo import FakeLifecycleRepository
-from derbes.adapters.tables import category_blocks, consents, contracts, lifecycle_events, subjects
+from derbes.adapters.tables import (
+    category_blocks,
+    consents,
+    contracts,
+    lifecycle_events,
+    pd_values,
+    subjects,
+)
 from derbes.adapters.vault_repo import FakeVaultRepository
 
 __all__ = ["FakeProjectionReader", "ProjectionReader", "Row", "SqlProjectionReader"]
@@ -43,6 +50,10 @@ class ProjectionReader(Protocol):
 
     def events(self, subject_ids: Collection[str]) -> dict[str, builtins.list[Row]]:
         """``lifecycle_events`` rows of these subjects."""
+        ...
+
+    def value_categories(self, subject_ids: Collection[str]) -> dict[str, set[str]]:
+        """The categories these subjects hold values of (never the values)."""
         ...
 
 
@@ -81,6 +92,18 @@ class SqlProjectionReader:
         return _grouped(self._connection.execute(
             select(lifecycle_events)
             .where(lifecycle_events.c.subject_id.in_(sorted(subject_ids)))))
+
+    def value_categories(self, subject_ids: Collection[str]) -> dict[str, set[str]]:
+        return _categories(self._connection.execute(
+            select(pd_values.c.subject_id, pd_values.c.category).distinct()
+            .where(pd_values.c.subject_id.in_(sorted(subject_ids)))))
+
+
+def _categories(rows: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for subject_id, category in rows:
+        out.setdefault(str(subject_id), set()).add(str(category))
+    return out
 
 
 class FakeProjectionReader:
@@ -152,3 +175,7 @@ class FakeProjectionReader:
                     "data": json.dumps(dict(e.data), sort_keys=True, ensure_ascii=False),
                     "fingerprint": stored.fingerprint})
         return out
+
+    def value_categories(self, subject_ids: Collection[str]) -> dict[str, set[str]]:
+        return _categories((sid, v.category) for sid in subject_ids
+                           for v in self._vault.values(sid))

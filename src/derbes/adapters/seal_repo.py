@@ -92,16 +92,22 @@ class SealKeySource:
 
     def __call__(self) -> bytes:
         if self._key is None:
-            given = self._given
-            if given is None:
-                raise ConfigurationError(
-                    "no audit key: this unit of work was built without the key store, so it "
-                    "can neither seal nor check the state the decision point reads")
-            audit_key = given if isinstance(given, bytes) else given()
-            if not isinstance(audit_key, bytes) or len(audit_key) < 16:
-                raise ConfigurationError("the audit key from the key store is not usable")
-            self._key = seal_key(audit_key)
+            self._key = seal_key(self.audit_key())
         return self._key
+
+    def audit_key(self) -> bytes:
+        """The audit-chain key itself (to check an audit entry's own hash)."""
+        given = self._given
+        if given is None:
+            raise ConfigurationError(
+                "no audit key: this unit of work was built without the key store, so it "
+                "can neither seal nor check the state the decision point reads")
+        audit_key = given if isinstance(given, bytes) else given()
+        if not isinstance(audit_key, bytes) or len(audit_key) < 16:
+            raise ConfigurationError("the audit key from the key store is not usable")
+        if not isinstance(given, bytes):
+            self._given = audit_key  # fetched once
+        return audit_key
 
 
 @dataclass(frozen=True)
@@ -276,9 +282,21 @@ class SealRepository(Protocol):
         ...
 
 
-def reseal(repo: SealRepository, key: bytes, subject_ids: Sequence[str]) -> int:
-    """Recompute and store the seals of these subjects; the number sealed."""
+def reseal(repo: SealRepository, key: bytes, subject_ids: Sequence[str],
+           fresh: Mapping[str, str] | None = None) -> int:
+    """Recompute and store the seals of these subjects; the number sealed.
+
+    ``fresh``: subjects created in this transaction and touched by nothing else
+    (id → operator), sealed from what is known without reading them back.
+    """
     sealed = 0
+    if fresh:
+        new = [snapshot(sid, operator_id, blocked_at=None, destroyed_at=None)
+               for sid, operator_id in sorted(fresh.items())]
+        for start in range(0, len(new), _CHUNK):
+            repo.put([(s.subject_id, mac(key, s), components(s))
+                      for s in new[start:start + _CHUNK]])
+        sealed += len(new)
     for start in range(0, len(subject_ids), _CHUNK):
         chunk = subject_ids[start:start + _CHUNK]
         repo.lock(chunk)

@@ -226,7 +226,8 @@ class SqlUnitOfWork:
         if self._touched:
             # Last, after every head lock the transaction took (so seal locks
             # never wait inside a head lock they could be holding up).
-            reseal(self.seals, self._seal_key(), self._touched.take())
+            ids, fresh = self._touched.take()
+            reseal(self.seals, self._seal_key(), ids, fresh)
         connection.commit()
         # Work done after a commit belongs to a new transaction, which the
         # end of the block rolls back unless it is committed too.
@@ -322,7 +323,8 @@ class FakeUnitOfWork:
         if self._restores is None:
             raise RuntimeError("unit of work used outside its 'with' block")
         if self._touched:
-            reseal(self.seals, self._seal_key(), self._touched.take())
+            ids, fresh = self._touched.take()
+            reseal(self.seals, self._seal_key(), ids, fresh)
         self.commits += 1
         self._checkpoint()
 

@@ -421,7 +421,7 @@ class SqlVaultRepository:
             self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
                           batch.cards)
             return
-        self._touched.update(batch.subject_ids)
+        self._touched.created(batch.operator_id, batch.subject_ids)
         writer = _BulkWriter(self._connection)
         stamp = writer.stamp
         created = stamp[batch.created_at]

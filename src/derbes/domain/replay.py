@@ -226,6 +226,16 @@ class ExpectedSubject:
     blocks: list[ExpectedBlock] = field(default_factory=list)
     contracts: dict[str, Contract] = field(default_factory=dict)
     events: dict[str, ExpectedEvent] = field(default_factory=dict)  # by event id
+    # Categories destroyed (when), and those written again since (when): a value
+    # row of a destroyed category needs a write after its destruction.
+    destroyed_categories: dict[str, datetime] = field(default_factory=dict)
+    rewritten: dict[str, datetime] = field(default_factory=dict)
+
+    def value_allowed(self, category: str) -> bool:
+        """Whether a value of ``category`` may be stored, as the audit log tells."""
+        if self.destroyed_at is not None:
+            return False
+        return category not in self.destroyed_categories or category in self.rewritten
 
 
 @dataclass
@@ -248,6 +258,11 @@ class SubjectReplay:
             elif operation == AUDIT_OPERATION:
                 for sid in entry.subject_ids:
                     self._event(entry, sid)
+            elif operation == "update":
+                for sid in entry.subject_ids:
+                    found = self.subjects.get(sid)
+                    if found is not None:
+                        found.rewritten.update(dict.fromkeys(entry.categories, entry.at))
         elif entry.action == AuditAction.SUBJECT_BLOCK.value:
             for sid in entry.subject_ids:
                 subject = self._subject(entry, sid)
@@ -257,7 +272,15 @@ class SubjectReplay:
             whole = operation == "destroy_subject" or (
                 operation == "retention_sweep" and details.get("mode") == "shred")
             if not whole:
-                return  # categories destroyed: their values go, no decision row changes
+                if operation in ("destroy_categories", "retention_sweep"):
+                    for sid in entry.subject_ids:
+                        found = self.subjects.get(sid)
+                        if found is None:
+                            continue
+                        for category in entry.categories:
+                            found.destroyed_categories[category] = entry.at
+                            found.rewritten.pop(category, None)
+                return  # values of connected databases are no projection of derbes
             for sid in entry.subject_ids:
                 subject = self._subject(entry, sid)
                 if subject is None:

@@ -260,6 +260,19 @@ def _events(sid: str, expected: ExpectedSubject, rows: Sequence[Row]) -> list[Mi
     return out
 
 
+def _values(sid: str, expected: ExpectedSubject, categories: set[str]) -> list[Mismatch]:
+    """Values of categories destroyed and never written again (a destruction undone)."""
+    out: list[Mismatch] = []
+    for category in sorted(categories):
+        if expected.value_allowed(category):
+            continue
+        when = expected.destroyed_at or expected.destroyed_categories.get(category)
+        out.append(Mismatch("pd_values", sid, category, "row",
+                            f"no value: destroyed at {text_of(when)}",
+                            "a value no audit entry wrote after the destruction"))
+    return out
+
+
 # ------------------------------------------------------------------ use cases
 
 
@@ -304,6 +317,7 @@ def verify_projections(uow: UnitOfWork, audit_key: bytes, *,
             blocks = uow.projections.category_blocks(ids)
             contracts = uow.projections.contracts(ids)
             events = uow.projections.events(ids)
+            held = uow.projections.value_categories(ids)
             snapshots = uow.seals.snapshots(ids)
             stored = uow.seals.stored(ids)
             for row, sid in zip(page, ids, strict=True):
@@ -313,6 +327,7 @@ def verify_projections(uow: UnitOfWork, audit_key: bytes, *,
                     out.extend(_blocks(sid, expected.blocks, blocks.get(sid, ())))
                     out.extend(_contracts(sid, expected, contracts.get(sid, ())))
                     out.extend(_events(sid, expected, events.get(sid, ())))
+                    out.extend(_values(sid, expected, held.get(sid, set())))
                 seal = stored.get(sid)
                 state = snapshots.get(sid)
                 if seal is None or not seal.mac:
