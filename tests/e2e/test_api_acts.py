@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.adapters.register_yaml import load_register
 from derbes.bootstrap import Container
 from derbes.domain.clock import FixedClock
 from derbes.entrypoints.api.app import create_app
-from derbes.services import acts, apikeys, keys
+from derbes.services import acts, apikeys, keys, registers
 from derbes.settings import Settings
 from tests.acts_support import qiwi, qiwi_run
 from tests.requests_support import pdf_text
@@ -44,6 +45,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
         with container.uow() as uow:
             acts.issue(uow, qiwi_run(run_id), qiwi(), clock, keystore=container.keystore)
             uow.commit()
+    # A key bound to another operator: that operator must be published.
+    registers.publish(container.uow(), [load_register(
+        Path(__file__).parents[2] / "registers" / "kassa24.yaml")], clock)
     tokens = {
         "reader": apikeys.create(container.uow(), clock, name="reader", scopes=["read"]).token,
         "kassa": apikeys.create(container.uow(), clock, name="kassa", scopes=["read"],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from derbes.adapters.register_yaml import load_register
 from derbes.bootstrap import Container
 from derbes.domain.clock import FixedClock
 from derbes.entrypoints.api.app import create_app
@@ -55,6 +56,9 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
               "admin": ["admin"]}
     tokens = {name: apikeys.create(container.uow(), clock, name=name, scopes=s).token
               for name, s in scopes.items()}
+    # A key bound to another operator: that operator must be published.
+    registers.publish(container.uow(), [load_register(
+        Path(__file__).parents[2] / "registers" / "kassa24.yaml")], clock)
     tokens["other-op"] = apikeys.create(container.uow(), clock, name="other-op",
                                         scopes=["read", "write"], operator_id="kassa24").token
     with TestClient(create_app(container)) as client:

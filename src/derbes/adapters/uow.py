@@ -136,6 +136,11 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None: ...
 
+    def read_consistently(self) -> None:
+        """First thing in a block that reads much and writes nothing: every read of the
+        block sees the same committed state (one snapshot)."""
+        ...
+
 
 class _Checkpointable(Protocol):
     def checkpoint(self) -> Callable[[], None]: ...
@@ -239,6 +244,16 @@ class SqlUnitOfWork:
         self._touched.clear()
         connection.begin()
 
+    def read_consistently(self) -> None:
+        connection = self._require_connection()
+        if connection.dialect.name == "postgresql":
+            # READ COMMITTED gives each statement its own snapshot; a long read
+            # (a verification in pages) must not see a commit half-way.
+            connection.exec_driver_sql(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # SQLite: the transaction began with BEGIN (adapters/db.py) and WAL keeps
+        # its first read's snapshot to the end.
+
     def _require_connection(self) -> Connection:
         if self._connection is None:
             raise RuntimeError("unit of work used outside its 'with' block")
@@ -334,6 +349,9 @@ class FakeUnitOfWork:
         self._touched.clear()
         for restore in self._restores:
             restore()
+
+    def read_consistently(self) -> None:
+        return None  # one fake unit of work at a time
 
     def _snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
         rows = snapshot_rows(self.vault, self.consents, self.consent_ledger, self.lifecycle,

@@ -43,6 +43,7 @@ from derbes.domain.decisions import (
     unverified_subject,
 )
 from derbes.domain.labels import Lang
+from derbes.domain.retention import PurposeClock, expired_purposes
 from derbes.errors import InputError, NotFoundError
 
 __all__ = [
@@ -92,7 +93,8 @@ def states_from_rows(
     recollected = uow.decision_facts.collected_after(since) if since else set()
     # Purposes past their retention end are denied before the sweep has run.
     today = now.date()
-    expired = {sid: frozenset(p for p, end in clocks if end is not None and end < today)
+    expired = {sid: expired_purposes((PurposeClock(p, None, None, end) for p, end in clocks),
+                                     today)
                for sid, clocks in rows.clocks.items()}
     states: dict[str, SubjectState] = {}
     for subject_id in subject_ids:

@@ -302,6 +302,7 @@ def verify_projections(uow: UnitOfWork, audit_key: bytes, *,
     out: list[Mismatch] = []
     consents = subjects = seals = 0
     with uow:
+        uow.read_consistently()  # the chains and the tables as of one instant
         given, made = _replayed(uow, audit_key, tell)
         out.extend(given.problems)
         out.extend(made.problems)
