@@ -167,8 +167,9 @@ def _otp_failed(uow: UnitOfWork, binding: str, reference: str, refusal: Refusal 
             details={"event": "failed", "binding": binding, "reference": reference,
                      "why": refusal.value if refusal else "wrong_code",
                      "failures": counted.failures, "limit": limits.lockout_after_failures}))
-        if (counted.failures >= limits.lockout_after_failures
-                and uow.throttle.locked_until(_OTP, binding, now) is None):
+        # A concurrent attempt may have locked out already: then this one is 429 too.
+        locked = uow.throttle.locked_until(_OTP, binding, now)
+        if locked is None and counted.failures >= limits.lockout_after_failures:
             locked = now + rules.lockout_length(limits, counted.earlier_locks)
             uow.throttle.add(_OTP, binding, Outcome.LOCKED, now, until=locked)
             uow.audit.record(AuditRecord(
@@ -208,8 +209,8 @@ def key_failed(uow: UnitOfWork, client: str, clock: Clock, *,
         uow.throttle.add(_KEY, client, Outcome.ATTEMPT, now)  # the write first (SQLite)
         records = uow.throttle.since(_KEY, client, now - limits.window - limits.lockout)
         failures = rules.key_failures(records, limits.window, now)
-        if (failures >= limits.failures_per_window
-                and uow.throttle.locked_until(_KEY, client, now) is None):
+        locked = uow.throttle.locked_until(_KEY, client, now)  # by a concurrent attempt
+        if locked is None and failures >= limits.failures_per_window:
             locked = now + limits.lockout
             uow.throttle.add(_KEY, client, Outcome.LOCKED, now, until=locked)
             uow.audit.record(AuditRecord(
