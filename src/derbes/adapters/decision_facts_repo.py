@@ -40,7 +40,6 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     String,
-    Text,
     cast,
     func,
     literal,
@@ -70,7 +69,6 @@ from derbes.adapters.tables import (
     consent_ledger,
     lifecycle_events,
     pd_values,
-    subject_seals,
 )
 from derbes.adapters.vault_repo import VaultRepository
 from derbes.domain.audit import AuditAction
@@ -236,33 +234,23 @@ class SqlDecisionFactsRepository:
         ids = list(dict.fromkeys(subject_ids))
         key = self._seal_key()  # before the query: no key, no answer
         t = type_coerce(null(), UtcDateTime())
-        text_null = type_coerce(null(), Text())
         among = among_ids(self._postgres)
         # Columns: kind, subject, a, b, c, d, t1..t5 — one shape for every row kind:
-        # the sealed state (snapshot_selects), destructions, and the seals.
+        # the sealed state with the stored seals (snapshot_selects), destructions.
         q_destroyed = select(
             literal("d"), null(), cast(audit_log.c.seq, String()),
             audit_log.c.subject_ids, audit_log.c.categories, null(), audit_log.c.at,
             t, t, t, t,
         ).where(audit_log.c.action == _DESTROY, audit_log.c.seq > destroyed_after_seq)
-        q_seals = select(
-            literal("z"), subject_seals.c.subject_id, subject_seals.c.mac, text_null,
-            text_null, null(), t, t, t, t, t,
-        ).where(among(subject_seals.c.subject_id))
         query = union_all(*snapshot_selects(among, postgres=self._postgres,
-                                            operator_id=operator_id), q_destroyed, q_seals)
+                                            operator_id=operator_id), q_destroyed)
         state = SnapshotRows()
-        seals: dict[str, str] = {}
         destroy_events: list[DestroyEvent] = []
         for row in self._connection.execute(query, ids_params(self._postgres, ids)):
-            if state.add(row):
-                continue
-            if row[0] == "d":
+            if not state.add(row):
                 destroy_events.append(DestroyEvent(
                     int(row[2]), row[6], _strings(row[3]), _strings(row[4])))
-            else:
-                seals[row[1]] = row[2]
-        return facts_of(state, seals, destroy_events, key)
+        return facts_of(state, state.seals, destroy_events, key)
 
     def cursor(self) -> ChangeCursor:
         c = self._connection

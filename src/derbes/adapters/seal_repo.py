@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -121,8 +122,18 @@ def _strings(text: Any) -> tuple[str, ...]:
         return ()
     if isinstance(text, list):
         return tuple(str(v) for v in text)
-    value = json.loads(text)
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+    return _parsed(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _parsed(text: str) -> tuple[str, ...]:
+    # The same few lists of purposes and recipients recur across thousands of
+    # consents: parse each text once.
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return (text,)  # not JSON (edited by hand): sealed and compared as it is
+    return tuple(str(v) for v in value) if isinstance(value, list) else (text,)
 
 
 # ------------------------------------------------------------------ the query
@@ -160,10 +171,10 @@ def snapshot_selects(
 ) -> list[Select[Any]]:
     """The rows of every :class:`Snapshot` of a batch, one shape for all kinds.
 
-    Columns: kind, subject, a, b, c, d, t1..t5. Kinds: ``s`` subject, ``b``
-    active category block, ``c`` consent, ``k`` open contract, ``r`` retention
-    clock, ``l`` the subject's latest ledger entry. With ``operator_id``, only
-    that operator's subjects and consents.
+    Columns: kind, subject, a, b, c, d, t1..t5. Kinds: ``s`` subject (with its
+    stored seal in ``a``), ``b`` active category block, ``c`` consent, ``k`` open
+    contract, ``r`` retention clock, ``l`` the subject's latest ledger entry. With
+    ``operator_id``, only that operator's subjects and consents.
     """
     t = type_coerce(null(), UtcDateTime())
     text_null = type_coerce(null(), Text())
@@ -176,10 +187,12 @@ def snapshot_selects(
         consents.c.expired_at.label("t3"), consents.c.withdrawn_at.label("t4"),
         consents.c.needs_reconsent_since.label("t5"),
     ).where(among(consents.c.subject_id))
+    # The subject's stored seal rides on its row (a join, not rows of their own).
     q_subjects = select(
-        literal("s"), subjects.c.id, null(), text_null, text_null, subjects.c.operator_id,
-        subjects.c.blocked_at, subjects.c.destroyed_at, t, t, t,
-    ).where(among(subjects.c.id))
+        literal("s"), subjects.c.id, subject_seals.c.mac, text_null, text_null,
+        subjects.c.operator_id, subjects.c.blocked_at, subjects.c.destroyed_at, t, t, t,
+    ).select_from(subjects.outerjoin(subject_seals, subject_seals.c.subject_id == subjects.c.id)
+                  ).where(among(subjects.c.id))
     if operator_id is not None:
         q_consents = q_consents.where(consents.c.operator_id == operator_id)
         q_subjects = q_subjects.where(subjects.c.operator_id == operator_id)
@@ -216,6 +229,7 @@ class SnapshotRows:
     consents: dict[str, list[SealedConsent]] = field(default_factory=dict)
     clocks: dict[str, list[tuple[str, date | None]]] = field(default_factory=dict)
     ledger: dict[str, tuple[int, str]] = field(default_factory=dict)
+    seals: dict[str, str] = field(default_factory=dict)  # the stored MACs
 
     def add(self, row: Sequence[Any]) -> bool:
         """Take one row; False when its kind is not a snapshot kind."""
@@ -227,6 +241,8 @@ class SnapshotRows:
                 row[6], row[7], row[8], row[9], row[10]))
         elif kind == "s":
             self.subjects[subject] = (str(row[5]), row[6], row[7])
+            if row[2]:
+                self.seals[subject] = row[2]
         elif kind == "b":
             self.blocks.setdefault(subject, []).append(row[2])
         elif kind == "k":

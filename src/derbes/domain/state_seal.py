@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from derbes.domain.chain import GENESIS
 
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _KEY_LABEL = b"derbes/state-seal/v1"
+T = TypeVar("T")
 
 COMPONENTS = ("subject", "blocks", "contracts", "consents", "retention", "ledger")
 """The parts of a snapshot, in the order they are sealed."""
@@ -80,10 +81,14 @@ class SealedConsent:
     needs_reconsent_since: datetime | None
 
     def encoded(self) -> list[Any]:
-        return [self.id, self.scope, list(self.purposes), list(self.recipients),
-                self.given_by, _iso(self.given_at), _iso(self.valid_until),
-                _iso(self.expired_at), _iso(self.withdrawn_at),
-                _iso(self.needs_reconsent_since)]
+        # Every read of a subject's state runs this: isoformat inline, not via _iso.
+        return [self.id, self.scope, self.purposes, self.recipients, self.given_by,
+                None if self.given_at is None else self.given_at.isoformat(),
+                None if self.valid_until is None else self.valid_until.isoformat(),
+                None if self.expired_at is None else self.expired_at.isoformat(),
+                None if self.withdrawn_at is None else self.withdrawn_at.isoformat(),
+                None if self.needs_reconsent_since is None
+                else self.needs_reconsent_since.isoformat()]
 
 
 @dataclass(frozen=True)
@@ -128,16 +133,33 @@ def snapshot(
     return Snapshot(
         subject_id=subject_id, operator_id=operator_id, blocked_at=blocked_at,
         destroyed_at=destroyed_at,
-        blocked_categories=tuple(sorted(set(blocked_categories))),
-        open_contracts=tuple(sorted(set(open_contracts))),
-        consents=tuple(sorted(consents, key=lambda c: c.id)),
-        clocks=tuple(sorted(clocks, key=lambda c: c[0])),
+        blocked_categories=_in_order(set(blocked_categories)),
+        open_contracts=_in_order(set(open_contracts)),
+        consents=_in_order(consents, _by_id),
+        clocks=_in_order(clocks, _by_purpose),
         ledger=ledger or (0, GENESIS),
     )
 
 
+def _by_id(consent: SealedConsent) -> str:
+    return consent.id
+
+
+def _by_purpose(clock: tuple[str, date | None]) -> str:
+    return clock[0]
+
+
+def _in_order(items: Iterable[T], key: Callable[[T], Any] | None = None) -> tuple[T, ...]:
+    found = items if isinstance(items, tuple | list | set) else list(items)
+    if len(found) < 2:  # most collections hold none or one: nothing to sort
+        return tuple(found)
+    return tuple(sorted(found, key=key))
+
+
 def _text(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # check_circular off: a snapshot is a tree of lists, and this runs on every read.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+                      check_circular=False).encode("utf-8")
 
 
 def mac(key: bytes, state: Snapshot) -> str:
