@@ -206,3 +206,38 @@ def test_the_server_anchors_both_chains_on_its_schedule(
             chains = {json.loads(line)["chain"] for line in anchors.read_text().splitlines()}
         time.sleep(0.2)
     assert chains == {"audit", "ledger"}
+
+
+def test_over_the_api_a_cleared_withdrawal_is_denied_and_named(
+    site: tuple[Path, dict[str, str]],
+) -> None:
+    from derbes.services import apikeys
+
+    root, ids = site
+    sid = ids["withdrawn"]
+    container = Container(settings=settings_for(root).model_copy(update={
+        "anchor_file": root / "api-anchors.jsonl", "decision_cache_seconds": 0}))
+    admin = {"X-API-Key": apikeys.create(container.uow(), container.clock, name="auditor",
+                                         scopes=["admin"]).token}
+    ask = {"operator": "example-pay", "actions": [
+        {"subject_id": sid, "action": "use", "purpose": "newsletters",
+         "categories": ["contact.email"]}]}
+    try:
+        with TestClient(create_app(container)) as client:
+            clean = client.get("/v1/ledger/verify", headers=admin)
+            assert clean.status_code == 200 and clean.json()["ok"] is True
+            assert clean.json()["projections"]["subjects"] == 2
+            _sql(root, f"UPDATE consents SET withdrawn_at = NULL WHERE subject_id = '{sid}'")
+            decided = client.post("/v1/decisions", headers=admin, json=ask)
+            assert decided.status_code == 200, decided.text
+            (decision,) = decided.json()["decisions"]
+            assert decision["allowed"] is False
+            assert [r["code"] for r in decision["reasons"]] == ["state_unverified"]
+            found = client.get("/v1/ledger/verify", headers=admin).json()
+            assert found["ok"] is False and found["breaks"] == []
+            assert {(d["subject_id"], d["table"], d["field"])
+                    for d in found["projections"]["differences"]} == {
+                (sid, "consents", "withdrawn_at"), (sid, "subject_seals", "mac")}
+    finally:
+        container.engine.dispose()
+        container.keystore_engine.dispose()

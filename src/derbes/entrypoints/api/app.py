@@ -53,6 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(registers.router)
     app.include_router(notice.router)
     app.include_router(audit.router)
+    app.include_router(audit.ledger_router)
     app.include_router(subjects.router)
     app.include_router(decisions.router)
     app.include_router(consents.router)

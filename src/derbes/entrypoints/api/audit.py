@@ -1,4 +1,6 @@
-"""``/v1/audit``: verification of the hash-chained access audit log (admin scope)."""
+"""``/v1/audit`` and ``/v1/ledger``: verification of the hash-chained access audit log and
+consent ledger, against their latest anchors and (ledger) every projection the
+decision point reads (admin scope)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from derbes.entrypoints.api.auth import Caller, require_scope
 from derbes.services import audit as service
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+ledger_router = APIRouter(prefix="/v1/ledger", tags=["audit"])
 
 
 class ChainBreakOut(BaseModel):
@@ -59,4 +62,60 @@ def verify(
                 for b in result.breaks],
         anchor=None if a is None else AnchorOut(seq=a.seq, hash=a.hash, at=a.at),
         forged_anchor_lines=found.forged,
+    )
+
+
+class DifferenceOut(BaseModel):
+    table: str
+    subject_id: str | None
+    ref: str | None
+    field: str
+    expected: str | None
+    found: str | None
+
+
+class ProjectionsOut(BaseModel):
+    ok: bool
+    consents: int
+    subjects: int
+    seals: int
+    differences: list[DifferenceOut]
+
+
+class LedgerVerificationOut(VerificationOut):
+    projections: ProjectionsOut
+
+
+@ledger_router.get("/verify", response_model=LedgerVerificationOut)
+def verify_ledger(
+    request: Request,
+    caller: Annotated[Caller, Depends(require_scope(Scope.ADMIN))],
+    expect: Annotated[str | None, Query(description="An earlier head, as <seq>:<hash>.")] = None,
+) -> LedgerVerificationOut:
+    """Walk the consent ledger, check its latest anchor, and replay both chains against
+    every projection the decision point reads; each difference names the table, the
+    subject, the row and the field."""
+    from derbes.services import consent as consent_service
+    from derbes.services.integrity import verify_projections
+
+    container: Container = request.app.state.container
+    expected = service.parse_head(expect) if expect else None
+    found = container.latest_anchor(Chain.LEDGER)
+    result = consent_service.verify(container.uow(), container.ledger_key, expected,
+                                    found.anchor)
+    report = verify_projections(container.uow(), container.audit_key)
+    a = found.anchor
+    return LedgerVerificationOut(
+        ok=result.ok and not found.forged and report.ok, entries=result.entries,
+        head_seq=result.head_seq, head_hash=result.head_hash,
+        breaks=[ChainBreakOut(seq=b.seq, kind=b.kind.value, message=b.message)
+                for b in result.breaks],
+        anchor=None if a is None else AnchorOut(seq=a.seq, hash=a.hash, at=a.at),
+        forged_anchor_lines=found.forged,
+        projections=ProjectionsOut(
+            ok=report.ok, consents=report.consents, subjects=report.subjects,
+            seals=report.seals,
+            differences=[DifferenceOut(table=m.table, subject_id=m.subject_id, ref=m.ref,
+                                       field=m.field, expected=m.expected, found=m.found)
+                         for m in report.mismatches]),
     )
