@@ -195,7 +195,7 @@ class World:
 
     def verify(self, request_id: str) -> None:
         svc.verify_by_staff(self.uow(), self.keys, request_id, "ID card 043912345", ACTOR,
-                            self.clock)
+                            self.clock, reason="the requester showed the card at the desk")
 
     def answer(self, request_id: str) -> svc.AccessAnswer:
         return svc.answer_request(self.uow(), self.keys, request_id, ACTOR, self.clock,

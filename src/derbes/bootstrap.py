@@ -11,6 +11,8 @@ from derbes.audit.adapters.alert_rules import load_access_rules
 from derbes.audit.model.alert_rules import AccessRules
 from derbes.consent.adapters.egov import FakeEgovService
 from derbes.decisions.service import DecisionPoint
+from derbes.integrity.model.anchor import Chain, Latest
+from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
 from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
 from derbes.platform.files import tighten_dir
@@ -110,6 +112,42 @@ class Container:
             )
         return SqlKeyStore(self.keystore_engine, kek, clock=self.clock,
                            epochs=DirectoryEpochKeyring(directory, kek))
+
+    @cached_property
+    def anchor_targets(self) -> AnchorTargets:
+        """Where anchors of the chains' heads go: the file (read back), syslog, a URL."""
+        from derbes.integrity.adapters.anchor_sinks import (
+            AnchorSink,
+            FileAnchorSink,
+            SyslogAnchorSink,
+            UrlAnchorSink,
+        )
+
+        s = self.settings
+        copies: list[AnchorSink] = []
+        if s.anchor_syslog:
+            copies.append(SyslogAnchorSink(s.anchor_syslog))
+        if s.anchor_url:
+            copies.append(UrlAnchorSink(s.anchor_url))
+        return AnchorTargets(FileAnchorSink(s.anchor_file), tuple(copies))
+
+    def anchor(self, chain: Chain) -> AnchorOutcome:
+        """Anchor one chain's head now (``derbes audit|ledger anchor``, the schedule)."""
+        from derbes.integrity.service.anchors import anchor_chain
+
+        return anchor_chain(self.uow(), self.audit_key, chain, self.anchor_targets, self.clock)
+
+    def latest_anchor(self, chain: Chain) -> Latest:
+        from derbes.integrity.service.anchors import latest
+
+        return latest(self.audit_key, chain, self.anchor_targets)
+
+    def anchor_schedule(self) -> AnchorSchedule | None:
+        """Both chains anchored every ``anchor_every_minutes`` (None when set to 0)."""
+        from derbes.integrity.service.anchors import AnchorSchedule
+
+        minutes = self.settings.anchor_every_minutes
+        return AnchorSchedule(self.anchor, minutes) if minutes > 0 else None
 
     @cached_property
     def decision_point(self) -> DecisionPoint:

@@ -20,6 +20,7 @@ or as a kind ("IIN"), never the value itself.
     ├── ConflictError              the request contradicts what is stored
     ├── AuthError                  caller unknown or not allowed
     │   └── UnauthenticatedError   no credentials, or ones that match no caller
+    ├── RateLimitedError           too many attempts (codes, keys): refused until a time
     ├── LegalRestrictionError      the law forbids the action (with citation)
     │   └── DecisionDeniedError    the decision point refused; every reason listed
     ├── ConfigurationError         settings, keys or the environment are wrong
@@ -35,6 +36,7 @@ or as a kind ("IIN"), never the value itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,23 @@ class UnauthenticatedError(AuthError):
     """No API key, or a key that is unknown, malformed or revoked (never echoed back)."""
 
     title = "Not authenticated"
+
+
+class RateLimitedError(DerbesError):
+    """Too many attempts at a code or a key: refused until ``until``.
+
+    ``retry_after`` is the whole number of seconds from the refusal to ``until``
+    (what an HTTP client is told to wait). Nothing about the attempt itself —
+    whether a code or key was right — is said while the refusal lasts.
+    """
+
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, until: datetime, retry_after: int,
+                 field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.until = until
+        self.retry_after = max(1, retry_after)
 
 
 class LegalRestrictionError(DerbesError):

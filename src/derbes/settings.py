@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     # the decision point: a change is honoured within this many seconds.
     decision_cache_seconds: float = Field(default=2.0, ge=0, le=300)
 
+    # --- Anchors of the chains' heads -----------------------------------------
+    # Signed heads of the audit log and the consent ledger, written where the
+    # database cannot rewrite them; verification checks the chains still hold
+    # the latest one. The file is read back by `verify`; keep it outside var/
+    # (better: on another host or a write-once mount). Syslog ("/dev/log" or
+    # "host:port") and the URL (POSTed JSON) receive copies for an auditor.
+    anchor_file: Path = Path("anchors") / "derbes-anchors.jsonl"
+    anchor_syslog: str | None = None
+    anchor_url: str | None = None
+    # `derbes serve` anchors both chains this often (minutes; 0: only by hand,
+    # `derbes audit anchor` / `derbes ledger anchor`, e.g. from cron).
+    anchor_every_minutes: float = Field(default=15.0, ge=0, le=1440)
+
     # --- Data-subject requests (issue 5) -------------------------------------
     # Dataset files (one per operator database, registers/datasets/*.yaml): an
     # access or destruction request covers every store of the operator found here.

@@ -22,7 +22,7 @@ from memory in ``FakeUnitOfWork.__init__``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -30,6 +30,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from derbes.access.adapters.store import ApiKeyRepository, FakeApiKeyRepository, SqlApiKeyRepository
+from derbes.access.adapters.throttle_store import (
+    FakeThrottleRepository,
+    SqlThrottleRepository,
+    ThrottleRepository,
+)
 from derbes.audit.adapters.store import (
     FAKE_AUDIT_KEY,
     AlertRepository,
@@ -55,13 +60,28 @@ from derbes.decisions.adapters.facts import (
     DecisionFactsRepository,
     FakeDecisionFactsRepository,
     SqlDecisionFactsRepository,
+    snapshot_rows,
 )
+from derbes.integrity.adapters.projections import (
+    FakeProjectionReader,
+    ProjectionReader,
+    SqlProjectionReader,
+)
+from derbes.integrity.adapters.seals import (
+    FakeSealRepository,
+    SealKeySource,
+    SealRepository,
+    SqlSealRepository,
+    reseal,
+)
+from derbes.integrity.model.state_seal import Snapshot
 from derbes.lifecycle.adapters.store import (
     FakeLifecycleRepository,
     LifecycleRepository,
     SqlLifecycleRepository,
 )
 from derbes.platform import db
+from derbes.platform.touched import Touched
 from derbes.register.adapters.store import (
     FakeRegisterRepository,
     RegisterRepository,
@@ -109,6 +129,9 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     acts: ActRepository
     key_swaps: KeySwapJournal
+    seals: SealRepository
+    projections: ProjectionReader
+    throttle: ThrottleRepository
 
     def __enter__(self) -> Self: ...
 
@@ -122,6 +145,11 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def read_consistently(self) -> None:
+        """First thing in a block that reads much and writes nothing: every read of the
+        block sees the same committed state (one snapshot)."""
+        ...
 
 
 class _Checkpointable(Protocol):
@@ -152,12 +180,17 @@ class SqlUnitOfWork:
     retention: RetentionRepository
     acts: ActRepository
     key_swaps: KeySwapJournal
+    seals: SealRepository
+    projections: ProjectionReader
+    throttle: ThrottleRepository
 
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None,
                  read_only: bool = False) -> None:
         self._engine = engine
         self._audit_key = audit_key
         self._read_only = read_only
+        self._seal_key = SealKeySource(audit_key)
+        self._touched = Touched()
         self._connection: Connection | None = None
         self._claim: db.WriteClaim | None = None
 
@@ -182,21 +215,26 @@ class SqlUnitOfWork:
         return self
 
     def _open(self, connection: Connection) -> None:
+        touched = self._touched
+        touched.clear()
         self.registers = SqlRegisterRepository(connection)
         self.audit = SqlAuditRepository(connection, self._audit_key)
         self.alerts = SqlAlertRepository(connection)
         self.api_keys = SqlApiKeyRepository(connection)
-        self.vault = SqlVaultRepository(connection)
-        self.consents = SqlConsentRepository(connection)
-        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key)
-        self.lifecycle = SqlLifecycleRepository(connection)
+        self.vault = SqlVaultRepository(connection, touched)
+        self.consents = SqlConsentRepository(connection, touched)
+        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key, touched)
+        self.lifecycle = SqlLifecycleRepository(connection, touched)
         self.egov_requests = SqlEgovRequestRepository(connection)
-        self.decision_facts = SqlDecisionFactsRepository(connection)
+        self.decision_facts = SqlDecisionFactsRepository(connection, self._seal_key)
         self.transfers = SqlTransferRepository(connection)
         self.requests = SqlRequestRepository(connection)
-        self.retention = SqlRetentionRepository(connection)
+        self.retention = SqlRetentionRepository(connection, touched)
         self.acts = SqlActRepository(connection)
         self.key_swaps = SqlKeySwapJournal(connection)
+        self.seals = SqlSealRepository(connection)
+        self.projections = SqlProjectionReader(connection)
+        self.throttle = SqlThrottleRepository(connection)
 
     def __exit__(
         self,
@@ -210,6 +248,7 @@ class SqlUnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            self._touched.clear()
             claim, self._claim = self._claim, None
             if claim is not None:
                 claim.release()
@@ -223,6 +262,11 @@ class SqlUnitOfWork:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         connection = self._require_connection()
+        if self._touched:
+            # Last, after every head lock the transaction took (so seal locks
+            # never wait inside a head lock they could be holding up).
+            ids, fresh = self._touched.take()
+            reseal(self.seals, self._seal_key(), ids, fresh)
         try:
             connection.commit()
         except DBAPIError as exc:
@@ -238,7 +282,18 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         connection = self._require_connection()
         connection.rollback()
+        self._touched.clear()
         connection.begin()
+
+    def read_consistently(self) -> None:
+        connection = self._require_connection()
+        if connection.dialect.name == "postgresql":
+            # READ COMMITTED gives each statement its own snapshot; a long read
+            # (a verification in pages) must not see a commit half-way.
+            connection.exec_driver_sql(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # SQLite: the transaction began with BEGIN (platform/db.py) and WAL keeps
+        # its first read's snapshot to the end.
 
     def _require_connection(self) -> Connection:
         if self._connection is None:
@@ -254,6 +309,8 @@ class FakeUnitOfWork:
     """
 
     def __init__(self, *, audit_key: AuditKey | None = FAKE_AUDIT_KEY) -> None:
+        self._touched = touched = Touched()
+        self._seal_key = SealKeySource(audit_key)
         self.fake_registers = FakeRegisterRepository()
         self.registers: RegisterRepository = self.fake_registers
         self.fake_audit = FakeAuditRepository(audit_key)
@@ -262,30 +319,27 @@ class FakeUnitOfWork:
         self.alerts: AlertRepository = self.fake_alerts
         self.fake_api_keys = FakeApiKeyRepository()
         self.api_keys: ApiKeyRepository = self.fake_api_keys
-        self.fake_vault = FakeVaultRepository()
+        self.fake_vault = FakeVaultRepository(touched)
         self.vault: VaultRepository = self.fake_vault
         self._repositories: list[_Checkpointable] = [self.fake_registers, self.fake_vault]
         self._repositories += [self.fake_audit, self.fake_alerts, self.fake_api_keys]
-        self.fake_consents = FakeConsentRepository()
+        self.fake_consents = FakeConsentRepository(touched)
         self.consents: ConsentRepository = self.fake_consents
-        self.fake_consent_ledger = FakeConsentLedgerRepository(audit_key)
+        self.fake_consent_ledger = FakeConsentLedgerRepository(audit_key, touched)
         self.consent_ledger: ConsentLedgerRepository = self.fake_consent_ledger
-        self.fake_lifecycle = FakeLifecycleRepository()
+        self.fake_lifecycle = FakeLifecycleRepository(touched)
         self.lifecycle: LifecycleRepository = self.fake_lifecycle
         self.fake_egov_requests = FakeEgovRequestRepository()
         self.egov_requests: EgovRequestRepository = self.fake_egov_requests
         self._repositories += [self.fake_consents, self.fake_consent_ledger,
                                self.fake_lifecycle, self.fake_egov_requests]
-        # A read model over the fakes above: nothing of its own to roll back.
-        self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
-            self.vault, self.consents, self.audit, self.lifecycle)
         self.fake_transfers = FakeTransferRepository()
         self.transfers: TransferRepository = self.fake_transfers
         self._repositories.append(self.fake_transfers)
         self.fake_requests = FakeRequestRepository()
         self.requests: RequestRepository = self.fake_requests
         self._repositories.append(self.fake_requests)
-        self.fake_retention = FakeRetentionRepository(self.fake_vault)
+        self.fake_retention = FakeRetentionRepository(self.fake_vault, touched)
         self.retention: RetentionRepository = self.fake_retention
         self._repositories.append(self.fake_retention)
         self.fake_acts = FakeActRepository()
@@ -294,6 +348,18 @@ class FakeUnitOfWork:
         self.fake_key_swaps = FakeKeySwapJournal()
         self.key_swaps: KeySwapJournal = self.fake_key_swaps
         self._repositories.append(self.fake_key_swaps)
+        self.fake_seals = FakeSealRepository(self._snapshots, self.fake_vault.all_subject_ids)
+        self.seals: SealRepository = self.fake_seals
+        self._repositories.append(self.fake_seals)
+        self.projections: ProjectionReader = FakeProjectionReader(
+            self.fake_vault, self.fake_consents, self.fake_lifecycle)
+        self.fake_throttle = FakeThrottleRepository()
+        self.throttle: ThrottleRepository = self.fake_throttle
+        self._repositories.append(self.fake_throttle)
+        # A read model over the fakes above: nothing of its own to roll back.
+        self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
+            self.vault, self.consents, self.audit, self.lifecycle, ledger=self.consent_ledger,
+            retention=self.retention, seals=self.seals, seal_key=self._seal_key)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 
@@ -315,14 +381,31 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         if self._restores is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        if self._touched:
+            ids, fresh = self._touched.take()
+            reseal(self.seals, self._seal_key(), ids, fresh)
         self.commits += 1
         self._checkpoint()
 
     def rollback(self) -> None:
         if self._restores is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        self._touched.clear()
         for restore in self._restores:
             restore()
+
+    def read_consistently(self) -> None:
+        return None  # one fake unit of work at a time
+
+    def _snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
+        rows = snapshot_rows(self.vault, self.consents, self.consent_ledger, self.lifecycle,
+                             self.retention, subject_ids)
+        out: dict[str, Snapshot] = {}
+        for subject_id in rows.subjects:
+            found = rows.snapshot(subject_id)
+            if found is not None:
+                out[subject_id] = found
+        return out
 
     def _checkpoint(self) -> None:
         self._restores = [repository.checkpoint() for repository in self._repositories]

@@ -14,6 +14,8 @@ from derbes.access import service as apikeys
 from derbes.api.app import create_app
 from derbes.bootstrap import Container
 from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
+from derbes.register.service import registers
 from derbes.retention.service import acts
 from derbes.settings import Settings
 from derbes.vault.service import keys
@@ -46,6 +48,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
         with container.uow() as uow:
             acts.issue(uow, qiwi_run(run_id), qiwi(), clock, keystore=container.keystore)
             uow.commit()
+    # A key bound to another operator: that operator must be published.
+    registers.publish(container.uow(), [load_register(
+        Path(__file__).parents[2] / "registers" / "kassa24.yaml")], clock)
     tokens = {
         "reader": apikeys.create(container.uow(), clock, name="reader", scopes=["read"]).token,
         "kassa": apikeys.create(container.uow(), clock, name="kassa", scopes=["read"],

@@ -45,7 +45,8 @@ def test_a_key_with_the_scope_gets_200(site: Path, client: TestClient) -> None:
     response = client.get("/v1/audit/verify", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
     assert response.json() == {"ok": True, "entries": 0, "head_seq": 0,
-                               "head_hash": "0" * 64, "breaks": []}
+                               "head_hash": "0" * 64, "breaks": [], "anchor": None,
+                               "forged_anchor_lines": 0}
     by_header = client.get("/v1/audit/verify", headers={"X-API-Key": token})
     assert by_header.status_code == 200
 

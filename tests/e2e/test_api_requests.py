@@ -14,6 +14,7 @@ from derbes.access import service as apikeys
 from derbes.api.app import create_app
 from derbes.bootstrap import Container
 from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.vault.service import keys
 from tests.operator_db import DATASET, generator
@@ -57,6 +58,9 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
               "admin": ["admin"]}
     tokens = {name: apikeys.create(container.uow(), clock, name=name, scopes=s).token
               for name, s in scopes.items()}
+    # A key bound to another operator: that operator must be published.
+    registers.publish(container.uow(), [load_register(
+        Path(__file__).parents[2] / "registers" / "kassa24.yaml")], clock)
     tokens["other-op"] = apikeys.create(container.uow(), clock, name="other-op",
                                         scopes=["read", "write"], operator_id="kassa24").token
     with TestClient(create_app(container)) as client:

@@ -55,7 +55,8 @@ def test_file_verify_answer_list_overdue(home: Path) -> None:
     unverified = _derbes("request", "answer", rid, cwd=home, env=env)
     assert unverified.returncode == 1 and "not verified" in unverified.stderr
 
-    verified = _derbes("request", "verify", rid, "--document", "ID card 041234567", cwd=home,
+    verified = _derbes("request", "verify", rid, "--document", "ID card 041234567",
+                       "--reason", "the card was shown at the desk", cwd=home,
                        env=env)
     assert verified.returncode == 0 and "verified" in verified.stdout
     letter = home / "answer.pdf"

@@ -25,6 +25,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from derbes.audit.adapters.store import FAKE_AUDIT_KEY
 from derbes.platform import migrate
 from derbes.platform.db import make_engine, parse_url
 from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
@@ -206,6 +207,7 @@ def uow_factory(
     for url in _fresh_database(request, tmp_path, migrated=True):
         engine = make_engine(url)
         try:
-            yield lambda: SqlUnitOfWork(engine)
+            # The fake's audit key: writes of decision state are sealed with it on commit.
+            yield lambda: SqlUnitOfWork(engine, audit_key=FAKE_AUDIT_KEY)
         finally:
             engine.dispose()

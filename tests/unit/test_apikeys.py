@@ -38,8 +38,18 @@ def test_parse_scopes() -> None:
         parse_scopes([])
 
 
-def test_create_returns_the_token_once_and_stores_only_a_hash(clock: FixedClock) -> None:
+def _published(clock: FixedClock) -> FakeUnitOfWork:
+    from derbes.register.service import registers
+    from tests.vault_support import minimal_register
+
     uow = FakeUnitOfWork()
+    registers.publish(uow, [minimal_register()], clock)
+    return uow
+
+
+def test_create_returns_the_token_once_and_stores_only_a_hash(clock: FixedClock) -> None:
+    uow = _published(clock)
+    commits = uow.commits
     created = apikeys.create(uow, clock, name="  scoring  service ", scopes=["read", "write"],
                              operator_id="example-pay")
     match = re.fullmatch(r"dbk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})", created.token)
@@ -51,7 +61,7 @@ def test_create_returns_the_token_once_and_stores_only_a_hash(clock: FixedClock)
     assert stored.operator_id == "example-pay"
     assert stored.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(stored)
-    assert uow.commits == 1
+    assert uow.commits == commits + 1
 
 
 def test_authenticate_returns_the_caller(clock: FixedClock) -> None:
@@ -139,3 +149,44 @@ def test_list_keys_oldest_first(clock: FixedClock) -> None:
     clock.advance(timedelta(minutes=1))
     second = apikeys.create(uow, clock, name="two", scopes=["write"])
     assert [k.key_id for k in apikeys.list_keys(uow)] == [first.key.key_id, second.key.key_id]
+
+
+def test_a_key_is_bound_only_to_a_published_operator(clock: FixedClock) -> None:
+    uow = _published(clock)
+    with pytest.raises(NotFoundError) as refused:
+        apikeys.create(uow, clock, name="svc", scopes=["read"], operator_id="no-such-operator")
+    assert refused.value.field == "operator"
+    assert uow.fake_api_keys.rows == {}
+
+
+def test_a_key_with_a_term_stops_working_when_it_ends(clock: FixedClock) -> None:
+    uow = FakeUnitOfWork()
+    created = apikeys.create(uow, clock, name="svc", scopes=["read"], expires="90d")
+    assert created.key.expires_at == clock.now() + timedelta(days=90)
+    assert apikeys.authenticate(uow, clock, created.token).name == "svc"
+    clock.advance(timedelta(days=90))
+    with pytest.raises(UnauthenticatedError, match="expired"):
+        apikeys.authenticate(uow, clock, created.token)
+
+
+@pytest.mark.parametrize(("text", "days"), [("90d", 90), ("12w", 84), (" 1D ", 1)])
+def test_expiry_as_a_number_of_days_or_weeks(text: str, days: int, clock: FixedClock) -> None:
+    assert apikeys.parse_expires(text, clock.now()) == clock.now() + timedelta(days=days)
+
+
+def test_expiry_as_a_date_or_an_instant(clock: FixedClock) -> None:
+    from datetime import UTC, datetime
+
+    assert apikeys.parse_expires("2027-01-31", clock.now()) == \
+        datetime(2027, 1, 31, tzinfo=UTC)
+    assert apikeys.parse_expires("2026-06-01T12:00:00+05:00", clock.now()) == \
+        datetime(2026, 6, 1, 7, tzinfo=UTC)
+    assert apikeys.parse_expires(None, clock.now()) is None
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2020-01-01", "0d", "2026-06-01T12:00:00",
+                                  "99999999d", "2026-13-01"])
+def test_a_bad_or_past_expiry_is_refused(text: str, clock: FixedClock) -> None:
+    with pytest.raises(InputError) as refused:
+        apikeys.parse_expires(text, clock.now())
+    assert refused.value.field == "expires"

@@ -28,7 +28,7 @@ def _file(world: World, type_: str, **kw: object) -> svc.SubjectRequest:
 
 def _verify_and_answer(world: World, request_id: str, **kw: object) -> svc.AccessAnswer:
     svc.verify_by_staff(world.uow(), world.keys, request_id, "passport N0999", ACTOR,
-                        world.clock)
+                        world.clock, reason="passport seen by the clerk")
     return svc.answer_request(world.uow(), world.keys, request_id, ACTOR, world.clock,
                               **kw)  # type: ignore[arg-type]
 

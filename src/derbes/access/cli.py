@@ -11,7 +11,7 @@ from derbes.cli.app import app
 from derbes.cli.common import bootstrap
 
 apikey_app = typer.Typer(
-    help="API keys for service callers, scoped read / write / destroy / admin.",
+    help="API keys for service callers, scoped read / write / destroy / verify / admin.",
     no_args_is_help=True,
 )
 app.add_typer(apikey_app, name="apikey")
@@ -24,10 +24,15 @@ notes = Console(stderr=True, soft_wrap=True, highlight=False)
 def create(
     name: str = typer.Option(..., "--name", help="Who or what will use the key."),
     scope: list[str] = typer.Option(
-        ..., "--scope", help="read, write, destroy or admin (repeat for several)."
+        ..., "--scope", help="read, write, destroy, verify or admin (repeat for several)."
     ),
     operator: str | None = typer.Option(
-        None, "--operator", help="Limit the key to one operator's subjects."
+        None, "--operator", help="Limit the key to one operator's subjects (a published one)."
+    ),
+    expires: str | None = typer.Option(
+        None, "--expires", metavar="90d|12w|DATE",
+        help="The key stops working after this many days or weeks, or on this date "
+             "(00:00 UTC), or at an ISO instant with a time zone.",
     ),
 ) -> None:
     """Make a key and print it once (stdout); it cannot be shown again."""
@@ -35,10 +40,12 @@ def create(
 
     container = bootstrap()
     created = apikeys.create(container.uow(), container.clock, name=name, scopes=scope,
-                             operator_id=operator)
+                             operator_id=operator, expires=expires)
     scopes = ", ".join(s.value for s in sorted_scopes(created.key.scopes))
+    until = created.key.expires_at
+    term = f", expires {until.isoformat(timespec='seconds')}" if until else ""
     notes.print(f"API key {created.key.key_id} for {created.key.name!r} "
-                f"(scopes: {scopes}). Store it now: it is shown only this once.")
+                f"(scopes: {scopes}{term}). Store it now: it is shown only this once.")
     typer.echo(created.token)
 
 
@@ -47,7 +54,8 @@ def list_keys() -> None:
     """Every key (id, name, scopes, status); secrets are never stored, so never shown."""
     from derbes.access import service as apikeys
 
-    keys = apikeys.list_keys(bootstrap().uow())
+    container = bootstrap()
+    keys = apikeys.list_keys(container.uow())
     if not keys:
         console.print("no API keys")
         return
@@ -55,9 +63,15 @@ def list_keys() -> None:
     table.add_column("key id", no_wrap=True, min_width=16)  # whole, for `apikey revoke`
     for column in ("name", "scopes", "operator", "created", "last used", "status"):
         table.add_column(column, overflow="fold")
+    now = container.clock.now()
     for key in keys:
-        status = ("active" if key.revoked_at is None
-                  else f"revoked {key.revoked_at.isoformat(timespec='seconds')}")
+        until = key.expires_at.isoformat(timespec="seconds") if key.expires_at else None
+        if key.revoked_at is not None:
+            status = f"revoked {key.revoked_at.isoformat(timespec='seconds')}"
+        elif key.expired_on(now):
+            status = f"expired {until}"
+        else:
+            status = "active" + (f" until {until}" if until else "")
         table.add_row(
             key.key_id, key.name, ", ".join(s.value for s in sorted_scopes(key.scopes)),
             key.operator_id or "", key.created_at.isoformat(timespec="seconds"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 
 from derbes import __version__
@@ -22,12 +25,28 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Also when the app is served by another runner than `derbes serve`.
     restrict_process()
     container = container or bootstrap()
+    built = container
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The chains' heads are anchored outside the database on the operator's
+        # schedule while the server runs (DERBES_ANCHOR_EVERY_MINUTES).
+        schedule = built.anchor_schedule()
+        if schedule is not None:
+            schedule.start()
+        try:
+            yield
+        finally:
+            if schedule is not None:
+                schedule.stop()
+
     app = FastAPI(
         title="derbes",
         version=__version__,
         description="Personal-data system of a Kazakhstan operator under Law 94-V.",
         # Before any route: no NUL or unpaired surrogate in a path, query or JSON body.
         dependencies=[Depends(inputs.clean_text)],
+        lifespan=lifespan,
     )
     app.state.container = container
     problems.install(app)
@@ -37,6 +56,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(registers.router)
     app.include_router(notice.router)
     app.include_router(audit.router)
+    app.include_router(audit.ledger_router)
     app.include_router(subjects.router)
     app.include_router(decisions.router)
     app.include_router(consents.router)

@@ -5,7 +5,8 @@
 
 The key comes as ``Authorization: Bearer dbk_…`` or ``X-API-Key: dbk_…``. No
 key or a bad one is a 401 problem, a key without the scope a 403 problem that
-names the scope (errors mapped in ``problems.py``).
+names the scope (errors mapped in ``problems.py``). Too many failed attempts
+from one client address: 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from derbes.access.model import Scope
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
 
-__all__ = ["Caller", "Scope", "require_scope"]
+__all__ = ["Caller", "Scope", "authenticated", "require_scope"]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer dbk_<id>_<secret>`.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False,
@@ -37,12 +38,29 @@ def _token(
     return header or None
 
 
+def _client(request: Request) -> str:
+    # The peer address as the server sees it. Behind a proxy this is the proxy:
+    # the proxy is then the client that gets locked out, the safe side.
+    return request.client.host if request.client is not None else "unknown"
+
+
+def authenticated(request: Request, token: Annotated[str | None, Depends(_token)]) -> Caller:
+    """The caller, whatever its scopes (routes that choose the scope per request).
+
+    Failed attempts are counted per client address; past the limit the client
+    gets 429 with ``Retry-After``, whatever key it sends (``identity_limits``).
+    """
+    container: Container = request.app.state.container
+    return apikeys.authenticate(container.uow(), container.clock, token,
+                                client_address=_client(request),
+                                audit_key=lambda: container.audit_key)
+
+
 def require_scope(scope: Scope) -> Callable[..., Caller]:
     """A dependency that authenticates the caller and requires ``scope`` (admin has all)."""
 
     def dependency(request: Request, token: Annotated[str | None, Depends(_token)]) -> Caller:
-        container: Container = request.app.state.container
-        caller = apikeys.authenticate(container.uow(), container.clock, token)
+        caller = authenticated(request, token)
         apikeys.authorize(caller, scope)
         return caller
 

@@ -19,6 +19,7 @@ STATUS: dict[type[errors.DerbesError], int] = {
     errors.ConflictError: 409,
     errors.AuthError: 403,
     errors.UnauthenticatedError: 401,
+    errors.RateLimitedError: 429,
     errors.LegalRestrictionError: 409,
     errors.ConfigurationError: 500,
     errors.StoreUnavailableError: 503,  # an operator database is down: retry later
@@ -39,10 +40,12 @@ def _slug(exc: errors.DerbesError) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
 
-def problem(status: int, title: str, detail: str, type_: str, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, type_: str,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -62,8 +65,15 @@ def install(app: FastAPI) -> None:
             extra["store"] = exc.store
         if isinstance(exc, errors.StoreNotConfiguredError):
             extra["variable"] = exc.variable
+        headers: dict[str, str] | None = None
+        if isinstance(exc, errors.RateLimitedError):
+            # RFC 9110 §10.2.3: how long to wait, in seconds.
+            headers = {"Retry-After": str(exc.retry_after)}
+            extra["retry_after"] = exc.retry_after
+            extra["locked_until"] = exc.until.isoformat()
         response = problem(
-            status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc), **extra
+            status_for(exc), exc.title, exc.message, PROBLEM_TYPE_BASE + _slug(exc),
+            headers=headers, **extra
         )
         if isinstance(exc, errors.DatabaseBusyError):
             response.headers["Retry-After"] = str(exc.retry_after)

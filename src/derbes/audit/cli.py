@@ -44,32 +44,12 @@ def verify(
     ),
     output: Format = _FORMAT,
 ) -> None:
-    """Check every link of the audit log. Exit 0 when intact, 1 with each break otherwise."""
-    from derbes.audit import service as audit
+    """Check every link of the audit log, its head and its latest anchor. Exit 0 when
+    intact, 1 with each break otherwise."""
+    from derbes.integrity import cli as chains
+    from derbes.integrity.model.anchor import Chain
 
-    container = bootstrap()
-    expected = audit.parse_head(expect) if expect else None
-    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
-    result = audit.verify(container.reader(), container.audit_key, expected)
-    head = f"{result.head_seq}:{result.head_hash}"
-    if output is Format.JSON:
-        _print_json({
-            "ok": result.ok,
-            "entries": result.entries,
-            "head_seq": result.head_seq,
-            "head_hash": result.head_hash,
-            "breaks": [{"seq": b.seq, "kind": b.kind.value, "message": b.message}
-                       for b in result.breaks],
-        })
-    elif result.ok:
-        console.print(f"audit log intact: {result.entries} entries; head {head}")
-    else:
-        console.print(f"audit log BROKEN: {len(result.breaks)} break(s) in "
-                      f"{result.entries} entries")
-        for found in result.breaks:
-            console.print(f"  seq {found.seq}: {found.kind.value} — {found.message}")
-    if not result.ok:
-        raise typer.Exit(1)
+    chains.run_verify(Chain.AUDIT, expect, chains.Format(output.value))
 
 
 @audit_app.command("show")

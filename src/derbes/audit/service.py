@@ -8,7 +8,8 @@ After a read they call :func:`check_bulk_access` in the same unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
@@ -24,24 +25,28 @@ from derbes.audit.model.alert_rules import (
 )
 from derbes.audit.model.log import verify_log
 from derbes.errors import InputError
+from derbes.integrity.model.anchor import Anchor, against_chain
 from derbes.platform.chain import ChainEntry, Verification
 from derbes.uow import UnitOfWork
 
 __all__ = [
     "Verification", "alerts", "check_bulk_access", "parse_head", "shipped_rules", "show",
-    "verify",
+    "verify", "with_anchor",
 ]
 
 
 def verify(
-    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None
+    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None,
+    anchor: Anchor | None = None,
 ) -> Verification:
     """Walk the whole log and report every break (edited, deleted, inserted, reordered).
 
     The head the writer recorded is read first, so entries appended while the
     log is read are not mistaken for insertions. ``expected_head`` is a
-    (seq, hash) kept outside the database, e.g. printed by an earlier run: it
-    catches a tail cut off together with a rewound head row.
+    (seq, hash) kept outside the database, e.g. printed by an earlier run, and
+    ``anchor`` the latest signed head written outside it (``derbes audit
+    anchor``): either catches a tail cut off together with a rewound head row,
+    and a log emptied with its head zeroed.
     """
     with uow:
         recorded = uow.audit.head()
@@ -54,8 +59,21 @@ def verify(
             for entry in uow.audit.entries():
                 yield entry.chain_entry()
 
-        return verify_log(key, stream(), fetch=fetch, recorded_head=recorded,
-                          expected_head=expected_head)
+        result = verify_log(key, stream(), fetch=fetch, recorded_head=recorded,
+                            expected_head=expected_head)
+        return with_anchor(result, anchor, lambda seq: (e.hash if (e := fetch(seq)) else None))
+
+
+def with_anchor(result: Verification, anchor: Anchor | None,
+                stored_hash: Callable[[int], str | None]) -> Verification:
+    """``result`` plus the break the anchor finds, if any."""
+    if anchor is None:
+        return result
+    found = against_chain(anchor, result.head_seq, stored_hash)
+    if found is None:
+        return result
+    breaks = sorted((*result.breaks, found), key=lambda b: b.seq)
+    return replace(result, breaks=tuple(breaks))
 
 
 def parse_head(text: str) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from derbes.consent import cli as _consent  # noqa: F401  # isort: skip
 from derbes.vault.cli import subjects as _subjects  # noqa: F401  # isort: skip
 from derbes.decisions import cli as _decisions  # noqa: F401  # isort: skip
 from derbes.audit import cli as _audit  # noqa: F401  # isort: skip
+from derbes.integrity import cli as _integrity  # noqa: F401  # isort: skip
 from derbes.access import cli as _apikeys  # noqa: F401  # isort: skip
 from derbes.installation.cli import init as _init  # noqa: F401  # isort: skip
 from derbes.vault.cli import keys as _keys  # noqa: F401  # isort: skip

@@ -353,6 +353,7 @@ def record_event(
     result = lifecycle.record_event(
         container.uow(), body.event_id, body.subject_id, body.type, body.occurred_at,
         container.clock, body.contract_id, body.data, operator_id=caller.operator_id,
+        actor=_actor(caller),
     )
     response.status_code = status.HTTP_201_CREATED if result.recorded else status.HTTP_200_OK
     c = result.contract

@@ -240,30 +240,12 @@ def verify(
         help="A head printed by an earlier run: it must still be there."),
     output: Format = typer.Option(Format.TEXT, "--format"),
 ) -> None:
-    """Check every link of the consent ledger. Exit 0 when intact, 1 with each break."""
-    from derbes.audit import service as audit
-    from derbes.consent.service import consent as service
+    """Check the consent ledger (links, head, latest anchor) and replay both chains
+    against every projection the decision point reads. Exit 0 when all holds, 1 otherwise."""
+    from derbes.integrity import cli as chains
+    from derbes.integrity.model.anchor import Chain
 
-    container = bootstrap()
-    expected = audit.parse_head(expect) if expect else None
-    # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
-    result = service.verify(container.reader(), container.ledger_key, expected)
-    if output is Format.JSON:
-        typer.echo(json.dumps({
-            "ok": result.ok, "entries": result.entries, "head_seq": result.head_seq,
-            "head_hash": result.head_hash,
-            "breaks": [{"seq": b.seq, "kind": b.kind.value, "message": b.message}
-                       for b in result.breaks]}, indent=2))
-    elif result.ok:
-        console.print(f"consent ledger intact: {result.entries} entries; head "
-                      f"{result.head_seq}:{result.head_hash}")
-    else:
-        console.print(f"consent ledger BROKEN: {len(result.breaks)} break(s) in "
-                      f"{result.entries} entries")
-        for found in result.breaks:
-            console.print(f"  seq {found.seq}: {found.kind.value} — {found.message}")
-    if not result.ok:
-        raise typer.Exit(1)
+    chains.run_verify(Chain.LEDGER, expect, chains.Format(output.value))
 
 
 @app.command("event")
@@ -292,7 +274,7 @@ def event(
         extra = loaded
     when = _parse_time(occurred_at, "occurred_at") or container.clock.now()
     result = lifecycle.record_event(container.uow(), event_id, subject, type_, when,
-                                    container.clock, contract, extra)
+                                    container.clock, contract, extra, actor=actor())
     state = "recorded" if result.recorded else "already recorded"
     suffix = ""
     if result.contract is not None:

@@ -66,6 +66,7 @@ __all__ = [
     "decide_many",
     "state_of",
     "unknown_subject",
+    "unverified_subject",
 ]
 
 ALL: Final = "*"
@@ -93,6 +94,7 @@ class ReasonCode(StrEnum):
     SUBJECT_UNKNOWN = "subject_unknown"
     SUBJECT_DESTROYED = "subject_destroyed"
     SUBJECT_BLOCKED = "subject_blocked"
+    STATE_UNVERIFIED = "state_unverified"
     CATEGORY_BLOCKED = "category_blocked"
     CATEGORY_DESTROYED = "category_destroyed"
     CATEGORY_NOT_NEEDED = "category_not_needed"
@@ -245,11 +247,15 @@ class SubjectState:
     # while a contract with them is open (Law 94-V Art. 8 p.2).
     processing_withdrawn: bool = False
     open_contract: bool = False
+    # The stored state does not match its seal (integrity/model/state_seal.py): nothing
+    # read about the subject can be trusted, so everything is denied.
+    unverified: bool = False
     restricted: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "restricted", bool(
-            not self.known or self.destroyed or self.blocked or self.blocked_categories
+            not self.known or self.unverified or self.destroyed or self.blocked
+            or self.blocked_categories
             or self.destroyed_categories or self.retention_expired
             or (self.processing_withdrawn and not self.open_contract)
         ))
@@ -258,6 +264,12 @@ class SubjectState:
 def unknown_subject(subject_id: str) -> SubjectState:
     """The state of a subject the operator does not hold: everything is denied."""
     return SubjectState(subject_id, known=False)
+
+
+def unverified_subject(subject_id: str) -> SubjectState:
+    """The state of a subject whose stored rows do not match their seal: everything is
+    denied until the difference is explained (``derbes ledger verify``)."""
+    return SubjectState(subject_id, unverified=True)
 
 
 @dataclass(frozen=True)
@@ -602,7 +614,7 @@ class DecisionIndex:
         subject_reasons = {
             code: rules.reason(code, lang)
             for code in (ReasonCode.SUBJECT_UNKNOWN, ReasonCode.SUBJECT_DESTROYED,
-                         ReasonCode.SUBJECT_BLOCKED)
+                         ReasonCode.SUBJECT_BLOCKED, ReasonCode.STATE_UNVERIFIED)
         }
         publication = rules.reason(ReasonCode.PUBLICATION_CONSENT, lang)
         return cls(
@@ -807,9 +819,11 @@ def _publish(index: DecisionIndex, state: SubjectState, categories: Sequence[str
 
 
 def _subject_denials(index: DecisionIndex, state: SubjectState) -> Decision | None:
-    """A subject unknown or destroyed: that one reason says it all."""
+    """A subject unknown, unverified or destroyed: that one reason says it all."""
     if not state.known:
         return Decision(False, (index.subject_reasons[ReasonCode.SUBJECT_UNKNOWN],))
+    if state.unverified:
+        return Decision(False, (index.subject_reasons[ReasonCode.STATE_UNVERIFIED],))
     if state.destroyed:
         return Decision(False, (index.subject_reasons[ReasonCode.SUBJECT_DESTROYED],))
     return None

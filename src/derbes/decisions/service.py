@@ -18,6 +18,7 @@ nothing (the CLI; the transfer log reads inside its own transaction).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -36,12 +37,13 @@ from derbes.decisions.model import (
     decide,
     state_of,
     unknown_subject,
+    unverified_subject,
 )
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
 from derbes.register.adapters.yaml import parse_register
-from derbes.retention.service import sweep as retention
+from derbes.retention.model.retention import PurposeClock, expired_purposes
 from derbes.uow import UnitOfWork
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
     "MinorCheck",
     "states_from_rows",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000  # actions in one call of the batch API
 
@@ -88,12 +92,22 @@ def states_from_rows(
     since = {(s, c): at for s in rows.subjects for c, at in destroyed.get(s, {}).items()}
     recollected = uow.decision_facts.collected_after(since) if since else set()
     # Purposes past their retention end are denied before the sweep has run.
-    expired = retention.expired_for(uow, list(rows.subjects), now.date()) if rows.subjects \
-        else {}
+    today = now.date()
+    expired = {sid: expired_purposes((PurposeClock(p, None, None, end) for p, end in clocks),
+                                     today)
+               for sid, clocks in rows.clocks.items()}
     states: dict[str, SubjectState] = {}
     for subject_id in subject_ids:
         known = rows.subjects.get(subject_id)
         if known is None:
+            continue
+        why = rows.unverified.get(subject_id)
+        if why is not None:
+            # Order 179/НҚ: PD protected against unauthorised change. A row changed
+            # behind derbes's back must not turn a refusal into a permission.
+            log.warning("subject %s: stored state not trusted (%s); every action denied",
+                        subject_id, why)
+            states[subject_id] = unverified_subject(subject_id)
             continue
         blocked, gone = known
         facts = SubjectFacts(

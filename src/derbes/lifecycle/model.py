@@ -47,6 +47,9 @@ class EventType(StrEnum):
 
 CONTRACT_EVENTS = frozenset({EventType.CONTRACT_OPENED, EventType.CONTRACT_CLOSED})
 
+# details.operation of the audit entry that records an event (lifecycle/service.py)
+AUDIT_OPERATION = "lifecycle_event"
+
 
 @dataclass(frozen=True)
 class LifecycleEvent:

@@ -5,6 +5,12 @@ answers as the first time; another event under a used id is a conflict.
 Contract events move the ``contracts`` projection in the same transaction
 (opening or closing a contract twice is a ``ConflictError``; a close that
 arrives before its open is kept and completed by the open).
+
+Each recorded event is also an entry of the access audit log (``subject.write``,
+operation ``lifecycle_event``, with the event's fingerprint), in the same
+transaction: the contracts the decision point reads, and the events retention
+clocks start from, can then be replayed from a hash chain and compared
+(``derbes ledger verify``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from derbes.audit.model.log import AuditAction, AuditRecord
 from derbes.errors import ConflictError, NotFoundError
 from derbes.lifecycle import model as lifecycle
 from derbes.lifecycle.model import CONTRACT_EVENTS, Contract, LifecycleEvent
@@ -42,6 +49,7 @@ def record_event(
     data: Mapping[str, Any] | None = None,
     *,
     operator_id: str | None = None,
+    actor: str = "lifecycle",
 ) -> EventResult:
     now = clock.now()
     with uow:
@@ -65,6 +73,13 @@ def record_event(
             contract = lifecycle.apply(before, event)
             uow.lifecycle.put_contract(contract, new=before is None)
         uow.lifecycle.add_event(event)
+        uow.audit.record(AuditRecord(
+            at=now, actor=actor, action=AuditAction.SUBJECT_WRITE, subject_ids=[subject.id],
+            details={"operation": lifecycle.AUDIT_OPERATION, "event_id": event.event_id,
+                     "type": event.type.value, "contract_id": event.contract_id,
+                     "occurred_at": event.occurred_at.isoformat(),
+                     "fingerprint": event.fingerprint()},
+        ))
         retention.on_event(uow, subject, event)  # holds, clocks (issue 6)
         uow.commit()
     return EventResult(event, recorded=True, contract=contract)

@@ -255,6 +255,27 @@ api_keys = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
     Column("last_used_at", UtcDateTime(), nullable=True),
+    # A key stops working at this instant (NULL: until revoked). Order 179/НҚ:
+    # access that is no longer needed is withdrawn; a term makes it the default.
+    Column("expires_at", UtcDateTime(), nullable=True),
+)
+
+# Attempts at proving an identity or a key, counted to stop guessing
+# (data/identity_limits.yaml): OTP codes issued and tried per request or
+# subject, failed API-key attempts per client, and lock-outs with their end.
+# ``key`` names what is counted — a request or subject id, or a keyed digest
+# of a client's address (an address is PD: never stored in clear).
+auth_throttle = Table(
+    "auth_throttle",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(20), nullable=False),  # otp | api_key
+    Column("key", String(100), nullable=False),
+    Column("reference", String(200), nullable=True),  # the OTP reference tried
+    Column("outcome", String(20), nullable=False),  # issued | refused | attempt | locked
+    Column("at", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=True),  # end of a lock-out
+    Index("ix_auth_throttle_scope_key_at", "scope", "key", "at"),
 )
 
 
@@ -311,7 +332,8 @@ consent_ledger = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    Index("ix_consent_ledger_subject_id", "subject_id"),
+    # (subject, seq): the subject's latest entry is one index probe (state seals).
+    Index("ix_consent_ledger_subject_id_seq", "subject_id", "seq"),
     Index("ix_consent_ledger_consent_id", "consent_id"),
 )
 
@@ -322,6 +344,20 @@ consent_ledger_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="single_row"),
+)
+
+# The seal of each subject's decision state (integrity/model/state_seal.py): a keyed MAC
+# over what the decision point reads about the subject — its block and
+# destruction marks, active category blocks, open contracts, consents,
+# retention clocks and latest consent-ledger entry — rewritten in the same
+# transaction as every change of them. ``components`` holds an unkeyed SHA-256
+# per part (JSON), so a verifier can name the part that was changed.
+subject_seals = Table(
+    "subject_seals",
+    metadata,
+    Column("subject_id", String(36), primary_key=True),
+    Column("mac", String(64), nullable=False),
+    Column("components", Text, nullable=False),
 )
 
 # Lifecycle events reported by the operator's systems; the event id makes a

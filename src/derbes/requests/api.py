@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access import service as apikeys
 from derbes.access.model import Scope
-from derbes.api.auth import Caller, require_scope
+from derbes.api.auth import Caller, authenticated, require_scope
 from derbes.api.inputs import Day, Moment
 from derbes.bootstrap import Container
 from derbes.errors import AuthError, InputError
@@ -30,6 +30,7 @@ router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
 Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
 Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
+Caller_ = Annotated[Caller, Depends(authenticated)]
 
 
 class RequestIn(BaseModel):
@@ -56,7 +57,10 @@ class VerifyIn(BaseModel):
     method: Literal["sms_otp", "staff_document"]
     otp_reference: str | None = Field(default=None, max_length=200)
     otp_code: str | None = Field(default=None, max_length=20)
-    document_ref: str | None = Field(default=None, max_length=200)
+    document_ref: str | None = Field(default=None, max_length=200, description=(
+        "staff_document: the identity document seen (its type and number)."))
+    reason: str | None = Field(default=None, max_length=2000, description=(
+        "staff_document: why the document proves who the requester is."))
 
 
 class AnswerIn(BaseModel):
@@ -126,25 +130,32 @@ def file_request(body: RequestIn, caller: Writer, request: Request, response: Re
 
 @router.post("/{request_id}/otp", response_model=OtpOut)
 def send_code(request_id: str, caller: Writer, request: Request) -> OtpOut:
-    """Send the requester a one-time code (SMS port; the shipped fake sends nothing)."""
+    """Send the requester a one-time code (SMS port; the shipped fake sends nothing).
+    Codes per request and hour are limited: over the limit, 429 with ``Retry-After``."""
     container = _container(request)
     issued = service.issue_otp(container.uow(), container.otp, request_id, container.clock,
-                               operator_id=caller.operator_id)
+                               operator_id=caller.operator_id, actor=_actor(caller))
     return OtpOut(otp_reference=issued.reference, expires_at=issued.expires_at)
 
 
 @router.post("/{request_id}/verify")
-def verify(request_id: str, body: VerifyIn, caller: Writer, request: Request
+def verify(request_id: str, body: VerifyIn, caller: Caller_, request: Request
            ) -> dict[str, Any]:
-    """Verify the requester: the code sent by SMS, or staff's document check."""
+    """Verify the requester: the code sent by SMS (``write`` scope; wrong codes are
+    limited, then 429 with ``Retry-After``), or staff's check of an identity document
+    (``verify`` or ``admin`` scope: who, which document and why are recorded)."""
     container = _container(request)
     if body.method == "sms_otp":
+        apikeys.authorize(caller, Scope.WRITE)
         service.verify_by_otp(container.uow(), container.otp, request_id,
                               body.otp_reference or "", body.otp_code or "", _actor(caller),
                               container.clock, operator_id=caller.operator_id)
     else:
+        apikeys.authorize(caller, Scope.VERIFY)
         service.verify_by_staff(container.uow(), container.keystore, request_id,
                                 body.document_ref or "", _actor(caller), container.clock,
+                                reason=body.reason or "",
+                                verified_by=f"api key {caller.key_id} ({caller.name})",
                                 operator_id=caller.operator_id)
     return service.show(container.uow(), request_id).as_dict()
 

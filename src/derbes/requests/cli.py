@@ -142,6 +142,9 @@ def verify(
     request_id: str = typer.Argument(...),
     document: str | None = typer.Option(None, "--document",
                                         help="Staff saw this identity document (reference)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="With --document: why the document proves who the requester "
+        "is (recorded with who verified)."),
     otp_reference: str | None = typer.Option(None, "--otp-reference"),
     otp_code: str | None = typer.Option(None, "--otp-code"),
 ) -> None:
@@ -149,7 +152,8 @@ def verify(
     container = bootstrap()
     if document:
         request = service.verify_by_staff(container.uow(), container.keystore, request_id,
-                                          document, _actor(), container.clock)
+                                          document, _actor(), container.clock,
+                                          reason=reason or "")
     elif otp_reference:
         request = service.verify_by_otp(container.uow(), container.otp, request_id,
                                         otp_reference, otp_code or "", _actor(),

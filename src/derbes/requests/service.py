@@ -557,25 +557,37 @@ def _binding(request: SubjectRequest) -> str:
 
 
 def issue_otp(uow: UnitOfWork, otp: OtpPort, request_id: str, clock: Clock, *,
-              operator_id: str | None = None) -> IssuedOtp:
-    """Send a one-time code for verifying the requester (only before verification)."""
+              operator_id: str | None = None, actor: str = "system") -> IssuedOtp:
+    """Send a one-time code for verifying the requester (only before verification), within
+    the codes allowed per request or subject and hour (``data/identity_limits.yaml``)."""
+    from derbes.access.service.limits import otp_issue
+
     with uow:
         request = _get(uow, request_id, operator_id)
     if request.state is not RequestState.RECEIVED:
         raise ConflictError(f"a {request.state.value} request needs no verification code",
                             field="state")
-    return otp.issue(_binding(request), clock.now())
+    return otp_issue(uow, otp, _binding(request), clock, actor=actor,
+                     subject_ids=[request.subject_id] if request.subject_id else [])
 
 
 def verify_by_otp(uow: UnitOfWork, otp: OtpVerifier, request_id: str, reference: str,
                   code: str, actor: str, clock: Clock, *, operator_id: str | None = None
                   ) -> SubjectRequest:
-    """The requester typed back the code sent to them: received → verified."""
+    """The requester typed back the code sent to them: received → verified.
+
+    Attempts are limited per code and per request or subject, and a run of
+    wrong codes locks verification out for a while (``identity_limits``): a
+    code cannot be found by trying them all.
+    """
+    from derbes.access.service.limits import otp_verify
+
     ref = rq.checked_reference(reference, "otp_reference")
     with uow:
         request = _get(uow, request_id, operator_id)
     rq.check_transition(request.state, RequestState.VERIFIED)
-    otp.verify(ref, code if isinstance(code, str) else "", _binding(request), clock.now())
+    otp_verify(uow, otp, _binding(request), ref, code if isinstance(code, str) else "", clock,
+               actor=actor, subject_ids=[request.subject_id] if request.subject_id else [])
     after = _move(uow, request_id, RequestState.VERIFIED, actor, clock, operator_id=operator_id,
                   change=lambda r: replace(r, verification_method=VerificationMethod.SMS_OTP,
                                            verification_ref=ref),
@@ -585,14 +597,21 @@ def verify_by_otp(uow: UnitOfWork, otp: OtpVerifier, request_id: str, reference:
 
 
 def verify_by_staff(uow: UnitOfWork, keystore: KeyStore, request_id: str, document_ref: str,
-                    actor: str, clock: Clock, *, operator_id: str | None = None
-                    ) -> SubjectRequest:
+                    actor: str, clock: Clock, *, reason: str, verified_by: str | None = None,
+                    operator_id: str | None = None) -> SubjectRequest:
     """Staff saw the requester's identity document: received → verified.
+
+    Who verified (``actor``, and ``verified_by``: the API key or person),
+    which document (its reference, masked in clear and sealed in full) and
+    why it proves the requester's identity (``reason``) are recorded with the
+    transition and in the audit log. Callers allow it only to a key whose
+    scope permits verification (``verify`` or ``admin``).
 
     The document reference is PD: only a masked form is kept in clear, the
     full one is sealed with the request's payload.
     """
     ref = rq.checked_reference(document_ref, "document_ref")
+    why = rq.checked_reason(reason, required=True)
     key = _request_key(keystore, request_id)
     with uow:
         request = _get(uow, request_id, operator_id)
@@ -605,7 +624,9 @@ def verify_by_staff(uow: UnitOfWork, keystore: KeyStore, request_id: str, docume
                        payload_sealed=_seal(key, r.id, "payload", payload))
 
     return _move(uow, request_id, RequestState.VERIFIED, actor, clock, operator_id=operator_id,
-                 change=change, details={"verification": VerificationMethod.STAFF_DOCUMENT.value})
+                 reason=why, change=change,
+                 details={"verification": VerificationMethod.STAFF_DOCUMENT.value,
+                          "verified_by": verified_by or actor, "document": _mask(ref)})
 
 
 def start(uow: UnitOfWork, request_id: str, actor: str, clock: Clock, *,

@@ -29,10 +29,15 @@ class StoredApiKey:
     created_at: datetime
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
+        """Not revoked (whether it expired depends on the time asked about)."""
         return self.revoked_at is None
+
+    def expired_on(self, at: datetime) -> bool:
+        return self.expires_at is not None and at >= self.expires_at
 
 
 class ApiKeyRepository(Protocol):
@@ -68,6 +73,7 @@ def _from_row(row: Row[Any]) -> StoredApiKey:
         created_at=m["created_at"],
         revoked_at=m["revoked_at"],
         last_used_at=m["last_used_at"],
+        expires_at=m["expires_at"],
     )
 
 
@@ -80,7 +86,7 @@ class SqlApiKeyRepository:
             key_id=key.key_id, name=key.name, secret_sha256=key.secret_sha256,
             scopes=_scopes_json(key.scopes), operator_id=key.operator_id,
             created_at=key.created_at, revoked_at=key.revoked_at,
-            last_used_at=key.last_used_at,
+            last_used_at=key.last_used_at, expires_at=key.expires_at,
         ))
 
     def get(self, key_id: str) -> StoredApiKey | None:

@@ -40,6 +40,7 @@ __all__ = [
     "FakeAuditRepository",
     "SqlAlertRepository",
     "SqlAuditRepository",
+    "entry_from_row",
 ]
 
 # The chain key, or a function that fetches it (from the key store) on first use.
@@ -175,7 +176,7 @@ def _strings(text: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def _entry_from_row(row: Row[Any]) -> AuditEntry:
+def entry_from_row(row: Row[Any]) -> AuditEntry:
     m = row._mapping
     details = json.loads(m["details"])
     return AuditEntry(
@@ -218,14 +219,14 @@ class SqlAuditRepository:
         return entries
 
     def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
-        return chain_store.stream(self._connection, audit_log, _entry_from_row,
+        return chain_store.stream(self._connection, audit_log, entry_from_row,
                                   after_seq=after_seq)
 
     def entry(self, seq: int) -> AuditEntry | None:
         row = self._connection.execute(
             select(audit_log).where(audit_log.c.seq == seq)
         ).one_or_none()
-        return None if row is None else _entry_from_row(row)
+        return None if row is None else entry_from_row(row)
 
     def head(self) -> tuple[int, str]:
         row = self._connection.execute(
@@ -254,7 +255,7 @@ class SqlAuditRepository:
         rows = self._connection.execute(
             query.order_by(audit_log.c.seq.desc()).limit(limit)
         ).all()
-        found = [_entry_from_row(row) for row in rows]
+        found = [entry_from_row(row) for row in rows]
         return [e for e in found if subject_id is None or subject_id in e.subject_ids]
 
     def by_actor(
@@ -266,7 +267,7 @@ class SqlAuditRepository:
                    audit_log.c.action.in_(sorted(actions)))
             .order_by(audit_log.c.seq)
         ).all()
-        return [_entry_from_row(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
 
 def _alert_from_row(row: Row[Any]) -> AccessAlert:

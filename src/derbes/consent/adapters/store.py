@@ -28,6 +28,7 @@ from derbes.errors import ConfigurationError, ConflictError, DatabaseBusyError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
 from derbes.platform.tables import consent_ledger, consent_ledger_head, consents, egov_requests
+from derbes.platform.touched import Touched
 
 __all__ = [
     "ConsentLedgerRepository",
@@ -248,12 +249,14 @@ def _to_egov(row: Row[Any]) -> EgovRequest:
 
 
 class SqlConsentRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, touched: Touched | None = None) -> None:
         self._connection = connection
+        self._touched = touched if touched is not None else Touched()
 
     def add(self, items: Sequence[Consent]) -> None:
         if not items:
             return
+        self._touched.update(c.subject_id for c in items)
         try:
             with self._connection.begin_nested():
                 self._connection.execute(consents.insert(), [_consent_row(c) for c in items])
@@ -319,11 +322,12 @@ class SqlConsentRepository:
         if not consent_ids:
             return 0
         col = consents.c[column]
-        result = self._connection.execute(
+        changed = self._connection.execute(
             update(consents).where(consents.c.id.in_(sorted(consent_ids)), col.is_(None))
-            .values({column: at})
-        )
-        return int(result.rowcount)
+            .values({column: at}).returning(consents.c.subject_id)
+        ).scalars().all()
+        self._touched.update(changed)
+        return len(changed)
 
     def mark_withdrawn(self, consent_ids: Collection[str], at: datetime) -> int:
         return self._mark("withdrawn_at", consent_ids, at)
@@ -354,13 +358,17 @@ class SqlConsentRepository:
 
 
 class SqlConsentLedgerRepository:
-    def __init__(self, connection: Connection, audit_key: LedgerKey | None) -> None:
+    def __init__(self, connection: Connection, audit_key: LedgerKey | None,
+                 touched: Touched | None = None) -> None:
         self._connection = connection
         self._key = _LedgerKeySource(audit_key)
+        self._touched = touched if touched is not None else Touched()
 
     def append(self, records: Sequence[LedgerRecord]) -> builtins.list[LedgerEntry]:
         if not records:
             return []
+        # A subject's latest ledger entry is part of its state seal.
+        self._touched.update(r.subject_id for r in records)
         key = self._key()  # before the lock: the key store may be slow
         entries = chain(key, chain_store.lock_head(self._connection, consent_ledger_head),
                         records)
@@ -428,8 +436,9 @@ class SqlEgovRequestRepository:
 class FakeConsentRepository:
     """Consents in memory, held to the same contract as the SQL adapter."""
 
-    def __init__(self) -> None:
+    def __init__(self, touched: Touched | None = None) -> None:
         self.rows: dict[str, Consent] = {}
+        self._touched = touched if touched is not None else Touched()
 
     def add(self, items: Sequence[Consent]) -> None:
         taken = {(c.operator_id, c.idempotency_key, c.scope.kind) for c in self.rows.values()
@@ -442,6 +451,7 @@ class FakeConsentRepository:
                     "request; retry it", field="idempotency_key")
         for c in items:
             self.rows[c.id] = c
+            self._touched.add(c.subject_id)
 
     def _sorted(self, found: Iterator[Consent] | builtins.list[Consent]) -> list[Consent]:
         return sorted(found, key=lambda c: (c.given_at, c.id))
@@ -488,6 +498,7 @@ class FakeConsentRepository:
             if c is not None and getattr(c, name) is None:
                 changes: dict[str, Any] = {name: at}
                 self.rows[cid] = replace(c, **changes)
+                self._touched.add(c.subject_id)
                 changed += 1
         return changed
 
@@ -523,14 +534,16 @@ class FakeConsentRepository:
 class FakeConsentLedgerRepository:
     """The ledger in memory; ``rows`` is public so tests can tamper with it."""
 
-    def __init__(self, audit_key: LedgerKey | None) -> None:
+    def __init__(self, audit_key: LedgerKey | None, touched: Touched | None = None) -> None:
         self._key = _LedgerKeySource(audit_key)
         self.rows: builtins.list[LedgerEntry] = []
         self.recorded_head: tuple[int, str] = (0, GENESIS)
+        self._touched = touched if touched is not None else Touched()
 
     def append(self, records: Sequence[LedgerRecord]) -> builtins.list[LedgerEntry]:
         if not records:
             return []
+        self._touched.update(r.subject_id for r in records)
         entries = chain(self._key(), self.recorded_head, records)
         self.rows.extend(entries)
         self.recorded_head = (entries[-1].seq, entries[-1].hash)

@@ -51,6 +51,7 @@ from derbes.errors import (
     NotFoundError,
 )
 from derbes.identifiers.model import iin as kz_iin
+from derbes.integrity.model.anchor import Anchor
 from derbes.platform import crypto
 from derbes.platform.chain import Verification
 from derbes.platform.clock import Clock
@@ -364,6 +365,58 @@ def give_in(
     return GiveResult(act_id, tuple(made), replayed=False)
 
 
+class _Checked:
+    """The OTP verifier ``give_in`` sees once the codes were checked within the limits.
+
+    Codes are checked (and every attempt recorded and committed) before the
+    consent's own transaction opens: a failed attempt must be counted even
+    though the consent is not stored, and on SQLite a second writer inside an
+    open transaction would wait for itself.
+    """
+
+    def __init__(self, otp: OtpVerifier, checked: set[tuple[str, str, str]]) -> None:
+        self._otp = otp
+        self._checked = checked
+
+    def verify(self, reference: str, code: str, subject_id: str, at: datetime) -> None:
+        if (reference.strip(), code.strip(), subject_id) not in self._checked:
+            self._otp.verify(reference, code, subject_id, at)
+
+    def consume(self, reference: str) -> None:
+        self._otp.consume(reference)
+
+
+def _check_codes(uow: UnitOfWork, otp: OtpVerifier | None, requests: Sequence[ConsentRequest],
+                 actor: str, clock: Clock, operator_id: str | None) -> OtpVerifier | None:
+    """Check the SMS codes of ``requests`` within the identity limits, before the consent
+    transaction (a replayed idempotency key or an unknown subject needs no check here:
+    ``give_in`` answers those as before)."""
+    from derbes.access.service.limits import otp_verify
+
+    wanted = [r for r in requests if otp is not None and str(r.channel) == "sms_otp"
+              and isinstance(r.evidence.otp_reference, str) and r.evidence.otp_reference.strip()
+              and isinstance(r.subject_id, str)]
+    if otp is None or not wanted:
+        return otp
+    checked: set[tuple[str, str, str]] = set()
+    for request in wanted:
+        key = request.idempotency_key.strip() if isinstance(request.idempotency_key, str) \
+            else None
+        with uow:
+            subject = uow.vault.get(request.subject_id)
+            if subject is None or subject.destroyed or (
+                    operator_id is not None and subject.operator_id != operator_id):
+                continue
+            if key and uow.consents.by_idempotency_key(subject.operator_id, key):
+                continue
+        reference = str(request.evidence.otp_reference).strip()
+        code = request.evidence.otp_code if isinstance(request.evidence.otp_code, str) else ""
+        otp_verify(uow, otp, subject.id, reference, code, clock, actor=actor,
+                   subject_ids=[subject.id], field="evidence.otp_code")
+        checked.add((reference, code.strip(), subject.id))
+    return _Checked(otp, checked)
+
+
 def give_consent(
     uow: UnitOfWork,
     keystore: KeyStore,
@@ -376,10 +429,11 @@ def give_consent(
     operator_id: str | None = None,
 ) -> GiveResult:
     """Record an act of consent: one consent per scope, each with its ledger entry."""
+    checker = _check_codes(uow, otp, [request], actor, clock, operator_id)
     now = clock.now()
     _settle_key_swaps(uow, keystore, clock, [request.subject_id])
     with uow:
-        result = give_in(uow, keystore, otp, request, actor, now, request_id,
+        result = give_in(uow, keystore, checker, request, actor, now, request_id,
                          operator_id=operator_id)
         uow.commit()
     if not result.replayed and otp is not None and request.evidence.otp_reference:
@@ -417,6 +471,7 @@ def give_batch(
         return []
     _settle_key_swaps(uow, keystore, clock, [r.subject_id for r in requests])
     rules = load_consent_rules()
+    otp = _check_codes(uow, otp, requests, actor, clock, operator_id)
     now = clock.now()
     otp_refs: list[str] = []
     with uow:
@@ -698,15 +753,21 @@ def mark_reconsent_required(
 
 
 def verify(
-    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None
+    uow: UnitOfWork, key: bytes, expected_head: tuple[int, str] | None = None,
+    anchor: Anchor | None = None,
 ) -> Verification:
     """Walk the whole consent ledger; report every edited, deleted, inserted or
-    reordered entry and a cut-off tail. ``key``: the ledger key (``Container.ledger_key``)."""
+    reordered entry, a cut-off tail, and an anchored entry no longer there.
+    ``key``: the ledger key (``Container.ledger_key``)."""
+    from derbes.audit.service import with_anchor
+
     with uow:
         recorded = uow.consent_ledger.head()
-        return verify_ledger(key, uow.consent_ledger.entries(),
-                             fetch=uow.consent_ledger.entry, recorded_head=recorded,
-                             expected_head=expected_head)
+        result = verify_ledger(key, uow.consent_ledger.entries(),
+                               fetch=uow.consent_ledger.entry, recorded_head=recorded,
+                               expected_head=expected_head)
+        return with_anchor(result, anchor,
+                           lambda seq: (e.hash if (e := uow.consent_ledger.entry(seq)) else None))
 
 
 def ledger_of(uow: UnitOfWork, subject_id: str) -> list[LedgerEntry]:

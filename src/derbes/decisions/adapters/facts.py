@@ -19,53 +19,62 @@ cache of states polls: the subjects named by consent-ledger entries (every
 consent given, withdrawn, expired or marked for re-consent), by audit entries
 that change the vault (writes, blocks, destructions) and by lifecycle events
 recorded since a cursor.
+
+Every subject's rows are checked against its state seal
+(``integrity/model/state_seal.py``) as they are read: a subject whose rows were
+changed outside derbes (a consent inserted, ``withdrawn_at`` cleared, a block
+deleted, an old row restored) or was never sealed is listed in
+:attr:`FactRows.unverified`, and the decision point denies every action on
+it.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    ColumnElement,
-    Connection,
     String,
-    Text,
-    any_,
-    bindparam,
     cast,
     func,
     literal,
-    literal_column,
     null,
     select,
     tuple_,
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 
-from derbes.audit.adapters.store import AuditRepository
+from derbes.audit.adapters.store import AuditEntry, AuditRepository, entry_from_row
 from derbes.audit.model.log import AuditAction
-from derbes.consent.adapters.store import ConsentRepository
+from derbes.consent.adapters.store import ConsentLedgerRepository, ConsentRepository
 from derbes.consent.model.consent import GivenBy
 from derbes.decisions.model import ConsentFact, consent_fact
+from derbes.integrity.adapters.seals import (
+    SealKeySource,
+    SealRepository,
+    SnapshotRows,
+    among_ids,
+    ids_params,
+    snapshot_selects,
+)
+from derbes.integrity.model.state_seal import matches, sealed_consent
 from derbes.lifecycle.adapters.store import LifecycleRepository
+from derbes.platform.chain import link
 from derbes.platform.tables import (
     UtcDateTime,
     audit_log,
-    category_blocks,
     consent_ledger,
-    consents,
-    contracts,
     lifecycle_events,
     pd_values,
-    subjects,
 )
+from derbes.retention.adapters.store import RetentionRepository
 from derbes.vault.adapters.store import VaultRepository
 
 __all__ = [
@@ -75,9 +84,13 @@ __all__ = [
     "FactRows",
     "FakeDecisionFactsRepository",
     "SqlDecisionFactsRepository",
+    "facts_of",
+    "snapshot_rows",
 ]
 
 _DESTROY = AuditAction.SUBJECT_DESTROY.value
+_WRITE = AuditAction.SUBJECT_WRITE.value
+_REPRESENTATIVE = GivenBy.REPRESENTATIVE.value
 # How far back lifecycle events are re-read: a transaction that stamped its
 # recording time before another one committed may commit after it.
 EVENTS_OVERLAP = timedelta(seconds=30)
@@ -113,6 +126,10 @@ class FactRows:
     open_contracts: set[str] = field(default_factory=set)  # subjects with one open
     consents: dict[str, list[ConsentFact]] = field(default_factory=dict)
     destroy_events: list[DestroyEvent] = field(default_factory=list)
+    # purpose -> last day of retention (None: still running), per subject
+    clocks: dict[str, list[tuple[str, date | None]]] = field(default_factory=dict)
+    # subjects whose rows do not match their state seal, and why
+    unverified: dict[str, str] = field(default_factory=dict)
 
 
 class DecisionFactsRepository(Protocol):
@@ -157,80 +174,83 @@ def _parsed(text: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
+def facts_of(state: SnapshotRows, seals: Mapping[str, str], destroy_events: list[DestroyEvent],
+             key: bytes) -> FactRows:
+    """Fact rows from the rows read, each subject checked against its seal."""
+    rows = FactRows()
+    for subject_id, (_operator, blocked_at, destroyed_at) in state.subjects.items():
+        found = state.snapshot(subject_id)
+        stored = seals.get(subject_id)
+        if found is None or not matches(key, found, stored):
+            rows.unverified[subject_id] = (
+                "never sealed" if not stored else "its rows do not match their seal")
+        rows.subjects[subject_id] = (blocked_at is not None, destroyed_at is not None)
+    for subject_id, categories in state.blocks.items():
+        rows.blocked_categories[subject_id] = set(categories)
+    rows.open_contracts.update(state.contracts)
+    for subject_id, held in state.consents.items():
+        rows.consents[subject_id] = [
+            consent_fact(c.id, c.scope, c.purposes, c.recipients,
+                         by_representative=c.given_by == _REPRESENTATIVE,
+                         given_at=c.given_at, valid_until=c.valid_until,
+                         expired_at=c.expired_at, withdrawn_at=c.withdrawn_at,
+                         needs_reconsent_since=c.needs_reconsent_since)
+            for c in held]
+    rows.clocks = state.clocks
+    destroy_events.sort(key=lambda e: e.seq)
+    rows.destroy_events = destroy_events
+    return rows
+
+
 # ------------------------------------------------------------------ SQL
 
 
+def _written(audit_key: bytes, entries: Iterable[AuditEntry],
+             pairs: Mapping[tuple[str, str], datetime]) -> set[tuple[str, str]]:
+    """The pairs some authentic ``subject.write`` entry wrote at or after their time."""
+    out: set[tuple[str, str]] = set()
+    for entry in entries:
+        if entry.action != _WRITE or not hmac.compare_digest(
+                entry.hash, link(audit_key, entry.seq, entry.prev_hash, entry.payload())):
+            continue
+        for sid in entry.subject_ids:
+            for category in entry.categories:
+                at = pairs.get((sid, category))
+                if at is not None and entry.at >= at:
+                    out.add((sid, category))
+    return out
+
+
 class SqlDecisionFactsRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, seal_key: SealKeySource | None = None
+                 ) -> None:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
-
-    def _among(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
-        # One parameter for the whole batch, whatever its size.
-        if self._postgres:
-            return column == any_(bindparam("ids", type_=postgresql.ARRAY(String())))
-        return column.in_(
-            select(literal_column("value")).select_from(func.json_each(bindparam("ids_json")))
-        )
+        self._seal_key = seal_key or SealKeySource(None)
 
     def load(
         self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
     ) -> FactRows:
         ids = list(dict.fromkeys(subject_ids))
-        rows = FactRows()
+        key = self._seal_key()  # before the query: no key, no answer
         t = type_coerce(null(), UtcDateTime())
-        text_null = type_coerce(null(), Text())
-        # Columns: kind, subject, a, b, c, d, t1..t5 — one shape for four row kinds.
-        q_consents = select(
-            literal("c").label("kind"), consents.c.subject_id.label("subject"),
-            consents.c.id.label("a"), type_coerce(consents.c.purposes, Text()).label("b"),
-            type_coerce(consents.c.recipients, Text()).label("c"),
-            (consents.c.scope + literal(":") + consents.c.given_by).label("d"),
-            consents.c.given_at.label("t1"), consents.c.valid_until.label("t2"),
-            consents.c.expired_at.label("t3"), consents.c.withdrawn_at.label("t4"),
-            consents.c.needs_reconsent_since.label("t5"),
-        ).where(self._among(consents.c.subject_id), consents.c.operator_id == operator_id)
-        q_subjects = select(
-            literal("s"), subjects.c.id, null(), text_null, text_null,
-            null(), subjects.c.blocked_at, subjects.c.destroyed_at, t, t, t,
-        ).where(self._among(subjects.c.id), subjects.c.operator_id == operator_id)
-        q_blocks = select(
-            literal("b"), category_blocks.c.subject_id, category_blocks.c.category, text_null,
-            text_null, null(), t, t, t, t, t,
-        ).where(self._among(category_blocks.c.subject_id),
-                category_blocks.c.unblocked_at.is_(None))
-        q_contracts = select(
-            literal("k"), contracts.c.subject_id, null(), text_null, text_null, null(),
-            t, t, t, t, t,
-        ).where(self._among(contracts.c.subject_id), contracts.c.closed_at.is_(None))
+        among = among_ids(self._postgres)
+        # Columns: kind, subject, a, b, c, d, t1..t5 — one shape for every row kind:
+        # the sealed state with the stored seals (snapshot_selects), destructions.
         q_destroyed = select(
             literal("d"), null(), cast(audit_log.c.seq, String()),
             audit_log.c.subject_ids, audit_log.c.categories, null(), audit_log.c.at,
             t, t, t, t,
         ).where(audit_log.c.action == _DESTROY, audit_log.c.seq > destroyed_after_seq)
-        query = union_all(q_consents, q_subjects, q_blocks, q_contracts, q_destroyed)
-        params: dict[str, Any] = {"ids": ids} if self._postgres else {"ids_json": json.dumps(ids)}
-        for row in self._connection.execute(query, params):
-            kind, subject = row[0], row[1]
-            if kind == "c":
-                scope, _, given_by = str(row[5]).partition(":")
-                rows.consents.setdefault(subject, []).append(consent_fact(
-                    row[2], scope, _strings(row[3]), _strings(row[4]),
-                    by_representative=given_by == GivenBy.REPRESENTATIVE.value,
-                    given_at=row[6], valid_until=row[7], expired_at=row[8],
-                    withdrawn_at=row[9], needs_reconsent_since=row[10],
-                ))
-            elif kind == "s":
-                rows.subjects[subject] = (row[6] is not None, row[7] is not None)
-            elif kind == "b":
-                rows.blocked_categories.setdefault(subject, set()).add(row[2])
-            elif kind == "k":
-                rows.open_contracts.add(subject)
-            else:
-                rows.destroy_events.append(DestroyEvent(
+        query = union_all(*snapshot_selects(among, postgres=self._postgres,
+                                            operator_id=operator_id), q_destroyed)
+        state = SnapshotRows()
+        destroy_events: list[DestroyEvent] = []
+        for row in self._connection.execute(query, ids_params(self._postgres, ids)):
+            if not state.add(row):
+                destroy_events.append(DestroyEvent(
                     int(row[2]), row[6], _strings(row[3]), _strings(row[4])))
-        rows.destroy_events.sort(key=lambda e: e.seq)
-        return rows
+        return facts_of(state, state.seals, destroy_events, key)
 
     def cursor(self) -> ChangeCursor:
         c = self._connection
@@ -287,56 +307,89 @@ class SqlDecisionFactsRepository:
             key = (subject_id, category)
             if latest is not None and latest > since[key]:
                 out.add(key)
-        return out
+        if not out:
+            return out
+        # A value row alone does not bring a destroyed category back: the write
+        # that stored it must be in the audit log, authentic (a row inserted
+        # behind derbes's back would otherwise undo a destruction).
+        wanted = {pair: since[pair] for pair in out}
+        entries: list[AuditEntry] = []
+        for sid in sorted({s for s, _ in wanted}):
+            first = min(at for (s, _), at in wanted.items() if s == sid)
+            rows = self._connection.execute(select(audit_log).where(
+                audit_log.c.action == _WRITE, audit_log.c.at >= first,
+                audit_log.c.subject_ids.contains(json.dumps(sid), autoescape=True)))
+            entries.extend(entry_from_row(r) for r in rows)
+        return _written(self._seal_key.audit_key(), entries, wanted)
 
 
 # ------------------------------------------------------------------ fake
+
+
+def snapshot_rows(
+    vault: VaultRepository, consent_repo: ConsentRepository, ledger: ConsentLedgerRepository,
+    lifecycle: LifecycleRepository, retention: RetentionRepository,
+    subject_ids: Collection[str], operator_id: str | None = None,
+) -> SnapshotRows:
+    """The rows of :func:`snapshot_selects`, read through repositories (the fakes' path)."""
+    rows = SnapshotRows()
+    for subject_id in dict.fromkeys(subject_ids):
+        subject = vault.get(subject_id)
+        if subject is None or (operator_id is not None and subject.operator_id != operator_id):
+            continue
+        rows.subjects[subject_id] = (subject.operator_id, subject.blocked_at,
+                                     subject.destroyed_at)
+        blocks = [b.category for b in vault.category_blocks(subject_id)]
+        if blocks:
+            rows.blocks[subject_id] = blocks
+        entries = ledger.for_subject(subject_id)
+        if entries:
+            rows.ledger[subject_id] = (entries[-1].seq, entries[-1].hash)
+    known = list(rows.subjects)
+    for subject_id, held in lifecycle.contracts_for_subjects(known).items():
+        open_ids = [c.contract_id for c in held if c.is_open]
+        if open_ids:
+            rows.contracts[subject_id] = open_ids
+    for subject_id, found in consent_repo.for_subjects(known).items():
+        mine = [sealed_consent(c.id, c.scope.kind.value, c.scope.purposes, c.scope.recipients,
+                               c.given_by.value, c.given_at, c.valid_until, c.expired_at,
+                               c.withdrawn_at, c.needs_reconsent_since)
+                for c in found if operator_id is None or c.operator_id == operator_id]
+        if mine:
+            rows.consents[subject_id] = mine
+    for subject_id, clocks in retention.purpose_clocks(known).items():
+        if clocks:
+            rows.clocks[subject_id] = [(c.purpose, c.end_date) for c in clocks]
+    return rows
 
 
 class FakeDecisionFactsRepository:
     """The same read model over the fake repositories of a :class:`FakeUnitOfWork`."""
 
     def __init__(self, vault: VaultRepository, consent_repo: ConsentRepository,
-                 audit: AuditRepository, lifecycle: LifecycleRepository) -> None:
+                 audit: AuditRepository, lifecycle: LifecycleRepository, *,
+                 ledger: ConsentLedgerRepository, retention: RetentionRepository,
+                 seals: SealRepository, seal_key: SealKeySource) -> None:
         self._vault = vault
         self._consents = consent_repo
         self._audit = audit
         self._lifecycle = lifecycle
+        self._ledger = ledger
+        self._retention = retention
+        self._seals = seals
+        self._seal_key = seal_key
 
     def load(
         self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
     ) -> FactRows:
-        rows = FactRows()
-        ids = list(dict.fromkeys(subject_ids))
-        for subject_id in ids:
-            subject = self._vault.get(subject_id)
-            if subject is None or subject.operator_id != operator_id:
-                continue
-            rows.subjects[subject_id] = (subject.blocked_at is not None, subject.destroyed)
-            blocks = {b.category for b in self._vault.category_blocks(subject_id)}
-            if blocks:
-                rows.blocked_categories[subject_id] = blocks
-        for subject_id, held in self._lifecycle.contracts_for_subjects(
-                list(rows.subjects)).items():
-            if any(c.is_open for c in held):
-                rows.open_contracts.add(subject_id)
-        for subject_id, found in self._consents.for_subjects(list(rows.subjects)).items():
-            facts = [
-                consent_fact(
-                    c.id, c.scope.kind, c.scope.purposes, c.scope.recipients,
-                    by_representative=c.given_by is GivenBy.REPRESENTATIVE,
-                    given_at=c.given_at, valid_until=c.valid_until, expired_at=c.expired_at,
-                    withdrawn_at=c.withdrawn_at, needs_reconsent_since=c.needs_reconsent_since,
-                )
-                for c in found if c.operator_id == operator_id
-            ]
-            if facts:
-                rows.consents[subject_id] = facts
-        for entry in self._audit.entries(after_seq=destroyed_after_seq):
-            if entry.action == _DESTROY:
-                rows.destroy_events.append(DestroyEvent(
-                    entry.seq, entry.at, tuple(entry.subject_ids), tuple(entry.categories)))
-        return rows
+        key = self._seal_key()
+        state = snapshot_rows(self._vault, self._consents, self._ledger, self._lifecycle,
+                              self._retention, subject_ids, operator_id)
+        seals = {sid: stored.mac for sid, stored in self._seals.stored(state.subjects).items()}
+        events = [DestroyEvent(e.seq, e.at, tuple(e.subject_ids), tuple(e.categories))
+                  for e in self._audit.entries(after_seq=destroyed_after_seq)
+                  if e.action == _DESTROY]
+        return facts_of(state, seals, events, key)
 
     def cursor(self) -> ChangeCursor:
         return ChangeCursor()
@@ -347,10 +400,12 @@ class FakeDecisionFactsRepository:
     def collected_after(
         self, since: Mapping[tuple[str, str], datetime]
     ) -> set[tuple[str, str]]:
-        out: set[tuple[str, str]] = set()
+        out: dict[tuple[str, str], datetime] = {}
         for (subject_id, category), at in since.items():
             values = self._vault.values(subject_id, [category])
             if any(v.collected_at > at for v in values):
-                out.add((subject_id, category))
-        return out
+                out[(subject_id, category)] = at
+        if not out:
+            return set()
+        return _written(self._seal_key.audit_key(), self._audit.entries(), out)
 

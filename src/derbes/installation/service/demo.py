@@ -138,7 +138,8 @@ def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
         operator_id=OPERATOR, type="access", language="kk", identifiers={"iin": iin},
         received_at=clock.now()), ACTOR, clock)
     request_service.verify_by_staff(uow, keystore, request.id, "demo: identity card seen",
-                                    ACTOR, clock)
+                                    ACTOR, clock,
+                                    reason="demo: the identity card was shown at the desk")
     if stores is None:
         request_service.answer_request(uow, keystore, request.id, ACTOR, clock)
     else:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from derbes.errors import ConflictError
 from derbes.lifecycle.model import Contract, EventType, LifecycleEvent
 from derbes.platform.tables import contracts, lifecycle_events
+from derbes.platform.touched import Touched
 
 __all__ = [
     "FakeLifecycleRepository",
@@ -76,8 +77,9 @@ def _to_contract(row: Row[Any]) -> Contract:
 
 
 class SqlLifecycleRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, touched: Touched | None = None) -> None:
         self._connection = connection
+        self._touched = touched if touched is not None else Touched()
 
     def event(self, event_id: str) -> StoredEvent | None:
         row = self._connection.execute(
@@ -120,6 +122,7 @@ class SqlLifecycleRepository:
         return None if row is None else _to_contract(row)
 
     def put_contract(self, contract: Contract, *, new: bool) -> None:
+        self._touched.add(contract.subject_id)  # open contracts are sealed state
         values = {"opened_at": contract.opened_at, "closed_at": contract.closed_at}
         if new:
             try:
@@ -156,9 +159,10 @@ class SqlLifecycleRepository:
 
 
 class FakeLifecycleRepository:
-    def __init__(self) -> None:
+    def __init__(self, touched: Touched | None = None) -> None:
         self.events: dict[str, StoredEvent] = {}
         self.contracts: dict[tuple[str, str], Contract] = {}
+        self._touched = touched if touched is not None else Touched()
 
     def event(self, event_id: str) -> StoredEvent | None:
         return self.events.get(event_id)
@@ -187,6 +191,7 @@ class FakeLifecycleRepository:
             raise ConflictError("this contract is being changed by another event; retry",
                                 field="contract_id")
         self.contracts[key] = contract
+        self._touched.add(contract.subject_id)
 
     def contracts_for(self, subject_id: str) -> builtins.list[Contract]:
         return sorted((c for c in self.contracts.values() if c.subject_id == subject_id),

@@ -46,6 +46,7 @@ from derbes.platform.tables import (
     subject_lookups,
     subjects,
 )
+from derbes.platform.touched import Touched
 from derbes.register.model.register import RetentionTrigger
 from derbes.retention.model.retention import (
     CategoryClock,
@@ -225,9 +226,11 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 class SqlRetentionRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, touched: Touched | None = None) -> None:
         self._c = connection
         self._pg = connection.dialect.name == "postgresql"
+        # Purpose clocks and destruction marks are sealed state (state_seal.py).
+        self._touched = touched if touched is not None else Touched()
 
     def _among(self, column: ColumnElement[Any] | ColumnClause[Any],
                ids: Sequence[str]) -> ColumnElement[bool]:
@@ -266,6 +269,7 @@ class SqlRetentionRepository:
 
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:
+        self._touched.add(subject_id)
         self._c.execute(delete(retention_clocks)
                         .where(retention_clocks.c.subject_id == subject_id))
         self._c.execute(delete(retention_category_clocks)
@@ -518,6 +522,7 @@ class SqlRetentionRepository:
                             .order_by(subjects.c.id).with_for_update()).all()
 
     def shred(self, subject_ids: Collection[str], at: datetime) -> int:
+        self._touched.update(subject_ids)
         deleted = 0
         for chunk in self._id_chunks(subject_ids):
             deleted += int(self._c.execute(
@@ -637,9 +642,10 @@ class _FakeState:
 class FakeRetentionRepository:
     """In memory, over the fake vault (whose rows the sweep deletes)."""
 
-    def __init__(self, vault: FakeVaultRepository) -> None:
+    def __init__(self, vault: FakeVaultRepository, touched: Touched | None = None) -> None:
         self._vault = vault
         self._s = _FakeState()
+        self._touched = touched if touched is not None else Touched()
 
     def checkpoint(self) -> Callable[[], None]:
         saved = self._s.copy()
@@ -671,6 +677,7 @@ class FakeRetentionRepository:
 
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:
+        self._touched.add(subject_id)
         self._s.clocks[subject_id] = (operator_id, list(purposes))
         for key in [k for k in self._s.cats if k[0] == subject_id]:
             del self._s.cats[key]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,6 +45,7 @@ from derbes.platform.tables import (
     subject_lookups,
 )
 from derbes.platform.tables import subjects as subjects_table
+from derbes.platform.touched import Touched
 
 
 @dataclass(frozen=True)
@@ -385,10 +386,16 @@ class _BulkWriter:
 
 
 class SqlVaultRepository:
-    """The vault tables, on the connection (and transaction) of a unit of work."""
+    """The vault tables, on the connection (and transaction) of a unit of work.
 
-    def __init__(self, connection: Connection) -> None:
+    Writes that change what the decision point reads (new subjects, blocks,
+    destruction marks) note the subject in ``touched``: the unit of work
+    reseals it before committing.
+    """
+
+    def __init__(self, connection: Connection, touched: Touched | None = None) -> None:
         self._connection = connection
+        self._touched = touched if touched is not None else Touched()
 
     def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -404,6 +411,7 @@ class SqlVaultRepository:
         cards: Sequence[CardToken] = (),
     ) -> None:
         self._insert(subjects_table, [_subject_row(s) for s in subjects])
+        self._touched.update(s.id for s in subjects)
         self._insert(pd_values, [_value_row(v) for v in values])
         self._insert(card_tokens, [_card_row(c) for c in cards])
         self.add_lookups(lookups)
@@ -413,6 +421,7 @@ class SqlVaultRepository:
             self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
                           batch.cards)
             return
+        self._touched.created(batch.operator_id, batch.subject_ids)
         writer = _BulkWriter(self._connection)
         stamp = writer.stamp
         created = stamp[batch.created_at]
@@ -532,12 +541,14 @@ class SqlVaultRepository:
         return int(self._connection.execute(statement).rowcount)
 
     def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
+        self._touched.add(subject_id)
         self._connection.execute(
             update(subjects_table).where(subjects_table.c.id == subject_id)
             .values(blocked_at=blocked_at, block_reason=reason)
         )
 
     def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None:
+        self._touched.update(b.subject_id for b in blocks)
         self._insert(category_blocks, [_block_row(b) for b in blocks])
 
     def category_blocks(
@@ -552,6 +563,7 @@ class SqlVaultRepository:
     def end_category_blocks(
         self, subject_id: str, categories: Collection[str] | None, at: datetime
     ) -> int:
+        self._touched.add(subject_id)
         statement = update(category_blocks).where(
             category_blocks.c.subject_id == subject_id, category_blocks.c.unblocked_at.is_(None)
         )
@@ -560,10 +572,12 @@ class SqlVaultRepository:
         return int(self._connection.execute(statement.values(unblocked_at=at)).rowcount)
 
     def delete_category_blocks(self, subject_id: str) -> int:
+        self._touched.add(subject_id)
         statement = delete(category_blocks).where(category_blocks.c.subject_id == subject_id)
         return int(self._connection.execute(statement).rowcount)
 
     def mark_destroyed(self, subject_id: str, at: datetime) -> None:
+        self._touched.add(subject_id)
         self._connection.execute(
             update(subjects_table).where(subjects_table.c.id == subject_id)
             .values(destroyed_at=at, blocked_at=None, block_reason=None)
@@ -594,8 +608,9 @@ class _FakeState:
 class FakeVaultRepository:
     """The vault in memory, for unit tests and the fake unit of work."""
 
-    def __init__(self) -> None:
+    def __init__(self, touched: Touched | None = None) -> None:
         self._s = _FakeState()
+        self._touched = touched if touched is not None else Touched()
 
     def add_many(
         self,
@@ -608,6 +623,7 @@ class FakeVaultRepository:
             if s.id in self._s.subjects:
                 raise ConflictError("subject id exists already")
             self._s.subjects[s.id] = s
+            self._touched.add(s.id)
         for v in values:
             self._require(v.subject_id)
             if v.key in self._s.values:
@@ -696,6 +712,7 @@ class FakeVaultRepository:
         return len(doomed)
 
     def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
+        self._touched.add(subject_id)
         current = self._s.subjects.get(subject_id)
         if current is not None:
             self._s.subjects[subject_id] = replace(current, blocked_at=blocked_at,
@@ -704,6 +721,7 @@ class FakeVaultRepository:
     def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None:
         for b in blocks:
             self._require(b.subject_id)
+            self._touched.add(b.subject_id)
             self._s.blocks.append(replace(b, id=len(self._s.blocks) + 1))
 
     def category_blocks(
@@ -715,6 +733,7 @@ class FakeVaultRepository:
     def end_category_blocks(
         self, subject_id: str, categories: Collection[str] | None, at: datetime
     ) -> int:
+        self._touched.add(subject_id)
         count = 0
         for i, b in enumerate(self._s.blocks):
             if (b.subject_id == subject_id and b.unblocked_at is None
@@ -724,11 +743,13 @@ class FakeVaultRepository:
         return count
 
     def delete_category_blocks(self, subject_id: str) -> int:
+        self._touched.add(subject_id)
         before = len(self._s.blocks)
         self._s.blocks = [b for b in self._s.blocks if b.subject_id != subject_id]
         return before - len(self._s.blocks)
 
     def mark_destroyed(self, subject_id: str, at: datetime) -> None:
+        self._touched.add(subject_id)
         current = self._s.subjects.get(subject_id)
         if current is not None:
             self._s.subjects[subject_id] = replace(current, destroyed_at=at, blocked_at=None,
@@ -736,6 +757,10 @@ class FakeVaultRepository:
 
     def count_values(self) -> int:
         return len(self._s.values)
+
+    def all_subject_ids(self) -> Iterator[str]:
+        """Every subject id (the fake seal repository pages through them)."""
+        return iter(builtins.list(self._s.subjects))
 
     def all_values(self) -> Iterable[SealedValue]:
         """Every stored value (tests: tamper with or inspect ciphertexts)."""

@@ -722,7 +722,8 @@ def unblock(
             uow.audit.record(AuditRecord(
                 at=now, actor=actor, action=AuditAction.SUBJECT_BLOCK, subject_ids=[subject.id],
                 categories=list(categories or ()), purpose=None, request_id=request_id,
-                details={"operation": "unblock", "reason": text, "lifted": lifted},
+                details={"operation": "unblock", "reason": text, "lifted": lifted,
+                         "scope": "subject" if categories is None else "categories"},
             ))
         current = _blocks_of(uow.vault, _live_subject(uow.vault, subject.id))
         uow.commit()

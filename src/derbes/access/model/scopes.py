@@ -1,4 +1,4 @@
-"""What an API key may do: read, write, destroy, admin.
+"""What an API key may do: read, write, destroy, verify, admin.
 
 Scopes keep service callers to least privilege (Order 179/НҚ: access
 restricted to what the caller's job needs). ``admin`` implies every other scope.
@@ -16,6 +16,10 @@ class Scope(StrEnum):
     READ = "read"  # read decrypted PD (with a stated purpose), look subjects up
     WRITE = "write"  # add and change subjects and their values, block them
     DESTROY = "destroy"  # destroy subjects or categories (crypto-shredding)
+    # Vouch for a requester's identity from a document staff saw (Law 94-V Art. 24:
+    # nothing is disclosed before the requester is identified); until staff
+    # identities exist, only keys given this scope, or admin, may do it.
+    VERIFY = "verify"
     ADMIN = "admin"  # everything, including audit verification and key management
 
 

@@ -1,0 +1,28 @@
+"""Read the limits on identity checks and API keys (``data/identity_limits.yaml``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from derbes.access.model.limits import IdentityLimits, limits_from_dict
+from derbes.errors import ConfigurationError
+
+SHIPPED = "identity_limits.yaml"
+
+
+@cache
+def load_identity_limits() -> IdentityLimits:
+    """The shipped limits, read once per process."""
+    try:
+        text = resources.files("derbes.data").joinpath(SHIPPED).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {SHIPPED}: {exc.strerror or exc}") from exc
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{SHIPPED}: not valid YAML: {exc}") from exc
+    return limits_from_dict(data)

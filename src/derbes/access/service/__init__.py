@@ -1,0 +1,23 @@
+"""Access use cases: API keys (make, check, revoke) and the limits on identity checks."""
+
+from derbes.access.service.apikeys import (
+    Caller,
+    CreatedKey,
+    authenticate,
+    authorize,
+    create,
+    list_keys,
+    parse_expires,
+    revoke,
+)
+
+__all__ = [
+    "Caller",
+    "CreatedKey",
+    "authenticate",
+    "authorize",
+    "create",
+    "list_keys",
+    "parse_expires",
+    "revoke",
+]

@@ -1,0 +1,1 @@
+"""Integrity I/O: seals and projection reads, anchor sinks (file, syslog, URL)."""

@@ -1,0 +1,455 @@
+"""State seals on the unit of work: the rows a seal covers, and the seals themselves.
+
+:func:`snapshot_selects` is the one query of what the decision point reads
+about a batch of subjects — subject row, active category blocks, consents,
+open contracts, retention clocks, latest consent-ledger entry — as rows of one
+shape, and :class:`SnapshotRows` turns them into
+:class:`~derbes.integrity.model.state_seal.Snapshot` objects. The decision point
+(``decision_facts_repo.py``) and the sealing on commit (:func:`reseal`) both
+use them, so what is sealed and what is checked cannot drift apart.
+
+On PostgreSQL, :meth:`SqlSealRepository.lock` takes the subjects' seal rows
+``FOR UPDATE`` (in id order) before their state is read: two transactions that
+change one subject reseal it one after the other, and the later one reads the
+earlier one's committed rows. SQLite has one writer at a time anyway.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from derbes.errors import ConfigurationError
+from derbes.integrity.model.state_seal import (
+    SealedConsent,
+    Snapshot,
+    components,
+    mac,
+    seal_key,
+    snapshot,
+)
+from derbes.platform.tables import (
+    UtcDateTime,
+    category_blocks,
+    consent_ledger,
+    consents,
+    contracts,
+    retention_clocks,
+    subject_seals,
+    subjects,
+)
+
+__all__ = [
+    "AuditKey",
+    "FakeSealRepository",
+    "SealKeySource",
+    "SealRepository",
+    "SnapshotRows",
+    "SqlSealRepository",
+    "StoredSeal",
+    "among_ids",
+    "ids_params",
+    "reseal",
+    "snapshot_selects",
+]
+
+_CHUNK = 1000  # subjects per query when sealing or verifying
+
+# The audit-chain key, or a function that fetches it from the key store.
+AuditKey = bytes | Callable[[], bytes]
+
+
+class SealKeySource:
+    """The state-seal key, derived from the audit key when first needed."""
+
+    def __init__(self, audit_key: AuditKey | None) -> None:
+        self._given = audit_key
+        self._key: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._key is None:
+            self._key = seal_key(self.audit_key())
+        return self._key
+
+    def audit_key(self) -> bytes:
+        """The audit-chain key itself (to check an audit entry's own hash)."""
+        given = self._given
+        if given is None:
+            raise ConfigurationError(
+                "no audit key: this unit of work was built without the key store, so it "
+                "can neither seal nor check the state the decision point reads")
+        audit_key = given if isinstance(given, bytes) else given()
+        if not isinstance(audit_key, bytes) or len(audit_key) < 16:
+            raise ConfigurationError("the audit key from the key store is not usable")
+        if not isinstance(given, bytes):
+            self._given = audit_key  # fetched once
+        return audit_key
+
+
+@dataclass(frozen=True)
+class StoredSeal:
+    mac: str
+    components: Mapping[str, str]
+
+
+def _strings(text: Any) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    if isinstance(text, list):
+        return tuple(str(v) for v in text)
+    return _parsed(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _parsed(text: str) -> tuple[str, ...]:
+    # The same few lists of purposes and recipients recur across thousands of
+    # consents: parse each text once.
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return (text,)  # not JSON (edited by hand): sealed and compared as it is
+    return tuple(str(v) for v in value) if isinstance(value, list) else (text,)
+
+
+# ------------------------------------------------------------------ the query
+
+
+def among_ids(postgres: bool) -> Callable[[ColumnElement[Any]], ColumnElement[bool]]:
+    """``column IN (the batch)``, the batch bound as one parameter (``ids`` / ``ids_json``)."""
+
+    def among(column: ColumnElement[Any]) -> ColumnElement[bool]:
+        if postgres:
+            return column == any_(bindparam("ids", type_=postgresql.ARRAY(String())))
+        return column.in_(
+            select(literal_column("value")).select_from(func.json_each(bindparam("ids_json")))
+        )
+
+    return among
+
+
+def ids_params(postgres: bool, ids: Sequence[str]) -> dict[str, Any]:
+    return {"ids": list(ids)} if postgres else {"ids_json": json.dumps(list(ids))}
+
+
+def _day_text(column: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
+    # One text form of a date on both databases, whatever PostgreSQL's DateStyle.
+    if postgres:
+        return func.to_char(column, "YYYY-MM-DD")
+    return cast(column, Text())
+
+
+def snapshot_selects(
+    among: Callable[[ColumnElement[Any]], ColumnElement[bool]],
+    *,
+    postgres: bool,
+    operator_id: str | None = None,
+) -> list[Select[Any]]:
+    """The rows of every :class:`Snapshot` of a batch, one shape for all kinds.
+
+    Columns: kind, subject, a, b, c, d, t1..t5. Kinds: ``s`` subject (with its
+    stored seal in ``a``), ``b`` active category block, ``c`` consent, ``k`` open
+    contract, ``r`` retention clock, ``l`` the subject's latest ledger entry. With
+    ``operator_id``, only that operator's subjects and consents.
+    """
+    t = type_coerce(null(), UtcDateTime())
+    text_null = type_coerce(null(), Text())
+    q_consents = select(
+        literal("c").label("kind"), consents.c.subject_id.label("subject"),
+        consents.c.id.label("a"), type_coerce(consents.c.purposes, Text()).label("b"),
+        type_coerce(consents.c.recipients, Text()).label("c"),
+        (consents.c.scope + literal(":") + consents.c.given_by).label("d"),
+        consents.c.given_at.label("t1"), consents.c.valid_until.label("t2"),
+        consents.c.expired_at.label("t3"), consents.c.withdrawn_at.label("t4"),
+        consents.c.needs_reconsent_since.label("t5"),
+    ).where(among(consents.c.subject_id))
+    # The subject's stored seal rides on its row (a join, not rows of their own).
+    q_subjects = select(
+        literal("s"), subjects.c.id, subject_seals.c.mac, text_null, text_null,
+        subjects.c.operator_id, subjects.c.blocked_at, subjects.c.destroyed_at, t, t, t,
+    ).select_from(subjects.outerjoin(subject_seals, subject_seals.c.subject_id == subjects.c.id)
+                  ).where(among(subjects.c.id))
+    if operator_id is not None:
+        q_consents = q_consents.where(consents.c.operator_id == operator_id)
+        q_subjects = q_subjects.where(subjects.c.operator_id == operator_id)
+    q_blocks = select(
+        literal("b"), category_blocks.c.subject_id, category_blocks.c.category, text_null,
+        text_null, null(), t, t, t, t, t,
+    ).where(among(category_blocks.c.subject_id), category_blocks.c.unblocked_at.is_(None))
+    q_contracts = select(
+        literal("k"), contracts.c.subject_id, contracts.c.contract_id, text_null, text_null,
+        null(), t, t, t, t, t,
+    ).where(among(contracts.c.subject_id), contracts.c.closed_at.is_(None))
+    q_clocks = select(
+        literal("r"), retention_clocks.c.subject_id, retention_clocks.c.purpose_id,
+        _day_text(retention_clocks.c.end_date, postgres), text_null, null(), t, t, t, t, t,
+    ).where(among(retention_clocks.c.subject_id))
+    later = consent_ledger.alias("later")
+    latest = (select(func.max(later.c.seq))
+              .where(later.c.subject_id == consent_ledger.c.subject_id).scalar_subquery())
+    q_ledger = select(
+        literal("l"), consent_ledger.c.subject_id, consent_ledger.c.hash, text_null, text_null,
+        cast(consent_ledger.c.seq, String()), t, t, t, t, t,
+    ).where(among(consent_ledger.c.subject_id), consent_ledger.c.seq == latest)
+    return [q_consents, q_subjects, q_blocks, q_contracts, q_clocks, q_ledger]
+
+
+@dataclass
+class SnapshotRows:
+    """Rows of :func:`snapshot_selects`, gathered per subject."""
+
+    subjects: dict[str, tuple[str, datetime | None, datetime | None]] = field(
+        default_factory=dict)
+    blocks: dict[str, list[str]] = field(default_factory=dict)
+    contracts: dict[str, list[str]] = field(default_factory=dict)
+    consents: dict[str, list[SealedConsent]] = field(default_factory=dict)
+    clocks: dict[str, list[tuple[str, date | None]]] = field(default_factory=dict)
+    ledger: dict[str, tuple[int, str]] = field(default_factory=dict)
+    seals: dict[str, str] = field(default_factory=dict)  # the stored MACs
+
+    def add(self, row: Sequence[Any]) -> bool:
+        """Take one row; False when its kind is not a snapshot kind."""
+        kind, subject = row[0], row[1]
+        if kind == "c":
+            scope, _, given_by = str(row[5]).partition(":")
+            self.consents.setdefault(subject, []).append(SealedConsent(
+                row[2], scope, _strings(row[3]), _strings(row[4]), given_by,
+                row[6], row[7], row[8], row[9], row[10]))
+        elif kind == "s":
+            self.subjects[subject] = (str(row[5]), row[6], row[7])
+            if row[2]:
+                self.seals[subject] = row[2]
+        elif kind == "b":
+            self.blocks.setdefault(subject, []).append(row[2])
+        elif kind == "k":
+            self.contracts.setdefault(subject, []).append(row[2])
+        elif kind == "r":
+            end = row[3]
+            self.clocks.setdefault(subject, []).append(
+                (row[2], None if end is None else date.fromisoformat(str(end)[:10])))
+        elif kind == "l":
+            self.ledger[subject] = (int(row[5]), str(row[2]))
+        else:
+            return False
+        return True
+
+    def snapshot(self, subject_id: str) -> Snapshot | None:
+        """The subject's snapshot; None when its row was not read."""
+        found = self.subjects.get(subject_id)
+        if found is None:
+            return None
+        operator_id, blocked_at, destroyed_at = found
+        return snapshot(
+            subject_id, operator_id, blocked_at=blocked_at, destroyed_at=destroyed_at,
+            blocked_categories=self.blocks.get(subject_id, ()),
+            open_contracts=self.contracts.get(subject_id, ()),
+            consents=self.consents.get(subject_id, ()),
+            clocks=self.clocks.get(subject_id, ()),
+            ledger=self.ledger.get(subject_id),
+        )
+
+
+# ------------------------------------------------------------------ port
+
+
+class SealRepository(Protocol):
+    def snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
+        """The current state of these subjects (absent: no such subject)."""
+        ...
+
+    def lock(self, subject_ids: Sequence[str]) -> None:
+        """Hold the subjects' seals until the end of the transaction (in id order)."""
+        ...
+
+    def stored(self, subject_ids: Collection[str]) -> dict[str, StoredSeal]: ...
+
+    def put(self, seals: Sequence[tuple[str, str, Mapping[str, str]]]) -> None:
+        """Write (subject id, MAC, component digests), replacing what was there."""
+        ...
+
+    def delete(self, subject_ids: Collection[str]) -> None: ...
+
+    def subject_ids(self, *, after: str = "", limit: int = _CHUNK) -> builtins.list[str]:
+        """Subject ids in order, after ``after`` (keyset pages for verification)."""
+        ...
+
+
+def reseal(repo: SealRepository, key: bytes, subject_ids: Sequence[str],
+           fresh: Mapping[str, str] | None = None) -> int:
+    """Recompute and store the seals of these subjects; the number sealed.
+
+    ``fresh``: subjects created in this transaction and touched by nothing else
+    (id → operator), sealed from what is known without reading them back.
+    """
+    sealed = 0
+    if fresh:
+        new = [snapshot(sid, operator_id, blocked_at=None, destroyed_at=None)
+               for sid, operator_id in sorted(fresh.items())]
+        for start in range(0, len(new), _CHUNK):
+            repo.put([(s.subject_id, mac(key, s), components(s))
+                      for s in new[start:start + _CHUNK]])
+        sealed += len(new)
+    for start in range(0, len(subject_ids), _CHUNK):
+        chunk = subject_ids[start:start + _CHUNK]
+        repo.lock(chunk)
+        found = repo.snapshots(chunk)
+        repo.put([(sid, mac(key, state), components(state)) for sid, state in found.items()])
+        gone = [sid for sid in chunk if sid not in found]
+        if gone:
+            repo.delete(gone)
+        sealed += len(found)
+    return sealed
+
+
+def _components_json(parts: Mapping[str, str]) -> str:
+    return json.dumps(dict(parts), sort_keys=True, separators=(",", ":"))
+
+
+def _components_of(text: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+# ------------------------------------------------------------------ SQL
+
+
+class SqlSealRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgres = connection.dialect.name == "postgresql"
+
+    def snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
+        ids = sorted(set(subject_ids))
+        out: dict[str, Snapshot] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            rows = SnapshotRows()
+            query = union_all(*snapshot_selects(among_ids(self._postgres),
+                                                postgres=self._postgres))
+            for row in self._connection.execute(query, ids_params(self._postgres, chunk)):
+                rows.add(row)
+            for sid in chunk:
+                state = rows.snapshot(sid)
+                if state is not None:
+                    out[sid] = state
+        return out
+
+    def lock(self, subject_ids: Sequence[str]) -> None:
+        if not self._postgres or not subject_ids:
+            return
+        ids = sorted(set(subject_ids))
+        # A row to lock for a subject never sealed (inserted by a concurrent
+        # transaction first: this waits for it, then does nothing).
+        self._connection.execute(
+            postgresql.insert(subject_seals)
+            .values([{"subject_id": sid, "mac": "", "components": "{}"} for sid in ids])
+            .on_conflict_do_nothing())
+        self._connection.execute(
+            select(subject_seals.c.subject_id)
+            .where(subject_seals.c.subject_id == any_(
+                bindparam("ids", type_=postgresql.ARRAY(String()))))
+            .order_by(subject_seals.c.subject_id).with_for_update(), {"ids": ids})
+
+    def stored(self, subject_ids: Collection[str]) -> dict[str, StoredSeal]:
+        ids = sorted(set(subject_ids))
+        out: dict[str, StoredSeal] = {}
+        for start in range(0, len(ids), _CHUNK):
+            rows = self._connection.execute(
+                select(subject_seals).where(
+                    subject_seals.c.subject_id.in_(ids[start:start + _CHUNK])))
+            for row in rows:
+                out[row.subject_id] = StoredSeal(row.mac, _components_of(row.components))
+        return out
+
+    def put(self, seals: Sequence[tuple[str, str, Mapping[str, str]]]) -> None:
+        if not seals:
+            return
+        values = [{"subject_id": sid, "mac": digest, "components": _components_json(parts)}
+                  for sid, digest, parts in seals]
+        if self._postgres:
+            statement: Any = postgresql.insert(subject_seals)
+        else:
+            statement = sqlite.insert(subject_seals)
+        statement = statement.on_conflict_do_update(
+            index_elements=[subject_seals.c.subject_id],
+            set_={"mac": statement.excluded.mac, "components": statement.excluded.components})
+        self._connection.execute(statement, values)
+
+    def delete(self, subject_ids: Collection[str]) -> None:
+        ids = sorted(set(subject_ids))
+        for start in range(0, len(ids), _CHUNK):
+            self._connection.execute(delete(subject_seals).where(
+                subject_seals.c.subject_id.in_(ids[start:start + _CHUNK])))
+
+    def subject_ids(self, *, after: str = "", limit: int = _CHUNK) -> builtins.list[str]:
+        return list(self._connection.execute(
+            select(subjects.c.id).where(subjects.c.id > after).order_by(subjects.c.id)
+            .limit(limit)).scalars())
+
+
+# ------------------------------------------------------------------ fake
+
+
+class FakeSealRepository:
+    """Seals in memory; snapshots come from a function over the fake repositories."""
+
+    def __init__(self, snapshots: Callable[[Collection[str]], dict[str, Snapshot]],
+                 subject_ids: Callable[[], Iterator[str]]) -> None:
+        self._snapshots = snapshots
+        self._subject_ids = subject_ids
+        self.rows: dict[str, StoredSeal] = {}
+
+    def snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
+        return self._snapshots(subject_ids)
+
+    def lock(self, subject_ids: Sequence[str]) -> None:
+        return None  # one fake unit of work at a time
+
+    def stored(self, subject_ids: Collection[str]) -> dict[str, StoredSeal]:
+        return {s: self.rows[s] for s in subject_ids if s in self.rows}
+
+    def put(self, seals: Sequence[tuple[str, str, Mapping[str, str]]]) -> None:
+        for sid, digest, parts in seals:
+            self.rows[sid] = StoredSeal(digest, dict(parts))
+
+    def delete(self, subject_ids: Collection[str]) -> None:
+        for sid in subject_ids:
+            self.rows.pop(sid, None)
+
+    def subject_ids(self, *, after: str = "", limit: int = _CHUNK) -> builtins.list[str]:
+        return sorted(s for s in self._subject_ids() if s > after)[:limit]
+
+    def checkpoint(self) -> Callable[[], None]:
+        saved = dict(self.rows)
+
+        def restore() -> None:
+            self.rows = dict(saved)
+
+        return restore

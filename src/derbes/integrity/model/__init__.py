@@ -1,0 +1,1 @@
+"""Integrity's pure rules: replaying the chains, state seals, signed anchors."""

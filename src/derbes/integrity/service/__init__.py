@@ -1,0 +1,1 @@
+"""Integrity use cases: verify projections against the chains, seal subjects, anchor heads."""
