@@ -6,7 +6,8 @@ sweep — are played against the engine on SQLite and PostgreSQL. After every
 sweep each category that went must be allowed to go by an oracle written here
 from the register alone: no active hold covers it, and every purpose that
 needs it has ended (contract purposes: 3 or 5 years after the last contract
-closed, none open; AML: 5 years after the last transaction, no contract open).
+closed, none open; AML: 5 years after the last transaction, no contract open;
+a consent purpose 3 or 5 years after the consent was withdrawn at the latest).
 """
 
 from __future__ import annotations
@@ -36,21 +37,30 @@ class Model:
     contracts: dict[str, tuple[date, date | None]] = field(default_factory=dict)
     last_transaction: date | None = None
     holds: dict[str, tuple[frozenset[str] | None, date | None]] = field(default_factory=dict)
+    withdrawn: date | None = None  # the last day every consent was withdrawn
 
     def open_contracts(self) -> bool:
         return any(closed is None for _opened, closed in self.contracts.values())
 
     def end_of(self, register: Register, purpose_id: str) -> date | None:
-        """Last day the purpose keeps data; None: it keeps them still."""
+        """Last day the purpose keeps data; None: it keeps them still.
+
+        A consent purpose cannot outlive its consent (Art. 8 p.2, p.7): once the
+        consent is withdrawn its term counts from that day at the latest.
+        """
         purpose = register.purposes[purpose_id]
         retention = purpose.retention
-        if retention is None or self.open_contracts():
+        if retention is None:
             return None
-        if retention.trigger.value == "transaction":
-            start = self.last_transaction
-        else:
-            closes = [closed for _o, closed in self.contracts.values() if closed is not None]
-            start = max(closes) if closes else None
+        start: date | None = None
+        if not self.open_contracts():
+            if retention.trigger.value == "transaction":
+                start = self.last_transaction
+            else:
+                closes = [closed for _o, closed in self.contracts.values() if closed is not None]
+                start = max(closes) if closes else None
+        if purpose.basis.kind is BasisKind.CONSENT and self.withdrawn is not None:
+            start = self.withdrawn if start is None else min(start, self.withdrawn)
         if start is None:
             return None
         return _add(retention.period, start)
@@ -122,7 +132,8 @@ def test_random_histories_never_destroy_a_needed_value(
             for sid, model in zip(ids, models, strict=True):
                 gone = before[sid] - env.held(sid)
                 for category in gone:
-                    assert model.may_destroy(register, category, day), (sid, category, day)
+                    allowed = model.may_destroy(register, category, day)
+                    assert allowed, (sid, category, day, model)
             continue
         n = int(str(action[1]))
         sid, model = ids[n], models[n]
@@ -140,6 +151,7 @@ def test_random_histories_never_destroy_a_needed_value(
             model.last_transaction = day
         elif kind == "withdraw":
             env.event(sid, "consent_withdrawn", day)
+            model.withdrawn = day
         elif kind == "hold":
             which = int(str(action[2]))
             covered = None if which < 0 else frozenset({CATEGORIES[which]})
