@@ -44,7 +44,6 @@ from derbes.register.model.register import (
     CrossBorderBasisKind,
     Purpose,
     Recipient,
-    RecipientRole,
     Register,
 )
 
@@ -476,8 +475,10 @@ class _Recipient:
                  all_categories: Iterable[str]) -> None:
         self.id = recipient.id
         self.role = recipient.role
-        self.country = recipient.country
-        self.abroad = recipient.country != HOME_COUNTRY
+        # A recipient whose country the policy does not state may be abroad: a
+        # transfer to it needs what a cross-border transfer needs (Law 94-V Art. 16).
+        self.country = recipient.country or "not stated"
+        self.abroad = recipient.may_be_abroad
         # No categories listed: the recipient gets what the purpose needs.
         self.categories = frozenset(recipient.categories) if recipient.categories else None
         self.not_abroad = rules.reason(ReasonCode.RECIPIENT_NOT_ABROAD, lang, ref=recipient.id,
@@ -511,7 +512,7 @@ class _Route:
         # Law 94-V Art. 8: a consent-based purpose whose PD go to a third party
         # needs the subject's consent to that transfer. A processor acting on
         # the operator's instruction is not a third party (seed 001 p.2.3).
-        is_processor = recipient.role is RecipientRole.PROCESSOR
+        is_processor = recipient.is_processor
         self.needs_transfer_consent = p.consent_required and not is_processor
         self.transfer_allow: Reason | None = None
         if is_processor:
@@ -533,14 +534,14 @@ class _Route:
         self.cross_border_allow: Reason | None = None
         if rcp.abroad and cbb is not None and not self.needs_cross_border_consent:
             self.cross_border_allow = r(ReasonCode.CROSS_BORDER_BASIS, lang, ref=recipient.id,
-                                        citation=cbb.citation, country=recipient.country,
+                                        citation=cbb.citation, country=rcp.country,
                                         basis=cbb.kind.value)
         cb_consent = r(ReasonCode.CROSS_BORDER_CONSENT, lang, recipient=recipient.id,
-                       country=recipient.country)
+                       country=rcp.country)
         self.cross_border_message = cb_consent.message, cb_consent.citation
         self.cross_border_denial = r(ReasonCode.CROSS_BORDER_NOT_ALLOWED, lang,
                                      ref=recipient.id, recipient=recipient.id,
-                                     country=recipient.country)
+                                     country=rcp.country)
         # Reasons that hold whoever the subject is, in order.
         static: list[Reason] = []
         if p.basis_reason is not None:

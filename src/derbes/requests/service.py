@@ -832,7 +832,7 @@ def _access_answer(request: SubjectRequest, register: Register,
         purpose = register.purposes.get(purpose_id)
         if purpose is None:
             continue
-        sources.update(dict.fromkeys(purpose.sources))
+        sources.update(dict.fromkeys(purpose.data_sources))
         methods.update(dict.fromkeys(purpose.methods))
         for r in purpose.recipients:
             recipients_used.setdefault(r, []).append(purpose.id)

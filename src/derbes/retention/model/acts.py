@@ -44,6 +44,11 @@ FORMAT = "derbes.destruction-act/1"
 
 # Domain separation: the reference key is derived from the audit-chain key (kept in
 # the key store, outside the data database), never equal to it.
+# An act names the operator's legal address; a register whose policy does not
+# state it says so rather than leave the line empty.
+_NOT_STATED_ADDRESS = Labels(ru="не указан в политике оператора",
+                             kk="оператордың саясатында көрсетілмеген",
+                             en="not stated in the operator's policy")
 _REFERENCE_KEY_LABEL = b"derbes/destruction-act/subject-reference/v1"
 REFERENCE_SCHEME = "HMAC-SHA-256(reference key, subject id), first 64 bits"
 
@@ -419,8 +424,9 @@ def build_act(
         responsible = ActResponsible(role=person.role, name=person.name, email=person.email)
     return Act(
         id=act_id, number=number, act_date=act_date, issued_at=issued_at,
-        operator=ActOperator(id=op.id, names=op.names, bin=op.bin, address=op.legal_address),
-        responsible=responsible, policy_version=register.policy.version,
+        operator=ActOperator(id=op.id, names=op.names, bin=op.bin,
+                             address=op.legal_address or _NOT_STATED_ADDRESS),
+        responsible=responsible, policy_version=register.policy.version_id,
         run_id=run.run_id, actor=run.actor, as_of=run.as_of,
         started_at=run.started_at, finished_at=run.finished_at,
         general_citation=rules.general_citation, general_basis=rules.general_basis,

@@ -9,18 +9,26 @@ from derbes.register.model.builder.common import (
     Problems,
     basis,
     check_unique,
+    citation,
     period,
     required_text,
+    sources,
     text,
 )
 from derbes.register.model.register import (
     CATEGORY_NOT_DECLARED,
     AfterRetention,
     BasisKind,
+    DataSourceKind,
+    ProcessingMethod,
     Purpose,
     Retention,
     RetentionTrigger,
 )
+
+# Without a stated basis the law's default applies: consent (Law 94-V Art. 7, 8;
+# Art. 9 lists the cases without it).
+_CONSENT_BY_DEFAULT = (BasisKind.CONSENT, BasisKind.NOT_STATED)
 
 
 class Known:
@@ -39,6 +47,10 @@ def purposes(raw: Mapping[str, Any], known: Known, problems: Problems) -> dict[s
     for i, p in enumerate(declared):
         path = f"purposes[{i}]"
         _check_references(p, path, known, problems)
+        if (p.get("basis") or {}).get("kind") == BasisKind.PROCESSOR_AGREEMENT.value:
+            problems.add(f"{path}.basis.kind", "processor_agreement is a recipient's basis "
+                         "(a contract between the operator and the recipient); a purpose "
+                         "needs its own basis")
         found[p["id"]] = _purpose(p, _retention(p.get("retention"), path, problems))
     for i, p in enumerate(declared):
         for j, other in enumerate(p.get("consent_bundled_with", ())):
@@ -69,17 +81,22 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
     length = period(raw["period"], f"{path}.retention.period", problems)
     if length is None:
         return None
+    cited, cite = citation(raw.get("citation"))
     return Retention(
         trigger=RetentionTrigger(raw["trigger"]),
         period=length,
-        citation=str(raw.get("citation", "")),
+        citation=cited or "",
+        cite=cite,
         then=AfterRetention(raw.get("then", "destroy")),
         note=text(raw.get("note")),
+        condition=text(raw.get("condition")),
+        source=raw.get("source"),
     )
 
 
 def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
-    legal_basis = basis(p["basis"])
+    legal_basis = basis(p.get("basis"))
+    automated = p.get("automated_decision")
     return Purpose(
         id=p["id"],
         task=p["task"],
@@ -87,14 +104,15 @@ def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
         categories=tuple(p["categories"]),
         subjects=tuple(p.get("subjects", ())),
         basis=legal_basis,
-        consent_required=bool(p.get("consent_required", legal_basis.kind is BasisKind.CONSENT)),
+        consent_required=bool(p.get("consent_required", legal_basis.kind in _CONSENT_BY_DEFAULT)),
         retention=retention,
         recipients=tuple(p.get("recipients", ())),
-        automated_decision=bool(p.get("automated_decision", False)),
+        automated_decision=None if automated is None else bool(automated),
         exhaustive=bool(p.get("exhaustive", True)),
         description=text(p.get("description")),
-        clause=p.get("clause"),
-        sources=tuple(p.get("sources", ("subject",))),
-        methods=tuple(p.get("methods", ("automated",))),
+        source=p.get("source"),
+        data_sources=tuple(DataSourceKind(s) for s in p.get("data_sources", ())),
+        methods=tuple(ProcessingMethod(m) for m in p.get("methods", ())),
         consent_bundled_with=tuple(p.get("consent_bundled_with", ())),
+        sources=sources({"sources": p.get("sources")}),
     )
