@@ -22,7 +22,7 @@ from derbes.register.model import register as reg
 
 PACKAGE = Path(derbes.__file__).parent
 PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
-                  PACKAGE / "register" / "adapters" / "notice" / "view.py",
+                  *sorted((PACKAGE / "register" / "adapters" / "notice").glob("*.py")),
                   PACKAGE / "requests" / "adapters" / "letters" / "view.py"]
 TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),
                     *(PACKAGE / "requests" / "adapters" / "letters" / "templates").glob("*.j2")])

@@ -172,12 +172,15 @@ def format_deadline(period: Period, lang: Lang | str) -> str:
 
 # Clauses of a policy as the register cites them ("p.3.5", "p.10.5; p.10.7",
 # "preamble", "def. 11.7", "section 8"), written the way each language cites.
-_CLAUSE = re.compile(r"\b(p|subp|def|section|sec)\.?\s*(\d+(?:[.-]\d+)*\)?)", re.IGNORECASE)
+_CLAUSE = re.compile(r"\b(p|subp|def|section|sec|row|item)\.?\s*(\d+(?:[.-]\d+)*\)?)",
+                     re.IGNORECASE)
 _CLAUSE_FORMS: dict[str, dict[Lang, str]] = {
     "p": {Lang.RU: "п. {n}", Lang.KK: "{n}-т.", Lang.EN: "p. {n}"},
     "subp": {Lang.RU: "подп. {n}", Lang.KK: "{n} тармақша", Lang.EN: "subp. {n}"},
     "def": {Lang.RU: "определение {n}", Lang.KK: "{n}-анықтама", Lang.EN: "definition {n}"},
     "section": {Lang.RU: "раздел {n}", Lang.KK: "{n}-бөлім", Lang.EN: "section {n}"},
+    "row": {Lang.RU: "строка {n}", Lang.KK: "{n}-жол", Lang.EN: "row {n}"},
+    "item": {Lang.RU: "пункт {n}", Lang.KK: "{n}-тармақ", Lang.EN: "item {n}"},
 }
 _CLAUSE_WORDS: dict[str, dict[Lang, str]] = {
     "preamble": {Lang.RU: "преамбула", Lang.KK: "кіріспе", Lang.EN: "preamble"},

@@ -60,7 +60,8 @@ class Remove:
 
 @dataclass(frozen=True)
 class Replace:
-    """Replace the scalar value at ``path``."""
+    """Replace the value at ``path`` of the original text (a scalar, or the items of a
+    list that differ)."""
 
     path: str
     old: Any
@@ -127,12 +128,13 @@ def _purposes(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None
         path = f"purposes[{i}]"
         _rename(purpose, path, "clause", "source", edits)
         if "sources" in purpose:
+            # Edits name the paths of the original text.
             kinds = purpose["sources"]
             mapped = [_SOURCE_KINDS.get(str(k), k) for k in kinds]
-            _rename(purpose, path, "sources", "data_sources", edits)
             if mapped != kinds:
-                purpose["data_sources"] = mapped
-                edits.append(Replace(f"{path}.data_sources", kinds, mapped))
+                edits.append(Replace(f"{path}.sources", kinds, mapped))
+            _rename(purpose, path, "sources", "data_sources", edits)
+            purpose["data_sources"] = mapped
         else:
             notes.append(f"{path}: schema 1 read missing sources as 'from the subject'; "
                          "now not stated")

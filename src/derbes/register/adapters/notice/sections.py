@@ -7,6 +7,7 @@ from __future__ import annotations
 from derbes.deadlines.model.regime import DeadlineOrigin, Regime
 from derbes.deadlines.model.wording import format_deadline
 from derbes.platform import i18n
+from derbes.platform.i18n import N_
 from derbes.register.adapters.notice import texts as t
 from derbes.register.adapters.notice.parts import (
     ChannelView,
@@ -42,21 +43,21 @@ def tasks(w: Words) -> tuple[TaskView, ...]:
 
 def _basis_field(w: Words, p: reg.Purpose, path: str) -> Field:
     if p.basis.kind is reg.BasisKind.NOT_STATED or w.register.assumed(f"{path}.basis"):
-        return Field(w("Legal basis"), (w(t.NOT_STATED), w(t.NS_BASIS_NOTE)), not_stated=True)
+        return Field(w(N_("Legal basis")), (w(t.NOT_STATED), w(t.NS_BASIS_NOTE)), not_stated=True)
     lines = [w.label(p.basis.kind)]
     lines += [x for x in (w.cite(p.basis.citation, p.basis.cite), w.text(p.basis.note)) if x]
-    return Field(w("Legal basis"), tuple(lines))
+    return Field(w(N_("Legal basis")), tuple(lines))
 
 
 def _retention_field(w: Words, p: reg.Purpose, path: str) -> Field:
     ret = p.retention
     if ret is None or w.register.assumed(f"{path}.retention"):
-        return Field(w("Retention period"), (w(t.NOT_STATED),), not_stated=True)
+        return Field(w(N_("Retention period")), (w(t.NOT_STATED),), not_stated=True)
     lines = [f"{i18n.retention_phrase(ret, w.lang)}; {w.label(ret.then)}"]
     if ret.condition is not None:
         lines.append(w(t.RETENTION_CONDITION) % {"condition": w.text(ret.condition)})
     lines += [x for x in (w.cite(ret.citation, ret.cite), w.text(ret.note)) if x]
-    return Field(w("Retention period"), tuple(lines))
+    return Field(w(N_("Retention period")), tuple(lines))
 
 
 def _list_field(w: Words, label: str, values: list[str], path: str) -> Field:
@@ -70,14 +71,14 @@ def _recipients_field(w: Words, p: reg.Purpose, path: str) -> Field:
     names = [r.recipients[x].names.get(w.lang) for x in p.recipients
              if r.assumed(r.recipient_path(x)) is None]
     if names:
-        return Field(w("Recipients"), ("; ".join(names),))
+        return Field(w(N_("Recipients")), ("; ".join(names),))
     if r.statement("recipients").silent or r.assumed(f"{path}.recipients"):
-        return Field(w("Recipients"), (w(t.NOT_STATED),), not_stated=True)
-    return Field(w("Recipients"), (w(t.PURPOSE_NO_RECIPIENTS),))
+        return Field(w(N_("Recipients")), (w(t.NOT_STATED),), not_stated=True)
+    return Field(w(N_("Recipients")), (w(t.PURPOSE_NO_RECIPIENTS),))
 
 
 def _automated_field(w: Words, p: reg.Purpose, path: str) -> Field:
-    label = w("Automated decision-making")
+    label = w(N_("Automated decision-making"))
     if p.automated_decision is None or w.register.assumed(f"{path}.automated_decision"):
         return Field(label, (w(t.NOT_STATED),), not_stated=True)
     return Field(label, (w(t.YES) if p.automated_decision else w(t.NO),))
@@ -87,15 +88,15 @@ def purpose(w: Words, p: reg.Purpose, path: str) -> PurposeView:
     r = w.register
     categories = [r.categories[c] for c in p.categories]
     rows = [
-        _list_field(w, w("Categories of subjects"),
+        _list_field(w, w(N_("Categories of subjects")),
                     [r.subject_categories[s].labels.get(w.lang) for s in p.subjects],
                     f"{path}.subjects"),
         _basis_field(w, p, path),
         _retention_field(w, p, path),
         _recipients_field(w, p, path),
-        _list_field(w, w("Sources of the data"), [w.label(s) for s in p.data_sources],
+        _list_field(w, w(N_("Sources of the data")), [w.label(s) for s in p.data_sources],
                     f"{path}.data_sources"),
-        _list_field(w, w("Methods of processing"), [w.label(m) for m in p.methods],
+        _list_field(w, w(N_("Methods of processing")), [w.label(m) for m in p.methods],
                     f"{path}.methods"),
         _automated_field(w, p, path),
     ]
@@ -129,24 +130,24 @@ def recipient(w: Words, x: reg.Recipient, path: str) -> RecipientView:
     country = [w.country(x.country if country_known else None)]
     cbb = x.cross_border_basis
     if cross:
-        country.append(w("Cross-border transfer"))
+        country.append(w(N_("Cross-border transfer")))
         if cbb is not None:
             country += [x for x in (w.label(cbb.kind), w.cite(cbb.citation, cbb.cite)) if x]
-    basis = (Field(w("Legal basis"), (w(t.NOT_STATED),), not_stated=True)
+    basis = (Field(w(N_("Legal basis")), (w(t.NOT_STATED),), not_stated=True)
              if x.basis.kind is reg.BasisKind.NOT_STATED or r.assumed(f"{path}.basis")
-             else Field(w("Legal basis"), tuple(
+             else Field(w(N_("Legal basis")), tuple(
                  y for y in (w.label(x.basis.kind), w.cite(x.basis.citation, x.basis.cite))
                  if y)))
-    rows = [Field(w("Role"), (w.label(x.role),)),
-            Field(w("Country"), tuple(country), not_stated=not country_known),
+    rows = [Field(w(N_("Role")), (w.label(x.role),)),
+            Field(w(N_("Country")), tuple(country), not_stated=not country_known),
             basis,
-            _list_field(w, w("Data received"),
+            _list_field(w, w(N_("Data received")),
                         [r.categories[c].labels.get(w.lang) for c in x.categories],
                         f"{path}.categories")]
     if x.actions:
-        rows.append(Field(w("Actions"), (", ".join(w.label(a) for a in x.actions),)))
+        rows.append(Field(w(N_("Actions")), (", ".join(w.label(a) for a in x.actions),)))
     if x.safeguards is not None:
-        rows.append(Field(w("Safeguards"), (w.text(x.safeguards) or "",)))
+        rows.append(Field(w(N_("Safeguards")), (w.text(x.safeguards) or "",)))
     return RecipientView(name=x.names.get(w.lang), cross_border=cross,
                          description=w.text(x.description), is_class=x.is_class,
                          clause=w.policy_clause(x.source), rows=tuple(rows))

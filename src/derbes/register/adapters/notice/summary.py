@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derbes.deadlines.model.periods import Period
-from derbes.deadlines.model.regime import Regime
+from derbes.deadlines.model.regime import DeadlineOrigin, Regime
 from derbes.deadlines.model.wording import format_deadline
 from derbes.platform import i18n
 from derbes.register.adapters.notice import texts as t
@@ -107,6 +107,8 @@ def _how(w: Words, regime: Regime) -> tuple[str, ...]:
     access = regime.deadlines.get(ACCESS_DEADLINE)
     if access is not None:
         lines.append(w(t.SUMMARY_ANSWER) % {"term": format_deadline(access.term, w.lang)})
+        if access.origin is DeadlineOrigin.DEFAULT:
+            lines.append(w(t.DEADLINE_DEFAULT))
     return tuple(lines)
 
 

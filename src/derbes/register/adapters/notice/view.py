@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from derbes.deadlines.model.regime import Regime
 from derbes.deadlines.model.wording import DateCase
 from derbes.platform import i18n
-from derbes.platform.i18n import Lang
+from derbes.platform.i18n import N_, Lang
 from derbes.register.adapters.notice import sections
 from derbes.register.adapters.notice import texts as t
 from derbes.register.adapters.notice.parts import (
@@ -194,42 +194,42 @@ def _operator_fields(w: Words) -> tuple[Field, ...]:
     op = w.register.operator
     kinds = ", ".join(w.label(k) for k in (op.kind, *op.other_kinds))
     fields = [
-        Field(w("Name"), (op.names.get(w.lang),)),
-        Field(w("BIN"), (w.said("operator.bin", op.bin),), not_stated=op.bin is None),
-        Field(w("Type of activity"), (kinds,)),
+        Field(w(N_("Name")), (op.names.get(w.lang),)),
+        Field(w(N_("BIN")), (w.said("operator.bin", op.bin),), not_stated=op.bin is None),
+        Field(w(N_("Type of activity")), (kinds,)),
     ]
     if op.licence is not None:
         values = {"number": op.licence.number, "issuer": op.licence.issued_by.get(w.lang)}
         if op.licence.issued_on is not None:
             values["date"] = w.date(op.licence.issued_on)
-            fields.append(Field(w("Licence"), (w(t.LICENCE_WITH_DATE) % values,)))
+            fields.append(Field(w(N_("Licence")), (w(t.LICENCE_WITH_DATE) % values,)))
         else:
-            fields.append(Field(w("Licence"), (w(t.LICENCE) % values,)))
-    fields.append(Field(w("Legal address"),
+            fields.append(Field(w(N_("Licence")), (w(t.LICENCE) % values,)))
+    fields.append(Field(w(N_("Legal address")),
                         (w.said("operator.legal_address", w.text(op.legal_address)),),
                         not_stated=op.legal_address is None))
     contacts = op.contacts
-    for label, value in ((w("Postal address"), w.text(contacts.postal_address)),
-                         (w("E-mail"), contacts.email), (w("Phone"), contacts.phone),
-                         (w("Website"), contacts.website)):
+    for label, value in ((w(N_("Postal address")), w.text(contacts.postal_address)),
+                         (w(N_("E-mail")), contacts.email), (w(N_("Phone")), contacts.phone),
+                         (w(N_("Website")), contacts.website)):
         if value:
             fields.append(Field(label, (value,)))
     person = op.responsible_person
     lines = ([person.role.get(w.lang)] + [x for x in (person.name, person.email, person.phone)
                                           if x]) if person else [w(t.NOT_STATED)]
-    fields.append(Field(w("Responsible person"), tuple(lines), not_stated=person is None))
+    fields.append(Field(w(N_("Responsible person")), tuple(lines), not_stated=person is None))
     if op.sites:
-        fields.append(Field(w("Websites and services"), op.sites))
+        fields.append(Field(w(N_("Websites and services")), op.sites))
     if op.apps:
-        fields.append(Field(w("Mobile apps"), op.apps))
+        fields.append(Field(w(N_("Mobile apps")), op.apps))
     database = op.primary_database_country
     if w.register.assumed("operator.primary_database_country"):
         database = None
-    fields.append(Field(w("Location of the primary database"),
+    fields.append(Field(w(N_("Location of the primary database")),
                         (w.country(database) if database else w(t.NS_DATABASE),),
                         not_stated=database is None))
     if op.copies_abroad:
-        fields.append(Field(w("Additional copies of the database"),
+        fields.append(Field(w(N_("Additional copies of the database")),
                             tuple(w.country(c) for c in op.copies_abroad)))
     return tuple(fields)
 
@@ -266,9 +266,9 @@ def _policy_fields(w: Words) -> tuple[Field, ...]:
     policy = w.register.policy
     version = w.text(policy.version_labels) or policy.version
     fields = [
-        Field(w("Policy version"), (w.said("policy.version", version),),
+        Field(w(N_("Policy version")), (w.said("policy.version", version),),
               not_stated=version is None),
-        Field(w("Date"), (w.said("policy.date", w.date(policy.date) if policy.date else None),),
+        Field(w(N_("Date")), (w.said("policy.date", w.date(policy.date) if policy.date else None),),
               not_stated=policy.date is None),
     ]
     approval = policy.approval
@@ -277,11 +277,11 @@ def _policy_fields(w: Words) -> tuple[Field, ...]:
         lines += [x for x in (w.text(approval.document),
                               w.date(approval.date) if approval.date else None,
                               w.text(approval.place)) if x]
-        fields.append(Field(w("Approved by"), tuple(lines)))
+        fields.append(Field(w(N_("Approved by")), tuple(lines)))
     if policy.url:
-        fields.append(Field(w("Published at"), (policy.url,)))
+        fields.append(Field(w(N_("Published at")), (policy.url,)))
     change = policy.change
-    fields.append(Field(w("How changes are announced"),
+    fields.append(Field(w(N_("How changes are announced")),
                         (change.method.get(w.lang) if change else w(t.NS_CHANGE),),
                         not_stated=change is None))
     return tuple(fields)

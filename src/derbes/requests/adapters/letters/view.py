@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from derbes.deadlines.model.periods import Period
-from derbes.deadlines.model.wording import format_date
+from derbes.deadlines.model.regime import DeadlineOrigin, Regime
+from derbes.deadlines.model.wording import DateCase, format_clause, format_date
 from derbes.platform import i18n
 from derbes.platform.i18n import N_, Lang
 from derbes.register.model import register as reg
@@ -28,7 +29,18 @@ TITLES: Mapping[RequestType, str] = {
     RequestType.CONSENT_WITHDRAWAL: N_("Answer to your withdrawal of consent"),
     RequestType.COMPLAINT: N_("Answer to your complaint"),
     RequestType.PRETRIAL_CLAIM: N_("Answer to your pre-trial claim"),
+    RequestType.AUTOMATED_OBJECTION: N_(
+        "Answer to your objection to automated processing of your personal data"),
 }
+
+# Digital Code Art. 43: what the subject may ask about an automated decision.
+AUTOMATED_RIGHTS: Mapping[str, str] = {
+    "to_be_told": N_("to be told that a decision about you was made by automated means"),
+    "explanation": N_("to receive an explanation of such a decision"),
+    "human_review": N_("to have such a decision reviewed by a person"),
+}
+DEFAULT_TERM = N_("The law sets no term: the operator applies this term by default.")
+PROMISED_TERM = N_("The operator's own commitment (its policy, %(clause)s).")
 
 SOURCES: Mapping[str, str] = {
     "subject": N_("from you"),
@@ -65,11 +77,28 @@ def _label(labels: Mapping[str, str] | None, lang: Lang, fallback: str) -> str:
     return fallback
 
 
-def _day(value: str | date | None, lang: Lang) -> str:
+def _day(value: str | date | None, lang: Lang, case: DateCase = DateCase.NOMINATIVE) -> str:
+    """A date in the case its sentence needs (Kazakh: «2 наурызда», «1 қыркүйекке»)."""
     if value is None:
         return ""
     day = value if isinstance(value, date) else datetime.fromisoformat(value).date()
-    return format_date(day, lang)
+    return format_date(day, lang, case)
+
+
+def _deadline_citation(request: SubjectRequest, regime: Regime | None, lang: Lang) -> str:
+    """The rule that sets the request's term, in ``lang``: the law's article, or the
+    operator's own promise; never an internal note."""
+    deadline = None if regime is None else regime.deadlines.get(request.deadline_id)
+    if deadline is None:
+        return request.deadline_citation if lang is Lang.EN else ""
+    cite = deadline.cite or (deadline.default.cite if deadline.default else None)
+    parts = [cite.get(lang)] if cite is not None else []
+    if deadline.origin is DeadlineOrigin.DEFAULT:
+        parts.append(_t(lang, DEFAULT_TERM))
+    elif deadline.origin is DeadlineOrigin.PROMISE and deadline.source:
+        parts.append(_t(lang, PROMISED_TERM) % {
+            "clause": format_clause(deadline.source, lang)})
+    return " ".join(parts)
 
 
 def _value(value: Any) -> str:
@@ -106,7 +135,7 @@ def _purpose_label(register: reg.Register, purpose_id: str | None, lang: Lang) -
 
 
 def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.Register,
-               lang: Lang) -> dict[str, Any]:
+               lang: Lang, *, regime: Regime | None = None) -> dict[str, Any]:
     """Everything the letter template shows, in ``lang``."""
     operator = register.operator
     view: dict[str, Any] = {
@@ -117,10 +146,11 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
         "operator_name": operator.names.get(lang),
         "operator_bin": operator.bin,
         "request_id": request.id,
-        "received": _day(request.received_at.date().isoformat(), lang),
-        "due": _day(request.due_date, lang),
-        "answered": _day(request.closed_at.date() if request.closed_at else None, lang),
-        "deadline_citation": request.deadline_citation,
+        "received": _day(request.received_at.date().isoformat(), lang, DateCase.LOCATIVE),
+        "due": _day(request.due_date, lang, DateCase.DATIVE),
+        "answered": _day(request.closed_at.date() if request.closed_at else None, lang,
+                         DateCase.LOCATIVE),
+        "deadline_citation": _deadline_citation(request, regime, lang),
         "reasons": list(request.refusal_reasons),
         "held": bool(full.get("held")),
     }
@@ -134,7 +164,7 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
             "status": _t(lang, OUTCOMES.get(o["status"], o["status"])),
             "continues": o["status"] == "continues",
             "citation": o.get("citation") or "",
-            "until": _day(o.get("until"), lang),
+            "until": _day(o.get("until"), lang, DateCase.DATIVE),
         } for o in full.get("outcomes", [])]
     elif request.type is RequestType.BLOCKING and view["held"]:
         blocked = full.get("blocked", [])
@@ -146,6 +176,12 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
                            if c in register.categories else c for c in full.get("changed", [])]
     elif request.type in (RequestType.COMPLAINT, RequestType.PRETRIAL_CLAIM):
         view["response"] = full.get("response") or ""
+    elif request.type is RequestType.AUTOMATED_OBJECTION:
+        view["response"] = full.get("explanation") or ""
+        view["automated_purposes"] = [_purpose_label(register, p, lang)
+                                      for p in full.get("purposes", [])]
+        view["automated_rights"] = [_t(lang, AUTOMATED_RIGHTS[r]) for r in full.get("rights", [])
+                                    if r in AUTOMATED_RIGHTS]
     return view
 
 
