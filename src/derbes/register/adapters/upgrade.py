@@ -15,7 +15,7 @@ import yaml
 
 from derbes.errors import InputError, Problem, RegisterError
 from derbes.platform.located_yaml import YamlReadError, join_path, plain, read_document
-from derbes.register.model.upgrade import Edit, Remove, Rename, Replace, needs_upgrade, upgrade
+from derbes.register.model.upgrade import Edit, Rename, Replace, needs_upgrade, upgrade
 
 
 @dataclass(frozen=True)
