@@ -39,7 +39,7 @@ REGIME = load_regime()
 Mutation = Callable[[dict[str, Any]], None]
 
 # Rules about the register file itself rather than a rule of the law: no citation.
-META = {"DRB026", "DRB027", "DRB028", "DRB030", "DRB099"}
+META = {"DRB027", "DRB028", "DRB029", "DRB031", "DRB099"}
 
 TEXT = {"ru": "Текст", "kk": "Мәтін", "en": "Text"}
 
@@ -246,7 +246,7 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [(_set("purposes.0.automated_decision", True),)],
         [(_set("purposes.0.automated_decision", False),)],
     ),
-    "DRB022": (
+    "DRB023": (
         [(_set("operator.primary_database_country", None),),
          (_set("recipients.0.country", None),),
          (_set("purposes.0.basis", None),),
@@ -263,7 +263,7 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          (_set("security_measures", {"none": True, "source": "p.10"}),),
          (_set("policy.date", None),)],  # the editions still date it
     ),
-    "DRB023": (
+    "DRB024": (
         [(_set("recipients.0.sold", True),),
          (_set("commitments", [{"kind": "no_cross_border", "text": TEXT, "source": "p.7"}]),
           _set("recipients.0.country", "DE"),
@@ -277,31 +277,31 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          (_set("commitments", [{"kind": "other", "text": TEXT, "source": "p.7"}]),
           _set("recipients.0.sold", True))],
     ),
-    "DRB024": (
+    "DRB025": (
         [(_append("purposes.0.categories", "identity.id_document"),)],
         [(_set("category_restrictions.0.purposes", ["aml_identification", "payment_service"]),
           _append("purposes.0.categories", "identity.id_document"))],
     ),
-    "DRB025": (
+    "DRB026": (
         [(_set("minors.age_threshold", 13),)],
         [(_set("minors.age_threshold", 18),), (_set("minors.age_threshold", None),)],
     ),
-    "DRB026": (
+    "DRB027": (
         [(_set("purposes.0.source", None),),
          (_set("operator.sources.bin", None),),
          (_set("cookies.0.source", None),),
          (_set("security_measures.0.source", None),)],
         [(_set("purposes.0.source", "p.3.9"),)],
     ),
-    "DRB027": (
+    "DRB028": (
         [(_append("assumptions", {"path": "purposes[0].retention", "reason": "AML law"}),)],
         [(_set("assumptions", []),)],
     ),
-    "DRB029": (
+    "DRB030": (
         [(_set("purposes.1.automated_decision", True),)],
         [(_set("purposes.2.automated_decision", True), _waiver("DRB018", "purposes[2]"))],
     ),
-    "DRB030": (
+    "DRB031": (
         [(_set("purposes.0.basis.citation", "Law on payments Art. 25"),),
          (_set("purposes.0.retention.citation", "AML Law Art. 11"),),
          (_set("regime_overrides.0.source", None),)],
@@ -399,13 +399,13 @@ def test_every_finding_has_a_line(code: str, case: Case) -> None:
          "regime_overrides[0]"),
         ((_recipient("archive"),), "DRB017", "recipients[2]"),
         ((_set("request_channels", None),), "DRB020", "request_channels"),
-        ((_set("recipients.0.country", None),), "DRB022", "recipients[0].country"),
-        ((_set("recipients.0.sold", True),), "DRB023", "commitments[0]"),
-        ((_append("purposes.0.categories", "identity.id_document"),), "DRB024",
+        ((_set("recipients.0.country", None),), "DRB023", "recipients[0].country"),
+        ((_set("recipients.0.sold", True),), "DRB024", "commitments[0]"),
+        ((_append("purposes.0.categories", "identity.id_document"),), "DRB025",
          "category_restrictions[0]"),
-        ((_set("minors.age_threshold", 13),), "DRB025", "minors.age_threshold"),
-        ((_set("purposes.2.source", None),), "DRB026", "purposes[2]"),
-        ((_set("purposes.1.automated_decision", True),), "DRB029", "purposes[1].basis"),
+        ((_set("minors.age_threshold", 13),), "DRB026", "minors.age_threshold"),
+        ((_set("purposes.2.source", None),), "DRB027", "purposes[2]"),
+        ((_set("purposes.1.automated_decision", True),), "DRB030", "purposes[1].basis"),
         ((_waiver("DRB001", "purposes[0]"),), "DRB099", "waivers[0]"),
     ],
 )
@@ -575,9 +575,9 @@ EXPECTED = {
     "DRB009": "error", "DRB010": "error", "DRB011": "error", "DRB012": "error",
     "DRB013": "error", "DRB014": "error", "DRB015": "error", "DRB016": "error",
     "DRB017": "warning", "DRB018": "warning", "DRB019": "warning", "DRB020": "error",
-    "DRB021": "warning", "DRB022": "warning", "DRB023": "error", "DRB024": "error",
-    "DRB025": "warning", "DRB026": "warning", "DRB027": "warning", "DRB028": "warning",
-    "DRB029": "error", "DRB030": "warning", "DRB099": "warning",
+    "DRB021": "warning", "DRB023": "warning", "DRB024": "error", "DRB025": "error",
+    "DRB026": "warning", "DRB027": "warning", "DRB028": "warning", "DRB029": "warning",
+    "DRB030": "error", "DRB031": "warning", "DRB099": "warning",
 }
 
 
@@ -597,8 +597,8 @@ def test_every_rule_has_a_citation_and_a_description() -> None:
 
 
 def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
-    # DRB003 comes from the loader, DRB028 from reading schema 1: tested above and below.
-    tested = set(CASES) | {"DRB003", "DRB028"}
+    # DRB003 comes from the loader, DRB029 from reading schema 1: tested above and below.
+    tested = set(CASES) | {"DRB003", "DRB029"}
     assert tested == set(EXPECTED)
     assert all(fails and passes for fails, passes in CASES.values())
 
@@ -611,7 +611,7 @@ def test_a_schema_1_register_is_read_and_asked_to_be_upgraded() -> None:
     report = lint_text(text, "minimal.yaml", REGIME)
     assert report.loaded
     codes = {item.finding.code for item in report.findings}
-    assert "DRB028" in codes
+    assert "DRB029" in codes
     # Schema 1 read silence as "minors are not processed"; schema 2 reads it as silence.
     assert any(item.finding.path == "purposes[0].data_sources" for item in report.findings)
 
@@ -621,7 +621,7 @@ def test_not_stated_is_never_a_foreign_country_nor_an_assumed_basis() -> None:
                       _set("operator.primary_database_country", None))
     codes = {f.code for f in found}
     assert "DRB007" not in codes and "DRB008" not in codes  # no cross-border, no abroad
-    gaps = {f.path: f.citation for f in found if f.code == "DRB022"}
+    gaps = {f.path: f.citation for f in found if f.code == "DRB023"}
     assert "Art. 16" in gaps["recipients[0].country"]
     assert "Art. 7, 8, 9" in gaps["purposes[0].basis"]
     assert "Art. 12 p.2" in gaps["operator.primary_database_country"]

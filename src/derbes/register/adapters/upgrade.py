@@ -82,7 +82,7 @@ def _removal(at: _Located, starts: list[int], text: str) -> Span:
     assert at.key is not None
     start = _span_of(at.key.start_mark, starts)
     end = _span_of(at.value.end_mark, starts)
-    if at.parent.flow_style:
+    if getattr(at.parent, "flow_style", False):
         # One key of a flow mapping: take the comma after it (or the one before).
         rest = text[end:]
         stripped = rest.lstrip(" ")

@@ -126,7 +126,7 @@ def lint(
         False, "--strict", help="Warnings fail too; show waived findings."
     ),
 ) -> None:
-    """Check registers against Law 94-V rules (codes DRB001…DRB030, DRB099).
+    """Check registers against Law 94-V rules (codes DRB001…DRB031, DRB099).
 
     A finding an administrative fine relates to shows the risk (Code of
     Administrative Offences Art. 79) in MCI and tenge. Exit 1 when a file has an

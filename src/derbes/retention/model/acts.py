@@ -289,6 +289,10 @@ class ActGroup:
     ended_from: date | None = None
     ended_to: date | None = None
     criterion: Labels | None = None  # the policy's destruction criterion (register note)
+    # The citations as a reader of the act's language reads them (ru/kk/en), when the
+    # register gives them; the plain citations above stay for the record.
+    basis_cite: Labels | None = None
+    retention_cite: Labels | None = None
 
 
 @dataclass(frozen=True)
@@ -389,6 +393,9 @@ def _group(no: int, group: DestroyedGroup, register: Register, key: bytes) -> Ac
         trigger=group.trigger or (retention.trigger if retention else None),
         period=group.period or (retention.period if retention else None),
         retention_citation=group.citation or (retention.citation if retention else None),
+        basis_cite=purpose.basis.cite if purpose else None,
+        retention_cite=(retention.cite if retention is not None and group.citation in (
+            None, retention.citation) else None),
         action=action, categories=tuple(categories), subjects=len(subject_ids),
         references=tuple(sorted({subject_reference(key, s) for s in subject_ids})),
         methods=methods, items=group.items,
@@ -443,6 +450,12 @@ def _purpose_index(register: Register, purpose_id: str) -> int:
 # ------------------------------------------------------------------ JSON
 
 
+def _cite(labels: Labels | None) -> dict[str, Any]:
+    """The ``cite`` key of a citation, only when there is one: acts issued before
+    citations had languages keep their exact body (and digest)."""
+    return {} if labels is None else {"cite": _labels(labels)}
+
+
 def _labels(value: Labels) -> dict[str, str]:
     return value.as_dict()
 
@@ -478,12 +491,13 @@ def as_dict(act: Act) -> dict[str, Any]:
             "no": g.no, "purpose": {"id": g.purpose_id, "labels": _labels(g.purpose),
                                     "clause": g.clause},
             "basis": {"kind": g.basis.value if g.basis else None,
-                      "citation": g.basis_citation},
+                      "citation": g.basis_citation, **_cite(g.basis_cite)},
             "retention": {"trigger": g.trigger.value if g.trigger else None,
                           "period": str(g.period) if g.period else None,
                           "citation": g.retention_citation,
                           "ended_from": _day(g.ended_from), "ended_to": _day(g.ended_to),
-                          "criterion": _labels(g.criterion) if g.criterion else None},
+                          "criterion": _labels(g.criterion) if g.criterion else None,
+                          **_cite(g.retention_cite)},
             "action": g.action.value,
             "categories": [{"id": c.id, "labels": _labels(c.labels),
                             "sensitivity": c.sensitivity} for c in g.categories],
@@ -538,9 +552,11 @@ def from_dict(body: Mapping[str, Any]) -> Act:
             purpose=_labels_of(g["purpose"]["labels"]), clause=g["purpose"]["clause"],
             basis=BasisKind(g["basis"]["kind"]) if g["basis"]["kind"] else None,
             basis_citation=g["basis"]["citation"],
+            basis_cite=_labels_of(g["basis"]["cite"]) if g["basis"].get("cite") else None,
             trigger=RetentionTrigger(retention["trigger"]) if retention["trigger"] else None,
             period=Period.parse(retention["period"]) if retention["period"] else None,
             retention_citation=retention["citation"],
+            retention_cite=_labels_of(retention["cite"]) if retention.get("cite") else None,
             action=AfterRetention(g["action"]),
             categories=tuple(ActCategory(id=c["id"], labels=_labels_of(c["labels"]),
                                          sensitivity=c["sensitivity"])

@@ -104,7 +104,7 @@ class Words:
 
     def cite(self, citation: str | None, cite: reg.Text | None) -> str | None:
         """A citation in this language: its ru/kk/en form, or the DPO's English text
-        in the English notice only (lint DRB030 asks for the translations)."""
+        in the English notice only (lint DRB031 asks for the translations)."""
         if cite is not None:
             return cite.get(self.lang)
         return citation if citation and self.lang is Lang.EN else None

@@ -97,7 +97,8 @@ def refuse_unless_clean(loaded_register: LoadedRegister, regime: Regime) -> None
     if errors:
         raise NoticeRefusedError([
             Problem(f"{f.message} (render with --draft for a watermarked draft)", f.path,
-                    file=loaded_register.file, line=loaded_register.line_of(f.path),
+                    file=loaded_register.file,
+                    line=loaded_register.line_of(f.path) or loaded_register.lines.get(""),
                     code=f.code)
             for f in errors
         ])

@@ -15,6 +15,7 @@ notice's language. The first layer (``summary.py``) says it all on one page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from derbes.deadlines.model.regime import Regime
 from derbes.deadlines.model.wording import DateCase
@@ -101,7 +102,6 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str,
     w = Words(r, language)
     numbers = _numbers(r)
     sha_short = loaded.sha256[:SHORT_SHA]
-    d = r.disclosures
     return NoticeView(
         lang=language.value,
         operator_name=r.operator.names.get(language),
@@ -130,40 +130,56 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str,
         request_channels=sections.request_channels(w),
         channels_note=w.none_or_silent(r.statement("request_channels"),
                                        t.NONE_REQUEST_CHANNELS, t.NS_REQUEST_CHANNELS),
-        account_deletion=tuple(
-            ItemView(w.text(a.how) or "", w.policy_clause(a.source),
-                     tuple(w(t.DELETION_CONDITION) % {"condition": w.text(a.condition)}
-                           for _ in (1,) if a.condition is not None))
-            for a in d.account_deletion),
-        complaint_routes=tuple(
-            ItemView(f"{w.label(c.kind)}: {w.text(c.name)}", w.policy_clause(c.source),
-                     tuple(x for x in (w.text(c.address),) if x))
-            for c in d.complaint_routes),
-        complaints_note=w.none_or_silent(r.statement("complaint_routes"), t.NS_COMPLAINTS,
-                                         t.NS_COMPLAINTS),
+        **_rights_items(w),
         deadlines=sections.deadlines(w, regime),
         minors=_minors(w, regime),
-        security=_security(w),
-        security_note=w.none_or_silent(r.statement("security_measures"), t.NONE_SECURITY,
-                                       t.NS_SECURITY),
-        security_cite=protection_measures().cite.get(language),
-        commitments=tuple(ItemView(w.text(c.text) or "", w.policy_clause(c.source))
-                          for c in d.commitments),
-        other_law=tuple(
-            ItemView(w.text(o.law) or "", w.policy_clause(o.source),
-                     tuple(x for x in (w.text(o.scope), w.text(o.regulator)) if x))
-            for o in d.other_law),
-        processor_intro=w(t.PROCESSOR_INTRO),
-        processor_roles=tuple(
-            ItemView(w.text(p.for_whom) or "", w.policy_clause(p.source),
-                     tuple(x for x in (w.text(p.processing),) if x))
-            for p in d.processor_roles),
+        **_disclosure_items(w),
         policy=_policy_fields(w),
         editions=_editions(w),
         sha256=loaded.sha256,
         sha_short=sha_short,
         generated_line=w(t.GENERATED_LINE) % {"sha": sha_short},
     )
+
+
+def _rights_items(w: Words) -> dict[str, Any]:
+    """Account deletion, complaint routes: how the subject acts on the rights."""
+    r, d = w.register, w.register.disclosures
+    return {
+        "account_deletion": tuple(
+            ItemView(w.text(a.how) or "", w.policy_clause(a.source),
+                     tuple(w(t.DELETION_CONDITION) % {"condition": w.text(a.condition)}
+                           for _ in (1,) if a.condition is not None))
+            for a in d.account_deletion),
+        "complaint_routes": tuple(
+            ItemView(f"{w.label(c.kind)}: {w.text(c.name)}", w.policy_clause(c.source),
+                     tuple(x for x in (w.text(c.address),) if x))
+            for c in d.complaint_routes),
+        "complaints_note": w.none_or_silent(r.statement("complaint_routes"), t.NS_COMPLAINTS,
+                                            t.NS_COMPLAINTS),
+    }
+
+
+def _disclosure_items(w: Words) -> dict[str, Any]:
+    """Security measures, commitments, other law, the operator as a processor."""
+    r, d = w.register, w.register.disclosures
+    return {
+        "security": _security(w),
+        "security_note": w.none_or_silent(r.statement("security_measures"), t.NONE_SECURITY,
+                                          t.NS_SECURITY),
+        "security_cite": protection_measures().cite.get(w.lang),
+        "commitments": tuple(ItemView(w.text(c.text) or "", w.policy_clause(c.source))
+                             for c in d.commitments),
+        "other_law": tuple(
+            ItemView(w.text(o.law) or "", w.policy_clause(o.source),
+                     tuple(x for x in (w.text(o.scope), w.text(o.regulator)) if x))
+            for o in d.other_law),
+        "processor_intro": w(t.PROCESSOR_INTRO),
+        "processor_roles": tuple(
+            ItemView(w.text(p.for_whom) or "", w.policy_clause(p.source),
+                     tuple(x for x in (w.text(p.processing),) if x))
+            for p in d.processor_roles),
+    }
 
 
 def _numbers(r: reg.Register) -> dict[str, int]:

@@ -69,7 +69,7 @@ def lint(register: Register, regime: Regime | None = None) -> list[Finding]:
     """Every finding of the catalogue's rules on ``register``, waivers applied.
 
     ``regime`` is the default regime table; without it regime overrides
-    (DRB015) and the age of minors (DRB025) are not checked.
+    (DRB015) and the age of minors (DRB026) are not checked.
     """
     findings = [f for check in rules.CHECKS for f in check(register)]
     findings.extend(rules.overrides(register, regime))

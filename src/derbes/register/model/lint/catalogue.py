@@ -109,35 +109,35 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("DRB021", "operator-bin-not-stated", _W,
              "Law 94-V Art. 8 p.4 (consent names the operator and its BIN)",
              "The register does not state the operator's BIN.", "operator.bin"),
-    RuleSpec("DRB022", "not-stated", _W, "the article the finding names",
+    RuleSpec("DRB023", "not-stated", _W, "the article the finding names",
              "The policy does not state information the law requires; the notice says "
              "\"not stated\" (never an assumed value).", "<the field>"),
-    RuleSpec("DRB023", "commitment-contradicted", _E, "Law 94-V Art. 7, 8",
+    RuleSpec("DRB024", "commitment-contradicted", _E, "Law 94-V Art. 7, 8",
              "The register contradicts a commitment of the policy (\"we do not sell data\" "
              "and a recipient that pays for them).", "commitments[i]", _UNLAWFUL),
-    RuleSpec("DRB024", "category-use-restricted", _E, "Law 94-V Art. 7",
+    RuleSpec("DRB025", "category-use-restricted", _E, "Law 94-V Art. 7",
              "A purpose uses a category the policy restricts to other named uses.",
              "category_restrictions[i]", _UNLAWFUL),
-    RuleSpec("DRB025", "minors-age-below-majority", _W,
+    RuleSpec("DRB026", "minors-age-below-majority", _W,
              "Law 94-V Art. 8; Civil Code Art. 17 p.1 (majority at 18)",
              "The policy's age threshold for minors is below 18: persons under 18 are "
              "minors, their consent is given by a legal representative.",
              "minors.age_threshold", _UNLAWFUL),
-    RuleSpec("DRB026", "fact-without-source", _W, "",
+    RuleSpec("DRB027", "fact-without-source", _W, "",
              "A stated fact carries no clause of the policy (source) and is not marked as "
              "an assumption.", "<the object>"),
-    RuleSpec("DRB027", "assumption", _W, "",
+    RuleSpec("DRB028", "assumption", _W, "",
              "A modeller's assumption: not stated in the policy, never rendered as the "
              "operator's statement.", "assumptions[i]"),
-    RuleSpec("DRB028", "schema-version-1", _W, "",
+    RuleSpec("DRB029", "schema-version-1", _W, "",
              "The register file is of schema version 1 and was upgraded while reading: run "
              "`derbes register upgrade FILE`.", "schema_version"),
-    RuleSpec("DRB029", "automated-decision-without-consent", _E,
+    RuleSpec("DRB030", "automated-decision-without-consent", _E,
              "Law 94-V Art. 19-1 (Law 231-VIII of 17.11.2025)",
              "A purpose makes automated decisions on a basis other than consent: automated "
              "processing that changes the subject's rights needs consent.",
              "purposes[i].basis", _UNLAWFUL),
-    RuleSpec("DRB030", "citation-not-translated", _W, "",
+    RuleSpec("DRB031", "citation-not-translated", _W, "",
              "A citation the notice shows exists only as the DPO's text: give it in ru, kk "
              "and en (customers read it in their language).", "<the citation>"),
     RuleSpec("DRB099", "stale-waiver", _W, "", "A waiver matches no finding.", "waivers[i]"),

@@ -39,28 +39,28 @@ def _contradictions(register: Register, commitment: Commitment) -> list[str]:
 
 
 def commitments(register: Register) -> Iterator[Finding]:
-    """DRB023: "we do not sell data" and a recipient that buys them, and the like."""
+    """DRB024: "we do not sell data" and a recipient that buys them, and the like."""
     for i, commitment in enumerate(register.disclosures.commitments):
         clause = commitment.source or "no clause"
         for what in _contradictions(register, commitment):
-            yield finding("DRB023", f"commitments[{i}]",
+            yield finding("DRB024", f"commitments[{i}]",
                           f"commitment {commitment.kind.value} ({clause}) is contradicted: "
                           f"{what}")
 
 
 def restrictions(register: Register) -> Iterator[Finding]:
-    """DRB024: a category used by a purpose outside the uses the policy allows."""
+    """DRB025: a category used by a purpose outside the uses the policy allows."""
     for i, restriction in enumerate(register.disclosures.category_restrictions):
         for purpose in register.purposes_for_category(restriction.category):
             if purpose.id not in restriction.purposes:
-                yield finding("DRB024", f"category_restrictions[{i}]",
+                yield finding("DRB025", f"category_restrictions[{i}]",
                               f"purpose {purpose.id!r} uses {restriction.category!r}, which "
                               f"the policy ({restriction.source or 'no clause'}) allows only "
                               f"for {', '.join(restriction.purposes)}")
 
 
 def minors_age(register: Register, regime: Regime | None) -> Iterator[Finding]:
-    """DRB025: "we do not process children under 13" leaves 13–17-year-olds, who are minors."""
+    """DRB026: "we do not process children under 13" leaves 13–17-year-olds, who are minors."""
     minors = register.minors
     if regime is None or minors is None or minors.age_threshold is None:
         return
@@ -68,7 +68,7 @@ def minors_age(register: Register, regime: Regime | None) -> Iterator[Finding]:
     if majority.value.unit is not Unit.YEARS:  # pragma: no cover - the shipped table
         return
     if minors.age_threshold < majority.value.value:
-        yield finding("DRB025", "minors.age_threshold",
+        yield finding("DRB026", "minors.age_threshold",
                       f"the policy excludes persons under {minors.age_threshold}; persons "
                       f"aged {minors.age_threshold} to {majority.value.value - 1} are minors "
                       "too, their PD need a legal representative's consent",

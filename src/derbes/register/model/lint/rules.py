@@ -125,7 +125,7 @@ def _purpose_basis(
         )
         if not purpose.consent_required:
             yield finding(
-                "DRB029",
+                "DRB030",
                 f"{path}.basis",
                 f"purpose {purpose.id!r} makes automated decisions on basis "
                 f"{purpose.basis.kind.value!r} without consent; automated processing that "

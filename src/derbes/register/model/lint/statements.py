@@ -1,9 +1,9 @@
 """What the policy does not state, facts without a clause, modellers' assumptions.
 
-"Not stated" is a finding of its own (DRB022) carrying the article that requires
+"Not stated" is a finding of its own (DRB023) carrying the article that requires
 the information; it is never read as a foreign country, an assumed basis or
 "none". Every stated fact carries the clause of the policy it comes from
-(DRB026) or is a marked assumption (DRB027), which no notice renders as the
+(DRB027) or is a marked assumption (DRB028), which no notice renders as the
 operator's statement.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from derbes.register.model.lint.catalogue import Finding, finding
 from derbes.register.model.register import SCHEMA_VERSION, BasisKind, Register
 
-NOT_STATED = "DRB022"
-NO_SOURCE = "DRB026"
+NOT_STATED = "DRB023"
+NO_SOURCE = "DRB027"
 
 # The article that requires each piece of information (docs/LAW.md).
 ART_8_P4 = "Law 94-V Art. 8 p.4 (what a consent states)"
@@ -97,7 +97,7 @@ def _traced(register: Register, path: str, source: str | None) -> bool:
 
 
 def without_source(register: Register) -> Iterator[Finding]:
-    """DRB026: facts with neither a clause nor an assumption."""
+    """DRB027: facts with neither a clause nor an assumption."""
     op, policy = register.operator, register.policy
     fields = {"names": op.names, "bin": op.bin, "legal_address": op.legal_address,
               "primary_database_country": op.primary_database_country,
@@ -151,10 +151,10 @@ def _objects(register: Register) -> Iterator[tuple[str, str | None]]:
 
 
 def untranslated(register: Register) -> Iterator[Finding]:
-    """DRB030: citations customers read that exist only in the DPO's English."""
+    """DRB031: citations customers read that exist only in the DPO's English."""
     def check(path: str, citation: str | None, cite: object) -> Iterator[Finding]:
         if citation and citation.strip() and cite is None:
-            yield finding("DRB030", path, f"{path} is only in one language: {citation!r}")
+            yield finding("DRB031", path, f"{path} is only in one language: {citation!r}")
 
     for i, p in enumerate(register.purposes.values()):
         yield from check(f"purposes[{i}].basis.citation", p.basis.citation, p.basis.cite)
@@ -169,21 +169,21 @@ def untranslated(register: Register) -> Iterator[Finding]:
                              cbb.cite)
     for i, o in enumerate(register.regime_overrides):
         if o.cite is None and not o.source:
-            yield finding("DRB030", f"regime_overrides[{i}]", f"the promise on {o.deadline!r} "
+            yield finding("DRB031", f"regime_overrides[{i}]", f"the promise on {o.deadline!r} "
                           "has neither a clause (source) nor a citation in ru/kk/en (cite)")
 
 
 def assumptions(register: Register) -> Iterator[Finding]:
-    """DRB027: every assumption, listed with its reason."""
+    """DRB028: every assumption, listed with its reason."""
     for i, assumption in enumerate(register.assumptions):
-        yield finding("DRB027", f"assumptions[{i}]",
+        yield finding("DRB028", f"assumptions[{i}]",
                       f"{assumption.path}: assumed, not stated in the policy "
                       f"({assumption.reason})")
 
 
 def schema_version(register: Register) -> Iterator[Finding]:
     if register.schema_version_read < SCHEMA_VERSION:
-        yield finding("DRB028", "schema_version",
+        yield finding("DRB029", "schema_version",
                       f"schema version {register.schema_version_read} read through the "
                       f"upgrade; run `derbes register upgrade` to write version "
                       f"{SCHEMA_VERSION}")

@@ -127,6 +127,18 @@ def _recipient_names(register: reg.Register, ids: Sequence[str], lang: Lang) -> 
     return out
 
 
+def _cited(register: reg.Register, purpose_id: str | None, which: str, given: str | None,
+           lang: Lang) -> str:
+    """A purpose's basis or retention citation in ``lang``: the register's ru/kk/en form
+    when the answer cites what the register says; else the DPO's text, in English only."""
+    purpose = register.purposes.get(purpose_id or "")
+    if purpose is not None:
+        rule = purpose.basis if which == "basis" else purpose.retention
+        if rule is not None and rule.cite is not None and given in (None, "", rule.citation):
+            return rule.cite.get(lang)
+    return (given or "") if lang is Lang.EN else ""
+
+
 def _purpose_label(register: reg.Register, purpose_id: str | None, lang: Lang) -> str:
     if purpose_id is None:
         return "—"
@@ -191,9 +203,10 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
         purposes.append({
             "label": _label(p.get("labels"), lang, p["id"]),
             "basis": i18n.enum_label(reg.BasisKind(p["basis"]), lang),
-            "basis_citation": p.get("basis_citation") or "",
+            "basis_citation": _cited(register, p["id"], "basis", p.get("basis_citation"), lang),
             "retention": _retention(p.get("retention"), lang),
-            "retention_citation": (p.get("retention") or {}).get("citation", ""),
+            "retention_citation": _cited(register, p["id"], "retention",
+                                         (p.get("retention") or {}).get("citation"), lang),
             "categories": [_label(register.categories[c].labels.as_dict(), lang, c)
                            if c in register.categories else c for c in p.get("categories", [])],
             "recipients": _recipient_names(register, p.get("recipients", []), lang),
@@ -238,7 +251,9 @@ def _destruction(full: Mapping[str, Any], register: reg.Register, lang: Lang
                 "ground": _t(lang, N_("obligation under the law")
                              if f["ground"] == "legal_obligation"
                              else N_("an unfulfilled contract with you")),
-                "citation": f.get("citation") or "",
+                "citation": _cited(register, f.get("purpose"), "basis", f.get("citation"),
+                                   lang) or _cited(register, f.get("purpose"), "retention",
+                                                   f.get("citation"), lang),
                 "until": (_day(f.get("until"), lang) if f.get("until")
                           else _retention(f.get("retention"), lang)),
             })
