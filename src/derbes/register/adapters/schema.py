@@ -111,6 +111,7 @@ def _policy() -> dict[str, Any]:
     return _obj(
         [],
         {
+            "title": TEXT,
             "version": version,
             "date": DATE,
             "languages": _list({"type": "string", "enum": [x.value for x in r.LANGS]}),
@@ -158,12 +159,13 @@ def _purpose() -> dict[str, Any]:
         },
     )
     return _obj(
-        ["id", "task", "labels", "categories"],
+        ["id", "task", "labels"],
         {
             "id": ID,
             "task": ID,
             "labels": TEXT,
             "description": TEXT,
+            # Absent: the policy names no personal data for this purpose (lint DRB023).
             "categories": _list(ID, minItems=1),
             "exhaustive": {
                 "type": "boolean",

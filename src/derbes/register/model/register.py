@@ -305,6 +305,8 @@ class Policy:
     editions: tuple[Edition, ...] = ()  # language editions with their own version and date
     approval: Approval | None = None
     sources: Sources = field(default_factory=Sources)
+    # The document's own title, where it is not a "policy" (a consent agreement).
+    title: Text | None = None
 
     @property
     def version_id(self) -> str:

@@ -38,6 +38,8 @@ def _who(w: Words) -> tuple[str, ...]:
 
 
 def _what(w: Words) -> tuple[str, ...]:
+    if not w.register.used_categories:
+        return (w(t.NS_CATEGORIES),)
     groups = category_groups()
     seen: dict[str, str] = {}
     for category in sorted(w.register.used_categories):

@@ -67,6 +67,7 @@ WITHDRAWAL_LIMITS = N_(
 )
 
 # What the policy says, or does not say.
+NS_CATEGORIES = N_("The policy does not state which personal data are processed.")
 NS_DATABASE = N_("The policy does not state where the database with personal data is located.")
 NS_RECIPIENTS = N_("The policy does not state to whom personal data are passed.")
 NONE_RECIPIENTS = N_(

@@ -281,7 +281,8 @@ def _security(w: Words) -> tuple[ItemView, ...]:
 def _policy_fields(w: Words) -> tuple[Field, ...]:
     policy = w.register.policy
     version = w.text(policy.version_labels) or policy.version
-    fields = [
+    fields = [Field(w(N_("Document")), (policy.title.get(w.lang),))] if policy.title else []
+    fields += [
         Field(w(N_("Policy version")), (w.said("policy.version", version),),
               not_stated=version is None),
         Field(w(N_("Date")), (w.said("policy.date", w.date(policy.date) if policy.date else None),),

@@ -128,6 +128,7 @@ def policy(pol: Mapping[str, Any], problems: Problems) -> Policy:
             problems.add(f"policy.editions[{i}].lang", f"two editions in {e['lang']!r}")
         seen.add(e["lang"])
     return Policy(
+        title=text(pol.get("title")),
         version=version,
         date=a_date(pol["date"], "policy.date", problems) if pol.get("date") else None,
         languages=tuple(Lang(x) for x in pol.get("languages", ())),

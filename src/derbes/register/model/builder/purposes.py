@@ -63,7 +63,7 @@ def purposes(raw: Mapping[str, Any], known: Known, problems: Problems) -> dict[s
 def _check_references(p: Mapping[str, Any], path: str, known: Known, problems: Problems) -> None:
     if p["task"] not in known.tasks:
         problems.add(f"{path}.task", f"unknown task {p['task']!r}")
-    for j, cat in enumerate(p["categories"]):
+    for j, cat in enumerate(p.get("categories", ())):
         if cat not in known.categories:
             problems.add(f"{path}.categories[{j}]", f"unknown data category {cat!r}",
                          code=CATEGORY_NOT_DECLARED)
@@ -101,7 +101,7 @@ def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
         id=p["id"],
         task=p["task"],
         labels=required_text(p["labels"]),
-        categories=tuple(p["categories"]),
+        categories=tuple(p.get("categories", ())),
         subjects=tuple(p.get("subjects", ())),
         basis=legal_basis,
         consent_required=bool(p.get("consent_required", legal_basis.kind in _CONSENT_BY_DEFAULT)),

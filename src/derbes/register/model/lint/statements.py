@@ -28,6 +28,7 @@ WHY: dict[str, str] = {
     "recipient.country": ART_8_P4 + ", Art. 16: whether PD cross the border",
     "recipient.basis": "Law 94-V Art. 8, 9",
     "purpose.basis": "Law 94-V Art. 7, 8, 9",
+    "purpose.categories": "Law 94-V Art. 7; Art. 8 p.4 (the list of PD a consent covers)",
     "purpose.data_sources": "Law 94-V Art. 24 p.1 sp.1 (sources of collection)",
     "purpose.methods": "Law 94-V Art. 24 p.1 sp.1 (methods of processing)",
     "purpose.automated_decision": "Law 94-V Art. 19-1",
@@ -78,6 +79,9 @@ def not_stated(register: Register) -> Iterator[Finding]:
 def _purposes_not_stated(register: Register) -> Iterator[Finding]:
     for i, purpose in enumerate(register.purposes.values()):
         path, pid = f"purposes[{i}]", purpose.id
+        if not purpose.categories:
+            yield _gap(f"{path}.categories", f"which personal data purpose {pid!r} needs",
+                       "purpose.categories")
         if purpose.basis.kind is BasisKind.NOT_STATED:
             yield _gap(f"{path}.basis", f"the legal basis of purpose {pid!r} (consent is "
                        "required until it does)", "purpose.basis")
