@@ -73,14 +73,8 @@ from derbes.platform.tables import retention_category_clocks
 from derbes.register.adapters.yaml import load_register
 from derbes.register.model.register import Register, RetentionTrigger
 from derbes.register.service import registers
-from derbes.retention.model.retention import (
-    HoldKind,
-    KnownTriggers,
-    LegalHold,
-    category_clocks,
-    engaged_purposes,
-    purpose_clocks,
-)
+from derbes.retention.model.clocks import History, purpose_clocks
+from derbes.retention.model.retention import HoldKind, LegalHold, category_clocks
 from derbes.retention.service import sweep as engine_service
 from derbes.uow import SqlUnitOfWork
 from derbes.vault import model as vault_domain
@@ -339,7 +333,7 @@ def build(engine: Engine, keys: SqlKeyStore, register: Register, subjects: int,
     writer = Writer(engine)
     rng = random.Random(seed)
     index_key = keys.index_key()
-    engaged_cache: dict[frozenset[str], tuple[Any, ...]] = {}
+    engaged_cache: dict[frozenset[str], frozenset[str]] = {}
     due_subjects = due_values = n_values = n_events = 0
     started = time.perf_counter()
     task = progress.add_task(f"{label}: setup", total=subjects)
@@ -407,18 +401,22 @@ def build(engine: Engine, keys: SqlKeyStore, register: Register, subjects: int,
                     hold.hold_id, c.sid, hold.kind.value, hold.basis, hold.set_by,
                     writer.t(hold.set_at), None, None))
             # The clocks exactly as services.retention.update_clocks computes them.
+            # (The customers consented to the purposes their values were collected for.)
             held = frozenset(cat for cat, _ in c.values)
-            engaged = engaged_cache.get(held)
-            if engaged is None:
-                collected = {p for cat in held for p in COLLECTED_FOR[cat]}
-                engaged = engaged_cache[held] = engaged_purposes(register, held, collected)
-            events = {RetentionTrigger.COLLECTED: c.opened.date(),
-                      RetentionTrigger.TRANSACTION: max(t.date() for t in c.transactions),
-                      RetentionTrigger.LAST_ACTIVITY: c.last_activity.date()}
-            if c.closed is not None:
-                events[RetentionTrigger.CONTRACT_CLOSED] = c.closed.date()
-            known = KnownTriggers(events=events, open_contracts=0 if c.closed else 1)
-            pclocks = purpose_clocks(engaged, known, None)
+            collected = engaged_cache.get(held)
+            if collected is None:
+                collected = engaged_cache[held] = frozenset(
+                    p for cat in held for p in COLLECTED_FOR[cat])
+            events = {RetentionTrigger.COLLECTED.value: c.opened.date(),
+                      RetentionTrigger.TRANSACTION.value: max(t.date() for t in c.transactions),
+                      RetentionTrigger.LAST_ACTIVITY.value: c.last_activity.date()}
+            known = History(
+                open_contracts=0 if c.closed else 1,
+                last_contract_opened=c.opened.date(),
+                last_contract_closed=c.closed.date() if c.closed else None, events=events,
+                ever=frozenset({"contract", "account", "transaction", "last_activity"}),
+                consent_live=collected, linked=collected)
+            pclocks = purpose_clocks(register.purposes.values(), known, None, held=held)
             cclocks = category_clocks(register, held, pclocks, holds)
             for pc in pclocks:
                 rows["retention_clocks"][1].append((

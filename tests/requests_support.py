@@ -13,6 +13,8 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import Engine, create_engine, text
 
+from derbes.consent.model.consent import Scope, ScopeKind
+from derbes.consent.service import consent as consent_service
 from derbes.datasets.adapters.connectors import OperatorStore
 from derbes.datasets.adapters.connectors.sql import SqlStore
 from derbes.datasets.adapters.yaml import load_dataset
@@ -22,7 +24,7 @@ from derbes.platform.clock import FixedClock
 from derbes.platform.db import parse_url
 from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
-from derbes.register.model.register import Register
+from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.transfers.adapters.store import TransferRecord
@@ -149,8 +151,16 @@ class World:
                      Provenance(Source.SUBJECT, (), "site", at)),
             NewValue("account.customer_id", str(client.id), prov),
         ]
-        return vault_service.add_subject(self.uow(), self.keys, self.register, values, {},
-                                         ACTOR, self.clock)
+        subject_id = vault_service.add_subject(self.uow(), self.keys, self.register, values,
+                                               {}, ACTOR, self.clock)
+        # The applicant ticks the consents of the application form (Kredit Seven p.4.1):
+        # consent purposes keep their data only under a consent.
+        consent_purposes = tuple(p.id for p in self.register.purposes.values()
+                                 if p.basis.kind is BasisKind.CONSENT)
+        consent_service.give_consent(self.uow(), self.keys, None, consent_service.ConsentRequest(
+            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"),
+            ACTOR, self.clock)
+        return subject_id
 
     def close_loan(self, subject_id: str, closed_on: date) -> None:
         closed = datetime.combine(closed_on, datetime.min.time(), tzinfo=UTC)

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from derbes.consent.model.consent import Scope, ScopeKind
+from derbes.consent.service import consent as consent_svc
 from derbes.lifecycle import service as lifecycle
-from derbes.platform.clock import FixedClock
+from derbes.platform.clock import Clock, FixedClock
 from derbes.platform.db import make_engine
 from derbes.platform.tables import pd_values, subjects
 from derbes.register.adapters.yaml import LoadedRegister, load_register
@@ -23,7 +25,7 @@ from derbes.retention.service import sweep as svc
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
-from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.adapters.keystore import KeyStore, SqlKeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_svc
 
@@ -61,6 +63,18 @@ def qiwi_values(n: int, collected: datetime) -> list[NewValue]:
     ]
 
 
+def consent_to_all(uow: UnitOfWork, keys: KeyStore, clock: Clock, subject_id: str) -> None:
+    """The customer consents to the purposes their values are collected for
+    (:func:`qiwi_values`; QIWI p.3.4.2: every purpose but AML rests on consent):
+    only then do consent purposes keep their data."""
+    consent_svc.give_consent(uow, keys, None, consent_svc.ConsentRequest(
+        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"), ACTOR, clock)
+
+
+CONSENTED = ("user_requests", "marketing_messages", "visitor_analytics", "marketing_research",
+             "chat_bot")
+
+
 THREE_YEAR_ONLY = frozenset({"online.cookies", "marketing.interview_answers",
                              "device.ip_address"})
 AML_KEPT = frozenset({"identity.full_name", "contact.phone", "contact.email",
@@ -91,8 +105,10 @@ class RetentionEnv:
 
     def add(self, n: int | None = None) -> str:
         n = next(_ids) if n is None else n
-        return vault_svc.add_subject(self.uow(), self.keys, self.register,
-                                     qiwi_values(n, self.clock.now()), {}, ACTOR, self.clock)
+        sid = vault_svc.add_subject(self.uow(), self.keys, self.register,
+                                    qiwi_values(n, self.clock.now()), {}, ACTOR, self.clock)
+        consent_to_all(self.uow(), self.keys, self.clock, sid)
+        return sid
 
     def read(self, subject_id: str, purpose: str) -> vault_svc.SubjectView:
         return vault_svc.read_subject(self.uow(), self.keys, subject_id, purpose, ACTOR,

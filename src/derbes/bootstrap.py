@@ -13,7 +13,7 @@ from derbes.consent.adapters.egov import FakeEgovService
 from derbes.decisions.service import DecisionPoint
 from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
-from derbes.platform.otp import FakeOtpService
+from derbes.platform.otp_outbox import OutboxOtpService
 from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
 from derbes.uow import SqlUnitOfWork, UnitOfWork
@@ -51,11 +51,14 @@ class Container:
         return ledger_key(self.audit_key)
 
     @cached_property
-    def otp(self) -> FakeOtpService:
-        """The SMS one-time-code port; the shipped fake (no SMS gateway is wired yet)."""
+    def otp(self) -> OutboxOtpService:
+        """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
+        keeps its codes under ``var_dir`` (so the CLI can issue in one command and
+        verify in the next) and writes each SMS to an outbox file."""
         from derbes.consent.adapters.rules import load_consent_rules
 
-        return FakeOtpService(load_consent_rules().otp_reference_valid_minutes)
+        return OutboxOtpService(load_consent_rules().otp_reference_valid_minutes,
+                                self.settings.var_dir / "otp")
 
     @cached_property
     def egov(self) -> FakeEgovService:

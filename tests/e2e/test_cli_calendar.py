@@ -100,7 +100,7 @@ def test_regime_show(tmp_path: Path) -> None:
     as_json = _derbes("regime", "show", "--format", "json", cwd=tmp_path)
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
-    assert len(data["deadlines"]) == 8
+    assert len(data["deadlines"]) == 9  # with consent_withdrawal_stop (Art. 8 p.7)
     assert data["counting"]["timezone"] == "Asia/Almaty"
 
 

@@ -90,3 +90,29 @@ def test_file_verify_answer_list_overdue(home: Path) -> None:
     bad = _derbes("request", "file", "--operator", "kredit-seven", "--type", "nope",
                   "--phone", "+77001112233", cwd=home, env=env)
     assert bad.returncode == 1 and "unknown request type" in bad.stderr
+
+
+def test_sms_code_issued_and_verified_from_the_command_line(home: Path) -> None:
+    # A consent or request verified by SMS OTP (Rules 395/НҚ: a form that proves it) can
+    # be completed from the CLI too: the code goes out through the OTP port (the shipped
+    # delivery writes the SMS to the outbox), the subject reads it back.
+    filed = _derbes("request", "file", "--operator", "kredit-seven", "--type", "access",
+                    "--phone", "+77001112233", cwd=home)
+    assert filed.returncode == 0, filed.stderr
+    rid = filed.stdout.split()[0]
+    issued = _derbes("request", "otp", "issue", rid, cwd=home)
+    assert issued.returncode == 0, issued.stderr
+    reference = issued.stdout.split()[0]
+    assert reference.startswith("otp_")
+    sms = (home / "var" / "otp" / "outbox.log").read_text(encoding="utf-8").split()
+    code = sms[sms.index(reference) + 1]
+    assert code not in issued.stdout  # the operator's staff never see the code
+    wrong = _derbes("request", "otp", "verify", rid, "--reference", reference, "--code",
+                    "000000" if code != "000000" else "111111", cwd=home)
+    assert wrong.returncode == 1 and "does not match" in wrong.stderr
+    ok = _derbes("request", "otp", "verify", rid, "--reference", reference, "--code", "-",
+                 cwd=home, stdin=code + "\n")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.split() == [rid, "verified"]
+    again = _derbes("request", "otp", "issue", rid, cwd=home)
+    assert again.returncode == 1 and "needs no verification code" in again.stderr

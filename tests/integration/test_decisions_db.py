@@ -143,7 +143,9 @@ def test_withdrawal_and_contracts(env: Env) -> None:
     newsletters, payments = env.decide(use(a, "newsletters", "contact.email"),
                                        use(a, "payment_service", "contact.phone"))
     assert codes(newsletters) == ["consent_withdrawn"]
-    assert codes(payments) == ["consent_withdrawn"]  # it needs consent (register)
+    # A contract purpose whose consent is collected too lives on the open contract
+    # (Law 94-V Art. 8 p.2): withdrawing that consent does not stop it.
+    assert payments.allowed and codes(payments) == ["legal_basis"]
     state = env.point().states(OPERATOR, [a])[a]
     assert state.processing_withdrawn and state.open_contract
     # The contract purpose goes on while the contract is open (Art. 8 p.2)...
@@ -154,10 +156,12 @@ def test_withdrawal_and_contracts(env: Env) -> None:
     state = env.point().states(OPERATOR, [a])[a]
     assert not state.open_contract
     # ...and stops once it is closed; the law-based purpose does not.
-    account, aml = env.decide(use(a, "account_service", "contact.phone"),
-                              use(a, "aml_identification", "identity.iin"))
+    account, aml, payments = env.decide(use(a, "account_service", "contact.phone"),
+                                        use(a, "aml_identification", "identity.iin"),
+                                        use(a, "payment_service", "contact.phone"))
     assert codes(account) == ["no_obligation"]
     assert aml.allowed
+    assert set(codes(payments)) == {"consent_withdrawn", "no_obligation"}
 
 
 def test_invalid_input_names_the_action(env: Env) -> None:

@@ -23,12 +23,17 @@ from derbes.register.model import register as reg
 PACKAGE = Path(derbes.__file__).parent
 PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
                   *sorted((PACKAGE / "register" / "adapters" / "notice").glob("*.py")),
-                  PACKAGE / "requests" / "adapters" / "letters" / "view.py"]
+                  PACKAGE / "requests" / "adapters" / "letters" / "view.py",
+                  PACKAGE / "retention" / "adapters" / "acts" / "render.py",
+                  PACKAGE / "retention" / "cli" / "acts.py",
+                  PACKAGE / "consent" / "adapters" / "evidence" / "render.py",
+                  PACKAGE / "identifiers" / "model" / "iin.py",
+                  PACKAGE / "identifiers" / "model" / "bin.py"]
 TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),
                     *(PACKAGE / "requests" / "adapters" / "letters" / "templates").glob("*.j2")])
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 KAZAKH_LETTERS = set("әғқңөұүһі")
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
 
 
 def _extracted() -> dict[str, str]:
@@ -79,11 +84,13 @@ def test_placeholders_survive_translation(lang: str) -> None:
 
 
 # Latin words a Kazakh or Russian text may keep: names of technologies and of derbes.
-ALLOWED_LATIN = {"cookie", "derbes", "egov", "secure", "sha256", "sms"}
+ALLOWED_LATIN = {"cookie", "derbes", "egov", "secure", "sha256", "sms", "hmac", "sha", "json", "null", "utc", "pdf", "otp"}
+# A derbes command quoted in a sentence («derbes audit verify») stays as typed.
+COMMAND = re.compile(r"«derbes [a-z ]+»")
 
 
 def _foreign_words(text: str) -> set[str]:
-    words = re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", PLACEHOLDER.sub("", text))
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", COMMAND.sub("", PLACEHOLDER.sub("", text)))
     return {w for w in words if w.lower() not in ALLOWED_LATIN}
 
 

@@ -107,6 +107,13 @@ def test_access_answer_lists_vault_and_store_data_with_purposes_retention_recipi
     assert "google_analytics" in full["cross_border"]
     assert full["sources"] and full["methods"]
     assert [t["id"] for t in full["transfers"]] == [transfer_id]
+    # The operator database's rows stay rows: each payment's date with its amount.
+    payments = [r for r in full["records"] if r["table"] == "payments"]
+    assert payments and payments[0]["rows"]
+    names = [c["column"] for c in payments[0]["columns"]]
+    for row in payments[0]["rows"]:
+        paid = dict(zip(names, row, strict=True))
+        assert paid["paid_at"] is not None and paid["amount"] is not None
 
     # What is stored in clear holds no PD; the full answer is sealed.
     shown = svc.show(world.uow(), filed.id).as_dict()
@@ -128,6 +135,7 @@ def test_access_answer_lists_vault_and_store_data_with_purposes_retention_recipi
     assert client.iin in ru.replace(" ", "") and "5 лет после прекращения договора" in ru
     assert "Ведение и хранение кредитного досье" in ru
     assert "трансграничная передача" in ru
+    assert "Ваши данные в информационных системах оператора" in ru
 
 
 def test_unknown_person_is_accepted_and_answered_no_data_held(world: World) -> None:

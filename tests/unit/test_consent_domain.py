@@ -13,7 +13,6 @@ from derbes.consent.model.consent import (
     ConsentChannel,
     Evidence,
     GivenBy,
-    LifecycleFacts,
     OutcomeReason,
     OutcomeStatus,
     Representative,
@@ -31,6 +30,7 @@ from derbes.register.model.register import (
     LegalBasis,
     Register,
 )
+from derbes.retention.model.clocks import History, purpose_clocks
 from tests.consent_support import (
     CONTRACT_PURPOSES,
     LEGAL_PURPOSES,
@@ -224,14 +224,28 @@ def test_status_follows_term_and_withdrawal() -> None:
 
 # ------------------------------------------------------------------ withdrawal
 
-OPEN = LifecycleFacts(open_contracts=1)
-CLOSED = LifecycleFacts(open_contracts=0, last_contract_closed=date(2026, 3, 2))
+# The subject withdrew consent to statistics and the customer database today; the
+# values were also collected for security logging and a state body's request.
+WITHDRAWN = {"statistics": TODAY, "customer_database": TODAY}
+LINKED = frozenset({"security", "state_cooperation"})
+OPEN = History(open_contracts=1, ever=frozenset({"contract"}), consent_ended=WITHDRAWN,
+               linked=LINKED)
+CLOSED = History(open_contracts=0, last_contract_closed=date(2026, 3, 2),
+                 ever=frozenset({"contract"}), consent_ended=WITHDRAWN, linked=LINKED)
+STOP_BY = date(2026, 1, 26)  # 15 working days (Art. 8 p.7)
+
+
+def _terms(history: History, on: date = TODAY, register: Register = REGISTER
+           ) -> c.WithdrawalTerms:
+    """The terms a withdrawal on ``on`` is answered with: clocks from the one clock rule."""
+    clocks = {k.purpose: k for k in purpose_clocks(register.purposes.values(), history)}
+    return c.WithdrawalTerms(on, clocks, history.open_contracts, history.last_contract_closed,
+                             STOP_BY, "Law 94-V Art. 8 p.7")
 
 
 def test_processing_withdrawal_with_an_open_contract() -> None:
     given = [_consent(processing("statistics", "customer_database"))]
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, OPEN, TODAY,
-                                            RULES))
+    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
     assert out["statistics"].status is OutcomeStatus.STOPPED
     assert out["statistics"].reason is OutcomeReason.CONSENT_WITHDRAWN
     loan = out["loan_contract"]
@@ -243,18 +257,22 @@ def test_processing_withdrawal_with_an_open_contract() -> None:
     assert aml.until is None  # the contract is open: the 5 years have not started
     # Consent purposes not in this consent are not answered; nothing else is touched.
     assert "marketing" not in out and "pension_centre_inquiry" not in out
-    assert set(CONTRACT_PURPOSES) | set(LEGAL_PURPOSES) <= set(out)
+    # Appeals wait for an answered request and the cabinet for an account: the subject
+    # is not in those purposes yet.
+    not_yet = {"appeals", "cabinet_access"}
+    assert (set(CONTRACT_PURPOSES) | set(LEGAL_PURPOSES)) - not_yet <= set(out)
+    assert not not_yet & set(out)
     assert c.withdrawal_event(tuple(out.values())) is c.LedgerEvent.WITHDRAWAL_REFUSED_IN_PART
 
 
 def test_processing_withdrawal_after_the_contract_is_closed() -> None:
     given = [_consent(processing("statistics"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, CLOSED,
-                                     date(2026, 3, 3), RULES)
+    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2026, 3, 3)), RULES)
     out = _by_purpose(outcomes)
-    for purpose in CONTRACT_PURPOSES:
+    for purpose in set(CONTRACT_PURPOSES) - {"cabinet_access"}:  # no account: not in it
         assert out[purpose].status is OutcomeStatus.STOPPED
         assert out[purpose].reason is OutcomeReason.NO_OBLIGATION
+        assert out[purpose].stopped_on == date(2026, 3, 2)  # the day the contract closed
     aml = out["aml_cft"]
     assert aml.status is OutcomeStatus.CONTINUES
     assert aml.until == date(2031, 3, 2)  # contract closed + 5 years (AML Law Art. 11 p.4)
@@ -267,8 +285,7 @@ def test_processing_withdrawal_after_the_contract_is_closed() -> None:
 
 def test_legal_purposes_stop_once_their_retention_has_ended() -> None:
     given = [_consent(processing("statistics"))]
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, CLOSED,
-                                            date(2031, 3, 3), RULES))
+    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2031, 3, 3)), RULES))
     assert out["aml_cft"].status is OutcomeStatus.STOPPED
     assert out["aml_cft"].reason is OutcomeReason.RETENTION_ENDED
 
@@ -278,8 +295,8 @@ def test_each_basis_kind_has_its_outcome() -> None:
                     basis=LegalBasis(BasisKind.VITAL_INTERESTS, "Law 94-V Art. 9"))
     register: Register = replace(REGISTER, purposes={**REGISTER.purposes, "security": vital})
     given = [_consent(processing("statistics"))]
-    out = _by_purpose(c.withdrawal_outcomes(register, ScopeKind.PROCESSING, given, OPEN, TODAY,
-                                            RULES))
+    out = _by_purpose(c.withdrawal_outcomes(register, ScopeKind.PROCESSING, given,
+                                            _terms(OPEN, register=register), RULES))
     assert out["statistics"].reason is OutcomeReason.CONSENT_WITHDRAWN  # consent
     assert out["loan_contract"].reason is OutcomeReason.OBLIGATION  # contract
     assert out["aml_cft"].reason is OutcomeReason.LEGAL_OBLIGATION  # legal obligation
@@ -290,7 +307,7 @@ def test_each_basis_kind_has_its_outcome() -> None:
 
 def test_marketing_always_stops_even_with_an_open_contract() -> None:
     given = [_consent(marketing("marketing")), _consent(processing("statistics"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.MARKETING, given, OPEN, TODAY, RULES)
+    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.MARKETING, given, _terms(OPEN), RULES)
     assert [(o.purpose, o.status, o.reason) for o in outcomes] == [
         ("marketing", OutcomeStatus.STOPPED, OutcomeReason.MARKETING)]
     assert c.withdrawal_event(outcomes) is c.LedgerEvent.WITHDRAWN
@@ -298,7 +315,7 @@ def test_marketing_always_stops_even_with_an_open_contract() -> None:
 
 def test_cookies_always_stop() -> None:
     given = [_consent(Scope(ScopeKind.COOKIES, cookie_categories=("analytics", "marketing")))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.COOKIES, given, OPEN, TODAY, RULES)
+    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.COOKIES, given, _terms(OPEN), RULES)
     assert [(o.cookie_category, o.status, o.reason) for o in outcomes] == [
         ("analytics", OutcomeStatus.STOPPED, OutcomeReason.COOKIES),
         ("marketing", OutcomeStatus.STOPPED, OutcomeReason.COOKIES)]
@@ -308,17 +325,15 @@ def test_one_scope_never_withdraws_another() -> None:
     given = [_consent(marketing("marketing")), _consent(processing("statistics")),
              _consent(transfer("credit_bureaus"))]
     for kind in (ScopeKind.MARKETING, ScopeKind.THIRD_PARTY_TRANSFER):
-        out = _by_purpose(c.withdrawal_outcomes(REGISTER, kind, given, OPEN, TODAY, RULES))
+        out = _by_purpose(c.withdrawal_outcomes(REGISTER, kind, given, _terms(OPEN), RULES))
         assert "statistics" not in out
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, OPEN, TODAY,
-                                            RULES))
+    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
     assert "marketing" not in out
 
 
 def test_transfer_withdrawal_answers_per_recipient_and_purpose() -> None:
     given = [_consent(transfer("credit_bureaus", "pension_centre"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.THIRD_PARTY_TRANSFER, given, OPEN,
-                                     TODAY, RULES)
+    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.THIRD_PARTY_TRANSFER, given, _terms(OPEN), RULES)
     got = {(o.recipient, o.purpose): (o.status, o.reason) for o in outcomes}
     assert got[("credit_bureaus", "credit_bureau_inquiry")] == (
         OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN)
@@ -330,7 +345,7 @@ def test_transfer_withdrawal_answers_per_recipient_and_purpose() -> None:
 
 def test_publication_withdrawal_stops_it() -> None:
     outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PUBLICATION,
-                                     [_consent(Scope(ScopeKind.PUBLICATION))], OPEN, TODAY, RULES)
+                                     [_consent(Scope(ScopeKind.PUBLICATION))], _terms(OPEN), RULES)
     assert [(o.purpose, o.status) for o in outcomes] == [(None, OutcomeStatus.STOPPED)]
 
 
@@ -377,11 +392,3 @@ def test_event_checks() -> None:
     with pytest.raises(InputError) as caught:
         lifecycle.new_event("e", "s", "transaction", NOW + timedelta(hours=1), NOW)
     assert caught.value.field == "occurred_at"
-
-
-def test_facts_know_open_contracts_and_last_close() -> None:
-    a = lifecycle.Contract("s", "A", NOW, NOW + timedelta(days=10))
-    b = lifecycle.Contract("s", "B", NOW, None)
-    assert lifecycle.facts([a, b], []).open_contracts == 1
-    assert lifecycle.facts([a, b], []).last_contract_closed is None
-    assert lifecycle.facts([a], []).last_contract_closed == (NOW + timedelta(days=10)).date()

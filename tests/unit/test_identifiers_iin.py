@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from derbes.errors import IdentifierError, InputError
+from derbes.identifiers import service as identifiers
 from derbes.identifiers.model import Kind, iin
 from derbes.identifiers.model._checksum import FIRST_WEIGHTS, _remainder, control_digit
 
@@ -142,11 +143,11 @@ def test_age_before_birth_is_an_input_error() -> None:
 
 
 def test_labels_in_three_languages() -> None:
-    assert iin.check("851231405677", lang="kk").facts["sex_label"] == "әйел"
-    assert iin.check("851231405677", lang="ru").facts["sex_label"] == "женский"
-    assert iin.check("900101300126").facts["sex_label"] == "male"
+    assert identifiers.check("851231405677", "iin", lang="kk").facts["sex_label"] == "әйел"
+    assert identifiers.check("851231405677", "iin", lang="ru").facts["sex_label"] == "женский"
+    assert identifiers.check("900101300126", "iin").facts["sex_label"] == "male"
     with pytest.raises(InputError):
-        iin.check("900101300126", lang="de")
+        identifiers.check("900101300126", "iin", lang="de")
 
 
 # --- properties --------------------------------------------------------------

@@ -316,6 +316,14 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [(lambda data: data["operator"].update(bin=None),)],
         [(_set("operator.bin", "130940014692"),)],
     ),
+    "DRB022": (
+        [(_set("recipients.0.role", "third_party"), _set("recipients.0.basis", {"kind": "consent"}),
+          _set("consent.separate_scopes", ["cross_border_transfer", "publication"]))],
+        [(_set("recipients.0.role", "third_party"), _set("recipients.0.basis", {"kind": "consent"})),
+         # A recipient on the contract with the subject needs no transfer consent (seed 000 p.2.10).
+         (_set("recipients.0.role", "third_party"),
+          _set("consent.separate_scopes", ["cross_border_transfer", "publication"]))],
+    ),
     "DRB020": (
         [(_set("request_channels", None),),
          (_set("request_channels", {"none": True, "source": "p.6"}),)],
@@ -575,9 +583,9 @@ EXPECTED = {
     "DRB009": "error", "DRB010": "error", "DRB011": "error", "DRB012": "error",
     "DRB013": "error", "DRB014": "error", "DRB015": "error", "DRB016": "error",
     "DRB017": "warning", "DRB018": "warning", "DRB019": "warning", "DRB020": "error",
-    "DRB021": "warning", "DRB023": "warning", "DRB024": "error", "DRB025": "error",
-    "DRB026": "warning", "DRB027": "warning", "DRB028": "warning", "DRB029": "warning",
-    "DRB030": "error", "DRB031": "warning", "DRB099": "warning",
+    "DRB021": "warning", "DRB022": "error", "DRB023": "warning", "DRB024": "error",
+    "DRB025": "error", "DRB026": "warning", "DRB027": "warning", "DRB028": "warning",
+    "DRB029": "warning", "DRB030": "error", "DRB031": "warning", "DRB099": "warning",
 }
 
 

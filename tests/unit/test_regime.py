@@ -129,6 +129,7 @@ def test_shipped_regime_has_the_deadlines_of_the_law() -> None:
         "destroy_after_purpose": "30 working days",
         "breach_notification": "1 working day",
         "pretrial_claim": "30 working days",
+        "consent_withdrawal_stop": "15 working days",
     }
     origins = {d.id: d.origin for d in regime}
     # Where the consolidated law sets no term, the table says so: a default.

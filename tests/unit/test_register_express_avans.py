@@ -251,7 +251,11 @@ def test_every_purpose_is_open_ended_as_p_2_1_says(register: Register) -> None:
 
 def test_retentions_are_cited_or_waived(register: Register) -> None:
     without = {p.id for p in register.purposes.values() if p.retention is None}
-    assert without == {"banned_persons_list", "security"}
+    # The banned-persons list ends with the consent it rests on (p.6.1, p.7.1).
+    assert without == {"security"}
+    banned = register.purposes["banned_persons_list"].retention
+    assert banned is not None and banned.trigger.value == "consent_withdrawn"
+    assert "p.7.1" in banned.citation and banned.note is not None
     for purpose_id in without:
         path = f"{register.purpose_path(purpose_id)}.retention"
         assert any(w.code == "DRB001" and w.path == path for w in register.waivers)
@@ -315,4 +319,5 @@ def test_lint_has_no_unwaived_findings_and_no_stale_waivers(register: Register) 
         "DRB013",
         "DRB017",
         "DRB021",
+        "DRB022",
     }

@@ -10,7 +10,7 @@ import pytest
 
 from derbes.deadlines.adapters.kz_calendar import build_kz_calendar
 from derbes.deadlines.adapters.regime_yaml import load_regime
-from derbes.deadlines.model.periods import Period, Unit
+from derbes.deadlines.model.calendar import WorkingCalendar
 from derbes.errors import ConflictError, InputError
 from derbes.register.adapters.yaml import load_register
 from derbes.requests import model as rq
@@ -18,12 +18,12 @@ from derbes.requests.adapters.rules import load_request_rules
 from derbes.requests.model import (
     TRANSITIONS,
     KeepGround,
-    KnownDates,
     RequesterKind,
     RequestState,
     RequestType,
     SubjectRequest,
 )
+from derbes.retention.model.clocks import History, purpose_clock, purpose_clocks
 
 REGISTERS = Path(__file__).resolve().parents[2] / "registers"
 KREDIT = load_register(REGISTERS / "kredit-seven.yaml").register
@@ -133,32 +133,31 @@ def test_access_received_friday_before_nauryz_is_due_monday_30_march() -> None:
 # ------------------------------------------------------------- retention
 
 
-def _add(period: Period, start: date) -> date:
-    if period.unit is Unit.WORKING_DAYS:
-        return build_kz_calendar(start.year, start.year + 1).add_working_days(start,
-                                                                              period.value)
-    return period.add_to(start)
+def _terms(history: History) -> rq.SubjectTerms:
+    """The Kredit Seven subject's clocks from the one clock rule (``retention/model/clocks.py``)."""
+    found = purpose_clocks(KREDIT.purposes.values(), history, _calendar)
+    return rq.SubjectTerms({c.purpose: c for c in found}, history.open_contracts)
 
 
-def test_retention_until_needs_its_trigger() -> None:
+def _calendar(start: date) -> WorkingCalendar:
+    return build_kz_calendar(start.year, start.year + 1)
+
+
+CLOSED = History(last_contract_closed=date(2025, 6, 30), ever=frozenset({"contract"}),
+                 linked=frozenset({"credit_dossier"}))
+
+
+def test_the_dossier_clock_needs_its_trigger() -> None:
     dossier = KREDIT.purposes["credit_dossier"]
-    assert rq.retention_until(dossier, KnownDates(open_contracts=1,
-                                                  events={"contract_closed": date(2025, 1, 1)})
-                              ) is None
-    closed = KnownDates(events={"contract_closed": date(2025, 6, 30)})
-    assert rq.retention_until(dossier, closed) == date(2030, 6, 30)
-    assessment = KREDIT.purposes["credit_application_assessment"]  # 30 working days
-    assert rq.retention_until(assessment, closed) is None  # purpose not achieved
-    achieved = KnownDates(purpose_achieved={"credit_application_assessment": date(2026, 3, 2)})
-    assert rq.retention_until(assessment, achieved) is None  # working days, no calendar
-    assert rq.retention_until(assessment, achieved, _add) == date(2026, 4, 17)
+    running = History(open_contracts=1, ever=frozenset({"contract"}))
+    assert purpose_clock(dossier, running, _calendar).end_date is None
+    assert purpose_clock(dossier, CLOSED, _calendar).end_date == date(2030, 6, 30)
 
 
 def test_destruction_keeps_the_credit_dossier_and_destroys_the_rest() -> None:
     held = ["identity.iin", "identity.full_name", "biometric.facial_image",
             "device.ip_address", "financial.loan"]
-    closed = KnownDates(events={"contract_closed": date(2025, 6, 30)})
-    outcome = rq.destruction_outcome(KREDIT, held, closed, date(2026, 3, 20), _add)
+    outcome = rq.destruction_outcome(KREDIT, held, _terms(CLOSED), date(2026, 3, 20))
     assert outcome.destroy == ("biometric.facial_image", "device.ip_address")
     kept = {k.category: k for k in outcome.keep}
     assert set(kept) == {"identity.iin", "identity.full_name", "financial.loan"}
@@ -168,23 +167,24 @@ def test_destruction_keeps_the_credit_dossier_and_destroys_the_rest() -> None:
     assert "210" in dossier.citation
     assert "credit_dossier" in outcome.keep_purposes
     assert outcome.partial
-    # Other legal-obligation purposes whose clock has not started keep it with no known end.
-    assert kept["financial.loan"].until is None
+    # Only purposes the subject is in keep it: credit bureau reporting and state
+    # requests wait for their own events, so the dossier alone decides the date.
+    assert kept["financial.loan"].until == date(2030, 6, 30)
     body = outcome.as_dict()
     assert body["destroy"] == ["biometric.facial_image", "device.ip_address"]
 
 
 def test_an_open_contract_keeps_contract_data_and_ended_terms_keep_nothing() -> None:
-    open_loan = KnownDates(open_contracts=1)
-    outcome = rq.destruction_outcome(KREDIT, ["financial.transactions"], open_loan,
-                                     date(2026, 3, 20), _add)
+    open_loan = History(open_contracts=1, ever=frozenset({"contract"}))
+    outcome = rq.destruction_outcome(KREDIT, ["financial.transactions"], _terms(open_loan),
+                                     date(2026, 3, 20))
     grounds = {f.ground for k in outcome.keep for f in k.kept_for}
     assert KeepGround.OPEN_CONTRACT in grounds
     # Long after every term ended: nothing keeps anything.
-    everything_over = KnownDates(
-        events={"contract_closed": date(2000, 1, 1)},
-        purpose_achieved={p: date(2000, 1, 1) for p in KREDIT.purposes})
-    late = rq.destruction_outcome(KREDIT, ["financial.loan", "identity.iin"], everything_over,
-                                  date(2026, 3, 20), _add)
+    everything_over = History(
+        last_contract_closed=date(2000, 1, 1), ever=frozenset({"contract"}),
+        achieved={p: date(2000, 1, 1) for p in KREDIT.purposes})
+    late = rq.destruction_outcome(KREDIT, ["financial.loan", "identity.iin"],
+                                  _terms(everything_over), date(2026, 3, 20))
     assert late.keep == () and late.destroy == ("financial.loan", "identity.iin")
     assert not late.partial

@@ -157,3 +157,14 @@ def test_an_objection_names_a_purpose_of_the_register(world: World) -> None:
         _file(world, "automated_objection", identifiers={"iin": ADULT_IIN},
               payload={"purpose": 7})
     assert caught.value.field == "payload.purpose"
+
+
+def test_a_pending_reason_names_the_store_or_says_none_could_be_opened() -> None:
+    from derbes.errors import ConfigurationError, StoreUnavailableError
+    from derbes.requests.service import _store_failed
+
+    unnamed = _store_failed(ConfigurationError("KREDIT_SEVEN_CORE_URL is not set"), None)
+    assert "?" not in unnamed and "could not be opened" in unnamed
+    named = StoreUnavailableError("kredit-seven-core", "the server does not answer")
+    assert _store_failed(named, None).startswith("operator database 'kredit-seven-core'")
+    assert "'core'" in _store_failed(ConfigurationError("broken"), "core")

@@ -10,20 +10,17 @@ from derbes.deadlines.adapters.kz_calendar import calendar_for
 from derbes.deadlines.model.periods import Period
 from derbes.errors import InputError, PeriodError
 from derbes.register.adapters.yaml import load_register
-from derbes.register.model.register import RetentionTrigger
+from derbes.retention.model.clocks import History, purpose_clocks
 from derbes.retention.model.retention import (
     HoldKind,
-    KnownTriggers,
     LegalHold,
     LegalMinimum,
     category_clocks,
     check_minimums,
     due_histogram,
     end_date,
-    engaged_purposes,
     is_due,
     new_hold,
-    purpose_clocks,
 )
 from tests.retention_support import QIWI
 
@@ -32,9 +29,17 @@ SET_AT = datetime(2023, 1, 1, tzinfo=UTC)
 HELD = ("identity.full_name", "aml.activity_details", "online.cookies")
 
 
-def _clocks(known: KnownTriggers) -> tuple:  # type: ignore[type-arg]
-    engaged = engaged_purposes(REGISTER, HELD, {"user_requests", "visitor_analytics"})
-    return purpose_clocks(engaged, known)
+def _clocks(known: History) -> tuple:  # type: ignore[type-arg]
+    # The subject consented to user requests and visitor analytics (QIWI p.3.4.2).
+    return purpose_clocks(REGISTER.purposes.values(), known, held=HELD)
+
+
+def _history(open_contracts: int = 0) -> History:
+    return History(open_contracts=open_contracts,
+                   last_contract_closed=None if open_contracts else date(2021, 3, 1),
+                   events={"transaction": date(2020, 6, 1)},
+                   ever=frozenset({"contract", "transaction"}),
+                   consent_live=frozenset({"user_requests", "visitor_analytics"}))
 
 
 def test_years_end_on_the_same_day_and_working_days_use_the_calendar() -> None:
@@ -48,8 +53,7 @@ def test_years_end_on_the_same_day_and_working_days_use_the_calendar() -> None:
 
 
 def test_the_latest_purpose_keeps_a_category_and_an_open_contract_keeps_all() -> None:
-    closed = KnownTriggers(events={RetentionTrigger.CONTRACT_CLOSED: date(2021, 3, 1),
-                                   RetentionTrigger.TRANSACTION: date(2020, 6, 1)})
+    closed = _history()
     by_category = {c.category: c for c in category_clocks(REGISTER, HELD, _clocks(closed))}
     assert by_category["online.cookies"].keep_until == date(2024, 3, 1)
     assert by_category["aml.activity_details"].keep_until == date(2025, 6, 1)
@@ -58,14 +62,13 @@ def test_the_latest_purpose_keeps_a_category_and_an_open_contract_keeps_all() ->
     assert not is_due(date(2024, 3, 1), date(2024, 3, 1))
     assert is_due(date(2024, 3, 1), date(2024, 3, 2))
 
-    still_open = KnownTriggers(events=closed.events, open_contracts=1)
+    still_open = _history(open_contracts=1)
     kept = category_clocks(REGISTER, HELD, _clocks(still_open))
     assert all(c.keep_until is None for c in kept)
 
 
 def test_holds_push_or_suspend_destruction_of_what_they_cover() -> None:
-    closed = KnownTriggers(events={RetentionTrigger.CONTRACT_CLOSED: date(2021, 3, 1),
-                                   RetentionTrigger.TRANSACTION: date(2020, 6, 1)})
+    closed = _history()
     until = LegalHold("h1", "s", HoldKind.COURT_DECISION, "ruling 1", "court", SET_AT,
                       until=date(2026, 1, 1), categories=frozenset({"online.cookies"}))
     open_ended = LegalHold("h2", "s", HoldKind.AML_INVESTIGATION, "case 2", "FMA", SET_AT)

@@ -11,7 +11,7 @@ from derbes.retention.service import sweep as svc
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
-from tests.retention_support import AML_KEPT, OPERATOR, at, qiwi, qiwi_values
+from tests.retention_support import AML_KEPT, OPERATOR, at, consent_to_all, qiwi, qiwi_values
 
 
 def test_the_fake_sweeps_like_the_database() -> None:
@@ -20,6 +20,7 @@ def test_the_fake_sweeps_like_the_database() -> None:
     registers.publish(uow, [loaded], clock)
     sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(1, clock.now()), {},
                             "test", clock)
+    consent_to_all(uow, keys, clock, sid)
     for n, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
                                      ("transaction", date(2020, 6, 1)),
                                      ("contract_closed", date(2021, 3, 1))]):
@@ -45,3 +46,32 @@ def test_the_fake_sweeps_like_the_database() -> None:
         assert subject is not None and subject.destroyed
     assert keys.keys_for([sid]) == {}
     assert [g.purpose for g in report.summary.groups] == ["aml_antifraud"]
+
+
+def test_a_plan_rehearsed_ahead_gives_the_figures_of_the_run_on_that_day() -> None:
+    # `retention plan --as-of` is the documented rehearsal of a future sweep: clocks are
+    # a pure function of the events, so the figures are those of the run on that day.
+    uow, keys, clock = FakeUnitOfWork(), InMemoryKeyStore(), FixedClock(at(date(2020, 1, 10)))
+    loaded = qiwi()
+    registers.publish(uow, [loaded], clock)
+    for n, closed in enumerate([date(2021, 3, 1), date(2022, 7, 1), date(2024, 1, 9)]):
+        clock.set(at(date(2020, 1, 10)))
+        sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(n, clock.now()), {},
+                                "test", clock)
+        consent_to_all(uow, keys, clock, sid)
+        for m, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
+                                         ("transaction", date(2020, 6, 1)),
+                                         ("contract_closed", closed)]):
+            clock.set(at(day))
+            lifecycle.record_event(uow, f"e{n}-{m}", sid, kind, at(day), clock, f"K{n}")
+    clock.set(at(date(2024, 2, 1)))
+    for day in (date(2025, 3, 2), date(2025, 7, 2), date(2027, 1, 10)):
+        rehearsal = svc.plan(uow, OPERATOR, day)
+        clock.set(at(day))
+        report = svc.run(uow, keys, OPERATOR, day, clock)
+        if rehearsal.pairs == 0:
+            assert report.run is None
+            continue
+        assert report.summary is not None
+        assert report.summary.subjects == rehearsal.subjects
+        assert sum(g.items for g in report.summary.groups) == rehearsal.pairs

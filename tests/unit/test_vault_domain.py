@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from derbes.errors import IdentifierError, InputError, LegalRestrictionError
 from derbes.identifiers.adapters.phone import parse as parse_phone
-from derbes.register.model.register import Register
+from derbes.register.model.register import Register, RetentionTrigger
 from derbes.vault import model as vault
 from derbes.vault.model import (
     SUBJECT_ACCESS_REQUEST,
@@ -47,7 +48,7 @@ def check(register: Register, category: str, value: object, *purposes: str) -> v
 def test_iin_is_normalised_to_digits(register: Register) -> None:
     got = check(register, "identity.iin", "900101 300126")
     assert got.value == IIN
-    assert got.provenance.purposes == ("aml_identification",)
+    assert got.provenance.purposes == ()  # named by nobody: the subject's history decides
 
 
 def test_invalid_iin_names_category_not_value(register: Register) -> None:
@@ -100,9 +101,17 @@ def test_stated_purpose_must_exist(register: Register) -> None:
         check(register, "contact.email", EMAIL, "astrology")
 
 
-def test_no_purposes_means_every_purpose_needing_it(register: Register) -> None:
+def test_no_purposes_links_only_what_applies_to_everyone(register: Register) -> None:
+    # A contract purpose applies once a contract exists, a legal one counted from
+    # the contract's end once there is one: neither is linked at collection.
     got = check(register, "identity.full_name", "A B")
-    assert set(got.provenance.purposes) == {"payment_service", "aml_identification"}
+    assert got.provenance.purposes == ()
+    collected = replace(register.purposes["aml_identification"].retention,
+                        trigger=RetentionTrigger.COLLECTED)
+    aml = replace(register.purposes["aml_identification"], retention=collected)
+    everyone = replace(register, purposes={**register.purposes, "aml_identification": aml})
+    assert check(everyone, "identity.full_name", "A B").provenance.purposes == (
+        "aml_identification",)
 
 
 @pytest.mark.parametrize(

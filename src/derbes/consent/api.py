@@ -130,8 +130,14 @@ class OutcomeOut(BaseModel):
     status: str
     reason: str
     citation: str
-    until: date | None
+    until: date | None = Field(description="The last day the purpose's data may be kept "
+                                           "(the retention clock the sweep uses).")
     until_citation: str | None
+    stop_by: date | None = Field(default=None, description=(
+        "Processing on the withdrawn consent stops by this day (Law 94-V Art. 8 p.7)."))
+    stop_citation: str | None = None
+    stopped_on: date | None = Field(default=None, description=(
+        "A contract purpose: the day the last contract with the subject closed."))
 
 
 class WithdrawalOut(BaseModel):
@@ -296,7 +302,9 @@ def withdraw(
         outcomes=[OutcomeOut(purpose=o.purpose, recipient=o.recipient,
                              cookie_category=o.cookie_category, status=o.status.value,
                              reason=o.reason.value, citation=o.citation, until=o.until,
-                             until_citation=o.until_citation) for o in result.outcomes],
+                             until_citation=o.until_citation, stop_by=o.stop_by,
+                             stop_citation=o.stop_citation, stopped_on=o.stopped_on)
+                  for o in result.outcomes],
     )
 
 

@@ -36,7 +36,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from derbes.consent.model.consent import ScopeKind, needs_consent
+from derbes.consent.model.consent import ScopeKind, needs_consent, rests_on_consent
 from derbes.errors import ConfigurationError, InputError
 from derbes.platform.labels import Labels, Lang
 from derbes.register.model.register import (
@@ -409,9 +409,10 @@ class _Purpose:
     """A purpose compiled for decisions: sets and ready-made reasons."""
 
     __slots__ = (
-        "absent", "basis_reason", "categories", "consent_message", "consent_required",
-        "contract_basis", "expired", "id", "minor", "no_obligation", "not_needed",
-        "recipients", "reconsent", "retention_expired", "static_use", "withdrawn",
+        "absent", "basis_reason", "categories", "consent_message", "consent_only",
+        "consent_required", "contract_basis", "expired", "id", "minor", "no_obligation",
+        "not_needed", "recipients", "reconsent", "retention_expired", "static_use",
+        "withdrawn",
     )
 
     def __init__(self, purpose: Purpose, rules: DecisionRules, lang: Lang,
@@ -421,14 +422,21 @@ class _Purpose:
         self.recipients = frozenset(purpose.recipients)
         # Consent is needed when the register says so or the basis is consent
         # (the same rule the consent ledger applies when consent is given).
+        # ``consent_required`` on a contract purpose means consent is collected too,
+        # never that consent alone keeps it alive: while a contract with the
+        # subject is open, the contract is the basis (Law 94-V Art. 8 p.2).
         self.consent_required = needs_consent(purpose)
+        self.consent_only = rests_on_consent(purpose)
+        self.contract_basis = purpose.basis.kind is BasisKind.CONTRACT
         r = rules.reason
         p = purpose.id
         self.basis_reason: Reason | None = None
         self.static_use: Decision | None = None
-        if not self.consent_required:
+        if not self.consent_only:
             self.basis_reason = r(ReasonCode.LEGAL_BASIS, lang, citation=purpose.basis.citation,
                                   ref=p, purpose=p, basis=purpose.basis.kind.value)
+        if not self.consent_required:
+            assert self.basis_reason is not None
             self.static_use = Decision(True, (self.basis_reason,))
         consent = rules.reason(ReasonCode.CONSENT, lang, purpose=p)
         self.consent_message = consent.message, consent.citation
@@ -437,8 +445,6 @@ class _Purpose:
         self.expired = r(ReasonCode.CONSENT_EXPIRED, lang, ref=p, purpose=p)
         self.reconsent = r(ReasonCode.RECONSENT_REQUIRED, lang, ref=p, purpose=p)
         self.minor = r(ReasonCode.MINOR_WITHOUT_REPRESENTATIVE, lang, ref=p, purpose=p)
-        self.contract_basis = (not self.consent_required
-                               and purpose.basis.kind is BasisKind.CONTRACT)
         self.no_obligation = r(ReasonCode.NO_OBLIGATION, lang, ref=p, purpose=p)
         self.retention_expired = r(
             ReasonCode.RETENTION_EXPIRED, lang, ref=p, purpose=p,
@@ -448,6 +454,12 @@ class _Purpose:
             c: r(ReasonCode.CATEGORY_NOT_NEEDED, lang, ref=c, category=c, purpose=p)
             for c in all_categories if c not in self.categories
         }
+
+    def consent_needed(self, state: SubjectState) -> bool:
+        """Whether only a consent in force allows this purpose for the subject now."""
+        if self.consent_only:
+            return True
+        return self.consent_required and not (self.contract_basis and state.open_contract)
 
     def consent_denial(self, state: SubjectState) -> Reason:
         """Why the consent this purpose needs is missing."""
@@ -512,15 +524,20 @@ class _Route:
         # Law 94-V Art. 8: a consent-based purpose whose PD go to a third party
         # needs the subject's consent to that transfer. A processor acting on
         # the operator's instruction is not a third party (seed 001 p.2.3).
+        # A recipient whose own basis is the contract with the subject (payment
+        # systems, beneficiaries: seed 000 p.2.10), the law or a state request gets
+        # the data for the purposes that name it without a separate transfer
+        # consent; only a recipient resting on consent needs one (Art. 8 p.4). A
+        # processor (role, or a processing agreement with the operator) needs none.
         is_processor = recipient.is_processor
-        self.needs_transfer_consent = p.consent_required and not is_processor
+        self.needs_transfer_consent = (recipient.basis.kind is BasisKind.CONSENT
+                                       and not is_processor)
         self.transfer_allow: Reason | None = None
         if is_processor:
             self.transfer_allow = r(ReasonCode.PROCESSOR, lang, ref=recipient.id,
                                     citation=recipient.basis.citation, recipient=recipient.id)
         elif not self.needs_transfer_consent:
-            basis = recipient.basis if recipient.basis.kind is not BasisKind.CONSENT \
-                else purpose.basis
+            basis = recipient.basis
             self.transfer_allow = r(ReasonCode.RECIPIENT_BASIS, lang, ref=recipient.id,
                                     citation=basis.citation, recipient=recipient.id,
                                     basis=basis.kind.value)
@@ -683,6 +700,9 @@ def _use(index: DecisionIndex, state: SubjectState, p: _Purpose,
         static = p.static_use
         if static is not None:
             return static
+        if not p.consent_needed(state):
+            assert p.basis_reason is not None
+            return Decision(True, (p.basis_reason,))
         consent_id = state.consents.get(p.id)
         if consent_id is not None:
             return Decision(True, (p.consent_reason(consent_id),))
@@ -693,7 +713,7 @@ def _use(index: DecisionIndex, state: SubjectState, p: _Purpose,
         return denials
     reasons = _common_denials(index, state, p, categories)
     allow: Reason | None = p.basis_reason
-    if p.consent_required:
+    if p.consent_needed(state):
         consent_id = state.consents.get(p.id)
         if consent_id is None:
             reasons.append(p.consent_denial(state))
@@ -733,7 +753,7 @@ def _transfer(index: DecisionIndex, state: SubjectState, route: _Route,
             reasons.append(rcp.not_abroad)
     # Allowing reasons in order: the purpose, the transfer, the border.
     allow: list[Reason] = []
-    if p.consent_required:
+    if p.consent_needed(state):
         consent_id = state.consents.get(p.id)
         if consent_id is None:
             reasons.append(p.consent_denial(state))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from derbes.identifiers.adapters import phone
 from derbes.identifiers.model import Kind, Verdict, check_lang, detect, email, iban, pan
 from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model import iin as kz_iin
+from derbes.platform import i18n
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
 
@@ -57,11 +59,25 @@ def check(
             ) from None
     today = _today(clock)
     checks: dict[Kind, Callable[[str], Verdict]] = {
-        Kind.IIN: lambda v: kz_iin.check(v, on=today, lang=lang),
-        Kind.BIN: lambda v: kz_bin.check(v, on=today, lang=lang),
+        Kind.IIN: lambda v: kz_iin.check(v, on=today),
+        Kind.BIN: lambda v: kz_bin.check(v, on=today),
         Kind.IBAN: iban.check,
         Kind.PAN: pan.check,
         Kind.PHONE: phone.check,
         Kind.EMAIL: email.check,
     }
-    return checks[chosen](value)
+    return _translated(checks[chosen](value), lang)
+
+
+# Facts whose values are messages of the catalogues (names of a sex, an entity type…).
+_LABEL_FACTS = ("sex_label", "entity_type_label", "division_label")
+
+
+def _translated(verdict: Verdict, lang: Lang) -> Verdict:
+    if not any(name in verdict.facts for name in _LABEL_FACTS):
+        return verdict
+    facts = dict(verdict.facts)
+    for name in _LABEL_FACTS:
+        if isinstance(facts.get(name), str):
+            facts[name] = i18n.gettext(lang, str(facts[name]))
+    return replace(verdict, facts=facts)

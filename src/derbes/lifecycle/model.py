@@ -6,20 +6,20 @@ activity — as events with their own ids. Events are idempotent by id (a
 retried delivery changes nothing) and may arrive out of order (a close
 before its open). Contracts are a projection of them: an open contract is an
 unfulfilled obligation that keeps contract purposes going after consent is
-withdrawn (Law 94-V Art. 8 p.2). Retention clocks (issue 6) start from them.
+withdrawn (Law 94-V Art. 8 p.2). Retention clocks (``retention/model/clocks.py``) start
+from them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from derbes.consent.model.consent import LifecycleFacts
 from derbes.errors import ConflictError, InputError
 
 MAX_ID = 100
@@ -34,9 +34,12 @@ class EventType(StrEnum):
     TRANSACTION = "transaction"
     PURPOSE_ACHIEVED = "purpose_achieved"
     LAST_ACTIVITY = "last_activity"
-    # Issue 6 (retention): a consent withdrawn (data.purposes: the purposes it
-    # covered, or all the subject's consent purposes), and legal holds (court
-    # decision, AML investigation) that stop destruction: who, basis, until.
+    # A request answered (a state body's motivated request, a complaint): it
+    # achieves purposes whose register says ``achieved_when: request_answered``.
+    REQUEST_ANSWERED = "request_answered"
+    # A consent withdrawn (data.purposes: the purposes it covered, or all the
+    # subject's consent purposes), and legal holds (court decision, AML
+    # investigation) that stop destruction: who, basis, until.
     CONSENT_WITHDRAWN = "consent_withdrawn"
     LEGAL_HOLD_SET = "legal_hold_set"
     LEGAL_HOLD_RELEASED = "legal_hold_released"
@@ -145,24 +148,3 @@ def apply(contract: Contract | None, event: LifecycleEvent) -> Contract:
         raise InputError("the contract would close before it was opened", field="occurred_at")
     return Contract(current.subject_id, current.contract_id, current.opened_at,
                     event.occurred_at)
-
-
-def facts(contracts: Iterable[Contract], events: Iterable[LifecycleEvent]) -> LifecycleFacts:
-    """What withdrawal and retention need to know about a subject."""
-    known = list(contracts)
-    open_count = sum(1 for c in known if c.is_open)
-    closed = [c.closed_at.date() for c in known if c.closed_at is not None]
-    last: dict[str, date] = {}
-    achieved: dict[str, date] = {}
-    for event in events:
-        day = event.occurred_at.date()
-        if event.type is EventType.PURPOSE_ACHIEVED:
-            purpose = str(event.data.get("purpose"))
-            achieved[purpose] = max(day, achieved.get(purpose, day))
-        elif event.type not in CONTRACT_EVENTS:
-            last[event.type.value] = max(day, last.get(event.type.value, day))
-    return LifecycleFacts(
-        open_contracts=open_count,
-        last_contract_closed=max(closed) if closed and open_count == 0 else None,
-        last_event=last, purpose_achieved=achieved,
-    )

@@ -24,7 +24,7 @@ from babel.support import Translations
 
 from derbes.deadlines.model.wording import as_lang, format_date, format_period
 from derbes.errors import ConfigurationError
-from derbes.platform.labels import Lang
+from derbes.platform.labels import N_, Labels, Lang
 from derbes.register.model import disclosures as dis
 from derbes.register.model import register as reg
 
@@ -42,16 +42,12 @@ __all__ = [
     "format_date",
     "format_period",
     "gettext",
+    "labels",
     "language_name",
     "po_path",
     "retention_phrase",
     "translations",
 ]
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogues without translating it here."""
-    return message
 
 
 def po_path(lang: Lang | str) -> str:
@@ -77,6 +73,11 @@ def translations(lang: Lang | str) -> Translations:
 
 def gettext(lang: Lang | str, message: str) -> str:
     return str(translations(lang).ugettext(message))
+
+
+def labels(message: str) -> Labels:
+    """A fixed text in all three languages, from the catalogues."""
+    return Labels(*(gettext(lang, message) for lang in (Lang.RU, Lang.KK, Lang.EN)))
 
 
 # --------------------------------------------------------------- enum labels
@@ -113,6 +114,13 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.RetentionTrigger.PURPOSE_ACHIEVED: N_("Achievement of the purpose"),
         reg.RetentionTrigger.CONSENT_WITHDRAWN: N_("Withdrawal of consent"),
         reg.RetentionTrigger.LAST_ACTIVITY: N_("Last activity"),
+    },
+    reg.AchievedWhen: {
+        reg.AchievedWhen.CONTRACT_OPENED: N_("the contract is concluded"),
+        reg.AchievedWhen.CONTRACT_CLOSED: N_("the contract ends"),
+        reg.AchievedWhen.ACCOUNT_CLOSED: N_("the account is closed"),
+        reg.AchievedWhen.CONSENT_WITHDRAWN: N_("consent is withdrawn"),
+        reg.AchievedWhen.REQUEST_ANSWERED: N_("the request is answered"),
     },
     reg.AfterRetention: {
         reg.AfterRetention.DESTROY: N_("then destroyed"),

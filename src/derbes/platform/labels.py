@@ -9,6 +9,15 @@ from enum import StrEnum
 from derbes.errors import InputError
 
 
+def N_(message: str) -> str:
+    """Mark a fixed text for the catalogues (``derbes/locale``) without translating it.
+
+    Models stay pure: they name their texts by the English message, and the
+    edges (``platform/i18n.py``) translate them into ru, kk or en.
+    """
+    return message
+
+
 class Lang(StrEnum):
     RU = "ru"
     KK = "kk"

@@ -31,6 +31,9 @@ request_app = typer.Typer(
     help="Data-subject requests: file, verify, show, answer, list.", no_args_is_help=True)
 requests_app = typer.Typer(help="Requests across the register: overdue, due tomorrow.",
                            no_args_is_help=True)
+otp_app = typer.Typer(help="SMS one-time codes that verify a requester (the OTP port).",
+                      no_args_is_help=True)
+request_app.add_typer(otp_app, name="otp")
 app.add_typer(request_app, name="request")
 app.add_typer(requests_app, name="requests")
 
@@ -141,6 +144,32 @@ def verify(
     else:
         raise InputError("give --document, or --otp-reference and --otp-code",
                          field="verification")
+    console.print(f"{request.id} {request.state.value}")
+
+
+@otp_app.command("issue")
+def otp_issue(request_id: str = typer.Argument(...)) -> None:
+    """Send a code to the subject's phone on record; prints its reference (never the code).
+
+    The shipped delivery writes the SMS to the outbox under the var directory
+    (DERBES_VAR_DIR/otp/outbox.log): read the code there, as the subject would.
+    """
+    container = bootstrap()
+    issued = service.issue_otp(container.uow(), container.otp, request_id, container.clock)
+    console.print(f"{issued.reference} expires {issued.expires_at.isoformat()}")
+
+
+@otp_app.command("verify")
+def otp_verify(
+    request_id: str = typer.Argument(...),
+    reference: str = typer.Option(..., "--reference", help="The reference `otp issue` printed."),
+    code: str = typer.Option(..., "--code", help="The code the subject read out; - for stdin."),
+) -> None:
+    """The subject typed back the code: received -> verified."""
+    container = bootstrap()
+    typed = _stdin_if_dash(code, "otp_code") or ""
+    request = service.verify_by_otp(container.uow(), container.otp, request_id, reference,
+                                    typed, _actor(), container.clock)
     console.print(f"{request.id} {request.state.value}")
 
 

@@ -20,29 +20,21 @@ Code 2026: where a law requires keeping, stop processing, keep, explain) is
 answered by :func:`destruction_outcome`: each category held is either
 destroyed, or kept because a purpose whose basis is a legal obligation still
 needs it (or an open contract, Art. 8 p.2), with the citation and, when the
-lifecycle events tell it, the date until which. :func:`retention_until` is a
-small pure clock for that answer; issue 6 (retention) will own retention
-clocks, legal holds and the sweep, and this function should then delegate to it.
+lifecycle events tell it, the date until which — from the one clock rule
+(``retention/model/clocks.py``), as every other answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from derbes.deadlines.model.periods import Period
-from derbes.errors import ConflictError, InputError, PeriodError
-from derbes.register.model.register import (
-    AfterRetention,
-    BasisKind,
-    Purpose,
-    Register,
-    Retention,
-    RetentionTrigger,
-)
+from derbes.errors import ConflictError, InputError
+from derbes.register.model.register import AfterRetention, BasisKind, Register, Retention
+from derbes.retention.model.clocks import PurposeClock
 
 # The audit action of a request's transition (audit_log.action).
 AUDIT_ACTION = "request.transition"
@@ -279,52 +271,14 @@ class SubjectRequest:
 
 # ---------------------------------------------------------------- retention
 
-AddPeriod = Callable[[Period, date], date]
-
-
-def _add(period: Period, start: date) -> date:
-    return period.add_to(start)
-
 
 @dataclass(frozen=True)
-class KnownDates:
-    """What the lifecycle events tell about a subject's retention triggers.
+class SubjectTerms:
+    """What a destruction answer needs of the subject's clocks (``retention/model/clocks.py``):
+    the purposes they are in with their clocks, and how many contracts are open."""
 
-    ``events`` maps a trigger (``account_closed``, ``transaction``,
-    ``last_activity``, ``collected``…) to the date it last happened;
-    ``contract_closed`` is there only when every known contract is closed.
-    ``purpose_achieved`` maps a purpose id to the date it was achieved.
-    """
-
-    events: Mapping[str, date] = field(default_factory=dict)
-    purpose_achieved: Mapping[str, date] = field(default_factory=dict)
+    clocks: Mapping[str, PurposeClock] = field(default_factory=dict)
     open_contracts: int = 0
-
-
-def retention_until(purpose: Purpose, known: KnownDates, add: AddPeriod = _add
-                    ) -> date | None:
-    """The last day ``purpose`` may keep its data, when the known dates tell it.
-
-    None: the clock has not started (the contract is still open, the purpose
-    is not achieved) or the purpose has no retention rule. Issue 6 owns the
-    retention clocks; this is the small rule a destruction answer needs now.
-    """
-    retention = purpose.retention
-    if retention is None:
-        return None
-    start: date | None
-    if retention.trigger is RetentionTrigger.PURPOSE_ACHIEVED:
-        start = known.purpose_achieved.get(purpose.id)
-    elif retention.trigger is RetentionTrigger.CONTRACT_CLOSED:
-        start = None if known.open_contracts else known.events.get(retention.trigger.value)
-    else:
-        start = known.events.get(retention.trigger.value)
-    if start is None:
-        return None
-    try:
-        return add(retention.period, start)
-    except PeriodError:  # working days and no calendar given: not known here
-        return None
 
 
 class KeepGround(StrEnum):
@@ -385,22 +339,24 @@ class DestructionOutcome:
         }
 
 
-def keeping_purposes(register: Register, known: KnownDates, on: date, add: AddPeriod = _add
+def keeping_purposes(register: Register, terms: SubjectTerms, on: date
                      ) -> dict[str, KeptFor]:
-    """Purposes that must keep their data on ``on``: legal obligations whose retention has
-    not ended, and contract purposes while a contract is open."""
+    """Purposes the subject is in that must keep their data on ``on``: legal obligations
+    whose retention has not ended, and contract purposes while a contract is open."""
     out: dict[str, KeptFor] = {}
     for purpose in register.purposes.values():
+        clock = terms.clocks.get(purpose.id)
+        if clock is None:
+            continue  # the subject is not in this purpose: it keeps nothing of theirs
         basis = purpose.basis
         if basis.kind is BasisKind.LEGAL_OBLIGATION:
-            until = retention_until(purpose, known, add)
-            if until is not None and until < on:
+            if clock.end_date is not None and clock.end_date < on:
                 continue  # its term is over: nothing keeps the data any more
             citation = basis.citation or (purpose.retention.citation if purpose.retention
                                           else "")
             out[purpose.id] = KeptFor(purpose.id, KeepGround.LEGAL_OBLIGATION, citation,
-                                      purpose.retention, until)
-        elif basis.kind is BasisKind.CONTRACT and known.open_contracts > 0:
+                                      purpose.retention, clock.end_date)
+        elif basis.kind is BasisKind.CONTRACT and terms.open_contracts > 0:
             out[purpose.id] = KeptFor(purpose.id, KeepGround.OPEN_CONTRACT,
                                       basis.citation or "Law 94-V Art. 8 p.2",
                                       purpose.retention, None)
@@ -430,12 +386,11 @@ def automated_purposes(register: Register, named: str | None = None) -> tuple[Pu
 def destruction_outcome(
     register: Register,
     held: Collection[str],
-    known: KnownDates,
+    terms: SubjectTerms,
     on: date,
-    add: AddPeriod = _add,
 ) -> DestructionOutcome:
     """Split the categories ``held`` into destroyed and kept (with every purpose keeping it)."""
-    keepers = keeping_purposes(register, known, on, add)
+    keepers = keeping_purposes(register, terms, on)
     destroy: list[str] = []
     keep: list[KeptCategory] = []
     for category in sorted(set(held)):

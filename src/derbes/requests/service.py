@@ -37,7 +37,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,10 +44,7 @@ from derbes.audit.model.log import AuditRecord
 from derbes.datasets.adapters.connectors import OperatorStore
 from derbes.datasets.model import Dataset, IdentityKind, SubjectIdentity
 from derbes.deadlines import service as deadlines
-from derbes.deadlines.adapters.kz_calendar import build_kz_calendar
 from derbes.deadlines.adapters.regime_yaml import load_regime
-from derbes.deadlines.model.calendar import WorkingCalendar
-from derbes.deadlines.model.periods import Period, Unit
 from derbes.deadlines.model.regime import Regime, apply_overrides
 from derbes.deadlines.model.wording import as_lang
 from derbes.errors import (
@@ -60,19 +56,17 @@ from derbes.errors import (
     NotFoundError,
     StoreUnavailableError,
 )
-from derbes.lifecycle import model as lifecycle
 from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
 from derbes.platform.otp import IssuedOtp, OtpVerifier
 from derbes.register.adapters.yaml import LoadedRegister, parse_register
-from derbes.register.model.register import Register
+from derbes.register.model.register import BasisKind, Register
 from derbes.requests import model as rq
 from derbes.requests.adapters.rules import load_request_rules
 from derbes.requests.adapters.store import RequestFilter
 from derbes.requests.model import (
     DestructionOutcome,
-    KnownDates,
     RequesterKind,
     RequestRules,
     RequestState,
@@ -81,6 +75,8 @@ from derbes.requests.model import (
     Transition,
     VerificationMethod,
 )
+from derbes.retention.model.clocks import PurposeClock
+from derbes.retention.service import sweep as retention
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
@@ -418,19 +414,6 @@ def _today(clock: Clock, regime: Regime | None = None) -> date:
     return clock.now().astimezone(zone).date()
 
 
-def _adder(settings: Settings) -> Callable[[Period, date], date]:
-    @cache
-    def calendar(year: int) -> WorkingCalendar:
-        return build_kz_calendar(year, year + 1, extra_overrides=settings.calendar_overrides)
-
-    def add(period: Period, start: date) -> date:
-        if period.unit is Unit.WORKING_DAYS:
-            return calendar(start.year).add_working_days(start, period.value)
-        return period.add_to(start)
-
-    return add
-
-
 def _mask(reference: str) -> str:
     keep = reference[-4:] if len(reference) > 8 else ""
     return "•" * max(len(reference) - len(keep), 4) + keep
@@ -683,11 +666,25 @@ def _answered(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest,
     if key is None:
         key = _request_key(keystore, request.id)
     sealed = _seal(key, request.id, "answer", full)
-    return _move(uow, request.id, RequestState.ANSWERED, actor, clock,
-                 change=lambda r: replace(r, answer=dict(summary), answer_sealed=sealed,
-                                          pending_reason=None),
-                 details={"answer": {k: v for k, v in summary.items()
-                                     if k in ("held", "kind", "partial")}})
+    after = _move(uow, request.id, RequestState.ANSWERED, actor, clock,
+                  change=lambda r: replace(r, answer=dict(summary), answer_sealed=sealed,
+                                           pending_reason=None),
+                  details={"answer": {k: v for k, v in summary.items()
+                                      if k in ("held", "kind", "partial")}})
+    _request_closed(uow, after, clock)
+    return after
+
+
+def _request_closed(uow: UnitOfWork, request: SubjectRequest, clock: Clock) -> None:
+    """An answered request is an event the clocks know (``achieved_when: request_answered``)."""
+    if request.subject_id is None:
+        return
+    with uow:
+        subject = uow.vault.get(request.subject_id)
+        if subject is None or subject.destroyed:
+            return
+        retention.update_clocks(uow, subject.id, clock.now())
+        uow.commit()
 
 
 # ------------------------------------------------------------------ access
@@ -721,8 +718,13 @@ def _store_identity(store: OperatorStore, known: Mapping[IdentityKind, str]
     return None
 
 
-def _store_failed(exc: DerbesError, store_id: str) -> str:
-    return f"store {store_id!r}: {exc.message}"
+def _store_failed(exc: DerbesError, store_id: str | None) -> str:
+    """Why the request waits: the store that failed, when it is known (a store whose
+    connection cannot even be set up, e.g. its URL variable is missing, has none yet)."""
+    named = getattr(exc, "store", None) or store_id
+    if isinstance(named, str) and named:
+        return f"operator database {named!r}: {exc.message}"
+    return f"the operator's databases could not be opened: {exc.message}"
 
 
 def _vault_view(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest, actor: str,
@@ -768,39 +770,90 @@ def answer_access(
     values = list(view.values) if view else []
     known = _identities(given.get("identifiers", {}), values)
     collected: list[tuple[OperatorStore, Any]] = []
+    current: str | None = None
     try:
         with _opened(stores, request.operator_id, register) as opened:
             for store in opened:
+                current = store.dataset.store.id
                 identity = _store_identity(store, known)
                 if identity is not None:
                     collected.append((store, store.collect(identity)))
     except (StoreUnavailableError, ConfigurationError) as exc:
-        store_id = getattr(exc, "store", "?")
-        _pending(uow, request, _store_failed(exc, store_id), actor, clock)
+        _pending(uow, request, _store_failed(exc, current), actor, clock)
         raise
-    full = _access_answer(request, register, view, collected, transfers, clock.now())
+    found_clocks: retention.SubjectClocks | None = None
+    if request.subject_id is not None:
+        with uow:
+            record = uow.vault.get(request.subject_id)
+            if record is not None and not record.destroyed:
+                found_clocks = retention.clocks_of(uow, record.id, register)
+    full = _access_answer(request, register, view, collected, transfers, clock.now(),
+                          found_clocks)
     summary = _summary(full)
     after = _answered(uow, keystore, request, summary, full, actor, clock, key=key)
     return AccessAnswer(after, full)
 
 
+def _records(collected: Sequence[tuple[OperatorStore, Any]], register: Register
+             ) -> list[dict[str, Any]]:
+    """The operator databases' rows kept as rows: a payment's date stays with its amount."""
+    out: list[dict[str, Any]] = []
+    for store, rows in collected:
+        dataset = store.dataset
+        for table, found in rows.rows.items():
+            if not found:
+                continue
+            columns = list(rows.categories_of[table])
+            out.append({
+                "store": dataset.store.id, "table": table,
+                "columns": [{"column": c, "category": rows.categories_of[table][c],
+                             "labels": _category_labels(register,
+                                                        rows.categories_of[table][c])}
+                            for c in columns],
+                "rows": [[_json_safe(row.values.get(c)) for c in columns] for row in found],
+            })
+    return out
+
+
+def _category_labels(register: Register, category: str) -> dict[str, str]:
+    known = register.categories.get(category)
+    return _labels(known.labels) if known else {"ru": category, "kk": category, "en": category}
+
+
+def _purpose_clock(clock: PurposeClock | None) -> dict[str, Any]:
+    if clock is None:
+        return {"state": None, "until": None, "since": None}
+    return {"state": clock.state.value,
+            "until": clock.end_date.isoformat() if clock.end_date else None,
+            "since": clock.trigger_date.isoformat() if clock.trigger_date else None}
+
+
 def _access_answer(request: SubjectRequest, register: Register,
                    view: vault_service.SubjectView | None,
                    collected: Sequence[tuple[OperatorStore, Any]], transfers: Sequence[Any],
-                   now: datetime) -> dict[str, Any]:
+                   now: datetime, clocks: retention.SubjectClocks | None = None
+                   ) -> dict[str, Any]:
+    """The Art. 24 answer. Purposes are those the subject is in now, each with the end
+    date of its clock (the one clock rule, as the sweep); recipients and cross-border
+    transfers come from the register: of those purposes, and those the register names
+    for no purpose in particular."""
+    today = now.date()
+    in_force = {pid: c for pid, c in (clocks.purposes.items() if clocks else ())
+                if not c.expired_on(today)}
     categories: dict[str, dict[str, Any]] = {}
     sources: dict[str, None] = {}
     methods: dict[str, None] = {}
-    purposes_used: dict[str, None] = {}
 
     def entry(category: str) -> dict[str, Any]:
         if category not in categories:
-            known = register.categories.get(category)
+            keep = clocks.categories.get(category) if clocks else None
             categories[category] = {
-                "id": category,
-                "labels": _labels(known.labels) if known else
-                {"ru": category, "kk": category, "en": category},
-                "values": [], "purposes": [],
+                "id": category, "labels": _category_labels(register, category),
+                "values": [],
+                "purposes": [p.id for p in register.purposes_for_category(category)
+                             if p.id in in_force],
+                "keep_until": keep.keep_until.isoformat() if keep and keep.keep_until
+                else None,
             }
         return categories[category]
 
@@ -810,32 +863,32 @@ def _access_answer(request: SubjectRequest, register: Register,
                                "source": v.provenance.source.value,
                                "method": v.provenance.method,
                                "collected_at": v.provenance.collected_at.isoformat()})
-        for p in v.provenance.purposes:
-            if p not in item["purposes"]:
-                item["purposes"].append(p)
         sources[v.provenance.source.value] = None
     stores_out: list[dict[str, Any]] = []
+    live = clocks.history.consent_live if clocks else frozenset()
     for store, rows in collected:
         dataset = store.dataset
         stores_out.append({"store": dataset.store.id, "rows": rows.counts()})
         for value in rows.values():
             item = entry(value.category)
-            item["values"].append({"value": _json_safe(value.value),
-                                   "where": f"{dataset.store.id}/{value.table}.{value.column}"})
-            table_purposes = dataset.tables[value.table].purposes
-            for p in dataset.tables[value.table].columns[value.column].purposes or \
-                    table_purposes:
-                if p not in item["purposes"]:
-                    item["purposes"].append(p)
-    for item in categories.values():
-        if not item["purposes"]:
-            item["purposes"] = [p.id for p in register.purposes_for_category(item["id"])]
-        purposes_used.update(dict.fromkeys(item["purposes"]))
+            item["values"].append({
+                "value": _json_safe(value.value),
+                "where": f"{dataset.store.id}/{value.table}.{value.column}"})
+            # The operator's database says what its rows serve (the dataset), as a
+            # value's provenance does; a consent purpose still needs a consent.
+            table = dataset.tables[value.table]
+            for pid in table.columns[value.column].purposes or table.purposes:
+                purpose = register.purposes.get(pid)
+                if (purpose is not None and pid not in item["purposes"]
+                        and (purpose.basis.kind is not BasisKind.CONSENT or pid in live)
+                        and not (pid in (clocks.purposes if clocks else {})
+                                 and pid not in in_force)):
+                    item["purposes"].append(pid)
+    purposes_used = dict.fromkeys(p for item in categories.values() for p in item["purposes"])
     purposes_out: list[dict[str, Any]] = []
     recipients_used: dict[str, list[str]] = {}
-    for purpose_id in purposes_used:
-        purpose = register.purposes.get(purpose_id)
-        if purpose is None:
+    for purpose in register.purposes.values():
+        if purpose.id not in purposes_used:
             continue
         sources.update(dict.fromkeys(purpose.data_sources))
         methods.update(dict.fromkeys(purpose.methods))
@@ -847,10 +900,26 @@ def _access_answer(request: SubjectRequest, register: Register,
             "basis": purpose.basis.kind.value, "basis_citation": purpose.basis.citation,
             "retention": None if ret is None else {
                 "trigger": ret.trigger.value, "period": str(ret.period),
-                "citation": ret.citation, "then": ret.then.value},
+                "citation": ret.citation, "then": ret.then.value,
+                "achieved_when": ret.achieved_when.value if ret.achieved_when else None},
+            "clock": _purpose_clock(in_force.get(purpose.id)),
             "categories": sorted(c for c, i in categories.items() if purpose.id in i["purposes"]),
             "recipients": list(purpose.recipients),
         })
+    # Recipients the register names for no purpose in particular may receive any data
+    # (Express p.3.4: cross-border transfer without a named recipient), and those the
+    # law gives the data to (Art. 9: state bodies on a motivated request) may receive
+    # the subject's whenever the law applies: both are "may be transferred" (Art. 24).
+    held_categories = set(categories)
+    for rid in register.recipients:
+        serving = register.purposes_of_recipient(rid)
+        if not serving:
+            recipients_used.setdefault(rid, [])
+        for purpose in serving:
+            if (purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION, BasisKind.STATE_REQUEST)
+                    and held_categories.intersection(purpose.categories)
+                    and purpose.id not in recipients_used.get(rid, [])):
+                recipients_used.setdefault(rid, []).append(purpose.id)
     transfers_out = [{
         "id": t.id, "at": t.at.isoformat(), "recipient": t.recipient_id, "purpose": t.purpose,
         "categories": list(t.categories), "basis_kind": t.basis_kind,
@@ -880,6 +949,7 @@ def _access_answer(request: SubjectRequest, register: Register,
                      "bin": register.operator.bin},
         "held": held,
         "categories": list(categories.values()) if held else [],
+        "records": _records(collected, register) if held else [],
         "purposes": purposes_out if held else [],
         "sources": list(sources) if held else [],
         "methods": list(methods) if held else [],
@@ -983,17 +1053,16 @@ def execute_rectification(
 # -------------------------------------------------------------- destruction
 
 
-def _known_dates(uow: UnitOfWork, subject_id: str | None) -> KnownDates:
+def _terms(uow: UnitOfWork, subject_id: str | None, register: Register) -> rq.SubjectTerms:
+    """The subject's clocks from the one clock rule (``retention/service/sweep.clocks_of``)."""
     if subject_id is None:
-        return KnownDates()
+        return rq.SubjectTerms()
     with uow:
-        facts = lifecycle.facts(uow.lifecycle.contracts_for(subject_id),
-                                uow.lifecycle.events_for(subject_id))
-    events = dict(facts.last_event)
-    if facts.last_contract_closed is not None:
-        events["contract_closed"] = facts.last_contract_closed
-    return KnownDates(events=events, purpose_achieved=dict(facts.purpose_achieved),
-                      open_contracts=facts.open_contracts)
+        record = uow.vault.get(subject_id)
+        if record is None or record.destroyed:
+            return rq.SubjectTerms()
+        found = retention.clocks_of(uow, subject_id, register)
+    return rq.SubjectTerms(found.purposes, found.history.open_contracts)
 
 
 def execute_destruction(
@@ -1028,7 +1097,7 @@ def execute_destruction(
                 vault_held = sorted({v.category for v in uow.vault.values(record.id)})
     regime = _regime(settings, register)
     today = _today(clock, regime)
-    known = _known_dates(uow, request.subject_id)
+    terms = _terms(uow, request.subject_id, register)
     view = _vault_view(uow, keystore, request, actor, clock) if vault_held else None
     ids = _identities(given.get("identifiers", {}), list(view.values) if view else [])
     store_results: list[dict[str, Any]] = []
@@ -1041,8 +1110,7 @@ def execute_destruction(
             wanted = set(asked) if asked else None
             held_all = set(vault_held) | store_held
             outcome = rq.destruction_outcome(
-                register, held_all if wanted is None else held_all & wanted, known, today,
-                _adder(settings))
+                register, held_all if wanted is None else held_all & wanted, terms, today)
             # 2. Apply per store: rows needed by a keeping purpose stay.
             for store, identity, rows in held_rows:
                 if not rows.found:
@@ -1064,7 +1132,7 @@ def execute_destruction(
                               "tables": list(k.reason.tables)} for k in plan.kept],
                 })
     except (StoreUnavailableError, ConfigurationError) as exc:
-        _pending(uow, request, _store_failed(exc, getattr(exc, "store", "?")), actor, clock)
+        _pending(uow, request, _store_failed(exc, None), actor, clock)
         raise
     # 3. The vault: crypto-shred what goes, block what stays (processing stops).
     vault_result: dict[str, Any] = {"destroyed": [], "blocked": [], "subject_destroyed": False}
@@ -1255,9 +1323,12 @@ def refuse(uow: UnitOfWork, request_id: str, reasons: Sequence[str], actor: str,
     texts = [t for r in reasons if (t := rq.checked_reason(r)) is not None]
     if not texts:
         raise InputError("a refusal states its reasons", field="reasons")
-    return _move(uow, request_id, RequestState.REFUSED, actor, clock, operator_id=operator_id,
-                 reason="; ".join(texts),
-                 change=lambda r: replace(r, refusal_reasons=tuple(texts), pending_reason=None))
+    after = _move(uow, request_id, RequestState.REFUSED, actor, clock, operator_id=operator_id,
+                  reason="; ".join(texts),
+                  change=lambda r: replace(r, refusal_reasons=tuple(texts),
+                                           pending_reason=None))
+    _request_closed(uow, after, clock)
+    return after
 
 
 def withdraw_request(uow: UnitOfWork, request_id: str, actor: str, clock: Clock, *,

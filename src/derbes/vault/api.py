@@ -40,7 +40,8 @@ class ValueIn(BaseModel):
     value: Any
     source: Source = Source.SUBJECT
     purposes: list[str] = Field(default_factory=list, description=(
-        "Purposes of collection; empty: every purpose of the register that needs the category."
+        "Purposes the value is collected for; empty: none named (only what the register "
+        "applies to everyone; a consent or a contract later widens it)."
     ))
     method: str = Field(default="api", max_length=100)
     collected_at: datetime | None = None

@@ -36,6 +36,7 @@ from derbes.identifiers.model import iban as kz_iban
 from derbes.identifiers.model import iin as kz_iin
 from derbes.identifiers.model import pan as kz_pan
 from derbes.register.model.register import DataCategory, Register, ValueType
+from derbes.retention.model.clocks import applies_to_everyone
 
 JsonValue: TypeAlias = (
     bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
@@ -98,8 +99,11 @@ class VaultRules:
 class Provenance:
     """Source, purposes, method and time of collection of one value.
 
-    ``purposes`` empty means "every purpose of the register that needs the
-    category"; :func:`validate` resolves it, so what is stored is explicit.
+    ``purposes`` are the purposes the value was expressly collected for. Empty
+    means "none named": :func:`validate` resolves it to the purposes the
+    register applies to everyone (a law's purpose counted from collection), so
+    what is stored is explicit; consent, contract and the law's other purposes
+    apply once the subject is in them (``retention/model/clocks.py``).
     """
 
     source: Source
@@ -227,7 +231,10 @@ def collection_purposes(
             field="category",
         )
     if not purposes:
-        return needing
+        # Named by nobody: linked only to what the register says applies to every
+        # subject. Consent, contract and law purposes apply once the subject is in
+        # them (a consent, a contract, the law's trigger: ``retention/model/clocks.py``).
+        return tuple(p for p in needing if applies_to_everyone(register.purposes[p]))
     out: list[str] = []
     for purpose in purposes:
         if purpose not in register.purposes:

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from derbes.deadlines.model.periods import Period
-from derbes.errors import InputError, LegalRestrictionError, PeriodError
+from derbes.errors import InputError, LegalRestrictionError
 from derbes.register.model.register import (
     BasisKind,
     ConsentChannel,
@@ -37,8 +37,8 @@ from derbes.register.model.register import (
     Purpose,
     Recipient,
     Register,
-    RetentionTrigger,
 )
+from derbes.retention.model.clocks import PurposeClock
 
 __all__ = [
     "ALL_RECIPIENTS",
@@ -50,13 +50,13 @@ __all__ = [
     "Evidence",
     "GivenBy",
     "LedgerEvent",
-    "LifecycleFacts",
     "OutcomeReason",
     "OutcomeStatus",
     "Representative",
     "Scope",
     "ScopeKind",
     "WithdrawalOutcome",
+    "WithdrawalTerms",
     "check_evidence",
     "check_given_by",
     "check_valid_until",
@@ -67,6 +67,7 @@ __all__ = [
     "parse_scope_kind",
     "recipient_needs_consent",
     "request_fingerprint",
+    "rests_on_consent",
     "validate_scopes",
     "withdrawal_event",
     "withdrawal_outcomes",
@@ -262,22 +263,6 @@ class Consent:
 
 
 @dataclass(frozen=True)
-class LifecycleFacts:
-    """What lifecycle events tell about a subject, for withdrawal answers.
-
-    ``last_contract_closed`` is set only when every known contract is closed.
-    ``last_event`` maps an event type (``account_closed``, ``transaction``,
-    ``last_activity``) to the date of its latest occurrence;
-    ``purpose_achieved`` maps a purpose id to the date it was achieved.
-    """
-
-    open_contracts: int = 0
-    last_contract_closed: date | None = None
-    last_event: Mapping[str, date] = field(default_factory=dict)
-    purpose_achieved: Mapping[str, date] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class WithdrawalOutcome:
     """What a withdrawal does to one purpose (and recipient, or cookie category)."""
 
@@ -285,17 +270,23 @@ class WithdrawalOutcome:
     status: OutcomeStatus
     reason: OutcomeReason
     citation: str
-    until: date | None = None
+    until: date | None = None  # the last day its data may be kept (one clock rule)
     until_citation: str | None = None
     recipient: str | None = None
     cookie_category: str | None = None
+    stop_by: date | None = None  # processing on the consent stops by then (Art. 8 p.7)
+    stop_citation: str | None = None
+    stopped_on: date | None = None  # contract purposes: the day the last contract closed
 
     def as_dict(self) -> dict[str, Any]:
         return {"purpose": self.purpose, "status": self.status.value,
                 "reason": self.reason.value, "citation": self.citation,
                 "until": self.until.isoformat() if self.until else None,
                 "until_citation": self.until_citation, "recipient": self.recipient,
-                "cookie_category": self.cookie_category}
+                "cookie_category": self.cookie_category,
+                "stop_by": self.stop_by.isoformat() if self.stop_by else None,
+                "stop_citation": self.stop_citation,
+                "stopped_on": self.stopped_on.isoformat() if self.stopped_on else None}
 
 
 # ------------------------------------------------------------------- parsing
@@ -328,15 +319,26 @@ def parse_given_by(value: object, where: str = "given_by") -> GivenBy:
 
 
 def needs_consent(purpose: Purpose) -> bool:
-    """Whether processing for ``purpose`` rests on consent (Art. 8) rather than Art. 9."""
+    """Whether consent is collected for ``purpose``: it rests on consent (Art. 8), or
+    the register collects consent too beside a contract (``consent_required``).
+
+    That a consent may be given for it never means consent alone keeps it
+    alive: :func:`rests_on_consent` decides what a withdrawal does.
+    """
     return purpose.basis.kind is BasisKind.CONSENT or purpose.consent_required
 
 
+def rests_on_consent(purpose: Purpose) -> bool:
+    """Whether processing for ``purpose`` has no ground but consent (Law 94-V Art. 8)."""
+    return purpose.basis.kind is BasisKind.CONSENT
+
+
 def recipient_needs_consent(register: Register, recipient: Recipient) -> bool:
-    """A transfer needs consent when the recipient's basis, or a purpose it serves, is consent."""
-    if recipient.basis.kind is BasisKind.CONSENT:
-        return True
-    return any(needs_consent(p) for p in register.purposes_of_recipient(recipient.id))
+    """A transfer needs the subject's transfer consent when the recipient's own basis is
+    consent. A recipient whose basis is the contract with the subject (payment
+    systems, beneficiaries: seed 000 p.2.10), the law or a state request receives
+    the data for the purposes that name it without a separate transfer consent."""
+    return recipient.basis.kind is BasisKind.CONSENT
 
 
 def _ids(values: Sequence[str], where: str, what: str) -> tuple[str, ...]:
@@ -568,121 +570,129 @@ def request_fingerprint(
 
 # ---------------------------------------------------------------- withdrawal
 
-AddPeriod = Callable[[Period, date], date]
+
+@dataclass(frozen=True)
+class WithdrawalTerms:
+    """What a withdrawal answer needs besides the register: the subject's clocks and
+    contracts (from the one clock rule) and the statutory term to stop processing.
+
+    ``clocks`` are the purposes the subject is in, computed with the
+    withdrawal already applied; ``stop_by`` is the last day processing that
+    rested on the withdrawn consent stops (Law 94-V Art. 8 p.7), ``stop_citation``
+    the rule that sets it.
+    """
+
+    on: date
+    clocks: Mapping[str, PurposeClock]
+    open_contracts: int
+    last_contract_closed: date | None
+    stop_by: date
+    stop_citation: str
 
 
-def _add(period: Period, start: date) -> date:
-    return period.add_to(start)
+def _until(purpose: Purpose, terms: WithdrawalTerms) -> tuple[date | None, str | None]:
+    clock = terms.clocks.get(purpose.id)
+    if clock is None or clock.end_date is None or purpose.retention is None:
+        return None, None
+    return clock.end_date, purpose.retention.citation
 
 
-def retention_end(purpose: Purpose, facts: LifecycleFacts, on: date,
-                  add: AddPeriod = _add) -> date | None:
-    """The last day data of ``purpose`` may be kept, when the events tell it; else None."""
-    retention = purpose.retention
-    if retention is None:
-        return None
-    trigger = retention.trigger
-    start: date | None
-    if trigger is RetentionTrigger.CONTRACT_CLOSED:
-        start = facts.last_contract_closed if facts.open_contracts == 0 else None
-    elif trigger is RetentionTrigger.PURPOSE_ACHIEVED:
-        start = facts.purpose_achieved.get(purpose.id)
-    elif trigger is RetentionTrigger.CONSENT_WITHDRAWN:
-        start = on
-    else:
-        start = facts.last_event.get(trigger.value)
-    if start is None:
-        return None
-    try:
-        return add(retention.period, start)
-    except PeriodError:  # working days without a calendar: unknown here
-        return None
+def _purpose_outcome(purpose: Purpose, terms: WithdrawalTerms, rules: ConsentRules,
+                     recipient: str | None) -> WithdrawalOutcome:
+    """What withdrawing does to one purpose: its legal basis decides (Art. 8 p.2).
 
-
-def _basis_outcome(purpose: Purpose, facts: LifecycleFacts, on: date, rules: ConsentRules,
-                   recipient: str | None, add: AddPeriod) -> WithdrawalOutcome:
-    """The outcome for a purpose that does not rest on consent."""
+    Consent: processing stops, by the statutory term at the latest (Art. 8 p.7).
+    Contract (whether or not consent was collected too): it continues while a
+    contract with the subject is open, an unfulfilled obligation, and stops
+    after. Law: it continues for its statutory period. ``until`` is the last
+    day its data may be kept, from the one clock rule.
+    """
     basis = purpose.basis
     cited = f"; {basis.citation}" if basis.citation else ""
-    if basis.kind in _CONTRACT_BASES:
-        if facts.open_contracts > 0:
+    until, until_citation = _until(purpose, terms)
+    if basis.kind is BasisKind.CONSENT:
+        return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED,
+                                 OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
+                                 until=until, until_citation=until_citation,
+                                 recipient=recipient, stop_by=terms.stop_by,
+                                 stop_citation=terms.stop_citation)
+    if basis.kind is BasisKind.CONTRACT:
+        if terms.open_contracts > 0:
             return WithdrawalOutcome(purpose.id, OutcomeStatus.CONTINUES,
                                      OutcomeReason.OBLIGATION,
                                      rules.withdrawal_obligation + cited, recipient=recipient)
         return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED, OutcomeReason.NO_OBLIGATION,
-                                 rules.withdrawal, recipient=recipient)
-    until = retention_end(purpose, facts, on, add)
-    retention_citation = purpose.retention.citation if purpose.retention else None
-    if until is not None and until < on:
+                                 rules.withdrawal, until=until, until_citation=until_citation,
+                                 recipient=recipient, stopped_on=terms.last_contract_closed)
+    if until is not None and until < terms.on:
         return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED,
                                  OutcomeReason.RETENTION_ENDED, rules.withdrawal, until=until,
-                                 until_citation=retention_citation, recipient=recipient)
+                                 until_citation=until_citation, recipient=recipient)
     return WithdrawalOutcome(purpose.id, OutcomeStatus.CONTINUES, OutcomeReason.LEGAL_OBLIGATION,
                              rules.withdrawal_law + cited, until=until,
-                             until_citation=retention_citation if until else None,
-                             recipient=recipient)
-
-
-def _purpose_outcome(purpose: Purpose, facts: LifecycleFacts, on: date, rules: ConsentRules,
-                     recipient: str | None, add: AddPeriod) -> WithdrawalOutcome:
-    if needs_consent(purpose):
-        return WithdrawalOutcome(purpose.id, OutcomeStatus.STOPPED,
-                                 OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
-                                 recipient=recipient)
-    return _basis_outcome(purpose, facts, on, rules, recipient, add)
+                             until_citation=until_citation, recipient=recipient)
 
 
 def withdrawal_outcomes(
     register: Register,
     kind: ScopeKind,
     consents: Sequence[Consent],
-    facts: LifecycleFacts,
-    on: date,
+    terms: WithdrawalTerms,
     rules: ConsentRules,
-    add: AddPeriod = _add,
 ) -> tuple[WithdrawalOutcome, ...]:
     """The answer to withdrawing the ``kind`` scope of a subject's ``consents``.
 
-    Processing: each purpose of the withdrawn consents stops; since the
-    subject asks that processing of their PD stop, the purposes that do not
-    rest on consent are answered too — contract purposes continue while a
-    contract is open (an unfulfilled obligation, Art. 8 p.2), law-based ones
-    continue until their retention ends. Marketing and cookies stop at once.
-    Transfers: per recipient and each purpose it serves.
-    Only ``kind`` is touched: other scopes are never withdrawn with it.
+    Processing: each purpose of the withdrawn consents is answered by its
+    basis (:func:`_purpose_outcome`); since the subject asks that processing
+    of their PD stop, the other purposes they are in that do not rest on
+    consent are answered too. Marketing and cookies stop. Transfers: per
+    recipient and each purpose it serves. Only ``kind`` is touched: other
+    scopes are never withdrawn with it.
     """
     mine = [c for c in consents if c.scope.kind is kind]
     if kind is ScopeKind.MARKETING:
         purposes = dict.fromkeys(p for c in mine for p in c.scope.purposes)
-        return tuple(WithdrawalOutcome(p, OutcomeStatus.STOPPED, OutcomeReason.MARKETING,
-                                       rules.marketing) for p in purposes)
+        out = []
+        for p in purposes:
+            purpose = register.purposes.get(p)
+            until, cited = _until(purpose, terms) if purpose else (None, None)
+            out.append(WithdrawalOutcome(p, OutcomeStatus.STOPPED, OutcomeReason.MARKETING,
+                                         rules.marketing, until=until, until_citation=cited,
+                                         stop_by=terms.stop_by,
+                                         stop_citation=terms.stop_citation))
+        return tuple(out)
     if kind is ScopeKind.COOKIES:
         names = dict.fromkeys(n for c in mine for n in c.scope.cookie_categories)
         return tuple(WithdrawalOutcome(None, OutcomeStatus.STOPPED, OutcomeReason.COOKIES,
                                        rules.cookies, cookie_category=n) for n in names)
     if kind is ScopeKind.PUBLICATION:
         return (WithdrawalOutcome(None, OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN,
-                                  rules.withdrawal),)
-    out: list[WithdrawalOutcome] = []
+                                  rules.withdrawal, stop_by=terms.stop_by,
+                                  stop_citation=terms.stop_citation),)
+    result: list[WithdrawalOutcome] = []
     if kind is ScopeKind.PROCESSING:
         given = {p for c in mine for p in c.scope.purposes}
         for purpose in register.purposes.values():
-            if purpose.id in given or not needs_consent(purpose):
-                out.append(_purpose_outcome(purpose, facts, on, rules, None, add))
+            if purpose.id in given or (purpose.id in terms.clocks
+                                       and purpose.basis.kind is not BasisKind.CONSENT):
+                result.append(_purpose_outcome(purpose, terms, rules, None))
         # A purpose consented to under an older register that no longer has it.
-        out.extend(WithdrawalOutcome(p, OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN,
-                                     rules.withdrawal)
-                   for p in sorted(given - set(register.purposes)))
-        return tuple(out)
+        result.extend(WithdrawalOutcome(p, OutcomeStatus.STOPPED,
+                                        OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
+                                        stop_by=terms.stop_by,
+                                        stop_citation=terms.stop_citation)
+                      for p in sorted(given - set(register.purposes)))
+        return tuple(result)
     recipients = dict.fromkeys(r for c in mine for r in c.scope.recipients)
     for recipient_id in recipients:
         served = register.purposes_of_recipient(recipient_id)
         if not served:
-            out.append(WithdrawalOutcome(None, OutcomeStatus.STOPPED,
-                                         OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
-                                         recipient=recipient_id))
-        out.extend(_purpose_outcome(p, facts, on, rules, recipient_id, add) for p in served)
-    return tuple(out)
+            result.append(WithdrawalOutcome(None, OutcomeStatus.STOPPED,
+                                            OutcomeReason.CONSENT_WITHDRAWN, rules.withdrawal,
+                                            recipient=recipient_id, stop_by=terms.stop_by,
+                                            stop_citation=terms.stop_citation))
+        result.extend(_purpose_outcome(p, terms, rules, recipient_id) for p in served)
+    return tuple(result)
 
 
 def withdrawal_event(outcomes: Iterable[WithdrawalOutcome]) -> LedgerEvent:

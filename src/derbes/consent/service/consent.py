@@ -38,8 +38,10 @@ from derbes.consent.model.consent import (
     WithdrawalOutcome,
 )
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord, verify_ledger
+from derbes.deadlines import service as deadlines
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.periods import Period
+from derbes.deadlines.model.regime import apply_overrides
 from derbes.errors import (
     ConfigurationError,
     ConflictError,
@@ -49,7 +51,6 @@ from derbes.errors import (
     NotFoundError,
 )
 from derbes.identifiers.model import iin as kz_iin
-from derbes.lifecycle import model as lifecycle
 from derbes.platform import crypto
 from derbes.platform.chain import Verification
 from derbes.platform.clock import Clock
@@ -57,6 +58,7 @@ from derbes.platform.otp import OtpVerifier
 from derbes.register.adapters.yaml import LoadedRegister, parse_register
 from derbes.register.model.register import Register
 from derbes.retention.service import sweep as retention
+from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.adapters.store import SubjectRecord
@@ -346,6 +348,8 @@ def give_in(
         ))
     uow.consents.add(made)
     uow.consent_ledger.append(records)
+    # A consent widens the purposes the subject is in: their clocks start now.
+    retention.update_clocks(uow, subject.id, now, register=register)
     return GiveResult(act_id, tuple(made), replayed=False)
 
 
@@ -541,6 +545,10 @@ def give_batch(
             ))
         uow.consents.add(made)
         uow.consent_ledger.append(records)
+        for subject in subjects.values():
+            loaded = loaded_of.get(subject.operator_id)
+            if loaded is not None:
+                retention.update_clocks(uow, subject.id, now, register=loaded.register)
         uow.commit()
     if otp is not None:
         for ref in otp_refs:
@@ -552,9 +560,24 @@ def give_batch(
 # ----------------------------------------------------------------- withdraw
 
 
-def _facts(uow: UnitOfWork, subject_id: str) -> rules_of.LifecycleFacts:
-    return lifecycle.facts(uow.lifecycle.contracts_for(subject_id),
-                           uow.lifecycle.events_for(subject_id))
+# The regime deadline within which processing on a withdrawn consent stops.
+WITHDRAWAL_STOP = "consent_withdrawal_stop"
+
+
+def withdrawal_terms(uow: UnitOfWork, subject_id: str, register: Register, now: datetime,
+                     settings: Settings | None = None) -> rules_of.WithdrawalTerms:
+    """Inside an open unit of work: the subject's clocks (one clock rule) and the
+    statutory term to stop, for answering a withdrawal made at ``now``."""
+    settings = settings or Settings()
+    regime = apply_overrides(load_regime(settings.regime_file), register.regime_overrides)
+    due = deadlines.due_under(regime, WITHDRAWAL_STOP, now, settings)
+    found = retention.clocks_of(uow, subject_id, register)
+    history = found.history
+    return rules_of.WithdrawalTerms(
+        on=now.date(),
+        clocks=found.purposes, open_contracts=history.open_contracts,
+        last_contract_closed=history.last_contract_closed, stop_by=due.due,
+        stop_citation=due.citation)
 
 
 def withdraw_consent(
@@ -566,6 +589,7 @@ def withdraw_consent(
     request_id: str | None = None,
     *,
     operator_id: str | None = None,
+    settings: Settings | None = None,
 ) -> WithdrawalResult:
     """Withdraw one scope of a subject's consent; the answer is per purpose.
 
@@ -587,10 +611,11 @@ def withdraw_consent(
             raise NotFoundError(f"the subject gave no consent of scope {kind.value}",
                                 field="scope")
         register = register_in_force(uow, subject.operator_id).register
-        outcomes = rules_of.withdrawal_outcomes(register, kind, given,
-                                                _facts(uow, subject.id), now.date(), rules)
-        event = rules_of.withdrawal_event(outcomes)
         uow.consents.mark_withdrawn([c.id for c in given], now)
+        # The clocks are read with this withdrawal applied: its day starts them.
+        terms = withdrawal_terms(uow, subject.id, register, now, settings)
+        outcomes = rules_of.withdrawal_outcomes(register, kind, given, terms, rules)
+        event = rules_of.withdrawal_event(outcomes)
         uow.consent_ledger.append([LedgerRecord(
             at=now, event=event.value, consent_id=c.id, subject_id=subject.id,
             payload={"withdrawal_id": withdrawal_id, "scope": kind.value,
@@ -598,7 +623,7 @@ def withdraw_consent(
                      "outcomes": [o.as_dict() for o in outcomes],
                      "actor": actor, "request_id": request_id},
         ) for c in given])
-        retention.update_clocks(uow, subject.id, now, register=register)  # issue 6
+        retention.update_clocks(uow, subject.id, now, register=register)
         uow.commit()
     return WithdrawalResult(withdrawal_id, subject.id, kind, event,
                             tuple(c.id for c in given), outcomes, now)
@@ -623,6 +648,8 @@ def expire_consents(uow: UnitOfWork, clock: Clock, actor: str, limit: int = 1000
     with uow:
         due = uow.consents.expiring(now, limit)
         uow.consents.mark_expired([c.id for c in due], now)
+        for subject_id in sorted({c.subject_id for c in due}):
+            retention.update_clocks(uow, subject_id, now)
         uow.consent_ledger.append([LedgerRecord(
             at=now, event=LedgerEvent.EXPIRED.value, consent_id=c.id, subject_id=c.subject_id,
             payload={"valid_until": c.valid_until, "actor": actor}) for c in due])

@@ -48,9 +48,6 @@ class LoadedDataset:
         """The problems with this file and the line of their path."""
         return _locate(problems, self.file, self.lines)
 
-    def path_of_table(self, table: str) -> str:
-        return f"tables[{list(self.dataset.tables).index(table)}]"
-
 
 def _locate(problems: Iterable[Problem], file: str, lines: Mapping[str, int]) -> list[Problem]:
     return [

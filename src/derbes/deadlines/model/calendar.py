@@ -270,10 +270,6 @@ def describe_term(term: Period, lang: Lang | str) -> str:
     return format_period(term, lang, explicit_calendar=True)
 
 
-def term_labels(term: Period) -> Labels:
-    return Labels(*(describe_term(term, lang) for lang in (Lang.RU, Lang.KK, Lang.EN)))
-
-
 def _explain(received: date, term: Period, due: date, unmoved: date | None, tz: str) -> Labels:
     ru_term, kk_term, en_term = (describe_term(term, lang) for lang in (Lang.RU, Lang.KK, Lang.EN))
     ru = f"Получено {received} (время {tz}); срок течёт со следующего дня. "

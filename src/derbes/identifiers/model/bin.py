@@ -24,8 +24,8 @@ from enum import StrEnum
 
 from derbes.errors import IdentifierError
 from derbes.identifiers.model._checksum import control_digit
-from derbes.identifiers.model._verdict import Kind, Verdict, check_lang, digits_of
-from derbes.platform.labels import Labels, Lang
+from derbes.identifiers.model._verdict import Kind, Verdict, digits_of
+from derbes.platform.labels import N_
 
 LENGTH = 12
 
@@ -40,8 +40,10 @@ class EntityType(StrEnum):
     NON_RESIDENT_LEGAL_ENTITY = "non_resident_legal_entity"
     JOINT_ENTREPRENEUR = "joint_individual_entrepreneur"
 
-    def label(self, lang: Lang | str = Lang.EN) -> str:
-        return _ENTITY_LABELS[self].get(check_lang(lang))
+    @property
+    def message(self) -> str:
+        """Its name, as a message of the catalogues."""
+        return _ENTITY_LABELS[self]
 
 
 class Division(StrEnum):
@@ -50,8 +52,10 @@ class Division(StrEnum):
     REPRESENTATIVE_OFFICE = "representative_office"
     PEASANT_FARM = "peasant_farm"
 
-    def label(self, lang: Lang | str = Lang.EN) -> str:
-        return _DIVISION_LABELS[self].get(check_lang(lang))
+    @property
+    def message(self) -> str:
+        """Its name, as a message of the catalogues."""
+        return _DIVISION_LABELS[self]
 
 
 _ENTITY_TYPES: dict[str, EntityType] = {
@@ -67,37 +71,18 @@ _DIVISIONS: dict[str, Division] = {
     "3": Division.PEASANT_FARM,
 }
 
-_ENTITY_LABELS: dict[EntityType, Labels] = {
-    EntityType.RESIDENT_LEGAL_ENTITY: Labels(
-        ru="юридическое лицо — резидент",
-        kk="заңды тұлға — резидент",
-        en="resident legal entity",
-    ),
-    EntityType.NON_RESIDENT_LEGAL_ENTITY: Labels(
-        ru="юридическое лицо — нерезидент",
-        kk="заңды тұлға — бейрезидент",
-        en="non-resident legal entity",
-    ),
-    EntityType.JOINT_ENTREPRENEUR: Labels(
-        ru="индивидуальный предприниматель в форме совместного предпринимательства",
-        kk="бірлескен кәсіпкерлік нысанындағы жеке кәсіпкер",
-        en="individual entrepreneur in a joint venture",
-    ),
+_ENTITY_LABELS: dict[EntityType, str] = {
+    EntityType.RESIDENT_LEGAL_ENTITY: N_("resident legal entity"),
+    EntityType.NON_RESIDENT_LEGAL_ENTITY: N_("non-resident legal entity"),
+    EntityType.JOINT_ENTREPRENEUR: N_("individual entrepreneur in a joint venture"),
 }
 
-_DIVISION_LABELS: dict[Division, Labels] = {
-    Division.HEAD_OFFICE: Labels(ru="головное подразделение", kk="бас бөлімше", en="head office"),
-    Division.BRANCH: Labels(ru="филиал", kk="филиал", en="branch"),
-    Division.REPRESENTATIVE_OFFICE: Labels(
-        ru="представительство", kk="өкілдік", en="representative office"
-    ),
-    Division.PEASANT_FARM: Labels(
-        ru="крестьянское (фермерское) хозяйство в форме совместного предпринимательства",
-        kk="бірлескен кәсіпкерлік нысанындағы шаруа (фермер) қожалығы",
-        en="peasant (farm) household in a joint venture",
-    ),
+_DIVISION_LABELS: dict[Division, str] = {
+    Division.HEAD_OFFICE: N_("head office"),
+    Division.BRANCH: N_("branch"),
+    Division.REPRESENTATIVE_OFFICE: N_("representative office"),
+    Division.PEASANT_FARM: N_("peasant (farm) household in a joint venture"),
 }
-
 
 @dataclass(frozen=True)
 class Bin:
@@ -146,9 +131,12 @@ def parse(value: str, *, on: date | None = None) -> Bin:
                entity_type=entity_type, division=division)
 
 
-def check(value: str, *, on: date | None = None, lang: Lang | str = Lang.EN) -> Verdict:
-    """The verdict on ``value`` as a BIN. A BIN is not personal data: it is shown in clear."""
-    lang = check_lang(lang)
+def check(value: str, *, on: date | None = None) -> Verdict:
+    """The verdict on ``value`` as a BIN. A BIN is not personal data: it is shown in clear.
+
+    ``entity_type_label`` and ``division_label`` are messages of the catalogues;
+    the identifiers service translates them.
+    """
     try:
         bin_ = parse(value, on=on)
     except IdentifierError as exc:
@@ -156,8 +144,8 @@ def check(value: str, *, on: date | None = None, lang: Lang | str = Lang.EN) -> 
     facts: dict[str, str | int | bool] = {
         "registered": bin_.registered,
         "entity_type": bin_.entity_type.value,
-        "entity_type_label": bin_.entity_type.label(lang),
+        "entity_type_label": bin_.entity_type.message,
         "division": bin_.division.value,
-        "division_label": bin_.division.label(lang),
+        "division_label": bin_.division.message,
     }
     return Verdict(valid=True, kind=Kind.BIN, value=bin_.value, masked=bin_.value, facts=facts)

@@ -18,8 +18,8 @@ from enum import StrEnum
 
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers.model._checksum import control_digit
-from derbes.identifiers.model._verdict import Kind, Verdict, check_lang, digits_of, mask
-from derbes.platform.labels import Labels, Lang
+from derbes.identifiers.model._verdict import Kind, Verdict, digits_of, mask
+from derbes.platform.labels import N_
 
 LENGTH = 12
 
@@ -35,13 +35,15 @@ class Sex(StrEnum):
     MALE = "male"
     FEMALE = "female"
 
-    def label(self, lang: Lang | str = Lang.EN) -> str:
-        return _SEX_LABELS[self].get(check_lang(lang))
+    @property
+    def message(self) -> str:
+        """Its name, as a message of the catalogues."""
+        return _SEX_LABELS[self]
 
 
-_SEX_LABELS: dict[Sex, Labels] = {
-    Sex.MALE: Labels(ru="мужской", kk="ер", en="male"),
-    Sex.FEMALE: Labels(ru="женский", kk="әйел", en="female"),
+_SEX_LABELS: dict[Sex, str] = {
+    Sex.MALE: N_("male"),
+    Sex.FEMALE: N_("female"),
 }
 
 # 7th digit -> (first year of the century, sex)
@@ -120,9 +122,11 @@ def parse(value: str, *, on: date | None = None) -> Iin:
     return Iin(value=digits, birth_date=birth_date, sex=sex)
 
 
-def check(value: str, *, on: date | None = None, lang: Lang | str = Lang.EN) -> Verdict:
-    """The verdict on ``value`` as an IIN; with ``on``, also age and minority on that day."""
-    lang = check_lang(lang)
+def check(value: str, *, on: date | None = None) -> Verdict:
+    """The verdict on ``value`` as an IIN; with ``on``, also age and minority on that day.
+
+    ``sex_label`` is a message of the catalogues; the identifiers service translates it.
+    """
     try:
         iin = parse(value, on=on)
     except IdentifierError as exc:
@@ -130,7 +134,7 @@ def check(value: str, *, on: date | None = None, lang: Lang | str = Lang.EN) -> 
     facts: dict[str, str | int | bool] = {
         "birth_date": iin.birth_date.isoformat(),
         "sex": iin.sex.value,
-        "sex_label": iin.sex.label(lang),
+        "sex_label": iin.sex.message,
         "century": iin.century,
     }
     if on is not None:

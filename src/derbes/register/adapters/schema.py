@@ -156,6 +156,7 @@ def _purpose() -> dict[str, Any]:
             "note": TEXT,
             "condition": TEXT,
             "source": SOURCE,
+            "achieved_when": _enum(r.AchievedWhen),
         },
     )
     return _obj(

@@ -123,6 +123,21 @@ class RetentionTrigger(StrEnum):
     LAST_ACTIVITY = "last_activity"
 
 
+class AchievedWhen(StrEnum):
+    """The real event that achieves a purpose whose clock waits for ``purpose_achieved``.
+
+    The register says it (``retention.achieved_when``) so that the clock starts
+    from an event the operator actually reports; a ``purpose_achieved`` event
+    may still be recorded explicitly (whichever comes first counts).
+    """
+
+    CONTRACT_OPENED = "contract_opened"  # the application is decided: a contract exists
+    CONTRACT_CLOSED = "contract_closed"  # the obligations are fulfilled
+    ACCOUNT_CLOSED = "account_closed"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    REQUEST_ANSWERED = "request_answered"  # a request (of the subject or a state body)
+
+
 class AfterRetention(StrEnum):
     DESTROY = "destroy"
     ANONYMISE = "anonymise"
@@ -357,6 +372,8 @@ class Retention:
     # A condition the policy puts on keeping or deleting ("while no debt is outstanding").
     condition: Text | None = None
     source: str | None = None
+    # With trigger ``purpose_achieved``: the event that achieves the purpose.
+    achieved_when: AchievedWhen | None = None
 
 
 @dataclass(frozen=True)

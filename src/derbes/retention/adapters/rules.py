@@ -20,6 +20,7 @@ SHIPPED_RULES = "retention_rules.yaml"
 class RetentionRules:
     destruction: str  # citation of destruction on expiry, for the audit log
     minimums: tuple[LegalMinimum, ...]
+    unlinked: str  # why values no purpose of the subject needs are a finding
 
 
 def _text(data: dict[str, Any], key: str, where: str) -> str:
@@ -50,4 +51,5 @@ def load_retention_rules() -> RetentionRules:
             raise ConfigurationError(f"{SHIPPED_RULES}: {where}period: {exc.message}") from None
         minimums.append(LegalMinimum(_text(item, "match", where), period,
                                      _text(item, "citation", where)))
-    return RetentionRules(_text(data, "destruction", ""), tuple(minimums))
+    return RetentionRules(_text(data, "destruction", ""), tuple(minimums),
+                          _text(data, "unlinked", ""))

@@ -83,6 +83,12 @@ class RetentionRepository(Protocol):
         """Replace the subject's purpose and category clocks."""
         ...
 
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        """Insert the first clocks of new subjects (bulk ingest: no row to replace)."""
+        ...
+
     def purpose_clocks(self, subject_ids: Collection[str]
                        ) -> dict[str, builtins.list[PurposeClock]]: ...
 
@@ -95,6 +101,12 @@ class RetentionRepository(Protocol):
         ...
 
     def due_subjects(self, operator_id: str, as_of: date) -> int: ...
+
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        """(governing purpose, category, held, pairs) of the categories kept with no end
+        date known (``keep_until`` NULL)."""
+        ...
 
     def upcoming(self, operator_id: str, as_of: date, until: date
                  ) -> builtins.list[tuple[date, int]]:
@@ -265,6 +277,21 @@ class SqlRetentionRepository:
                 "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held),
             } for c in categories])
 
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        purposes = [{"subject_id": sid, "purpose_id": p.purpose, "operator_id": operator_id,
+                     "trigger": p.trigger.value if p.trigger else None,
+                     "trigger_date": p.trigger_date, "end_date": p.end_date, "updated_at": at}
+                    for sid, (found, _) in clocks.items() for p in found]
+        categories = [{"subject_id": sid, "category": c.category, "operator_id": operator_id,
+                       "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held)}
+                      for sid, (_, found) in clocks.items() for c in found]
+        if purposes:
+            self._c.execute(insert(retention_clocks), purposes)
+        if categories:
+            self._c.execute(insert(retention_category_clocks), categories)
+
     def purpose_clocks(self, subject_ids: Collection[str]
                        ) -> dict[str, builtins.list[PurposeClock]]:
         out: dict[str, builtins.list[PurposeClock]] = {s: [] for s in subject_ids}
@@ -297,6 +324,16 @@ class SqlRetentionRepository:
             .where(self._due(operator_id, as_of))
             .group_by(t.purpose_id, t.category).order_by(t.purpose_id, t.category))
         return [(p, c, int(n)) for p, c, n in rows]
+
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        t = retention_category_clocks.c
+        rows = self._c.execute(
+            select(t.purpose_id, t.category, t.held, func.count())
+            .where(t.operator_id == operator_id, t.keep_until.is_(None))
+            .group_by(t.purpose_id, t.category, t.held)
+            .order_by(t.purpose_id, t.category, t.held))
+        return [(p, c, bool(h), int(n)) for p, c, h, n in rows]
 
     def due_subjects(self, operator_id: str, as_of: date) -> int:
         t = retention_category_clocks.c
@@ -614,6 +651,12 @@ class FakeRetentionRepository:
         return sorted((h for h in self._s.holds.values() if h.subject_id == subject_id),
                       key=lambda h: (h.set_at, h.hold_id))
 
+    def add_clocks(self, operator_id: str,
+                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
+                   at: datetime) -> None:
+        for subject_id, (purposes, categories) in clocks.items():
+            self.put_clocks(subject_id, operator_id, purposes, categories, at)
+
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:
         self._s.clocks[subject_id] = (operator_id, list(purposes))
@@ -642,6 +685,15 @@ class FakeRetentionRepository:
             counts[(c.purpose, c.category)] = counts.get((c.purpose, c.category), 0) + 1
         return [(p, c, n) for (p, c), n in sorted(counts.items(), key=lambda x: (
             x[0][0] or "", x[0][1]))]
+
+    def open_counts(self, operator_id: str
+                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
+        counts: dict[tuple[str, str, bool], int] = {}
+        for (_sid, _cat), (op, clock) in self._s.cats.items():
+            if op == operator_id and clock.keep_until is None:
+                key = (clock.purpose or "", clock.category, clock.held)
+                counts[key] = counts.get(key, 0) + 1
+        return [(p or None, c, h, n) for (p, c, h), n in sorted(counts.items())]
 
     def due_subjects(self, operator_id: str, as_of: date) -> int:
         return len({s for s, _c in self._due_pairs(operator_id, as_of)})

@@ -13,7 +13,9 @@ from rich.table import Table
 
 from derbes.bootstrap import bootstrap
 from derbes.cli.app import app
-from derbes.platform.labels import Labels, Lang
+from derbes.platform import i18n
+from derbes.platform.i18n import N_
+from derbes.platform.labels import Lang
 
 acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
                        no_args_is_help=True)
@@ -36,16 +38,18 @@ class ShowFormat(StrEnum):
 
 
 HEADINGS = {
-    "list_title": Labels(ru="Акты об уничтожении персональных данных",
-                         kk="Дербес деректерді жою актілері",
-                         en="Personal data destruction acts"),
-    "number": Labels(ru="Номер", kk="Нөмірі", en="Number"),
-    "date": Labels(ru="Дата", kk="Күні", en="Date"),
-    "operator": Labels(ru="Оператор", kk="Оператор", en="Operator"),
-    "subjects": Labels(ru="Субъектов", kk="Субъектілер саны", en="Subjects"),
-    "groups": Labels(ru="Групп", kk="Топтар", en="Groups"),
-    "run": Labels(ru="Процедура", kk="Рәсім", en="Run"),
-    "empty": Labels(ru="Актов нет.", kk="Актілер жоқ.", en="No acts."),
+    "list_title": N_("Personal data destruction acts"),
+    "number": N_("Number"),
+    "date": N_("Date"),
+    "operator": N_("Operator"),
+    "subjects": N_("Subjects"),
+    "groups": N_("Groups"),
+    "run": N_("Run"),
+    "empty": N_("No acts."),
+    "numbering": N_(
+        "Act numbers restart for each operator every year: "
+        "derbes acts show NUMBER --operator OPERATOR (or by id)."
+    ),
 }
 
 
@@ -86,25 +90,27 @@ def list_(
                  "sha256": h.digest} for h in headers]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    t = {k: v.get(language) for k, v in HEADINGS.items()}
+    t = {k: i18n.gettext(language, v) for k, v in HEADINGS.items()}
     if not headers:
         console.print(t["empty"])
         return
     table = Table(title=t["list_title"], title_justify="left")
-    for column in ("number", "date", "operator", "subjects", "groups"):
+    for column in ("number", "operator", "date", "subjects", "groups"):
         table.add_column(t[column], justify="right" if column in ("subjects", "groups")
-                         else "left", no_wrap=column in ("number", "id"))
+                         else "left", no_wrap=column in ("number", "date"))
     for h in headers:
-        table.add_row(h.number, format_date(h.act_date, language), h.operator_id,
+        table.add_row(h.number, h.operator_id, format_date(h.act_date, language),
                       str(h.subjects_total), str(h.groups))
     console.print(table)
+    console.print(t["numbering"])
 
 
 @acts_app.command("show")
 def show(
     act: str = typer.Argument(..., help="The act's id or number (АУ-2026/0001)."),
-    operator: str | None = typer.Option(None, "--operator",
-                                        help="The operator, when numbers repeat."),
+    operator: str | None = typer.Option(
+        None, "--operator",
+        help="The operator: act numbers restart for each operator every year."),
     fmt: ShowFormat = typer.Option(ShowFormat.TEXT, "--format"),
     lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
     out: Path | None = typer.Option(None, "--output", "-o", help="File; default stdout."),

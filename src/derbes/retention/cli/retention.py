@@ -58,7 +58,12 @@ def plan_command(
     months: int = typer.Option(12, "--months", help="Months of upcoming due dates to chart."),
     output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """Show what is due for destruction, per purpose and category, and what comes next."""
+    """Show what is due for destruction, per purpose and category, what comes next, and
+    what is kept with no end date (and why).
+
+    Rehearse a future date with --as-of: the figures are those `run` would produce on
+    that day if no new event arrives (`run` itself refuses a date in the future).
+    """
     container = bootstrap()
     day = _as_of(as_of, container.clock.now().date())
     found = retention.plan(container.uow(), operator, day, months=months)
@@ -82,6 +87,22 @@ def plan_command(
     console.print(f"[bold]Falling due[/] (pairs per month, next {months}):")
     for text in _bars(found.histogram):
         console.print(text)
+    no_end = [k for k in found.kept if k.state in (retention.KeptState.NO_END_DATE,
+                                                    retention.KeptState.UNLINKED)]
+    if no_end:
+        console.print(f"[bold]Kept with no end date[/]: {found.kept_with_no_end_date} "
+                      "(subject, category) pair(s)")
+        table = Table()
+        for name in ("purpose", "category", "subjects", "why"):
+            table.add_column(name, overflow="fold")
+        for k in no_end:
+            table.add_row(k.purpose or "—", k.category, str(k.subjects), k.finding or "—")
+        console.print(table)
+    running = sum(k.subjects for k in found.kept if k.state is retention.KeptState.RUNNING)
+    held = sum(k.subjects for k in found.kept if k.state is retention.KeptState.HELD)
+    if running or held:
+        console.print(f"still running (waiting for their trigger): {running} pair(s); "
+                      f"under a legal hold with no end: {held} pair(s)")
 
 
 @retention_app.command("run")

@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -83,11 +83,6 @@ _STORE_METHODS: Mapping[ErasureStrategy, Method] = {
     ErasureStrategy.MASK: Method.STORE_MASK,
     ErasureStrategy.HASH: Method.STORE_HASH,
 }
-
-
-def store_method(strategy: ErasureStrategy) -> Method:
-    """The act's method for a dataset's erasure strategy in a connected database."""
-    return _STORE_METHODS[strategy]
 
 
 @dataclass(frozen=True)
@@ -612,16 +607,3 @@ class ActHeader:
     subjects_total: int
     groups: int
     digest: str
-
-
-def header_of(act: Act) -> ActHeader:
-    return ActHeader(id=act.id, operator_id=act.operator.id, number=str(act.number),
-                     year=act.number.year, seq=act.number.seq, act_date=act.act_date,
-                     issued_at=act.issued_at, run_id=act.run_id,
-                     subjects_total=act.subjects_total, groups=len(act.groups),
-                     digest=act.digest())
-
-
-def group_chart(act: Act) -> Sequence[tuple[int, int]]:
-    """(group no, subjects) for the act's bar chart."""
-    return [(g.no, g.subjects) for g in act.groups]

@@ -25,31 +25,24 @@ hands a :class:`RunSummary` to the destruction act (``retention/service/acts.py`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from derbes.deadlines.model.calendar import WorkingCalendar
-from derbes.deadlines.model.periods import Period, Unit
-from derbes.errors import InputError, PeriodError
-from derbes.register.model.register import (
-    AfterRetention,
-    BasisKind,
-    Purpose,
-    Register,
-    Retention,
-    RetentionTrigger,
-)
+from derbes.deadlines.model.periods import Period
+from derbes.errors import InputError
+from derbes.register.model.register import AfterRetention, Register, Retention
+from derbes.retention.model.clocks import CalendarFor, ClockState, PurposeClock, end_date
 
 __all__ = [
     "STORE_GROUP_PREFIX",
     "CalendarFor",
     "CategoryClock",
+    "ClockState",
     "DestructionMethod",
     "HoldKind",
-    "KnownTriggers",
     "LegalHold",
     "LegalMinimum",
     "PurposeClock",
@@ -62,12 +55,10 @@ __all__ = [
     "check_minimums",
     "due_histogram",
     "end_date",
-    "engaged_purposes",
     "expired_purposes",
     "is_due",
     "method_of",
     "new_hold",
-    "purpose_clocks",
 ]
 
 MAX_TEXT = 1000  # characters of a hold's basis or author
@@ -291,74 +282,8 @@ def new_hold(
 
 
 # --------------------------------------------------------------------- clocks
-
-CalendarFor = Callable[[date], WorkingCalendar]
-"""A working calendar that covers the term starting on the given day."""
-
-
-def end_date(period: Period, start: date, calendar: CalendarFor | None = None) -> date:
-    """The last day of a term of ``period`` counted from ``start``.
-
-    Years and months end on the corresponding day (Civil Code Art. 175), days
-    add calendar days, working days are counted on ``calendar`` (the day of the
-    trigger itself never counts).
-    """
-    if period.unit is Unit.WORKING_DAYS:
-        if calendar is None:
-            raise PeriodError(f"{period} is counted in working days: a calendar is needed")
-        return calendar(start).add_working_days(start, period.value)
-    return period.add_to(start)
-
-
-_RELATIONSHIP_BASES = frozenset({BasisKind.CONTRACT, BasisKind.LEGAL_OBLIGATION})
-
-
-@dataclass(frozen=True)
-class KnownTriggers:
-    """What the lifecycle events (and consents) tell about a subject's triggers.
-
-    ``events`` maps a trigger (``account_closed``, ``transaction``,
-    ``last_activity``, ``collected``) to the date it last happened;
-    ``contract_closed`` is there only when every known contract is closed.
-    ``purpose_achieved`` and ``consent_withdrawn`` are per purpose.
-    """
-
-    events: Mapping[RetentionTrigger, date] = field(default_factory=dict)
-    purpose_achieved: Mapping[str, date] = field(default_factory=dict)
-    consent_withdrawn: Mapping[str, date] = field(default_factory=dict)
-    open_contracts: int = 0
-
-    def start_of(self, purpose: Purpose) -> date | None:
-        retention = purpose.retention
-        if retention is None:
-            return None
-        trigger = retention.trigger
-        if self.open_contracts and purpose.basis.kind in _RELATIONSHIP_BASES:
-            # While a contract is open the relationship goes on: a contract or
-            # legal-obligation purpose (AML monitoring) is still running, whatever
-            # its trigger (QIWI p.3.4.2 row 9: "and destroyed once the contract
-            # is terminated").
-            return None
-        if trigger is RetentionTrigger.PURPOSE_ACHIEVED:
-            return self.purpose_achieved.get(purpose.id)
-        if trigger is RetentionTrigger.CONSENT_WITHDRAWN:
-            return self.consent_withdrawn.get(purpose.id)
-        if trigger is RetentionTrigger.CONTRACT_CLOSED and self.open_contracts:
-            return None
-        return self.events.get(trigger)
-
-
-@dataclass(frozen=True)
-class PurposeClock:
-    """One purpose's clock for one subject; ``end_date`` None: still running."""
-
-    purpose: str
-    trigger: RetentionTrigger | None
-    trigger_date: date | None
-    end_date: date | None
-
-    def expired_on(self, day: date) -> bool:
-        return self.end_date is not None and self.end_date < day
+# The purpose clocks themselves (when each purpose's term starts and ends) are
+# the one rule of ``retention/model/clocks.py``; here they are combined per category.
 
 
 @dataclass(frozen=True)
@@ -375,40 +300,6 @@ class CategoryClock:
     keep_until: date | None
     purpose: str | None
     held: bool = False
-
-
-def engaged_purposes(
-    register: Register, held_categories: Collection[str], collected_for: Collection[str],
-) -> tuple[Purpose, ...]:
-    """The purposes that may keep this subject's data.
-
-    A purpose counts when the values were collected for it (provenance), or
-    when it rests on something other than consent (a contract, a law): those
-    apply to everyone whose data they need. A consent purpose the subject
-    never consented to keeps nothing of theirs.
-    """
-    held = set(held_categories)
-    named = set(collected_for)
-    return tuple(
-        p for p in register.purposes.values()
-        if held.intersection(p.categories)
-        and (p.id in named or p.basis.kind is not BasisKind.CONSENT)
-    )
-
-
-def purpose_clocks(
-    purposes: Iterable[Purpose], known: KnownTriggers, calendar: CalendarFor | None = None,
-) -> tuple[PurposeClock, ...]:
-    clocks = []
-    for purpose in purposes:
-        retention = purpose.retention
-        start = known.start_of(purpose)
-        end = None
-        if retention is not None and start is not None:
-            end = end_date(retention.period, start, calendar)
-        clocks.append(PurposeClock(purpose.id, retention.trigger if retention else None,
-                                   start, end))
-    return tuple(clocks)
 
 
 def category_clocks(
@@ -434,7 +325,11 @@ def category_clocks(
             last = max(needing, key=lambda c: (c.end_date, c.purpose))
             keep, governing = last.end_date, last.purpose
         elif needing:
-            governing = next(c.purpose for c in needing if c.end_date is None)
+            # A purpose with no end date at all governs before one still running:
+            # the plan shows the category as kept with no end date (lint DRB001).
+            open_ended = [c for c in needing if c.end_date is None]
+            governing = next((c.purpose for c in open_ended if c.state is ClockState.NO_END),
+                             open_ended[0].purpose)
         held = False
         for hold in active:
             if not hold.covers(category) or keep is None:

@@ -142,9 +142,15 @@ def get(uow: UnitOfWork, ref: str, *, operator_id: str | None = None) -> Act:
                 number = None
             found = uow.acts.by_number(number, operator_id) if number else []
             if len(found) > 1:
-                raise ConflictError("several operators have an act with this number: name "
-                                    "the operator", field="operator")
+                raise ConflictError(
+                    "several operators have an act with this number: act numbers restart "
+                    "for each operator every year, so pass --operator (the API: operator) "
+                    "or the act's id", field="operator")
             act = found[0] if found else None
     if act is None:
-        raise NotFoundError("no destruction act with this id or number", field="act")
+        where = "" if operator_id is None else f" of operator {operator_id!r}"
+        raise NotFoundError(
+            f"no destruction act{where} with this id or number (act numbers restart for "
+            "each operator every year: pass --operator, or give the act's id from "
+            "`derbes acts list`)", field="act")
     return act

@@ -38,10 +38,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from derbes.audit.model.log import AuditAction, AuditRecord
+from derbes.consent.model.consent import Consent, ScopeKind
 from derbes.datasets.adapters.connectors import ErasureResult, OperatorStore
 from derbes.datasets.model import ErasurePlan, IdentityKind, SubjectIdentity
 from derbes.deadlines.adapters.kz_calendar import calendar_for
@@ -59,13 +61,24 @@ from derbes.lifecycle.model import CONTRACT_EVENTS, EventType, LifecycleEvent
 from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.register.adapters.yaml import parse_register
-from derbes.register.model.register import BasisKind, Register, RetentionTrigger, ValueType
+from derbes.register.model.lint import lint as lint_register
+from derbes.register.model.lint import rule
+from derbes.register.model.register import (
+    AchievedWhen,
+    BasisKind,
+    Register,
+    RetentionTrigger,
+    ValueType,
+)
+from derbes.requests.adapters.store import RequestFilter
+from derbes.requests.model import RequestState
 from derbes.retention.adapters.rules import load_retention_rules
+from derbes.retention.model import clocks as clock_rule
+from derbes.retention.model.clocks import History, PurposeClock
 from derbes.retention.model.retention import (
     STORE_GROUP_PREFIX,
     CategoryClock,
     DestructionMethod,
-    KnownTriggers,
     RunGroup,
     RunRecord,
     RunState,
@@ -74,11 +87,9 @@ from derbes.retention.model.retention import (
     category_clocks,
     check_minimums,
     due_histogram,
-    engaged_purposes,
     expired_purposes,
     method_of,
     new_hold,
-    purpose_clocks,
 )
 from derbes.retention.service import acts
 from derbes.uow import UnitOfWork
@@ -88,12 +99,18 @@ from derbes.vault.adapters.store import SealedValue, SubjectRecord
 
 __all__ = [
     "DEFAULT_BATCH",
+    "KeptLine",
+    "KeptState",
     "PlanLine",
     "Progress",
     "RetentionPlan",
     "RunReport",
     "StoreOpener",
+    "SubjectClocks",
+    "clocks_of",
     "expired_for",
+    "history_of",
+    "new_subject_clocks",
     "on_event",
     "plan",
     "register_of",
@@ -153,86 +170,179 @@ def _day(at: datetime) -> date:
 
 # ------------------------------------------------------------------ clocks
 
-_EVENT_TRIGGERS = {
-    EventType.TRANSACTION: RetentionTrigger.TRANSACTION,
-    EventType.LAST_ACTIVITY: RetentionTrigger.LAST_ACTIVITY,
+# Lifecycle events whose last date starts a clock (``History.events``).
+_LAST_OF = {
+    EventType.TRANSACTION: RetentionTrigger.TRANSACTION.value,
+    EventType.LAST_ACTIVITY: RetentionTrigger.LAST_ACTIVITY.value,
+    EventType.REQUEST_ANSWERED: AchievedWhen.REQUEST_ANSWERED.value,
 }
+# The relationship an event shows exists (``History.ever``).
+_RELATION_OF = {
+    EventType.TRANSACTION: "transaction",
+    EventType.LAST_ACTIVITY: "last_activity",
+    EventType.ACCOUNT_OPENED: "account",
+    EventType.ACCOUNT_CLOSED: "account",
+    EventType.REQUEST_ANSWERED: "request_answered",
+}
+_ANSWERED = (RequestState.ANSWERED, RequestState.REFUSED)
 
 
-def _known_triggers(uow: UnitOfWork, subject_id: str, register: Register,
-                    values: Sequence[SealedValue]) -> KnownTriggers:
+def _later(found: dict[str, date], key: str, day: date) -> None:
+    found[key] = max(day, found.get(key, day))
+
+
+def history_of(uow: UnitOfWork, subject_id: str, register: Register,
+               values: Sequence[SealedValue]) -> History:
+    """What the subject's events, consents, values and answered requests tell the clocks
+    (inside an open unit of work)."""
     contracts = uow.lifecycle.contracts_for(subject_id)
     open_contracts = sum(1 for c in contracts if c.is_open)
-    events: dict[RetentionTrigger, date] = {}
     closed = [_day(c.closed_at) for c in contracts if c.closed_at is not None]
-    if closed and not open_contracts:
-        events[RetentionTrigger.CONTRACT_CLOSED] = max(closed)
+    opened = [_day(c.opened_at) for c in contracts if c.opened_at is not None]
+    events: dict[str, date] = {}
+    ever: set[str] = {"contract"} if contracts else set()
     if values:
-        events[RetentionTrigger.COLLECTED] = max(_day(v.collected_at) for v in values)
+        events[RetentionTrigger.COLLECTED.value] = max(_day(v.collected_at) for v in values)
     achieved: dict[str, date] = {}
-    withdrawn: dict[str, date] = {}
-    accounts: dict[EventType, date] = {}
+    ended_by_event: dict[str, date] = {}
+    accounts: dict[str, date] = {}
     consent_purposes = [p.id for p in register.purposes.values()
                         if p.basis.kind is BasisKind.CONSENT]
     for event in uow.lifecycle.events_for(subject_id):
         day = _day(event.occurred_at)
-        trigger = _EVENT_TRIGGERS.get(event.type)
-        if trigger is not None:
-            events[trigger] = max(day, events.get(trigger, day))
+        relation = _RELATION_OF.get(event.type)
+        if relation is not None:
+            ever.add(relation)
+        last = _LAST_OF.get(event.type)
+        if last is not None:
+            _later(events, last, day)
         elif event.type in (EventType.ACCOUNT_OPENED, EventType.ACCOUNT_CLOSED):
-            accounts[event.type] = max(day, accounts.get(event.type, day))
+            _later(accounts, event.type.value, day)
         elif event.type is EventType.PURPOSE_ACHIEVED:
-            purpose = str(event.data.get("purpose"))
-            achieved[purpose] = max(day, achieved.get(purpose, day))
+            _later(achieved, str(event.data.get("purpose")), day)
         elif event.type is EventType.CONSENT_WITHDRAWN:
             named = event.data.get("purposes")
             for purpose in (named if isinstance(named, list) else consent_purposes):
-                withdrawn[str(purpose)] = max(day, withdrawn.get(str(purpose), day))
-    closed_account = accounts.get(EventType.ACCOUNT_CLOSED)
-    opened_account = accounts.get(EventType.ACCOUNT_OPENED)
+                _later(ended_by_event, str(purpose), day)
+    for request in uow.requests.list(RequestFilter(subject_id=subject_id, states=_ANSWERED)):
+        if request.closed_at is not None:
+            ever.add("request_answered")
+            _later(events, AchievedWhen.REQUEST_ANSWERED.value, _day(request.closed_at))
+    closed_account = accounts.get(EventType.ACCOUNT_CLOSED.value)
+    opened_account = accounts.get(EventType.ACCOUNT_OPENED.value)
     # An account opened again after its close has no close to count from.
     if closed_account is not None and (opened_account is None
                                        or opened_account <= closed_account):
-        events[RetentionTrigger.ACCOUNT_CLOSED] = closed_account
-    active_since: dict[str, date] = {}
-    for consent in uow.consents.for_subject(subject_id):
+        events[RetentionTrigger.ACCOUNT_CLOSED.value] = closed_account
+    live, ended = _consent_spans(uow.consents.for_subject(subject_id), ended_by_event)
+    return History(
+        open_contracts=open_contracts,
+        last_contract_opened=max(opened) if opened else None,
+        last_contract_closed=max(closed) if closed and not open_contracts else None,
+        events=events, ever=frozenset(ever), achieved=achieved,
+        consent_live=frozenset(live), consent_ended=ended,
+        linked=frozenset(p for v in values for p in v.purposes),
+    )
+
+
+def _consent_spans(given: Sequence[Consent], ended_by_event: Mapping[str, date]
+                   ) -> tuple[set[str], dict[str, date]]:
+    """Purposes with a consent in force, and the day the last consent to the others ended.
+
+    A consent ends when withdrawn or expired, or on its ``valid_until`` (a date
+    known in advance); a consent given after a reported withdrawal event is in
+    force again.
+    """
+    live: set[str] = set()
+    ended: dict[str, date] = {}
+    last_given: dict[str, date] = {}
+    for consent in given:
+        if consent.scope.kind not in (ScopeKind.PROCESSING, ScopeKind.MARKETING):
+            continue
+        ends = [t for t in (consent.withdrawn_at, consent.expired_at, consent.valid_until)
+                if t is not None]
         for purpose in consent.scope.purposes:
-            if consent.withdrawn_at is not None:
-                day = _day(consent.withdrawn_at)
-                withdrawn[purpose] = max(day, withdrawn.get(purpose, day))
+            _later(last_given, purpose, _day(consent.given_at))
+            if ends:
+                _later(ended, purpose, _day(min(ends)))
             else:
-                day = _day(consent.given_at)
-                active_since[purpose] = max(day, active_since.get(purpose, day))
-    for purpose, since in active_since.items():
-        # Consent given again after the withdrawal: the purpose runs again.
-        if purpose in withdrawn and since >= withdrawn[purpose]:
-            del withdrawn[purpose]
-    return KnownTriggers(events=events, purpose_achieved=achieved,
-                         consent_withdrawn=withdrawn, open_contracts=open_contracts)
+                live.add(purpose)
+    for purpose, day in ended_by_event.items():
+        if purpose in live and last_given.get(purpose, day) <= day:
+            live.discard(purpose)
+        if purpose not in live:
+            _later(ended, purpose, day)
+    return live, {p: d for p, d in ended.items() if p not in live}
+
+
+@dataclass(frozen=True)
+class SubjectClocks:
+    """One subject's clocks under the register in force, from the one clock rule."""
+
+    history: History
+    purposes: Mapping[str, PurposeClock]  # the purposes the subject is in
+    categories: Mapping[str, CategoryClock]  # the categories held
+
+    def until(self, purpose_id: str) -> date | None:
+        clock = self.purposes.get(purpose_id)
+        return None if clock is None else clock.end_date
+
+
+def clocks_of(uow: UnitOfWork, subject_id: str, register: Register) -> SubjectClocks:
+    """Compute (not store) one subject's clocks, inside an open unit of work.
+
+    Every answer that names an end date — withdrawal, access, destruction —
+    asks this; :func:`update_clocks` stores the same for the sweep and the
+    decision point.
+    """
+    values = uow.vault.values(subject_id)
+    held = {v.category for v in values}
+    history = history_of(uow, subject_id, register, values)
+    clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
+                                       held=held)
+    categories = category_clocks(register, held, clocks, uow.retention.holds_for(subject_id))
+    return SubjectClocks(history, {c.purpose: c for c in clocks},
+                         {c.category: c for c in categories})
+
+
+NewValueFacts = tuple[str, tuple[str, ...], datetime]
+"""(category, purposes it was collected for, collected at) of a value just stored."""
+
+
+def new_subject_clocks(
+    register: Register, values: Mapping[str, Sequence[NewValueFacts]],
+) -> dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]]:
+    """The first clocks of subjects just added (no event, consent or request yet): the
+    same rule as :func:`clocks_of`, worked out in memory for a bulk ingest."""
+    out: dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]] = {}
+    for subject_id, facts in values.items():
+        held = {category for category, _, _ in facts}
+        history = History(
+            events={RetentionTrigger.COLLECTED.value: max(_day(at) for _, _, at in facts)}
+            if facts else {},
+            linked=frozenset(p for _, purposes, _ in facts for p in purposes))
+        clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
+                                           held=held)
+        out[subject_id] = (clocks, category_clocks(register, held, clocks))
+    return out
 
 
 def update_clocks(
     uow: UnitOfWork, subject_id: str, now: datetime, *, register: Register | None = None,
 ) -> tuple[CategoryClock, ...]:
-    """Recompute one subject's purpose and category clocks (inside an open unit of work).
-
-    Called when the subject's events, consents or holds change; a caller that
-    changed the vault's values of a subject may call it too.
-    """
+    """Recompute and store one subject's purpose and category clocks (inside an open
+    unit of work). Called whenever the subject's values, events, consents, answered
+    requests or holds change."""
     subject = uow.vault.get(subject_id)
     if subject is None:
         raise NotFoundError("no such subject", field="subject_id")
     register = register or register_of(uow, subject.operator_id)
     if register is None:
         return ()
-    values = uow.vault.values(subject.id)
-    held = {v.category for v in values}
-    collected_for = {p for v in values for p in v.purposes}
-    known = _known_triggers(uow, subject.id, register, values)
-    engaged = engaged_purposes(register, held, collected_for)
-    clocks = purpose_clocks(engaged, known, _calendar)
-    categories = category_clocks(register, held, clocks, uow.retention.holds_for(subject.id))
-    uow.retention.put_clocks(subject.id, subject.operator_id, clocks, categories, now)
+    found = clocks_of(uow, subject.id, register)
+    categories = tuple(found.categories.values())
+    uow.retention.put_clocks(subject.id, subject.operator_id, tuple(found.purposes.values()),
+                             categories, now)
     return categories
 
 
@@ -298,6 +408,27 @@ class PlanLine:
     period: str | None
 
 
+class KeptState(StrEnum):
+    """Why (subject, category) pairs have no destruction date in the plan."""
+
+    NO_END_DATE = "no_end_date"  # the governing purpose has no retention rule (DRB001)
+    UNLINKED = "unlinked"  # no purpose the subject is in needs the values
+    HELD = "held"  # a legal hold without an end
+    RUNNING = "running"  # the purpose's trigger has not happened (contract open…)
+
+
+@dataclass(frozen=True)
+class KeptLine:
+    """Pairs kept with no destruction date yet, and the reason (with its lint finding)."""
+
+    purpose: str | None
+    category: str
+    subjects: int
+    state: KeptState
+    waits_for: str | None  # RUNNING: the event the clock waits for
+    finding: str | None  # NO_END_DATE / UNLINKED: the rule or finding behind it
+
+
 @dataclass(frozen=True)
 class RetentionPlan:
     operator_id: str
@@ -306,6 +437,12 @@ class RetentionPlan:
     subjects: int  # distinct subjects with something due
     histogram: tuple[tuple[date, int], ...]  # (month, pairs falling due in it)
     unfinished_run: str | None = None  # a killed run that `run` would resume first
+    kept: tuple[KeptLine, ...] = ()  # pairs with no destruction date, and why
+
+    @property
+    def kept_with_no_end_date(self) -> int:
+        return sum(k.subjects for k in self.kept
+                   if k.state in (KeptState.NO_END_DATE, KeptState.UNLINKED))
 
     @property
     def pairs(self) -> int:
@@ -320,15 +457,26 @@ class RetentionPlan:
                        "method": x.method.value, "citation": x.citation, "period": x.period}
                       for x in self.lines],
             "histogram": [{"month": m.isoformat()[:7], "pairs": n} for m, n in self.histogram],
+            "kept_with_no_end_date": self.kept_with_no_end_date,
+            "kept": [{"purpose": k.purpose, "category": k.category, "subjects": k.subjects,
+                      "state": k.state.value, "waits_for": k.waits_for,
+                      "finding": k.finding} for k in self.kept],
         }
 
 
 def plan(uow: UnitOfWork, operator_id: str, as_of: date, *, months: int = 12) -> RetentionPlan:
-    """What is due on ``as_of`` (per purpose and category) and what falls due next."""
+    """What is due on ``as_of`` (per purpose and category), what falls due next, and what
+    is kept with no end date and why.
+
+    A rehearsal: the stored clocks are a pure function of the events, so the plan for
+    a future ``as_of`` counts exactly what :func:`run` on that day would destroy if no
+    new event arrives meanwhile (``run`` itself refuses a future date).
+    """
     if months < 1 or months > 120:
         raise InputError("months must be 1 to 120", field="months")
     with uow:
         register = _require_register(uow, operator_id)
+        open_rows = uow.retention.open_counts(operator_id)
         counts = uow.retention.due_counts(operator_id, as_of)
         subjects = uow.retention.due_subjects(operator_id, as_of)
         horizon = _month_start(as_of, months)
@@ -344,7 +492,39 @@ def plan(uow: UnitOfWork, operator_id: str, as_of: date, *, months: int = 12) ->
     histogram = due_histogram(((keep + timedelta(days=1), n) for keep, n in upcoming),
                               as_of, months)
     return RetentionPlan(operator_id, as_of, tuple(lines), subjects, tuple(histogram),
-                         unfinished.id if unfinished else None)
+                         unfinished.id if unfinished else None,
+                         _kept_lines(register, open_rows))
+
+
+def _kept_lines(register: Register, rows: Sequence[tuple[str | None, str, bool, int]]
+                ) -> tuple[KeptLine, ...]:
+    """Never silently "nothing due": what has no end date says why, with the finding."""
+    findings = {f.path: f for f in lint_register(register)}
+    out: list[KeptLine] = []
+    for purpose_id, category, held, n in rows:
+        purpose = register.purposes.get(purpose_id) if purpose_id else None
+        if held:
+            out.append(KeptLine(purpose_id, category, n, KeptState.HELD, None, None))
+        elif purpose is None:
+            out.append(KeptLine(None, category, n, KeptState.UNLINKED, None,
+                                load_retention_rules().unlinked))
+        elif purpose.retention is None:
+            found = findings.get(f"{register.purpose_path(purpose.id)}.retention")
+            text = None
+            if found is not None:
+                text = f"{found.code} {rule(found.code).name}: {found.message}"
+                if found.waived_by is not None:
+                    text += (f" (waived, clause {found.waived_by.clause}: "
+                             f"{found.waived_by.reason})")
+            out.append(KeptLine(purpose.id, category, n, KeptState.NO_END_DATE, None, text))
+        else:
+            retention = purpose.retention
+            waits = (retention.achieved_when.value if retention.achieved_when
+                     else retention.trigger.value)
+            out.append(KeptLine(purpose.id, category, n, KeptState.RUNNING, waits, None))
+    order = {KeptState.NO_END_DATE: 0, KeptState.UNLINKED: 1, KeptState.HELD: 2,
+             KeptState.RUNNING: 3}
+    return tuple(sorted(out, key=lambda k: (order[k.state], k.purpose or "", k.category)))
 
 
 def _month_start(day: date, months: int) -> date:

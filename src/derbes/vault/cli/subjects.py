@@ -99,7 +99,9 @@ def add(
     ),
     source: Source = typer.Option(Source.SUBJECT, "--source", help="Where the values came from."),
     purpose: list[str] = typer.Option(
-        [], "--purpose", help="Purpose(s) of collection; default: all purposes needing each."
+        [], "--purpose",
+        help="Purpose(s) the values are collected for; default: none named (only what the "
+             "register applies to everyone). A consent or a contract later widens it."
     ),
     method: str = typer.Option("cli", "--method", help="How the values were collected."),
     register_file: Path | None = typer.Option(

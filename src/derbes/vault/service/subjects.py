@@ -36,6 +36,7 @@ from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.register.adapters.yaml import parse_register
 from derbes.register.model.register import Register, ValueType
+from derbes.retention.service import sweep as retention_service
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
 from derbes.vault.adapters.keystore import KeyStore
@@ -275,6 +276,13 @@ def _locate(exc: DerbesError, index: int) -> DerbesError:
     return exc
 
 
+def _by_subject(rows: Sequence[ValueRow]) -> dict[str, list[ValueRow]]:
+    out: dict[str, list[ValueRow]] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
 def _check_bulk(uow: UnitOfWork, actor: str, now: datetime) -> None:
     audit_service.check_bulk_access(uow, actor, now)
 
@@ -374,8 +382,14 @@ def add_subjects(
             lookups.extend((kind.value, digest_of(kind.value, normalised), subject_id)
                            for kind, normalised in pairs)
         del checked
+        # Every new subject gets its clocks in the same transaction: the plan and the
+        # decision point see at once what keeps their values (and what nothing keeps).
+        first_clocks = retention_service.new_subject_clocks(register, {
+            sid: [(c, tuple(ps), at) for _, c, _, _, _, _, ps, _, at in found]
+            for sid, found in _by_subject(rows).items()})
         with uow:
             uow.vault.add_batch(SubjectBatch(operator_id, now, ids, rows, lookups, cards))
+            uow.retention.add_clocks(operator_id, first_clocks, now)
             uow.audit.record(AuditRecord(
                 at=now, actor=actor, action=AuditAction.SUBJECT_WRITE, subject_ids=ids,
                 categories=sorted(categories), purpose=None, request_id=request_id,
@@ -610,6 +624,7 @@ def update_values(
                      "added": sorted({v.category for v in fresh_add}),
                      "values": len(rows)},
         ))
+        retention_service.update_clocks(uow, subject.id, now, register=register)
         uow.commit()
     return sorted(touched)
 

@@ -17,99 +17,67 @@ import jinja2
 
 from derbes.errors import InputError
 from derbes.platform import i18n
-from derbes.platform.labels import Labels, Lang
+from derbes.platform.i18n import N_
+from derbes.platform.labels import Lang
 from derbes.register.model.register import ConsentChannel, CookieCategory, SeparateScope
 
-TEXTS: Mapping[str, Labels] = {
-    "title": Labels(
-        ru="Справка о согласиях на сбор и обработку персональных данных",
-        kk="Дербес деректерді жинауға және өңдеуге берілген келісімдер туралы анықтама",
-        en="Certificate of consents to the collection and processing of personal data"),
-    "law": Labels(
-        ru="Закон Республики Казахстан «О персональных данных и их защите» № 94-V, статья 8",
-        kk="«Дербес деректер және оларды қорғау туралы» Қазақстан Республикасының "
-           "№ 94-V Заңы, 8-бап",
-        en="Law of the Republic of Kazakhstan No. 94-V «On personal data and their "
-           "protection», Article 8"),
-    "operator": Labels(ru="Оператор", kk="Оператор", en="Operator"),
-    "bin": Labels(ru="БИН", kk="БСН", en="BIN"),
-    "not_stated": Labels(ru="не указан", kk="көрсетілмеген", en="not stated"),
-    "subject": Labels(ru="Субъект персональных данных", kk="Дербес деректер субъектісі",
-                      en="Data subject"),
-    "subject_id": Labels(ru="Внутренний идентификатор", kk="Ішкі сәйкестендіргіш",
-                         en="Internal identifier"),
-    "generated": Labels(ru="Справка сформирована", kk="Анықтама қалыптастырылған уақыт",
-                        en="Generated at"),
-    "consent": Labels(ru="Согласие", kk="Келісім", en="Consent"),
-    "scope": Labels(ru="Предмет согласия", kk="Келісімнің нысанасы", en="Scope"),
-    "processing": Labels(ru="Сбор и обработка персональных данных",
-                         kk="Дербес деректерді жинау және өңдеу",
-                         en="Collection and processing of personal data"),
-    "cookies": Labels(ru="Файлы cookie", kk="Cookie файлдары", en="Cookies"),
-    "purposes": Labels(ru="Цели", kk="Мақсаттар", en="Purposes"),
-    "recipients": Labels(ru="Получатели", kk="Алушылар", en="Recipients"),
-    "cookie_categories": Labels(ru="Категории cookie", kk="Cookie санаттары",
-                                en="Cookie categories"),
-    "status": Labels(ru="Статус", kk="Мәртебесі", en="Status"),
-    "active": Labels(ru="действует", kk="күшінде", en="in force"),
-    "withdrawn": Labels(ru="отозвано", kk="кері қайтарылды", en="withdrawn"),
-    "expired": Labels(ru="срок действия истёк", kk="қолданылу мерзімі өтті", en="expired"),
-    "needs_reconsent": Labels(ru="требуется повторное согласие", kk="қайта келісім қажет",
-                              en="a new consent is required"),
-    "given_at": Labels(ru="Дата и время получения", kk="Алынған күні мен уақыты",
-                       en="Given at"),
-    "valid_until": Labels(ru="Срок действия", kk="Қолданылу мерзімі", en="Valid until"),
-    "until_withdrawn": Labels(ru="до отзыва", kk="кері қайтарылғанға дейін",
-                              en="until withdrawn"),
-    "withdrawn_at": Labels(ru="Дата и время отзыва", kk="Кері қайтарылған күні мен уақыты",
-                           en="Withdrawn at"),
-    "channel": Labels(ru="Способ получения", kk="Алу тәсілі", en="How it was given"),
-    "policy_version": Labels(ru="Редакция политики", kk="Саясаттың редакциясы",
-                             en="Policy version"),
-    "policy_hash": Labels(ru="Хеш текста уведомления (SHA-256)",
-                          kk="Хабарлама мәтінінің хеші (SHA-256)",
-                          en="Hash of the notice text (SHA-256)"),
-    "given_by": Labels(ru="Кем дано", kk="Кім берді", en="Given by"),
-    "by_subject": Labels(ru="субъектом лично", kk="субъектінің өзі", en="the subject"),
-    "by_representative": Labels(ru="законным представителем", kk="заңды өкілі",
-                                en="a legal representative"),
-    "representative": Labels(ru="Законный представитель", kk="Заңды өкіл",
-                             en="Legal representative"),
-    "evidence": Labels(ru="Подтверждение", kk="Растау", en="Evidence"),
-    "destroyed": Labels(ru="сведения уничтожены (ключ субъекта удалён)",
-                        kk="мәліметтер жойылды (субъектінің кілті жойылды)",
-                        en="destroyed (the subject's key was erased)"),
-    "ledger": Labels(ru="Журнал согласий (цепочка хешей)",
-                     kk="Келісімдер журналы (хештер тізбегі)",
-                     en="Consent ledger (hash chain)"),
-    "seq": Labels(ru="№", kk="№", en="No."),
-    "time": Labels(ru="Время (UTC)", kk="Уақыты (UTC)", en="Time (UTC)"),
-    "event": Labels(ru="Событие", kk="Оқиға", en="Event"),
-    "hash": Labels(ru="Хеш", kk="Хеш", en="Hash"),
-    "authentic": Labels(ru="Подлинность", kk="Түпнұсқалығы", en="Authentic"),
-    "yes": Labels(ru="да", kk="иә", en="yes"),
-    "no": Labels(ru="нет", kk="жоқ", en="no"),
-    "head": Labels(ru="Последняя запись журнала", kk="Журналдың соңғы жазбасы",
-                   en="Last entry of the ledger"),
-    "footer": Labels(
-        ru="Справка сформирована системой derbes по журналу согласий. Подлинность и "
-           "целостность записей проверяются командой «derbes ledger verify».",
-        kk="Анықтаманы derbes жүйесі келісімдер журналы бойынша қалыптастырды. "
-           "Жазбалардың түпнұсқалығы мен тұтастығы «derbes ledger verify» командасымен "
-           "тексеріледі.",
-        en="Generated by derbes from the consent ledger. The authenticity and integrity "
-           "of the entries are checked with «derbes ledger verify»."),
-    "ev_given": Labels(ru="согласие дано", kk="келісім берілді", en="consent given"),
-    "ev_withdrawn": Labels(ru="согласие отозвано", kk="келісім кері қайтарылды",
-                           en="consent withdrawn"),
-    "ev_withdrawal_refused_in_part": Labels(
-        ru="отзыв исполнен частично: обработка продолжается по договору или закону",
-        kk="кері қайтару ішінара орындалды: өңдеу шарт немесе заң бойынша жалғасады",
-        en="withdrawal refused in part: processing continues under a contract or the law"),
-    "ev_reconsent_required": Labels(ru="требуется повторное согласие",
-                                    kk="қайта келісім қажет", en="a new consent is required"),
-    "ev_expired": Labels(ru="срок действия истёк", kk="қолданылу мерзімі өтті",
-                         en="expired"),
+TEXTS: Mapping[str, str] = {
+    "title": N_("Certificate of consents to the collection and processing of personal data"),
+    "law": N_(
+        "Law of the Republic of Kazakhstan No. 94-V «On personal data and their protection», "
+        "Article 8"
+    ),
+    "operator": N_("Operator"),
+    "bin": N_("BIN"),
+    "not_stated": N_("not stated"),
+    "subject": N_("Data subject"),
+    "subject_id": N_("Internal identifier"),
+    "generated": N_("Generated at"),
+    "consent": N_("Consent"),
+    "scope": N_("Scope"),
+    "processing": N_("Collection and processing of personal data"),
+    "cookies": N_("Cookies"),
+    "purposes": N_("Purposes"),
+    "recipients": N_("Recipients"),
+    "cookie_categories": N_("Cookie categories"),
+    "status": N_("Status"),
+    "active": N_("in force"),
+    "withdrawn": N_("withdrawn"),
+    "expired": N_("expired"),
+    "needs_reconsent": N_("a new consent is required"),
+    "given_at": N_("Given at"),
+    "valid_until": N_("Valid until"),
+    "until_withdrawn": N_("until withdrawn"),
+    "withdrawn_at": N_("Withdrawn at"),
+    "channel": N_("How it was given"),
+    "policy_version": N_("Policy version"),
+    "policy_hash": N_("Hash of the notice text (SHA-256)"),
+    "given_by": N_("Given by"),
+    "by_subject": N_("the subject"),
+    "by_representative": N_("a legal representative"),
+    "representative": N_("Legal representative"),
+    "evidence": N_("Evidence"),
+    "destroyed": N_("destroyed (the subject's key was erased)"),
+    "ledger": N_("Consent ledger (hash chain)"),
+    "seq": N_("No."),
+    "time": N_("Time (UTC)"),
+    "event": N_("Event"),
+    "hash": N_("Hash"),
+    "authentic": N_("Authentic"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "head": N_("Last entry of the ledger"),
+    "footer": N_(
+        "Generated by derbes from the consent ledger. The authenticity and integrity of the "
+        "entries are checked with «derbes ledger verify»."
+    ),
+    "ev_given": N_("consent given"),
+    "ev_withdrawn": N_("consent withdrawn"),
+    "ev_withdrawal_refused_in_part": N_(
+        "withdrawal refused in part: processing continues under a contract or the law"
+    ),
+    "ev_reconsent_required": N_("a new consent is required"),
+    "ev_expired": N_("expired"),
 }
 
 _SEPARATE = {s.value: s for s in SeparateScope}
@@ -118,7 +86,7 @@ _SEPARATE = {s.value: s for s in SeparateScope}
 def _scope_label(kind: str, lang: Lang) -> str:
     if kind in _SEPARATE:
         return i18n.enum_label(_SEPARATE[kind], lang)
-    return TEXTS["processing" if kind == "processing" else "cookies"].get(lang)
+    return i18n.gettext(lang, TEXTS["processing" if kind == "processing" else "cookies"])
 
 
 def _when(value: str | None) -> str:
@@ -155,31 +123,32 @@ def _view(export: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
             "recipients": [_labelled(r.get("names"), lang, r["id"]) for r in c["recipients"]],
             "cookie_categories": [i18n.enum_label(CookieCategory(x), lang)
                                   for x in c["cookie_categories"]],
-            "status": TEXTS[c["status"]].get(lang),
+            "status": i18n.gettext(lang, TEXTS[c["status"]]),
             "needs_reconsent": bool(c.get("needs_reconsent_since")),
             "given_at": _when(c["given_at"]),
-            "valid_until": _when(c.get("valid_until")) or TEXTS["until_withdrawn"].get(lang),
+            "valid_until": (_when(c.get("valid_until"))
+                            or i18n.gettext(lang, TEXTS["until_withdrawn"])),
             "withdrawn_at": _when(c.get("withdrawn_at")),
             "channel": channel,
             "policy_version": c["policy_version"],
             "policy_hash": c["policy_hash"],
-            "given_by": TEXTS["by_subject" if c["given_by"] == "subject"
-                              else "by_representative"].get(lang),
+            "given_by": i18n.gettext(lang, TEXTS["by_subject" if c["given_by"] == "subject"
+                                                 else "by_representative"]),
             "representative": c.get("representative"),
             "evidence": evidence,
             "evidence_destroyed": bool(c.get("evidence_destroyed")),
         })
     entries = [{
         "seq": e["seq"], "at": _when(e["at"]),
-        "event": TEXTS.get("ev_" + e["event"], Labels(e["event"], e["event"], e["event"]))
-        .get(lang),
+        "event": (i18n.gettext(lang, TEXTS["ev_" + e["event"]])
+                  if "ev_" + e["event"] in TEXTS else e["event"]),
         "consent_id": e["consent_id"][:8], "hash": e["hash"][:16],
-        "authentic": TEXTS["yes" if e["authentic"] else "no"].get(lang),
+        "authentic": i18n.gettext(lang, TEXTS["yes" if e["authentic"] else "no"]),
     } for e in export["ledger"]["entries"]]
     operator = export["operator"]
     return {
         "lang": lang.value,
-        "t": {k: v.get(lang) for k, v in TEXTS.items()},
+        "t": {k: i18n.gettext(lang, v) for k, v in TEXTS.items()},
         "operator_name": _labelled(operator.get("names"), lang, operator["id"]),
         "operator_bin": operator.get("bin"),
         "subject_id": export["subject"]["id"],

@@ -17,6 +17,7 @@ from derbes.register.model.builder.common import (
 )
 from derbes.register.model.register import (
     CATEGORY_NOT_DECLARED,
+    AchievedWhen,
     AfterRetention,
     BasisKind,
     DataSourceKind,
@@ -82,7 +83,7 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
     if length is None:
         return None
     cited, cite = citation(raw.get("citation"))
-    return Retention(
+    retention = Retention(
         trigger=RetentionTrigger(raw["trigger"]),
         period=length,
         citation=cited or "",
@@ -91,7 +92,13 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
         note=text(raw.get("note")),
         condition=text(raw.get("condition")),
         source=raw.get("source"),
+        achieved_when=AchievedWhen(raw["achieved_when"]) if raw.get("achieved_when") else None,
     )
+    if (retention.achieved_when is not None
+            and retention.trigger is not RetentionTrigger.PURPOSE_ACHIEVED):
+        problems.add(f"{path}.retention.achieved_when",
+                     "achieved_when is given only with trigger purpose_achieved")
+    return retention
 
 
 def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:

@@ -109,6 +109,14 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec("DRB021", "operator-bin-not-stated", _W,
              "Law 94-V Art. 8 p.4 (consent names the operator and its BIN)",
              "The register does not state the operator's BIN.", "operator.bin"),
+    RuleSpec("DRB022", "transfer-consent-not-offered", _E,
+             "Law 94-V Art. 8 p.4 (consent says whether transfer to third parties is allowed); "
+             "seed 000 p.6.1.5",
+             "A recipient other than a processor rests on consent, so a transfer to it needs the "
+             "subject's separate transfer consent, which the register does not offer "
+             "(consent.separate_scopes lacks third_party_transfer). A recipient whose basis is "
+             "the contract with the subject, the law or a state request needs none.",
+             "recipients[i].basis", _UNLAWFUL),
     RuleSpec("DRB023", "not-stated", _W, "the article the finding names",
              "The policy does not state information the law requires; the notice says "
              "\"not stated\" (never an assumed value).", "<the field>"),

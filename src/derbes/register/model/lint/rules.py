@@ -17,6 +17,7 @@ from derbes.register.model.register import (
     BasisKind,
     CrossBorderBasisKind,
     Purpose,
+    Recipient,
     RecipientRole,
     Register,
     Sensitivity,
@@ -174,24 +175,17 @@ def _recipients(register: Register) -> Iterator[Finding]:
                 f"{path}.categories[{j}]",
                 f"recipient {recipient.id!r} receives {category!r} but {why}",
             )
-        if recipient.cross_border:
-            basis = recipient.cross_border_basis
-            if basis is None:
-                yield finding(
-                    "DRB007",
-                    f"{path}.cross_border_basis",
-                    f"recipient {recipient.id!r} is in {recipient.country} (cross-border) "
-                    "but has no cross_border_basis",
-                )
-            elif basis.kind is CrossBorderBasisKind.CONSENT and (
-                SeparateScope.CROSS_BORDER_TRANSFER not in scopes
-            ):
-                yield finding(
-                    "DRB007",
-                    f"{path}.cross_border_basis",
-                    f"recipient {recipient.id!r} in {recipient.country} relies on consent, "
-                    "but consent.separate_scopes lacks cross_border_transfer",
-                )
+        yield from _cross_border(recipient, path, scopes)
+        if (purposes and recipient.basis.kind is BasisKind.CONSENT
+                and not recipient.is_processor
+                and SeparateScope.THIRD_PARTY_TRANSFER not in scopes):
+            yield finding(
+                "DRB022",
+                f"{path}.basis",
+                f"a transfer to recipient {recipient.id!r} rests on consent and needs the "
+                "subject's transfer consent, but consent.separate_scopes lacks "
+                "third_party_transfer",
+            )
         state = recipient.role is RecipientRole.STATE_BODY or recipient.basis.kind in (
             BasisKind.LEGAL_OBLIGATION,
             BasisKind.STATE_REQUEST,
@@ -203,6 +197,32 @@ def _recipients(register: Register) -> Iterator[Finding]:
                 f"recipient {recipient.id!r} ({recipient.role.value}, basis "
                 f"{recipient.basis.kind.value}) cites no law",
             )
+
+
+def _cross_border(
+    recipient: Recipient, path: str, scopes: tuple[SeparateScope, ...]
+) -> Iterator[Finding]:
+    """DRB007: a recipient stated to be abroad has its Art. 16 basis (never one whose
+    country is not stated: that is DRB023)."""
+    if not recipient.cross_border:
+        return
+    basis = recipient.cross_border_basis
+    if basis is None:
+        yield finding(
+            "DRB007",
+            f"{path}.cross_border_basis",
+            f"recipient {recipient.id!r} is in {recipient.country} (cross-border) "
+            "but has no cross_border_basis",
+        )
+    elif basis.kind is CrossBorderBasisKind.CONSENT and (
+        SeparateScope.CROSS_BORDER_TRANSFER not in scopes
+    ):
+        yield finding(
+            "DRB007",
+            f"{path}.cross_border_basis",
+            f"recipient {recipient.id!r} in {recipient.country} relies on consent, "
+            "but consent.separate_scopes lacks cross_border_transfer",
+        )
 
 
 def _operator(register: Register) -> Iterator[Finding]:

@@ -51,6 +51,7 @@ SOURCES: Mapping[str, str] = {
     "state_databases": N_("state databases"),
     "operator": N_("created by the operator"),
     "third_party": N_("third parties"),
+    "third_parties": N_("third parties"),
     "subject_device": N_("received automatically from your device"),
     "analytics_services": N_("analytics services"),
 }
@@ -85,6 +86,15 @@ def _day(value: str | date | None, lang: Lang, case: DateCase = DateCase.NOMINAT
     return format_date(day, lang, case)
 
 
+# The regime's deadline for stopping processing after a withdrawal (Art. 8 p.7).
+STOP_DEADLINE = "consent_withdrawal_stop"
+
+
+def _regime_cite(regime: Regime | None, deadline_id: str, lang: Lang) -> str:
+    deadline = None if regime is None else regime.deadlines.get(deadline_id)
+    return "" if deadline is None or deadline.cite is None else deadline.cite.get(lang)
+
+
 def _deadline_citation(request: SubjectRequest, regime: Regime | None, lang: Lang) -> str:
     """The rule that sets the request's term, in ``lang``: the law's article, or the
     operator's own promise; never an internal note."""
@@ -116,7 +126,29 @@ def _retention(raw: Mapping[str, Any] | None, lang: Lang) -> str:
                               period=Period.parse(raw["period"]), citation=raw["citation"],
                               then=reg.AfterRetention(raw.get("then", "destroy")))
     then = i18n.enum_label(retention.then, lang)
-    return f"{i18n.retention_phrase(retention, lang)}, {then}"
+    text = f"{i18n.retention_phrase(retention, lang)}, {then}"
+    if raw.get("achieved_when"):
+        event = i18n.enum_label(reg.AchievedWhen(raw["achieved_when"]), lang)
+        text += " (" + _t(lang, N_("the purpose counts as achieved when %(event)s")) % {
+            "event": event} + ")"
+    return text
+
+
+def _kept(clock: Mapping[str, Any] | None, lang: Lang) -> str:
+    """The date the one clock rule gives (as the sweep), or why there is none yet."""
+    if not clock or clock.get("state") is None:
+        return ""
+    if clock["state"] == "no_end":
+        return _t(lang, N_("kept with no end date"))
+    if clock.get("until"):
+        return _t(lang, N_("kept until %(date)s")) % {"date": _day(clock["until"], lang)}
+    return ""
+
+
+def _source(source: str, lang: Lang) -> str:
+    """Every source in the letter's language; one the catalogue does not know is
+    named generically rather than shown as an identifier."""
+    return _t(lang, SOURCES.get(source, N_("other sources")))
 
 
 def _recipient_names(register: reg.Register, ids: Sequence[str], lang: Lang) -> list[str]:
@@ -177,6 +209,10 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
             "continues": o["status"] == "continues",
             "citation": o.get("citation") or "",
             "until": _day(o.get("until"), lang, DateCase.DATIVE),
+            "stop_by": _day(o.get("stop_by"), lang, DateCase.DATIVE),
+            "stop_citation": (_regime_cite(regime, STOP_DEADLINE, lang) or (
+                o.get("stop_citation") or "" if lang is Lang.EN else ""))
+            if o.get("stop_by") or o.get("stop_citation") else "",
         } for o in full.get("outcomes", [])]
     elif request.type is RequestType.BLOCKING and view["held"]:
         blocked = full.get("blocked", [])
@@ -205,6 +241,7 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
             "basis": i18n.enum_label(reg.BasisKind(p["basis"]), lang),
             "basis_citation": _cited(register, p["id"], "basis", p.get("basis_citation"), lang),
             "retention": _retention(p.get("retention"), lang),
+            "kept": _kept(p.get("clock"), lang),
             "retention_citation": _cited(register, p["id"], "retention",
                                          (p.get("retention") or {}).get("citation"), lang),
             "categories": [_label(register.categories[c].labels.as_dict(), lang, c)
@@ -229,8 +266,12 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
     return {
         "categories": categories,
         "purposes": purposes,
-        "sources": [_t(lang, SOURCES[s]) if s in SOURCES else s
-                    for s in full.get("sources", [])],
+        "sources": list(dict.fromkeys(_source(s, lang) for s in full.get("sources", []))),
+        "records": [{
+            "table": r["table"],
+            "columns": [_label(c.get("labels"), lang, c["category"]) for c in r["columns"]],
+            "rows": [[_value(v) for v in row] for row in r["rows"]],
+        } for r in full.get("records", [])],
         "methods": [_t(lang, METHODS[m]) if m in METHODS else m
                     for m in full.get("methods", [])],
         "recipients": recipients,

@@ -22,227 +22,130 @@ import jinja2
 from derbes.deadlines.model.wording import format_clause
 from derbes.errors import InputError
 from derbes.platform import i18n
-from derbes.platform.labels import Labels, Lang
+from derbes.platform.i18n import N_
+from derbes.platform.labels import Lang
 from derbes.register.model.register import AfterRetention, Retention
 from derbes.retention.adapters.acts.rules import load_act_rules
 from derbes.retention.model.acts import Act, ActGroup, Method, as_dict, references_digest
 
 FORMATS = ("json", "html", "pdf")
 
-TEXTS: Mapping[str, Labels] = {
-    "title": Labels(ru="Акт об уничтожении персональных данных",
-                    kk="Дербес деректерді жою актісі",
-                    en="Personal data destruction act"),
-    "no": Labels(ru="№", kk="№", en="No."),
-    "approve": Labels(ru="УТВЕРЖДАЮ", kk="БЕКІТЕМІН", en="APPROVED"),
-    "head": Labels(ru="Руководитель оператора", kk="Оператордың басшысы",
-                   en="Head of the operator"),
-    "date_blank": Labels(ru="«___» ______________ 20___ г.",
-                         kk="20___ жылғы «___» ______________",
-                         en="date ______________"),
-    "s1": Labels(ru="1. Общие сведения", kk="1. Жалпы мәліметтер", en="1. General information"),
-    "operator": Labels(ru="Оператор", kk="Оператор", en="Operator"),
-    "bin": Labels(ru="БИН", kk="БСН", en="BIN"),
-    "not_stated": Labels(ru="не указан в политике", kk="саясатта көрсетілмеген",
-                         en="not stated in the policy"),
-    "address": Labels(ru="Юридический адрес", kk="Заңды мекенжайы", en="Legal address"),
-    "responsible": Labels(ru="Ответственный за организацию обработки персональных данных",
-                          kk="Дербес деректерді өңдеуді ұйымдастыруға жауапты тұлға",
-                          en="Person responsible for organising personal data processing"),
-    "policy": Labels(ru="Редакция политики (реестра)", kk="Саясаттың (тізілімнің) редакциясы",
-                     en="Policy (register) version"),
-    "general_basis": Labels(ru="Правовое основание уничтожения",
-                            kk="Жоюдың құқықтық негізі",
-                            en="Legal ground of destruction"),
-    "run": Labels(ru="Процедура уничтожения (идентификатор)",
-                  kk="Жою рәсімі (сәйкестендіргіш)",
-                  en="Destruction run (identifier)"),
-    "as_of": Labels(ru="Сроки хранения исчислены на дату",
-                    kk="Сақтау мерзімдері есептелген күн",
-                    en="Retention periods counted as of"),
-    "window": Labels(ru="Время выполнения", kk="Орындалу уақыты", en="Carried out"),
-    "from_to": Labels(ru="с {start} по {end}", kk="{start} — {end} аралығында",
-                      en="from {start} to {end}"),
-    "actor": Labels(ru="Запущено", kk="Іске қосқан", en="Started by"),
-    "statement": Labels(
-        ru="Настоящий акт составлен в том, что по истечении сроков хранения, установленных "
-           "для целей обработки, персональные данные, указанные в разделе 2, уничтожены "
-           "(обезличены) способами, указанными в разделе 3, в порядке, установленном "
-           "оператором. Данные, на которые распространяется правовое удержание или более "
-           "длительный срок хранения по другой цели, не уничтожались. Субъекты указаны "
-           "псевдонимизированными ссылками (приложение); персональные данные субъектов в акт "
-           "не включены.",
-        kk="Осы акт өңдеу мақсаттары үшін белгіленген сақтау мерзімдері өткеннен кейін "
-           "2-бөлімде көрсетілген дербес деректер оператор белгілеген тәртіппен 3-бөлімде "
-           "көрсетілген тәсілдермен жойылғаны (иесіздендірілгені) туралы жасалды. Құқықтық "
-           "ұстап қалу қолданылатын немесе басқа мақсат бойынша ұзағырақ сақтау мерзімі бар "
-           "деректер жойылмады. Субъектілер псевдонимделген сілтемелермен көрсетілген "
-           "(қосымша); субъектілердің дербес деректері актіге енгізілмеген.",
-        en="This act records that, on expiry of the retention periods set for the purposes "
-           "of processing, the personal data listed in section 2 were destroyed (anonymised) "
-           "by the methods listed in section 3, in the procedure established by the operator. "
-           "Data covered by a legal hold or by a longer retention period of another purpose "
-           "were not destroyed. Subjects are named by pseudonymous references (annex); no "
-           "personal data of the subjects are included in the act."),
-    "s2": Labels(ru="2. Уничтоженные персональные данные",
-                 kk="2. Жойылған дербес деректер",
-                 en="2. Personal data destroyed"),
-    "summary": Labels(ru="Сводка по группам", kk="Топтар бойынша жиынтық",
-                      en="Summary by group"),
-    "chart": Labels(ru="Субъектов по группам", kk="Топтар бойынша субъектілер саны",
-                    en="Subjects per group"),
-    "group": Labels(ru="Группа", kk="Топ", en="Group"),
-    "purpose": Labels(ru="Цель обработки", kk="Өңдеу мақсаты", en="Purpose of processing"),
-    "clause": Labels(ru="пункт политики", kk="саясаттың тармағы", en="policy clause"),
-    "basis": Labels(ru="Правовое основание обработки", kk="Өңдеудің құқықтық негізі",
-                    en="Legal basis of processing"),
-    "retention": Labels(ru="Срок хранения", kk="Сақтау мерзімі", en="Retention period"),
-    "retention_citation": Labels(ru="Правовое основание срока", kk="Мерзімнің құқықтық негізі",
-                                 en="Legal basis of the period"),
-    "criterion": Labels(ru="Критерий уничтожения по политике",
-                        kk="Саясат бойынша жою критерийі",
-                        en="Destruction criterion in the policy"),
-    "ended": Labels(ru="Сроки истекли", kk="Мерзімдер аяқталды", en="Periods ended"),
-    "categories": Labels(ru="Категории персональных данных",
-                         kk="Дербес деректердің санаттары",
-                         en="Categories of personal data"),
-    "action": Labels(ru="Действие", kk="Әрекет", en="Action"),
-    "method": Labels(ru="Способ уничтожения", kk="Жою әдісі", en="Method"),
-    "subjects": Labels(ru="Количество субъектов", kk="Субъектілер саны",
-                       en="Number of subjects"),
-    "subjects_short": Labels(ru="Субъектов", kk="Субъектілер", en="Subjects"),
-    "pairs": Labels(ru="Уничтожено значений (субъект × категория)",
-                    kk="Жойылған мәндер (субъект × санат)",
-                    en="Values destroyed (subject × category)"),
-    "not_in_register": Labels(ru="нет в действующем реестре", kk="қолданыстағы тізілімде жоқ",
-                              en="not in the register in force"),
-    "s3": Labels(ru="3. Способы уничтожения", kk="3. Жою әдістері",
-                 en="3. Methods of destruction"),
-    "vault": Labels(ru="Хранилище персональных данных derbes",
-                    kk="derbes дербес деректер қоймасы",
-                    en="derbes personal data vault"),
-    "store": Labels(ru="База данных оператора", kk="Оператордың дерекқоры",
-                    en="Operator's database"),
-    "rows": Labels(ru="строк", kk="жол", en="rows"),
-    "subjects_of": Labels(ru="субъектов", kk="субъект", en="subjects"),
-    "shredded": Labels(ru="Субъектов, ключ шифрования которых уничтожен полностью",
-                       kk="Шифрлау кілті толық жойылған субъектілер",
-                       en="Subjects whose encryption key was destroyed"),
-    "partial": Labels(ru="Субъектов, у которых уничтожена часть категорий (ключ заменён)",
-                      kk="Санаттарының бір бөлігі жойылған субъектілер (кілт ауыстырылды)",
-                      en="Subjects with some categories destroyed (key replaced)"),
-    "values_deleted": Labels(ru="Удалено записей хранилища", kk="Қоймадан өшірілген жазбалар",
-                             en="Vault records deleted"),
-    "skipped": Labels(
-        ru="Не уничтожено: ко времени обработки действовало правовое удержание "
-           "или данных уже не было",
-        kk="Жойылмады: өңдеу кезінде құқықтық ұстап қалу қолданылды немесе деректер болмады",
-        en="Not destroyed: a legal hold applied when reached, or the data were already gone"),
-    "logging": Labels(ru="Регистрация действий", kk="Әрекеттерді тіркеу",
-                      en="Logging of actions"),
-    "logged": Labels(
-        ru="Каждое уничтожение записано в журнал действий с персональными данными "
-           "(цепочка хешей), проверяемый командой «derbes audit verify».",
-        kk="Әрбір жою дербес деректермен жасалған әрекеттер журналына (хештер тізбегі) "
-           "жазылды; журнал «derbes audit verify» командасымен тексеріледі.",
-        en="Every destruction is recorded in the log of actions with personal data "
-           "(a hash chain), checked with «derbes audit verify»."),
-    "s4": Labels(ru="4. Итог", kk="4. Қорытынды", en="4. Result"),
-    "total": Labels(ru="Всего субъектов, данные которых уничтожены (обезличены)",
-                    kk="Деректері жойылған (иесіздендірілген) субъектілердің жалпы саны",
-                    en="Subjects whose data were destroyed (anonymised), in total"),
-    "references": Labels(ru="Псевдонимизированные ссылки на субъектов",
-                         kk="Субъектілердің псевдонимделген сілтемелері",
-                         en="Pseudonymous subject references"),
-    "references_note": Labels(
-        ru="Ссылка — первые 64 бита HMAC-SHA-256 внутреннего идентификатора субъекта на "
-           "ключе, хранящемся в хранилище ключей оператора. Без ключа по ссылке нельзя "
-           "установить субъекта; оператор по ключу может проверить, включён ли субъект в акт.",
-        kk="Сілтеме — оператордың кілттер қоймасында сақталатын кілтпен есептелген "
-           "субъектінің ішкі сәйкестендіргішінің HMAC-SHA-256 мәнінің алғашқы 64 биті. "
-           "Кілтсіз сілтеме бойынша субъектіні анықтау мүмкін емес; оператор кілт арқылы "
-           "субъектінің актіге енгізілгенін тексере алады.",
-        en="A reference is the first 64 bits of an HMAC-SHA-256 of the subject's internal "
-           "identifier under a key held in the operator's key store. Without the key a "
-           "reference does not identify the subject; with it the operator can check whether "
-           "a subject is listed in the act."),
-    "list_digest": Labels(ru="SHA-256 полного перечня ссылок", kk="Сілтемелердің толық "
-                          "тізбесінің SHA-256 мәні", en="SHA-256 of the full list of references"),
-    "digest": Labels(ru="Контрольная сумма акта (SHA-256)",
-                     kk="Актінің бақылау сомасы (SHA-256)",
-                     en="Checksum of the act (SHA-256)"),
-    "signatures": Labels(ru="Подписи", kk="Қолдар", en="Signatures"),
-    "commission": Labels(ru="Члены комиссии", kk="Комиссия мүшелері",
-                         en="Members of the commission"),
-    "sig_position": Labels(ru="(должность)", kk="(лауазымы)", en="(position)"),
-    "sig_signature": Labels(ru="(подпись)", kk="(қолы)", en="(signature)"),
-    "sig_name": Labels(ru="(фамилия, инициалы)", kk="(тегі, аты-жөнінің бас әріптері)",
-                       en="(name)"),
-    "annex": Labels(ru="Приложение к акту № {number}", kk="№ {number} актіге қосымша",
-                    en="Annex to act No. {number}"),
-    "annex_title": Labels(ru="Перечень псевдонимизированных ссылок на субъектов",
-                          kk="Субъектілердің псевдонимделген сілтемелерінің тізбесі",
-                          en="List of pseudonymous subject references"),
-    "printed": Labels(
-        ru="Напечатано {printed} из {total} ссылок. Полный перечень содержится в электронном "
-           "приложении (JSON) к акту; его SHA-256 указан выше.",
-        kk="{total} сілтеменің {printed} сілтемесі басылды. Толық тізбе актінің электрондық "
-           "қосымшасында (JSON) берілген; оның SHA-256 мәні жоғарыда көрсетілген.",
-        en="{printed} of {total} references are printed. The full list is in the act's "
-           "electronic annex (JSON); its SHA-256 is given above."),
-    "none": Labels(ru="Данных, подлежащих уничтожению, не было.",
-                   kk="Жоюға жататын деректер болмады.",
-                   en="No data were due for destruction."),
-    "page": Labels(ru="Страница", kk="Бет", en="Page"),
+TEXTS: Mapping[str, str] = {
+    "title": N_("Personal data destruction act"),
+    "no": N_("No."),
+    "approve": N_("APPROVED"),
+    "head": N_("Head of the operator"),
+    "date_blank": N_("date ______________"),
+    "s1": N_("1. General information"),
+    "operator": N_("Operator"),
+    "bin": N_("BIN"),
+    "not_stated": N_("not stated in the policy"),
+    "address": N_("Legal address"),
+    "responsible": N_("Person responsible for organising personal data processing"),
+    "policy": N_("Policy (register) version"),
+    "general_basis": N_("Legal ground of destruction"),
+    "run": N_("Destruction run (identifier)"),
+    "as_of": N_("Retention periods counted as of"),
+    "window": N_("Carried out"),
+    "from_to": N_("from {start} to {end}"),
+    "actor": N_("Started by"),
+    "statement": N_(
+        "This act records that, on expiry of the retention periods set for the purposes of "
+        "processing, the personal data listed in section 2 were destroyed (anonymised) by the "
+        "methods listed in section 3, in the procedure established by the operator. Data covered "
+        "by a legal hold or by a longer retention period of another purpose were not destroyed. "
+        "Subjects are named by pseudonymous references (annex); no personal data of the subjects "
+        "are included in the act."
+    ),
+    "s2": N_("2. Personal data destroyed"),
+    "summary": N_("Summary by group"),
+    "chart": N_("Subjects per group"),
+    "group": N_("Group"),
+    "purpose": N_("Purpose of processing"),
+    "clause": N_("policy clause"),
+    "basis": N_("Legal basis of processing"),
+    "retention": N_("Retention period"),
+    "retention_citation": N_("Legal basis of the period"),
+    "criterion": N_("Destruction criterion in the policy"),
+    "ended": N_("Periods ended"),
+    "categories": N_("Categories of personal data"),
+    "action": N_("Action"),
+    "method": N_("Method"),
+    "subjects": N_("Number of subjects"),
+    "subjects_short": N_("Subjects"),
+    "pairs": N_("Values destroyed (subject × category)"),
+    "not_in_register": N_("not in the register in force"),
+    "s3": N_("3. Methods of destruction"),
+    "vault": N_("derbes personal data vault"),
+    "store": N_("Operator's database"),
+    "rows": N_("rows"),
+    "subjects_of": N_("subjects"),
+    "shredded": N_("Subjects whose encryption key was destroyed"),
+    "partial": N_("Subjects with some categories destroyed (key replaced)"),
+    "values_deleted": N_("Vault records deleted"),
+    "skipped": N_(
+        "Not destroyed: a legal hold applied when reached, or the data were already gone"
+    ),
+    "logging": N_("Logging of actions"),
+    "logged": N_(
+        "Every destruction is recorded in the log of actions with personal data (a hash chain), "
+        "checked with «derbes audit verify»."
+    ),
+    "s4": N_("4. Result"),
+    "total": N_("Subjects whose data were destroyed (anonymised), in total"),
+    "references": N_("Pseudonymous subject references"),
+    "references_note": N_(
+        "A reference is the first 64 bits of an HMAC-SHA-256 of the subject's internal "
+        "identifier under a key held in the operator's key store. Without the key a reference "
+        "does not identify the subject; with it the operator can check whether a subject is "
+        "listed in the act."
+    ),
+    "list_digest": N_("SHA-256 of the full list of references"),
+    "digest": N_("Checksum of the act (SHA-256)"),
+    "signatures": N_("Signatures"),
+    "commission": N_("Members of the commission"),
+    "sig_position": N_("(position)"),
+    "sig_signature": N_("(signature)"),
+    "sig_name": N_("(name)"),
+    "annex": N_("Annex to act No. {number}"),
+    "annex_title": N_("List of pseudonymous subject references"),
+    "printed": N_(
+        "{printed} of {total} references are printed. The full list is in the act's electronic "
+        "annex (JSON); its SHA-256 is given above."
+    ),
+    "none": N_("No data were due for destruction."),
+    "page": N_("Page"),
 }
 
-ACTIONS: Mapping[AfterRetention, Labels] = {
-    AfterRetention.DESTROY: Labels(ru="Уничтожение", kk="Жою", en="Destruction"),
-    AfterRetention.ANONYMISE: Labels(ru="Обезличивание", kk="Иесіздендіру",
-                                     en="Anonymisation"),
+ACTIONS: Mapping[AfterRetention, str] = {
+    AfterRetention.DESTROY: N_("Destruction"),
+    AfterRetention.ANONYMISE: N_("Anonymisation"),
 }
 
-METHODS: Mapping[Method, Labels] = {
-    Method.CRYPTO_SHREDDING: Labels(
-        ru="Криптографическое уничтожение: ключ шифрования субъекта уничтожен в хранилище "
-           "ключей, записи удалены; резервные копии содержат только нечитаемый шифротекст",
-        kk="Криптографиялық жою: субъектінің шифрлау кілті кілттер қоймасында жойылды, "
-           "жазбалар өшірілді; сақтық көшірмелерде тек оқылмайтын шифрмәтін қалады",
-        en="Crypto-shredding: the subject's encryption key destroyed in the key store, the "
-           "records deleted; backups hold only ciphertext that cannot be read"),
-    Method.DELETION: Labels(
-        ru="Удаление записей категорий; прежний ключ субъекта уничтожен, остальные данные "
-           "зашифрованы новым ключом",
-        kk="Санаттардың жазбалары өшірілді; субъектінің бұрынғы кілті жойылды, қалған "
-           "деректер жаңа кілтпен шифрланды",
-        en="Deletion of the categories' records; the subject's former key destroyed, the "
-           "remaining data re-encrypted under a new key"),
-    Method.ANONYMISATION: Labels(
-        ru="Обезличивание: значения заменены так, что их принадлежность субъекту установить "
-           "невозможно",
-        kk="Иесіздендіру: мәндер олардың субъектіге тиесілігін анықтау мүмкін болмайтындай "
-           "етіп ауыстырылды",
-        en="Anonymisation: values replaced so that they can no longer be attributed to the "
-           "subject"),
-    Method.STORE_DELETE_ROW: Labels(ru="Удаление строк", kk="Жолдарды өшіру",
-                                    en="Deletion of rows"),
-    Method.STORE_NULL: Labels(ru="Очистка значений (NULL)", kk="Мәндерді тазарту (NULL)",
-                              en="Values cleared (NULL)"),
-    Method.STORE_MASK: Labels(ru="Маскирование значений", kk="Мәндерді бүркемелеу",
-                              en="Values masked"),
-    Method.STORE_HASH: Labels(ru="Замена значений ключевым хешем",
-                              kk="Мәндерді кілттік хешпен ауыстыру",
-                              en="Values replaced by a keyed hash"),
+METHODS: Mapping[Method, str] = {
+    Method.CRYPTO_SHREDDING: N_(
+        "Crypto-shredding: the subject's encryption key destroyed in the key store, the records "
+        "deleted; backups hold only ciphertext that cannot be read"
+    ),
+    Method.DELETION: N_(
+        "Deletion of the categories' records; the subject's former key destroyed, the remaining "
+        "data re-encrypted under a new key"
+    ),
+    Method.ANONYMISATION: N_(
+        "Anonymisation: values replaced so that they can no longer be attributed to the subject"
+    ),
+    Method.STORE_DELETE_ROW: N_("Deletion of rows"),
+    Method.STORE_NULL: N_("Values cleared (NULL)"),
+    Method.STORE_MASK: N_("Values masked"),
+    Method.STORE_HASH: N_("Values replaced by a keyed hash"),
 }
 
 
 # Short names for the group tables; METHODS explains each in section 3.
-METHOD_NAMES: Mapping[Method, Labels] = {
-    Method.CRYPTO_SHREDDING: Labels(ru="Криптографическое уничтожение",
-                                    kk="Криптографиялық жою", en="Crypto-shredding"),
-    Method.DELETION: Labels(ru="Удаление с заменой ключа", kk="Кілтті ауыстырып өшіру",
-                            en="Deletion with key replacement"),
-    Method.ANONYMISATION: Labels(ru="Обезличивание", kk="Иесіздендіру", en="Anonymisation"),
+METHOD_NAMES: Mapping[Method, str] = {
+    Method.CRYPTO_SHREDDING: N_("Crypto-shredding"),
+    Method.DELETION: N_("Deletion with key replacement"),
+    Method.ANONYMISATION: N_("Anonymisation"),
     Method.STORE_DELETE_ROW: METHODS[Method.STORE_DELETE_ROW],
     Method.STORE_NULL: METHODS[Method.STORE_NULL],
     Method.STORE_MASK: METHODS[Method.STORE_MASK],
@@ -251,7 +154,7 @@ METHOD_NAMES: Mapping[Method, Labels] = {
 
 
 def _t(key: str, lang: Lang) -> str:
-    return TEXTS[key].get(lang)
+    return i18n.gettext(lang, TEXTS[key])
 
 
 def _when(value: datetime, zone: ZoneInfo) -> str:
@@ -277,7 +180,7 @@ def _retention_text(group: ActGroup, lang: Lang) -> str:
 def _group_view(group: ActGroup, lang: Lang) -> dict[str, Any]:
     methods = []
     for use in group.methods:
-        name = METHOD_NAMES[use.method].get(lang)
+        name = i18n.gettext(lang, METHOD_NAMES[use.method])
         if use.store is None:
             methods.append(f"{name} — {_t('vault', lang)}: {_number(use.count, lang)} "
                            f"{_t('subjects_of', lang)}")
@@ -303,7 +206,7 @@ def _group_view(group: ActGroup, lang: Lang) -> dict[str, Any]:
         "ended": ended,
         "criterion": group.criterion.get(lang) if group.criterion else None,
         "categories": [{"id": c.id, "label": c.labels.get(lang)} for c in group.categories],
-        "action": ACTIONS[group.action].get(lang),
+        "action": i18n.gettext(lang, ACTIONS[group.action]),
         "methods": methods,
         "subjects": _number(group.subjects, lang),
         "pairs": None if group.items is None else _number(group.items, lang),
@@ -374,7 +277,7 @@ def view(act: Act, lang: Lang | str) -> dict[str, Any]:
                     key=lambda x: (x[1] or "", x[0].value))
     return {
         "lang": language.value,
-        "t": {k: v.get(language) for k, v in TEXTS.items()},
+        "t": {k: i18n.gettext(language, v) for k, v in TEXTS.items()},
         "number": number,
         "date": i18n.format_date(act.act_date, language),
         "operator": {"name": operator.names.get(language), "bin": operator.bin,
@@ -387,17 +290,17 @@ def view(act: Act, lang: Lang | str) -> dict[str, Any]:
         "general_citation": act.general_citation,
         "anonymisation": act.anonymisation.get(language) if any(
             g.action is AfterRetention.ANONYMISE for g in act.groups) else None,
-        "anonymisation_label": ACTIONS[AfterRetention.ANONYMISE].get(language),
+        "anonymisation_label": i18n.gettext(language, ACTIONS[AfterRetention.ANONYMISE]),
         "logging": act.logging.get(language),
         "run_id": act.run_id,
         "actor": act.actor,
         "as_of": i18n.format_date(act.as_of, language),
-        "window": TEXTS["from_to"].get(language).format(
+        "window": i18n.gettext(language, TEXTS["from_to"]).format(
             start=_when(act.started_at, zone), end=_when(act.finished_at, zone)),
         "groups": [_group_view(g, language) for g in act.groups],
         "chart": bar_chart(bars, chart_title, language) if act.groups else "",
-        "methods": [METHODS[m].get(language) for m in act.methods if not m.in_store],
-        "stores": [f"«{s}»: {METHODS[m].get(language)}"
+        "methods": [i18n.gettext(language, METHODS[m]) for m in act.methods if not m.in_store],
+        "stores": [f"«{s}»: {i18n.gettext(language, METHODS[m])}"
                    for m, s in stores],
         "totals": None if totals is None else {
             "shredded": _number(totals.subjects_shredded, language),
@@ -409,8 +312,8 @@ def view(act: Act, lang: Lang | str) -> dict[str, Any]:
         "references_digest": references_digest(r for g in act.groups for r in g.references),
         "digest": act.digest(),
         "annex": annex,
-        "annex_title": TEXTS["annex"].get(language).format(number=number),
-        "printed_note": TEXTS["printed"].get(language).format(
+        "annex_title": i18n.gettext(language, TEXTS["annex"]).format(number=number),
+        "printed_note": i18n.gettext(language, TEXTS["printed"]).format(
             printed=_number(printed, language), total=_number(all_refs, language))
         if printed < all_refs else "",
         "commission_lines": list(range(rules.commission_lines)),
