@@ -103,7 +103,7 @@ def _recipient(rec_id: str, **fields: Any) -> Mutation:
         "role": "processor",
         "country": "KZ",
         "actions": ["store"],
-        "basis": {"kind": "processor_agreement", "citation": TEXT},
+        "basis": {"kind": "operator_contract", "citation": TEXT},
         "source": "p.7.9",
     }
     return _append("recipients", {**base, **fields})
@@ -179,7 +179,7 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [(_set("recipients.1.basis", {"kind": "legal_obligation"}),),
          (_set("recipients.1.basis", {"kind": "contract"}),),
          (_set("recipients.0.basis", {"kind": "state_request"}),)],
-        [(_set("recipients.0.basis", {"kind": "processor_agreement"}),),
+        [(_set("recipients.0.basis", {"kind": "operator_contract"}),),
          (_set("recipients.1.basis", {"kind": "state_request", "citation": TEXT}),)],
     ),
     "DRB011": (

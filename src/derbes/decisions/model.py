@@ -410,7 +410,8 @@ class _Purpose:
 
     __slots__ = (
         "absent", "basis_reason", "categories", "consent_message", "consent_only",
-        "consent_required", "contract_basis", "expired", "id", "minor", "no_obligation",
+        "consent_required", "contract_basis", "expired", "id", "law_basis", "minor",
+        "no_obligation",
         "not_needed", "recipients", "reconsent", "retention_expired", "static_use",
         "withdrawn",
     )
@@ -428,6 +429,10 @@ class _Purpose:
         self.consent_required = needs_consent(purpose)
         self.consent_only = rests_on_consent(purpose)
         self.contract_basis = purpose.basis.kind is BasisKind.CONTRACT
+        # A law that requires the processing keeps it lawful whatever becomes of a
+        # consent the policy also asks for (Law 94-V Art. 8 p.2, Art. 9).
+        self.law_basis = purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION,
+                                                BasisKind.STATE_REQUEST)
         r = rules.reason
         p = purpose.id
         self.basis_reason: Reason | None = None
@@ -435,7 +440,7 @@ class _Purpose:
         if not self.consent_only:
             self.basis_reason = r(ReasonCode.LEGAL_BASIS, lang, citation=purpose.basis.citation,
                                   ref=p, purpose=p, basis=purpose.basis.kind.value)
-        if not self.consent_required:
+        if not self.consent_required or self.law_basis:
             assert self.basis_reason is not None
             self.static_use = Decision(True, (self.basis_reason,))
         consent = rules.reason(ReasonCode.CONSENT, lang, purpose=p)
@@ -459,6 +464,8 @@ class _Purpose:
         """Whether only a consent in force allows this purpose for the subject now."""
         if self.consent_only:
             return True
+        if self.law_basis:
+            return False
         return self.consent_required and not (self.contract_basis and state.open_contract)
 
     def consent_denial(self, state: SubjectState) -> Reason:

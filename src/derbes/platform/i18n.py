@@ -89,6 +89,7 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.OperatorKind.MICROFINANCE: N_("Microfinance organisation"),
         reg.OperatorKind.BANK: N_("Bank"),
         reg.OperatorKind.E_COMMERCE: N_("E-commerce"),
+        reg.OperatorKind.E_MONEY_SYSTEM_OPERATOR: N_("Operator of an electronic money system"),
         reg.OperatorKind.AIFC_PARTICIPANT: N_(
             "Participant of the Astana International Financial Centre"),
         reg.OperatorKind.ISLAMIC_FINANCE: N_("Islamic finance organisation"),
@@ -101,9 +102,7 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.BasisKind.LEGAL_OBLIGATION: N_("Obligation under the law"),
         reg.BasisKind.STATE_REQUEST: N_("Motivated request of a state body"),
         reg.BasisKind.VITAL_INTERESTS: N_("Protection of the life or health of the subject"),
-        reg.BasisKind.PROCESSOR_AGREEMENT: N_(
-            "Contract between the operator and the recipient (processing on the operator's "
-            "instructions)"),
+        reg.BasisKind.OPERATOR_CONTRACT: N_("Contract between the operator and the recipient"),
         reg.BasisKind.NOT_STATED: N_("Not stated in the policy"),
     },
     reg.RetentionTrigger: {

@@ -33,7 +33,13 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from derbes.errors import ConflictError, InputError
-from derbes.register.model.register import AfterRetention, BasisKind, Register, Retention
+from derbes.register.model.register import (
+    AfterRetention,
+    BasisKind,
+    Purpose,
+    Register,
+    Retention,
+)
 from derbes.retention.model.clocks import PurposeClock
 
 # The audit action of a request's transition (audit_log.action).

@@ -63,6 +63,8 @@ class OperatorKind(StrEnum):
     MICROFINANCE = "microfinance"
     BANK = "bank"
     E_COMMERCE = "e_commerce"
+    # Operates an e-money system whose money a bank issues (seed 002 p.7.1).
+    E_MONEY_SYSTEM_OPERATOR = "e_money_system_operator"
     AIFC_PARTICIPANT = "aifc_participant"  # Astana International Financial Centre participant
     ISLAMIC_FINANCE = "islamic_finance"
     PAWNSHOP = "pawnshop"
@@ -104,8 +106,9 @@ class BasisKind(StrEnum):
     STATE_REQUEST = "state_request"  # motivated request of a state body, Art. 9
     VITAL_INTERESTS = "vital_interests"  # Art. 9: life, health of the subject
     # A recipient's basis only: a contract between the operator and the recipient
-    # (a processing agreement), not a contract with the subject.
-    PROCESSOR_AGREEMENT = "processor_agreement"
+    # (a processing agreement with a processor, or an agreement with another
+    # operator), not a contract with the subject.
+    OPERATOR_CONTRACT = "operator_contract"
     # The policy does not state a basis. The law's default is consent (Art. 7, 8;
     # Art. 9 lists the exceptions), so consent is required, but no notice says so.
     NOT_STATED = "not_stated"
@@ -458,8 +461,8 @@ class Recipient:
 
     @property
     def is_processor(self) -> bool:
-        return (self.role is RecipientRole.PROCESSOR
-                or self.basis.kind is BasisKind.PROCESSOR_AGREEMENT)
+        """Acts on the operator's instructions: not a third party (seed 001 p.2.3)."""
+        return self.role is RecipientRole.PROCESSOR
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ def purposes(raw: Mapping[str, Any], known: Known, problems: Problems) -> dict[s
     for i, p in enumerate(declared):
         path = f"purposes[{i}]"
         _check_references(p, path, known, problems)
-        if (p.get("basis") or {}).get("kind") == BasisKind.PROCESSOR_AGREEMENT.value:
-            problems.add(f"{path}.basis.kind", "processor_agreement is a recipient's basis "
+        if (p.get("basis") or {}).get("kind") == BasisKind.OPERATOR_CONTRACT.value:
+            problems.add(f"{path}.basis.kind", "operator_contract is a recipient's basis "
                          "(a contract between the operator and the recipient); a purpose "
                          "needs its own basis")
         found[p["id"]] = _purpose(p, _retention(p.get("retention"), path, problems))
@@ -121,5 +121,5 @@ def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
         data_sources=tuple(DataSourceKind(s) for s in p.get("data_sources", ())),
         methods=tuple(ProcessingMethod(m) for m in p.get("methods", ())),
         consent_bundled_with=tuple(p.get("consent_bundled_with", ())),
-        sources=sources({"sources": p.get("sources")}),
+        sources=sources({"source": p.get("source"), "sources": p.get("sources")}),
     )
