@@ -57,9 +57,13 @@ NONE = _obj(["none", "source"], {"none": {"const": True}, "source": SOURCE},
             description="The policy states that there is none (with the clause).")
 
 
+UNLISTED = _obj(["unlisted", "source"], {"unlisted": {"const": True}, "source": SOURCE},
+                description="The policy says there are some but does not list them.")
+
+
 def stated_list(item: dict[str, Any]) -> dict[str, Any]:
-    """A list of items, or stated as none; absent means not stated."""
-    return {"anyOf": [_list(item, minItems=1), NONE]}
+    """A list of items, stated as none, or stated but unlisted; absent: not stated."""
+    return {"anyOf": [_list(item, minItems=1), NONE, UNLISTED]}
 
 
 def _basis() -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Statement(StrEnum):
     STATED = "stated"
     NOT_STATED = "not_stated"
     NONE = "none"  # the policy says there is none
+    UNLISTED = "unlisted"  # the policy says there are some, but does not list them
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class SectionStatement:
     @property
     def silent(self) -> bool:
         return self.status is Statement.NOT_STATED
+
+    @property
+    def unlisted(self) -> bool:
+        return self.status is Statement.UNLISTED
 
 
 NOT_STATED = SectionStatement(Statement.NOT_STATED)

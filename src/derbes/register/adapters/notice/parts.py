@@ -133,8 +133,12 @@ class Words:
         return value
 
     def none_or_silent(self, statement: SectionStatement, none_message: str,
-                       silent_message: str) -> str | None:
-        """The sentence for a section without items: stated as none, or not stated."""
+                       silent_message: str, unlisted_message: str | None = None
+                       ) -> str | None:
+        """The sentence for a section without items: stated as none, stated but not
+        listed, or not stated."""
+        if statement.unlisted and unlisted_message is not None:
+            return self(unlisted_message) % {"clause": self.clause(statement.source) or ""}
         if statement.none:
             return self(none_message) % {"clause": self.clause(statement.source) or ""}
         if statement.silent:

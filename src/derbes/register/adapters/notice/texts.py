@@ -73,6 +73,8 @@ NS_RECIPIENTS = N_("The policy does not state to whom personal data are passed."
 NONE_RECIPIENTS = N_(
     "The policy states that personal data are not passed to third parties (%(clause)s).")
 NS_COOKIES = N_("The policy does not state whether the site uses cookies.")
+UNLISTED_COOKIES = N_(
+    "The policy says that the site uses cookies (%(clause)s) but does not list them.")
 NONE_COOKIES = N_("The policy states that the site does not use cookies (%(clause)s).")
 COOKIES_CONSENT_FIRST = N_(
     "According to the policy, cookies other than strictly necessary ones are set only after "

@@ -100,10 +100,12 @@ def section_items(
     """The items of a list section; records "stated as none" in ``statements``.
 
     Absent: not stated (no items, nothing recorded). ``{none: true, source}``:
-    stated as none. A list: its items.
+    stated as none; ``{unlisted: true, source}``: stated to exist, not listed. A
+    list: its items.
     """
     value = None if raw is None else raw.get(key)
     if isinstance(value, Mapping):
-        statements[path or key] = SectionStatement(Statement.NONE, value.get("source"))
+        said = Statement.UNLISTED if value.get("unlisted") else Statement.NONE
+        statements[path or key] = SectionStatement(said, value.get("source"))
         return []
     return list(value or [])
