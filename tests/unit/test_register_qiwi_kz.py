@@ -13,13 +13,13 @@ import pytest
 
 from derbes.deadlines.model.periods import Period
 from derbes.register.adapters.yaml import LoadedRegister, load_register
-from derbes.register.model.lint import lint
 from derbes.register.model.disclosures import (
     CommitmentKind,
     ComplaintRouteKind,
     CookieDefault,
     ProtectionMeasure,
 )
+from derbes.register.model.lint import lint
 from derbes.register.model.register import (
     AfterRetention,
     BasisKind,

@@ -209,6 +209,9 @@ def _recipient() -> dict[str, Any]:
             "is_class": {"type": "boolean"},
             "safeguards": TEXT,
             "sold": {"type": "boolean"},
+            "abroad": {"type": "boolean",
+                       "description": "true when the policy says the transfer is cross-border "
+                                      "without naming the country"},
             "source": SOURCE,
             "sources": SOURCES,
         },

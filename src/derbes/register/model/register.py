@@ -442,12 +442,14 @@ class Recipient:
     is_class: bool = False
     safeguards: Text | None = None  # what protects the PD at the recipient
     sold: bool = False  # the recipient pays for the PD (checked against "no sale")
+    # The policy says the transfer crosses the border without naming the country.
+    abroad: bool = False
     sources: Sources = field(default_factory=Sources)
 
     @property
     def cross_border(self) -> bool:
-        """Stated to be outside Kazakhstan."""
-        return self.country is not None and self.country != "KZ"
+        """Stated to be outside Kazakhstan (in a named country, or abroad unnamed)."""
+        return self.abroad or (self.country is not None and self.country != "KZ")
 
     @property
     def country_stated(self) -> bool:

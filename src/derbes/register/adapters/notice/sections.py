@@ -126,7 +126,7 @@ def recipients(w: Words) -> tuple[RecipientView, ...]:
 def recipient(w: Words, x: reg.Recipient, path: str) -> RecipientView:
     r = w.register
     country_known = x.country is not None and r.assumed(f"{path}.country") is None
-    cross = country_known and x.cross_border
+    cross = (country_known or x.abroad) and x.cross_border
     country = [w.country(x.country if country_known else None)]
     cbb = x.cross_border_basis
     if cross:

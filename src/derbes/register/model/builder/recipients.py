@@ -64,5 +64,6 @@ def _recipient(r: Mapping[str, Any]) -> Recipient:
         is_class=bool(r.get("is_class", False)),
         safeguards=text(r.get("safeguards")),
         sold=bool(r.get("sold", False)),
+        abroad=bool(r.get("abroad", False)),
         sources=sources({"source": r.get("source"), "sources": r.get("sources")}),
     )

@@ -69,8 +69,9 @@ def not_stated(register: Register) -> Iterator[Finding]:
     yield from _purposes_not_stated(register)
     for i, recipient in enumerate(register.recipients.values()):
         if recipient.country is None:
-            yield _gap(f"recipients[{i}].country", f"where recipient {recipient.id!r} is",
-                       "recipient.country")
+            where = "in which country" if recipient.abroad else "where"
+            yield _gap(f"recipients[{i}].country",
+                       f"{where} recipient {recipient.id!r} is", "recipient.country")
         if recipient.basis.kind is BasisKind.NOT_STATED:
             yield _gap(f"recipients[{i}].basis", f"on which basis {recipient.id!r} receives "
                        "PD", "recipient.basis")

@@ -259,7 +259,9 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
     recipients = [{
         "name": _label(r.get("names"), lang, r["id"]),
         "role": i18n.enum_label(reg.RecipientRole(r["role"]), lang),
-        "country": i18n.country_name(r["country"], lang),
+        # A country the policy does not state is said to be so, never guessed.
+        "country": (i18n.country_name(r["country"], lang) if r.get("country")
+                    else _t(lang, N_("not stated in the policy"))),
         "cross_border": bool(r.get("cross_border")),
         "received": transfers_by.get(r["id"], []),
     } for r in full.get("recipients", [])]
