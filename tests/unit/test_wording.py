@@ -175,6 +175,9 @@ def test_russian_and_english_dates_do_not_change_with_the_case(case: DateCase) -
         ("preamble; p.9.2", "преамбула; п. 9.2", "кіріспе; 9.2-т.", "preamble; p. 9.2"),
         ("p.3.4.2, row 1", "п. 3.4.2, строка 1", "3.4.2-т., 1-жол", "p. 3.4.2, row 1"),
         ("section 8", "раздел 8", "8-бөлім", "section 8"),
+        # The modeller's remarks in parentheses are notes for the checker, not citations.
+        ("p.1.1 (settlements with the user); p.2.1 (bank account (IBAN))",
+         "п. 1.1; п. 2.1", "1.1-т.; 2.1-т.", "p. 1.1; p. 2.1"),
     ],
 )
 def test_policy_clauses_are_cited_in_each_language(clause: str, ru: str, kk: str,

@@ -190,9 +190,24 @@ _CLAUSE_WORDS: dict[str, dict[Lang, str]] = {
 }
 
 
+# A modeller's remark on a clause ("p.1.1 (settlements with the user)") is a note
+# for whoever checks the register against the policy, not text for the reader.
+_REMARK = re.compile(r"\s*\([^()]*\)")
+
+
+def strip_remarks(clause: str) -> str:
+    """The clause references without the modeller's parenthesised remarks."""
+    previous = None
+    while previous != clause:
+        previous, clause = clause, _REMARK.sub("", clause)
+    return clause.strip()
+
+
 def format_clause(clause: str, lang: Lang | str) -> str:
-    """«п. 3.5» / «3.5-т.» / "p. 3.5" for "p.3.5"; lists and words likewise."""
+    """«п. 3.5» / «3.5-т.» / "p. 3.5" for "p.3.5"; lists and words likewise.
+    Remarks in parentheses are the modeller's and are left out."""
     language = as_lang(lang)
+    clause = strip_remarks(clause)
 
     def one(match: re.Match[str]) -> str:
         kind = match.group(1).lower()

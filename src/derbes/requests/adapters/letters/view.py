@@ -121,7 +121,7 @@ def _value(value: Any) -> str:
 
 def _retention(raw: Mapping[str, Any] | None, lang: Lang) -> str:
     if not raw:
-        return _t(lang, N_("not set by the operator"))
+        return _t(lang, N_("not stated in the policy"))
     retention = reg.Retention(trigger=reg.RetentionTrigger(raw["trigger"]),
                               period=Period.parse(raw["period"]), citation=raw["citation"],
                               then=reg.AfterRetention(raw.get("then", "destroy")))
@@ -236,6 +236,10 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
 def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict[str, Any]:
     purposes = []
     for p in full.get("purposes", []):
+        if p["id"] in register.purposes and register.assumed(
+                f"{register.purpose_path(p['id'])}.retention"):
+            # A term the policy does not state is not told as the operator's own.
+            p = {**p, "retention": None}
         purposes.append({
             "label": _label(p.get("labels"), lang, p["id"]),
             "basis": i18n.enum_label(reg.BasisKind(p["basis"]), lang),
