@@ -123,10 +123,17 @@ def recipients(w: Words) -> tuple[RecipientView, ...]:
                  is None)
 
 
+def stated_cross_border(r: reg.Register, x: reg.Recipient, path: str) -> bool:
+    """The policy itself puts the recipient abroad (not the modeller's assumption)."""
+    country_known = x.country is not None and r.assumed(f"{path}.country") is None
+    abroad_stated = x.abroad and r.assumed(f"{path}.abroad") is None
+    return (country_known or abroad_stated) and x.cross_border
+
+
 def recipient(w: Words, x: reg.Recipient, path: str) -> RecipientView:
     r = w.register
     country_known = x.country is not None and r.assumed(f"{path}.country") is None
-    cross = (country_known or x.abroad) and x.cross_border
+    cross = stated_cross_border(r, x, path)
     country = [w.country(x.country if country_known else None)]
     cbb = x.cross_border_basis
     if cross:

@@ -85,15 +85,18 @@ def _to_whom(w: Words) -> tuple[str, ...]:
     said = w.none_or_silent(r.statement("recipients"), t.NONE_RECIPIENTS, t.NS_RECIPIENTS)
     if said is not None:
         return (said,)
-    shown = [x for i, x in enumerate(r.recipients.values())
+    shown = [(i, x) for i, x in enumerate(r.recipients.values())
              if r.assumed(f"recipients[{i}]") is None]
-    roles = list(dict.fromkeys(w.label(x.role).lower() for x in shown))
+    roles = list(dict.fromkeys(w.label(x.role).lower() for _, x in shown))
     lines = [w(t.SUMMARY_RECIPIENTS) % {"count": len(shown), "roles": ", ".join(roles)}]
-    abroad = sorted({x.country for x in shown if x.cross_border and x.country})
+    # A country the modeller assumed is not the operator's statement.
+    stated = {i: x.country for i, x in shown
+              if x.country is not None and r.assumed(f"recipients[{i}].country") is None}
+    abroad = sorted({c for c in stated.values() if c != "KZ"})
     if abroad:
         countries = ", ".join(w.country(c) for c in abroad)
         lines.append(w(t.SUMMARY_ABROAD) % {"countries": countries})
-    if any(x.country is None for x in shown):
+    if len(stated) < len(shown):
         lines.append(w(t.SUMMARY_COUNTRY_NOT_STATED))
     return (" ".join(lines),)
 

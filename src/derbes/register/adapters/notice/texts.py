@@ -125,6 +125,7 @@ DEADLINE_PROMISE = N_("The operator's own commitment (its policy, %(clause)s).")
 DEADLINE_PROMISE_PLAIN = N_("The operator's own commitment.")
 POLICY_CLAUSE = N_("Policy: %(clause)s")
 MEASURES_MAP_TO = N_("Corresponds to: %(measures)s")
+MEASURES_NAMED_AFTER = N_("The measures are named as in: %(rules)s.")
 PROCESSOR_INTRO = N_(
     "In the following processing the operator processes personal data on behalf of another "
     "operator:")

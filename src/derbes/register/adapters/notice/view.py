@@ -37,6 +37,7 @@ from derbes.register.adapters.notice.reference import protection_measures
 from derbes.register.adapters.notice.summary import SummaryRow, summary
 from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.model import register as reg
+from derbes.register.model.statement import Statement
 
 SHORT_SHA = 12
 
@@ -64,6 +65,7 @@ class NoticeView:
     any_cross_border: bool
     cookies: tuple[CookieView, ...]
     cookies_note: str | None
+    cookies_used: bool  # listed, or said to be used without a list
     cookie_default: str
     cookie_refusal: str
     browser_cookies: str
@@ -82,7 +84,7 @@ class NoticeView:
     minors: tuple[str, ...]
     security: tuple[ItemView, ...]
     security_note: str | None
-    security_cite: str
+    security_cite: str | None
     commitments: tuple[ItemView, ...]
     other_law: tuple[ItemView, ...]
     processor_intro: str
@@ -114,8 +116,11 @@ def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str,
         recipients=sections.recipients(w),
         recipients_note=w.none_or_silent(r.statement("recipients"), t.NONE_RECIPIENTS,
                                          t.NS_RECIPIENTS),
-        any_cross_border=any(x.cross_border for x in r.recipients.values()),
+        any_cross_border=any(sections.stated_cross_border(r, x, f"recipients[{i}]")
+                             for i, x in enumerate(r.recipients.values())
+                             if r.assumed(f"recipients[{i}]") is None),
         cookies=sections.cookies(w),
+        cookies_used=bool(r.cookies) or r.statement("cookies").status is Statement.UNLISTED,
         cookies_note=w.none_or_silent(r.statement("cookies"), t.NONE_COOKIES, t.NS_COOKIES,
                                       t.UNLISTED_COOKIES),
         cookie_default=sections.cookie_default(w),
@@ -168,7 +173,9 @@ def _disclosure_items(w: Words) -> dict[str, Any]:
         "security": _security(w),
         "security_note": w.none_or_silent(r.statement("security_measures"), t.NONE_SECURITY,
                                           t.NS_SECURITY),
-        "security_cite": protection_measures().cite.get(w.lang),
+        "security_cite": (w(t.MEASURES_NAMED_AFTER)
+                          % {"rules": protection_measures().cite.get(w.lang)}
+                          if any(m.measures for m in d.security_measures) else None),
         "commitments": tuple(ItemView(w.text(c.text) or "", w.policy_clause(c.source))
                              for c in d.commitments),
         "other_law": tuple(
