@@ -321,7 +321,9 @@ def test_personal_cabinet_is_the_only_request_channel(register: Register) -> Non
 
 
 def test_no_cookies_minors_or_overrides_are_stated(register: Register) -> None:
+    # Cookies are used (p.1.1, p.2.1) and none is named: stated, not listed.
     assert register.cookies == ()
+    assert register.statement("cookies").status.value == "unlisted"
     assert register.minors is None  # the policy says nothing about minors
     assert register.regime_overrides == ()
 
