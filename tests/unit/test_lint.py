@@ -408,6 +408,8 @@ def test_every_finding_has_a_line(code: str, case: Case) -> None:
         ((_recipient("archive"),), "DRB017", "recipients[2]"),
         ((_set("request_channels", None),), "DRB020", "request_channels"),
         ((_set("recipients.0.country", None),), "DRB023", "recipients[0].country"),
+        ((_set("request_channels.0.address", None),), "DRB023",
+         "request_channels[0].address"),
         ((_set("recipients.0.sold", True),), "DRB024", "commitments[0]"),
         ((_append("purposes.0.categories", "identity.id_document"),), "DRB025",
          "category_restrictions[0]"),

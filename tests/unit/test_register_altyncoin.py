@@ -346,9 +346,16 @@ def test_minors_are_not_processed(register: Register) -> None:
 
 def test_request_channels(register: Register) -> None:
     kinds = [c.kind for c in register.request_channels]
+    assert kinds == [
+        ChannelKind.EMAIL,
+        ChannelKind.POSTAL,
+        ChannelKind.PHONE,
+        ChannelKind.PERSONAL_CABINET,
+    ]
     # p.6.1.5 (a written document «в адрес Компании») and p.6.2.6 (the call centre on the
-    # official site) give no address and no number: no channel is made up for them.
-    assert kinds == [ChannelKind.EMAIL, ChannelKind.PERSONAL_CABINET]
+    # official site) give no address and no number: stated channels, address not stated.
+    assert register.request_channels[1].address is None
+    assert register.request_channels[2].address is None
     email = register.request_channels[0]
     assert email.address == "info-procredit@prozaimy.kz"
     assert email.note is not None

@@ -385,6 +385,7 @@ def test_request_channels_and_rectification_on_documented_grounds(register: Regi
     kinds = {c.kind for c in register.request_channels}
     assert kinds == {ChannelKind.POSTAL, ChannelKind.EGOV}
     postal = next(c for c in register.request_channels if c.kind is ChannelKind.POSTAL)
+    assert postal.address is None  # p.7.2: «по месту регистрации Оператора», no address
     assert postal.note is not None
     # p.6.1.2: change and supplement PD where grounds are confirmed by documents.
     assert "подтверждённых соответствующими документами (п. 6.1.2)" in postal.note.ru

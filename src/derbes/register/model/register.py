@@ -481,7 +481,9 @@ class Cookie:
 @dataclass(frozen=True)
 class RequestChannel:
     kind: ChannelKind
-    address: str
+    # None: the policy names the channel ("a written request to the Company") but not
+    # its address or number.
+    address: str | None
     note: Text | None = None
     source: str | None = None
 

@@ -195,7 +195,8 @@ def cookie_refusal(w: Words) -> str:
 
 
 def request_channels(w: Words) -> tuple[ChannelView, ...]:
-    return tuple(ChannelView(w.label(c.kind), c.address, w.text(c.note))
+    return tuple(ChannelView(w.label(c.kind), c.address or w(t.ADDRESS_NOT_STATED),
+                             w.text(c.note))
                  for c in w.register.request_channels)
 
 

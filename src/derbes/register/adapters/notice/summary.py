@@ -105,7 +105,8 @@ def _how(w: Words, regime: Regime) -> tuple[str, ...]:
     r = w.register
     lines: list[str] = []
     if r.request_channels:
-        channels = [f"{w.label(c.kind)}: {c.address}" for c in r.request_channels[:MAX_CHANNELS]]
+        channels = [f"{w.label(c.kind)}: {c.address or w(t.ADDRESS_NOT_STATED)}"
+                    for c in r.request_channels[:MAX_CHANNELS]]
         lines.append(f"{w(t.SUMMARY_SEND)} {'; '.join(channels)}.")
     else:
         lines.append(w(t.NS_REQUEST_CHANNELS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from derbes.platform.i18n import N_
 
 NOT_STATED = N_("Not stated in the policy")
+ADDRESS_NOT_STATED = N_("the policy does not give its details")
 
 # Law 94-V Art. 24, in the order of the article (see LAW.md "Rights of the subject"),
 # then the rights the law as amended adds.

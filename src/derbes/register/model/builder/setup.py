@@ -30,8 +30,9 @@ def request_channels(
     raw: Mapping[str, Any], statements: dict[str, SectionStatement]
 ) -> tuple[RequestChannel, ...]:
     return tuple(
-        RequestChannel(ChannelKind(c["kind"]), str(c["address"]), text(c.get("note")),
-                       c.get("source"))
+        RequestChannel(ChannelKind(c["kind"]),
+                       str(c["address"]) if c.get("address") is not None else None,
+                       text(c.get("note")), c.get("source"))
         for c in section_items(raw, "request_channels", statements)
     )
 

@@ -37,6 +37,8 @@ WHY: dict[str, str] = {
     "consent.withdrawal": "Law 94-V Art. 8 p.2",
     "complaint_routes": "Law 94-V Art. 24 p.1 (protection of rights: authorised body, court)",
     "security_measures": "Law 94-V Art. 22; Order 179/НҚ of 12 Jun 2023",
+    "request_channel.address": "Law 94-V Art. 24 p.1 sp.1, Art. 25 p.2 (where the subject "
+                               "sends a request)",
 }
 
 
@@ -67,6 +69,10 @@ def not_stated(register: Register) -> Iterator[Finding]:
     if register.consent.withdrawal is None:
         yield _gap("consent.withdrawal", "how consent is withdrawn", "consent.withdrawal")
     yield from _purposes_not_stated(register)
+    for i, channel in enumerate(register.request_channels):
+        if channel.address is None:
+            yield _gap(f"request_channels[{i}].address", f"the address of the "
+                       f"{channel.kind.value} channel it names", "request_channel.address")
     for i, recipient in enumerate(register.recipients.values()):
         if recipient.country is None:
             where = "in which country" if recipient.abroad else "where"
