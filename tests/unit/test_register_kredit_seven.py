@@ -281,7 +281,8 @@ def test_consent_and_withdrawal(register: Register) -> None:
 
 def test_request_channel_and_minors(register: Register) -> None:
     assert register.request_channels
-    assert register.request_channels[0].address == "https://creditplus.kz"
+    # p.4.3, p.8.6: a written request to the contacts on the Site; no address in the policy.
+    assert register.request_channels[0].address is None
     assert register.minors is None  # the policy says nothing about minors
     assert all(p.automated_decision is None for p in register.purposes.values())
 
