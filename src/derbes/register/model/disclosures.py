@@ -155,3 +155,17 @@ class AccountDeletion:
     how: Text
     condition: Text | None = None
     source: str | None = None
+
+
+@dataclass(frozen=True)
+class Disclosures:
+    """The sections beyond purposes and recipients, as a register holds them."""
+
+    commitments: tuple[Commitment, ...] = ()
+    category_restrictions: tuple[CategoryRestriction, ...] = ()
+    security_measures: tuple[SecurityMeasure, ...] = ()
+    complaint_routes: tuple[ComplaintRoute, ...] = ()
+    other_law: tuple[OtherLaw, ...] = ()
+    processor_roles: tuple[ProcessorRole, ...] = ()
+    account_deletion: tuple[AccountDeletion, ...] = ()
+    cookie_policy: CookiePolicy | None = None

@@ -6,11 +6,9 @@ notice run on. This module holds the model; ``register.model.builder`` checks wh
 schema cannot (references, unique ids, periods), after the loader in
 ``register/adapters/yaml.py`` has checked the structure against the JSON Schema.
 
-The model follows Law 94-V: purposes with the exhaustive list of PD they need
-(Art. 7: "necessary and sufficient"), a legal basis (Art. 7, 8, 9), a retention
-rule that carries its own citation (the law or the policy clause that sets the
-period), recipients with cross-border
-flags (Art. 16), localisation of the primary database (Art. 12 p.2).
+The model follows Law 94-V: purposes with the list of PD they need (Art. 7), a legal
+basis (Art. 7, 8, 9), a retention rule with its own citation, recipients with
+cross-border flags (Art. 16), localisation of the primary database (Art. 12 p.2).
 """
 
 from __future__ import annotations
@@ -25,18 +23,7 @@ from derbes.platform.labels import (
     Labels,
     Lang,  # re-exported: registers speak these languages
 )
-from derbes.register.model.disclosures import (
-    AccountDeletion,
-    Approval,
-    CategoryRestriction,
-    Commitment,
-    ComplaintRoute,
-    CookiePolicy,
-    Edition,
-    OtherLaw,
-    ProcessorRole,
-    SecurityMeasure,
-)
+from derbes.register.model.disclosures import Approval, Disclosures, Edition
 from derbes.register.model.statement import (
     NOT_STATED,
     STATED,
@@ -531,20 +518,6 @@ class Waiver:
     reason: str
 
 
-@dataclass(frozen=True)
-class Disclosures:
-    """Sections beyond purposes and recipients (``register/model/disclosures.py``)."""
-
-    commitments: tuple[Commitment, ...] = ()
-    category_restrictions: tuple[CategoryRestriction, ...] = ()
-    security_measures: tuple[SecurityMeasure, ...] = ()
-    complaint_routes: tuple[ComplaintRoute, ...] = ()
-    other_law: tuple[OtherLaw, ...] = ()
-    processor_roles: tuple[ProcessorRole, ...] = ()
-    account_deletion: tuple[AccountDeletion, ...] = ()
-    cookie_policy: CookiePolicy | None = None
-
-
 # Sections whose absence means "the policy does not state", as opposed to
 # "stated as none" ({none: true, source: ...}) or a list of items.
 LIST_SECTIONS: tuple[str, ...] = (
@@ -573,7 +546,7 @@ class Register:
     cookie_max_lifetime: Period
     # Paths (dotted, as in the YAML) of the objects above, for lint messages.
     declared_custom_categories: frozenset[str] = field(default_factory=frozenset)
-    disclosures: Disclosures = Disclosures()
+    disclosures: Disclosures = field(default_factory=Disclosures)
     # What the policy says of each list section (LIST_SECTIONS) that has no items.
     statements: Mapping[str, SectionStatement] = field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()

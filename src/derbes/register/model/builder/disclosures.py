@@ -19,12 +19,12 @@ from derbes.register.model.disclosures import (
     CommitmentKind,
     ComplaintRoute,
     ComplaintRouteKind,
+    Disclosures,
     OtherLaw,
     ProcessorRole,
     ProtectionMeasure,
     SecurityMeasure,
 )
-from derbes.register.model.register import Disclosures
 from derbes.register.model.statement import SectionStatement
 
 
