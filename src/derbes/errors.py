@@ -10,6 +10,8 @@ or as a kind ("IIN"), never the value itself.
     DerbesError
     ├── InputError                 bad input; nothing stored was changed
     │   ├── RegisterError          a processing register does not load
+    │   │   └── NoticeRefusedError a notice of a register with unwaived lint errors
+    │   │                          (rendered only as a watermarked draft)
     │   ├── DatasetError           a dataset (operator database mapping) does not load,
     │   │                          or does not match the register or the live database
     │   ├── IdentifierError        an IIN/BIN/IBAN/PAN/phone/e-mail is invalid
@@ -86,6 +88,13 @@ class RegisterError(InputError):
         first = self.problems[0].render() if self.problems else "invalid register"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(first + more, field=self.problems[0].path if self.problems else None)
+
+
+class NoticeRefusedError(RegisterError):
+    """The register loads but has unwaived lint errors: its notice is not published
+    (``--draft`` renders it with a watermark on every page)."""
+
+    title = "Register has unwaived lint errors"
 
 
 class DatasetError(InputError):

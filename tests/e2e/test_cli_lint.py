@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 DERBES = Path(sys.executable).with_name("derbes")
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "complete.yaml"
 MINIMAL = FIXTURE.read_text(encoding="utf-8")
 
 WAIVERS = """waivers:
@@ -47,8 +47,7 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     abroad = _edit("primary_database_country: KZ", "primary_database_country: RU")
-    automated = _edit("    recipients: [card_processor]\n",
-                      "    recipients: [card_processor]\n    automated_decision: true\n")
+    automated = _edit("    automated_decision: false\n", "    automated_decision: true\n")
     silence = _edit("silence_means_consent: false", "silence_means_consent: true") + WAIVERS
     undeclared = _edit("categories: [contact.email]", "categories: [contact.telegram]")
     return {
@@ -76,6 +75,9 @@ def test_error_exits_1_with_file_and_line(files: dict[str, Path], tmp_path: Path
         in result.stdout
     )
     assert "[Law 94-V Art. 12 p.2]" in result.stdout
+    # The risk of the finding: Code of Administrative Offences Art. 79, in MCI and tenge.
+    assert "risk: КоАП (Code of Administrative Offences) Art. 79" in result.stdout
+    assert "60/100/200 MCI = 259,500/432,500/865,000 tenge" in result.stdout
     assert "abroad.yaml: example-pay: 1 error, 0 warnings, 0 waived" in result.stdout
 
 
@@ -142,7 +144,10 @@ def test_json_output(files: dict[str, Path], tmp_path: Path) -> None:
         "citation": "Law 94-V Art. 12 p.2",
         "waived": False,
         "waiver": None,
+        "risk": drb008["risk"],
     }
+    assert drb008["risk"]["mci"] == {"small": 60, "medium": 100, "large": 200}
+    assert drb008["risk"]["mci_tenge"] == 4325
     [drb012] = waived["findings"]  # waived findings are always listed in json
     assert drb012["waived"] is True
     assert drb012["waiver"]["clause"] == "10.5"
@@ -166,3 +171,21 @@ def test_python_dash_m_runs_the_same_command(files: dict[str, Path], tmp_path: P
     )
     assert result.returncode == 1
     assert "DRB008" in result.stdout
+
+
+def test_a_schema_1_register_is_upgraded_keeping_its_comments(tmp_path: Path) -> None:
+    source = (FIXTURE.parent / "minimal.yaml").read_text(encoding="utf-8")
+    path = _write(tmp_path, "old.yaml", "# kept comment\n" + source)
+    printed = _derbes("register", "upgrade", "old.yaml", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert "schema_version: 2" in printed.stdout and "# kept comment" in printed.stdout
+    assert "now not stated" in printed.stderr  # silence is no longer read as a fact
+    assert path.read_text(encoding="utf-8").startswith("# kept comment\nschema_version: 1") or (
+        "schema_version: 1" in path.read_text(encoding="utf-8"))
+    written = _derbes("register", "upgrade", "--write", "old.yaml", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert "schema_version: 2" in path.read_text(encoding="utf-8")
+    again = _derbes("register", "upgrade", "old.yaml", cwd=tmp_path)
+    assert "already at the current schema" in again.stdout
+    lint = _derbes("register", "lint", "old.yaml", cwd=tmp_path)
+    assert "DRB029" not in lint.stdout  # no longer schema 1

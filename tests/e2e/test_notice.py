@@ -120,3 +120,41 @@ def test_api_bad_language_or_format_is_a_422_problem(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["field"] == field
+
+
+SILENT = MINIMAL.with_name("silent.yaml")
+
+
+def test_cli_refuses_a_register_with_lint_errors_unless_draft(tmp_path: Path) -> None:
+    refused = _derbes("notice", str(SILENT), "--lang", "en", cwd=tmp_path)
+    assert refused.returncode == 1
+    stderr = refused.stderr.decode()
+    assert "unwaived lint errors" in stderr and "DRB001" not in stderr.split("\n")[0]
+    assert "--draft" in stderr
+    assert refused.stdout == b""
+    draft = _derbes("notice", str(SILENT), "--lang", "en", "--format", "md", "--draft",
+                    cwd=tmp_path)
+    assert draft.returncode == 0, draft.stderr.decode()
+    assert draft.stdout.decode("utf-8").startswith("> **DRAFT.**")
+
+
+@pytest.fixture
+def silent_client(tmp_path: Path) -> Iterator[TestClient]:
+    registers = tmp_path / "registers"
+    registers.mkdir()
+    shutil.copy(SILENT, registers / "silent.yaml")
+    settings = Settings(registers_dir=registers, database_url=f"sqlite:///{tmp_path}/d.sqlite3")
+    with TestClient(create_app(bootstrap(settings=settings))) as test_client:
+        yield test_client
+
+
+def test_api_refuses_a_register_with_lint_errors_unless_draft(
+        silent_client: TestClient) -> None:
+    refused = silent_client.get("/notice/silent-op", params={"lang": "kk"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == "Register has unwaived lint errors"
+    draft = silent_client.get("/notice/silent-op", params={"lang": "kk", "draft": "true"})
+    assert draft.status_code == 200
+    assert "ЖОБА" in draft.text  # the watermark
+    assert "Саясатта көрсетілмеген" in draft.text

@@ -22,7 +22,7 @@ from derbes.register.model import register as reg
 
 PACKAGE = Path(derbes.__file__).parent
 PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
-                  PACKAGE / "register" / "adapters" / "notice" / "view.py",
+                  *sorted((PACKAGE / "register" / "adapters" / "notice").glob("*.py")),
                   PACKAGE / "requests" / "adapters" / "letters" / "view.py",
                   PACKAGE / "retention" / "adapters" / "acts" / "render.py",
                   PACKAGE / "retention" / "cli" / "acts.py",
@@ -87,7 +87,7 @@ def test_placeholders_survive_translation(lang: str) -> None:
 ALLOWED_LATIN = {"cookie", "derbes", "egov", "secure", "sha256", "sms", "hmac", "sha", "json",
                  "null", "utc", "pdf", "otp"}
 # A derbes command quoted in a sentence («derbes audit verify») stays as typed.
-COMMAND = re.compile(r"«?derbes(?: (?:[a-z-]+|[А-ЯЁӘҒҚҢӨҰҮҺІ]+))+»?")
+COMMAND = re.compile(r"«derbes [^»]+»|derbes(?: (?:[a-z-]+|[А-ЯЁӘҒҚҢӨҰҮҺІ]+))+")
 
 
 def _foreign_words(text: str) -> set[str]:

@@ -18,14 +18,18 @@ from pypdf import PdfReader
 
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.regime import apply_overrides
-from derbes.errors import InputError
+from derbes.deadlines.model.wording import format_deadline
+from derbes.errors import InputError, NoticeRefusedError
 from derbes.platform.i18n import format_period, gettext
 from derbes.register.adapters.notice import render_notice
 from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 
 ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = ROOT / "tests" / "fixtures" / "registers" / "minimal.yaml"
-REGISTERS = [MINIMAL, *sorted((ROOT / "registers").glob("*.yaml"))]
+FIXTURES = ROOT / "tests" / "fixtures" / "registers"
+MINIMAL = FIXTURES / "minimal.yaml"
+COMPLETE = FIXTURES / "complete.yaml"
+SILENT = FIXTURES / "silent.yaml"
+REGISTERS = [MINIMAL, COMPLETE, *sorted((ROOT / "registers").glob("*.yaml"))]
 LANGS = ("ru", "kk", "en")
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
@@ -112,12 +116,14 @@ def _parse_html(data: bytes) -> _Html:
 
 def _expected(loaded: LoadedRegister, lang: str) -> list[str]:
     r = loaded.register
+    # What the modeller assumed is not the operator's statement and is not shown.
     expected = [p.labels.get(lang) for p in r.purposes.values()]
-    expected += [x.names.get(lang) for x in r.recipients.values()]
+    expected += [x.names.get(lang) for i, x in enumerate(r.recipients.values())
+                 if r.assumed(f"recipients[{i}]") is None]
     expected += [
         format_period(p.retention.period, lang)
-        for p in r.purposes.values()
-        if p.retention is not None
+        for i, p in enumerate(r.purposes.values())
+        if p.retention is not None and r.assumed(f"purposes[{i}].retention") is None
     ]
     if r.operator.bin is not None:
         expected.append(r.operator.bin)
@@ -203,7 +209,11 @@ def test_cross_border_recipients_are_marked(path: Path) -> None:
     r = _loaded(path).register
     html = _render(path, "en", "html").decode("utf-8")
     marked = html.count('class="recipient cross-border"')
-    assert marked == sum(1 for x in r.recipients.values() if x.cross_border)
+    # Only what the policy states: an assumed country or "abroad" is not marked.
+    stated = [x for i, x in enumerate(r.recipients.values())
+              if x.cross_border and not any(r.assumed(f"recipients[{i}]{f}")
+                                            for f in ("", ".country", ".abroad"))]
+    assert marked == len(stated)
     if marked:
         assert "Cross-border transfer" in html
 
@@ -217,7 +227,8 @@ def test_deadlines_come_from_the_regime_table(lang: str) -> None:
             assert _squash(deadline.labels.get(lang)) not in text
             continue
         assert _squash(deadline.labels.get(lang)) in text
-        assert _squash(format_period(deadline.term, lang)) in text
+        assert _squash(format_deadline(deadline.term, lang)) in text
+        assert deadline.cite is not None and _squash(deadline.cite.get(lang)) in text
 
 
 def test_register_overrides_make_the_published_deadline_stricter() -> None:
@@ -226,6 +237,7 @@ def test_register_overrides_make_the_published_deadline_stricter() -> None:
         "  - deadline: access\n"
         "    term: 2 working days\n"
         '    citation: "Operator\'s policy p.9.9 (stricter than the law)"\n'
+        "    source: p.9.9\n"
     )
     loaded = parse_register(source, "override.yaml")
     assert apply_overrides(load_regime(), loaded.register.regime_overrides)["access"].term.value == 2
@@ -234,7 +246,7 @@ def test_register_overrides_make_the_published_deadline_stricter() -> None:
     row = html[html.index(access_label):]
     row = row[: row.index("</tr>")]
     assert "2 рабочих дня" in row
-    assert "p.9.9" in row
+    assert "Собственное обязательство оператора (его политика, п. 9.9)" in row
     assert "3 рабочих дня" not in row
 
 
@@ -255,3 +267,120 @@ def test_unknown_language_or_format_is_an_input_error() -> None:
     with pytest.raises(InputError) as caught:
         render_notice(loaded, "ru", "docx")
     assert caught.value.field == "format"
+
+
+# ------------------------------------------------------------------ stated, not stated
+
+# What a notice said when a register was silent, before it could say "not stated".
+PROMISES = {
+    "en": ("does not process personal data of minors", "does not transfer personal data",
+           "does not use cookies", "Performance of a contract", "Consent of the subject",
+           "set only with your consent", "cookie banner"),
+    "ru": ("не обрабатывает персональные данные несовершеннолетних", "не передаёт",
+           "не использует файлы cookie", "Исполнение договора", "Согласие субъекта",
+           "баннер"),
+    "kk": ("кәмелетке толмағандардың дербес деректерін өңдемейді", "бермейді",
+           "cookie файлдарын пайдаланбайды", "Шартты орындау", "Субъектінің келісімі",
+           "баннер"),
+}
+
+
+def test_a_register_with_lint_errors_is_refused_unless_draft() -> None:
+    loaded = _loaded(SILENT)
+    with pytest.raises(NoticeRefusedError) as caught:
+        render_notice(loaded, "en", "html")
+    codes = {p.code for p in caught.value.problems}
+    assert codes == {"DRB001", "DRB020"}
+    assert all(p.line for p in caught.value.problems)
+    assert render_notice(loaded, "en", "html", draft=True)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_silent_policy_gives_a_notice_that_says_not_stated(lang: str) -> None:
+    """Every optional field absent: the notice says "not stated", never a promise."""
+    page = _parse_html(render_notice(_loaded(SILENT), lang, "html", draft=True))
+    text = " ".join(" ".join(page.text).split())
+    not_stated = gettext(lang, "Not stated in the policy")
+    assert text.count(not_stated) >= 9  # BIN, address, person, 6 purpose rows, version…
+    for message in (
+        "The policy does not state to whom personal data are passed.",
+        "The policy does not state whether the site uses cookies.",
+        "The policy does not state how consent is given.",
+        "The policy does not state how to withdraw consent.",
+        "The policy does not state how to send a request to the operator.",
+        "The policy does not state whether personal data of minors are processed.",
+        "The policy does not describe the measures that protect personal data.",
+        "The policy does not state where the database with personal data is located.",
+        "The policy does not state how long the data are kept.",
+        "The policy does not state how its changes are announced.",
+        "The policy states neither a version nor a date",
+    ):
+        assert gettext(lang, message) in text, message
+    promised = [p for p in PROMISES[lang] if p in text]
+    assert not promised, promised
+    # No empty section: every heading is followed by text before the next one.
+    html = render_notice(_loaded(SILENT), lang, "html", draft=True).decode("utf-8")
+    assert not re.search(r"</h[34]>\s*<h[234]|</h2>\s*<h2|</h2>\s*</section>", html)
+    assert "<ul>\n  </ul>" not in html and "<ul></ul>" not in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_complete_register_shows_every_section(lang: str) -> None:
+    text = " ".join(_parse_html(_render(COMPLETE, lang, "html")).text)
+    for heading in ("In brief", "Protection of personal data", "Commitments of the operator",
+                    "Other applicable law", "The operator as a processor", "Where to complain",
+                    "Deleting your account yourself", "Language editions of the policy",
+                    "Cookies before your consent"):
+        assert gettext(lang, heading) in text, heading
+    register = _loaded(COMPLETE).register
+    for said in (register.disclosures.commitments[0].text,
+                 register.disclosures.other_law[0].regulator,
+                 register.disclosures.processor_roles[0].for_whom,
+                 register.disclosures.account_deletion[0].condition,
+                 register.policy.approval.document if register.policy.approval else None):
+        assert said is not None and said.get(lang) in text
+    assert gettext(lang, "Contract between the operator and the recipient") in text
+
+
+# Words by which the seed operators are recognised in any language.
+OPERATOR_WORDS = {
+    "kassa24": ("Kassa24", "Личная касса", "Жеке касса"),
+    "qiwi-kz": ("QIWI", "КИВИ"),
+    "kredit-seven": ("Kredit Seven", "Кредит Севен", "creditplus"),
+    "express-avans": ("Express Аванс", "Экспресс Аванс", "timezaim"),
+    "altyncoin": ("Altyncoin", "PROcredit"),
+    "creditline": ("CreditLine", "Кредитлайн"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", REGISTERS, ids=_ids)
+def test_a_notice_names_no_other_operator(path: Path, lang: str) -> None:
+    own = _loaded(path).register.operator.id
+    text = " ".join(_parse_html(_render(path, lang, "html")).text)
+    others = [w for op, words in OPERATOR_WORDS.items() if op != own for w in words
+              if w in text]
+    assert not others, others
+
+
+@pytest.mark.slow
+def test_a_draft_is_marked_on_every_page_and_the_first_layer_is_one_page() -> None:
+    reader = PdfReader(io.BytesIO(render_notice(_loaded(SILENT), "kk", "pdf", draft=True)))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    assert len(pages) >= 3
+    mark = gettext("kk", "DRAFT")
+    assert all(mark in page for page in pages)
+    assert gettext("kk", "In brief") in pages[0]
+    assert gettext("kk", "Operator") not in pages[0].split(gettext("kk", "In brief"))[0]
+    assert "1. " + gettext("kk", "Operator") in pages[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [COMPLETE, *sorted((ROOT / "registers").glob("*.yaml"))],
+                         ids=_ids)
+def test_the_first_layer_fits_on_the_first_page(path: Path) -> None:
+    for lang in LANGS:
+        reader = PdfReader(io.BytesIO(_render(path, lang, "pdf")))
+        first, second = (reader.pages[i].extract_text() or "" for i in (0, 1))
+        assert _squash(gettext(lang, "How to use them")) in _squash(first), (path.name, lang)
+        assert _squash("1. " + gettext(lang, "Operator")) in _squash(second), (path.name, lang)

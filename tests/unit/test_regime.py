@@ -16,6 +16,7 @@ from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.calendar import WorkingCalendar
 from derbes.deadlines.model.periods import Period, Unit
 from derbes.deadlines.model.regime import (
+    DeadlineOrigin,
     LooserOverrideError,
     Regime,
     RegimeError,
@@ -40,8 +41,12 @@ def table(**deadlines: dict[str, Any]) -> dict[str, Any]:
     return {"counting": copy.deepcopy(COUNTING), "deadlines": deadlines}
 
 
+CITE = {"ru": "Закон № 94-V", "kk": "№ 94-V Заң", "en": "Law No. 94-V"}
+
+
 def deadline(term: str, citation: str = "Law 94-V", **extra: Any) -> dict[str, Any]:
-    return {"label": dict(LABEL), "term": term, "citation": citation, **extra}
+    return {"label": dict(LABEL), "term": term, "citation": citation, "origin": "law",
+            "cite": dict(CITE), **extra}
 
 
 def small_regime() -> Regime:
@@ -109,31 +114,60 @@ def test_malformed_tables_are_input_errors(data: object) -> None:
 
 def test_shipped_regime_has_the_deadlines_of_the_law() -> None:
     regime = load_regime()
-    assert [d.id for d in regime] == [
-        "access", "blocking", "destroy_unlawful", "rectification", "erasure_on_request",
-        "destroy_after_purpose", "breach_notification", "pretrial_claim",
-        "consent_withdrawal_stop",
-    ]
     terms = {d.id: str(d.term) for d in regime}
+    # docs/LAW.md, checked against the consolidated law of 08.06.2026.
     assert terms == {
         "access": "3 working days",
         "blocking": "1 working day",
-        "destroy_unlawful": "1 working day",
+        "unblocking": "1 working day",
         "rectification": "1 working day",
+        "destroy_unlawful": "1 working day",
+        "public_source_removal": "1 working day",
+        "transfer_notification": "10 working days",
+        "automated_objection": "3 working days",
         "erasure_on_request": "15 days",
         "destroy_after_purpose": "30 working days",
         "breach_notification": "1 working day",
         "pretrial_claim": "30 working days",
         "consent_withdrawal_stop": "15 working days",
     }
-    checked = {d.id for d in regime if d.check}
-    assert checked == {"access", "blocking", "rectification", "erasure_on_request"}
-    assert all(d.citation for d in regime)
+    origins = {d.id: d.origin for d in regime}
+    # Where the consolidated law sets no term, the table says so: a default.
+    assert {d for d, o in origins.items() if o is DeadlineOrigin.DEFAULT} == {
+        "access", "erasure_on_request", "destroy_after_purpose", "pretrial_claim"}
+    cites = {d.id: d.cite.en for d in regime if d.cite is not None}
+    assert "Article 25 paragraph 2 subparagraph 8" in cites["unblocking"]
+    assert "Article 6" in cites["public_source_removal"]
+    assert "Article 19 paragraph 1" in cites["transfer_notification"]
+    assert "Article 19-1 paragraph 3" in cites["automated_objection"]
+    assert all(d.citation and d.cite for d in regime)
+    assert all(d.operator is None for d in regime)  # no operator's promise ships
     assert regime["breach_notification"].trigger == "detection"
     assert regime.rule("cookie_max_lifetime").value == Period(1, Unit.YEARS)
     assert regime.rule("age_of_majority").value == Period(18, Unit.YEARS)
     assert regime.counting.timezone == "Asia/Almaty"
     assert "consent_withdrawal" not in regime.deadlines
+
+
+def test_citations_for_customers_carry_no_internal_note() -> None:
+    for d in load_regime():
+        assert d.cite is not None
+        for lang in ("ru", "kk", "en"):
+            text = d.cite.get(lang)
+            assert "check" not in text and "seed" not in text.lower(), (d.id, lang)
+            assert "policy" not in text.lower(), (d.id, lang)
+
+
+def test_an_operators_promise_cannot_ship_in_the_table() -> None:
+    data = table(access=deadline("3 working days", origin="promise"))
+    with pytest.raises(RegimeError, match="regime_overrides"):
+        regime_from_dict(data)
+
+
+def test_a_term_without_its_customer_citation_is_refused() -> None:
+    data = table(access={k: v for k, v in deadline("1 day").items() if k != "cite"})
+    with pytest.raises(RegimeError, match=r"deadlines\.access\.cite"):
+        regime_from_dict(data)
 
 
 def test_shipped_regime_round_trips_through_its_dict_view() -> None:
@@ -221,6 +255,7 @@ def test_override_makes_a_deadline_stricter_and_keeps_the_default() -> None:
     access = regime["access"]
     assert access.term == Period(2, Unit.WORKING_DAYS)
     assert access.citation == "policy p.6"
+    assert access.origin is DeadlineOrigin.PROMISE
     assert access.default is not None
     assert access.default.term == Period(3, Unit.WORKING_DAYS)
     assert regime_as_dict(regime)["deadlines"][0]["default"]["term"] == "3 working days"
@@ -265,3 +300,14 @@ def test_register_shaped_overrides_are_accepted() -> None:
         small_regime(), [RegisterOverride("yearly", Period.parse("6 months"), "p.8")]
     )
     assert regime["yearly"].term == Period(6, Unit.MONTHS)
+
+
+def test_a_promise_belongs_to_the_operator_that_made_it() -> None:
+    regime = apply_overrides(
+        small_regime(),
+        [RegimeOverride("access", Period.parse("2 working days"), "policy p.6", source="p.6")],
+        operator="kassa24",
+    )
+    assert regime["access"].operator == "kassa24"
+    assert regime["access"].source == "p.6"
+    assert regime["erasure"].operator is None

@@ -101,6 +101,7 @@ def test_each_type_runs_on_its_deadline_of_the_regime() -> None:
         RequestType.CONSENT_WITHDRAWAL: "access",
         RequestType.COMPLAINT: "pretrial_claim",
         RequestType.PRETRIAL_CLAIM: "pretrial_claim",
+        RequestType.AUTOMATED_OBJECTION: "automated_objection",  # Law 94-V Art. 19-1 p.3
     }
     assert {t: rules.deadline_of(t) for t in RequestType} == expected
     assert all(rules.types[t].citation for t in RequestType)

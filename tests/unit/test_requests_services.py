@@ -125,6 +125,40 @@ def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
     assert answered.answer["held"] is False
 
 
+def test_an_objection_to_automated_processing_is_answered_by_a_person_in_3_working_days(
+        world: World) -> None:
+    """Law 94-V Art. 19-1 p.3: considered within 3 working days (the regime table);
+    the answer carries the person's explanation and the Digital Code Art. 43 rights."""
+    world.subject()
+    filed = _file(world, "automated_objection", identifiers={"iin": ADULT_IIN},
+                  payload={"purpose": "solvency_assessment"})
+    # Filed on Friday 20 March 2026: the weekend and 23-25 March (Nauryz) are days
+    # off, so the three working days are 26, 27 and 30 March.
+    assert filed.deadline_id == "automated_objection"
+    assert filed.due_date.isoformat() == "2026-03-30"
+    with pytest.raises(InputError):
+        _verify_and_answer(world, filed.id)  # a person's explanation is required
+    answered = svc.answer_request(
+        world.uow(), world.keys, filed.id, ACTOR, world.clock,
+        response="A credit officer reviewed the scoring and keeps it.")
+    assert answered.request.state is RequestState.ANSWERED
+    assert answered.answer["purposes"] == ["solvency_assessment"]
+    assert answered.answer["rights"] == ["to_be_told", "explanation", "human_review"]
+    assert answered.answer["explanation"].startswith("A credit officer")
+    assert "explanation" not in (answered.request.answer or {})  # sealed, not in clear
+    html = svc.letter(world.uow(), world.keys, filed.id, "html", "kk").decode()
+    assert "Цифрлық кодекс, 43-бап" in html
+    assert "19-1-бабының 3-тармағы" in html  # the deadline's citation in Kazakh
+    assert "A credit officer reviewed" in html
+
+
+def test_an_objection_names_a_purpose_of_the_register(world: World) -> None:
+    with pytest.raises(InputError) as caught:
+        _file(world, "automated_objection", identifiers={"iin": ADULT_IIN},
+              payload={"purpose": 7})
+    assert caught.value.field == "payload.purpose"
+
+
 def test_a_pending_reason_names_the_store_or_says_none_could_be_opened() -> None:
     from derbes.errors import ConfigurationError, StoreUnavailableError
     from derbes.requests.service import _store_failed

@@ -118,3 +118,69 @@ def test_unknown_language_is_an_input_error_on_lang() -> None:
         format_period(Period.parse("1 year"), "fr")
     with pytest.raises(InputError):
         format_date(date(2026, 1, 1), "")
+
+
+# ------------------------------------------------------------------ Kazakh case endings
+
+from derbes.deadlines.model.wording import DateCase, format_clause, kk_suffix  # noqa: E402
+
+KK_MONTH_CASES = [
+    # nominative, locative, dative, ablative, attributive
+    ("қаңтар", "қаңтарда", "қаңтарға", "қаңтардан", "қаңтардағы"),
+    ("ақпан", "ақпанда", "ақпанға", "ақпаннан", "ақпандағы"),
+    ("наурыз", "наурызда", "наурызға", "наурыздан", "наурыздағы"),
+    ("сәуір", "сәуірде", "сәуірге", "сәуірден", "сәуірдегі"),
+    ("мамыр", "мамырда", "мамырға", "мамырдан", "мамырдағы"),
+    ("маусым", "маусымда", "маусымға", "маусымнан", "маусымдағы"),
+    ("шілде", "шілдеде", "шілдеге", "шілдеден", "шілдедегі"),
+    ("тамыз", "тамызда", "тамызға", "тамыздан", "тамыздағы"),
+    ("қыркүйек", "қыркүйекте", "қыркүйекке", "қыркүйектен", "қыркүйектегі"),
+    ("қазан", "қазанда", "қазанға", "қазаннан", "қазандағы"),
+    ("қараша", "қарашада", "қарашаға", "қарашадан", "қарашадағы"),
+    ("желтоқсан", "желтоқсанда", "желтоқсанға", "желтоқсаннан", "желтоқсандағы"),
+]
+CASES = (DateCase.NOMINATIVE, DateCase.LOCATIVE, DateCase.DATIVE, DateCase.ABLATIVE,
+         DateCase.ATTRIBUTIVE)
+
+
+@pytest.mark.parametrize("forms", KK_MONTH_CASES, ids=[f[0] for f in KK_MONTH_CASES])
+def test_kazakh_months_take_their_case_endings(forms: tuple[str, ...]) -> None:
+    month = KK_MONTH_CASES.index(forms) + 1
+    for case, form in zip(CASES, forms, strict=True):
+        assert kk_suffix(forms[0], case) == form
+        assert format_date(date(2026, month, 2), "kk", case) == f"2026 жылғы 2 {form}"
+
+
+def test_dates_read_as_a_kazakh_lawyer_writes_them() -> None:
+    assert format_date(date(2026, 3, 2), "kk", DateCase.LOCATIVE) + " алынды" == (
+        "2026 жылғы 2 наурызда алынды")
+    assert format_date(date(2026, 9, 1), "kk", DateCase.DATIVE) + " дейін" == (
+        "2026 жылғы 1 қыркүйекке дейін")
+    assert format_date(date(2025, 7, 8), "kk", DateCase.ATTRIBUTIVE) + " Саясат" == (
+        "2025 жылғы 8 шілдедегі Саясат")
+
+
+@pytest.mark.parametrize("case", list(DateCase))
+def test_russian_and_english_dates_do_not_change_with_the_case(case: DateCase) -> None:
+    day = date(2026, 9, 1)
+    assert format_date(day, "ru", case) == "1 сентября 2026 г."
+    assert format_date(day, "en", case) == "1 September 2026"
+
+
+@pytest.mark.parametrize(
+    ("clause", "ru", "kk", "en"),
+    [
+        ("p.3.5", "п. 3.5", "3.5-т.", "p. 3.5"),
+        ("p.10.5; p.10.7", "п. 10.5; п. 10.7", "10.5-т.; 10.7-т.", "p. 10.5; p. 10.7"),
+        ("preamble; p.9.2", "преамбула; п. 9.2", "кіріспе; 9.2-т.", "preamble; p. 9.2"),
+        ("p.3.4.2, row 1", "п. 3.4.2, строка 1", "3.4.2-т., 1-жол", "p. 3.4.2, row 1"),
+        ("section 8", "раздел 8", "8-бөлім", "section 8"),
+        # The modeller's remarks in parentheses are notes for the checker, not citations.
+        ("p.1.1 (settlements with the user); p.2.1 (bank account (IBAN))",
+         "п. 1.1; п. 2.1", "1.1-т.; 2.1-т.", "p. 1.1; p. 2.1"),
+    ],
+)
+def test_policy_clauses_are_cited_in_each_language(clause: str, ru: str, kk: str,
+                                                   en: str) -> None:
+    assert (format_clause(clause, "ru"), format_clause(clause, "kk"),
+            format_clause(clause, "en")) == (ru, kk, en)

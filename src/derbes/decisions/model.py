@@ -44,7 +44,6 @@ from derbes.register.model.register import (
     CrossBorderBasisKind,
     Purpose,
     Recipient,
-    RecipientRole,
     Register,
 )
 
@@ -423,7 +422,8 @@ class _Purpose:
 
     __slots__ = (
         "absent", "basis_reason", "categories", "consent_message", "consent_only",
-        "consent_required", "contract_basis", "expired", "id", "minor", "no_obligation",
+        "consent_required", "contract_basis", "expired", "id", "law_basis", "minor",
+        "no_obligation",
         "not_needed", "recipients", "reconsent", "retention_expired", "static_use",
         "withdrawn",
     )
@@ -441,6 +441,10 @@ class _Purpose:
         self.consent_required = needs_consent(purpose)
         self.consent_only = rests_on_consent(purpose)
         self.contract_basis = purpose.basis.kind is BasisKind.CONTRACT
+        # A law that requires the processing keeps it lawful whatever becomes of a
+        # consent the policy also asks for (Law 94-V Art. 8 p.2, Art. 9).
+        self.law_basis = purpose.basis.kind in (BasisKind.LEGAL_OBLIGATION,
+                                                BasisKind.STATE_REQUEST)
         r = rules.reason
         p = purpose.id
         self.basis_reason: Reason | None = None
@@ -448,7 +452,7 @@ class _Purpose:
         if not self.consent_only:
             self.basis_reason = r(ReasonCode.LEGAL_BASIS, lang, citation=purpose.basis.citation,
                                   ref=p, purpose=p, basis=purpose.basis.kind.value)
-        if not self.consent_required:
+        if not self.consent_required or self.law_basis:
             assert self.basis_reason is not None
             self.static_use = Decision(True, (self.basis_reason,))
         consent = rules.reason(ReasonCode.CONSENT, lang, purpose=p)
@@ -472,6 +476,8 @@ class _Purpose:
         """Whether only a consent in force allows this purpose for the subject now."""
         if self.consent_only:
             return True
+        if self.law_basis:
+            return False
         return self.consent_required and not (self.contract_basis and state.open_contract)
 
     def consent_denial(self, state: SubjectState) -> Reason:
@@ -500,8 +506,10 @@ class _Recipient:
                  all_categories: Iterable[str]) -> None:
         self.id = recipient.id
         self.role = recipient.role
-        self.country = recipient.country
-        self.abroad = recipient.country != HOME_COUNTRY
+        # A recipient whose country the policy does not state may be abroad: a
+        # transfer to it needs what a cross-border transfer needs (Law 94-V Art. 16).
+        self.country = recipient.country or "not stated"
+        self.abroad = recipient.may_be_abroad
         # No categories listed: the recipient gets what the purpose needs.
         self.categories = frozenset(recipient.categories) if recipient.categories else None
         self.not_abroad = rules.reason(ReasonCode.RECIPIENT_NOT_ABROAD, lang, ref=recipient.id,
@@ -538,8 +546,9 @@ class _Route:
         # A recipient whose own basis is the contract with the subject (payment
         # systems, beneficiaries: seed 000 p.2.10), the law or a state request gets
         # the data for the purposes that name it without a separate transfer
-        # consent; only a recipient resting on consent needs one (Art. 8 p.4).
-        is_processor = recipient.role is RecipientRole.PROCESSOR
+        # consent; only a recipient resting on consent needs one (Art. 8 p.4). A
+        # processor (role, or a processing agreement with the operator) needs none.
+        is_processor = recipient.is_processor
         self.needs_transfer_consent = (recipient.basis.kind is BasisKind.CONSENT
                                        and not is_processor)
         self.transfer_allow: Reason | None = None
@@ -561,14 +570,14 @@ class _Route:
         self.cross_border_allow: Reason | None = None
         if rcp.abroad and cbb is not None and not self.needs_cross_border_consent:
             self.cross_border_allow = r(ReasonCode.CROSS_BORDER_BASIS, lang, ref=recipient.id,
-                                        citation=cbb.citation, country=recipient.country,
+                                        citation=cbb.citation, country=rcp.country,
                                         basis=cbb.kind.value)
         cb_consent = r(ReasonCode.CROSS_BORDER_CONSENT, lang, recipient=recipient.id,
-                       country=recipient.country)
+                       country=rcp.country)
         self.cross_border_message = cb_consent.message, cb_consent.citation
         self.cross_border_denial = r(ReasonCode.CROSS_BORDER_NOT_ALLOWED, lang,
                                      ref=recipient.id, recipient=recipient.id,
-                                     country=recipient.country)
+                                     country=rcp.country)
         # Reasons that hold whoever the subject is, in order.
         static: list[Reason] = []
         if p.basis_reason is not None:

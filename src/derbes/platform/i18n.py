@@ -25,6 +25,7 @@ from babel.support import Translations
 from derbes.deadlines.model.wording import as_lang, format_date, format_period
 from derbes.errors import ConfigurationError
 from derbes.platform.labels import N_, Labels, Lang
+from derbes.register.model import disclosures as dis
 from derbes.register.model import register as reg
 
 DOMAIN = "derbes"
@@ -42,6 +43,7 @@ __all__ = [
     "format_period",
     "gettext",
     "labels",
+    "language_name",
     "po_path",
     "retention_phrase",
     "translations",
@@ -87,6 +89,11 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.OperatorKind.MICROFINANCE: N_("Microfinance organisation"),
         reg.OperatorKind.BANK: N_("Bank"),
         reg.OperatorKind.E_COMMERCE: N_("E-commerce"),
+        reg.OperatorKind.E_MONEY_SYSTEM_OPERATOR: N_("Operator of an electronic money system"),
+        reg.OperatorKind.AIFC_PARTICIPANT: N_(
+            "Participant of the Astana International Financial Centre"),
+        reg.OperatorKind.ISLAMIC_FINANCE: N_("Islamic finance organisation"),
+        reg.OperatorKind.PAWNSHOP: N_("Pawnshop"),
         reg.OperatorKind.OTHER: N_("Other"),
     },
     reg.BasisKind: {
@@ -95,6 +102,8 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.BasisKind.LEGAL_OBLIGATION: N_("Obligation under the law"),
         reg.BasisKind.STATE_REQUEST: N_("Motivated request of a state body"),
         reg.BasisKind.VITAL_INTERESTS: N_("Protection of the life or health of the subject"),
+        reg.BasisKind.OPERATOR_CONTRACT: N_("Contract between the operator and the recipient"),
+        reg.BasisKind.NOT_STATED: N_("Not stated in the policy"),
     },
     reg.RetentionTrigger: {
         reg.RetentionTrigger.COLLECTED: N_("Collection of the data"),
@@ -169,6 +178,7 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         reg.ChannelKind.WEB_FORM: N_("Web form"),
         reg.ChannelKind.EGOV: N_("eGov portal"),
         reg.ChannelKind.MESSENGER: N_("Messenger"),
+        reg.ChannelKind.IN_APP: N_("In the mobile app"),
     },
     reg.ConsentChannel: {
         reg.ConsentChannel.WEB_CHECKBOX: N_("Tick box on the website or in the app"),
@@ -184,6 +194,32 @@ ENUM_LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
         ),
         reg.ConsentChannel.PERSONAL_CABINET: N_("Personal cabinet"),
         reg.ConsentChannel.MOBILE_APP: N_("Mobile app"),
+        reg.ConsentChannel.FORM_SUBMISSION: N_("By submitting a form on the site or in the app"),
+    },
+    reg.DataSourceKind: {
+        reg.DataSourceKind.SUBJECT: N_("from you"),
+        reg.DataSourceKind.SUBJECT_DEVICE: N_("received automatically from your device"),
+        reg.DataSourceKind.REPRESENTATIVE: N_("from your representative"),
+        reg.DataSourceKind.CREDIT_BUREAU: N_("credit bureau"),
+        reg.DataSourceKind.PENSION_CENTRE: N_("pension centre"),
+        reg.DataSourceKind.STATE_DATABASE: N_("state databases"),
+        reg.DataSourceKind.PUBLIC_SOURCES: N_("publicly available sources"),
+        reg.DataSourceKind.PARTNERS: N_("the operator's partners"),
+        reg.DataSourceKind.THIRD_PARTY: N_("third parties"),
+        reg.DataSourceKind.ANALYTICS_SERVICES: N_("analytics services"),
+        reg.DataSourceKind.OPERATOR: N_("created by the operator"),
+    },
+    reg.ProcessingMethod: {
+        reg.ProcessingMethod.AUTOMATED: N_("with automation tools"),
+        reg.ProcessingMethod.MANUAL: N_("without automation tools"),
+        reg.ProcessingMethod.MIXED: N_("mixed processing"),
+    },
+    dis.ComplaintRouteKind: {
+        dis.ComplaintRouteKind.OPERATOR: N_("The operator"),
+        dis.ComplaintRouteKind.AUTHORISED_BODY: N_(
+            "The authorised body for personal data protection"),
+        dis.ComplaintRouteKind.COURT: N_("Court"),
+        dis.ComplaintRouteKind.OTHER_REGULATOR: N_("Another regulator"),
     },
     reg.SeparateScope: {
         reg.SeparateScope.THIRD_PARTY_TRANSFER: N_("Transfer to third parties"),
@@ -219,6 +255,13 @@ def retention_phrase(retention: reg.Retention, lang: Lang | str) -> str:
     """«5 лет после прекращения договора» / «шарт тоқтатылғаннан кейін 5 жыл»."""
     template = gettext(lang, RETENTION_PHRASES[retention.trigger])
     return template % {"period": format_period(retention.period, lang)}
+
+
+def language_name(code: Lang | str, lang: Lang | str) -> str:
+    """The name of language ``code`` in ``lang`` from CLDR (``kk`` → «казахский» / «қазақ»)."""
+    languages = Locale.parse(as_lang(lang).value).languages
+    name = str(languages.get(str(code), str(code)))
+    return name[:1].upper() + name[1:]
 
 
 def country_name(code: str, lang: Lang | str) -> str:

@@ -33,7 +33,13 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from derbes.errors import ConflictError, InputError
-from derbes.register.model.register import AfterRetention, BasisKind, Register, Retention
+from derbes.register.model.register import (
+    AfterRetention,
+    BasisKind,
+    Purpose,
+    Register,
+    Retention,
+)
 from derbes.retention.model.clocks import PurposeClock
 
 # The audit action of a request's transition (audit_log.action).
@@ -51,6 +57,9 @@ class RequestType(StrEnum):
     CONSENT_WITHDRAWAL = "consent_withdrawal"
     COMPLAINT = "complaint"
     PRETRIAL_CLAIM = "pretrial_claim"
+    # Law 94-V Art. 19-1: an objection to automated processing that changes the
+    # subject's rights, considered within the regime's term.
+    AUTOMATED_OBJECTION = "automated_objection"
 
 
 class RequestState(StrEnum):
@@ -358,6 +367,26 @@ def keeping_purposes(register: Register, terms: SubjectTerms, on: date
                                       basis.citation or "Law 94-V Art. 8 p.2",
                                       purpose.retention, None)
     return out
+
+
+class AutomatedRight(StrEnum):
+    """What the subject may ask about a decision made by automated means
+    (Digital Code Art. 43); the objection's answer names each."""
+
+    TO_BE_TOLD = "to_be_told"
+    EXPLANATION = "explanation"
+    HUMAN_REVIEW = "human_review"
+
+
+def automated_purposes(register: Register, named: str | None = None) -> tuple[Purpose, ...]:
+    """The purposes an objection to automated processing concerns: the one named, or
+    every purpose whose policy says it decides by automated means."""
+    if named is not None:
+        purpose = register.purposes.get(named)
+        if purpose is None:
+            raise InputError(f"unknown purpose {named!r}", field="payload.purpose")
+        return (purpose,)
+    return tuple(p for p in register.purposes.values() if p.automated_decision is True)
 
 
 def destruction_outcome(

@@ -301,7 +301,9 @@ def _register(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
 
 
 def _regime(settings: Settings, register: Register) -> Regime:
-    return apply_overrides(load_regime(settings.regime_file), register.regime_overrides)
+    """The regime in force for this operator: the law, and its own promises only."""
+    return apply_overrides(load_regime(settings.regime_file), register.regime_overrides,
+                           operator=register.operator.id)
 
 
 def _rules(regime: Regime) -> RequestRules:
@@ -545,6 +547,9 @@ def _check_payload(kind: RequestType, payload: Mapping[str, Any]) -> None:
         from derbes.consent.model.consent import parse_scope_kind
 
         parse_scope_kind(payload.get("scope", "processing"), "payload.scope")
+    if kind is RequestType.AUTOMATED_OBJECTION and not isinstance(
+            payload.get("purpose", ""), str):
+        raise InputError("purpose must be a purpose id", field="payload.purpose")
 
 
 # ------------------------------------------------------------------ verify
@@ -906,7 +911,7 @@ def _access_answer(request: SubjectRequest, register: Register,
     for purpose in register.purposes.values():
         if purpose.id not in purposes_used:
             continue
-        sources.update(dict.fromkeys(purpose.sources))
+        sources.update(dict.fromkeys(purpose.data_sources))
         methods.update(dict.fromkeys(purpose.methods))
         for r in purpose.recipients:
             recipients_used.setdefault(r, []).append(purpose.id)
@@ -1313,6 +1318,11 @@ def answer_request(
     elif kind is RequestType.CONSENT_WITHDRAWAL:
         after = execute_withdrawal(uow, keystore, request_id, actor, clock,
                                    decision_point=decision_point, operator_id=operator_id)
+    elif kind is RequestType.AUTOMATED_OBJECTION:
+        from derbes.requests.automated import answer_objection
+
+        after = answer_objection(uow, keystore, request_id, response or "", actor, clock,
+                                 operator_id=operator_id)
     else:
         after = answer_claim(uow, keystore, request_id, response or "", actor, clock,
                              operator_id=operator_id)
@@ -1398,11 +1408,18 @@ def letter_context(uow: UnitOfWork, keystore: KeyStore, request_id: str, *,
 
 
 def letter(uow: UnitOfWork, keystore: KeyStore, request_id: str, fmt: str = "html",
-           lang: str | None = None, *, operator_id: str | None = None) -> bytes:
-    """The answer (or refusal) as a letter in the subject's language: HTML or PDF."""
+           lang: str | None = None, *, operator_id: str | None = None,
+           settings: Settings | None = None) -> bytes:
+    """The answer (or refusal) as a letter in the subject's language: HTML or PDF.
+
+    The deadline is cited from the regime in force for the operator (the law and
+    its own promises), in the letter's language.
+    """
     from derbes.requests.adapters.letters import render_letter
 
     request, full, register = letter_context(uow, keystore, request_id,
                                              operator_id=operator_id)
     language = Lang(as_lang(lang or request.language))
-    return render_letter(request, full, register, language, fmt)
+    regime = apply_overrides(load_regime(settings.regime_file if settings else None),
+                             register.regime_overrides, operator=register.operator.id)
+    return render_letter(request, full, register, language, fmt, regime=regime)

@@ -385,7 +385,7 @@ def _recipients(register: Register, scope: Scope, where: str, rules: ConsentRule
                              field=f"{where}.recipients")
         resolved = tuple(r.id for r in register.recipients.values()
                          if recipient_needs_consent(register, r)
-                         and (r.cross_border if abroad else True))
+                         and (r.may_be_abroad if abroad else True))
         if not resolved:
             raise InputError(f"no recipient of the register of {register.operator.id!r} "
                              f"needs a {scope.kind.value} consent", field=f"{where}.recipients")
@@ -395,7 +395,7 @@ def _recipients(register: Register, scope: Scope, where: str, rules: ConsentRule
         if recipient is None:
             raise InputError(f"unknown recipient {recipient_id!r} in the register of "
                              f"{register.operator.id!r}", field=f"{where}.recipients")
-        if abroad and not recipient.cross_border:
+        if abroad and not recipient.may_be_abroad:
             raise InputError(f"recipient {recipient_id!r} is in Kazakhstan: a transfer to it "
                              "is not cross-border", field=f"{where}.recipients")
         if not recipient_needs_consent(register, recipient):

@@ -324,7 +324,7 @@ def give_in(
             raise CryptoError("the data key of this subject is missing: destroyed, or not "
                               "this key store")
     act_id = str(uuid.uuid4())
-    version, digest = register.policy.version, policy_hash(loaded)
+    version, digest = register.policy.version_id, policy_hash(loaded)
     made: list[Consent] = []
     records: list[LedgerRecord] = []
     for scope in scopes:
@@ -556,7 +556,7 @@ def give_batch(
                 otp_refs.append((evidence.otp_reference or "").strip())
             register = loaded.register
             act_id = str(uuid.uuid4())
-            version, digest = register.policy.version, policy_hash(loaded)
+            version, digest = register.policy.version_id, policy_hash(loaded)
             sealed_part = evidence.sealed_part()
             data_key: bytes | None = None
             if sealed_part or representative is not None:

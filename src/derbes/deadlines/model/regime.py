@@ -4,6 +4,14 @@ The default regime ships as data (``data/regime.yaml``) so a DPO can correct a
 term or a citation without a release; an operator's register may make a
 deadline stricter (shorter) but never looser (``apply_overrides``). This
 module takes already-parsed dicts; reading files is the adapters' job.
+
+Every deadline says where it comes from (:class:`DeadlineOrigin`): the law
+(with its article), a configurable default where the law sets no term (said so
+honestly), or — only after a register's overrides are applied — the promise of
+that one operator's policy. The shipped table holds no operator's promise, so
+an operator's notice and letters show the law and that operator's own promises
+only. ``cite`` is the citation a customer reads (ru/kk/en); ``citation``,
+``check`` and ``note`` are for the DPO and never reach customer text.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from derbes.deadlines.model.calendar import (
@@ -48,6 +57,12 @@ class LooserOverrideError(RegimeError):
         self.proposed = proposed
 
 
+class DeadlineOrigin(StrEnum):
+    LAW = "law"  # the law sets the term (cite the article)
+    DEFAULT = "default"  # not in the law: a configurable default of derbes
+    PROMISE = "promise"  # an operator's own, stricter promise (from its register)
+
+
 @dataclass(frozen=True)
 class Deadline:
     """A term the operator must meet, counted from ``trigger`` (receipt, detection…)."""
@@ -61,6 +76,10 @@ class Deadline:
     trigger: str = "receipt"
     # The default this deadline replaced, when a register made it stricter.
     default: Deadline | None = None
+    origin: DeadlineOrigin = DeadlineOrigin.LAW
+    cite: Labels | None = None  # what a customer reads, ru/kk/en
+    operator: str | None = None  # whose promise (origin PROMISE)
+    source: str | None = None  # the clause of that operator's policy
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,8 @@ class Rule:
     citation: str
     check: bool = False
     note: str = ""
+    origin: DeadlineOrigin = DeadlineOrigin.LAW
+    cite: Labels | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,8 @@ class RegimeOverride:
     deadline: str
     term: Period
     citation: str
+    cite: Labels | None = None
+    source: str | None = None
 
 
 class OverrideLike(Protocol):
@@ -96,6 +119,12 @@ class OverrideLike(Protocol):
 
     @property
     def citation(self) -> str: ...
+
+    @property
+    def cite(self) -> Labels | None: ...
+
+    @property
+    def source(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -196,8 +225,15 @@ def is_provably_not_longer(proposed: Period, default: Period) -> bool:
     return _span_bounds(proposed)[1] <= _span_bounds(default)[0]
 
 
-def apply_overrides(regime: Regime, overrides: Iterable[OverrideLike]) -> Regime:
-    """A regime with the register's stricter terms; raise on a looser or unknown one."""
+def apply_overrides(
+    regime: Regime, overrides: Iterable[OverrideLike], operator: str | None = None
+) -> Regime:
+    """A regime with the register's stricter terms; raise on a looser or unknown one.
+
+    Each overridden deadline becomes the promise of ``operator`` (its register's
+    citation, clause and customer wording); the statutory default stays in
+    ``default``.
+    """
     deadlines = dict(regime.deadlines)
     for override in overrides:
         current = deadlines.get(override.deadline)
@@ -221,7 +257,9 @@ def apply_overrides(regime: Regime, overrides: Iterable[OverrideLike]) -> Regime
                     override.deadline, reference.term, override.term, reference.citation
                 )
         deadlines[override.deadline] = replace(
-            base, term=override.term, citation=override.citation, default=base
+            base, term=override.term, citation=override.citation, default=base,
+            origin=DeadlineOrigin.PROMISE, cite=override.cite, operator=operator,
+            source=override.source, check=False, note="",
         )
     return replace(regime, deadlines=deadlines)
 
@@ -244,7 +282,8 @@ def regime_from_dict(data: object) -> Regime:
     else:
         for key, raw in raw_deadlines.items():
             item = _entry(str(key), raw, "term", "deadlines", problems)
-            if item is not None:
+            said = _origin_and_cite(f"deadlines.{key}", raw, problems)
+            if item is not None and said is not None:
                 labels, term, citation, check, note, extra = item
                 deadlines[str(key)] = Deadline(
                     id=str(key),
@@ -254,6 +293,8 @@ def regime_from_dict(data: object) -> Regime:
                     check=check,
                     note=note,
                     trigger=str(extra.get("trigger") or "receipt"),
+                    origin=said[0],
+                    cite=said[1],
                 )
 
     rules: dict[str, Rule] = {}
@@ -263,9 +304,11 @@ def regime_from_dict(data: object) -> Regime:
     else:
         for key, raw in raw_rules.items():
             item = _entry(str(key), raw, "value", "rules", problems)
-            if item is not None:
+            said = _origin_and_cite(f"rules.{key}", raw, problems)
+            if item is not None and said is not None:
                 labels, value, citation, check, note, _ = item
-                rules[str(key)] = Rule(str(key), labels, value, citation, check, note)
+                rules[str(key)] = Rule(str(key), labels, value, citation, check, note,
+                                       origin=said[0], cite=said[1])
 
     if problems or counting is None:
         raise RegimeError("; ".join(problems))
@@ -299,6 +342,31 @@ def _entry(
     if len(problems) > before or labels is None or term is None:
         return None
     return labels, term, str(citation).strip(), bool(check), str(raw.get("note") or ""), raw
+
+
+def _origin_and_cite(
+    where: str, raw: object, problems: list[str]
+) -> tuple[DeadlineOrigin, Labels] | None:
+    """Where a term of the shipped table comes from, and its citation for customers.
+
+    The table holds the law and derbes' defaults only: an operator's promise
+    belongs in that operator's register (``regime_overrides``), or it would be
+    cited in every other operator's notice.
+    """
+    if not isinstance(raw, Mapping):
+        return None
+    origin = raw.get("origin")
+    allowed = (DeadlineOrigin.LAW.value, DeadlineOrigin.DEFAULT.value)
+    if origin not in allowed:
+        problems.append(f"{where}.origin: expected one of {', '.join(allowed)} "
+                        "(an operator's promise goes in its register's regime_overrides)")
+        return None
+    try:
+        cite = Labels.from_mapping(raw.get("cite"), where=f"{where}.cite")
+    except InputError as exc:
+        problems.append(exc.message)
+        return None
+    return DeadlineOrigin(origin), cite
 
 
 def _counting(raw: object, problems: list[str]) -> CountingRules | None:
@@ -336,6 +404,9 @@ def regime_as_dict(regime: Regime) -> dict[str, Any]:
             "citation": d.citation,
             "check": d.check,
             "note": d.note,
+            "origin": d.origin.value,
+            "cite": None if d.cite is None else d.cite.as_dict(),
+            "operator": d.operator,
             "default": None
             if d.default is None
             else {"term": str(d.default.term), "citation": d.default.citation},

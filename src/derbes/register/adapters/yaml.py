@@ -29,6 +29,7 @@ from derbes.platform.located_yaml import (
 from derbes.register.adapters.schema import register_schema
 from derbes.register.model import register as reg
 from derbes.register.model.builder import build as build_register
+from derbes.register.model.upgrade import Rename, needs_upgrade, upgrade
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,23 @@ def _parse_register(text: str, file: str) -> LoadedRegister:
     problems: list[Problem] = []
     walk_lines(node, "", lines, problems)
     data = plain(data)
+    read_version = data.get("schema_version")
+    if needs_upgrade(data):
+        # Schema 1 is read through the upgrade (``derbes register upgrade`` writes it):
+        # registers already published and stored keep loading.
+        upgraded = upgrade(data)
+        data = upgraded.data
+        _follow_renames(lines, upgraded.edits)
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = schema_path(error.absolute_path)
         problems.append(Problem(schema_message(error), path))
     if not problems:
         cats, subjects = base_taxonomy()
         try:
-            register = build_register(data, cats, subjects, check_bin=_bin_checker())
+            register = build_register(
+                data, cats, subjects, check_bin=_bin_checker(),
+                schema_version_read=read_version if isinstance(read_version, int) else None,
+            )
         except RegisterError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -135,6 +146,18 @@ def _parse_register(text: str, file: str) -> LoadedRegister:
         raise RegisterError(located)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedRegister(register=register, source=text, sha256=digest, file=file, lines=lines)
+
+
+def _follow_renames(lines: dict[str, int], edits: tuple[object, ...]) -> None:
+    """Lines of renamed keys under their new paths, so problems still point at them."""
+    for edit in edits:
+        if not isinstance(edit, Rename):
+            continue
+        parent = edit.path.rsplit(".", 1)[0] if "." in edit.path else ""
+        new = f"{parent}.{edit.new_key}" if parent else edit.new_key
+        for path, line in list(lines.items()):
+            if path == edit.path or path.startswith((f"{edit.path}.", f"{edit.path}[")):
+                lines[new + path[len(edit.path):]] = line
 
 
 def load_register(path: str | Path) -> LoadedRegister:

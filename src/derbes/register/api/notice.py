@@ -23,7 +23,8 @@ router = APIRouter(tags=["notice"])
             "content": {media: {} for media in MEDIA_TYPES.values()},
         },
         404: {"description": "No register for this operator (problem+json)."},
-        422: {"description": "Unknown language or format (problem+json)."},
+        422: {"description": "Unknown language or format, or the register has unwaived lint "
+                             "errors and no draft was asked for (problem+json)."},
     },
 )
 def get_notice(
@@ -31,6 +32,7 @@ def get_notice(
     operator: str,
     lang: str | None = Query(None, description="ru, kk or en (default: the configured one)."),
     fmt: str = Query("html", alias="format", description="html, pdf or md."),
+    draft: bool = Query(False, description="Render a watermarked draft despite lint errors."),
 ) -> Response:
     """The privacy notice of ``operator`` from its register in ``registers_dir``."""
     container: Container = request.app.state.container
@@ -38,7 +40,8 @@ def get_notice(
     language = as_lang(lang or settings.default_language)
     form = as_format(fmt)
     body = notice_for_operator(
-        settings.registers_dir, operator, language, form, regime_file=settings.regime_file
+        settings.registers_dir, operator, language, form, regime_file=settings.regime_file,
+        draft=draft,
     )
     headers = {"Content-Language": language.value}
     if form is NoticeFormat.PDF:

@@ -36,13 +36,21 @@ def notice(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write; md and html go to stdout without it."
     ),
+    draft: bool = typer.Option(
+        False, "--draft",
+        help="Render even with unwaived lint errors, marking every page as a draft.",
+    ),
 ) -> None:
-    """Generate the privacy notice (ru, kk, en; HTML, PDF or Markdown) from a register."""
+    """Generate the privacy notice (ru, kk, en; HTML, PDF or Markdown) from a register.
+
+    A register with unwaived lint errors is refused (exit 1) unless --draft.
+    """
     from derbes.register.service.notice import notice_for
     if fmt is NoticeFormatChoice.PDF and output is None:
         raise InputError("a PDF notice needs a file: add -o FILE", field="output")
     settings = bootstrap().settings
-    document = notice_for(register, lang.value, fmt.value, regime_file=settings.regime_file)
+    document = notice_for(register, lang.value, fmt.value, regime_file=settings.regime_file,
+                          draft=draft)
     if output is None:
         sys.stdout.buffer.write(document)
         sys.stdout.buffer.flush()

@@ -12,9 +12,11 @@ from rich.console import Console
 
 from derbes.cli.app import app
 from derbes.cli.common import bootstrap, lazy
+from derbes.errors import InputError
 
 if TYPE_CHECKING:
     from derbes.deadlines import service as deadlines
+    from derbes.register.model.fines import FineTable
     from derbes.register.service import policy_change
     from derbes.register.service.lint import FileReport, LocatedFinding
 else:
@@ -43,7 +45,7 @@ def validate(files: list[Path] = typer.Argument(..., help="Register YAML files."
         loaded = load_register(file)
         r = loaded.register
         console.print(
-            f"[green]ok[/] {file}: {r.operator.id} policy {r.policy.version}, "
+            f"[green]ok[/] {file}: {r.operator.id} policy {r.policy.version_id}, "
             f"{len(r.purposes)} purposes, {len(r.recipients)} recipients, "
             f"{len(r.cookies)} cookies",
             highlight=False,
@@ -55,7 +57,8 @@ class LintFormat(StrEnum):
     JSON = "json"
 
 
-def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool) -> str | None:
+def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool,
+               fines: tuple[FineTable, int]) -> str | None:
     found = item.finding
     if found.waived_by is not None and not strict:
         return None
@@ -64,6 +67,9 @@ def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool) -> str
     text = f"{where}: {found.code} {found.severity.value}{path}: {found.message}"
     if found.citation:
         text += f" [{found.citation}]"
+    risk = fines[0].risk(found.offence, fines[1])
+    if risk is not None and not found.waived:
+        text += f" risk: {risk.describe()}"
     if found.waived_by is not None:
         text += f" waived (clause {found.waived_by.clause}: {found.waived_by.reason})"
     return text
@@ -80,10 +86,16 @@ def _lint_summary(report: FileReport) -> str:
     )
 
 
-def _lint_json(report: FileReport) -> dict[str, Any]:
+def _lint_json(report: FileReport, fines: tuple[FineTable, int]) -> dict[str, Any]:
     def one(item: LocatedFinding) -> dict[str, Any]:
         found, waiver = item.finding, item.finding.waived_by
+        risk = fines[0].risk(found.offence, fines[1])
         return {
+            "risk": None if risk is None else {
+                "offence": risk.offence.id, "citation": risk.offence.citation,
+                "mci": dict(risk.offence.mci), "year": risk.year, "mci_tenge": risk.mci_value,
+                "tenge": {size: risk.tenge(size) for size in risk.offence.mci},
+            },
             "code": found.code,
             "severity": found.severity.value,
             "path": found.path,
@@ -117,19 +129,25 @@ def lint(
         False, "--strict", help="Warnings fail too; show waived findings."
     ),
 ) -> None:
-    """Check registers against Law 94-V rules (codes DRB001…DRB020, DRB099).
+    """Check registers against Law 94-V rules (codes DRB001…DRB031, DRB099).
 
-    Exit 1 when a file has an unwaived error (with --strict: or warning).
+    A finding an administrative fine relates to shows the risk (Code of
+    Administrative Offences Art. 79) in MCI and tenge. Exit 1 when a file has an
+    unwaived error (with --strict: or warning).
     """
+    from derbes.register.adapters.fines_yaml import load_fines
     from derbes.register.service.lint import lint_files
-    regime = deadlines.effective_regime(bootstrap().settings)
+    container = bootstrap()
+    regime = deadlines.effective_regime(container.settings)
     reports = lint_files(files, regime)
+    fines = (load_fines(), container.clock.now().year)
     if output is LintFormat.JSON:
-        typer.echo(json.dumps([_lint_json(r) for r in reports], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([_lint_json(r, fines) for r in reports], ensure_ascii=False,
+                              indent=2))
     else:
         for report in reports:
             for item in sorted(report.findings, key=lambda f: f.line or 0):
-                line = _lint_line(report, item, strict=strict)
+                line = _lint_line(report, item, strict=strict, fines=fines)
                 if line is not None:
                     typer.echo(line)
             typer.echo(_lint_summary(report))
@@ -185,3 +203,36 @@ def publish(files: list[Path] = typer.Argument(..., help="Register YAML files.")
         if change.diff is not None:
             console.print(f"  {change.diff.summary()}", highlight=False)
             console.print(f"  consents now needing re-consent: {change.marked}", highlight=False)
+
+
+@register_app.command("upgrade")
+def upgrade(
+    files: list[Path] = typer.Argument(..., help="Register YAML files of schema version 1."),
+    write: bool = typer.Option(
+        False, "--write", "-w", help="Rewrite the files in place (default: print to stdout)."
+    ),
+) -> None:
+    """Upgrade registers to the current schema, keeping comments and layout.
+
+    Schema 1 read silence as facts (no minors block: "not processed"; no sources:
+    "from the subject"); the upgrade writes none of those guesses and lists each
+    place that now reads as "not stated in the policy".
+    """
+    from derbes.register.adapters.upgrade import upgrade_text
+    results = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror or exc}", field="file") from exc
+        results.append((file, upgrade_text(text, str(file))))
+    for file, result in results:  # every file upgraded before any is written
+        if not result.changed:
+            console.print(f"{file}: already at the current schema", highlight=False)
+        elif write:
+            file.write_text(result.text, encoding="utf-8")
+            console.print(f"{file}: upgraded", highlight=False)
+        else:
+            typer.echo(result.text, nl=False)
+        for note in result.notes:
+            typer.echo(f"{file}: {note}", err=True)

@@ -6,11 +6,9 @@ notice run on. This module holds the model; ``register.model.builder`` checks wh
 schema cannot (references, unique ids, periods), after the loader in
 ``register/adapters/yaml.py`` has checked the structure against the JSON Schema.
 
-The model follows Law 94-V: purposes with the exhaustive list of PD they need
-(Art. 7: "necessary and sufficient"), a legal basis (Art. 7, 8, 9), a retention
-rule that carries its own citation (the law or the policy clause that sets the
-period), recipients with cross-border
-flags (Art. 16), localisation of the primary database (Art. 12 p.2).
+The model follows Law 94-V: purposes with the list of PD they need (Art. 7), a legal
+basis (Art. 7, 8, 9), a retention rule with its own citation, recipients with
+cross-border flags (Art. 16), localisation of the primary database (Art. 12 p.2).
 """
 
 from __future__ import annotations
@@ -25,6 +23,20 @@ from derbes.platform.labels import (
     Labels,
     Lang,  # re-exported: registers speak these languages
 )
+from derbes.register.model.disclosures import Approval, Disclosures, Edition
+from derbes.register.model.statement import (
+    NOT_STATED,
+    STATED,
+    Assumption,
+    SectionStatement,
+    Sources,
+    path_covers,
+)
+
+# The version of the register file format this model reads. Version 1 files are
+# upgraded on reading (``register/model/upgrade.py``; ``derbes register upgrade``
+# rewrites the file).
+SCHEMA_VERSION = 2
 
 LANGS: tuple[Lang, ...] = (Lang.RU, Lang.KK, Lang.EN)
 
@@ -38,6 +50,11 @@ class OperatorKind(StrEnum):
     MICROFINANCE = "microfinance"
     BANK = "bank"
     E_COMMERCE = "e_commerce"
+    # Operates an e-money system whose money a bank issues (seed 002 p.7.1).
+    E_MONEY_SYSTEM_OPERATOR = "e_money_system_operator"
+    AIFC_PARTICIPANT = "aifc_participant"  # Astana International Financial Centre participant
+    ISLAMIC_FINANCE = "islamic_finance"
+    PAWNSHOP = "pawnshop"
     OTHER = "other"
 
 
@@ -75,6 +92,13 @@ class BasisKind(StrEnum):
     LEGAL_OBLIGATION = "legal_obligation"  # a law requires it (cite the law), Art. 9
     STATE_REQUEST = "state_request"  # motivated request of a state body, Art. 9
     VITAL_INTERESTS = "vital_interests"  # Art. 9: life, health of the subject
+    # A recipient's basis only: a contract between the operator and the recipient
+    # (a processing agreement with a processor, or an agreement with another
+    # operator), not a contract with the subject.
+    OPERATOR_CONTRACT = "operator_contract"
+    # The policy does not state a basis. The law's default is consent (Art. 7, 8;
+    # Art. 9 lists the exceptions), so consent is required, but no notice says so.
+    NOT_STATED = "not_stated"
 
 
 class RetentionTrigger(StrEnum):
@@ -165,6 +189,7 @@ class ChannelKind(StrEnum):
     WEB_FORM = "web_form"
     EGOV = "egov"
     MESSENGER = "messenger"
+    IN_APP = "in_app"  # a form or chat inside the operator's mobile app
 
 
 class ConsentChannel(StrEnum):
@@ -179,6 +204,7 @@ class ConsentChannel(StrEnum):
     NON_STATE_SERVICE = "non_state_service"
     PERSONAL_CABINET = "personal_cabinet"
     MOBILE_APP = "mobile_app"
+    FORM_SUBMISSION = "form_submission"  # by submitting a form on the site or in the app
 
 
 class SeparateScope(StrEnum):
@@ -188,6 +214,28 @@ class SeparateScope(StrEnum):
     CROSS_BORDER_TRANSFER = "cross_border_transfer"
     PUBLICATION = "publication"
     MARKETING = "marketing"
+
+
+class DataSourceKind(StrEnum):
+    """Where PD come from (Law 94-V Art. 24: the subject learns the sources)."""
+
+    SUBJECT = "subject"
+    SUBJECT_DEVICE = "subject_device"
+    REPRESENTATIVE = "representative"
+    CREDIT_BUREAU = "credit_bureau"
+    PENSION_CENTRE = "pension_centre"
+    STATE_DATABASE = "state_database"
+    PUBLIC_SOURCES = "public_sources"
+    PARTNERS = "partners"
+    THIRD_PARTY = "third_party"
+    ANALYTICS_SERVICES = "analytics_services"
+    OPERATOR = "operator"  # created by the operator (scores, records of operations)
+
+
+class ProcessingMethod(StrEnum):
+    AUTOMATED = "automated"
+    MANUAL = "manual"
+    MIXED = "mixed"
 
 
 # Lint code of the one Law 94-V rule the loader itself enforces: every category a
@@ -228,14 +276,17 @@ class Operator:
     names: Text
     bin: str | None  # None: the published policy does not state it (lint DRB021)
     kind: OperatorKind
-    legal_address: Text
+    legal_address: Text | None
     contacts: Contacts
-    primary_database_country: str
+    # None: the policy does not say where the primary database is (Art. 12 p.2).
+    primary_database_country: str | None
     sites: tuple[str, ...] = ()
     apps: tuple[str, ...] = ()
     licence: Licence | None = None
     responsible_person: ResponsiblePerson | None = None
     copies_abroad: tuple[str, ...] = ()  # countries holding additional copies (Art. 12 p.2)
+    other_kinds: tuple[OperatorKind, ...] = ()  # an AIFC participant that is also a bank
+    sources: Sources = field(default_factory=Sources)
 
 
 @dataclass(frozen=True)
@@ -244,16 +295,31 @@ class PolicyChange:
 
     method: Text
     silence_means_consent: bool = False
-    clause: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class Policy:
-    version: str
-    date: date
+    # The version as an identifier ("1.0"); None: the policy states none.
+    version: str | None
+    date: date | None  # None: the policy is undated
     languages: tuple[Lang, ...]
-    source: str | None = None  # where the published text lives
+    url: str | None = None  # where the published text lives
     change: PolicyChange | None = None
+    version_labels: Text | None = None  # a version written in words («протокол № 4/2»)
+    editions: tuple[Edition, ...] = ()  # language editions with their own version and date
+    approval: Approval | None = None
+    sources: Sources = field(default_factory=Sources)
+    # The document's own title, where it is not a "policy" (a consent agreement).
+    title: Text | None = None
+
+    @property
+    def version_id(self) -> str:
+        """The version for records (consent evidence, the store): "not-stated" if none."""
+        return self.version if self.version else "not-stated"
+
+    def edition(self, lang: Lang | str) -> Edition | None:
+        return next((e for e in self.editions if e.lang.value == str(lang)), None)
 
 
 @dataclass(frozen=True)
@@ -276,8 +342,13 @@ class SubjectCategory:
 @dataclass(frozen=True)
 class LegalBasis:
     kind: BasisKind
-    citation: str | None = None
+    citation: str | None = None  # for the DPO and lint (the English form)
     note: Text | None = None
+    cite: Text | None = None  # the citation as a customer reads it (ru/kk/en)
+
+    @property
+    def stated(self) -> bool:
+        return self.kind is not BasisKind.NOT_STATED
 
 
 @dataclass(frozen=True)
@@ -286,7 +357,11 @@ class Retention:
     period: Period
     citation: str
     then: AfterRetention = AfterRetention.DESTROY
+    cite: Text | None = None  # the citation as a customer reads it (ru/kk/en)
     note: Text | None = None
+    # A condition the policy puts on keeping or deleting ("while no debt is outstanding").
+    condition: Text | None = None
+    source: str | None = None
     # With trigger ``purpose_achieved``: the event that achieves the purpose.
     achieved_when: AchievedWhen | None = None
 
@@ -302,17 +377,25 @@ class Purpose:
     consent_required: bool
     retention: Retention | None
     recipients: tuple[str, ...] = ()
-    automated_decision: bool = False
+    # None: the policy does not say whether decisions are automated.
+    automated_decision: bool | None = None
     exhaustive: bool = True  # False: the policy says "and other information"
     description: Text | None = None
-    clause: str | None = None  # the clause of the published policy this comes from
-    sources: tuple[str, ...] = ("subject",)  # where the PD comes from
-    methods: tuple[str, ...] = ("automated",)  # automated / manual / mixed
+    source: str | None = None  # the clause of the published policy this comes from
+    data_sources: tuple[DataSourceKind, ...] = ()  # where the PD come from; () not stated
+    methods: tuple[ProcessingMethod, ...] = ()  # () not stated
     # Purposes whose acceptance collects this purpose's consent in the same act
     # (one checkbox for the contract and for marketing): Art. 8 wants consent
     # given for each purpose, so a consent purpose bundled with a contract one
     # is a lint error.
     consent_bundled_with: tuple[str, ...] = ()
+    # Clauses of single fields that come from elsewhere than ``source``.
+    sources: Sources = field(default_factory=Sources)
+
+    @property
+    def clause(self) -> str | None:
+        """The clause this purpose comes from (acts and letters cite it)."""
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -325,6 +408,7 @@ class Task:
 class CrossBorderBasis:
     kind: CrossBorderBasisKind
     citation: str | None = None
+    cite: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -332,17 +416,42 @@ class Recipient:
     id: str
     names: Text
     role: RecipientRole
-    country: str
+    # None: the policy does not say where the recipient is. Never read as abroad
+    # by lint, never as Kazakhstan by a notice.
+    country: str | None
     actions: tuple[RecipientAction, ...]
     basis: LegalBasis
     categories: tuple[str, ...] = ()
     cross_border_basis: CrossBorderBasis | None = None
     description: Text | None = None
-    clause: str | None = None
+    source: str | None = None
+    # The policy names a class of recipients ("authorised counterparties"), not one.
+    is_class: bool = False
+    safeguards: Text | None = None  # what protects the PD at the recipient
+    sold: bool = False  # the recipient pays for the PD (checked against "no sale")
+    # The policy says the transfer crosses the border without naming the country.
+    abroad: bool = False
+    sources: Sources = field(default_factory=Sources)
 
     @property
     def cross_border(self) -> bool:
+        """Stated to be outside Kazakhstan (in a named country, or abroad unnamed)."""
+        return self.abroad or (self.country is not None and self.country != "KZ")
+
+    @property
+    def country_stated(self) -> bool:
+        return self.country is not None
+
+    @property
+    def may_be_abroad(self) -> bool:
+        """Abroad, or somewhere the policy does not state: a transfer to it needs
+        what a cross-border transfer needs (Law 94-V Art. 16)."""
         return self.country != "KZ"
+
+    @property
+    def is_processor(self) -> bool:
+        """Acts on the operator's instructions: not a third party (seed 001 p.2.3)."""
+        return self.role is RecipientRole.PROCESSOR
 
 
 @dataclass(frozen=True)
@@ -353,13 +462,17 @@ class Cookie:
     lifetime: Period
     purpose: Text
     provider: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class RequestChannel:
     kind: ChannelKind
-    address: str
+    # None: the policy names the channel ("a written request to the Company") but not
+    # its address or number.
+    address: str | None
     note: Text | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -367,16 +480,21 @@ class ConsentSetup:
     channels: tuple[ConsentChannel, ...]
     separate_scopes: tuple[SeparateScope, ...] = ()
     withdrawal: Text | None = None
-    withdrawal_clause: str | None = None
+    withdrawal_source: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class Minors:
-    """Whether the operator processes PD of minors, and how (Law 94-V Art. 8)."""
+    """What the policy says about PD of minors (Law 94-V Art. 8: a legal
+    representative consents for a person under the age of majority)."""
 
     processed: bool
-    representative_consent: bool = True
-    clause: str | None = None
+    # The age below which the policy says it does not process PD ("children under
+    # 13"); None: the policy gives no age.
+    age_threshold: int | None = None
+    representative_consent: bool | None = None  # None: the policy does not say
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -386,6 +504,8 @@ class RegimeOverride:
     deadline: str
     term: Period
     citation: str
+    cite: Text | None = None  # the citation as a customer reads it (ru/kk/en)
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +516,16 @@ class Waiver:
     path: str
     clause: str
     reason: str
+
+
+# Sections whose absence means "the policy does not state", as opposed to
+# "stated as none" ({none: true, source: ...}) or a list of items.
+LIST_SECTIONS: tuple[str, ...] = (
+    "recipients", "cookies", "request_channels", "commitments", "security_measures",
+    "complaint_routes", "other_law", "processor_roles", "account_deletion",
+    "category_restrictions", "operator.copies_abroad", "consent.channels",
+    "consent.separate_scopes",
+)
 
 
 @dataclass(frozen=True)
@@ -410,12 +540,20 @@ class Register:
     cookies: tuple[Cookie, ...]
     request_channels: tuple[RequestChannel, ...]
     consent: ConsentSetup
-    minors: Minors
+    minors: Minors | None  # None: the policy says nothing about minors
     regime_overrides: tuple[RegimeOverride, ...]
     waivers: tuple[Waiver, ...]
     cookie_max_lifetime: Period
     # Paths (dotted, as in the YAML) of the objects above, for lint messages.
     declared_custom_categories: frozenset[str] = field(default_factory=frozenset)
+    disclosures: Disclosures = field(default_factory=Disclosures)
+    # What the policy says of each list section (LIST_SECTIONS) that has no items.
+    statements: Mapping[str, SectionStatement] = field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+    # Where the cookie limit comes from: the operator's policy clause, or None for
+    # derbes' configurable default.
+    cookie_max_lifetime_source: str | None = None
+    schema_version_read: int = SCHEMA_VERSION  # 1: upgraded while reading
 
     @property
     def used_categories(self) -> frozenset[str]:
@@ -423,6 +561,28 @@ class Register:
         for purpose in self.purposes.values():
             used.update(purpose.categories)
         return frozenset(used)
+
+    def statement(self, section: str) -> SectionStatement:
+        """Stated (it has items), stated as none, or not stated."""
+        found = self.statements.get(section)
+        if found is not None:
+            return found
+        return STATED if self._has_items(section) else NOT_STATED
+
+    def _has_items(self, section: str) -> bool:
+        items: dict[str, object] = {
+            "recipients": self.recipients, "cookies": self.cookies,
+            "request_channels": self.request_channels,
+            "operator.copies_abroad": self.operator.copies_abroad,
+            "consent.channels": self.consent.channels,
+            "consent.separate_scopes": self.consent.separate_scopes,
+        }
+        value = items[section] if section in items else getattr(self.disclosures, section, ())
+        return bool(value)
+
+    def assumed(self, path: str) -> Assumption | None:
+        """The assumption covering ``path`` (or one of its ancestors), if any."""
+        return next((a for a in self.assumptions if path_covers(a.path, path)), None)
 
     def purposes_for_category(self, category: str) -> tuple[Purpose, ...]:
         return tuple(p for p in self.purposes.values() if category in p.categories)

@@ -23,15 +23,17 @@ def notice_for(
     fmt: NoticeFormat | str,
     *,
     regime_file: Path | None = None,
+    draft: bool = False,
 ) -> bytes:
     """The notice of a register (a file or an already loaded one) in ``lang`` and ``fmt``.
 
     ``regime_file`` replaces the shipped regime table (``DERBES_REGIME_FILE``);
-    the register's stricter deadlines are applied on top of it.
+    the register's stricter deadlines are applied on top of it. A register with
+    unwaived lint errors is refused unless ``draft`` (watermarked).
     """
     language, form = as_lang(lang), as_format(fmt)
     loaded = register if isinstance(register, LoadedRegister) else load_register(register)
-    return render_notice(loaded, language, form, regime=load_regime(regime_file))
+    return render_notice(loaded, language, form, regime=load_regime(regime_file), draft=draft)
 
 
 def find_register(registers_dir: Path, operator_id: str) -> LoadedRegister:
@@ -60,8 +62,9 @@ def notice_for_operator(
     fmt: NoticeFormat | str,
     *,
     regime_file: Path | None = None,
+    draft: bool = False,
 ) -> bytes:
     """The notice of the operator whose register is in ``registers_dir``."""
     language, form = as_lang(lang), as_format(fmt)
     loaded = find_register(registers_dir, operator_id)
-    return notice_for(loaded, language, form, regime_file=regime_file)
+    return notice_for(loaded, language, form, regime_file=regime_file, draft=draft)

@@ -102,7 +102,7 @@ class FileDiff:
 def _side(loaded: LoadedRegister) -> dict[str, Any]:
     return {
         "file": loaded.file,
-        "policy_version": loaded.register.policy.version,
+        "policy_version": loaded.register.policy.version_id,
         "sha256": loaded.sha256,
     }
 
@@ -219,7 +219,7 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     operator = register.operator.id
     now = clock.now()
     before = uow.registers.latest(operator)
-    stored = uow.registers.add(operator, register.policy.version, new_loaded.source, now)
+    stored = uow.registers.add(operator, register.policy.version_id, new_loaded.source, now)
     new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
     published = Published(stored=stored, loaded=new_loaded, new=new)
     if before is None or not new:

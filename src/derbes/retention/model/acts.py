@@ -44,6 +44,11 @@ FORMAT = "derbes.destruction-act/1"
 
 # Domain separation: the reference key is derived from the audit-chain key (kept in
 # the key store, outside the data database), never equal to it.
+# An act names the operator's legal address; a register whose policy does not
+# state it says so rather than leave the line empty.
+_NOT_STATED_ADDRESS = Labels(ru="не указан в политике оператора",
+                             kk="оператордың саясатында көрсетілмеген",
+                             en="not stated in the operator's policy")
 _REFERENCE_KEY_LABEL = b"derbes/destruction-act/subject-reference/v1"
 REFERENCE_SCHEME = "HMAC-SHA-256(reference key, subject id), first 64 bits"
 
@@ -279,6 +284,10 @@ class ActGroup:
     ended_from: date | None = None
     ended_to: date | None = None
     criterion: Labels | None = None  # the policy's destruction criterion (register note)
+    # The citations as a reader of the act's language reads them (ru/kk/en), when the
+    # register gives them; the plain citations above stay for the record.
+    basis_cite: Labels | None = None
+    retention_cite: Labels | None = None
 
 
 @dataclass(frozen=True)
@@ -379,6 +388,9 @@ def _group(no: int, group: DestroyedGroup, register: Register, key: bytes) -> Ac
         trigger=group.trigger or (retention.trigger if retention else None),
         period=group.period or (retention.period if retention else None),
         retention_citation=group.citation or (retention.citation if retention else None),
+        basis_cite=purpose.basis.cite if purpose else None,
+        retention_cite=(retention.cite if retention is not None and group.citation in (
+            None, retention.citation) else None),
         action=action, categories=tuple(categories), subjects=len(subject_ids),
         references=tuple(sorted({subject_reference(key, s) for s in subject_ids})),
         methods=methods, items=group.items,
@@ -414,8 +426,9 @@ def build_act(
         responsible = ActResponsible(role=person.role, name=person.name, email=person.email)
     return Act(
         id=act_id, number=number, act_date=act_date, issued_at=issued_at,
-        operator=ActOperator(id=op.id, names=op.names, bin=op.bin, address=op.legal_address),
-        responsible=responsible, policy_version=register.policy.version,
+        operator=ActOperator(id=op.id, names=op.names, bin=op.bin,
+                             address=op.legal_address or _NOT_STATED_ADDRESS),
+        responsible=responsible, policy_version=register.policy.version_id,
         run_id=run.run_id, actor=run.actor, as_of=run.as_of,
         started_at=run.started_at, finished_at=run.finished_at,
         general_citation=rules.general_citation, general_basis=rules.general_basis,
@@ -430,6 +443,12 @@ def _purpose_index(register: Register, purpose_id: str) -> int:
 
 
 # ------------------------------------------------------------------ JSON
+
+
+def _cite(labels: Labels | None) -> dict[str, Any]:
+    """The ``cite`` key of a citation, only when there is one: acts issued before
+    citations had languages keep their exact body (and digest)."""
+    return {} if labels is None else {"cite": _labels(labels)}
 
 
 def _labels(value: Labels) -> dict[str, str]:
@@ -467,12 +486,13 @@ def as_dict(act: Act) -> dict[str, Any]:
             "no": g.no, "purpose": {"id": g.purpose_id, "labels": _labels(g.purpose),
                                     "clause": g.clause},
             "basis": {"kind": g.basis.value if g.basis else None,
-                      "citation": g.basis_citation},
+                      "citation": g.basis_citation, **_cite(g.basis_cite)},
             "retention": {"trigger": g.trigger.value if g.trigger else None,
                           "period": str(g.period) if g.period else None,
                           "citation": g.retention_citation,
                           "ended_from": _day(g.ended_from), "ended_to": _day(g.ended_to),
-                          "criterion": _labels(g.criterion) if g.criterion else None},
+                          "criterion": _labels(g.criterion) if g.criterion else None,
+                          **_cite(g.retention_cite)},
             "action": g.action.value,
             "categories": [{"id": c.id, "labels": _labels(c.labels),
                             "sensitivity": c.sensitivity} for c in g.categories],
@@ -527,9 +547,11 @@ def from_dict(body: Mapping[str, Any]) -> Act:
             purpose=_labels_of(g["purpose"]["labels"]), clause=g["purpose"]["clause"],
             basis=BasisKind(g["basis"]["kind"]) if g["basis"]["kind"] else None,
             basis_citation=g["basis"]["citation"],
+            basis_cite=_labels_of(g["basis"]["cite"]) if g["basis"].get("cite") else None,
             trigger=RetentionTrigger(retention["trigger"]) if retention["trigger"] else None,
             period=Period.parse(retention["period"]) if retention["period"] else None,
             retention_citation=retention["citation"],
+            retention_cite=_labels_of(retention["cite"]) if retention.get("cite") else None,
             action=AfterRetention(g["action"]),
             categories=tuple(ActCategory(id=c["id"], labels=_labels_of(c["labels"]),
                                          sensitivity=c["sensitivity"])

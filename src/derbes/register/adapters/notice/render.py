@@ -9,11 +9,12 @@ import jinja2
 
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.regime import Regime, apply_overrides
-from derbes.errors import InputError
+from derbes.errors import InputError, NoticeRefusedError, Problem
 from derbes.platform import i18n
 from derbes.platform.i18n import Lang
 from derbes.register.adapters.notice.view import NoticeView, build_view
 from derbes.register.adapters.yaml import LoadedRegister
+from derbes.register.model.lint import lint
 
 
 class NoticeFormat(StrEnum):
@@ -83,19 +84,45 @@ def render_view(view: NoticeView, fmt: NoticeFormat | str) -> bytes:
     return pdf
 
 
+def effective_regime(loaded_register: LoadedRegister, regime: Regime | None = None) -> Regime:
+    """The default regime (the shipped one when omitted) with this operator's promises."""
+    base = regime if regime is not None else load_regime()
+    register = loaded_register.register
+    return apply_overrides(base, register.regime_overrides, operator=register.operator.id)
+
+
+def refuse_unless_clean(loaded_register: LoadedRegister, regime: Regime) -> None:
+    """Raise :class:`NoticeRefusedError` listing every unwaived lint error."""
+    errors = [f for f in lint(loaded_register.register, regime) if f.is_error and not f.waived]
+    if errors:
+        raise NoticeRefusedError([
+            Problem(f"{f.message} (render with --draft for a watermarked draft)", f.path,
+                    file=loaded_register.file,
+                    line=loaded_register.line_of(f.path) or loaded_register.lines.get(""),
+                    code=f.code)
+            for f in errors
+        ])
+
+
 def render_notice(
     loaded_register: LoadedRegister,
     lang: Lang | str,
     fmt: NoticeFormat | str,
     regime: Regime | None = None,
+    *,
+    draft: bool = False,
 ) -> bytes:
     """The notice of a loaded register in ``lang`` and ``fmt`` (html, pdf, md).
 
     ``regime`` is the default regime table (the shipped one when omitted); the
     register's own stricter deadlines (``regime_overrides``) are applied here.
+    A register with unwaived lint errors is refused (:class:`NoticeRefusedError`)
+    unless ``draft``, which marks every page as a draft not to be published.
     """
     language = i18n.as_lang(lang)
     form = as_format(fmt)
     base = regime if regime is not None else load_regime()
-    effective = apply_overrides(base, loaded_register.register.regime_overrides)
-    return render_view(build_view(loaded_register, effective, language), form)
+    if not draft:
+        refuse_unless_clean(loaded_register, base)
+    effective = effective_regime(loaded_register, base)
+    return render_view(build_view(loaded_register, effective, language, draft=draft), form)

@@ -4,164 +4,48 @@ Everything the notice shows is taken from the loaded register (and the regime
 table of deadlines, made stricter by the register's overrides), translated
 here; the templates only lay it out. Keeping the wording here lets the HTML,
 PDF and Markdown notices say exactly the same thing.
+
+The notice says only what the register states. Where the policy is silent it
+says so ("not stated in the policy"); where the policy says there is none, it
+says that, with the clause; a modeller's assumption reads as not stated. The
+deadlines are the law's and this operator's own promises, cited in the
+notice's language. The first layer (``summary.py``) says it all on one page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from derbes.deadlines.model.regime import Regime
+from derbes.deadlines.model.wording import DateCase
 from derbes.platform import i18n
 from derbes.platform.i18n import N_, Lang
+from derbes.register.adapters.notice import sections
+from derbes.register.adapters.notice import texts as t
+from derbes.register.adapters.notice.parts import (
+    ChannelView,
+    CookieView,
+    DeadlineView,
+    Field,
+    ItemView,
+    RecipientView,
+    TaskView,
+    Words,
+)
+from derbes.register.adapters.notice.reference import protection_measures
+from derbes.register.adapters.notice.summary import SummaryRow, summary
 from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.model import register as reg
-
-# Deadlines of the regime a subject has no use for in the notice: those that run
-# from an event inside the operator (a breach detected), not from a request.
-_INTERNAL_TRIGGERS = frozenset({"detection"})
+from derbes.register.model.statement import Statement
 
 SHORT_SHA = 12
 
-# Law 94-V Art. 24, in the order of the article (see LAW.md "Rights of the subject").
-RIGHTS: tuple[str, ...] = (
-    N_(
-        "know whether the operator or a third party holds your personal data, and receive "
-        "information confirming this fact and stating the purposes, sources and methods of "
-        "their collection and processing, the list of the personal data, and the periods of "
-        "their processing and retention"
-    ),
-    N_(
-        "demand that your personal data be changed or supplemented where there are grounds "
-        "confirmed by documents"
-    ),
-    N_(
-        "demand that your personal data be blocked where the conditions of their collection "
-        "or processing have been violated"
-    ),
-    N_(
-        "demand that your personal data be destroyed where they were collected or processed "
-        "in violation of the legislation of the Republic of Kazakhstan"
-    ),
-    N_(
-        "withdraw your consent to the collection and processing of personal data, within the "
-        "limits set out in the section on consent"
-    ),
-    N_(
-        "give or refuse consent to the dissemination of your personal data in publicly "
-        "available sources"
-    ),
-    N_(
-        "protect your rights and lawful interests, including by a complaint to the authorised "
-        "body for personal data protection or to a court"
-    ),
+# The detailed sections, in order; a section is numbered only when it is shown.
+SECTIONS: tuple[str, ...] = (
+    "operator", "purposes", "recipients", "cookies", "consent", "rights", "minors",
+    "security", "commitments", "other_law", "processor", "version",
 )
-# Only where some purpose decides automatically (seed 002 p.5.3).
-RIGHT_HUMAN_REVIEW = N_(
-    "demand that a decision made solely by automated means be reviewed by a person"
-)
-
-# Law 94-V Art. 8 p.2: the limits of withdrawal.
-WITHDRAWAL_LIMITS = N_(
-    "You may withdraw consent at any time, except where withdrawal would contradict the laws "
-    "of the Republic of Kazakhstan or while an obligation between you and the operator remains "
-    "unfulfilled (Law No. 94-V, Art. 8 p.2). Withdrawing consent for one purpose does not "
-    "affect the other purposes. Processing on another legal basis (a contract, an obligation "
-    "under the law) continues for as long as that basis applies."
-)
-
-COOKIE_REFUSAL = N_(
-    "Strictly necessary cookies are needed for the site to work and are set without consent. "
-    "Other cookies are set only with your consent, which you can give or refuse for each "
-    "category in the cookie banner and change at any time. You can also block or delete "
-    "cookies in your browser settings; the site may then work only in part."
-)
-
-MINORS_NOT_PROCESSED = N_("The operator does not process personal data of minors.")
-MINORS_WITH_REPRESENTATIVE = N_(
-    "The operator processes personal data of minors only with the consent of their legal "
-    "representatives (Law No. 94-V, Art. 8)."
-)
-MINORS_PROCESSED = N_("The operator processes personal data of minors.")
-
-YES = N_("Yes")
-NO = N_("No")
-LICENCE_WITH_DATE = N_("No. %(number)s, issued by %(issuer)s on %(date)s")
-LICENCE = N_("No. %(number)s, issued by %(issuer)s")
-VERSION_LINE = N_("Version %(version)s of %(date)s")
-GENERATED_LINE = N_("Generated by derbes from the register sha256 %(sha)s")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One line of the operator block: a label and its value lines."""
-
-    label: str
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PurposeView:
-    label: str
-    description: str | None
-    categories: tuple[str, ...]
-    special_categories: tuple[bool, ...]  # parallel to ``categories``: biometric and the like
-    exhaustive: bool
-    subjects: tuple[str, ...]
-    basis: str
-    basis_citation: str | None
-    basis_note: str | None
-    consent_required: str
-    retention: str | None
-    retention_then: str | None
-    retention_citation: str | None
-    retention_note: str | None
-    recipients: tuple[str, ...]
-    automated_decision: str
-
-
-@dataclass(frozen=True)
-class TaskView:
-    label: str
-    purposes: tuple[PurposeView, ...]
-
-
-@dataclass(frozen=True)
-class RecipientView:
-    name: str
-    role: str
-    country: str
-    cross_border: bool
-    basis: str
-    basis_citation: str | None
-    cross_border_basis: str | None
-    cross_border_citation: str | None
-    categories: tuple[str, ...]
-    actions: str
-    description: str | None
-
-
-@dataclass(frozen=True)
-class CookieView:
-    name: str
-    provider: str
-    category: str
-    party: str
-    lifetime: str
-    purpose: str
-
-
-@dataclass(frozen=True)
-class ChannelView:
-    kind: str
-    address: str
-    note: str | None
-
-
-@dataclass(frozen=True)
-class DeadlineView:
-    label: str
-    term: str
-    citation: str
 
 
 @dataclass(frozen=True)
@@ -169,200 +53,270 @@ class NoticeView:
     lang: str
     operator_name: str
     version_line: str
+    draft: bool
+    draft_mark: str
+    draft_line: str
+    numbers: dict[str, int]
+    summary: tuple[SummaryRow, ...]
     operator: tuple[Field, ...]
     tasks: tuple[TaskView, ...]
     recipients: tuple[RecipientView, ...]
+    recipients_note: str | None
     any_cross_border: bool
     cookies: tuple[CookieView, ...]
+    cookies_note: str | None
+    cookies_used: bool  # listed, or said to be used without a list
+    cookie_default: str
     cookie_refusal: str
+    browser_cookies: str
     consent_channels: tuple[str, ...]
+    consent_note: str | None
     separate_scopes: tuple[str, ...]
-    withdrawal: str | None
+    withdrawal: str
     withdrawal_limits: str
-    policy_change: str | None
     rights: tuple[str, ...]
     request_channels: tuple[ChannelView, ...]
+    channels_note: str | None
+    account_deletion: tuple[ItemView, ...]
+    complaint_routes: tuple[ItemView, ...]
+    complaints_note: str | None
     deadlines: tuple[DeadlineView, ...]
-    minors: str
-    policy_version: str
-    policy_date: str
+    minors: tuple[str, ...]
+    security: tuple[ItemView, ...]
+    security_note: str | None
+    security_cite: str | None
+    commitments: tuple[ItemView, ...]
+    other_law: tuple[ItemView, ...]
+    processor_intro: str
+    processor_roles: tuple[ItemView, ...]
+    policy: tuple[Field, ...]
+    editions: tuple[tuple[str, str, str, str], ...]
     sha256: str
     sha_short: str
     generated_line: str
 
 
-def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str) -> NoticeView:
+def build_view(loaded: LoadedRegister, regime: Regime, lang: Lang | str,
+               *, draft: bool = False) -> NoticeView:
     """The notice of ``loaded`` in ``lang``; ``regime`` already carries the overrides."""
     language = i18n.as_lang(lang)
     r = loaded.register
-
-    def _(message: str) -> str:
-        return i18n.gettext(language, message)
-
-    def text(value: reg.Text | None) -> str | None:
-        return None if value is None else value.get(language)
-
-    policy_date = i18n.format_date(r.policy.date, language)
+    w = Words(r, language)
+    numbers = _numbers(r)
     sha_short = loaded.sha256[:SHORT_SHA]
-    rights = tuple(_(right) for right in RIGHTS)
-    if any(p.automated_decision for p in r.purposes.values()):
-        rights += (_(RIGHT_HUMAN_REVIEW),)
     return NoticeView(
         lang=language.value,
         operator_name=r.operator.names.get(language),
-        version_line=_(VERSION_LINE) % {"version": r.policy.version, "date": policy_date},
-        operator=_operator_fields(r.operator, language),
-        tasks=_tasks(r, language),
-        recipients=tuple(_recipient(x, r, language) for x in r.recipients.values()),
-        any_cross_border=any(x.cross_border for x in r.recipients.values()),
-        cookies=tuple(_cookie(c, r, language) for c in r.cookies),
-        cookie_refusal=_(COOKIE_REFUSAL),
-        consent_channels=tuple(i18n.enum_label(c, language) for c in r.consent.channels),
-        separate_scopes=tuple(i18n.enum_label(s, language) for s in r.consent.separate_scopes),
-        withdrawal=text(r.consent.withdrawal),
-        withdrawal_limits=_(WITHDRAWAL_LIMITS),
-        policy_change=text(r.policy.change.method) if r.policy.change else None,
-        rights=rights,
-        request_channels=tuple(
-            ChannelView(i18n.enum_label(c.kind, language), c.address, text(c.note))
-            for c in r.request_channels
-        ),
-        deadlines=tuple(
-            DeadlineView(
-                label=d.labels.get(language.value),
-                term=i18n.format_period(d.term, language),
-                citation=d.citation,
-            )
-            for d in regime
-            if d.trigger not in _INTERNAL_TRIGGERS
-        ),
-        minors=_(_minors_message(r.minors)),
-        policy_version=r.policy.version,
-        policy_date=policy_date,
+        version_line=_version_line(w),
+        draft=draft, draft_mark=w(t.DRAFT_MARK), draft_line=w(t.DRAFT_LINE),
+        numbers=numbers,
+        summary=summary(w, regime, numbers),
+        operator=_operator_fields(w),
+        tasks=sections.tasks(w),
+        recipients=sections.recipients(w),
+        recipients_note=w.none_or_silent(r.statement("recipients"), t.NONE_RECIPIENTS,
+                                         t.NS_RECIPIENTS),
+        any_cross_border=any(sections.stated_cross_border(r, x, f"recipients[{i}]")
+                             for i, x in enumerate(r.recipients.values())
+                             if r.assumed(f"recipients[{i}]") is None),
+        cookies=sections.cookies(w),
+        cookies_used=bool(r.cookies) or r.statement("cookies").status is Statement.UNLISTED,
+        cookies_note=w.none_or_silent(r.statement("cookies"), t.NONE_COOKIES, t.NS_COOKIES,
+                                      t.UNLISTED_COOKIES),
+        cookie_default=sections.cookie_default(w),
+        cookie_refusal=sections.cookie_refusal(w),
+        browser_cookies=w(t.BROWSER_COOKIES),
+        consent_channels=tuple(w.label(c) for c in r.consent.channels),
+        consent_note=w.none_or_silent(r.statement("consent.channels"),
+                                      t.NONE_CONSENT_CHANNELS, t.NS_CONSENT_CHANNELS),
+        separate_scopes=tuple(w.label(s) for s in r.consent.separate_scopes),
+        withdrawal=w.text(r.consent.withdrawal) or w(t.NS_WITHDRAWAL),
+        withdrawal_limits=w(t.WITHDRAWAL_LIMITS),
+        rights=sections.rights(w, regime),
+        request_channels=sections.request_channels(w),
+        channels_note=w.none_or_silent(r.statement("request_channels"),
+                                       t.NONE_REQUEST_CHANNELS, t.NS_REQUEST_CHANNELS),
+        **_rights_items(w),
+        deadlines=sections.deadlines(w, regime),
+        minors=_minors(w, regime),
+        **_disclosure_items(w),
+        policy=_policy_fields(w),
+        editions=_editions(w),
         sha256=loaded.sha256,
         sha_short=sha_short,
-        generated_line=_(GENERATED_LINE) % {"sha": sha_short},
+        generated_line=w(t.GENERATED_LINE) % {"sha": sha_short},
     )
 
 
-def _minors_message(minors: reg.Minors) -> str:
-    if not minors.processed:
-        return MINORS_NOT_PROCESSED
-    return MINORS_WITH_REPRESENTATIVE if minors.representative_consent else MINORS_PROCESSED
+def _rights_items(w: Words) -> dict[str, Any]:
+    """Account deletion, complaint routes: how the subject acts on the rights."""
+    r, d = w.register, w.register.disclosures
+    return {
+        "account_deletion": tuple(
+            ItemView(w.text(a.how) or "", w.policy_clause(a.source),
+                     tuple(w(t.DELETION_CONDITION) % {"condition": w.text(a.condition)}
+                           for _ in (1,) if a.condition is not None))
+            for a in d.account_deletion),
+        "complaint_routes": tuple(
+            ItemView(f"{w.label(c.kind)}: {w.text(c.name)}", w.policy_clause(c.source),
+                     tuple(x for x in (w.text(c.address),) if x))
+            for c in d.complaint_routes),
+        "complaints_note": w.none_or_silent(r.statement("complaint_routes"), t.NS_COMPLAINTS,
+                                            t.NS_COMPLAINTS),
+    }
 
 
-def _cookie(c: reg.Cookie, r: reg.Register, language: Lang) -> CookieView:
-    return CookieView(
-        name=c.name,
-        provider=c.provider or r.operator.names.get(language),
-        category=i18n.enum_label(c.category, language),
-        party=i18n.enum_label(c.party, language),
-        lifetime=i18n.format_period(c.lifetime, language),
-        purpose=c.purpose.get(language),
-    )
+def _disclosure_items(w: Words) -> dict[str, Any]:
+    """Security measures, commitments, other law, the operator as a processor."""
+    r, d = w.register, w.register.disclosures
+    return {
+        "security": _security(w),
+        "security_note": w.none_or_silent(r.statement("security_measures"), t.NONE_SECURITY,
+                                          t.NS_SECURITY),
+        "security_cite": (w(t.MEASURES_NAMED_AFTER)
+                          % {"rules": protection_measures().cite.get(w.lang)}
+                          if any(m.measures for m in d.security_measures) else None),
+        "commitments": tuple(ItemView(w.text(c.text) or "", w.policy_clause(c.source))
+                             for c in d.commitments),
+        "other_law": tuple(
+            ItemView(w.text(o.law) or "", w.policy_clause(o.source),
+                     tuple(x for x in (w.text(o.scope), w.text(o.regulator)) if x))
+            for o in d.other_law),
+        "processor_intro": w(t.PROCESSOR_INTRO),
+        "processor_roles": tuple(
+            ItemView(w.text(p.for_whom) or "", w.policy_clause(p.source),
+                     tuple(x for x in (w.text(p.processing),) if x))
+            for p in d.processor_roles),
+    }
 
 
-def _operator_fields(op: reg.Operator, lang: Lang) -> tuple[Field, ...]:
-    def _(message: str) -> str:
-        return i18n.gettext(lang, message)
+def _numbers(r: reg.Register) -> dict[str, int]:
+    d = r.disclosures
+    optional = {"commitments": bool(d.commitments), "other_law": bool(d.other_law),
+                "processor": bool(d.processor_roles)}
+    shown = [s for s in SECTIONS if optional.get(s, True)]
+    return {s: n for n, s in enumerate(shown, start=1)}
 
+
+def _version_line(w: Words) -> str:
+    policy = w.register.policy
+    edition = policy.edition(w.lang)
+    version = (w.text(edition.version) if edition and edition.version else None) or (
+        w.text(policy.version_labels) or policy.version)
+    day = (edition.date if edition and edition.date else None) or policy.date
+    if version and day:
+        return w(t.VERSION_LINE) % {"version": version,
+                                     "date": w.date(day, DateCase.ATTRIBUTIVE)}
+    if version:
+        return w(t.VERSION_ONLY) % {"version": version}
+    if day:
+        return w(t.DATED_ONLY) % {"date": w.date(day, DateCase.ATTRIBUTIVE)}
+    return w(t.UNVERSIONED)
+
+
+def _operator_fields(w: Words) -> tuple[Field, ...]:
+    op = w.register.operator
+    kinds = ", ".join(w.label(k) for k in (op.kind, *op.other_kinds))
     fields = [
-        Field(_("Name"), (op.names.get(lang),)),
-        Field(_("BIN"), (op.bin or _("not stated in the policy"),)),
-        Field(_("Type of activity"), (i18n.enum_label(op.kind, lang),)),
+        Field(w(N_("Name")), (op.names.get(w.lang),)),
+        Field(w(N_("BIN")), (w.said("operator.bin", op.bin),), not_stated=op.bin is None),
+        Field(w(N_("Type of activity")), (kinds,)),
     ]
     if op.licence is not None:
-        values = {"number": op.licence.number, "issuer": op.licence.issued_by.get(lang)}
+        values = {"number": op.licence.number, "issuer": op.licence.issued_by.get(w.lang)}
         if op.licence.issued_on is not None:
-            values["date"] = i18n.format_date(op.licence.issued_on, lang)
-            fields.append(Field(_("Licence"), (_(LICENCE_WITH_DATE) % values,)))
+            values["date"] = w.date(op.licence.issued_on)
+            fields.append(Field(w(N_("Licence")), (w(t.LICENCE_WITH_DATE) % values,)))
         else:
-            fields.append(Field(_("Licence"), (_(LICENCE) % values,)))
-    fields.append(Field(_("Legal address"), (op.legal_address.get(lang),)))
+            fields.append(Field(w(N_("Licence")), (w(t.LICENCE) % values,)))
+    fields.append(Field(w(N_("Legal address")),
+                        (w.said("operator.legal_address", w.text(op.legal_address)),),
+                        not_stated=op.legal_address is None))
     contacts = op.contacts
-    if contacts.postal_address is not None:
-        fields.append(Field(_("Postal address"), (contacts.postal_address.get(lang),)))
-    if contacts.email:
-        fields.append(Field(_("E-mail"), (contacts.email,)))
-    if contacts.phone:
-        fields.append(Field(_("Phone"), (contacts.phone,)))
-    if contacts.website:
-        fields.append(Field(_("Website"), (contacts.website,)))
+    for label, value in ((w(N_("Postal address")), w.text(contacts.postal_address)),
+                         (w(N_("E-mail")), contacts.email), (w(N_("Phone")), contacts.phone),
+                         (w(N_("Website")), contacts.website)):
+        if value:
+            fields.append(Field(label, (value,)))
     person = op.responsible_person
-    if person is not None:
-        lines = [person.role.get(lang)]
-        lines += [x for x in (person.name, person.email, person.phone) if x]
-        fields.append(Field(_("Responsible person"), tuple(lines)))
+    lines = ([person.role.get(w.lang)] + [x for x in (person.name, person.email, person.phone)
+                                          if x]) if person else [w(t.NOT_STATED)]
+    fields.append(Field(w(N_("Responsible person")), tuple(lines), not_stated=person is None))
     if op.sites:
-        fields.append(Field(_("Websites and services"), op.sites))
+        fields.append(Field(w(N_("Websites and services")), op.sites))
     if op.apps:
-        fields.append(Field(_("Mobile apps"), op.apps))
-    fields.append(
-        Field(
-            _("Location of the primary database"),
-            (i18n.country_name(op.primary_database_country, lang),),
-        )
-    )
+        fields.append(Field(w(N_("Mobile apps")), op.apps))
+    database = op.primary_database_country
+    if w.register.assumed("operator.primary_database_country"):
+        database = None
+    fields.append(Field(w(N_("Location of the primary database")),
+                        (w.country(database) if database else w(t.NS_DATABASE),),
+                        not_stated=database is None))
     if op.copies_abroad:
-        fields.append(
-            Field(
-                _("Additional copies of the database"),
-                tuple(i18n.country_name(c, lang) for c in op.copies_abroad),
-            )
-        )
+        fields.append(Field(w(N_("Additional copies of the database")),
+                            tuple(w.country(c) for c in op.copies_abroad)))
     return tuple(fields)
 
 
-def _tasks(r: reg.Register, lang: Lang) -> tuple[TaskView, ...]:
-    views = []
-    for task in r.tasks.values():
-        purposes = tuple(_purpose(p, r, lang) for p in r.purposes.values() if p.task == task.id)
-        if purposes:
-            views.append(TaskView(task.labels.get(lang), purposes))
-    return tuple(views)
+def _minors(w: Words, regime: Regime) -> tuple[str, ...]:
+    minors = w.register.minors
+    if minors is None or w.register.assumed("minors"):
+        return (w(t.NS_MINORS),)
+    majority = regime.rules.get("age_of_majority")
+    if not minors.processed:
+        if minors.age_threshold is None:
+            return (w(t.MINORS_NOT_PROCESSED),)
+        lines = [w(t.MINORS_NOT_PROCESSED_UNDER) % {"age": minors.age_threshold}]
+        if majority is not None and minors.age_threshold < majority.value.value:
+            lines.append(w(t.MINORS_UNDER_MAJORITY) % {"majority": majority.value.value})
+        return tuple(lines)
+    if minors.representative_consent is None:
+        return (w(t.MINORS_PROCESSED),)
+    return (w(t.MINORS_WITH_REPRESENTATIVE) if minors.representative_consent
+            else w(t.MINORS_WITHOUT_REPRESENTATIVE),)
 
 
-def _purpose(p: reg.Purpose, r: reg.Register, lang: Lang) -> PurposeView:
-    def _(message: str) -> str:
-        return i18n.gettext(lang, message)
-
-    def text(value: reg.Text | None) -> str | None:
-        return None if value is None else value.get(lang)
-
-    categories = [r.categories[c] for c in p.categories]
-    ret = p.retention
-    return PurposeView(
-        label=p.labels.get(lang),
-        description=text(p.description),
-        categories=tuple(c.labels.get(lang) for c in categories),
-        special_categories=tuple(c.sensitivity is reg.Sensitivity.SPECIAL for c in categories),
-        exhaustive=p.exhaustive,
-        subjects=tuple(r.subject_categories[s].labels.get(lang) for s in p.subjects),
-        basis=i18n.enum_label(p.basis.kind, lang),
-        basis_citation=p.basis.citation,
-        basis_note=text(p.basis.note),
-        consent_required=_(YES) if p.consent_required else _(NO),
-        retention=None if ret is None else i18n.retention_phrase(ret, lang),
-        retention_then=None if ret is None else i18n.enum_label(ret.then, lang),
-        retention_citation=None if ret is None else ret.citation,
-        retention_note=None if ret is None else text(ret.note),
-        recipients=tuple(r.recipients[x].names.get(lang) for x in p.recipients),
-        automated_decision=_(YES) if p.automated_decision else _(NO),
-    )
+def _security(w: Words) -> tuple[ItemView, ...]:
+    known = protection_measures().measures
+    out = []
+    for m in w.register.disclosures.security_measures:
+        mapped = [known[x.value].label.get(w.lang) for x in m.measures if x.value in known]
+        details = (w(t.MEASURES_MAP_TO) % {"measures": "; ".join(mapped)},) if mapped else ()
+        out.append(ItemView(w.text(m.text) or "", w.policy_clause(m.source), details))
+    return tuple(out)
 
 
-def _recipient(x: reg.Recipient, r: reg.Register, lang: Lang) -> RecipientView:
-    cbb = x.cross_border_basis if x.cross_border else None
-    return RecipientView(
-        name=x.names.get(lang),
-        role=i18n.enum_label(x.role, lang),
-        country=i18n.country_name(x.country, lang),
-        cross_border=x.cross_border,
-        basis=i18n.enum_label(x.basis.kind, lang),
-        basis_citation=x.basis.citation,
-        cross_border_basis=None if cbb is None else i18n.enum_label(cbb.kind, lang),
-        cross_border_citation=None if cbb is None else cbb.citation,
-        categories=tuple(r.categories[c].labels.get(lang) for c in x.categories),
-        actions=", ".join(i18n.enum_label(a, lang) for a in x.actions),
-        description=None if x.description is None else x.description.get(lang),
+def _policy_fields(w: Words) -> tuple[Field, ...]:
+    policy = w.register.policy
+    version = w.text(policy.version_labels) or policy.version
+    fields = [Field(w(N_("Document")), (policy.title.get(w.lang),))] if policy.title else []
+    fields += [
+        Field(w(N_("Policy version")), (w.said("policy.version", version),),
+              not_stated=version is None),
+        Field(w(N_("Date")), (w.said("policy.date", w.date(policy.date) if policy.date else None),),
+              not_stated=policy.date is None),
+    ]
+    approval = policy.approval
+    if approval is not None:
+        lines = [w.text(approval.body) or ""]
+        lines += [x for x in (w.text(approval.document),
+                              w.date(approval.date) if approval.date else None,
+                              w.text(approval.place)) if x]
+        fields.append(Field(w(N_("Approved by")), tuple(lines)))
+    if policy.url:
+        fields.append(Field(w(N_("Published at")), (policy.url,)))
+    change = policy.change
+    fields.append(Field(w(N_("How changes are announced")),
+                        (change.method.get(w.lang) if change else w(t.NS_CHANGE),),
+                        not_stated=change is None))
+    return tuple(fields)
+
+
+def _editions(w: Words) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple(
+        (i18n.language_name(e.lang, w.lang),
+         w.text(e.version) or w(t.NOT_STATED),
+         w.date(e.date) if e.date else w(t.NOT_STATED),
+         e.url or "")
+        for e in w.register.policy.editions
     )

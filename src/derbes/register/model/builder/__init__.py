@@ -13,10 +13,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from derbes.errors import RegisterError
-from derbes.register.model.builder import cookies, definitions, operator, purposes, recipients
+from derbes.register.model.builder import (
+    cookies,
+    definitions,
+    disclosures,
+    operator,
+    purposes,
+    recipients,
+)
 from derbes.register.model.builder import setup as run
 from derbes.register.model.builder.common import Problems
 from derbes.register.model.register import DataCategory, Register, SubjectCategory
+from derbes.register.model.statement import SectionStatement
 
 __all__ = ["build"]
 
@@ -27,6 +35,7 @@ def build(
     base_subjects: Iterable[SubjectCategory],
     *,
     check_bin: Callable[[str], object] | None = None,
+    schema_version_read: int | None = None,
 ) -> Register:
     """Build a :class:`Register` from structurally valid data; raise on semantic errors.
 
@@ -34,17 +43,22 @@ def build(
     slice), injected so that the register's model needs no other slice.
     """
     problems = Problems()
-    the_operator = operator.operator(raw["operator"], problems, check_bin)
+    said: dict[str, SectionStatement] = {}
+    the_operator = operator.operator(raw["operator"], problems, check_bin, said)
     policy = operator.policy(raw["policy"], problems)
     categories, custom = definitions.categories(raw, base_categories, problems)
     subjects = definitions.subject_categories(raw, base_subjects, problems)
     tasks = definitions.tasks(raw, problems)
-    the_recipients = recipients.recipients(raw, categories, problems)
+    the_recipients = recipients.recipients(raw, categories, problems, said)
     known = purposes.Known(tasks, categories, subjects, the_recipients)
     the_purposes = purposes.purposes(raw, known, problems)
-    the_cookies = cookies.cookies(raw, problems)
+    the_cookies = cookies.cookies(raw, problems, said)
+    more = disclosures.disclosures(
+        raw, {"categories": categories, "purposes": the_purposes}, problems, said)
     overrides = run.regime_overrides(raw, problems)
-    cookie_max = run.cookie_max_lifetime(raw, problems)
+    cookie_max, cookie_max_source = run.cookie_max_lifetime(raw, problems)
+    request_channels = run.request_channels(raw, said)
+    consent = run.consent(raw, said)
     if problems.problems:
         raise RegisterError(problems.problems)
     return Register(
@@ -56,11 +70,16 @@ def build(
         purposes=the_purposes,
         recipients=the_recipients,
         cookies=the_cookies,
-        request_channels=run.request_channels(raw),
-        consent=run.consent(raw),
+        request_channels=request_channels,
+        consent=consent,
         minors=run.minors(raw),
         regime_overrides=overrides,
         waivers=run.waivers(raw),
         cookie_max_lifetime=cookie_max,
         declared_custom_categories=custom,
+        disclosures=disclosures.build_disclosures(more, cookies.cookie_policy(raw)),
+        statements=said,
+        assumptions=run.assumptions(raw),
+        cookie_max_lifetime_source=cookie_max_source,
+        schema_version_read=schema_version_read or int(raw.get("schema_version", 2)),
     )

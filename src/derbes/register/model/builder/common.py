@@ -9,6 +9,7 @@ from typing import Any
 from derbes.deadlines.model.periods import Period
 from derbes.errors import PeriodError, Problem
 from derbes.register.model.register import BasisKind, LegalBasis, Text
+from derbes.register.model.statement import SectionStatement, Sources, Statement
 
 
 class Problems:
@@ -65,7 +66,46 @@ def check_unique(
             seen[ident] = i
 
 
-def basis(raw: Mapping[str, Any]) -> LegalBasis:
+def citation(raw: Any) -> tuple[str | None, Text | None]:
+    """A citation is text for the DPO ("AML Law ... Art. 11 p.4"), or the same in
+    ru/kk/en, which customers read; the English form is kept for the DPO and lint."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, Mapping):
+        cite = required_text(raw)
+        return cite.en, cite
+    return str(raw), None
+
+
+def basis(raw: Mapping[str, Any] | None) -> LegalBasis:
+    """The basis as stated; absent: not stated (never an assumed one)."""
+    if raw is None:
+        return LegalBasis(kind=BasisKind.NOT_STATED)
+    cited, cite = citation(raw.get("citation"))
     return LegalBasis(
-        kind=BasisKind(raw["kind"]), citation=raw.get("citation"), note=text(raw.get("note"))
+        kind=BasisKind(raw["kind"]), citation=cited, note=text(raw.get("note")), cite=cite
     )
+
+
+def sources(raw: Mapping[str, Any]) -> Sources:
+    """The clause of an object (``source``) and of single fields (``sources``)."""
+    fields = raw.get("sources")
+    return Sources(raw.get("source"), dict(fields) if fields else None)
+
+
+def section_items(
+    raw: Mapping[str, Any] | None, key: str, statements: dict[str, SectionStatement],
+    path: str | None = None,
+) -> list[Any]:
+    """The items of a list section; records "stated as none" in ``statements``.
+
+    Absent: not stated (no items, nothing recorded). ``{none: true, source}``:
+    stated as none; ``{unlisted: true, source}``: stated to exist, not listed. A
+    list: its items.
+    """
+    value = None if raw is None else raw.get(key)
+    if isinstance(value, Mapping):
+        said = Statement.UNLISTED if value.get("unlisted") else Statement.NONE
+        statements[path or key] = SectionStatement(said, value.get("source"))
+        return []
+    return list(value or [])

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 from derbes.platform.labels import Lang
-from derbes.register.model.builder.common import Problems, a_date, required_text, text
+from derbes.register.model.builder.common import (
+    Problems,
+    a_date,
+    required_text,
+    section_items,
+    sources,
+    text,
+)
+from derbes.register.model.disclosures import Approval, Edition
 from derbes.register.model.register import (
     Contacts,
     Licence,
@@ -16,7 +23,9 @@ from derbes.register.model.register import (
     Policy,
     PolicyChange,
     ResponsiblePerson,
+    Text,
 )
+from derbes.register.model.statement import SectionStatement
 
 
 def _licence(raw: Mapping[str, Any] | None, problems: Problems) -> Licence | None:
@@ -38,8 +47,13 @@ def _responsible(raw: Mapping[str, Any] | None) -> ResponsiblePerson | None:
     )
 
 
+def _country(raw: Any) -> str | None:
+    return None if raw is None else str(raw).upper()
+
+
 def operator(
-    op: Mapping[str, Any], problems: Problems, check_bin: Callable[[str], object] | None
+    op: Mapping[str, Any], problems: Problems, check_bin: Callable[[str], object] | None,
+    statements: dict[str, SectionStatement],
 ) -> Operator:
     if check_bin is not None and op.get("bin") is not None:
         try:
@@ -47,40 +61,89 @@ def operator(
         except Exception as exc:
             problems.add("operator.bin", f"invalid BIN: {getattr(exc, 'message', exc)}")
     contacts = op.get("contacts", {})
+    copies = section_items(op, "copies_abroad", statements, "operator.copies_abroad")
     return Operator(
         id=op["id"],
         names=required_text(op["names"]),
         bin=None if op.get("bin") is None else str(op["bin"]),
         kind=OperatorKind(op["kind"]),
-        legal_address=required_text(op["legal_address"]),
+        legal_address=text(op.get("legal_address")),
         contacts=Contacts(
             email=contacts.get("email"),
             phone=contacts.get("phone"),
             postal_address=text(contacts.get("postal_address")),
             website=contacts.get("website"),
         ),
-        primary_database_country=str(op["primary_database_country"]).upper(),
+        primary_database_country=_country(op.get("primary_database_country")),
         sites=tuple(op.get("sites", ())),
         apps=tuple(op.get("apps", ())),
         licence=_licence(op.get("licence"), problems),
         responsible_person=_responsible(op.get("responsible_person")),
-        copies_abroad=tuple(str(c).upper() for c in op.get("copies_abroad", ())),
+        copies_abroad=tuple(str(c).upper() for c in copies),
+        other_kinds=tuple(OperatorKind(k) for k in op.get("other_kinds", ())),
+        sources=sources({"sources": op.get("sources")}),
+    )
+
+
+def _version(raw: Any) -> tuple[str | None, Text | None]:
+    """A version is an identifier ("1.0") or words in three languages."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, Mapping):
+        labels = required_text(raw)
+        return labels.en, labels
+    return str(raw), None
+
+
+def _edition(raw: Mapping[str, Any], path: str, problems: Problems) -> Edition:
+    plain, labels = _version(raw.get("version"))
+    return Edition(
+        lang=Lang(raw["lang"]),
+        version=labels or (None if plain is None else Text(plain, plain, plain)),
+        date=a_date(raw["date"], f"{path}.date", problems) if raw.get("date") else None,
+        url=raw.get("url"),
+        source=raw.get("source"),
+    )
+
+
+def _approval(raw: Mapping[str, Any] | None, problems: Problems) -> Approval | None:
+    if not raw:
+        return None
+    return Approval(
+        body=required_text(raw["body"]),
+        document=text(raw.get("document")),
+        date=a_date(raw["date"], "policy.approval.date", problems) if raw.get("date") else None,
+        place=text(raw.get("place")),
+        source=raw.get("source"),
     )
 
 
 def policy(pol: Mapping[str, Any], problems: Problems) -> Policy:
     change = pol.get("change")
+    version, labels = _version(pol.get("version"))
+    editions = pol.get("editions", ())
+    seen: set[str] = set()
+    for i, e in enumerate(editions):
+        if e["lang"] in seen:
+            problems.add(f"policy.editions[{i}].lang", f"two editions in {e['lang']!r}")
+        seen.add(e["lang"])
     return Policy(
-        version=str(pol["version"]),
-        date=a_date(pol["date"], "policy.date", problems) or date.min,
-        languages=tuple(Lang(x) for x in pol.get("languages", ("ru",))),
-        source=pol.get("source"),
+        title=text(pol.get("title")),
+        version=version,
+        date=a_date(pol["date"], "policy.date", problems) if pol.get("date") else None,
+        languages=tuple(Lang(x) for x in pol.get("languages", ())),
+        url=pol.get("url"),
         change=(
             PolicyChange(
                 method=required_text(change["method"]),
                 silence_means_consent=bool(change.get("silence_means_consent", False)),
-                clause=change.get("clause"),
+                source=change.get("source"),
             )
             if change else None
         ),
+        version_labels=labels,
+        editions=tuple(_edition(e, f"policy.editions[{i}]", problems)
+                       for i, e in enumerate(editions)),
+        approval=_approval(pol.get("approval"), problems),
+        sources=sources(pol),
     )

@@ -9,8 +9,10 @@ from derbes.register.model.builder.common import (
     Problems,
     basis,
     check_unique,
+    citation,
     period,
     required_text,
+    sources,
     text,
 )
 from derbes.register.model.register import (
@@ -18,10 +20,16 @@ from derbes.register.model.register import (
     AchievedWhen,
     AfterRetention,
     BasisKind,
+    DataSourceKind,
+    ProcessingMethod,
     Purpose,
     Retention,
     RetentionTrigger,
 )
+
+# Without a stated basis the law's default applies: consent (Law 94-V Art. 7, 8;
+# Art. 9 lists the cases without it).
+_CONSENT_BY_DEFAULT = (BasisKind.CONSENT, BasisKind.NOT_STATED)
 
 
 class Known:
@@ -40,6 +48,10 @@ def purposes(raw: Mapping[str, Any], known: Known, problems: Problems) -> dict[s
     for i, p in enumerate(declared):
         path = f"purposes[{i}]"
         _check_references(p, path, known, problems)
+        if (p.get("basis") or {}).get("kind") == BasisKind.OPERATOR_CONTRACT.value:
+            problems.add(f"{path}.basis.kind", "operator_contract is a recipient's basis "
+                         "(a contract between the operator and the recipient); a purpose "
+                         "needs its own basis")
         found[p["id"]] = _purpose(p, _retention(p.get("retention"), path, problems))
     for i, p in enumerate(declared):
         for j, other in enumerate(p.get("consent_bundled_with", ())):
@@ -52,7 +64,7 @@ def purposes(raw: Mapping[str, Any], known: Known, problems: Problems) -> dict[s
 def _check_references(p: Mapping[str, Any], path: str, known: Known, problems: Problems) -> None:
     if p["task"] not in known.tasks:
         problems.add(f"{path}.task", f"unknown task {p['task']!r}")
-    for j, cat in enumerate(p["categories"]):
+    for j, cat in enumerate(p.get("categories", ())):
         if cat not in known.categories:
             problems.add(f"{path}.categories[{j}]", f"unknown data category {cat!r}",
                          code=CATEGORY_NOT_DECLARED)
@@ -70,12 +82,16 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
     length = period(raw["period"], f"{path}.retention.period", problems)
     if length is None:
         return None
+    cited, cite = citation(raw.get("citation"))
     retention = Retention(
         trigger=RetentionTrigger(raw["trigger"]),
         period=length,
-        citation=str(raw.get("citation", "")),
+        citation=cited or "",
+        cite=cite,
         then=AfterRetention(raw.get("then", "destroy")),
         note=text(raw.get("note")),
+        condition=text(raw.get("condition")),
+        source=raw.get("source"),
         achieved_when=AchievedWhen(raw["achieved_when"]) if raw.get("achieved_when") else None,
     )
     if (retention.achieved_when is not None
@@ -86,22 +102,24 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
 
 
 def _purpose(p: Mapping[str, Any], retention: Retention | None) -> Purpose:
-    legal_basis = basis(p["basis"])
+    legal_basis = basis(p.get("basis"))
+    automated = p.get("automated_decision")
     return Purpose(
         id=p["id"],
         task=p["task"],
         labels=required_text(p["labels"]),
-        categories=tuple(p["categories"]),
+        categories=tuple(p.get("categories", ())),
         subjects=tuple(p.get("subjects", ())),
         basis=legal_basis,
-        consent_required=bool(p.get("consent_required", legal_basis.kind is BasisKind.CONSENT)),
+        consent_required=bool(p.get("consent_required", legal_basis.kind in _CONSENT_BY_DEFAULT)),
         retention=retention,
         recipients=tuple(p.get("recipients", ())),
-        automated_decision=bool(p.get("automated_decision", False)),
+        automated_decision=None if automated is None else bool(automated),
         exhaustive=bool(p.get("exhaustive", True)),
         description=text(p.get("description")),
-        clause=p.get("clause"),
-        sources=tuple(p.get("sources", ("subject",))),
-        methods=tuple(p.get("methods", ("automated",))),
+        source=p.get("source"),
+        data_sources=tuple(DataSourceKind(s) for s in p.get("data_sources", ())),
+        methods=tuple(ProcessingMethod(m) for m in p.get("methods", ())),
         consent_bundled_with=tuple(p.get("consent_bundled_with", ())),
+        sources=sources({"source": p.get("source"), "sources": p.get("sources")}),
     )

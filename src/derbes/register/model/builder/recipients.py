@@ -9,7 +9,10 @@ from derbes.register.model.builder.common import (
     Problems,
     basis,
     check_unique,
+    citation,
     required_text,
+    section_items,
+    sources,
     text,
 )
 from derbes.register.model.register import (
@@ -21,12 +24,14 @@ from derbes.register.model.register import (
     RecipientAction,
     RecipientRole,
 )
+from derbes.register.model.statement import SectionStatement
 
 
 def recipients(
-    raw: Mapping[str, Any], categories: Mapping[str, DataCategory], problems: Problems
+    raw: Mapping[str, Any], categories: Mapping[str, DataCategory], problems: Problems,
+    statements: dict[str, SectionStatement],
 ) -> dict[str, Recipient]:
-    declared = raw.get("recipients", [])
+    declared = section_items(raw, "recipients", statements)
     check_unique(declared, "recipients", problems)
     found: dict[str, Recipient] = {}
     for i, r in enumerate(declared):
@@ -40,19 +45,25 @@ def recipients(
 
 def _recipient(r: Mapping[str, Any]) -> Recipient:
     cross_border = r.get("cross_border_basis")
+    country = r.get("country")
     return Recipient(
         id=r["id"],
         names=required_text(r["names"]),
         role=RecipientRole(r["role"]),
-        country=str(r["country"]).upper(),
-        actions=tuple(RecipientAction(a) for a in r.get("actions", ("use",))),
-        basis=basis(r["basis"]),
+        country=None if country is None else str(country).upper(),
+        actions=tuple(RecipientAction(a) for a in r.get("actions", ())),
+        basis=basis(r.get("basis")),
         categories=tuple(r.get("categories", ())),
         cross_border_basis=(
             CrossBorderBasis(CrossBorderBasisKind(cross_border["kind"]),
-                             cross_border.get("citation"))
+                             *citation(cross_border.get("citation")))
             if cross_border else None
         ),
         description=text(r.get("description")),
-        clause=r.get("clause"),
+        source=r.get("source"),
+        is_class=bool(r.get("is_class", False)),
+        safeguards=text(r.get("safeguards")),
+        sold=bool(r.get("sold", False)),
+        abroad=bool(r.get("abroad", False)),
+        sources=sources({"source": r.get("source"), "sources": r.get("sources")}),
     )

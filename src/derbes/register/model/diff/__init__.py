@@ -115,7 +115,7 @@ def diff(old: Register, new: Register) -> RegisterDiff:
         section(differ)
     return RegisterDiff(
         operator_id=new.operator.id,
-        old_version=old.policy.version,
-        new_version=new.policy.version,
+        old_version=old.policy.version_id,
+        new_version=new.policy.version_id,
         changes=tuple(differ.changes),
     )

@@ -85,10 +85,12 @@ def operator(d: Differ) -> None:
         ))
 
 
-def database(d: Differ, before: str, after: str) -> None:
+def database(d: Differ, before: str | None, after: str | None) -> None:
     if before == after:
         return
-    if after == KZ:
+    if after is None:
+        effect, why = Effect.NEUTRAL, "the policy no longer says where the primary database is"
+    elif after == KZ:
         effect, why = Effect.NARROWS, "the primary database comes back to Kazakhstan"
     else:
         effect = Effect.WIDENS
@@ -104,9 +106,10 @@ def policy(d: Differ) -> None:
     old, new = d.old.policy, d.new.policy
     for name, before, after in (
         ("version", old.version, new.version),
-        ("date", old.date.isoformat(), new.date.isoformat()),
+        ("date", old.date.isoformat() if old.date else None,
+         new.date.isoformat() if new.date else None),
         ("languages", ", ".join(old.languages), ", ".join(new.languages)),
-        ("source", old.source, new.source),
+        ("url", old.url, new.url),
     ):
         if before != after:
             d.add(Change(

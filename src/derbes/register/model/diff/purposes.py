@@ -143,17 +143,17 @@ def _to_whom_and_from_where(d: Differ, old: Purpose, new: Purpose) -> None:
             f"{old_path}.recipients[{old.recipients.index(rid)}]", Side.OLD,
             f"purpose {pid} no longer discloses PD to {rid}", item=rid, purposes=mine,
         ))
-    for src in added(old.sources, new.sources):
+    for src in added(old.data_sources, new.data_sources):
         d.add(Change(
             ChangeKind.SOURCE_ADDED_TO_PURPOSE, Effect.WIDENS,
-            f"{path}.sources[{new.sources.index(src)}]", Side.NEW,
+            f"{path}.data_sources[{new.data_sources.index(src)}]", Side.NEW,
             f"purpose {pid} now also collects PD from {src}",
             citation=ART_24, item=src, purposes=mine, reconsent=processing_scopes(new),
         ))
-    for src in added(new.sources, old.sources):
+    for src in added(new.data_sources, old.data_sources):
         d.add(Change(
             ChangeKind.SOURCE_REMOVED_FROM_PURPOSE, Effect.NARROWS,
-            f"{old_path}.sources[{old.sources.index(src)}]", Side.OLD,
+            f"{old_path}.data_sources[{old.data_sources.index(src)}]", Side.OLD,
             f"purpose {pid} no longer collects PD from {src}", item=src, purposes=mine,
         ))
 

@@ -47,27 +47,35 @@ def consent_setup(d: Differ) -> None:
     d.text(old.withdrawal, new.withdrawal, "consent.withdrawal")
 
 
+def _said(value: bool | None) -> str:
+    return "not stated" if value is None else str(value).lower()
+
+
 def rest(d: Differ) -> None:
     old, new = d.old, d.new
-    if old.minors.processed != new.minors.processed:
+    # Not stated reads as "may be processed": only a statement narrows.
+    was = None if old.minors is None else old.minors.processed
+    now = None if new.minors is None else new.minors.processed
+    if was != now:
+        widens = now is not False
         d.add(Change(
-            ChangeKind.MINORS_CHANGED,
-            Effect.WIDENS if new.minors.processed else Effect.NARROWS,
+            ChangeKind.MINORS_CHANGED, Effect.WIDENS if widens else Effect.NARROWS,
             "minors.processed", Side.NEW,
             "PD of minors is now processed (through their legal representatives)"
-            if new.minors.processed else "PD of minors is no longer processed",
-            citation=ART_8, before=str(old.minors.processed).lower(),
-            after=str(new.minors.processed).lower(),
+            if now else "the policy no longer says whether PD of minors is processed"
+            if now is None else "PD of minors is no longer processed",
+            citation=ART_8, before=_said(was), after=_said(now),
         ))
-    if old.minors.representative_consent != new.minors.representative_consent:
-        loose = not new.minors.representative_consent
+    was = None if old.minors is None else old.minors.representative_consent
+    now = None if new.minors is None else new.minors.representative_consent
+    if was != now:
+        loose = now is False
         d.add(Change(
             ChangeKind.MINORS_CHANGED, Effect.WIDENS if loose else Effect.NARROWS,
             "minors.representative_consent", Side.NEW,
             "a minor's PD no longer waits for a representative's consent (lint DRB014)"
             if loose else "a minor's PD now needs a representative's consent",
-            citation=ART_8, before=str(old.minors.representative_consent).lower(),
-            after=str(new.minors.representative_consent).lower(),
+            citation=ART_8, before=_said(was), after=_said(now),
         ))
     for kind, path, a, b, why in (
         (ChangeKind.REQUEST_CHANNELS_CHANGED, "request_channels",

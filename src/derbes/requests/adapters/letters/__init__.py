@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from derbes.deadlines.model.regime import Regime
 from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.i18n import Lang
@@ -43,12 +44,18 @@ def _environment(lang: Lang) -> jinja2.Environment:
 
 
 def render_letter(request: SubjectRequest, full: Mapping[str, Any], register: Register,
-                  lang: Lang | str, fmt: str = "html") -> bytes:
-    """The letter answering ``request`` in ``lang``: ``html`` or ``pdf``."""
+                  lang: Lang | str, fmt: str = "html", *, regime: Regime | None = None
+                  ) -> bytes:
+    """The letter answering ``request`` in ``lang``: ``html`` or ``pdf``.
+
+    ``regime`` (the law and this operator's promises) gives the deadline's
+    citation in the letter's language; without it the English stored with the
+    request is shown in English letters only.
+    """
     language = i18n.as_lang(lang)
     if fmt not in FORMATS:
         raise InputError("a letter is rendered as html or pdf", field="format")
-    view = build_view(request, full, register, language)
+    view = build_view(request, full, register, language, regime=regime)
     html = _environment(language).get_template("letter.html.j2").render(v=view)
     if fmt == "html":
         return html.encode("utf-8")

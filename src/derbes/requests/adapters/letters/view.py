@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from derbes.deadlines.model.periods import Period
-from derbes.deadlines.model.wording import format_date
+from derbes.deadlines.model.regime import DeadlineOrigin, Regime
+from derbes.deadlines.model.wording import DateCase, format_clause, format_date
 from derbes.platform import i18n
 from derbes.platform.i18n import N_, Lang
 from derbes.register.model import register as reg
@@ -28,7 +29,18 @@ TITLES: Mapping[RequestType, str] = {
     RequestType.CONSENT_WITHDRAWAL: N_("Answer to your withdrawal of consent"),
     RequestType.COMPLAINT: N_("Answer to your complaint"),
     RequestType.PRETRIAL_CLAIM: N_("Answer to your pre-trial claim"),
+    RequestType.AUTOMATED_OBJECTION: N_(
+        "Answer to your objection to automated processing of your personal data"),
 }
+
+# Digital Code Art. 43: what the subject may ask about an automated decision.
+AUTOMATED_RIGHTS: Mapping[str, str] = {
+    "to_be_told": N_("to be told that a decision about you was made by automated means"),
+    "explanation": N_("to receive an explanation of such a decision"),
+    "human_review": N_("to have such a decision reviewed by a person"),
+}
+DEFAULT_TERM = N_("The law sets no term: the operator applies this term by default.")
+PROMISED_TERM = N_("The operator's own commitment (its policy, %(clause)s).")
 
 SOURCES: Mapping[str, str] = {
     "subject": N_("from you"),
@@ -66,11 +78,37 @@ def _label(labels: Mapping[str, str] | None, lang: Lang, fallback: str) -> str:
     return fallback
 
 
-def _day(value: str | date | None, lang: Lang) -> str:
+def _day(value: str | date | None, lang: Lang, case: DateCase = DateCase.NOMINATIVE) -> str:
+    """A date in the case its sentence needs (Kazakh: «2 наурызда», «1 қыркүйекке»)."""
     if value is None:
         return ""
     day = value if isinstance(value, date) else datetime.fromisoformat(value).date()
-    return format_date(day, lang)
+    return format_date(day, lang, case)
+
+
+# The regime's deadline for stopping processing after a withdrawal (Art. 8 p.7).
+STOP_DEADLINE = "consent_withdrawal_stop"
+
+
+def _regime_cite(regime: Regime | None, deadline_id: str, lang: Lang) -> str:
+    deadline = None if regime is None else regime.deadlines.get(deadline_id)
+    return "" if deadline is None or deadline.cite is None else deadline.cite.get(lang)
+
+
+def _deadline_citation(request: SubjectRequest, regime: Regime | None, lang: Lang) -> str:
+    """The rule that sets the request's term, in ``lang``: the law's article, or the
+    operator's own promise; never an internal note."""
+    deadline = None if regime is None else regime.deadlines.get(request.deadline_id)
+    if deadline is None:
+        return request.deadline_citation if lang is Lang.EN else ""
+    cite = deadline.cite or (deadline.default.cite if deadline.default else None)
+    parts = [cite.get(lang)] if cite is not None else []
+    if deadline.origin is DeadlineOrigin.DEFAULT:
+        parts.append(_t(lang, DEFAULT_TERM))
+    elif deadline.origin is DeadlineOrigin.PROMISE and deadline.source:
+        parts.append(_t(lang, PROMISED_TERM) % {
+            "clause": format_clause(deadline.source, lang)})
+    return " ".join(parts)
 
 
 def _value(value: Any) -> str:
@@ -83,7 +121,7 @@ def _value(value: Any) -> str:
 
 def _retention(raw: Mapping[str, Any] | None, lang: Lang) -> str:
     if not raw:
-        return _t(lang, N_("not set by the operator"))
+        return _t(lang, N_("not stated in the policy"))
     retention = reg.Retention(trigger=reg.RetentionTrigger(raw["trigger"]),
                               period=Period.parse(raw["period"]), citation=raw["citation"],
                               then=reg.AfterRetention(raw.get("then", "destroy")))
@@ -121,6 +159,18 @@ def _recipient_names(register: reg.Register, ids: Sequence[str], lang: Lang) -> 
     return out
 
 
+def _cited(register: reg.Register, purpose_id: str | None, which: str, given: str | None,
+           lang: Lang) -> str:
+    """A purpose's basis or retention citation in ``lang``: the register's ru/kk/en form
+    when the answer cites what the register says; else the DPO's text, in English only."""
+    purpose = register.purposes.get(purpose_id or "")
+    if purpose is not None:
+        rule = purpose.basis if which == "basis" else purpose.retention
+        if rule is not None and rule.cite is not None and given in (None, "", rule.citation):
+            return rule.cite.get(lang)
+    return (given or "") if lang is Lang.EN else ""
+
+
 def _purpose_label(register: reg.Register, purpose_id: str | None, lang: Lang) -> str:
     if purpose_id is None:
         return "—"
@@ -129,7 +179,7 @@ def _purpose_label(register: reg.Register, purpose_id: str | None, lang: Lang) -
 
 
 def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.Register,
-               lang: Lang) -> dict[str, Any]:
+               lang: Lang, *, regime: Regime | None = None) -> dict[str, Any]:
     """Everything the letter template shows, in ``lang``."""
     operator = register.operator
     view: dict[str, Any] = {
@@ -140,10 +190,11 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
         "operator_name": operator.names.get(lang),
         "operator_bin": operator.bin,
         "request_id": request.id,
-        "received": _day(request.received_at.date().isoformat(), lang),
-        "due": _day(request.due_date, lang),
-        "answered": _day(request.closed_at.date() if request.closed_at else None, lang),
-        "deadline_citation": request.deadline_citation,
+        "received": _day(request.received_at.date().isoformat(), lang, DateCase.LOCATIVE),
+        "due": _day(request.due_date, lang, DateCase.DATIVE),
+        "answered": _day(request.closed_at.date() if request.closed_at else None, lang,
+                         DateCase.LOCATIVE),
+        "deadline_citation": _deadline_citation(request, regime, lang),
         "reasons": list(request.refusal_reasons),
         "held": bool(full.get("held")),
     }
@@ -157,9 +208,11 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
             "status": _t(lang, OUTCOMES.get(o["status"], o["status"])),
             "continues": o["status"] == "continues",
             "citation": o.get("citation") or "",
-            "until": _day(o.get("until"), lang),
-            "stop_by": _day(o.get("stop_by"), lang),
-            "stop_citation": o.get("stop_citation") or "",
+            "until": _day(o.get("until"), lang, DateCase.DATIVE),
+            "stop_by": _day(o.get("stop_by"), lang, DateCase.DATIVE),
+            "stop_citation": (_regime_cite(regime, STOP_DEADLINE, lang) or (
+                o.get("stop_citation") or "" if lang is Lang.EN else ""))
+            if o.get("stop_by") or o.get("stop_citation") else "",
         } for o in full.get("outcomes", [])]
     elif request.type is RequestType.BLOCKING and view["held"]:
         blocked = full.get("blocked", [])
@@ -171,19 +224,30 @@ def build_view(request: SubjectRequest, full: Mapping[str, Any], register: reg.R
                            if c in register.categories else c for c in full.get("changed", [])]
     elif request.type in (RequestType.COMPLAINT, RequestType.PRETRIAL_CLAIM):
         view["response"] = full.get("response") or ""
+    elif request.type is RequestType.AUTOMATED_OBJECTION:
+        view["response"] = full.get("explanation") or ""
+        view["automated_purposes"] = [_purpose_label(register, p, lang)
+                                      for p in full.get("purposes", [])]
+        view["automated_rights"] = [_t(lang, AUTOMATED_RIGHTS[r]) for r in full.get("rights", [])
+                                    if r in AUTOMATED_RIGHTS]
     return view
 
 
 def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict[str, Any]:
     purposes = []
     for p in full.get("purposes", []):
+        if p["id"] in register.purposes and register.assumed(
+                f"{register.purpose_path(p['id'])}.retention"):
+            # A term the policy does not state is not told as the operator's own.
+            p = {**p, "retention": None}
         purposes.append({
             "label": _label(p.get("labels"), lang, p["id"]),
             "basis": i18n.enum_label(reg.BasisKind(p["basis"]), lang),
-            "basis_citation": p.get("basis_citation") or "",
+            "basis_citation": _cited(register, p["id"], "basis", p.get("basis_citation"), lang),
             "retention": _retention(p.get("retention"), lang),
             "kept": _kept(p.get("clock"), lang),
-            "retention_citation": (p.get("retention") or {}).get("citation", ""),
+            "retention_citation": _cited(register, p["id"], "retention",
+                                         (p.get("retention") or {}).get("citation"), lang),
             "categories": [_label(register.categories[c].labels.as_dict(), lang, c)
                            if c in register.categories else c for c in p.get("categories", [])],
             "recipients": _recipient_names(register, p.get("recipients", []), lang),
@@ -199,7 +263,9 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
     recipients = [{
         "name": _label(r.get("names"), lang, r["id"]),
         "role": i18n.enum_label(reg.RecipientRole(r["role"]), lang),
-        "country": i18n.country_name(r["country"], lang),
+        # A country the policy does not state is said to be so, never guessed.
+        "country": (i18n.country_name(r["country"], lang) if r.get("country")
+                    else _t(lang, N_("not stated in the policy"))),
         "cross_border": bool(r.get("cross_border")),
         "received": transfers_by.get(r["id"], []),
     } for r in full.get("recipients", [])]
@@ -232,7 +298,9 @@ def _destruction(full: Mapping[str, Any], register: reg.Register, lang: Lang
                 "ground": _t(lang, N_("obligation under the law")
                              if f["ground"] == "legal_obligation"
                              else N_("an unfulfilled contract with you")),
-                "citation": f.get("citation") or "",
+                "citation": _cited(register, f.get("purpose"), "basis", f.get("citation"),
+                                   lang) or _cited(register, f.get("purpose"), "retention",
+                                                   f.get("citation"), lang),
                 "until": (_day(f.get("until"), lang) if f.get("until")
                           else _retention(f.get("retention"), lang)),
             })

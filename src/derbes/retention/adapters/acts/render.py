@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from derbes.deadlines.model.wording import format_clause
 from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.i18n import N_
@@ -194,12 +195,14 @@ def _group_view(group: ActGroup, lang: Lang) -> dict[str, Any]:
         "no": group.no,
         "purpose": group.purpose.get(lang),
         "purpose_id": group.purpose_id,
-        "clause": group.clause,
+        "clause": format_clause(group.clause, lang) if group.clause else None,
         "basis": i18n.enum_label(group.basis, lang) if group.basis else
         _t("not_in_register", lang),
-        "basis_citation": group.basis_citation,
+        "basis_citation": (group.basis_cite.get(lang) if group.basis_cite
+                           else group.basis_citation),
         "retention": _retention_text(group, lang),
-        "retention_citation": group.retention_citation or "—",
+        "retention_citation": (group.retention_cite.get(lang) if group.retention_cite
+                               else group.retention_citation or "—"),
         "ended": ended,
         "criterion": group.criterion.get(lang) if group.criterion else None,
         "categories": [{"id": c.id, "label": c.labels.get(lang)} for c in group.categories],
