@@ -14,17 +14,20 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from derbes.audit.cli import audit_app
-from derbes.bootstrap import Container, bootstrap
+from derbes.cli.common import bootstrap
 from derbes.consent.cli import ledger_app
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.platform.chain import Verification
+
+if TYPE_CHECKING:
+    from derbes.bootstrap import Container
 
 console = Console(soft_wrap=True, highlight=False)
 notes = Console(stderr=True, soft_wrap=True, highlight=False)
