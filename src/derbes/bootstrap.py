@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from derbes.audit.adapters.alert_rules import load_access_rules
 from derbes.audit.model.alert_rules import AccessRules
 from derbes.consent.adapters.egov import FakeEgovService
+from derbes.context import Context, OperatorScope, Rules
 from derbes.decisions.service import DecisionPoint
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
@@ -78,6 +79,40 @@ class Container:
     def access_rules(self) -> AccessRules:
         """Rules that flag unusual access (data/access_rules.yaml)."""
         return load_access_rules()
+
+    @cached_property
+    def rules(self) -> Rules:
+        """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
+        from derbes.access.adapters.limits_yaml import load_identity_limits
+        from derbes.consent.adapters.rules import load_consent_rules
+        from derbes.deadlines.adapters.regime_yaml import load_regime
+        from derbes.decisions.adapters.rules import load_decision_rules
+        from derbes.retention.adapters.acts.rules import load_act_rules
+        from derbes.retention.adapters.rules import load_retention_rules
+        from derbes.vault.adapters.rules import load_vault_rules
+
+        return Rules(
+            regime=load_regime(self.settings.regime_file),
+            vault=load_vault_rules(),
+            consent=load_consent_rules(),
+            retention=load_retention_rules(),
+            decisions=load_decision_rules(),
+            acts=load_act_rules(),
+            alerts=self.access_rules,
+            identity_limits=load_identity_limits(),
+        )
+
+    def context(self, actor: str, request_id: str | None = None,
+                scope: OperatorScope | None = None, *, read_only: bool = False) -> Context:
+        """A use case's world on this installation: a fresh unit of work (a reader
+        that never waits for writers when ``read_only``), the key store, the clock
+        and the rules, for ``actor`` acting within ``scope`` (every operator if None)."""
+        return Context(
+            uow=self.reader() if read_only else self.uow(),
+            keys=lambda: self.keystore, clock=self.clock, rules=self.rules,
+            actor=actor, request_id=request_id,
+            scope=OperatorScope.every() if scope is None else scope,
+        )
 
     @cached_property
     def kek(self) -> KeyEncryptionKey:

@@ -9,7 +9,6 @@ request bodies and is sealed before it is stored.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -18,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope as KeyScope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.deps import actor_of as _actor
+from derbes.api.deps import container as _container
+from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.inputs import Moment
-from derbes.bootstrap import Container
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
 from derbes.consent.service import consent as service
 from derbes.consent.service import egov as egov_consent
@@ -207,19 +208,10 @@ class EgovCallbackOut(BaseModel):
 # ----------------------------------------------------------------- helpers
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _actor(caller: Caller) -> str:
-    return f"api:{caller.name}"
 
 
-def _request_id(given: str | None, response: Response) -> str:
-    request_id = given or str(uuid.uuid4())
-    response.headers["X-Request-ID"] = request_id
-    return request_id
 
 
 def _scope(s: ScopeIn) -> Scope:

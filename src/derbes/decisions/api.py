@@ -13,7 +13,6 @@ every reason. ``GET /v1/subjects/{id}/transfers`` is the subject's view.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated
 
@@ -23,11 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.deps import container as _container
+from derbes.api.deps import echo_request_id as _request_id
+from derbes.api.deps import required_operator as _operator
 from derbes.api.inputs import Day
-from derbes.bootstrap import Container
 from derbes.decisions.model import Action, ActionKind, ReasonCode
 from derbes.decisions.service import MAX_BATCH
-from derbes.errors import AuthError, InputError, NotFoundError
+from derbes.errors import NotFoundError
 from derbes.platform.labels import Lang
 from derbes.register.service import registers as register_service
 from derbes.transfers import service as transfer_service
@@ -146,25 +147,10 @@ class SubjectTransfersOut(BaseModel):
 # ----------------------------------------------------------------- helpers
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _operator(caller: Caller, asked: str | None) -> str:
-    if caller.operator_id is not None:
-        if asked is not None and asked != caller.operator_id:
-            raise AuthError("this API key is bound to another operator", field="operator")
-        return caller.operator_id
-    if asked is None:
-        raise InputError("the operator is required", field="operator")
-    return asked
 
 
-def _request_id(given: str | None, response: Response) -> str:
-    request_id = given or str(uuid.uuid4())
-    response.headers["X-Request-ID"] = request_id
-    return request_id
 
 
 # ------------------------------------------------------------------ routes

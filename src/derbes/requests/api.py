@@ -18,9 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from derbes.access import service as apikeys
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, authenticated, require_scope
+from derbes.api.deps import actor_of as _actor
+from derbes.api.deps import container as _container
+from derbes.api.deps import operator_filter as _operator
 from derbes.api.inputs import Day, Moment
 from derbes.bootstrap import Container
-from derbes.errors import AuthError, InputError
+from derbes.errors import InputError
 from derbes.requests import service
 from derbes.requests.adapters.letters import MEDIA_TYPES
 from derbes.requests.adapters.store import RequestFilter
@@ -87,21 +90,10 @@ class OtpOut(BaseModel):
     expires_at: datetime
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _actor(caller: Caller) -> str:
-    return f"api:{caller.name}"
 
 
-def _operator(caller: Caller, asked: str | None) -> str | None:
-    if caller.operator_id is None:
-        return asked
-    if asked is not None and asked != caller.operator_id:
-        raise AuthError("this API key is bound to another operator", field="operator")
-    return caller.operator_id
 
 
 def _stores(container: Container) -> service.StoreOpener:

@@ -7,7 +7,6 @@ A key bound to an operator sees only that operator's subjects.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,9 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
+from derbes.api.deps import actor_of as _actor
+from derbes.api.deps import container as _container
+from derbes.api.deps import echo_request_id as _request_id
+from derbes.api.deps import operator_filter as _operator
 from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
-from derbes.errors import AuthError, InputError
+from derbes.errors import InputError
 from derbes.register.service import registers as register_service
 from derbes.vault.model import Block, NewValue, Provenance, Source
 from derbes.vault.service import subjects as service
@@ -148,28 +151,12 @@ class DestroyedOut(BaseModel):
 # ----------------------------------------------------------------- helpers
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _actor(caller: Caller) -> str:
-    return f"api:{caller.name}"
 
 
-def _request_id(given: str | None, response: Response) -> str:
-    request_id = given or str(uuid.uuid4())
-    response.headers["X-Request-ID"] = request_id
-    return request_id
 
 
-def _operator(caller: Caller, asked: str | None) -> str | None:
-    """The operator a call is confined to: the key's own, if it is bound to one."""
-    if caller.operator_id is None:
-        return asked
-    if asked is not None and asked != caller.operator_id:
-        raise AuthError("this API key is bound to another operator", field="operator")
-    return caller.operator_id
 
 
 def _new_values(items: list[ValueIn], container: Container) -> list[NewValue]:

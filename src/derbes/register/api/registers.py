@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from derbes.bootstrap import Container
+from derbes.api.deps import container as _container
 from derbes.deadlines.model.periods import Period
 from derbes.register.service import registers as service
 
@@ -25,9 +25,6 @@ class RegisterSummary(BaseModel):
     loaded_at: datetime
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
 def to_plain(value: Any) -> Any:

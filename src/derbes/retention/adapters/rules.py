@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -11,16 +10,9 @@ import yaml
 
 from derbes.deadlines.model.periods import Period
 from derbes.errors import ConfigurationError, PeriodError
-from derbes.retention.model.retention import LegalMinimum
+from derbes.retention.model.retention import LegalMinimum, RetentionRules
 
 SHIPPED_RULES = "retention_rules.yaml"
-
-
-@dataclass(frozen=True)
-class RetentionRules:
-    destruction: str  # citation of destruction on expiry, for the audit log
-    minimums: tuple[LegalMinimum, ...]
-    unlinked: str  # why values no purpose of the subject needs are a finding
 
 
 def _text(data: dict[str, Any], key: str, where: str) -> str:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from derbes.api.auth import Caller, Scope, require_scope
-from derbes.bootstrap import Container
-from derbes.errors import AuthError
+from derbes.api.deps import container as _container
+from derbes.api.deps import operator_filter as _operator
 from derbes.platform.dates import EARLIEST, LATEST
 from derbes.retention.adapters.acts import act_json, render_act
 from derbes.retention.service import acts as service
@@ -27,17 +27,8 @@ MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _operator(caller: Caller, asked: str | None) -> str | None:
-    if caller.operator_id is None:
-        return asked
-    if asked is not None and asked != caller.operator_id:
-        raise AuthError("this API key is bound to another operator", field="operator")
-    return caller.operator_id
 
 
 @router.get("")

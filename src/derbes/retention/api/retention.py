@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.deps import container as _container
+from derbes.api.deps import required_operator
 from derbes.api.inputs import Day
-from derbes.bootstrap import Container
-from derbes.errors import AuthError, InputError
 from derbes.requests.service import stores_from_dir
 from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
 from derbes.retention.service import sweep as service
@@ -28,19 +28,8 @@ Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
 Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
 
 
-def _operator(caller: Caller, asked: str | None) -> str:
-    if caller.operator_id is not None:
-        if asked is not None and asked != caller.operator_id:
-            raise AuthError("this API key is bound to another operator", field="operator")
-        return caller.operator_id
-    if asked is None:
-        raise InputError("name the operator", field="operator")
-    return asked
 
 
 class RunIn(BaseModel):
@@ -93,3 +82,7 @@ def list_runs(
     """Runs of the sweep, the newest first."""
     return [r.as_dict() for r in service.runs(
         _container(request).uow(), _operator(caller, operator), limit=limit)]
+
+
+def _operator(caller: Caller, asked: str | None) -> str:
+    return required_operator(caller, asked, "name the operator")

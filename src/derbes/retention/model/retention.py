@@ -46,6 +46,7 @@ __all__ = [
     "LegalHold",
     "LegalMinimum",
     "PurposeClock",
+    "RetentionRules",
     "RunGroup",
     "RunRecord",
     "RunState",
@@ -379,6 +380,15 @@ class LegalMinimum:
     match: str
     period: Period
     citation: str
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    """The retention engine's rules (``data/retention_rules.yaml``)."""
+
+    destruction: str  # citation of destruction on expiry, for the audit log
+    minimums: tuple[LegalMinimum, ...]
+    unlinked: str  # why values no purpose of the subject needs are a finding
 
 
 def check_minimums(register: Register, minimums: Sequence[LegalMinimum]) -> None:

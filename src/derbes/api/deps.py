@@ -1,0 +1,83 @@
+"""What every route asks FastAPI for: the container, who calls, the request id, the operator.
+
+One home for the dependencies the routes of every slice share, so a route reads
+``container: ContainerDep`` and never digs in ``request.app.state`` itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+
+from derbes.access.service import Caller
+from derbes.bootstrap import Container
+from derbes.context import OperatorScope
+from derbes.errors import AuthError, InputError
+
+__all__ = [
+    "ContainerDep",
+    "RequestIdDep",
+    "actor_of",
+    "container",
+    "echo_request_id",
+    "operator_filter",
+    "operator_scope",
+    "request_id",
+    "required_operator",
+]
+
+
+def container(request: Request) -> Container:
+    """The installation's container, built once by the app factory."""
+    found: Container = request.app.state.container
+    return found
+
+
+def request_id(
+    response: Response,
+    x_request_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> str:
+    """The caller's ``X-Request-ID``, or a new one; echoed on the response either way."""
+    return echo_request_id(x_request_id, response)
+
+
+def echo_request_id(given: str | None, response: Response) -> str:
+    """``given`` or a new request id, set as the response's ``X-Request-ID``."""
+    chosen = given or str(uuid.uuid4())
+    response.headers["X-Request-ID"] = chosen
+    return chosen
+
+
+ContainerDep = Annotated[Container, Depends(container)]
+RequestIdDep = Annotated[str, Depends(request_id)]
+
+
+def actor_of(caller: Caller) -> str:
+    """How the audit log names an API caller: by its key's name, never by the key."""
+    return f"api:{caller.name}"
+
+
+def operator_scope(caller: Caller, asked: str | None) -> OperatorScope:
+    """The operators a call may act for: the key's own operator if it is bound to one
+    (asking for another is refused), else the one asked for, else every operator."""
+    if caller.operator_id is not None:
+        if asked is not None and asked != caller.operator_id:
+            raise AuthError("this API key is bound to another operator", field="operator")
+        return OperatorScope.only(caller.operator_id)
+    return OperatorScope.every() if asked is None else OperatorScope.only(asked)
+
+
+def operator_filter(caller: Caller, asked: str | None) -> str | None:
+    """The operator a listing is confined to; None: every operator (an unbound key)."""
+    return operator_scope(caller, asked).operator_id
+
+
+def required_operator(caller: Caller, asked: str | None,
+                      message: str = "the operator is required") -> str:
+    """The one operator a call acts for: the key's own, or the one asked for."""
+    chosen = operator_scope(caller, asked).operator_id
+    if chosen is None:
+        raise InputError(message, field="operator")
+    return chosen

@@ -1,0 +1,136 @@
+"""What every use case works in, as one object, and the rule tables it reads.
+
+A service function takes a :class:`Context` first and finds in it the unit of
+work (the transaction), the key store, the clock, the rule tables (built once by
+bootstrap from the shipped data and the DPO's corrections), who acts, the id of
+the request being served, and for which operators it may act::
+
+    def withdraw(ctx: Context, subject_id: str, ...) -> WithdrawalResult:
+        with ctx.uow:
+            ...
+            ctx.uow.audit.record(AuditRecord(..., actor=ctx.actor, request_id=ctx.request_id))
+            ctx.uow.commit()
+
+Entry points make one per call (``Container.context``): the API from the
+caller's key (an operator-bound key acts for :meth:`OperatorScope.only` that
+operator, an unbound admin key for :meth:`OperatorScope.every`), the CLI for
+the user at the terminal. "Every operator" is a value of its own, never a
+silent ``None``.
+
+Only the standard library and the models are imported here at run time: the
+rule tables and ports are named for the type checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from derbes.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from derbes.access.model.limits import IdentityLimits
+    from derbes.audit.model.alert_rules import AccessRules
+    from derbes.consent.model.consent import ConsentRules
+    from derbes.deadlines.model.regime import Regime
+    from derbes.decisions.model import DecisionRules
+    from derbes.platform.clock import Clock
+    from derbes.retention.model.acts import ActRules
+    from derbes.retention.model.retention import RetentionRules
+    from derbes.uow import UnitOfWork
+    from derbes.vault.model import VaultRules
+    from derbes.vault.ports import KeyStore
+
+__all__ = ["Context", "OperatorScope", "Rules"]
+
+
+@dataclass(frozen=True)
+class OperatorScope:
+    """For which operators a call may act: one named operator, or every operator.
+
+    Make one with :meth:`every` or :meth:`only`; ``operator_id`` is None only for
+    the scope of every operator.
+    """
+
+    operator_id: str | None = None
+
+    @classmethod
+    def every(cls) -> OperatorScope:
+        return cls(None)
+
+    @classmethod
+    def only(cls, operator_id: str) -> OperatorScope:
+        if not operator_id:
+            raise ValueError("an operator scope names an operator")
+        return cls(operator_id)
+
+    @property
+    def is_every(self) -> bool:
+        return self.operator_id is None
+
+    def admits(self, operator_id: str) -> bool:
+        return self.operator_id is None or self.operator_id == operator_id
+
+    def check(self, operator_id: str, what: str) -> None:
+        """Refuse ``what`` of another operator as if it did not exist (no enumeration)."""
+        if not self.admits(operator_id):
+            raise NotFoundError(f"{what} not found")
+
+    def narrowed(self, asked: str | None) -> OperatorScope:
+        """The scope a call asks for within this one (``?operator=``, ``--operator``)."""
+        if asked is None:
+            return self
+        self.check(asked, f"operator {asked!r}")
+        return OperatorScope.only(asked)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rule tables, loaded once from data (each entry carries its citation).
+
+    ``regime`` is the regime table in force: the shipped one, or the DPO's file
+    named by ``DERBES_REGIME_FILE``; an operator's register may override some of
+    its entries (``deadlines.model.regime.apply_overrides``).
+    """
+
+    regime: Regime
+    vault: VaultRules
+    consent: ConsentRules
+    retention: RetentionRules
+    decisions: DecisionRules
+    acts: ActRules
+    alerts: AccessRules
+    identity_limits: IdentityLimits
+
+
+@dataclass(frozen=True)
+class Context:
+    """One use case's world: transaction, keys, time, rules, who acts and for whom.
+
+    ``keys`` gives the key store when a use case first needs one, so work that
+    opens no value needs no KEK.
+    """
+
+    uow: UnitOfWork
+    keys: Callable[[], KeyStore]
+    clock: Clock
+    rules: Rules
+    actor: str
+    request_id: str | None = None
+    scope: OperatorScope = field(default_factory=OperatorScope.every)
+
+    @property
+    def keystore(self) -> KeyStore:
+        return self.keys()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def acting(self, actor: str, request_id: str | None = None) -> Context:
+        """The same world, another actor (a staff member, a scheduled job)."""
+        return replace(self, actor=actor, request_id=request_id)
+
+    def within(self, scope: OperatorScope) -> Context:
+        return replace(self, scope=scope)
