@@ -162,7 +162,8 @@ class Journey:
                           status=201)
         assert filed["subject_id"] == subject_id
         self.post(f"/v1/requests/{filed['id']}/verify",
-                  {"method": "staff_document", "document_ref": "ID card 045512377"})
+                  {"method": "staff_document", "document_ref": "ID card 045512377",
+                   "reason": "identity card seen at the office"})
         answered = self.post(f"/v1/requests/{filed['id']}/answer", {})
         pdf = self.get(f"/v1/requests/{filed['id']}/letter", format="pdf", lang=lang).content
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)

@@ -64,6 +64,7 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str) 
         Call("GET", "/notice/{operator}", {"operator": OPERATOR},
              {"lang": "kk", "format": "md"}),
         Call("GET", "/v1/audit/verify", query={"expect": "1:" + "0" * 64}),
+        Call("GET", "/v1/ledger/verify", query={"expect": "1:" + "0" * 64}),
         Call("POST", "/v1/subjects", body={**subject_body(900), "values": [
             {"category": "identity.iin", "value": adult_iin(900)}, value]}),
         Call("POST", "/v1/subjects/lookup", body={"kind": "iin", "value": iin,

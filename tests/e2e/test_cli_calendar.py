@@ -100,7 +100,11 @@ def test_regime_show(tmp_path: Path) -> None:
     as_json = _derbes("regime", "show", "--format", "json", cwd=tmp_path)
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
-    assert len(data["deadlines"]) == 9  # with consent_withdrawal_stop (Art. 8 p.7)
+    ids = [d["id"] for d in data["deadlines"]]
+    assert len(ids) == len(set(ids))
+    assert {"access", "blocking", "rectification", "erasure_on_request", "breach_notification",
+            "automated_objection", "consent_withdrawal_stop"} <= set(ids)
+    assert all(d["citation"] for d in data["deadlines"])
     assert data["counting"]["timezone"] == "Asia/Almaty"
 
 

@@ -98,7 +98,8 @@ def _answer(base: str, token: str, operator: str, iin: str) -> tuple[int, object
     assert isinstance(filed, dict)
     request_id = filed["id"]
     status, verified = load.call(base, "POST", f"/v1/requests/{request_id}/verify",
-                                 {"method": "staff_document", "document_ref": "ID 0001"},
+                                 {"method": "staff_document", "document_ref": "ID 0001",
+                                  "reason": "identity card seen at the office"},
                                  token=token)
     assert status == 200, verified
     return load.call(base, "POST", f"/v1/requests/{request_id}/answer", token=token)

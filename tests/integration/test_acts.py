@@ -142,6 +142,13 @@ def rendered() -> dict[str, Any]:
                     for lang in ("ru", "kk", "en")}}
 
 
+CITED = {
+    "ru": ("№ 191-IV", "пункт 4 статьи 11", "пункт 1 статьи 178"),
+    "kk": ("№ 191-IV", "11-бабының 4-тармағы", "178-бабының 1-тармағы"),
+    "en": ("AML Law No. 191-IV", "Art. 11 p.4", "Art. 178 p.1"),
+}
+
+
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
 def test_the_pdf_names_the_number_categories_citations_and_totals(
     rendered: dict[str, Any], lang: str,
@@ -153,9 +160,11 @@ def test_the_pdf_names_the_number_categories_citations_and_totals(
     for group in act.groups:
         for category in group.categories:
             assert " ".join(category.labels.get(lang).split()[:3]) in textual
-    for citation in ("AML Law No. 191-IV", "Art. 11 p.4", "Art. 178 p.1"):
-        assert citation in textual
-    assert AML_CITATION.split(",")[0] in textual and CIVIL_CITATION.split(",")[0] in textual
+    # Citations in the reader's language, as the register gives them.
+    for citation in CITED[lang]:
+        assert citation in textual, citation
+    if lang == "en":
+        assert AML_CITATION.split(",")[0] in textual and CIVIL_CITATION.split(",")[0] in textual
     assert act.references[0] in textual
     assert act.digest() in textual.replace(" ", "")
     for sid in subject_ids(12):

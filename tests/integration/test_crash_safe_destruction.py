@@ -47,7 +47,7 @@ from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
 from derbes.vault.service import subjects as vault_svc
 from tests.forensics import Sealed
 from tests.integration.conftest import BACKENDS
-from tests.retention_support import AML_KEPT, THREE_YEAR_ONLY, qiwi, qiwi_values
+from tests.retention_support import AML_KEPT, CONSENTED, THREE_YEAR_ONLY, qiwi, qiwi_values
 from tests.shred_support import Installation, at, dispose, install, opened, uow_of
 
 OPERATOR = "qiwi-kz"
@@ -117,16 +117,19 @@ def _prepare(inst: Installation) -> Expected:
             clock.set(max(clock.now(), at(day)))
             lifecycle.record_event(uow_of(container), f"ev-{events}", sid, kind, at(day), clock,
                                    contract)
+        # The customer consented to the purposes their values were collected for: a
+        # consent purpose keeps nothing without a consent, and values no purpose the
+        # subject is in needs are left to a person, not destroyed by the sweep.
+        # Consent evidence is sealed with the subject's key and must outlive a partial
+        # destruction (re-sealed with the kept values); the full group gave none.
+        evidence = Evidence() if group == "full" else Evidence(ip=f"203.0.113.{n}",
+                                                               user_agent=f"agent {n}")
+        consent_svc.give_consent(
+            uow_of(container), container.keystore, None, consent_svc.ConsentRequest(
+                subject_id=sid, scopes=[Scope(ScopeKind.PROCESSING, purposes=CONSENTED)],
+                channel="web_checkbox", evidence=evidence),
+            ACTOR, clock)
         if group != "full":
-            # Consent evidence is sealed with the subject's key and must outlive a
-            # partial destruction (re-sealed with the kept values).
-            consent_svc.give_consent(
-                uow_of(container), container.keystore, None, consent_svc.ConsentRequest(
-                    subject_id=sid, scopes=[Scope(ScopeKind.PROCESSING,
-                                                  purposes=("user_requests",))],
-                    channel="web_checkbox",
-                    evidence=Evidence(ip=f"203.0.113.{n}", user_agent=f"agent {n}")),
-                ACTOR, clock)
             plain[sid][EVIDENCE] = f"203.0.113.{n}"
         groups[group].append(sid)
     dispose(container)

@@ -250,10 +250,10 @@ def test_processing_withdrawal_with_an_open_contract() -> None:
     assert out["statistics"].reason is OutcomeReason.CONSENT_WITHDRAWN
     loan = out["loan_contract"]
     assert (loan.status, loan.reason) == (OutcomeStatus.CONTINUES, OutcomeReason.OBLIGATION)
-    assert "Art. 8 p.2" in loan.citation and "Microcredit agreement" in loan.citation
+    assert "Art. 8 p.2" in loan.citation and "microcredit agreement" in loan.citation
     aml = out["aml_cft"]
     assert (aml.status, aml.reason) == (OutcomeStatus.CONTINUES, OutcomeReason.LEGAL_OBLIGATION)
-    assert "AML Law" in aml.citation
+    assert "Law No. 191-IV" in aml.citation
     assert aml.until is None  # the contract is open: the 5 years have not started
     # Consent purposes not in this consent are not answered; nothing else is touched.
     assert "marketing" not in out and "pension_centre_inquiry" not in out
@@ -276,7 +276,7 @@ def test_processing_withdrawal_after_the_contract_is_closed() -> None:
     aml = out["aml_cft"]
     assert aml.status is OutcomeStatus.CONTINUES
     assert aml.until == date(2031, 3, 2)  # contract closed + 5 years (AML Law Art. 11 p.4)
-    assert aml.until_citation is not None and "Art. 11 p.4" in aml.until_citation
+    assert aml.until_citation is not None and "Article 11 paragraph 4" in aml.until_citation
     # No term in the policy for the security logs: continues, date unknown.
     assert out["security"].status is OutcomeStatus.CONTINUES and out["security"].until is None
     # State requests (Art. 9) continue too.

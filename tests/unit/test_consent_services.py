@@ -76,7 +76,7 @@ def test_give_records_one_consent_per_scope_with_ledger_entries(world: World) ->
     assert [e.event for e in entries] == ["given"] * 3
     assert {e.consent_id for e in entries} == {c.id for c in result.consents}
     first = result.consents[0]
-    assert len(first.policy_hash) == 64 and first.policy_version == "undated"
+    assert len(first.policy_hash) == 64 and first.policy_version == "not-stated"
     assert first.evidence_refs.keys() == {"otp_reference"}
     # PD evidence is sealed; the ledger holds only its digest.
     assert first.evidence_sealed is not None and IP.encode() not in first.evidence_sealed

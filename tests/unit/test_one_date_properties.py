@@ -88,7 +88,8 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
     # 2. The access answer.
     filed = requests_svc.file_request(uow, keys, requests_svc.NewRequest(
         operator_id=OPERATOR, type="access", subject_id=sid), ACTOR, clock)
-    requests_svc.verify_by_staff(uow, keys, filed.id, "ID 1", ACTOR, clock)
+    requests_svc.verify_by_staff(uow, keys, filed.id, "ID 1", ACTOR, clock,
+                                 reason="identity document seen at the office")
     answer = requests_svc.answer_access(uow, keys, filed.id, ACTOR, clock).answer
     told = {p["id"]: p["clock"]["until"] for p in answer["purposes"]}
     kept = {c["id"]: c["keep_until"] for c in answer["categories"]}

@@ -289,6 +289,8 @@ class SqlRetentionRepository:
     def add_clocks(self, operator_id: str,
                    clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
                    at: datetime) -> None:
+        # A new subject's clocks are part of what its state seal covers: read back.
+        self._touched.update(sid for sid, (found, _) in clocks.items() if found)
         purposes = [{"subject_id": sid, "purpose_id": p.purpose, "operator_id": operator_id,
                      "trigger": p.trigger.value if p.trigger else None,
                      "trigger_date": p.trigger_date, "end_date": p.end_date, "updated_at": at}

@@ -267,6 +267,7 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
         "country": (i18n.country_name(r["country"], lang) if r.get("country")
                     else _t(lang, N_("not stated in the policy"))),
         "cross_border": bool(r.get("cross_border")),
+        "country_stated": bool(r.get("country")),
         "received": transfers_by.get(r["id"], []),
     } for r in full.get("recipients", [])]
     return {
@@ -282,6 +283,9 @@ def _access(full: Mapping[str, Any], register: reg.Register, lang: Lang) -> dict
                     for m in full.get("methods", [])],
         "recipients": recipients,
         "cross_border": [r for r in recipients if r["cross_border"]],
+        # Where the policy names no country, the letter cannot say the data stay home.
+        "country_unstated": [r for r in recipients
+                             if not r["country_stated"] and not r["cross_border"]],
     }
 
 
