@@ -33,10 +33,9 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     String,
@@ -55,7 +54,13 @@ from derbes.audit.adapters.store import AuditEntry, AuditRepository, entry_from_
 from derbes.audit.model.log import AuditAction
 from derbes.consent.adapters.store import ConsentLedgerRepository, ConsentRepository
 from derbes.consent.model.consent import GivenBy
-from derbes.decisions.model import ConsentFact, consent_fact
+from derbes.decisions.model import ConsentTimes, consent_fact
+from derbes.decisions.ports import (
+    ChangeCursor,
+    DecisionFactsRepository,
+    DestroyEvent,
+    FactRows,
+)
 from derbes.integrity.adapters.seals import (
     SealKeySource,
     SealRepository,
@@ -98,66 +103,6 @@ EVENTS_OVERLAP = timedelta(seconds=30)
 _CHANGING = (AuditAction.SUBJECT_WRITE.value, AuditAction.SUBJECT_BLOCK.value, _DESTROY)
 
 
-@dataclass(frozen=True)
-class ChangeCursor:
-    """Where the change feed was last read: log positions and a recording time."""
-
-    audit_seq: int = 0
-    ledger_seq: int = 0
-    events_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class DestroyEvent:
-    """A destruction recorded in the audit log: which categories of which subjects."""
-
-    seq: int
-    at: datetime
-    subject_ids: tuple[str, ...]
-    categories: tuple[str, ...]
-
-
-@dataclass
-class FactRows:
-    """The raw facts of a batch, before they are reduced to states."""
-
-    subjects: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # (blocked, destroyed)
-    blocked_categories: dict[str, set[str]] = field(default_factory=dict)
-    open_contracts: set[str] = field(default_factory=set)  # subjects with one open
-    consents: dict[str, list[ConsentFact]] = field(default_factory=dict)
-    destroy_events: list[DestroyEvent] = field(default_factory=list)
-    # purpose -> last day of retention (None: still running), per subject
-    clocks: dict[str, list[tuple[str, date | None]]] = field(default_factory=dict)
-    # subjects whose rows do not match their state seal, and why
-    unverified: dict[str, str] = field(default_factory=dict)
-
-
-class DecisionFactsRepository(Protocol):
-    def load(
-        self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
-    ) -> FactRows:
-        """The subjects of ``operator_id`` among ``subject_ids`` (others are absent),
-        their active category blocks, consents and open contracts, and every destruction
-        recorded after ``destroyed_after_seq`` (for any subject)."""
-        ...
-
-    def collected_after(
-        self, since: Mapping[tuple[str, str], datetime]
-    ) -> set[tuple[str, str]]:
-        """The (subject, category) pairs holding a value collected after the given time."""
-        ...
-
-    def cursor(self) -> ChangeCursor:
-        """The change feed's present end."""
-        ...
-
-    def changes(self, after: ChangeCursor) -> tuple[set[str] | None, ChangeCursor]:
-        """Subjects whose state may have changed after ``after`` (None: any), and the
-        new cursor. Lifecycle events are read again from a little before the
-        cursor's time, so one recorded by a slow transaction is not missed."""
-        ...
-
-
 def _strings(text: Any) -> tuple[str, ...]:
     if text is None:
         return ()
@@ -191,10 +136,9 @@ def facts_of(state: SnapshotRows, seals: Mapping[str, str], destroy_events: list
     for subject_id, held in state.consents.items():
         rows.consents[subject_id] = [
             consent_fact(c.id, c.scope, c.purposes, c.recipients,
-                         by_representative=c.given_by == _REPRESENTATIVE,
-                         given_at=c.given_at, valid_until=c.valid_until,
-                         expired_at=c.expired_at, withdrawn_at=c.withdrawn_at,
-                         needs_reconsent_since=c.needs_reconsent_since)
+                         ConsentTimes(c.given_at, c.valid_until, c.expired_at, c.withdrawn_at,
+                                      c.needs_reconsent_since),
+                         by_representative=c.given_by == _REPRESENTATIVE)
             for c in held]
     rows.clocks = state.clocks
     destroy_events.sort(key=lambda e: e.seq)

@@ -115,13 +115,16 @@ def demo(
             state = "made with invented borrowers" if store.created else "in place"
             console.print(f"  operator database {store.store} {state}: {store.variable}="
                           f"{display_url(store.url)}", highlight=False)
-    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock,
-                                          request_service.stores_from_dir(settings.datasets_dir))
+    from derbes.datasets.adapters.directory import stores_from_dir
+    from derbes.requests.adapters.letters import render_letter
+
+    customer = demo_service.seed_customer(container.context(demo_service.ACTOR), settings,
+                                          stores_from_dir(settings.datasets_dir))
     letters = settings.var_dir / "letters"
     private_dir(letters)
     for code in ("kk", "ru"):
-        body = request_service.letter(container.uow(), container.keystore, customer.request_id,
-                                      "pdf", code)
+        body = request_service.letter(container.context(demo_service.ACTOR),
+                                      customer.request_id, render_letter, "pdf", code)
         write_private(letters / f"access-answer.{code}.pdf", body)
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "

@@ -48,7 +48,7 @@ from typing import Any
 from derbes.audit.model.log import AuditAction, AuditRecord
 from derbes.consent.model.consent import Consent, ScopeKind
 from derbes.datasets.adapters.connectors import ErasureResult, OperatorStore
-from derbes.datasets.model import ErasurePlan, IdentityKind, SubjectIdentity
+from derbes.datasets.model import ErasurePlan, IdentityKind, store_identity
 from derbes.deadlines.adapters.kz_calendar import calendar_for
 from derbes.deadlines.model.calendar import WorkingCalendar
 from derbes.errors import (
@@ -559,12 +559,11 @@ def _opened(opener: StoreOpener, operator_id: str, register: Register
         yield stores
 
 
-# Vault categories that name the subject in the operator's databases, and the
-# order in which a store's identity columns are tried.
+# Vault categories that name the subject in the operator's databases (the order in
+# which a store's identity columns are tried is the datasets' ``IDENTITY_ORDER``).
 _IDENTITY_CATEGORIES = {"identity.iin": IdentityKind.IIN,
                         vault.CUSTOMER_ID_CATEGORY: IdentityKind.CUSTOMER_ID,
                         "contact.phone": IdentityKind.PHONE}
-_IDENTITY_ORDER = (IdentityKind.IIN, IdentityKind.CUSTOMER_ID, IdentityKind.PHONE)
 SWEEP_PURPOSE = "retention_destruction"
 
 
@@ -593,15 +592,6 @@ def _identities(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, now: da
                      "as_of": current.as_of.isoformat(),
                      "citation": load_retention_rules().destruction}))
     return found
-
-
-def _store_identity(store: OperatorStore, known: Mapping[IdentityKind, str]
-                    ) -> SubjectIdentity | None:
-    tables = store.dataset.tables.values()
-    for kind in _IDENTITY_ORDER:
-        if kind in known and any(t.identity_columns(kind) for t in tables):
-            return SubjectIdentity(kind, known[kind])
-    return None
 
 
 def _apply_all(store: OperatorStore, plans: Sequence[ErasurePlan]) -> ErasureResult:
@@ -643,7 +633,7 @@ def _erase_in_stores(uow: UnitOfWork, keystore: KeyStore, stores: Sequence[Opera
     for store in stores:
         plans: list[ErasurePlan] = []
         for sid in subjects:
-            identity = _store_identity(store, known.get(sid, {}))
+            identity = store_identity(store.dataset, known.get(sid, {}))
             if identity is None:
                 continue
             categories: list[str] | None = None
