@@ -11,7 +11,7 @@ destroyed categories), reduced to states by the real ``state_of``; one
 million random actions (use / transfer / cross_border / publish on
 categories mostly, not always, needed). After a warm-up pass, timed:
 
-* **derbes decide**: ``services.decisions.decide_all`` (index + states);
+* **derbes decide**: ``decisions.model.decide_many`` (index + states);
 * **derbes DecisionPoint**: the same through ``DecisionPoint.decide`` with
   its state cache warm (what an in-process caller runs), batch by batch;
 * **baseline**: a trivial loop over the same inputs doing one dict look-up
@@ -204,7 +204,8 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 def bench_in_process(register: Register, specs: list[SubjectSpec], actions: list[Action],
                      batch: int) -> dict[str, float]:
-    from derbes.decisions.service import DecisionPoint, decide_all
+    from derbes.decisions.model import decide_many as decide_all
+    from derbes.decisions.service import DecisionPoint
 
     index = DecisionIndex.build(register, load_decision_rules())
     states: dict[str, SubjectState] = {s.id: state_of(facts_of(s), NOW) for s in specs}

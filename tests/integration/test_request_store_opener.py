@@ -1,4 +1,4 @@
-"""The request service's store opener: datasets parsed once per file version, one engine
+"""The operator databases of a dataset directory: datasets parsed once per file version, one engine
 per operator database for the process, and neither cache hiding a change."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 from derbes.datasets.adapters.connectors.sql import SqlStore
 from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.datasets.model import IdentityKind, SubjectIdentity
+from derbes.datasets.ports import opened_stores
 from derbes.register.adapters.yaml import load_register
-from derbes.requests import service as svc
 from tests.operator_db import DATASET, REGISTER, generator
 
 OPERATOR = "kredit-seven"
@@ -34,7 +34,7 @@ def test_datasets_and_engines_are_reused_until_the_file_changes(tmp_path: Path) 
     register = load_register(REGISTER).register
     opener = stores_from_dir(datasets, {URL_ENV: url})
 
-    with svc._opened(opener, OPERATOR, register) as first:
+    with opened_stores(opener, OPERATOR, register) as first:
         assert len(first) == 1  # the other operator's file is not this operator's store
         store = first[0]
         assert isinstance(store, SqlStore)

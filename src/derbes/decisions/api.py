@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access.model import Scope
@@ -27,8 +27,6 @@ from derbes.platform.labels import Lang
 router = APIRouter(tags=["decisions"])
 
 Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
-Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
-RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 

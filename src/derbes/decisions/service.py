@@ -32,9 +32,8 @@ from derbes.decisions.model import (
     DecisionRules,
     SubjectFacts,
     SubjectState,
-    decide,
+    decide_many,
     state_of,
-    unknown_subject,
     unverified_subject,
 )
 from derbes.decisions.ports import ChangeCursor, DestroyEvent, FactRows
@@ -295,22 +294,4 @@ class DecisionPoint:
             raise InputError(f"at most {MAX_BATCH} actions in one batch", field="actions")
         index = self.index(operator_id, lang)
         states = self.states(operator_id, (a.subject_id for a in actions))
-        return decide_all(index, states, actions)
-
-
-def decide_all(
-    index: DecisionIndex, states: Mapping[str, SubjectState], actions: Sequence[Action]
-) -> list[Decision]:
-    """Decide every action; an InputError names the action by its position."""
-    out: list[Decision] = []
-    append = out.append
-    get = states.get
-    i = 0
-    try:
-        for i, action in enumerate(actions):  # noqa: B007 - i names a failing action
-            state = get(action.subject_id)
-            append(decide(index, state if state is not None
-                          else unknown_subject(action.subject_id), action))
-    except InputError as exc:
-        raise InputError(exc.message, field=f"actions[{i}].{exc.field or 'action'}") from None
-    return out
+        return decide_many(index, states, actions)

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from derbes.cli.app import app
 from derbes.cli.common import actor as _actor
-from derbes.cli.common import bootstrap, lazy
+from derbes.cli.common import bootstrap, lazy, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.dates import check_date, check_moment
 from derbes.platform.files import write_private
@@ -55,13 +55,7 @@ console = Console(soft_wrap=True, highlight=False)
 
 
 def _stdin_if_dash(value: str | None, what: str) -> str | None:
-    if value != "-":
-        return value
-    text = sys.stdin.readline().strip()
-    if not text:
-        raise InputError("nothing was read from stdin", field=what)
-    check_text(text, what)
-    return text
+    return None if value is None else stdin_if_dash(value, what)
 
 
 def _payload(path: str | None) -> dict[str, Any]:

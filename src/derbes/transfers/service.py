@@ -30,8 +30,9 @@ from derbes.decisions.model import (
     DecisionRules,
     Reason,
     ReasonCode,
+    decide_many,
 )
-from derbes.decisions.service import MAX_BATCH, decide_all, states_from_rows
+from derbes.decisions.service import MAX_BATCH, states_from_rows
 from derbes.errors import DecisionDeniedError, InputError, NotFoundError
 from derbes.platform.labels import Lang
 from derbes.register.model.register import BasisKind, Purpose, Recipient, Register
@@ -180,7 +181,7 @@ def _decisions(ctx: Context, request: TransferRequest, checked: _Checked, index:
     states = states_from_rows(uow, rows, destroyed, checked.subject_ids, ctx.now())
     actions = [Action(checked.kind, s, request.purpose, request.recipient, checked.categories)
                for s in checked.subject_ids]
-    return decide_all(index, states, actions)
+    return decide_many(index, states, actions)
 
 
 def record_transfer(ctx: Context, request: TransferRequest) -> TransferRecord:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,7 @@ __all__ = [
     "DecisionFactsRepository",
     "DestroyEvent",
     "FactRows",
+    "FactSources",
     "FakeDecisionFactsRepository",
     "SqlDecisionFactsRepository",
     "facts_of",
@@ -270,12 +272,21 @@ class SqlDecisionFactsRepository:
 # ------------------------------------------------------------------ fake
 
 
-def snapshot_rows(
-    vault: VaultRepository, consent_repo: ConsentRepository, ledger: ConsentLedgerRepository,
-    lifecycle: LifecycleRepository, retention: RetentionRepository,
-    subject_ids: Collection[str], operator_id: str | None = None,
-) -> SnapshotRows:
+@dataclass(frozen=True)
+class FactSources:
+    """The repositories a subject's decision facts are read through (the fakes' path)."""
+
+    vault: VaultRepository
+    consents: ConsentRepository
+    ledger: ConsentLedgerRepository
+    lifecycle: LifecycleRepository
+    retention: RetentionRepository
+
+
+def snapshot_rows(sources: FactSources, subject_ids: Collection[str],
+                  operator_id: str | None = None) -> SnapshotRows:
     """The rows of :func:`snapshot_selects`, read through repositories (the fakes' path)."""
+    vault, ledger, lifecycle = sources.vault, sources.ledger, sources.lifecycle
     rows = SnapshotRows()
     for subject_id in dict.fromkeys(subject_ids):
         subject = vault.get(subject_id)
@@ -294,14 +305,14 @@ def snapshot_rows(
         open_ids = [c.contract_id for c in held if c.is_open]
         if open_ids:
             rows.contracts[subject_id] = open_ids
-    for subject_id, found in consent_repo.for_subjects(known).items():
+    for subject_id, found in sources.consents.for_subjects(known).items():
         mine = [sealed_consent(c.id, c.scope.kind.value, c.scope.purposes, c.scope.recipients,
                                c.given_by.value, c.given_at, c.valid_until, c.expired_at,
                                c.withdrawn_at, c.needs_reconsent_since)
                 for c in found if operator_id is None or c.operator_id == operator_id]
         if mine:
             rows.consents[subject_id] = mine
-    for subject_id, clocks in retention.purpose_clocks(known).items():
+    for subject_id, clocks in sources.retention.purpose_clocks(known).items():
         if clocks:
             rows.clocks[subject_id] = [(c.purpose, c.end_date) for c in clocks]
     return rows
@@ -310,16 +321,11 @@ def snapshot_rows(
 class FakeDecisionFactsRepository:
     """The same read model over the fake repositories of a :class:`FakeUnitOfWork`."""
 
-    def __init__(self, vault: VaultRepository, consent_repo: ConsentRepository,
-                 audit: AuditRepository, lifecycle: LifecycleRepository, *,
-                 ledger: ConsentLedgerRepository, retention: RetentionRepository,
-                 seals: SealRepository, seal_key: SealKeySource) -> None:
-        self._vault = vault
-        self._consents = consent_repo
+    def __init__(self, sources: FactSources, audit: AuditRepository, seals: SealRepository,
+                 seal_key: SealKeySource) -> None:
+        self._sources = sources
+        self._vault = sources.vault
         self._audit = audit
-        self._lifecycle = lifecycle
-        self._ledger = ledger
-        self._retention = retention
         self._seals = seals
         self._seal_key = seal_key
 
@@ -327,8 +333,7 @@ class FakeDecisionFactsRepository:
         self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
     ) -> FactRows:
         key = self._seal_key()
-        state = snapshot_rows(self._vault, self._consents, self._ledger, self._lifecycle,
-                              self._retention, subject_ids, operator_id)
+        state = snapshot_rows(self._sources, subject_ids, operator_id)
         seals = {sid: stored.mac for sid, stored in self._seals.stored(state.subjects).items()}
         events = [DestroyEvent(e.seq, e.at, tuple(e.subject_ids), tuple(e.categories))
                   for e in self._audit.entries(after_seq=destroyed_after_seq)

@@ -321,15 +321,20 @@ def decide(index: DecisionIndex, state: SubjectState, action: Action) -> Decisio
 def decide_many(
     index: DecisionIndex, states: Mapping[str, SubjectState], actions: Iterable[Action]
 ) -> list[Decision]:
-    """Decide a batch; a subject without a state is unknown (denied)."""
+    """Decide a batch; a subject without a state is unknown (denied). An invalid action
+    fails the batch with an :class:`InputError` naming it by position (``actions[3].purpose``).
+    """
     out: list[Decision] = []
     append = out.append
     get = states.get
-    for action in actions:
-        state = get(action.subject_id)
-        if state is None:
-            state = unknown_subject(action.subject_id)
-        append(decide(index, state, action))
+    i = 0
+    try:
+        for i, action in enumerate(actions):  # noqa: B007 - i names a failing action
+            state = get(action.subject_id)
+            append(decide(index, state if state is not None
+                          else unknown_subject(action.subject_id), action))
+    except InputError as exc:
+        raise InputError(exc.message, field=f"actions[{i}].{exc.field or 'action'}") from None
     return out
 
 
