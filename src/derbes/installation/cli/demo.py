@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 else:
     demo_service = lazy("derbes.installation.service.demo")
     notice = lazy("derbes.register.service.notice")
+    registers = lazy("derbes.register.service.registers")
     request_service = lazy("derbes.requests.service")
     keys = lazy("derbes.vault.service.keys")
 
