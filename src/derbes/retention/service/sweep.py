@@ -79,8 +79,8 @@ from derbes.register.model.register import (
     RetentionTrigger,
     ValueType,
 )
-from derbes.requests.adapters.store import RequestFilter
 from derbes.requests.model import RequestState
+from derbes.requests.ports import RequestFilter
 from derbes.retention.adapters.rules import load_retention_rules
 from derbes.retention.model import clocks as clock_rule
 from derbes.retention.model.clocks import History, PurposeClock
