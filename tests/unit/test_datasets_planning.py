@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -22,6 +23,7 @@ from derbes.datasets.model import (
     SubjectIdentity,
     hash_value,
     mask_value,
+    store_identity,
     walk_order,
 )
 from derbes.errors import InputError, StoreUnavailableError
@@ -303,3 +305,27 @@ def test_rule_bounds() -> None:
         HashRule(length=65)
     with pytest.raises(InputError):
         MaskRule(char="**")
+
+
+def test_one_identity_order_for_every_store_search() -> None:
+    """Requests and the retention sweep search a store by the same identity: the IIN
+    first, then the operator's customer id, then the phone, the e-mail last; a kind the
+    store has no column for is skipped, and none known means the store is not searched."""
+    ds = dataset()  # identity columns: iin, customer id, phone, e-mail
+    every = {IdentityKind.EMAIL: "a@b.kz", IdentityKind.PHONE: "+77011234567",
+             IdentityKind.CUSTOMER_ID: "C-1", IdentityKind.IIN: IIN}
+    order = []
+    known = dict(every)
+    while (found := store_identity(ds, known)) is not None:
+        order.append(found.kind)
+        del known[found.kind]
+    assert order == [IdentityKind.IIN, IdentityKind.CUSTOMER_ID, IdentityKind.PHONE,
+                     IdentityKind.EMAIL]
+    no_customer_id = replace(ds, tables={name: replace(table, identity=tuple(
+        i for i in table.identity if i.kind is not IdentityKind.CUSTOMER_ID))
+        for name, table in ds.tables.items()})
+    assert store_identity(no_customer_id, {k: v for k, v in every.items()
+                                           if k is not IdentityKind.IIN}) == SubjectIdentity(
+        IdentityKind.PHONE, "+77011234567")
+    assert store_identity(no_customer_id, {IdentityKind.CUSTOMER_ID: "C-1"}) is None
+    assert store_identity(ds, {}) is None
