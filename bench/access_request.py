@@ -80,12 +80,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vault_ingest  # bench/ is not a package: the ingest benchmark's loaders
 
+from derbes.context import Context, OperatorScope, Rules
+from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.datasets.model import Dataset
 from derbes.platform import migrate
 from derbes.platform.db import make_engine, parse_url
 from derbes.platform.system_clock import SystemClock
 from derbes.register.model.register import Register
 from derbes.requests import service as requests_service
+from derbes.requests.adapters.letters import render_letter
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
@@ -656,15 +659,37 @@ def _samples(operator_url: str, clients: int, count: int, rng: random.Random) ->
     return [Sample(int(i), str(found[i])) for i in ids]
 
 
+def _ctx(uow: Callable[[], SqlUnitOfWork], keys: SqlKeyStore, clock: SystemClock,
+         operator: str | None = None) -> Context:
+    """A use case's context on the bench's databases, with the shipped rule tables."""
+    return Context(uow=uow(), keys=lambda: keys, clock=clock, rules=_rules(), actor=ACTOR,
+                   scope=OperatorScope.every() if operator is None
+                   else OperatorScope.only(operator))
+
+
+_RULES: list[Rules] = []
+
+
+def _rules() -> Rules:
+    if not _RULES:
+        from derbes.bootstrap import Container
+        from derbes.settings import Settings
+
+        _RULES.append(Container(settings=Settings(regime_file=None)).rules)
+    return _RULES[0]
+
+
 def _file(uow: Callable[[], SqlUnitOfWork], keys: SqlKeyStore, clock: SystemClock,
           sample: Sample, language: str) -> str:
-    request = requests_service.file_request(uow(), keys, requests_service.NewRequest(
+    from derbes.settings import Settings
+
+    request = requests_service.file_request(_ctx(uow, keys, clock), requests_service.NewRequest(
         operator_id=OPERATOR, type="access", language=language,
-        identifiers={"iin": sample.iin}), ACTOR, clock)
+        identifiers={"iin": sample.iin}), settings=Settings())
     if request.subject_id is None:
         raise SystemExit(f"client {sample.client_id} is not in the vault")
-    requests_service.verify_by_staff(uow(), keys, request.id, "ID card 043912345", ACTOR,
-                                     clock)
+    requests_service.verify_by_staff(_ctx(uow, keys, clock), request.id, "ID card 043912345",
+                                     reason="the bench's clerk saw the card")
     return request.id
 
 
@@ -688,7 +713,7 @@ def measure(directory: Path, build_: Build, urls: Urls, clock: SystemClock, requ
     timings = Timings()
     rng = random.Random(seed + 1)
     samples = _samples(urls.operator, build_.subjects, warmup + requests, rng)
-    opener = requests_service.stores_from_dir(DATASETS_DIR, {URL_ENV: urls.operator})
+    opener = stores_from_dir(DATASETS_DIR, {URL_ENV: urls.operator})
     with ExitStack() as stack:
         engine = make_engine(urls.vault)
         stack.callback(engine.dispose)
@@ -718,7 +743,7 @@ def measure(directory: Path, build_: Build, urls: Urls, clock: SystemClock, requ
                     floor_rows, floor_s = _timed_floor(floor, subject, sample.iin)
                 start = time.perf_counter()
                 result = requests_service.answer_access(
-                    uow(), keys, request_id, ACTOR, clock, stores=opener, operator_id=OPERATOR)
+                    _ctx(uow, keys, clock, OPERATOR), request_id, stores=opener)
                 answer_s = time.perf_counter() - start
                 if not floor_first:
                     subject = result.request.subject_id or ""
@@ -739,8 +764,8 @@ def measure(directory: Path, build_: Build, urls: Urls, clock: SystemClock, requ
                 task = progress.add_task("PDF letters", total=min(letters, len(answered)))
                 for request_id, language in answered[:letters]:
                     l0 = time.perf_counter()
-                    pdf = requests_service.letter(uow(), keys, request_id, "pdf", language,
-                                                  operator_id=OPERATOR)
+                    pdf = requests_service.letter(_ctx(uow, keys, clock, OPERATOR), request_id,
+                                                  render_letter, "pdf", language)
                     timings.letter_ms.append((time.perf_counter() - l0) * 1000)
                     if not pdf.startswith(b"%PDF"):
                         raise SystemExit("a letter is not a PDF")
@@ -749,8 +774,8 @@ def measure(directory: Path, build_: Build, urls: Urls, clock: SystemClock, requ
         busy = _busy_client(op_engine, build_.subjects, rng)
         request_id = _file(uow, keys, clock, busy, "ru")
         with _capture() as seen:
-            requests_service.answer_access(uow(), keys, request_id, ACTOR, clock,
-                                           stores=opener, operator_id=OPERATOR)
+            requests_service.answer_access(_ctx(uow, keys, clock, OPERATOR), request_id,
+                                           stores=opener)
         timings.explained = explain_all(seen, {
             engine.url.render_as_string(hide_password=False): ("vault", engine),
             key_engine.url.render_as_string(hide_password=False): ("key store", key_engine),

@@ -11,7 +11,7 @@ destroyed categories), reduced to states by the real ``state_of``; one
 million random actions (use / transfer / cross_border / publish on
 categories mostly, not always, needed). After a warm-up pass, timed:
 
-* **derbes decide**: ``services.decisions.decide_all`` (index + states);
+* **derbes decide**: ``decisions.model.decide_many`` (index + states);
 * **derbes DecisionPoint**: the same through ``DecisionPoint.decide`` with
   its state cache warm (what an in-process caller runs), batch by batch;
 * **baseline**: a trivial loop over the same inputs doing one dict look-up
@@ -74,6 +74,7 @@ from derbes.decisions.model import (
     Action,
     ActionKind,
     ConsentFact,
+    ConsentTimes,
     DecisionIndex,
     SubjectFacts,
     SubjectState,
@@ -144,9 +145,9 @@ def make_subjects(register: Register, n: int, rnd: random.Random) -> list[Subjec
 
 def facts_of(spec: SubjectSpec) -> SubjectFacts:
     consents: list[ConsentFact] = [
-        consent_fact(cid, scope, purposes, recipients, by_representative=False,
-                     given_at=given, valid_until=until, expired_at=None,
-                     withdrawn_at=withdrawn, needs_reconsent_since=reconsent)
+        consent_fact(cid, scope, purposes, recipients,
+                     ConsentTimes(given_at=given, valid_until=until, withdrawn_at=withdrawn,
+                                  needs_reconsent_since=reconsent))
         for cid, scope, purposes, recipients, given, until, withdrawn, reconsent
         in spec.consents
     ]
@@ -203,7 +204,8 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 def bench_in_process(register: Register, specs: list[SubjectSpec], actions: list[Action],
                      batch: int) -> dict[str, float]:
-    from derbes.decisions.service import DecisionPoint, decide_all
+    from derbes.decisions.model import decide_many as decide_all
+    from derbes.decisions.service import DecisionPoint
 
     index = DecisionIndex.build(register, load_decision_rules())
     states: dict[str, SubjectState] = {s.id: state_of(facts_of(s), NOW) for s in specs}
@@ -227,7 +229,7 @@ def bench_in_process(register: Register, specs: list[SubjectSpec], actions: list
         def _poll(self, now: float) -> None:
             self._polled_at = now
 
-    point = _Preloaded(lambda: None, None, ttl=3600)  # type: ignore[arg-type]
+    point = _Preloaded(lambda: None, None, load_decision_rules(), ttl=3600)  # type: ignore[arg-type]
     point._indexes[("bench", "x", index.lang)] = index
     point._versions["bench"] = (time.monotonic(), "x")
     point.states("bench", states)  # fill the cache
@@ -481,7 +483,7 @@ def bench_cold(specs: list[SubjectSpec], actions: list[Action], batch: int) -> d
         engine = _filled(url, REGISTER, specs, BENCH_AUDIT_KEY)
         try:
             point = DecisionPoint(lambda: SqlUnitOfWork(engine, audit_key=BENCH_AUDIT_KEY),
-                                  FixedClock(NOW), ttl=0)
+                                  FixedClock(NOW), load_decision_rules(), ttl=0)
             point.decide("express-avans", actions[:batch])  # compile the register once
             best: dict[str, float] = {"decisions": 0.0, "states": 0.0}
             for _ in range(3):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from derbes.consent.model.consent import Evidence, Scope, ScopeKind
 from derbes.consent.service import consent as svc
+from derbes.context import Context
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
@@ -18,6 +19,7 @@ from derbes.uow import FakeUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import make_context
 
 EXPRESS = Path(__file__).resolve().parents[1] / "registers" / "express-avans.yaml"
 ACTOR = "test:backend"
@@ -89,6 +91,10 @@ class World:
         self.loaded = express()
         registers.publish(self.uow(), [self.loaded], clock)
 
+    def ctx(self, actor: str = ACTOR) -> Context:
+        """A fresh use-case context on this world, acting for every operator."""
+        return make_context(self.uow(), self.keys, clock=self.clock, actor=actor)
+
     def subject(self, iin: str = ADULT_IIN, phone: str = PHONE) -> str:
         return vault_service.add_subject(self.uow(), self.keys, self.loaded.register,
                                          person(iin, phone=phone), {}, ACTOR, self.clock)
@@ -106,5 +112,5 @@ class World:
 
     def event(self, subject_id: str, event_id: str, type_: str, contract: str | None = None,
               at: datetime | None = None) -> lifecycle.EventResult:
-        return lifecycle.record_event(self.uow(), event_id, subject_id, type_,
-                                      at or self.clock.now(), self.clock, contract)
+        return lifecycle.record_event(make_context(self.uow(), clock=self.clock, actor="lifecycle"),
+                                      event_id, subject_id, type_, at or self.clock.now(), contract)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_service
+from derbes.context import Context, OperatorScope
 from derbes.datasets.adapters.connectors import OperatorStore
 from derbes.datasets.adapters.connectors.sql import SqlStore
 from derbes.datasets.adapters.yaml import load_dataset
@@ -27,11 +28,14 @@ from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
+from derbes.requests.model import SubjectRequest
+from derbes.settings import Settings
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import make_context
 from tests.operator_db import DATASET, REGISTER
 
 ACTOR = "test:requests"
@@ -127,6 +131,11 @@ class World:
         made: UnitOfWork = self._uow()
         return made
 
+    def ctx(self, actor: str = ACTOR, operator_id: str | None = None) -> Context:
+        """A fresh use-case context on this world (every operator unless one is named)."""
+        return make_context(self.uow(), self.keys, clock=self.clock, actor=actor,
+                            scope=None if operator_id is None else OperatorScope.only(operator_id))
+
     @property
     def register(self) -> Register:
         return kredit().register
@@ -165,17 +174,17 @@ class World:
     def close_loan(self, subject_id: str, closed_on: date) -> None:
         closed = datetime.combine(closed_on, datetime.min.time(), tzinfo=UTC)
         opened = closed - timedelta(days=90)
-        lifecycle.record_event(self.uow(), f"open-{subject_id}", subject_id, "contract_opened",
-                               opened, self.clock, "MK-1")
-        lifecycle.record_event(self.uow(), f"close-{subject_id}", subject_id,
-                               "contract_closed", closed, self.clock, "MK-1")
+        lifecycle.record_event(make_context(self.uow(), clock=self.clock, actor="lifecycle"),
+                               f"open-{subject_id}", subject_id, "contract_opened", opened, "MK-1")
+        lifecycle.record_event(make_context(self.uow(), clock=self.clock, actor="lifecycle"),
+                               f"close-{subject_id}", subject_id, "contract_closed", closed, "MK-1")
 
     def achieve(self, subject_id: str, on: date, purposes: Sequence[str]) -> None:
         at = datetime.combine(on, datetime.min.time(), tzinfo=UTC)
         for purpose in purposes:
-            lifecycle.record_event(self.uow(), f"done-{purpose}-{subject_id}", subject_id,
-                                   "purpose_achieved", at, self.clock,
-                                   data={"purpose": purpose})
+            lifecycle.record_event(make_context(self.uow(), clock=self.clock, actor="lifecycle"),
+                                   f"done-{purpose}-{subject_id}", subject_id, "purpose_achieved",
+                                   at, data={"purpose": purpose})
 
     def transfer(self, subject_id: str, recipient: str, purpose: str,
                  categories: tuple[str, ...]) -> str:
@@ -189,14 +198,17 @@ class World:
             uow.commit()
         return transfer_id
 
-    def file(self, type_: str, lang: str = "ru", **kwargs: Any) -> svc.SubjectRequest:
-        return svc.file_request(self.uow(), self.keys, svc.NewRequest(
-            operator_id=OPERATOR, type=type_, language=lang, **kwargs), ACTOR, self.clock)
+    def file(self, type_: str, lang: str = "ru", **kwargs: Any) -> SubjectRequest:
+        return svc.file_request(self.ctx(),
+                                svc.NewRequest(
+            operator_id=OPERATOR, type=type_, language=lang, **kwargs),
+                                settings=Settings())
 
     def verify(self, request_id: str) -> None:
-        svc.verify_by_staff(self.uow(), self.keys, request_id, "ID card 043912345", ACTOR,
-                            self.clock, reason="the requester showed the card at the desk")
+        svc.verify_by_staff(self.ctx(),
+                            request_id, "ID card 043912345",
+                            reason="the requester showed the card at the desk")
 
     def answer(self, request_id: str) -> svc.AccessAnswer:
-        return svc.answer_request(self.uow(), self.keys, request_id, ACTOR, self.clock,
-                                  stores=self.stores)
+        return svc.answer_request(self.ctx(),
+                                  request_id, svc.Answering(stores=self.stores))

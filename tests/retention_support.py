@@ -28,6 +28,7 @@ from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import KeyStore, SqlKeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_svc
+from tests.context_support import make_context
 
 ROOT = Path(__file__).resolve().parents[1]
 QIWI = ROOT / "registers" / "qiwi-kz.yaml"
@@ -120,8 +121,10 @@ class RetentionEnv:
         if self.clock.now() < at(day):
             self.clock.set(at(day))
         return lifecycle.record_event(
-            self.uow(), event_id or f"ev-{next(self.event_ids)}-{subject_id[:8]}", subject_id,
-            type_, at(day), self.clock, contract_id, data)
+            make_context(self.uow(), clock=self.clock, actor="lifecycle"),
+            event_id or f"ev-{next(self.event_ids)}-{subject_id[:8]}", subject_id, type_, at(day),
+            contract_id, data,
+        )
 
     def customer(self, opened: date, transaction: date, closed: date | None) -> str:
         self.clock.set(at(opened))

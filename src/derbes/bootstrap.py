@@ -87,12 +87,14 @@ class Container:
         from derbes.consent.adapters.rules import load_consent_rules
         from derbes.deadlines.adapters.regime_yaml import load_regime
         from derbes.decisions.adapters.rules import load_decision_rules
+        from derbes.requests.adapters.rules import load_request_rules
         from derbes.retention.adapters.acts.rules import load_act_rules
         from derbes.retention.adapters.rules import load_retention_rules
         from derbes.vault.adapters.rules import load_vault_rules
 
+        regime = load_regime(self.settings.regime_file)
         return Rules(
-            regime=load_regime(self.settings.regime_file),
+            regime=regime,
             vault=load_vault_rules(),
             consent=load_consent_rules(),
             retention=load_retention_rules(),
@@ -100,6 +102,8 @@ class Container:
             acts=load_act_rules(),
             alerts=self.access_rules,
             identity_limits=load_identity_limits(),
+            # Checked against the deadline ids of the regime in force.
+            requests=load_request_rules(list(regime.deadlines)),
         )
 
     def context(self, actor: str, request_id: str | None = None,
@@ -187,7 +191,8 @@ class Container:
     @cached_property
     def decision_point(self) -> DecisionPoint:
         """In-process decisions with a short-lived cache of subject states."""
-        return DecisionPoint(self.reader, self.clock, ttl=self.settings.decision_cache_seconds)
+        return DecisionPoint(self.reader, self.clock, self.rules.decisions,
+                             ttl=self.settings.decision_cache_seconds)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from derbes.deadlines.model.regime import Regime
     from derbes.decisions.model import DecisionRules
     from derbes.platform.clock import Clock
+    from derbes.requests.model import RequestRules
     from derbes.retention.model.acts import ActRules
     from derbes.retention.model.retention import RetentionRules
     from derbes.uow import UnitOfWork
@@ -103,6 +104,7 @@ class Rules:
     acts: ActRules
     alerts: AccessRules
     identity_limits: IdentityLimits
+    requests: RequestRules
 
 
 @dataclass(frozen=True)

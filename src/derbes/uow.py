@@ -58,6 +58,7 @@ from derbes.consent.adapters.store import (
 )
 from derbes.decisions.adapters.facts import (
     DecisionFactsRepository,
+    FactSources,
     FakeDecisionFactsRepository,
     SqlDecisionFactsRepository,
     snapshot_rows,
@@ -358,8 +359,7 @@ class FakeUnitOfWork:
         self._repositories.append(self.fake_throttle)
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
-            self.vault, self.consents, self.audit, self.lifecycle, ledger=self.consent_ledger,
-            retention=self.retention, seals=self.seals, seal_key=self._seal_key)
+            self._fact_sources(), self.audit, self.seals, self._seal_key)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
 
@@ -397,9 +397,12 @@ class FakeUnitOfWork:
     def read_consistently(self) -> None:
         return None  # one fake unit of work at a time
 
+    def _fact_sources(self) -> FactSources:
+        return FactSources(self.vault, self.consents, self.consent_ledger, self.lifecycle,
+                           self.retention)
+
     def _snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
-        rows = snapshot_rows(self.vault, self.consents, self.consent_ledger, self.lifecycle,
-                             self.retention, subject_ids)
+        rows = snapshot_rows(self._fact_sources(), subject_ids)
         out: dict[str, Snapshot] = {}
         for subject_id in rows.subjects:
             found = rows.snapshot(subject_id)

@@ -143,3 +143,30 @@ def test_list_overdue_and_due_tomorrow(api: Api) -> None:
     assert [r["type"] for r in tomorrow["requests"]] == ["blocking"]
     nobody = api.client.get("/v1/requests", headers={"Authorization": "Bearer dbk_x_y"})
     assert nobody.status_code == 401
+
+
+def test_a_bad_dataset_mapping_is_a_problem_listing_every_fault(api: Api) -> None:
+    """A dataset that maps a column to a category the register does not know stops the
+    answer with a 422 problem whose ``problems`` name each fault and its path."""
+    datasets = api.container.settings.datasets_dir
+    text = (datasets / DATASET.name).read_text(encoding="utf-8")
+    assert "category: identity.full_name" in text
+    (datasets / DATASET.name).write_text(
+        text.replace("category: identity.full_name", "category: identity.no_such_thing", 1),
+        encoding="utf-8")
+    filed = api.client.post("/v1/requests", headers=api.headers("writer"), json={
+        "operator": "kredit-seven", "type": "access", "identifiers": {"phone": "+77011234567"}})
+    rid = filed.json()["id"]
+    verified = api.client.post(f"/v1/requests/{rid}/verify", headers=api.headers("admin"), json={
+        "method": "staff_document", "document_ref": "ID card 043912345",
+        "reason": "the clerk saw the card"})
+    assert verified.status_code == 200, verified.text
+    refused = api.client.post(f"/v1/requests/{rid}/answer", headers=api.headers("clerk"))
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    faults = [p for p in problem["problems"] if "identity.no_such_thing" in p["message"]]
+    assert len(faults) == 1
+    assert faults[0]["path"].endswith(".category") and faults[0]["path"].startswith("tables[")
+    assert faults[0]["file"] is not None and faults[0]["line"] is not None
+    assert problem["field"] == problem["problems"][0]["path"]

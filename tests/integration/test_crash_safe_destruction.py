@@ -45,6 +45,7 @@ from derbes.retention.service import sweep as retention_svc
 from derbes.vault.adapters.key_epochs import epoch_kek_id
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
 from derbes.vault.service import subjects as vault_svc
+from tests.context_support import make_context
 from tests.forensics import Sealed
 from tests.integration.conftest import BACKENDS
 from tests.retention_support import AML_KEPT, CONSENTED, THREE_YEAR_ONLY, qiwi, qiwi_values
@@ -115,8 +116,8 @@ def _prepare(inst: Installation) -> Expected:
                 continue
             events += 1
             clock.set(max(clock.now(), at(day)))
-            lifecycle.record_event(uow_of(container), f"ev-{events}", sid, kind, at(day), clock,
-                                   contract)
+            lifecycle.record_event(make_context(uow_of(container), clock=clock, actor="lifecycle"),
+                                   f"ev-{events}", sid, kind, at(day), contract)
         # The customer consented to the purposes their values were collected for: a
         # consent purpose keeps nothing without a consent, and values no purpose the
         # subject is in needs are left to a person, not destroyed by the sweep.

@@ -28,6 +28,7 @@ from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import make_context, shipped_rules
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
 
@@ -63,7 +64,7 @@ class Env:
         return [c.id for c in result.consents]
 
     def point(self) -> DecisionPoint:
-        return DecisionPoint(self.uow, self.clock, ttl=0)
+        return DecisionPoint(self.uow, self.clock, shipped_rules().decisions, ttl=0)
 
     def decide(self, *actions: Action) -> list[Decision]:
         return self.point().decide(OPERATOR, list(actions))
@@ -135,8 +136,8 @@ def test_states_follow_consents_blocks_and_destruction(env: Env) -> None:
 def test_withdrawal_and_contracts(env: Env) -> None:
     a = env.add(IIN, PHONE)
     env.consent(a, Scope(ScopeKind.PROCESSING, purposes=("newsletters", "payment_service")))
-    lifecycle.record_event(env.uow(), "ev-1", a, "contract_opened",
-                           env.clock.now() - timedelta(days=1), env.clock, contract_id="K1")
+    lifecycle.record_event(make_context(env.uow(), clock=env.clock, actor="lifecycle"), "ev-1", a,
+                           "contract_opened", env.clock.now() - timedelta(days=1), contract_id="K1")
     env.clock.advance(timedelta(minutes=1))
     consent_service.withdraw_consent(env.uow(), a, ScopeKind.PROCESSING, ACTOR, env.clock)
     env.clock.advance(timedelta(minutes=1))
@@ -151,8 +152,8 @@ def test_withdrawal_and_contracts(env: Env) -> None:
     # The contract purpose goes on while the contract is open (Art. 8 p.2)...
     (account,) = env.decide(use(a, "account_service", "contact.phone"))
     assert account.allowed and codes(account) == ["legal_basis"]
-    lifecycle.record_event(env.uow(), "ev-2", a, "contract_closed", env.clock.now(),
-                           env.clock, contract_id="K1")
+    lifecycle.record_event(make_context(env.uow(), clock=env.clock, actor="lifecycle"), "ev-2", a,
+                           "contract_closed", env.clock.now(), contract_id="K1")
     state = env.point().states(OPERATOR, [a])[a]
     assert not state.open_contract
     # ...and stops once it is closed; the law-based purpose does not.
@@ -180,46 +181,47 @@ def test_transfer_is_recorded_only_when_allowed(env: Env) -> None:
     request = TransferRequest(OPERATOR, "credit_bureau", "credit_check",
                               ("identity.iin",), (a,))
     with pytest.raises(DecisionDeniedError) as refused:
-        record_transfer(env.uow(), env.clock, request, ACTOR)
+        record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR), request)
     assert [r["code"] for r in refused.value.reasons] == ["transfer_not_consented"]
-    assert list_transfers(env.uow(), a) == []
+    assert list_transfers(make_context(env.uow()), a) == []
 
     (transfer_consent,) = env.consent(a, Scope(ScopeKind.THIRD_PARTY_TRANSFER,
                                                recipients=("credit_bureau",)))
-    record = record_transfer(env.uow(), env.clock, request, ACTOR, "req-1")
+    record = record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR, request_id="req-1"),
+                             request)
     assert record.basis_kind == "consent"
     assert record.consent_ids == {a: (purpose_consent, transfer_consent)}
 
     # Two subjects, one without consent: nothing is recorded for either.
     both = TransferRequest(OPERATOR, "credit_bureau", "credit_check", ("identity.iin",), (a, b))
     with pytest.raises(DecisionDeniedError) as refused:
-        record_transfer(env.uow(), env.clock, both, ACTOR)
+        record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR), both)
     assert {r["subject_id"] for r in refused.value.reasons} == {b}
 
-    view = list_transfers(env.uow(), a)
+    view = list_transfers(make_context(env.uow()), a)
     assert [t.id for t in view] == [record.id]
     assert view[0].recipient_id == "credit_bureau"
     assert view[0].categories == ("identity.iin",)
-    assert list_transfers(env.uow(), b) == []
+    assert list_transfers(make_context(env.uow()), b) == []
     with pytest.raises(NotFoundError):
-        list_transfers(env.uow(), "no-such-subject")
+        list_transfers(make_context(env.uow()), "no-such-subject")
 
 
 def test_transfer_on_a_state_request_needs_the_request(env: Env) -> None:
     a = env.add(IIN, PHONE)
     bare = TransferRequest(OPERATOR, "police", "state_requests", ("identity.iin",), (a,))
     with pytest.raises(InputError) as caught:
-        record_transfer(env.uow(), env.clock, bare, ACTOR)
+        record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR), bare)
     assert caught.value.field == "state_body"
     today = env.clock.now().date()
     full = TransferRequest(OPERATOR, "police", "state_requests", ("identity.iin",), (a,),
                            state_body="Police department of Almaty",
                            request_number="12-3/456", request_date=today,
                            law_citation="Code of Criminal Procedure Art. 122")
-    record = record_transfer(env.uow(), env.clock, full, ACTOR)
+    record = record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR), full)
     assert record.basis_kind == "state_request"
     assert record.consent_ids == {a: ()}
-    (seen,) = list_transfers(env.uow(), a)
+    (seen,) = list_transfers(make_context(env.uow()), a)
     assert (seen.state_body, seen.request_number, seen.request_date, seen.law_citation) == (
         "Police department of Almaty", "12-3/456", today,
         "Code of Criminal Procedure Art. 122")
@@ -227,7 +229,7 @@ def test_transfer_on_a_state_request_needs_the_request(env: Env) -> None:
                              state_body="x", request_number="1",
                              request_date=today + timedelta(days=2), law_citation="y")
     with pytest.raises(InputError):
-        record_transfer(env.uow(), env.clock, future, ACTOR)
+        record_transfer(make_context(env.uow(), clock=env.clock, actor=ACTOR), future)
     assert isinstance(today, date)
 
 
@@ -236,7 +238,7 @@ def test_a_cached_state_is_dropped_when_the_change_feed_names_it(env: Env) -> No
     b = env.add(IIN_B, PHONE_B)
     env.consent(a, Scope(ScopeKind.PROCESSING, purposes=("newsletters",)))
     env.consent(b, Scope(ScopeKind.PROCESSING, purposes=("newsletters",)))
-    point = DecisionPoint(env.uow, env.clock, ttl=3600)  # only refresh() polls
+    point = DecisionPoint(env.uow, env.clock, shipped_rules().decisions, ttl=3600)  # only refresh() polls
     ask = [use(a, "newsletters", "contact.email"), use(b, "newsletters", "contact.email")]
     assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]
     consent_service.withdraw_consent(env.uow(), a, ScopeKind.PROCESSING, ACTOR, env.clock)
@@ -246,8 +248,8 @@ def test_a_cached_state_is_dropped_when_the_change_feed_names_it(env: Env) -> No
     first, second = point.decide(OPERATOR, ask)
     assert codes(first) == ["consent_withdrawn"]
     assert codes(second) == ["subject_blocked"]
-    lifecycle.record_event(env.uow(), "ev-9", a, "contract_opened", env.clock.now(),
-                           env.clock, contract_id="K9")
+    lifecycle.record_event(make_context(env.uow(), clock=env.clock, actor="lifecycle"), "ev-9", a,
+                           "contract_opened", env.clock.now(), contract_id="K9")
     point.refresh()
     assert point.states(OPERATOR, [a])[a].open_contract
 

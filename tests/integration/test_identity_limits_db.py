@@ -27,8 +27,10 @@ from derbes.platform.tables import audit_log, auth_throttle
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import RequestState
+from derbes.settings import Settings
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
+from tests.context_support import make_context
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import minimal_register
 
@@ -65,9 +67,11 @@ def _uow(engine: Engine) -> UnitOfWork:
 
 def _filed(engine: Engine, clock: FixedClock) -> str:
     registers.publish(_uow(engine), [minimal_register()], clock)
-    filed = svc.file_request(_uow(engine), InMemoryKeyStore(), svc.NewRequest(
+    filed = svc.file_request(make_context(_uow(engine), InMemoryKeyStore(), clock=clock, actor="test"),
+                             svc.NewRequest(
         operator_id="example-pay", type="access", identifiers={"phone": "+77015550101"},
-        received_at=clock.now()), "test", clock)
+        received_at=clock.now()),
+                             settings=Settings())
     return filed.id
 
 
@@ -80,22 +84,22 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify(engine: Engine) -> 
     clock = FixedClock()
     request_id = _filed(engine, clock)
     otp = CountingOtp()
-    issued = svc.issue_otp(_uow(engine), otp, request_id, clock, actor=ACTOR)
+    issued = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
     wrong = f"{(int(issued.code) + 1) % 10**6:06d}"
     answers = {"422": 0, "429": 0}
     for _ in range(3000):
         try:
-            svc.verify_by_otp(_uow(engine), otp, request_id, issued.reference, wrong, ACTOR,
-                              clock)
+            svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
+                              issued.reference, wrong)
         except RateLimitedError:
             answers["429"] += 1
         except InputError:
             answers["422"] += 1
     with pytest.raises(RateLimitedError) as locked:
-        svc.verify_by_otp(_uow(engine), otp, request_id, issued.reference, issued.code, ACTOR,
-                          clock)
+        svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
+                          issued.reference, issued.code)
     assert locked.value.until == clock.now() + OTP.lockout
-    assert svc.show(_uow(engine), request_id).request.state is RequestState.RECEIVED
+    assert svc.show(make_context(_uow(engine)), request_id).request.state is RequestState.RECEIVED
     assert otp.checked == OTP.attempts_per_code
     assert answers == {"422": OTP.lockout_after_failures - 1,
                        "429": 3000 - OTP.lockout_after_failures + 1}
@@ -113,11 +117,11 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify(engine: Engine) -> 
     # After the lock-out: the spent code stays spent, a new code verifies.
     clock.advance(OTP.lockout + timedelta(seconds=1))
     with pytest.raises(InputError):
-        svc.verify_by_otp(_uow(engine), otp, request_id, issued.reference, issued.code, ACTOR,
-                          clock)
-    fresh = svc.issue_otp(_uow(engine), otp, request_id, clock, actor=ACTOR)
-    verified = svc.verify_by_otp(_uow(engine), otp, request_id, fresh.reference, fresh.code,
-                                 ACTOR, clock)
+        svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
+                          issued.reference, issued.code)
+    fresh = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+    verified = svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp,
+                                 request_id, fresh.reference, fresh.code)
     assert verified.state is RequestState.VERIFIED
 
 
@@ -127,13 +131,13 @@ def test_concurrent_guesses_are_checked_no_more_often_than_the_limits_allow(
     clock = FixedClock()
     request_id = _filed(engine, clock)
     otp = CountingOtp()
-    issued = svc.issue_otp(_uow(engine), otp, request_id, clock, actor=ACTOR)
+    issued = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
     wrong = f"{(int(issued.code) + 1) % 10**6:06d}"
 
     def guess(_: int) -> str:
         try:
-            svc.verify_by_otp(_uow(engine), otp, request_id, issued.reference, wrong, ACTOR,
-                              clock)
+            svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
+                              issued.reference, wrong)
         except DerbesError as exc:
             return type(exc).__name__
         return "verified"
@@ -144,8 +148,8 @@ def test_concurrent_guesses_are_checked_no_more_often_than_the_limits_allow(
     assert set(outcomes) <= {"InputError", "RateLimitedError"}
     assert otp.checked <= OTP.attempts_per_code
     with pytest.raises(RateLimitedError):
-        svc.verify_by_otp(_uow(engine), otp, request_id, issued.reference, issued.code, ACTOR,
-                          clock)
+        svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
+                          issued.reference, issued.code)
 
 
 def test_codes_per_hour_are_limited(engine: Engine) -> None:
@@ -153,9 +157,9 @@ def test_codes_per_hour_are_limited(engine: Engine) -> None:
     request_id = _filed(engine, clock)
     otp = CountingOtp()
     for _ in range(OTP.codes_per_window):
-        svc.issue_otp(_uow(engine), otp, request_id, clock, actor=ACTOR)
+        svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
     with pytest.raises(RateLimitedError) as refused:
-        svc.issue_otp(_uow(engine), otp, request_id, clock, actor=ACTOR)
+        svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
     assert refused.value.until == clock.now() + OTP.window
     assert len(otp.issued) == OTP.codes_per_window
 

@@ -18,7 +18,8 @@ import pytest
 
 from derbes.consent.service import consent as consent_svc
 from derbes.requests import model as rq
-from derbes.requests import service as requests_svc
+from derbes.requests.service import destruction
+from tests.context_support import make_context
 from tests.retention_support import ACTOR, RetentionEnv, at, open_env
 
 
@@ -31,7 +32,7 @@ def _three_dates(env: RetentionEnv, sid: str, day: date) -> tuple[date | None, .
     env.clock.set(at(day))
     withdrawal = consent_svc.withdraw_consent(env.uow(), sid, "processing", ACTOR, env.clock)
     said = {o.purpose: o.until for o in withdrawal.outcomes if o.recipient is None}
-    kept = rq.keeping_purposes(env.register, requests_svc._terms(env.uow(), sid, env.register),
+    kept = rq.keeping_purposes(env.register, destruction._terms(make_context(env.uow()), sid, env.register),
                                day)
     with env.uow() as uow:
         sweep = {c.purpose: c.end_date for c in uow.retention.purpose_clocks([sid])[sid]}

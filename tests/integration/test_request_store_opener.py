@@ -1,4 +1,4 @@
-"""The request service's store opener: datasets parsed once per file version, one engine
+"""The operator databases of a dataset directory: datasets parsed once per file version, one engine
 per operator database for the process, and neither cache hiding a change."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 from derbes.datasets.adapters.connectors.sql import SqlStore
+from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.datasets.model import IdentityKind, SubjectIdentity
+from derbes.datasets.ports import opened_stores
 from derbes.register.adapters.yaml import load_register
-from derbes.requests import service as svc
 from tests.operator_db import DATASET, REGISTER, generator
 
 OPERATOR = "kredit-seven"
@@ -31,9 +32,9 @@ def test_datasets_and_engines_are_reused_until_the_file_changes(tmp_path: Path) 
     target.write_text(DATASET.read_text(encoding="utf-8"), encoding="utf-8")
     (datasets / "other.yaml").write_text("operator: someone-else\n", encoding="utf-8")
     register = load_register(REGISTER).register
-    opener = svc.stores_from_dir(datasets, {URL_ENV: url})
+    opener = stores_from_dir(datasets, {URL_ENV: url})
 
-    with svc._opened(opener, OPERATOR, register) as first:
+    with opened_stores(opener, OPERATOR, register) as first:
         assert len(first) == 1  # the other operator's file is not this operator's store
         store = first[0]
         assert isinstance(store, SqlStore)
@@ -64,8 +65,8 @@ def test_a_new_opener_shares_the_cache(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'core.sqlite3'}"
     generator().generate(url, 3, seed=5, batch_size=3)
     register = load_register(REGISTER).register
-    one = svc.stores_from_dir(DATASET.parent, {URL_ENV: url})(OPERATOR, register)
-    two = svc.stores_from_dir(DATASET.parent, {URL_ENV: url})(OPERATOR, register)
+    one = stores_from_dir(DATASET.parent, {URL_ENV: url})(OPERATOR, register)
+    two = stores_from_dir(DATASET.parent, {URL_ENV: url})(OPERATOR, register)
     assert isinstance(one[0], SqlStore) and isinstance(two[0], SqlStore)
     assert one[0].dataset is two[0].dataset
     assert one[0]._engine is two[0]._engine

@@ -18,12 +18,14 @@ from derbes.errors import LegalRestrictionError, StoreUnavailableError
 from derbes.platform.db import make_engine
 from derbes.register.model.register import Register
 from derbes.requests import service as svc
+from derbes.requests.adapters.letters import render_letter
 from derbes.requests.model import RequestState
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import shipped_rules
 from tests.integration.conftest import _create_database, _drop_database
 from tests.operator_db import generator
 from tests.requests_support import (
@@ -119,7 +121,7 @@ def test_access_answer_lists_vault_and_store_data_with_purposes_retention_recipi
         assert paid["paid_at"] is not None and paid["amount"] is not None
 
     # What is stored in clear holds no PD; the full answer is sealed.
-    shown = svc.show(world.uow(), filed.id).as_dict()
+    shown = svc.show(world.ctx(), filed.id).as_dict()
     assert client.iin not in str(shown) and PHOTO_TRAFFIC not in str(shown)
     assert shown["answer"]["held"] is True
     assert [t["to"] for t in shown["transitions"]] == ["received", "verified", "in_progress",
@@ -128,7 +130,7 @@ def test_access_answer_lists_vault_and_store_data_with_purposes_retention_recipi
         actions = [e.action for e in uow.audit.entries()]
     assert actions.count("request.transition") == 4
 
-    kk = pdf_text(svc.letter(world.uow(), world.keys, filed.id, "pdf"))
+    kk = pdf_text(svc.letter(world.ctx(), filed.id, render_letter, "pdf"))
     # Text extraction may split a long value where the table cell wrapped it.
     assert client.iin in kk.replace(" ", "") and PHOTO_TRAFFIC in kk.replace(" ", "")
     assert "Кредиттік досьені" in kk or "кредиттік досье" in kk.lower()
@@ -141,7 +143,8 @@ def test_access_answer_lists_vault_and_store_data_with_purposes_retention_recipi
     assert "шегінен тыс жерге берілмейді" not in kk
     assert "қай елде өңдейтіні көрсетілмеген" in kk
     assert "Кредиттік бюро" in kk or "кредиттік бюро" in kk.lower()
-    ru = pdf_text(svc.letter(world.uow(), world.keys, filed.id, "pdf", "ru"))
+    ru = pdf_text(svc.letter(world.ctx(), filed.id, render_letter, "pdf",
+                             "ru"))
     assert client.iin in ru.replace(" ", "") and "5 лет после прекращения договора" not in ru
     assert "Ведение и хранение кредитного досье" in ru
     assert "трансграничная передача" in ru.lower()
@@ -155,7 +158,7 @@ def test_unknown_person_is_accepted_and_answered_no_data_held(world: World) -> N
     world.verify(filed.id)
     answered = world.answer(filed.id)
     assert answered.answer["held"] is False and answered.answer["categories"] == []
-    html = svc.letter(world.uow(), world.keys, filed.id, "html", "ru").decode()
+    html = svc.letter(world.ctx(), filed.id, render_letter, "html", "ru").decode()
     assert "не обрабатывает и не хранит" in html
 
 
@@ -193,10 +196,11 @@ def test_destruction_of_a_dossier_customer_is_reasoned_and_destroys_the_rest(
     after = count_rows(op_url, client.id)
     assert after["clients"] == 1 and after["applications"] == before["applications"]
 
-    ru = pdf_text(svc.letter(world.uow(), world.keys, filed.id, "pdf"))
+    ru = pdf_text(svc.letter(world.ctx(), filed.id, render_letter, "pdf"))
     assert "Уничтожено" in ru and "30 июня 2030 г." in ru
     assert "Ведение и хранение кредитного досье" in ru
-    kk = pdf_text(svc.letter(world.uow(), world.keys, filed.id, "pdf", "kk"))
+    kk = pdf_text(svc.letter(world.ctx(), filed.id, render_letter, "pdf",
+                             "kk"))
     assert "Жойылды" in kk and "2030 жылғы 30 маусым" in kk
 
 
@@ -245,10 +249,11 @@ def test_store_down_mid_destruction_changes_nothing_and_keeps_the_request_open(
         return [_breaking(op_url)]
 
     with pytest.raises(StoreUnavailableError) as caught:
-        svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock, stores=broken)
+        svc.answer_request(world.ctx(),
+                           filed.id, svc.Answering(stores=broken))
     assert client.iin not in caught.value.message
     assert _snapshot(op_url) == before
-    shown = svc.show(world.uow(), filed.id).request
+    shown = svc.show(world.ctx(), filed.id).request
     assert shown.state is RequestState.IN_PROGRESS
     assert shown.pending_reason and "kredit-seven-core" in shown.pending_reason
     # The vault was not touched either: the stores go first.
@@ -268,15 +273,15 @@ def test_blocking_is_honoured_by_the_decision_point_at_once(world: World, op_url
 
     client = busy_client(op_url)
     subject_id = world.add_customer(client)
-    point = DecisionPoint(world.uow, world.clock, ttl=300)
+    point = DecisionPoint(world.uow, world.clock, shipped_rules().decisions, ttl=300)
     action = Action(ActionKind.USE, subject_id, purpose="credit_bureau_reporting",
                     categories=("identity.iin",))
     first = point.decide(OPERATOR, [action])[0]
     filed = world.file("blocking", identifiers={"customer_id": str(client.id)})
     assert filed.due_date == date(2026, 3, 26)
     world.verify(filed.id)
-    svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock,
-                       decision_point=point)
+    svc.answer_request(world.ctx(),
+                       filed.id, svc.Answering(decision_point=point))
     after = point.decide(OPERATOR, [action])[0]
     assert first.allowed, first.reasons
     assert not after.allowed
@@ -288,11 +293,11 @@ def test_overdue_and_due_tomorrow(world: World) -> None:
                        received_at=datetime(2026, 3, 2, 5, tzinfo=UTC))
     late = world.file("blocking", identifiers={"iin": "900101300126"})
     assert early.due_date == date(2026, 3, 5)
-    overdue = svc.overdue(world.uow(), date(2026, 3, 20))
+    overdue = svc.overdue(world.ctx(), date(2026, 3, 20))
     assert [r.id for r in overdue] == [early.id]
-    assert [r.id for r in svc.due_tomorrow(world.uow(), date(2026, 3, 25))] == [late.id]
-    svc.refuse(world.uow(), early.id, ["the requester withdrew by phone; no such right"],
-               ACTOR, world.clock)
-    assert svc.overdue(world.uow(), date(2026, 3, 20)) == []
+    assert [r.id for r in svc.due_tomorrow(world.ctx(), date(2026, 3, 25))] == [late.id]
+    svc.refuse(world.ctx(), early.id,
+               ["the requester withdrew by phone; no such right"])
+    assert svc.overdue(world.ctx(), date(2026, 3, 20)) == []
     assert FRIDAY.date() == date(2026, 3, 20)
 

@@ -15,6 +15,7 @@ import pytest
 from derbes.decisions.model import Action, ActionKind, ReasonCode
 from derbes.decisions.service import DecisionPoint
 from derbes.errors import ConflictError, InputError, NotFoundError
+from tests.context_support import shipped_rules
 from tests.retention_support import (
     AML_KEPT,
     ROOT,
@@ -46,7 +47,7 @@ def test_qiwi_time_travel_destroys_the_right_data_at_the_right_time(env: Retenti
 
     # Past their end the purposes are denied before any sweep has run.
     env.clock.set(at(date(2024, 3, 2)))
-    point = DecisionPoint(env.uow, env.clock, ttl=0)
+    point = DecisionPoint(env.uow, env.clock, shipped_rules().decisions, ttl=0)
     expired, kept = point.decide("qiwi-kz", [
         Action(ActionKind.USE, closed, "chat_bot", None, ("device.ip_address",)),
         Action(ActionKind.USE, closed, "aml_antifraud", None, ("contact.phone",)),

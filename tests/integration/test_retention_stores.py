@@ -21,6 +21,7 @@ from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
+from tests.context_support import make_context
 from tests.integration.conftest import _create_database, _drop_database
 from tests.operator_db import generator
 from tests.requests_support import OPERATOR, Client, World, count_rows, kredit
@@ -105,8 +106,9 @@ def test_retention_run_erases_in_the_operator_database(world: World) -> None:
     # (5 years after the contract) is the last to end, on 1 June 2030.
     world.close_loan(ended_id, date(2025, 6, 1))
     world.achieve(ended_id, date(2025, 6, 1), _after_purpose())
-    lifecycle.record_event(world.uow(), f"open-{open_id}", open_id, "contract_opened",
-                           _at(date(2025, 6, 1)), world.clock, "MK-2")
+    lifecycle.record_event(make_context(world.uow(), clock=world.clock, actor="lifecycle"),
+                           f"open-{open_id}", open_id, "contract_opened", _at(date(2025, 6, 1)),
+                           "MK-2")
     world.achieve(open_id, date(2025, 6, 1), _after_purpose())
     before_ended = count_rows(world.op_url, ended.id)
     before_open = count_rows(world.op_url, still_open.id)

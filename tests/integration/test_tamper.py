@@ -61,6 +61,7 @@ from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import make_context, shipped_rules
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import FULL_NAME, prov
 
@@ -93,7 +94,7 @@ class World:
         return SqlUnitOfWork(self.engine, audit_key=AUDIT_KEY)
 
     def decide(self, name: str, purpose: str, *categories: str) -> Decision:
-        point = DecisionPoint(self.uow, self.clock, ttl=0)
+        point = DecisionPoint(self.uow, self.clock, shipped_rules().decisions, ttl=0)
         action = Action(ActionKind.USE, self.ids[name], purpose, None, categories)
         return point.decide(OPERATOR, [action])[0]
 
@@ -159,16 +160,20 @@ def _build(engine: Engine, tmp_path: Path) -> World:
     vault_service.destroy_subject(world.uow(), keys, gone, "subject's demand", ACTOR, clock)
     ended = add("contract_ended")
     consent(ended, "payment_service")
-    lifecycle.record_event(world.uow(), "k-open", ended, "contract_opened",
-                           clock.now() - timedelta(days=30), clock, contract_id="K1")
-    lifecycle.record_event(world.uow(), "k-close", ended, "contract_closed",
-                           clock.now() - timedelta(days=1), clock, contract_id="K1")
+    lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "k-open",
+                           ended, "contract_opened", clock.now() - timedelta(days=30),
+                           contract_id="K1")
+    lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "k-close",
+                           ended, "contract_closed", clock.now() - timedelta(days=1),
+                           contract_id="K1")
     consent_service.withdraw_consent(world.uow(), ended, ScopeKind.PROCESSING, ACTOR, clock)
     old = add("retention_over")
-    lifecycle.record_event(world.uow(), "o-open", old, "contract_opened",
-                           clock.now() - timedelta(days=7 * 366), clock, contract_id="K2")
-    lifecycle.record_event(world.uow(), "o-close", old, "contract_closed",
-                           clock.now() - timedelta(days=6 * 366), clock, contract_id="K2")
+    lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "o-open", old,
+                           "contract_opened", clock.now() - timedelta(days=7 * 366),
+                           contract_id="K2")
+    lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "o-close",
+                           old, "contract_closed", clock.now() - timedelta(days=6 * 366),
+                           contract_id="K2")
     shredded = add("category_destroyed")
     consent(shredded, "newsletters")
     clock.advance(timedelta(minutes=1))

@@ -354,7 +354,8 @@ def test_publication_withdrawal_stops_it() -> None:
 
 def _event(event_id: str, type_: str, at: datetime, contract: str = "L-1"
            ) -> lifecycle.LifecycleEvent:
-    return lifecycle.new_event(event_id, "s", type_, at, NOW + timedelta(days=999), contract)
+    return lifecycle.new_event(lifecycle.ReportedEvent(event_id, type_, at, contract), "s",
+                               NOW + timedelta(days=999))
 
 
 def test_contract_open_then_close() -> None:
@@ -384,11 +385,12 @@ def test_a_close_that_arrives_first_is_completed_by_its_open() -> None:
 
 def test_event_checks() -> None:
     with pytest.raises(InputError) as caught:
-        lifecycle.new_event("e", "s", "contract_opened", NOW, NOW, None)
+        lifecycle.new_event(lifecycle.ReportedEvent("e", "contract_opened", NOW, None), "s", NOW)
     assert caught.value.field == "contract_id"
     with pytest.raises(InputError) as caught:
-        lifecycle.new_event("e", "s", "birthday", NOW, NOW)
+        lifecycle.new_event(lifecycle.ReportedEvent("e", "birthday", NOW), "s", NOW)
     assert caught.value.field == "type"
     with pytest.raises(InputError) as caught:
-        lifecycle.new_event("e", "s", "transaction", NOW + timedelta(hours=1), NOW)
+        lifecycle.new_event(lifecycle.ReportedEvent("e", "transaction", NOW + timedelta(hours=1)), "s",
+                            NOW)
     assert caught.value.field == "occurred_at"

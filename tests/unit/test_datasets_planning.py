@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -11,7 +12,6 @@ from hypothesis import strategies as st
 
 from derbes.audit.model.log import AuditAction
 from derbes.datasets import service as svc
-from derbes.datasets.adapters.connectors.memory import MemoryStore
 from derbes.datasets.adapters.yaml import load_dataset
 from derbes.datasets.model import (
     Dataset,
@@ -23,12 +23,15 @@ from derbes.datasets.model import (
     SubjectIdentity,
     hash_value,
     mask_value,
+    store_identity,
     walk_order,
 )
 from derbes.errors import InputError, StoreUnavailableError
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
+from derbes.testing.datasets import MemoryStore
 from derbes.uow import FakeUnitOfWork
+from tests.context_support import make_context
 from tests.operator_db import DATASET, REGISTER
 
 IIN = "900101300017"  # not a real person's; valid shape for the fake
@@ -220,8 +223,9 @@ def test_plan_for_another_store_is_refused() -> None:
 
 def test_collect_is_audited_without_values() -> None:
     uow, clock = FakeUnitOfWork(), FixedClock()
-    found = svc.collect_subject(store(), svc.subject_identity("iin", IIN), uow=uow, clock=clock,
-                                actor="cli:test", request_id="r-1")
+    found = svc.collect_subject(make_context(uow, clock=clock, actor="cli:test",
+                                             request_id="r-1"),
+                                store(), svc.subject_identity("iin", IIN))
     assert found.found
     [entry] = uow.fake_audit.rows
     assert entry.action == AuditAction.SUBJECT_READ
@@ -233,16 +237,15 @@ def test_collect_is_audited_without_values() -> None:
 def test_failed_erasure_leaves_no_destroy_entry() -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(StoreUnavailableError):
-        svc.erase_subject(store(fail_after=1), by_iin(), uow=uow, clock=FixedClock(),
-                          actor="cli:test")
+        svc.erase_subject(make_context(uow, actor="cli:test"), store(fail_after=1), by_iin())
     assert uow.fake_audit.rows == []
 
 
 def test_erasure_and_dry_run_are_audited() -> None:
     uow, s = FakeUnitOfWork(), store()
-    dry = svc.erase_subject(s, by_iin(), uow=uow, clock=FixedClock(), actor="a", dry_run=True)
+    dry = svc.erase_subject(make_context(uow, actor="a"), s, by_iin(), dry_run=True)
     assert not dry.applied and s.applied == 0
-    done = svc.erase_subject(s, by_iin(), uow=uow, clock=FixedClock(), actor="a",
+    done = svc.erase_subject(make_context(uow, actor="a"), s, by_iin(),
                              keep_purposes=["credit_dossier"])
     assert done.applied and done.result is not None and done.result.rows_updated == 2
     actions = [e.action for e in uow.fake_audit.rows]
@@ -302,3 +305,27 @@ def test_rule_bounds() -> None:
         HashRule(length=65)
     with pytest.raises(InputError):
         MaskRule(char="**")
+
+
+def test_one_identity_order_for_every_store_search() -> None:
+    """Requests and the retention sweep search a store by the same identity: the IIN
+    first, then the operator's customer id, then the phone, the e-mail last; a kind the
+    store has no column for is skipped, and none known means the store is not searched."""
+    ds = dataset()  # identity columns: iin, customer id, phone, e-mail
+    every = {IdentityKind.EMAIL: "a@b.kz", IdentityKind.PHONE: "+77011234567",
+             IdentityKind.CUSTOMER_ID: "C-1", IdentityKind.IIN: IIN}
+    order = []
+    known = dict(every)
+    while (found := store_identity(ds, known)) is not None:
+        order.append(found.kind)
+        del known[found.kind]
+    assert order == [IdentityKind.IIN, IdentityKind.CUSTOMER_ID, IdentityKind.PHONE,
+                     IdentityKind.EMAIL]
+    no_customer_id = replace(ds, tables={name: replace(table, identity=tuple(
+        i for i in table.identity if i.kind is not IdentityKind.CUSTOMER_ID))
+        for name, table in ds.tables.items()})
+    assert store_identity(no_customer_id, {k: v for k, v in every.items()
+                                           if k is not IdentityKind.IIN}) == SubjectIdentity(
+        IdentityKind.PHONE, "+77011234567")
+    assert store_identity(no_customer_id, {IdentityKind.CUSTOMER_ID: "C-1"}) is None
+    assert store_identity(ds, {}) is None

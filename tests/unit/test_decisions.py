@@ -16,6 +16,7 @@ from derbes.decisions.model import (
     Action,
     ActionKind,
     ConsentFact,
+    ConsentTimes,
     Decision,
     DecisionIndex,
     ReasonCode,
@@ -360,8 +361,7 @@ def test_a_minor_consenting_alone_counts_for_nothing() -> None:
 def test_consent_fact_maps_each_scope() -> None:
     def fact(kind: ScopeKind) -> ConsentFact:
         return consent_fact("c", kind, ("newsletters",), ("credit_bureau",),
-                            by_representative=False, given_at=NOW, valid_until=None,
-                            expired_at=NOW, withdrawn_at=None, needs_reconsent_since=None)
+                            ConsentTimes(given_at=NOW, expired_at=NOW))
     assert fact(ScopeKind.PROCESSING).purposes == ("newsletters",)
     assert fact(ScopeKind.MARKETING).purposes == ("newsletters",)
     assert fact(ScopeKind.THIRD_PARTY_TRANSFER).transfer_to == ("credit_bureau",)

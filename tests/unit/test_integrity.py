@@ -23,6 +23,7 @@ from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.adapters.store import SubjectRecord
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
+from tests.context_support import make_context, shipped_rules
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "decisions.yaml"
@@ -53,8 +54,8 @@ def world() -> tuple[FakeUnitOfWork, dict[str, str], FixedClock]:
     vault_service.block(uow, ids["b"], ["contact.email"], "disputed", ACTOR, clock)
     vault_service.unblock(uow, ids["b"], ["contact.email"], "settled", ACTOR, clock)
     vault_service.block(uow, ids["b"], None, "demand", ACTOR, clock)
-    lifecycle.record_event(uow, "e1", ids["b"], "contract_opened", clock.now(), clock,
-                           contract_id="K1")
+    lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), "e1", ids["b"],
+                           "contract_opened", clock.now(), contract_id="K1")
     return uow, ids, clock
 
 
@@ -84,7 +85,7 @@ def test_each_edit_is_named_by_table_subject_and_field(
             ("category_blocks", ids["b"], "row"), ("contracts", ids["b"], "row"),
             ("subjects", "forged", "row"), ("subject_seals", "forged", "row"),
             ("subject_seals", ids["a"], "mac"), ("subject_seals", ids["b"], "mac")} <= found
-    point = DecisionPoint(lambda: uow, clock, ttl=0)
+    point = DecisionPoint(lambda: uow, clock, shipped_rules().decisions, ttl=0)
     decisions = point.decide("decide-pay", [
         Action(ActionKind.USE, ids["a"], "newsletters", None, ("contact.email",)),
         Action(ActionKind.USE, ids["b"], "aml_identification", None, ("identity.iin",))])

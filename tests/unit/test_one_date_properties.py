@@ -23,9 +23,11 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.requests import service as requests_svc
+from derbes.settings import Settings
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
+from tests.context_support import make_context, shipped_rules
 from tests.retention_support import ACTOR, OPERATOR, qiwi, qiwi_values
 
 LOADED = qiwi()
@@ -64,21 +66,22 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
         clock.set(_at(day))
         if kind == "open" and contract % 2 == 0:
             contract += 1
-            lifecycle.record_event(uow, f"e{n}", sid, "contract_opened", _at(day), clock,
-                                   f"K{contract}")
+            lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
+                                   "contract_opened", _at(day), f"K{contract}")
         elif kind == "close" and contract % 2 == 1:
-            lifecycle.record_event(uow, f"e{n}", sid, "contract_closed", _at(day), clock,
-                                   f"K{contract}")
+            lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
+                                   "contract_closed", _at(day), f"K{contract}")
             contract += 1
         elif kind == "transaction":
-            lifecycle.record_event(uow, f"e{n}", sid, "transaction", _at(day), clock)
+            lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
+                                   "transaction", _at(day))
         elif kind == "withdraw":
             consent_svc.withdraw_consent(uow, sid, "processing", ACTOR, clock)
         elif kind == "consent":
             _consent(uow, keys, clock, sid, tuple(sorted(consented)))
         elif kind == "achieve":
-            lifecycle.record_event(uow, f"e{n}", sid, "purpose_achieved", _at(day), clock,
-                                   data={"purpose": "user_requests"})
+            lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
+                                   "purpose_achieved", _at(day), data={"purpose": "user_requests"})
     clock.set(_at(day + timedelta(days=1)))
 
     # 1. The withdrawal answer.
@@ -86,11 +89,11 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
             consent_svc.withdraw_consent(uow, sid, "processing", ACTOR, clock).outcomes
             if o.recipient is None and o.until is not None}
     # 2. The access answer.
-    filed = requests_svc.file_request(uow, keys, requests_svc.NewRequest(
-        operator_id=OPERATOR, type="access", subject_id=sid), ACTOR, clock)
-    requests_svc.verify_by_staff(uow, keys, filed.id, "ID 1", ACTOR, clock,
-                                 reason="identity document seen at the office")
-    answer = requests_svc.answer_access(uow, keys, filed.id, ACTOR, clock).answer
+    ctx = make_context(uow, keys, clock=clock, actor=ACTOR)
+    filed = requests_svc.file_request(ctx, requests_svc.NewRequest(
+        operator_id=OPERATOR, type="access", subject_id=sid), settings=Settings())
+    requests_svc.verify_by_staff(ctx, filed.id, "ID 1", reason="the card was seen at the desk")
+    answer = requests_svc.answer_access(ctx, filed.id).answer
     told = {p["id"]: p["clock"]["until"] for p in answer["purposes"]}
     kept = {c["id"]: c["keep_until"] for c in answer["categories"]}
     # 3. The sweep's clocks.
@@ -108,7 +111,7 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
         assert (keep.isoformat() if keep else None) == until, category
 
     # 4. The decision point: retention over the day after the last day, not before.
-    point = DecisionPoint(lambda: uow, clock, ttl=0)
+    point = DecisionPoint(lambda: uow, clock, shipped_rules().decisions, ttl=0)
     for purpose, end in swept.items():
         if end is None or not REGISTER.purposes[purpose].categories:
             continue

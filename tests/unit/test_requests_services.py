@@ -9,9 +9,12 @@ import pytest
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.platform.clock import FixedClock
 from derbes.requests import service as svc
-from derbes.requests.model import RequestState
+from derbes.requests.adapters.letters import render_letter
+from derbes.requests.model import RequestState, SubjectRequest
+from derbes.settings import Settings
 from derbes.vault.service import subjects as vault_service
 from tests.consent_support import ACTOR, ADULT_IIN, World, marketing, processing
+from tests.context_support import make_context
 
 OPERATOR = "express-avans"
 
@@ -21,16 +24,16 @@ def world() -> World:
     return World(FixedClock(datetime(2026, 3, 20, 10, tzinfo=UTC)))
 
 
-def _file(world: World, type_: str, **kw: object) -> svc.SubjectRequest:
-    return svc.file_request(world.uow(), world.keys, svc.NewRequest(
-        operator_id=OPERATOR, type=type_, **kw), ACTOR, world.clock)  # type: ignore[arg-type]
+def _file(world: World, type_: str, **kw: object) -> SubjectRequest:
+    return svc.file_request(world.ctx(), svc.NewRequest(
+        operator_id=OPERATOR, type=type_, **kw), settings=Settings())  # type: ignore[arg-type]
 
 
 def _verify_and_answer(world: World, request_id: str, **kw: object) -> svc.AccessAnswer:
-    svc.verify_by_staff(world.uow(), world.keys, request_id, "passport N0999", ACTOR,
-                        world.clock, reason="passport seen by the clerk")
-    return svc.answer_request(world.uow(), world.keys, request_id, ACTOR, world.clock,
-                              **kw)  # type: ignore[arg-type]
+    svc.verify_by_staff(world.ctx(),
+                        request_id, "passport N0999", reason="passport seen by the clerk")
+    return svc.answer_request(world.ctx(),
+                              request_id, svc.Answering(**kw))  # type: ignore[arg-type]
 
 
 def test_rectification_replaces_the_value_and_cites_the_request(world: World) -> None:
@@ -66,7 +69,7 @@ def test_withdrawal_delegates_to_the_ledger_and_answers_per_purpose(world: World
     with world.uow() as uow:
         ledger = uow.consent_ledger.for_subject(sid)
     assert ledger[-1].payload["request_id"] == filed.id
-    html = svc.letter(world.uow(), world.keys, filed.id, "html", "kk").decode()
+    html = svc.letter(world.ctx(), filed.id, render_letter, "html", "kk").decode()
     assert "тоқтатылды" in html
 
 
@@ -78,33 +81,34 @@ def test_representative_document_is_sealed_and_required(world: World) -> None:
                   representative_document="power of attorney 77-1234")
     assert filed.representative_sealed is not None
     assert b"77-1234" not in filed.representative_sealed
-    assert "77-1234" not in str(svc.show(world.uow(), filed.id).as_dict())
+    assert "77-1234" not in str(svc.show(world.ctx(), filed.id).as_dict())
 
 
 def test_refuse_withdraw_and_closed_requests_conflict(world: World) -> None:
     first = _file(world, "access", identifiers={"iin": ADULT_IIN})
     with pytest.raises(InputError):
-        svc.refuse(world.uow(), first.id, [" "], ACTOR, world.clock)
-    refused = svc.refuse(world.uow(), first.id, ["identity could not be established"], ACTOR,
-                         world.clock)
+        svc.refuse(world.ctx(), first.id, [" "])
+    refused = svc.refuse(world.ctx(), first.id,
+                         ["identity could not be established"])
     assert refused.state is RequestState.REFUSED and refused.closed_at is not None
     with pytest.raises(ConflictError):
-        svc.withdraw_request(world.uow(), first.id, ACTOR, world.clock)
-    html = svc.letter(world.uow(), world.keys, first.id, "html", "ru").decode()
+        svc.withdraw_request(world.ctx(), first.id)
+    html = svc.letter(world.ctx(), first.id, render_letter, "html", "ru").decode()
     assert "identity could not be established" in html and "отказано" in html
     second = _file(world, "destruction", identifiers={"iin": ADULT_IIN})
-    gone = svc.withdraw_request(world.uow(), second.id, ACTOR, world.clock, reason="changed mind")
+    gone = svc.withdraw_request(world.ctx(),
+                                second.id, reason="changed mind")
     assert gone.state is RequestState.WITHDRAWN
     with pytest.raises(ConflictError):
-        svc.letter(world.uow(), world.keys, second.id)
+        svc.letter(world.ctx(), second.id, render_letter)
 
 
 def test_claims_are_answered_with_the_operators_response(world: World) -> None:
     filed = _file(world, "pretrial_claim", identifiers={"phone": "+77011112233"},
                   payload={"text": "you sent my data to a collector"})
     with pytest.raises(LegalRestrictionError):
-        svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock,
-                           response="No transfer was made.")
+        svc.answer_request(world.ctx(),
+                           filed.id, svc.Answering(response="No transfer was made."))
     answered = _verify_and_answer(world, filed.id, response="No transfer was made.")
     assert answered.answer["response"] == "No transfer was made."
     assert "response" not in (answered.request.answer or {})
@@ -112,16 +116,19 @@ def test_claims_are_answered_with_the_operators_response(world: World) -> None:
 
 def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
     filed = _file(world, "access", identifiers={"phone": "+77011112233"})
-    issued = svc.issue_otp(world.uow(), world.otp, filed.id, world.clock)
+    issued = svc.issue_otp(make_context(world.uow(), clock=world.clock, actor="system"), world.otp,
+                           filed.id)
     with pytest.raises(InputError):
-        svc.verify_by_otp(world.uow(), world.otp, filed.id, issued.reference, "x", ACTOR,
-                          world.clock)
-    done = svc.verify_by_otp(world.uow(), world.otp, filed.id, issued.reference, issued.code,
-                             ACTOR, world.clock)
+        svc.verify_by_otp(world.ctx(), world.otp,
+                          filed.id, issued.reference, "x")
+    done = svc.verify_by_otp(world.ctx(), world.otp,
+                             filed.id, issued.reference, issued.code)
     assert done.state is RequestState.VERIFIED and done.verification_ref == issued.reference
     with pytest.raises(ConflictError):
-        svc.issue_otp(world.uow(), world.otp, filed.id, world.clock)
-    answered = svc.answer_request(world.uow(), world.keys, filed.id, ACTOR, world.clock)
+        svc.issue_otp(make_context(world.uow(), clock=world.clock, actor="system"), world.otp,
+                      filed.id)
+    answered = svc.answer_request(world.ctx(),
+                                  filed.id)
     assert answered.answer["held"] is False
 
 
@@ -139,14 +146,15 @@ def test_an_objection_to_automated_processing_is_answered_by_a_person_in_3_worki
     with pytest.raises(InputError):
         _verify_and_answer(world, filed.id)  # a person's explanation is required
     answered = svc.answer_request(
-        world.uow(), world.keys, filed.id, ACTOR, world.clock,
-        response="A credit officer reviewed the scoring and keeps it.")
+        world.ctx(), filed.id,
+        svc.Answering(response="A credit officer reviewed the scoring and keeps it."),
+    )
     assert answered.request.state is RequestState.ANSWERED
     assert answered.answer["purposes"] == ["solvency_assessment"]
     assert answered.answer["rights"] == ["to_be_told", "explanation", "human_review"]
     assert answered.answer["explanation"].startswith("A credit officer")
     assert "explanation" not in (answered.request.answer or {})  # sealed, not in clear
-    html = svc.letter(world.uow(), world.keys, filed.id, "html", "kk").decode()
+    html = svc.letter(world.ctx(), filed.id, render_letter, "html", "kk").decode()
     assert "Цифрлық кодекс, 43-бап" in html
     assert "19-1-бабының 3-тармағы" in html  # the deadline's citation in Kazakh
     assert "A credit officer reviewed" in html
@@ -161,7 +169,7 @@ def test_an_objection_names_a_purpose_of_the_register(world: World) -> None:
 
 def test_a_pending_reason_names_the_store_or_says_none_could_be_opened() -> None:
     from derbes.errors import ConfigurationError, StoreUnavailableError
-    from derbes.requests.service import _store_failed
+    from derbes.requests.service.access import store_failed as _store_failed
 
     unnamed = _store_failed(ConfigurationError("KREDIT_SEVEN_CORE_URL is not set"), None)
     assert "?" not in unnamed and "could not be opened" in unnamed

@@ -11,6 +11,7 @@ from derbes.retention.service import sweep as svc
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
+from tests.context_support import make_context
 from tests.retention_support import AML_KEPT, OPERATOR, at, consent_to_all, qiwi, qiwi_values
 
 
@@ -25,7 +26,8 @@ def test_the_fake_sweeps_like_the_database() -> None:
                                      ("transaction", date(2020, 6, 1)),
                                      ("contract_closed", date(2021, 3, 1))]):
         clock.set(at(day))
-        lifecycle.record_event(uow, f"e{n}", sid, kind, at(day), clock, "K1")
+        lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
+                               kind, at(day), "K1")
 
     clock.set(at(date(2024, 3, 2)))
     plan = svc.plan(uow, OPERATOR, date(2024, 3, 2))
@@ -63,7 +65,8 @@ def test_a_plan_rehearsed_ahead_gives_the_figures_of_the_run_on_that_day() -> No
                                          ("transaction", date(2020, 6, 1)),
                                          ("contract_closed", closed)]):
             clock.set(at(day))
-            lifecycle.record_event(uow, f"e{n}-{m}", sid, kind, at(day), clock, f"K{n}")
+            lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}-{m}",
+                                   sid, kind, at(day), f"K{n}")
     clock.set(at(date(2024, 2, 1)))
     for day in (date(2025, 3, 2), date(2025, 7, 2), date(2027, 1, 10)):
         rehearsal = svc.plan(uow, OPERATOR, day)

@@ -18,6 +18,7 @@ from derbes.platform.files import restrict_process
 from derbes.register.api import notice, registers
 from derbes.requests import api as requests
 from derbes.retention.api import acts, retention
+from derbes.transfers import api as transfers
 from derbes.vault import api as subjects
 
 
@@ -59,6 +60,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(audit.ledger_router)
     app.include_router(subjects.router)
     app.include_router(decisions.router)
+    app.include_router(transfers.router)
     app.include_router(consents.router)
     app.include_router(requests.router)
     app.include_router(acts.router)

@@ -13,6 +13,7 @@ from derbes.requests import cli as _requests  # noqa: F401  # isort: skip
 from derbes.consent import cli as _consent  # noqa: F401  # isort: skip
 from derbes.vault.cli import subjects as _subjects  # noqa: F401  # isort: skip
 from derbes.decisions import cli as _decisions  # noqa: F401  # isort: skip
+from derbes.transfers import cli as _transfers  # noqa: F401  # isort: skip
 from derbes.audit import cli as _audit  # noqa: F401  # isort: skip
 from derbes.integrity import cli as _integrity  # noqa: F401  # isort: skip
 from derbes.access import cli as _apikeys  # noqa: F401  # isort: skip

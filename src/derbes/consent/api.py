@@ -20,6 +20,7 @@ from derbes.api.auth import Caller, require_scope
 from derbes.api.deps import actor_of as _actor
 from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
+from derbes.api.deps import operator_scope
 from derbes.api.inputs import Moment
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
 from derbes.consent.service import consent as service
@@ -343,9 +344,9 @@ def record_event(
     """A lifecycle event (contract opened / closed, …); a redelivery changes nothing."""
     container = _container(request)
     result = lifecycle.record_event(
-        container.uow(), body.event_id, body.subject_id, body.type, body.occurred_at,
-        container.clock, body.contract_id, body.data, operator_id=caller.operator_id,
-        actor=_actor(caller),
+        container.context(_actor(caller), scope=operator_scope(caller, None)),
+        body.event_id, body.subject_id, body.type, body.occurred_at, body.contract_id,
+        body.data,
     )
     response.status_code = status.HTTP_201_CREATED if result.recorded else status.HTTP_200_OK
     c = result.contract

@@ -273,8 +273,8 @@ def event(
         check_text(loaded, "data")
         extra = loaded
     when = _parse_time(occurred_at, "occurred_at") or container.clock.now()
-    result = lifecycle.record_event(container.uow(), event_id, subject, type_, when,
-                                    container.clock, contract, extra, actor=actor())
+    result = lifecycle.record_event(container.context(actor()), event_id, subject, type_, when,
+                                    contract, extra)
     state = "recorded" if result.recorded else "already recorded"
     suffix = ""
     if result.contract is not None:

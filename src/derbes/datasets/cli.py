@@ -10,7 +10,6 @@ erasures are written to the access audit log; the actor is ``cli:<os user>``.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor
+from derbes.cli.common import actor, request_id
 from derbes.cli.common import stdin_if_dash as _stdin_if_dash
 from derbes.errors import DatasetError, InputError
 
@@ -145,8 +144,8 @@ def show(
     container = bootstrap()
     store = _store(loaded)
     try:
-        rows = collect_subject(store, identity, uow=container.uow(), clock=container.clock,
-                               actor=actor(), purpose=purpose, request_id=f"cli-{uuid.uuid4()}")
+        rows = collect_subject(container.context(actor(), request_id()), store, identity,
+                               purpose=purpose)
     finally:
         store.close()
     if as_json:
@@ -216,9 +215,8 @@ def erase(
     store = _store(loaded)
     try:
         outcome = erase_subject(
-            store, identity, uow=container.uow(), clock=container.clock, actor=actor(),
-            categories=list(category) or None, keep_purposes=keep, dry_run=dry_run,
-            request_id=f"cli-{uuid.uuid4()}")
+            container.context(actor(), request_id()), store, identity,
+            categories=list(category) or None, keep_purposes=keep, dry_run=dry_run)
     finally:
         store.close()
     plan = outcome.plan

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from derbes.audit.model.log import AuditAction, AuditRecord
-from derbes.datasets.adapters.connectors import ErasureResult, OperatorStore
+from derbes.context import Context
 from derbes.datasets.model import ErasurePlan, IdentityKind, SubjectIdentity, SubjectRows
+from derbes.datasets.ports import ErasureResult, OperatorStore
 from derbes.errors import InputError
 from derbes.identifiers.adapters import phone as kz_phone
 from derbes.identifiers.model import email as kz_email
 from derbes.identifiers.model import iin as kz_iin
-from derbes.platform.clock import Clock
-from derbes.uow import UnitOfWork
 
 __all__ = ["ErasureOutcome", "collect_subject", "erase_subject", "subject_identity"]
 
@@ -52,23 +51,15 @@ def subject_identity(kind: IdentityKind | str, value: str) -> SubjectIdentity:
     return SubjectIdentity(kind, text)
 
 
-def collect_subject(
-    store: OperatorStore,
-    identity: SubjectIdentity,
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
-    purpose: str | None = None,
-    request_id: str | None = None,
-) -> SubjectRows:
+def collect_subject(ctx: Context, store: OperatorStore, identity: SubjectIdentity, *,
+                    purpose: str | None = None) -> SubjectRows:
     """The subject's rows in ``store``; the read is in the audit log before they are returned."""
     rows = store.collect(identity)
-    with uow:
+    with ctx.uow as uow:
         uow.audit.record(AuditRecord(
-            at=clock.now(), actor=actor, action=AuditAction.SUBJECT_READ,
+            at=ctx.now(), actor=ctx.actor, action=AuditAction.SUBJECT_READ,
             subject_ids=rows.root_keys(store.dataset), categories=rows.categories,
-            purpose=purpose, request_id=request_id,
+            purpose=purpose, request_id=ctx.request_id,
             details={"operation": "dataset.collect", "store": store.dataset.store.id,
                      "identity_kind": str(identity.kind), "rows": rows.counts()},
         ))
@@ -101,16 +92,13 @@ def _plan_details(plan: ErasurePlan) -> dict[str, Any]:
 
 
 def erase_subject(
+    ctx: Context,
     store: OperatorStore,
     identity: SubjectIdentity,
     *,
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
     categories: Collection[str] | None = None,
     keep_purposes: Collection[str] = (),
     dry_run: bool = False,
-    request_id: str | None = None,
 ) -> ErasureOutcome:
     """Plan and (unless ``dry_run``) apply the erasure; audited either way.
 
@@ -120,19 +108,19 @@ def erase_subject(
     plan = store.plan_erasure(identity, categories, keep_purposes)
     details = _plan_details(plan)
     if dry_run or not plan.changes:
-        with uow:
+        with ctx.uow as uow:
             uow.audit.record(AuditRecord(
-                at=clock.now(), actor=actor, action=AuditAction.SUBJECT_READ,
-                subject_ids=plan.subjects, categories=(), request_id=request_id,
+                at=ctx.now(), actor=ctx.actor, action=AuditAction.SUBJECT_READ,
+                subject_ids=plan.subjects, categories=(), request_id=ctx.request_id,
                 details={"operation": "dataset.plan_erasure", "dry_run": dry_run, **details},
             ))
             uow.commit()
         return ErasureOutcome(plan, None)
-    with uow:
+    with ctx.uow as uow:
         uow.audit.record(AuditRecord(
-            at=clock.now(), actor=actor, action=AuditAction.SUBJECT_DESTROY,
+            at=ctx.now(), actor=ctx.actor, action=AuditAction.SUBJECT_DESTROY,
             subject_ids=plan.subjects, categories=plan.erased_categories(store.dataset),
-            request_id=request_id, details={"operation": "dataset.erase", **details},
+            request_id=ctx.request_id, details={"operation": "dataset.erase", **details},
         ))
         result = store.apply_erasure(plan)
         uow.commit()

@@ -1,6 +1,6 @@
 """The decision point as a use case: load subject states in batch, decide, cache.
 
-    point = DecisionPoint(container.uow, container.clock)
+    point = DecisionPoint(container.reader, container.clock, container.rules.decisions)
     decisions = point.decide("example-pay", [Action(ActionKind.USE, sid, "newsletters",
                                                     None, ("contact.email",))])
 
@@ -25,8 +25,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from derbes.decisions.adapters.facts import ChangeCursor, DestroyEvent, FactRows
-from derbes.decisions.adapters.rules import load_decision_rules
 from derbes.decisions.model import (
     Action,
     Decision,
@@ -34,20 +32,21 @@ from derbes.decisions.model import (
     DecisionRules,
     SubjectFacts,
     SubjectState,
-    decide,
+    decide_many,
     state_of,
-    unknown_subject,
     unverified_subject,
 )
+from derbes.decisions.ports import ChangeCursor, DestroyEvent, FactRows
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
-from derbes.register.adapters.yaml import parse_register
+from derbes.register.service.registers import parsed
 from derbes.retention.model.retention import PurposeClock, expired_purposes
 from derbes.uow import UnitOfWork
 
 __all__ = [
     "MAX_BATCH",
+    "CacheLimits",
     "DecisionPoint",
     "MinorCheck",
     "states_from_rows",
@@ -126,27 +125,38 @@ def states_from_rows(
     return states
 
 
+@dataclass(frozen=True)
+class CacheLimits:
+    """How many subject states the cache holds, and how long one may stay (seconds)."""
+
+    max_states: int = 500_000
+    max_age: float = 300.0
+
+
 class DecisionPoint:
-    """In-process decisions for high-throughput callers (thread-safe)."""
+    """In-process decisions for high-throughput callers (thread-safe).
+
+    ``uow`` makes the (read-only) units of work it loads with; ``rules`` words the
+    reasons (``Rules.decisions``, read once by bootstrap).
+    """
 
     def __init__(
         self,
         uow: Callable[[], UnitOfWork],
         clock: Clock,
+        rules: DecisionRules,
         *,
         ttl: float = 2.0,
-        rules: DecisionRules | None = None,
         minors: MinorCheck | None = None,
-        max_states: int = 500_000,
-        max_age: float = 300.0,
+        limits: CacheLimits = CacheLimits(),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ttl = ttl
-        self._max_age = max_age
-        self._rules = rules or load_decision_rules()
+        self._max_age = limits.max_age
+        self._rules = rules
         self._minors = minors
-        self._max_states = max_states
+        self._max_states = limits.max_states
         self._lock = threading.Lock()
         # operator -> (checked at, sha256); (operator, sha256, lang) -> index
         self._versions: dict[str, tuple[float, str]] = {}
@@ -175,8 +185,7 @@ class DecisionPoint:
         key = (operator_id, stored.sha256, lang)
         index = self._indexes.get(key)
         if index is None:
-            register = parse_register(stored.source_text,
-                                      f"{operator_id}@{stored.sha256[:12]}").register
+            register = parsed(stored).register
             index = DecisionIndex.build(register, self._rules, lang)
             with self._lock:
                 self._indexes[key] = index
@@ -285,22 +294,4 @@ class DecisionPoint:
             raise InputError(f"at most {MAX_BATCH} actions in one batch", field="actions")
         index = self.index(operator_id, lang)
         states = self.states(operator_id, (a.subject_id for a in actions))
-        return decide_all(index, states, actions)
-
-
-def decide_all(
-    index: DecisionIndex, states: Mapping[str, SubjectState], actions: Sequence[Action]
-) -> list[Decision]:
-    """Decide every action; an InputError names the action by its position."""
-    out: list[Decision] = []
-    append = out.append
-    get = states.get
-    i = 0
-    try:
-        for i, action in enumerate(actions):  # noqa: B007 - i names a failing action
-            state = get(action.subject_id)
-            append(decide(index, state if state is not None
-                          else unknown_subject(action.subject_id), action))
-    except InputError as exc:
-        raise InputError(exc.message, field=f"actions[{i}].{exc.field or 'action'}") from None
-    return out
+        return decide_many(index, states, actions)

@@ -94,11 +94,22 @@ def _id(value: object, what: str) -> str:
     return text
 
 
-def new_event(
-    event_id: object, subject_id: str, type_: object, occurred_at: datetime,
-    recorded_at: datetime, contract_id: object = None, data: Mapping[str, Any] | None = None,
-) -> LifecycleEvent:
+@dataclass(frozen=True)
+class ReportedEvent:
+    """An event as the operator's systems report it, not yet checked."""
+
+    event_id: object
+    type: object
+    occurred_at: datetime
+    contract_id: object = None
+    data: Mapping[str, Any] | None = None
+
+
+def new_event(reported: ReportedEvent, subject_id: str, recorded_at: datetime
+              ) -> LifecycleEvent:
     """A checked event: known type, ids, aware time, contract id for contract events."""
+    event_id, type_, occurred_at = reported.event_id, reported.type, reported.occurred_at
+    contract_id, data = reported.contract_id, reported.data
     try:
         kind = EventType(type_ if isinstance(type_, str) else "\0")
     except ValueError:

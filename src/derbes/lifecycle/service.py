@@ -21,12 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from derbes.audit.model.log import AuditAction, AuditRecord
+from derbes.context import Context
 from derbes.errors import ConflictError, NotFoundError
 from derbes.lifecycle import model as lifecycle
 from derbes.lifecycle.model import CONTRACT_EVENTS, Contract, LifecycleEvent
-from derbes.platform.clock import Clock
 from derbes.retention.service import sweep as retention
-from derbes.uow import UnitOfWork
 
 __all__ = ["EventResult", "contracts_of", "record_event"]
 
@@ -39,25 +38,24 @@ class EventResult:
 
 
 def record_event(
-    uow: UnitOfWork,
+    ctx: Context,
     event_id: str,
     subject_id: str,
     type_: str,
     occurred_at: datetime,
-    clock: Clock,
     contract_id: str | None = None,
     data: Mapping[str, Any] | None = None,
-    *,
-    operator_id: str | None = None,
-    actor: str = "lifecycle",
 ) -> EventResult:
-    now = clock.now()
-    with uow:
+    """Record the event for the subject (within the caller's operator scope), acting as
+    ``ctx.actor``."""
+    now = ctx.now()
+    with ctx.uow as uow:
         subject = uow.vault.get(subject_id) if isinstance(subject_id, str) else None
-        if subject is None or (operator_id is not None and subject.operator_id != operator_id):
+        if subject is None or not ctx.scope.admits(subject.operator_id):
             raise NotFoundError("no such subject", field="subject_id")
-        event = lifecycle.new_event(event_id, subject.id, type_, occurred_at, now,
-                                    contract_id, data)
+        event = lifecycle.new_event(
+            lifecycle.ReportedEvent(event_id, type_, occurred_at, contract_id, data),
+            subject.id, now)
         stored = uow.lifecycle.event(event.event_id)
         if stored is not None:
             if stored.fingerprint != event.fingerprint():
@@ -74,17 +72,17 @@ def record_event(
             uow.lifecycle.put_contract(contract, new=before is None)
         uow.lifecycle.add_event(event)
         uow.audit.record(AuditRecord(
-            at=now, actor=actor, action=AuditAction.SUBJECT_WRITE, subject_ids=[subject.id],
+            at=now, actor=ctx.actor, action=AuditAction.SUBJECT_WRITE, subject_ids=[subject.id],
             details={"operation": lifecycle.AUDIT_OPERATION, "event_id": event.event_id,
                      "type": event.type.value, "contract_id": event.contract_id,
                      "occurred_at": event.occurred_at.isoformat(),
                      "fingerprint": event.fingerprint()},
         ))
-        retention.on_event(uow, subject, event)  # holds, clocks (issue 6)
+        retention.on_event(uow, subject, event)  # legal holds and retention clocks
         uow.commit()
     return EventResult(event, recorded=True, contract=contract)
 
 
-def contracts_of(uow: UnitOfWork, subject_id: str) -> list[Contract]:
-    with uow:
+def contracts_of(ctx: Context, subject_id: str) -> list[Contract]:
+    with ctx.uow as uow:
         return uow.lifecycle.contracts_for(subject_id)

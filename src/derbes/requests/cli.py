@@ -8,9 +8,7 @@ stdin. The actor of every audited step is ``cli:<os user>``.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap, lazy
+from derbes.cli.common import actor as _actor
+from derbes.cli.common import bootstrap, lazy, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.dates import check_date, check_moment
 from derbes.platform.files import write_private
@@ -35,6 +34,12 @@ else:
 
 if TYPE_CHECKING:
     from derbes.bootstrap import Container
+    from derbes.context import Context
+
+
+def _ctx(container: Container) -> Context:
+    """The terminal user's world: every operator (the CLI runs on the server)."""
+    return container.context(_actor())
 
 request_app = typer.Typer(
     help="Data-subject requests: file, verify, show, answer, list.", no_args_is_help=True)
@@ -49,22 +54,8 @@ app.add_typer(requests_app, name="requests")
 console = Console(soft_wrap=True, highlight=False)
 
 
-def _actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return f"cli:{user}"
-
-
 def _stdin_if_dash(value: str | None, what: str) -> str | None:
-    if value != "-":
-        return value
-    text = sys.stdin.readline().strip()
-    if not text:
-        raise InputError("nothing was read from stdin", field=what)
-    check_text(text, what)
-    return text
+    return None if value is None else stdin_if_dash(value, what)
 
 
 def _payload(path: str | None) -> dict[str, Any]:
@@ -127,13 +118,13 @@ def file_request(
                                      ("phone", _stdin_if_dash(phone, "phone")),
                                      ("email", email), ("customer_id", customer_id)) if v}
     filed = service.file_request(
-        container.uow(), container.keystore,
+        _ctx(container),
         service.NewRequest(operator_id=operator, type=type_, language=lang,
                            identifiers=identifiers, subject_id=subject_id,
                            requester="representative" if representative_document else "subject",
                            representative_document=representative_document,
                            payload=_payload(payload_file), received_at=received_at),
-        _actor(), container.clock, settings=container.settings)
+        settings=container.settings)
     console.print(f"{filed.id} due {filed.due_date.isoformat()}")
 
 
@@ -151,13 +142,11 @@ def verify(
     """Verify the requester: a staff document check, or the SMS code they typed back."""
     container = bootstrap()
     if document:
-        request = service.verify_by_staff(container.uow(), container.keystore, request_id,
-                                          document, _actor(), container.clock,
+        request = service.verify_by_staff(_ctx(container), request_id, document,
                                           reason=reason or "")
     elif otp_reference:
-        request = service.verify_by_otp(container.uow(), container.otp, request_id,
-                                        otp_reference, otp_code or "", _actor(),
-                                        container.clock)
+        request = service.verify_by_otp(_ctx(container), container.otp, request_id,
+                                        otp_reference, otp_code or "")
     else:
         raise InputError("give --document, or --otp-reference and --otp-code",
                          field="verification")
@@ -172,7 +161,7 @@ def otp_issue(request_id: str = typer.Argument(...)) -> None:
     (DERBES_VAR_DIR/otp/outbox.log): read the code there, as the subject would.
     """
     container = bootstrap()
-    issued = service.issue_otp(container.uow(), container.otp, request_id, container.clock)
+    issued = service.issue_otp(_ctx(container), container.otp, request_id)
     console.print(f"{issued.reference} expires {issued.expires_at.isoformat()}")
 
 
@@ -185,8 +174,8 @@ def otp_verify(
     """The subject typed back the code: received -> verified."""
     container = bootstrap()
     typed = _stdin_if_dash(code, "otp_code") or ""
-    request = service.verify_by_otp(container.uow(), container.otp, request_id, reference,
-                                    typed, _actor(), container.clock)
+    request = service.verify_by_otp(_ctx(container), container.otp, request_id, reference,
+                                    typed)
     console.print(f"{request.id} {request.state.value}")
 
 
@@ -197,7 +186,7 @@ def show(
 ) -> None:
     """The request: state, due date, transitions, answer summary (no PD)."""
     container = bootstrap()
-    view = service.show(container.uow(), request_id).as_dict()
+    view = service.show(_ctx(container), request_id).as_dict()
     if as_json:
         console.print_json(json.dumps(view))
         return
@@ -210,8 +199,10 @@ def show(
                       + (f"  ({t['reason']})" if t["reason"] else ""))
 
 
-def _stores(container: Container) -> service.StoreOpener:
-    return service.stores_from_dir(container.settings.datasets_dir)
+def _letter(container: Container, request_id: str, fmt: str, lang: str | None) -> bytes:
+    from derbes.requests.adapters.letters import render_letter
+
+    return service.letter(_ctx(container), request_id, render_letter, fmt, lang)
 
 
 @request_app.command("answer")
@@ -225,17 +216,17 @@ def answer(
 ) -> None:
     """Execute and answer the request (the requester must be verified)."""
     container = bootstrap()
-    result = service.answer_request(
-        container.uow(), container.keystore, request_id, _actor(), container.clock,
-        stores=_stores(container), settings=container.settings,
-        decision_point=container.decision_point, response=response)
+    from derbes.datasets.adapters.directory import stores_from_dir
+
+    result = service.answer_request(_ctx(container), request_id, service.Answering(
+        stores=stores_from_dir(container.settings.datasets_dir),
+        decision_point=container.decision_point, response=response))
     if as_json:
         console.print_json(json.dumps(result.answer, ensure_ascii=False))
     else:
         console.print(f"{result.request.id} {result.request.state.value}")
     if letter is not None:
-        write_private(letter, service.letter(container.uow(), container.keystore, request_id,
-                                             fmt))
+        write_private(letter, _letter(container, request_id, fmt, None))
 
 
 @request_app.command("letter")
@@ -247,7 +238,7 @@ def write_letter(
 ) -> None:
     """Write the answer or refusal letter (HTML or PDF)."""
     container = bootstrap()
-    write_private(out, service.letter(container.uow(), container.keystore, request_id, fmt, lang))
+    write_private(out, _letter(container, request_id, fmt, lang))
     console.print(str(out))
 
 
@@ -258,7 +249,7 @@ def refuse(
 ) -> None:
     """Refuse the request with reasons."""
     container = bootstrap()
-    request = service.refuse(container.uow(), request_id, reason, _actor(), container.clock)
+    request = service.refuse(_ctx(container), request_id, reason)
     console.print(f"{request.id} {request.state.value}")
 
 
@@ -269,8 +260,7 @@ def withdraw(
 ) -> None:
     """The requester takes the request back."""
     container = bootstrap()
-    request = service.withdraw_request(container.uow(), request_id, _actor(), container.clock,
-                                       reason=reason)
+    request = service.withdraw_request(_ctx(container), request_id, reason=reason)
     console.print(f"{request.id} {request.state.value}")
 
 
@@ -281,11 +271,10 @@ def list_requests(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Requests, the soonest due first."""
-    from derbes.requests.adapters.store import RequestFilter
     container = bootstrap()
-    found = service.list_requests(container.uow(), RequestFilter(
+    found = service.list_requests(_ctx(container), service.RequestFilter(
         operator_id=operator, states=tuple(parse_state(s) for s in state)))
-    _print_list(found, service.today(container.clock, container.settings), as_json)
+    _print_list(found, service.today(container.clock, container.rules.regime), as_json)
 
 
 @requests_app.command("overdue")
@@ -298,17 +287,17 @@ def overdue(
     """Open requests past their due date (or due tomorrow); exit 1 when some are late."""
     container = bootstrap()
     if as_of is None:
-        day = service.today(container.clock, container.settings)
+        day = service.today(container.clock, container.rules.regime)
     else:
         try:
             day = date.fromisoformat(as_of)
         except ValueError:
             raise InputError("--as-of must be an ISO date", field="as_of") from None
         check_date(day, "as_of")
-    if tomorrow:
-        found = service.due_tomorrow(container.uow(), day, operator_id=operator)
-    else:
-        found = service.overdue(container.uow(), day, operator_id=operator)
+    ctx = _ctx(container)
+    if operator is not None:
+        ctx = ctx.within(ctx.scope.narrowed(operator))
+    found = service.due_tomorrow(ctx, day) if tomorrow else service.overdue(ctx, day)
     _print_list(found, day, as_json)
     if found and not tomorrow:
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ is worked on, and it ends answered, refused with reasons, or withdrawn::
         ├────────────┴─────────────┴────────► refused (reasons)
         └────────────┴─────────────┴────────► withdrawn (by the requester)
 
-Nothing is disclosed before ``verified`` (requests/service.py enforces it);
+Nothing is disclosed before ``verified`` (``requests/service/transitions.begin`` enforces it);
 every transition is stored with its actor and reason and audited.
 
 Which deadline of the regime table each type runs on is data

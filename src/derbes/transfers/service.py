@@ -1,4 +1,4 @@
-"""The transfer log: decide a disclosure first, then record it (issue 4, item 7).
+"""The transfer log: decide a disclosure first, then record it (Law 94-V Art. 9, 16).
 
 :func:`record_transfer` answers, for every subject of the disclosure, the same
 question the decision point answers (``transfer``, or ``cross_border`` for a
@@ -21,18 +21,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from derbes.decisions.adapters.rules import load_decision_rules
-from derbes.decisions.model import Action, ActionKind, Decision, DecisionIndex, Reason, ReasonCode
-from derbes.decisions.service import MAX_BATCH, decide_all, states_from_rows
+from derbes.context import Context
+from derbes.decisions.model import (
+    Action,
+    ActionKind,
+    Decision,
+    DecisionIndex,
+    DecisionRules,
+    Reason,
+    ReasonCode,
+    decide_many,
+)
+from derbes.decisions.service import MAX_BATCH, states_from_rows
 from derbes.errors import DecisionDeniedError, InputError, NotFoundError
-from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
-from derbes.register.model.register import BasisKind, Register
+from derbes.register.model.register import BasisKind, Purpose, Recipient, Register
 from derbes.register.service import registers as register_service
-from derbes.transfers.adapters.store import TransferRecord
-from derbes.uow import UnitOfWork
+from derbes.transfers.ports import TransferRecord
 
-__all__ = ["TransferRequest", "list_transfers", "record_transfer"]
+__all__ = ["SeenTransfer", "TransferRequest", "list_transfers", "record_transfer", "subject_view"]
 
 MAX_TEXT = 300
 _CONSENT_CODES = frozenset({ReasonCode.CONSENT, ReasonCode.TRANSFER_CONSENT,
@@ -58,14 +65,15 @@ class TransferRequest:
 _INDEXES: dict[tuple[str, Lang], DecisionIndex] = {}
 
 
-def _index_for(sha256: str, register: Register, lang: Lang) -> DecisionIndex:
+def _index_for(sha256: str, register: Register, rules: DecisionRules, lang: Lang
+               ) -> DecisionIndex:
     """Compiled once per register version and language (a few kept)."""
     key = (sha256, lang)
     index = _INDEXES.get(key)
     if index is None:
         if len(_INDEXES) > 32:
             _INDEXES.clear()
-        index = _INDEXES[key] = DecisionIndex.build(register, load_decision_rules(), lang)
+        index = _INDEXES[key] = DecisionIndex.build(register, rules, lang)
     return index
 
 
@@ -111,81 +119,102 @@ def _denied(subject_ids: Sequence[str], decisions: Sequence[Decision]) -> Decisi
     )
 
 
-def record_transfer(
-    uow: UnitOfWork,
-    clock: Clock,
-    request: TransferRequest,
-    actor: str,
-    request_id: str | None = None,
-) -> TransferRecord:
-    """Decide the transfer for each subject; record it if all are allowed, else refuse."""
+@dataclass(frozen=True)
+class _Checked:
+    """A transfer request checked against the register: what is decided and recorded."""
+
+    subject_ids: tuple[str, ...]
+    categories: tuple[str, ...]
+    kind: ActionKind
+    basis_kind: BasisKind
+    law: str | None  # the basis's citation
+    state_body: str | None
+    number: str | None
+    law_given: str | None
+
+
+def _checked(request: TransferRequest, index: DecisionIndex, register: Register,
+             today: date) -> _Checked:
     subject_ids = tuple(dict.fromkeys(request.subject_ids))
     if not subject_ids:
         raise InputError("name at least one subject", field="subject_ids")
     if len(subject_ids) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} subjects in one transfer", field="subject_ids")
     categories = tuple(dict.fromkeys(request.categories))
-    loaded = register_service.in_force(uow, request.operator_id)
-    register = loaded.register
-    index = _index_for(loaded.sha256, register, request.lang)
     recipient = index.recipient(request.recipient)
     index.purpose(request.purpose)
     index.check_categories(categories)
-    kind = ActionKind.CROSS_BORDER if recipient.abroad else ActionKind.TRANSFER
-    actions = [Action(kind, s, request.purpose, request.recipient, categories)
-               for s in subject_ids]
     basis_kind, law = _basis(register, request.purpose, request.recipient)
-    state_body = _text(request.state_body, "state_body")
-    number = _text(request.request_number, "request_number", 100)
-    law_given = _text(request.law_citation, "law_citation", 1000)
-    now = clock.now()
+    checked = _Checked(
+        subject_ids, categories,
+        ActionKind.CROSS_BORDER if recipient.abroad else ActionKind.TRANSFER, basis_kind, law,
+        _text(request.state_body, "state_body"),
+        _text(request.request_number, "request_number", 100),
+        _text(request.law_citation, "law_citation", 1000))
     if basis_kind is BasisKind.STATE_REQUEST:
         # Law 94-V Art. 9: disclosure without consent on a motivated request of a
         # state body; the log must say which body, which request, under which law.
-        for name, value in (("state_body", state_body), ("request_number", number),
+        for name, value in (("state_body", checked.state_body),
+                            ("request_number", checked.number),
                             ("request_date", request.request_date),
-                            ("law_citation", law_given)):
+                            ("law_citation", checked.law_given)):
             if value is None:
                 raise InputError(
                     f"a transfer on a state body's request (Law 94-V Art. 9) needs {name}",
                     field=name)
         assert request.request_date is not None
-        if request.request_date > now.date():
+        if request.request_date > today:
             raise InputError("the request date is in the future", field="request_date")
-    with uow:
-        rows = uow.decision_facts.load(request.operator_id, subject_ids)
-        destroyed: dict[str, dict[str, Any]] = {}
-        for event in rows.destroy_events:
-            for s in event.subject_ids:
-                if s in rows.subjects:
-                    destroyed.setdefault(s, {}).update(dict.fromkeys(event.categories, event.at))
-        states = states_from_rows(uow, rows, destroyed, subject_ids, now)
-        decisions = decide_all(index, states, actions)
+    return checked
+
+
+def _decisions(ctx: Context, request: TransferRequest, checked: _Checked, index: DecisionIndex
+               ) -> list[Decision]:
+    """Inside the recording transaction: every subject's decision, as of now."""
+    uow = ctx.uow
+    rows = uow.decision_facts.load(request.operator_id, checked.subject_ids)
+    destroyed: dict[str, dict[str, Any]] = {}
+    for event in rows.destroy_events:
+        for s in event.subject_ids:
+            if s in rows.subjects:
+                destroyed.setdefault(s, {}).update(dict.fromkeys(event.categories, event.at))
+    states = states_from_rows(uow, rows, destroyed, checked.subject_ids, ctx.now())
+    actions = [Action(checked.kind, s, request.purpose, request.recipient, checked.categories)
+               for s in checked.subject_ids]
+    return decide_many(index, states, actions)
+
+
+def record_transfer(ctx: Context, request: TransferRequest) -> TransferRecord:
+    """Decide the transfer for each subject; record it if all are allowed, else refuse.
+
+    The operator must be one the caller's scope admits."""
+    ctx.scope.check(request.operator_id, f"operator {request.operator_id!r}")
+    loaded = register_service.in_force(ctx.uow, request.operator_id)
+    index = _index_for(loaded.sha256, loaded.register, ctx.rules.decisions, request.lang)
+    now = ctx.now()
+    checked = _checked(request, index, loaded.register, now.date())
+    with ctx.uow as uow:
+        decisions = _decisions(ctx, request, checked, index)
         if not all(d.allowed for d in decisions):
-            raise _denied(subject_ids, decisions)
+            raise _denied(checked.subject_ids, decisions)
         consent_ids = {
             s: tuple(dict.fromkeys(r.ref for r in d.reasons
                                    if r.code in _CONSENT_CODES and r.ref is not None))
-            for s, d in zip(subject_ids, decisions, strict=True)
+            for s, d in zip(checked.subject_ids, decisions, strict=True)
         }
         uses_consent = any(consent_ids.values())
         record = TransferRecord(
-            id=str(uuid.uuid4()),
-            at=now,
-            actor=actor,
-            operator_id=request.operator_id,
-            recipient_id=request.recipient,
-            purpose=request.purpose,
-            categories=categories,
-            basis_kind=BasisKind.CONSENT.value if uses_consent else basis_kind.value,
+            id=str(uuid.uuid4()), at=now, actor=ctx.actor, operator_id=request.operator_id,
+            recipient_id=request.recipient, purpose=request.purpose,
+            categories=checked.categories,
+            basis_kind=BasisKind.CONSENT.value if uses_consent else checked.basis_kind.value,
             consent_ids=consent_ids,
-            law_citation=law_given or (None if uses_consent else law),
-            state_body=state_body,
-            request_number=number,
+            law_citation=checked.law_given or (None if uses_consent else checked.law),
+            state_body=checked.state_body, request_number=checked.number,
             request_date=request.request_date,
-            decision={"action": kind.value, "allowed": True,
+            decision={"action": checked.kind.value, "allowed": True,
                       "reasons": _common_reasons(decisions)},
-            request_id=request_id,
+            request_id=ctx.request_id,
         )
         uow.transfers.add(record)
         uow.commit()
@@ -208,12 +237,39 @@ def _remember(seen: dict[tuple[str, str], dict[str, str]], reason: Reason) -> No
                      "citation": reason.citation}
 
 
-def list_transfers(
-    uow: UnitOfWork, subject_id: str, *, operator_id: str | None = None, limit: int = 100
-) -> list[TransferRecord]:
-    """The subject's view: every disclosure of their PD, newest first."""
-    with uow:
+def list_transfers(ctx: Context, subject_id: str, *, limit: int = 100) -> list[TransferRecord]:
+    """The subject's view: every disclosure of their PD, newest first (a subject of an
+    operator outside the caller's scope does not exist for it)."""
+    with ctx.uow as uow:
         subject = uow.vault.get(subject_id)
-        if subject is None or (operator_id is not None and subject.operator_id != operator_id):
+        if subject is None or not ctx.scope.admits(subject.operator_id):
             raise NotFoundError("no such subject", field="subject_id")
         return uow.transfers.for_subject(subject_id, limit=limit)
+
+
+@dataclass(frozen=True)
+class SeenTransfer:
+    """A disclosure as the subject sees it: with the recipient and purpose the register
+    in force names (None when the operator's register no longer declares them)."""
+
+    record: TransferRecord
+    recipient: Recipient | None
+    purpose: Purpose | None
+
+
+def subject_view(ctx: Context, subject_id: str, *, limit: int = 100) -> list[SeenTransfer]:
+    """:func:`list_transfers`, each with the names the register in force gives."""
+    registers: dict[str, Register | None] = {}
+    out: list[SeenTransfer] = []
+    for r in list_transfers(ctx, subject_id, limit=limit):
+        if r.operator_id not in registers:
+            try:
+                registers[r.operator_id] = register_service.in_force(
+                    ctx.uow, r.operator_id).register
+            except NotFoundError:
+                registers[r.operator_id] = None
+        register = registers[r.operator_id]
+        out.append(SeenTransfer(
+            r, register.recipients.get(r.recipient_id) if register else None,
+            register.purposes.get(r.purpose) if register else None))
+    return out

@@ -18,9 +18,11 @@ def _strings(values: Any) -> list[str]:
     return [str(v) for v in values]
 
 
-def dataset_schema() -> dict[str, Any]:
-    sql_name = {"type": "string", "pattern": SQL_NAME}
-    erasure_object = {
+_SQL_NAME = {"type": "string", "pattern": SQL_NAME}
+
+
+def _erasure() -> dict[str, Any]:
+    return {
         "type": "object",
         "additionalProperties": False,
         "required": ["strategy"],
@@ -37,7 +39,10 @@ def dataset_schema() -> dict[str, Any]:
             "key_env": {"type": "string", "pattern": ENV_NAME},
         },
     }
-    column = {
+
+
+def _column() -> dict[str, Any]:
+    return {
         "type": "object",
         "additionalProperties": False,
         "required": ["category", "erasure"],
@@ -47,18 +52,21 @@ def dataset_schema() -> dict[str, Any]:
             "erasure": {"anyOf": [
                 {"type": "null"},
                 {"enum": _strings(ErasureStrategy)},
-                erasure_object,
+                _erasure(),
             ]},
             "description": {"type": "string"},
         },
     }
-    table = {
+
+
+def _table() -> dict[str, Any]:
+    return {
         "type": "object",
         "additionalProperties": False,
         "required": ["name", "primary_key", "purposes", "columns"],
         "properties": {
-            "name": sql_name,
-            "primary_key": sql_name,
+            "name": _SQL_NAME,
+            "primary_key": _SQL_NAME,
             "description": {"type": "string"},
             "identity": {
                 "type": "array",
@@ -66,7 +74,7 @@ def dataset_schema() -> dict[str, Any]:
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["column", "kind"],
-                    "properties": {"column": sql_name, "kind": {"enum": _strings(IdentityKind)}},
+                    "properties": {"column": _SQL_NAME, "kind": {"enum": _strings(IdentityKind)}},
                 },
             },
             "purposes": {"type": "array", "minItems": 1, "uniqueItems": True,
@@ -75,7 +83,7 @@ def dataset_schema() -> dict[str, Any]:
                 "type": "object",
                 "minProperties": 1,
                 "propertyNames": {"pattern": SQL_NAME},
-                "additionalProperties": column,
+                "additionalProperties": _column(),
             },
             "references": {
                 "type": "array",
@@ -84,7 +92,7 @@ def dataset_schema() -> dict[str, Any]:
                     "additionalProperties": False,
                     "required": ["column", "to"],
                     "properties": {
-                        "column": sql_name,
+                        "column": _SQL_NAME,
                         "to": {"type": "string",
                                "pattern": r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"},
                     },
@@ -92,6 +100,10 @@ def dataset_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+def dataset_schema() -> dict[str, Any]:
+    """The schema every dataset file is validated against before it is built."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://derbes.kz/schemas/dataset.json",
@@ -114,6 +126,6 @@ def dataset_schema() -> dict[str, Any]:
                 },
             },
             "operator": {"type": "string", "pattern": ID},
-            "tables": {"type": "array", "minItems": 1, "items": table},
+            "tables": {"type": "array", "minItems": 1, "items": _table()},
         },
     }

@@ -33,10 +33,10 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     String,
@@ -55,7 +55,13 @@ from derbes.audit.adapters.store import AuditEntry, AuditRepository, entry_from_
 from derbes.audit.model.log import AuditAction
 from derbes.consent.adapters.store import ConsentLedgerRepository, ConsentRepository
 from derbes.consent.model.consent import GivenBy
-from derbes.decisions.model import ConsentFact, consent_fact
+from derbes.decisions.model import ConsentTimes, consent_fact
+from derbes.decisions.ports import (
+    ChangeCursor,
+    DecisionFactsRepository,
+    DestroyEvent,
+    FactRows,
+)
 from derbes.integrity.adapters.seals import (
     SealKeySource,
     SealRepository,
@@ -82,6 +88,7 @@ __all__ = [
     "DecisionFactsRepository",
     "DestroyEvent",
     "FactRows",
+    "FactSources",
     "FakeDecisionFactsRepository",
     "SqlDecisionFactsRepository",
     "facts_of",
@@ -96,66 +103,6 @@ _REPRESENTATIVE = GivenBy.REPRESENTATIVE.value
 EVENTS_OVERLAP = timedelta(seconds=30)
 # Audit actions after which a subject's state may differ.
 _CHANGING = (AuditAction.SUBJECT_WRITE.value, AuditAction.SUBJECT_BLOCK.value, _DESTROY)
-
-
-@dataclass(frozen=True)
-class ChangeCursor:
-    """Where the change feed was last read: log positions and a recording time."""
-
-    audit_seq: int = 0
-    ledger_seq: int = 0
-    events_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class DestroyEvent:
-    """A destruction recorded in the audit log: which categories of which subjects."""
-
-    seq: int
-    at: datetime
-    subject_ids: tuple[str, ...]
-    categories: tuple[str, ...]
-
-
-@dataclass
-class FactRows:
-    """The raw facts of a batch, before they are reduced to states."""
-
-    subjects: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # (blocked, destroyed)
-    blocked_categories: dict[str, set[str]] = field(default_factory=dict)
-    open_contracts: set[str] = field(default_factory=set)  # subjects with one open
-    consents: dict[str, list[ConsentFact]] = field(default_factory=dict)
-    destroy_events: list[DestroyEvent] = field(default_factory=list)
-    # purpose -> last day of retention (None: still running), per subject
-    clocks: dict[str, list[tuple[str, date | None]]] = field(default_factory=dict)
-    # subjects whose rows do not match their state seal, and why
-    unverified: dict[str, str] = field(default_factory=dict)
-
-
-class DecisionFactsRepository(Protocol):
-    def load(
-        self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
-    ) -> FactRows:
-        """The subjects of ``operator_id`` among ``subject_ids`` (others are absent),
-        their active category blocks, consents and open contracts, and every destruction
-        recorded after ``destroyed_after_seq`` (for any subject)."""
-        ...
-
-    def collected_after(
-        self, since: Mapping[tuple[str, str], datetime]
-    ) -> set[tuple[str, str]]:
-        """The (subject, category) pairs holding a value collected after the given time."""
-        ...
-
-    def cursor(self) -> ChangeCursor:
-        """The change feed's present end."""
-        ...
-
-    def changes(self, after: ChangeCursor) -> tuple[set[str] | None, ChangeCursor]:
-        """Subjects whose state may have changed after ``after`` (None: any), and the
-        new cursor. Lifecycle events are read again from a little before the
-        cursor's time, so one recorded by a slow transaction is not missed."""
-        ...
 
 
 def _strings(text: Any) -> tuple[str, ...]:
@@ -191,10 +138,9 @@ def facts_of(state: SnapshotRows, seals: Mapping[str, str], destroy_events: list
     for subject_id, held in state.consents.items():
         rows.consents[subject_id] = [
             consent_fact(c.id, c.scope, c.purposes, c.recipients,
-                         by_representative=c.given_by == _REPRESENTATIVE,
-                         given_at=c.given_at, valid_until=c.valid_until,
-                         expired_at=c.expired_at, withdrawn_at=c.withdrawn_at,
-                         needs_reconsent_since=c.needs_reconsent_since)
+                         ConsentTimes(c.given_at, c.valid_until, c.expired_at, c.withdrawn_at,
+                                      c.needs_reconsent_since),
+                         by_representative=c.given_by == _REPRESENTATIVE)
             for c in held]
     rows.clocks = state.clocks
     destroy_events.sort(key=lambda e: e.seq)
@@ -326,12 +272,21 @@ class SqlDecisionFactsRepository:
 # ------------------------------------------------------------------ fake
 
 
-def snapshot_rows(
-    vault: VaultRepository, consent_repo: ConsentRepository, ledger: ConsentLedgerRepository,
-    lifecycle: LifecycleRepository, retention: RetentionRepository,
-    subject_ids: Collection[str], operator_id: str | None = None,
-) -> SnapshotRows:
+@dataclass(frozen=True)
+class FactSources:
+    """The repositories a subject's decision facts are read through (the fakes' path)."""
+
+    vault: VaultRepository
+    consents: ConsentRepository
+    ledger: ConsentLedgerRepository
+    lifecycle: LifecycleRepository
+    retention: RetentionRepository
+
+
+def snapshot_rows(sources: FactSources, subject_ids: Collection[str],
+                  operator_id: str | None = None) -> SnapshotRows:
     """The rows of :func:`snapshot_selects`, read through repositories (the fakes' path)."""
+    vault, ledger, lifecycle = sources.vault, sources.ledger, sources.lifecycle
     rows = SnapshotRows()
     for subject_id in dict.fromkeys(subject_ids):
         subject = vault.get(subject_id)
@@ -350,14 +305,14 @@ def snapshot_rows(
         open_ids = [c.contract_id for c in held if c.is_open]
         if open_ids:
             rows.contracts[subject_id] = open_ids
-    for subject_id, found in consent_repo.for_subjects(known).items():
+    for subject_id, found in sources.consents.for_subjects(known).items():
         mine = [sealed_consent(c.id, c.scope.kind.value, c.scope.purposes, c.scope.recipients,
                                c.given_by.value, c.given_at, c.valid_until, c.expired_at,
                                c.withdrawn_at, c.needs_reconsent_since)
                 for c in found if operator_id is None or c.operator_id == operator_id]
         if mine:
             rows.consents[subject_id] = mine
-    for subject_id, clocks in retention.purpose_clocks(known).items():
+    for subject_id, clocks in sources.retention.purpose_clocks(known).items():
         if clocks:
             rows.clocks[subject_id] = [(c.purpose, c.end_date) for c in clocks]
     return rows
@@ -366,16 +321,11 @@ def snapshot_rows(
 class FakeDecisionFactsRepository:
     """The same read model over the fake repositories of a :class:`FakeUnitOfWork`."""
 
-    def __init__(self, vault: VaultRepository, consent_repo: ConsentRepository,
-                 audit: AuditRepository, lifecycle: LifecycleRepository, *,
-                 ledger: ConsentLedgerRepository, retention: RetentionRepository,
-                 seals: SealRepository, seal_key: SealKeySource) -> None:
-        self._vault = vault
-        self._consents = consent_repo
+    def __init__(self, sources: FactSources, audit: AuditRepository, seals: SealRepository,
+                 seal_key: SealKeySource) -> None:
+        self._sources = sources
+        self._vault = sources.vault
         self._audit = audit
-        self._lifecycle = lifecycle
-        self._ledger = ledger
-        self._retention = retention
         self._seals = seals
         self._seal_key = seal_key
 
@@ -383,8 +333,7 @@ class FakeDecisionFactsRepository:
         self, operator_id: str, subject_ids: Collection[str], *, destroyed_after_seq: int = 0
     ) -> FactRows:
         key = self._seal_key()
-        state = snapshot_rows(self._vault, self._consents, self._ledger, self._lifecycle,
-                              self._retention, subject_ids, operator_id)
+        state = snapshot_rows(self._sources, subject_ids, operator_id)
         seals = {sid: stored.mac for sid, stored in self._seals.stored(state.subjects).items()}
         events = [DestroyEvent(e.seq, e.at, tuple(e.subject_ids), tuple(e.categories))
                   for e in self._audit.entries(after_seq=destroyed_after_seq)

@@ -19,6 +19,7 @@ from derbes.platform.files import private_dir, write_private
 from derbes.register.model.register import LANGS
 
 if TYPE_CHECKING:
+    from derbes.bootstrap import Container
     from derbes.installation.service import demo as demo_service
     from derbes.register.service import notice, registers
     from derbes.requests import service as request_service
@@ -46,6 +47,23 @@ def _check_port(host: str, port: int) -> None:
             raise ConfigurationError(
                 f"port {port} on {host} {why}: pass --port with a free one, or --no-serve",
                 field="port") from None
+
+
+def _demo_customer(container: Container) -> demo_service.DemoCustomer:
+    """The invented customer in the vault, answered, and the answer's letters written."""
+    from derbes.datasets.adapters.directory import stores_from_dir
+    from derbes.requests.adapters.letters import render_letter
+
+    settings = container.settings
+    customer = demo_service.seed_customer(container.context(demo_service.ACTOR), settings,
+                                          stores_from_dir(settings.datasets_dir))
+    letters = settings.var_dir / "letters"
+    private_dir(letters)
+    for code in ("kk", "ru"):
+        body = request_service.letter(container.context(demo_service.ACTOR),
+                                      customer.request_id, render_letter, "pdf", code)
+        write_private(letters / f"access-answer.{code}.pdf", body)
+    return customer
 
 
 @app.command()
@@ -116,14 +134,7 @@ def demo(
             state = "made with invented borrowers" if store.created else "in place"
             console.print(f"  operator database {store.store} {state}: {store.variable}="
                           f"{display_url(store.url)}", highlight=False)
-    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock,
-                                          request_service.stores_from_dir(settings.datasets_dir))
-    letters = settings.var_dir / "letters"
-    private_dir(letters)
-    for code in ("kk", "ru"):
-        body = request_service.letter(container.uow(), container.keystore, customer.request_id,
-                                      "pdf", code)
-        write_private(letters / f"access-answer.{code}.pdf", body)
+    customer = _demo_customer(container)
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
                   f"access request {customer.request_id} answered", highlight=False)
@@ -137,7 +148,8 @@ def demo(
     console.print(f"  registers:         {base}/v1/registers", highlight=False)
     first = published[0].stored.operator_id if published else "<operator>"
     console.print(f"  a notice in Kazakh: {base}/notice/{first}?lang=kk", highlight=False)
-    console.print(f"  answer letters:    {letters}/access-answer.<kk|ru>.pdf", highlight=False)
+    console.print(f"  answer letters:    {settings.var_dir / 'letters'}/access-answer.<kk|ru>.pdf",
+                  highlight=False)
     console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
                   highlight=False)
     for store in stores:

@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from derbes.access import service as apikeys
+from derbes.context import Context
+from derbes.datasets.ports import StoreOpener, no_stores
 from derbes.errors import UnauthenticatedError
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
@@ -22,8 +24,8 @@ from derbes.platform.clock import Clock
 from derbes.platform.files import write_private
 from derbes.register.service import registers
 from derbes.requests import service as request_service
+from derbes.settings import Settings
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
 
@@ -111,10 +113,11 @@ def admin_key(uow: Callable[[], UnitOfWork], clock: Clock, var_dir: Path) -> tup
     return token, True
 
 
-def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
-                  stores: request_service.StoreOpener | None = None) -> DemoCustomer:
+def seed_customer(ctx: Context, settings: Settings, stores: StoreOpener | None = None
+                  ) -> DemoCustomer:
     """Put the invented customer in the vault (once) and answer an access request
     (over the vault and the operator databases ``stores`` opens)."""
+    uow, keystore, clock = ctx.uow, ctx.keystore, ctx.clock
     iin = demo_iin()
     register = registers.in_force(uow, OPERATOR).register
     found = vault_service.find_subject(uow, keystore, "iin", iin, "subject_access_request",
@@ -132,17 +135,14 @@ def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
             NewValue("account.customer_id", "DEMO-0001", told),
         ], {}, ACTOR, clock)
         opened = now - timedelta(days=30)
-        lifecycle.record_event(uow, f"demo-open-{subject_id}", subject_id, "contract_opened",
-                               opened, clock, "DEMO-LOAN-1")
-    request = request_service.file_request(uow, keystore, request_service.NewRequest(
+        lifecycle.record_event(ctx.acting("lifecycle"), f"demo-open-{subject_id}", subject_id,
+                               "contract_opened", opened, "DEMO-LOAN-1")
+    request = request_service.file_request(ctx, request_service.NewRequest(
         operator_id=OPERATOR, type="access", language="kk", identifiers={"iin": iin},
-        received_at=clock.now()), ACTOR, clock)
-    request_service.verify_by_staff(uow, keystore, request.id, "demo: identity card seen",
-                                    ACTOR, clock,
+        received_at=clock.now()), settings=settings)
+    request_service.verify_by_staff(ctx, request.id, "demo: identity card seen",
                                     reason="demo: the identity card was shown at the desk")
-    if stores is None:
-        request_service.answer_request(uow, keystore, request.id, ACTOR, clock)
-    else:
-        request_service.answer_request(uow, keystore, request.id, ACTOR, clock, stores=stores)
+    request_service.answer_request(ctx, request.id, request_service.Answering(
+        stores=stores or no_stores))
     return DemoCustomer(subject_id=subject_id, request_id=request.id, created=created)
 

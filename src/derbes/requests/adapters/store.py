@@ -9,9 +9,8 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
@@ -24,6 +23,7 @@ from derbes.requests.model import (
     Transition,
     VerificationMethod,
 )
+from derbes.requests.ports import RequestFilter, RequestRepository
 
 __all__ = [
     "FakeRequestRepository",
@@ -37,34 +37,6 @@ _OPEN = (RequestState.RECEIVED, RequestState.VERIFIED, RequestState.IN_PROGRESS)
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    """What ``list`` selects. ``due_before``/``due_on`` look at open requests only."""
-
-    operator_id: str | None = None
-    states: tuple[RequestState, ...] = ()
-    subject_id: str | None = None
-    due_before: date | None = None  # overdue on a day: due_date < day
-    due_on: date | None = None  # due that very day
-    limit: int = 500
-
-
-class RequestRepository(Protocol):
-    def add(self, request: SubjectRequest, transition: Transition) -> None: ...
-
-    def get(self, request_id: str, *, for_update: bool = False) -> SubjectRequest | None: ...
-
-    def save(self, request: SubjectRequest, transition: Transition | None = None) -> None:
-        """Store the request's new state (and the transition that led to it, if any)."""
-        ...
-
-    def transitions(self, request_id: str) -> builtins.list[Transition]: ...
-
-    def list(self, where: RequestFilter) -> builtins.list[SubjectRequest]:
-        """Matching requests, the soonest due first."""
-        ...
 
 
 def _row(r: SubjectRequest) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from derbes.api.auth import Caller, Scope, require_scope
 from derbes.api.deps import container as _container
 from derbes.api.deps import required_operator
 from derbes.api.inputs import Day
-from derbes.requests.service import stores_from_dir
+from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
 from derbes.retention.service import sweep as service
 

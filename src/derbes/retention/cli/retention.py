@@ -120,7 +120,7 @@ def run_command(
                                    max=MAX_BATCH, help="Subjects per transaction."),
 ) -> None:
     """Destroy what is due (crypto-shredding in the vault), resumably, and issue the act."""
-    from derbes.requests.service import stores_from_dir
+    from derbes.datasets.adapters.directory import stores_from_dir
     container = bootstrap()
     day = _as_of(as_of, container.clock.now().date())
     who = actor()

@@ -37,8 +37,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -47,8 +46,14 @@ from typing import Any
 
 from derbes.audit.model.log import AuditAction, AuditRecord
 from derbes.consent.model.consent import Consent, ScopeKind
-from derbes.datasets.adapters.connectors import ErasureResult, OperatorStore
-from derbes.datasets.model import ErasurePlan, IdentityKind, SubjectIdentity
+from derbes.datasets.model import ErasurePlan, IdentityKind, store_identity
+from derbes.datasets.ports import (
+    ErasureResult,
+    OperatorStore,
+    StoreOpener,
+    no_stores,
+    opened_stores,
+)
 from derbes.deadlines.adapters.kz_calendar import calendar_for
 from derbes.deadlines.model.calendar import WorkingCalendar
 from derbes.errors import (
@@ -74,8 +79,8 @@ from derbes.register.model.register import (
     RetentionTrigger,
     ValueType,
 )
-from derbes.requests.adapters.store import RequestFilter
 from derbes.requests.model import RequestState
+from derbes.requests.ports import RequestFilter
 from derbes.retention.adapters.rules import load_retention_rules
 from derbes.retention.model import clocks as clock_rule
 from derbes.retention.model.clocks import History, PurposeClock
@@ -539,32 +544,11 @@ def _month_start(day: date, months: int) -> date:
 
 # ------------------------------------------------------------------ stores
 
-StoreOpener = Callable[[str, Register], Sequence[OperatorStore]]
-"""The operator's connected databases (``requests/service.stores_from_dir`` makes one)."""
-
-
-def _no_stores(operator_id: str, register: Register) -> Sequence[OperatorStore]:
-    return ()
-
-
-@contextmanager
-def _opened(opener: StoreOpener, operator_id: str, register: Register
-            ) -> Iterator[Sequence[OperatorStore]]:
-    with ExitStack() as stack:
-        stores = opener(operator_id, register)
-        for store in stores:
-            close = getattr(store, "close", None)
-            if callable(close):
-                stack.callback(close)
-        yield stores
-
-
-# Vault categories that name the subject in the operator's databases, and the
-# order in which a store's identity columns are tried.
+# Vault categories that name the subject in the operator's databases (the order in
+# which a store's identity columns are tried is the datasets' ``IDENTITY_ORDER``).
 _IDENTITY_CATEGORIES = {"identity.iin": IdentityKind.IIN,
                         vault.CUSTOMER_ID_CATEGORY: IdentityKind.CUSTOMER_ID,
                         "contact.phone": IdentityKind.PHONE}
-_IDENTITY_ORDER = (IdentityKind.IIN, IdentityKind.CUSTOMER_ID, IdentityKind.PHONE)
 SWEEP_PURPOSE = "retention_destruction"
 
 
@@ -593,15 +577,6 @@ def _identities(uow: UnitOfWork, keystore: KeyStore, current: RunRecord, now: da
                      "as_of": current.as_of.isoformat(),
                      "citation": load_retention_rules().destruction}))
     return found
-
-
-def _store_identity(store: OperatorStore, known: Mapping[IdentityKind, str]
-                    ) -> SubjectIdentity | None:
-    tables = store.dataset.tables.values()
-    for kind in _IDENTITY_ORDER:
-        if kind in known and any(t.identity_columns(kind) for t in tables):
-            return SubjectIdentity(kind, known[kind])
-    return None
 
 
 def _apply_all(store: OperatorStore, plans: Sequence[ErasurePlan]) -> ErasureResult:
@@ -643,7 +618,7 @@ def _erase_in_stores(uow: UnitOfWork, keystore: KeyStore, stores: Sequence[Opera
     for store in stores:
         plans: list[ErasurePlan] = []
         for sid in subjects:
-            identity = _store_identity(store, known.get(sid, {}))
+            identity = store_identity(store.dataset, known.get(sid, {}))
             if identity is None:
                 continue
             categories: list[str] | None = None
@@ -716,7 +691,7 @@ def run(
     batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[Progress], None] | None = None,
     issue_act: bool = True,
-    stores: StoreOpener = _no_stores,
+    stores: StoreOpener = no_stores,
 ) -> RunReport:
     """Destroy what is due on ``as_of``, in batches; resume an unfinished run first.
 
@@ -758,7 +733,7 @@ def run(
     if current.state is RunState.RUNNING:
         done = current.subjects_done
         try:
-            with _opened(stores, operator_id, register) as opened:
+            with opened_stores(stores, operator_id, register) as opened:
                 while (count := _batch(uow, keystore, current, clock,
                                        current.batch_size if resumed else batch_size,
                                        opened)):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from derbes.platform.tables import transfer_subjects, transfers
+from derbes.transfers.model import TransferRecord
+from derbes.transfers.ports import TransferRepository
 
 __all__ = [
     "FakeTransferRepository",
@@ -28,41 +29,6 @@ __all__ = [
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class TransferRecord:
-    """One disclosure made. ``consent_ids`` maps each subject to the consents it rested on."""
-
-    id: str
-    at: datetime
-    actor: str
-    operator_id: str
-    recipient_id: str
-    purpose: str
-    categories: tuple[str, ...]
-    basis_kind: str
-    consent_ids: Mapping[str, tuple[str, ...]]
-    law_citation: str | None = None
-    state_body: str | None = None
-    request_number: str | None = None
-    request_date: date | None = None
-    decision: Mapping[str, Any] = field(default_factory=dict)
-    request_id: str | None = None
-
-    @property
-    def subject_ids(self) -> tuple[str, ...]:
-        return tuple(self.consent_ids)
-
-
-class TransferRepository(Protocol):
-    def add(self, record: TransferRecord) -> None: ...
-
-    def get(self, transfer_id: str) -> TransferRecord | None: ...
-
-    def for_subject(self, subject_id: str, *, limit: int = 100) -> builtins.list[TransferRecord]:
-        """The subject's transfers, newest first; ``consent_ids`` holds only this subject."""
-        ...
 
 
 def _row(r: TransferRecord) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """Connectors to the operator's own databases (stores), described by datasets.
 
-The port every store implements (:class:`OperatorStore`), with two adapters:
+The port every store implements (:class:`~derbes.datasets.ports.OperatorStore`) has
+two implementations:
 
 * :class:`derbes.datasets.adapters.connectors.sql.SqlStore` — a SQLAlchemy database
   (SQLite or PostgreSQL) whose URL is in the environment variable the dataset
   names (``store.url_env``);
-* :class:`derbes.datasets.adapters.connectors.memory.MemoryStore` — rows in memory, for
+* :class:`derbes.testing.datasets.MemoryStore` — rows in memory, for
   unit tests of the services that use stores.
 
 Usage (what the request and retention services call)::
@@ -25,51 +26,6 @@ half-destroyed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Protocol
-
-from derbes.datasets.model import Dataset, ErasurePlan, SubjectIdentity, SubjectRows
+from derbes.datasets.ports import ErasureResult, OperatorStore
 
 __all__ = ["ErasureResult", "OperatorStore"]
-
-
-@dataclass(frozen=True)
-class ErasureResult:
-    """What an applied plan changed: rows per table (counted by the database)."""
-
-    store: str
-    deleted: Mapping[str, int]
-    updated: Mapping[str, int]
-
-    @property
-    def rows_deleted(self) -> int:
-        return sum(self.deleted.values())
-
-    @property
-    def rows_updated(self) -> int:
-        return sum(self.updated.values())
-
-
-class OperatorStore(Protocol):
-    """One operator database, as its dataset describes it."""
-
-    @property
-    def dataset(self) -> Dataset: ...
-
-    def collect(self, identity: SubjectIdentity) -> SubjectRows:
-        """The subject's rows in every table reachable from the identity columns."""
-        ...
-
-    def plan_erasure(
-        self,
-        identity: SubjectIdentity,
-        categories: Collection[str] | None = None,
-        keep_purposes: Collection[str] = (),
-    ) -> ErasurePlan:
-        """What erasing ``categories`` (None: all) would change; nothing is changed."""
-        ...
-
-    def apply_erasure(self, plan: ErasurePlan) -> ErasureResult:
-        """Apply ``plan`` in one transaction; all or nothing."""
-        ...

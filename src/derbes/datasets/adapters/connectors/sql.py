@@ -42,7 +42,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchTableError, Program
 from sqlalchemy.sql.expression import TableClause
 
 from derbes.datasets import model as ds
-from derbes.datasets.adapters.connectors import ErasureResult
 from derbes.datasets.model import (
     CollectedRow,
     Dataset,
@@ -53,6 +52,7 @@ from derbes.datasets.model import (
     SubjectIdentity,
     SubjectRows,
 )
+from derbes.datasets.ports import ErasureResult
 from derbes.errors import (
     ConfigurationError,
     ConflictError,

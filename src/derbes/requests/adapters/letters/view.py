@@ -1,6 +1,6 @@
 """What a letter to a data subject says, in one language, ready for the template.
 
-The input is a request and its full answer (``requests/service.py``): ids,
+The input is a request and its full answer (``requests/service``): ids,
 labels in the three languages, retention rules, dates. Here they are turned
 into the words of ``lang`` with the shared helpers (``platform/i18n.py``,
 ``deadlines/model/wording.py``); the template only lays them out.

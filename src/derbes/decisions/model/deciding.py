@@ -1,44 +1,23 @@
-"""The decision point: may this action be done with this subject's PD, and why.
-
-    index = DecisionIndex.build(register, rules)        # once per register version
-    state = state_of(facts, now)                        # once per subject (cached)
-    decide(index, state, Action(ActionKind.USE, "s1", "newsletters", None, ("contact.email",)))
-
-Four actions (issue 4, item 6): ``use`` for a purpose, ``transfer`` to a recipient
-for a purpose, ``cross_border`` transfer, ``publish`` in public sources; each on
-named categories. The answer is allow / deny with every reason that applies,
-each carrying its citation: the register's own (a purpose's legal basis, its
-retention rule, a recipient's cross-border basis) where it has one, otherwise
-the rule of law from ``data/decision_rules.yaml``.
-
-Built for throughput, because operators call it on every access:
-
-* :class:`DecisionIndex` compiles a register once: per purpose its categories
-  as a frozenset, whether it needs consent, its recipients, and every reason it
-  can produce, already formatted; per (purpose, recipient) pair the transfer and
-  cross-border rules. A decision that does not depend on the subject's consents
-  (a legal basis, a processor) is one precomputed :class:`Decision`.
-* :class:`SubjectState` is a small immutable object of frozensets and dicts,
-  with one flag (``restricted``) that lets the common case skip every block,
-  destruction and retention check.
-* :func:`decide` allocates at most one :class:`Reason` (the one naming the
-  consent id) and one :class:`Decision` on the allow path.
-
-What the caller gets wrong — an unknown purpose, recipient or category, a
-missing field — is an :class:`~derbes.errors.InputError`, not a denial.
-"""
+"""The register compiled for decisions (:class:`DecisionIndex`), and :func:`decide`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-from typing import Final
+from dataclasses import dataclass
 
-from derbes.consent.model.consent import ScopeKind, needs_consent, rests_on_consent
-from derbes.errors import ConfigurationError, InputError
-from derbes.platform.labels import Labels, Lang
+from derbes.consent.model.consent import needs_consent, rests_on_consent
+from derbes.decisions.model.reasons import (
+    ALL,
+    Action,
+    ActionKind,
+    Decision,
+    DecisionRules,
+    Reason,
+    ReasonCode,
+)
+from derbes.decisions.model.state import SubjectState, unknown_subject
+from derbes.errors import InputError
+from derbes.platform.labels import Lang
 from derbes.register.model.register import (
     BasisKind,
     CrossBorderBasisKind,
@@ -47,71 +26,6 @@ from derbes.register.model.register import (
     Register,
 )
 
-__all__ = [
-    "ALL",
-    "Action",
-    "ActionKind",
-    "ConsentFact",
-    "Decision",
-    "DecisionIndex",
-    "DecisionRules",
-    "Reason",
-    "ReasonCode",
-    "ReasonText",
-    "SubjectFacts",
-    "SubjectState",
-    "consent_fact",
-    "decide",
-    "decide_many",
-    "state_of",
-    "unknown_subject",
-    "unverified_subject",
-]
-
-ALL: Final = "*"
-"""In a consent's recipients: every recipient (transfer or cross-border)."""
-
-
-class ActionKind(StrEnum):
-    USE = "use"  # process for a purpose
-    TRANSFER = "transfer"  # disclose to a recipient for a purpose
-    CROSS_BORDER = "cross_border"  # disclose to a recipient abroad (Art. 16)
-    PUBLISH = "publish"  # place in public sources
-
-
-class ReasonCode(StrEnum):
-    # allowed
-    CONSENT = "consent"
-    LEGAL_BASIS = "legal_basis"
-    TRANSFER_CONSENT = "transfer_consent"
-    PROCESSOR = "processor"
-    RECIPIENT_BASIS = "recipient_basis"
-    CROSS_BORDER_BASIS = "cross_border_basis"
-    CROSS_BORDER_CONSENT = "cross_border_consent"
-    PUBLICATION_CONSENT = "publication_consent"
-    # denied
-    SUBJECT_UNKNOWN = "subject_unknown"
-    SUBJECT_DESTROYED = "subject_destroyed"
-    SUBJECT_BLOCKED = "subject_blocked"
-    STATE_UNVERIFIED = "state_unverified"
-    CATEGORY_BLOCKED = "category_blocked"
-    CATEGORY_DESTROYED = "category_destroyed"
-    CATEGORY_NOT_NEEDED = "category_not_needed"
-    CATEGORY_NOT_FOR_RECIPIENT = "category_not_for_recipient"
-    RETENTION_EXPIRED = "retention_expired"
-    RECIPIENT_NOT_DECLARED = "recipient_not_declared"
-    RECIPIENT_NOT_ABROAD = "recipient_not_abroad"
-    CROSS_BORDER_NOT_ALLOWED = "cross_border_not_allowed"
-    TRANSFER_NOT_CONSENTED = "transfer_not_consented"
-    PUBLICATION_NOT_CONSENTED = "publication_not_consented"
-    CONSENT_ABSENT = "consent_absent"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    CONSENT_EXPIRED = "consent_expired"
-    RECONSENT_REQUIRED = "reconsent_required"
-    MINOR_WITHOUT_REPRESENTATIVE = "minor_without_representative"
-    NO_OBLIGATION = "no_obligation"
-
-
 # Art. 16: these bases let PD cross the border without the subject's consent.
 _CROSS_BORDER_WITHOUT_CONSENT = frozenset({
     CrossBorderBasisKind.ADEQUATE_PROTECTION,
@@ -119,300 +33,6 @@ _CROSS_BORDER_WITHOUT_CONSENT = frozenset({
     CrossBorderBasisKind.LAW,
     CrossBorderBasisKind.CONTRACT_PERFORMANCE,
 })
-HOME_COUNTRY: Final = "KZ"
-
-
-# ------------------------------------------------------------ values
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One reason of a decision; ``ref`` names what it is about.
-
-    ``ref`` is the consent id for consent reasons, the category for category
-    reasons, the recipient for recipient reasons, the purpose otherwise.
-    """
-
-    code: ReasonCode
-    allowed: bool
-    message: str
-    citation: str
-    ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Allowed with the reasons that allow it, or denied with every reason against."""
-
-    allowed: bool
-    reasons: tuple[Reason, ...]
-
-    @property
-    def codes(self) -> tuple[ReasonCode, ...]:
-        return tuple(r.code for r in self.reasons)
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """What a caller wants to do. ``subject_id`` only routes batches to states."""
-
-    kind: ActionKind
-    subject_id: str = ""
-    purpose: str | None = None
-    recipient: str | None = None
-    categories: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReasonText:
-    """A reason code's rule of law and its message templates (ru, kk, en)."""
-
-    allowed: bool
-    citation: str
-    message: Labels
-
-
-@dataclass(frozen=True)
-class DecisionRules:
-    """The reasons' texts and fallback citations (``data/decision_rules.yaml``)."""
-
-    reasons: Mapping[ReasonCode, ReasonText]
-
-    def __post_init__(self) -> None:
-        missing = [c.value for c in ReasonCode if c not in self.reasons]
-        if missing:
-            raise ConfigurationError(f"decision rules lack reason(s): {', '.join(missing)}")
-        for code, text in self.reasons.items():
-            if text.allowed != _ALLOWING.get(code, False):
-                raise ConfigurationError(f"decision rule {code.value}: 'allowed' is wrong")
-
-    def reason(
-        self,
-        code: ReasonCode,
-        lang: Lang,
-        *,
-        citation: str | None = None,
-        ref: str | None = None,
-        **fields: str,
-    ) -> Reason:
-        text = self.reasons[code]
-        message = text.message.get(lang).format_map(_Fields(fields))
-        return Reason(code, text.allowed, message, citation or text.citation, ref)
-
-
-_ALLOWING = {code: True for code in (
-    ReasonCode.CONSENT, ReasonCode.LEGAL_BASIS, ReasonCode.TRANSFER_CONSENT,
-    ReasonCode.PROCESSOR, ReasonCode.RECIPIENT_BASIS, ReasonCode.CROSS_BORDER_BASIS,
-    ReasonCode.CROSS_BORDER_CONSENT, ReasonCode.PUBLICATION_CONSENT,
-)}
-
-
-class _Fields(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-# ------------------------------------------------------------ subject state
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectState:
-    """What the decision point needs to know of one subject, at one time.
-
-    ``consents`` maps each purpose with a valid consent to that consent's id;
-    ``withdrawn`` / ``expired`` / ``reconsent`` name purposes whose consent was
-    withdrawn, ran out, or needs renewing after a policy change (and has no
-    valid one beside). Transfer and cross-border consents map a recipient (or
-    :data:`ALL`) to the consent id. ``retention_expired`` names purposes whose
-    retention period is over (issue 6 fills it).
-    """
-
-    subject_id: str
-    known: bool = True
-    destroyed: bool = False
-    blocked: bool = False
-    blocked_categories: frozenset[str] = frozenset()
-    destroyed_categories: frozenset[str] = frozenset()
-    retention_expired: frozenset[str] = frozenset()
-    consents: Mapping[str, str] = field(default_factory=dict)
-    withdrawn: frozenset[str] = frozenset()
-    expired: frozenset[str] = frozenset()
-    reconsent: frozenset[str] = frozenset()
-    transfer_consents: Mapping[str, str] = field(default_factory=dict)
-    cross_border_consents: Mapping[str, str] = field(default_factory=dict)
-    publication_consent: str | None = None
-    minor_without_representative: bool = False
-    # The subject withdrew processing consent; contract purposes go on only
-    # while a contract with them is open (Law 94-V Art. 8 p.2).
-    processing_withdrawn: bool = False
-    open_contract: bool = False
-    # The stored state does not match its seal (integrity/model/state_seal.py): nothing
-    # read about the subject can be trusted, so everything is denied.
-    unverified: bool = False
-    restricted: bool = field(init=False, default=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "restricted", bool(
-            not self.known or self.unverified or self.destroyed or self.blocked
-            or self.blocked_categories
-            or self.destroyed_categories or self.retention_expired
-            or (self.processing_withdrawn and not self.open_contract)
-        ))
-
-
-def unknown_subject(subject_id: str) -> SubjectState:
-    """The state of a subject the operator does not hold: everything is denied."""
-    return SubjectState(subject_id, known=False)
-
-
-def unverified_subject(subject_id: str) -> SubjectState:
-    """The state of a subject whose stored rows do not match their seal: everything is
-    denied until the difference is explained (``derbes ledger verify``)."""
-    return SubjectState(subject_id, unverified=True)
-
-
-@dataclass(frozen=True)
-class ConsentFact:
-    """One stored consent, reduced to what decisions need (no PD).
-
-    ``purposes``: purposes it consents to; ``transfer_to`` / ``cross_border_to``:
-    recipients it allows transfer / cross-border transfer to (:data:`ALL` for
-    every one); ``publication``: publication in public sources; ``processing``:
-    a consent to processing as such, whose withdrawal is the subject's objection.
-    """
-
-    id: str
-    processing: bool = False
-    purposes: tuple[str, ...] = ()
-    transfer_to: tuple[str, ...] = ()
-    cross_border_to: tuple[str, ...] = ()
-    publication: bool = False
-    by_representative: bool = False
-    given_at: datetime | None = None
-    valid_until: datetime | None = None
-    withdrawn_at: datetime | None = None
-    needs_reconsent_since: datetime | None = None
-
-
-def consent_fact(
-    consent_id: str,
-    scope: ScopeKind | str,
-    purposes: Sequence[str],
-    recipients: Sequence[str],
-    *,
-    by_representative: bool,
-    given_at: datetime | None,
-    valid_until: datetime | None,
-    expired_at: datetime | None,
-    withdrawn_at: datetime | None,
-    needs_reconsent_since: datetime | None,
-) -> ConsentFact:
-    """A stored consent of any scope as a :class:`ConsentFact` (cookies grant nothing here)."""
-    kind = ScopeKind(scope)
-    ends = [t for t in (valid_until, expired_at) if t is not None]
-    return ConsentFact(
-        id=consent_id,
-        processing=kind is ScopeKind.PROCESSING,
-        purposes=tuple(purposes) if kind in (ScopeKind.PROCESSING, ScopeKind.MARKETING) else (),
-        transfer_to=tuple(recipients) if kind is ScopeKind.THIRD_PARTY_TRANSFER else (),
-        cross_border_to=tuple(recipients) if kind is ScopeKind.CROSS_BORDER_TRANSFER else (),
-        publication=kind is ScopeKind.PUBLICATION,
-        by_representative=by_representative,
-        given_at=given_at,
-        valid_until=min(ends) if ends else None,
-        withdrawn_at=withdrawn_at,
-        needs_reconsent_since=needs_reconsent_since,
-    )
-
-
-@dataclass(frozen=True)
-class SubjectFacts:
-    """Everything stored about a subject that bears on decisions (no PD)."""
-
-    subject_id: str
-    destroyed: bool = False
-    blocked: bool = False
-    blocked_categories: frozenset[str] = frozenset()
-    destroyed_categories: frozenset[str] = frozenset()
-    retention_expired: frozenset[str] = frozenset()
-    minor: bool = False  # under the age of majority now
-    open_contract: bool = False
-    consents: Sequence[ConsentFact] = ()
-
-
-def state_of(facts: SubjectFacts, now: datetime) -> SubjectState:
-    """Reduce stored facts to a state, as of ``now``.
-
-    A consent counts when it is not withdrawn, not past its term, not waiting
-    for renewal after a widening policy change, and — for a minor — given by a
-    legal representative (Law 94-V Art. 8). Withdrawing or losing one consent
-    never touches another: a purpose with any valid consent stays consented.
-    """
-    valid: dict[str, str] = {}
-    withdrawn: set[str] = set()
-    expired: set[str] = set()
-    reconsent: set[str] = set()
-    transfer: dict[str, str] = {}
-    cross_border: dict[str, str] = {}
-    publication: str | None = None
-    minor_alone = False
-    last_withdrawal: datetime | None = None
-    last_processing: datetime | None = None
-    # Oldest first, so the newest valid consent names the purpose.
-    ordered = facts.consents if len(facts.consents) < 2 \
-        else sorted(facts.consents, key=_given_order)
-    for consent in ordered:
-        if consent.withdrawn_at is not None and consent.withdrawn_at <= now:
-            withdrawn.update(consent.purposes)
-            if consent.processing and (last_withdrawal is None
-                                       or consent.withdrawn_at > last_withdrawal):
-                last_withdrawal = consent.withdrawn_at
-            continue
-        if consent.processing and consent.given_at is not None:
-            last_processing = consent.given_at
-        if consent.valid_until is not None and consent.valid_until <= now:
-            expired.update(consent.purposes)
-            continue
-        if consent.needs_reconsent_since is not None and consent.needs_reconsent_since <= now:
-            reconsent.update(consent.purposes)
-            continue
-        if facts.minor and not consent.by_representative:
-            minor_alone = True
-            continue
-        for purpose in consent.purposes:
-            valid[purpose] = consent.id
-        for recipient in consent.transfer_to:
-            transfer[recipient] = consent.id
-        for recipient in consent.cross_border_to:
-            cross_border[recipient] = consent.id
-        if consent.publication:
-            publication = consent.id
-    consented = valid.keys()
-    return SubjectState(
-        subject_id=facts.subject_id,
-        destroyed=facts.destroyed,
-        blocked=facts.blocked,
-        blocked_categories=frozenset(facts.blocked_categories),
-        destroyed_categories=frozenset(facts.destroyed_categories),
-        retention_expired=frozenset(facts.retention_expired),
-        consents=valid,
-        withdrawn=frozenset(withdrawn - consented),
-        expired=frozenset(expired - consented),
-        reconsent=frozenset(reconsent - consented),
-        transfer_consents=transfer,
-        cross_border_consents=cross_border,
-        publication_consent=publication,
-        minor_without_representative=minor_alone,
-        # A processing consent given after the last withdrawal ends the objection.
-        processing_withdrawn=last_withdrawal is not None and (
-            last_processing is None or last_processing < last_withdrawal),
-        open_contract=facts.open_contract,
-    )
-
-
-def _given_order(consent: ConsentFact) -> tuple[bool, datetime | None, str]:
-    return (consent.given_at is not None, consent.given_at, consent.id)
-
 
 # ------------------------------------------------------------ compiled register
 
@@ -701,15 +321,20 @@ def decide(index: DecisionIndex, state: SubjectState, action: Action) -> Decisio
 def decide_many(
     index: DecisionIndex, states: Mapping[str, SubjectState], actions: Iterable[Action]
 ) -> list[Decision]:
-    """Decide a batch; a subject without a state is unknown (denied)."""
+    """Decide a batch; a subject without a state is unknown (denied). An invalid action
+    fails the batch with an :class:`InputError` naming it by position (``actions[3].purpose``).
+    """
     out: list[Decision] = []
     append = out.append
     get = states.get
-    for action in actions:
-        state = get(action.subject_id)
-        if state is None:
-            state = unknown_subject(action.subject_id)
-        append(decide(index, state, action))
+    i = 0
+    try:
+        for i, action in enumerate(actions):  # noqa: B007 - i names a failing action
+            state = get(action.subject_id)
+            append(decide(index, state if state is not None
+                          else unknown_subject(action.subject_id), action))
+    except InputError as exc:
+        raise InputError(exc.message, field=f"actions[{i}].{exc.field or 'action'}") from None
     return out
 
 

@@ -15,8 +15,8 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from derbes.datasets import model as ds
-from derbes.datasets.adapters.connectors import ErasureResult
 from derbes.datasets.model import CollectedRow, Dataset, ErasurePlan, SubjectIdentity, SubjectRows
+from derbes.datasets.ports import ErasureResult
 from derbes.errors import InputError, StoreUnavailableError
 
 __all__ = ["MemoryStore"]

@@ -1,0 +1,1 @@
+"""Fakes of the ports, for tests and benchmarks: production code never imports this package."""
