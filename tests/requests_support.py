@@ -27,6 +27,7 @@ from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
+from derbes.testing.context import make_context
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
@@ -157,9 +158,9 @@ class World:
         # consent purposes keep their data only under a consent.
         consent_purposes = tuple(p.id for p in self.register.purposes.values()
                                  if p.basis.kind is BasisKind.CONSENT)
-        consent_service.give_consent(self.uow(), self.keys, None, consent_service.ConsentRequest(
-            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"),
-            ACTOR, self.clock)
+        consent_service.give_consent(make_context(self.uow(), self.keys, self.clock, ACTOR),
+                                     None, consent_service.ConsentRequest(
+            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"))
         return subject_id
 
     def close_loan(self, subject_id: str, closed_on: date) -> None:

@@ -22,6 +22,7 @@ from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import Register
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
@@ -67,8 +68,9 @@ def consent_to_all(uow: UnitOfWork, keys: KeyStore, clock: Clock, subject_id: st
     """The customer consents to the purposes their values are collected for
     (:func:`qiwi_values`; QIWI p.3.4.2: every purpose but AML rests on consent):
     only then do consent purposes keep their data."""
-    consent_svc.give_consent(uow, keys, None, consent_svc.ConsentRequest(
-        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"), ACTOR, clock)
+    consent_svc.give_consent(make_context(uow, keys, clock, ACTOR),
+                             None, consent_svc.ConsentRequest(
+        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"))
 
 
 CONSENTED = ("user_requests", "marketing_messages", "visitor_analytics", "marketing_research",

@@ -85,6 +85,7 @@ class Container:
         """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
         from derbes.access.adapters.limits_yaml import load_identity_limits
         from derbes.consent.adapters.rules import load_consent_rules
+        from derbes.deadlines.adapters.kz_calendar import KzCalendars
         from derbes.deadlines.adapters.regime_yaml import load_regime
         from derbes.decisions.adapters.rules import load_decision_rules
         from derbes.retention.adapters.acts.rules import load_act_rules
@@ -100,6 +101,7 @@ class Container:
             acts=load_act_rules(),
             alerts=self.access_rules,
             identity_limits=load_identity_limits(),
+            calendars=KzCalendars(self.settings.calendar_overrides),
         )
 
     def context(self, actor: str, request_id: str | None = None,

@@ -42,6 +42,7 @@ from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import retention_runs
 from derbes.register.service import registers
 from derbes.retention.service import sweep as retention_svc
+from derbes.testing.context import make_context
 from derbes.vault.adapters.key_epochs import epoch_kek_id
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
 from derbes.vault.service import subjects as vault_svc
@@ -121,12 +122,12 @@ def _prepare(inst: Installation) -> Expected:
             # Consent evidence is sealed with the subject's key and must outlive a
             # partial destruction (re-sealed with the kept values).
             consent_svc.give_consent(
-                uow_of(container), container.keystore, None, consent_svc.ConsentRequest(
+                make_context(uow_of(container), container.keystore, clock, ACTOR),
+                None, consent_svc.ConsentRequest(
                     subject_id=sid, scopes=[Scope(ScopeKind.PROCESSING,
                                                   purposes=("user_requests",))],
                     channel="web_checkbox",
-                    evidence=Evidence(ip=f"203.0.113.{n}", user_agent=f"agent {n}")),
-                ACTOR, clock)
+                    evidence=Evidence(ip=f"203.0.113.{n}", user_agent=f"agent {n}")))
             plain[sid][EVIDENCE] = f"203.0.113.{n}"
         groups[group].append(sid)
     dispose(container)

@@ -42,7 +42,7 @@ from derbes.decisions.model import (
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
-from derbes.register.adapters.yaml import parse_register
+from derbes.register.service.in_force import parsed
 from derbes.retention.model.retention import PurposeClock, expired_purposes
 from derbes.uow import UnitOfWork
 
@@ -175,8 +175,7 @@ class DecisionPoint:
         key = (operator_id, stored.sha256, lang)
         index = self._indexes.get(key)
         if index is None:
-            register = parse_register(stored.source_text,
-                                      f"{operator_id}@{stored.sha256[:12]}").register
+            register = parsed(stored).register
             index = DecisionIndex.build(register, self._rules, lang)
             with self._lock:
                 self._indexes[key] = index

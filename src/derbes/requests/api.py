@@ -166,7 +166,8 @@ def answer(request_id: str, caller: Writer, request: Request, body: AnswerIn | N
         container.uow(), container.keystore, request_id, _actor(caller), container.clock,
         stores=_stores(container), settings=container.settings,
         decision_point=container.decision_point,
-        response=body.response if body else None, operator_id=caller.operator_id)
+        response=body.response if body else None, operator_id=caller.operator_id,
+        rules=container.rules)
     return {"request": service.show(container.uow(), request_id).as_dict(),
             "answer": dict(result.answer)}
 

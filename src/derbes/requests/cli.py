@@ -228,7 +228,7 @@ def answer(
     result = service.answer_request(
         container.uow(), container.keystore, request_id, _actor(), container.clock,
         stores=_stores(container), settings=container.settings,
-        decision_point=container.decision_point, response=response)
+        decision_point=container.decision_point, response=response, rules=container.rules)
     if as_json:
         console.print_json(json.dumps(result.answer, ensure_ascii=False))
     else:

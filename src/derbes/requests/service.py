@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from derbes.audit.model.log import AuditRecord
+from derbes.context import Context, OperatorScope, Rules
 from derbes.datasets.adapters.connectors import OperatorStore
 from derbes.datasets.model import Dataset, IdentityKind, SubjectIdentity
 from derbes.deadlines import service as deadlines
@@ -60,8 +61,9 @@ from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
 from derbes.platform.otp import IssuedOtp, OtpVerifier
-from derbes.register.adapters.yaml import LoadedRegister, parse_register
+from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.model.register import BasisKind, Register
+from derbes.register.service.in_force import in_force_in
 from derbes.requests import model as rq
 from derbes.requests.adapters.rules import load_request_rules
 from derbes.requests.adapters.store import RequestFilter
@@ -284,20 +286,9 @@ class AccessAnswer:
 
 # ------------------------------------------------------------------ helpers
 
-_REGISTERS: dict[str, LoadedRegister] = {}
-
-
 def _register(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
-    """Inside an open unit of work: the register in force (parsed once per version)."""
-    stored = uow.registers.latest(operator_id)
-    if stored is None:
-        raise NotFoundError(f"no register published for operator {operator_id!r}",
-                            field="operator")
-    loaded = _REGISTERS.get(stored.sha256)
-    if loaded is None:
-        loaded = parse_register(stored.source_text, f"{operator_id}@{stored.sha256[:12]}")
-        _REGISTERS[stored.sha256] = loaded
-    return loaded
+    """Inside an open unit of work: the register in force."""
+    return in_force_in(uow, operator_id)
 
 
 def _regime(settings: Settings, register: Register) -> Regime:
@@ -1221,6 +1212,19 @@ def _destruction_answer(request: SubjectRequest, register: Register, outcome: De
 # --------------------------------------------------------------- withdrawal
 
 
+def _withdrawal_context(uow: UnitOfWork, keystore: KeyStore, clock: Clock, actor: str,
+                        request: SubjectRequest, rules: Rules | None) -> Context:
+    """The consent slice's context for a withdrawal asked through a request."""
+    if rules is None:
+        from derbes.bootstrap import Container
+
+        rules = Container(settings=Settings(), clock=clock).rules
+    scope = OperatorScope.every() if request.operator_id is None \
+        else OperatorScope.only(request.operator_id)
+    return Context(uow=uow, keys=lambda: keystore, clock=clock, rules=rules, actor=actor,
+                   request_id=request.id, scope=scope)
+
+
 def execute_withdrawal(
     uow: UnitOfWork,
     keystore: KeyStore,
@@ -1230,10 +1234,11 @@ def execute_withdrawal(
     *,
     decision_point: Forgetful | None = None,
     operator_id: str | None = None,
+    rules: Rules | None = None,
 ) -> SubjectRequest:
     """Withdraw the consent scope named in the request through the consent ledger
-    (``consent/service/consent.withdraw_consent``); the answer is its per-purpose outcome."""
-    from derbes.consent.service import consent as consent_service
+    (``consent/service/withdraw.withdraw_consent``); the answer is its per-purpose outcome."""
+    from derbes.consent.service.withdraw import withdraw_consent
 
     request = _begin(uow, request_id, (RequestType.CONSENT_WITHDRAWAL,), actor, clock,
                      operator_id)
@@ -1242,9 +1247,9 @@ def execute_withdrawal(
     given = (_open(keystore, request, "payload", request.payload_sealed) or {}).get("payload", {})
     scope = str(given.get("scope", "processing"))
     try:
-        result = consent_service.withdraw_consent(
-            uow, request.subject_id, scope, actor, clock, request.id,
-            operator_id=request.operator_id)
+        result = withdraw_consent(
+            _withdrawal_context(uow, keystore, clock, actor, request, rules),
+            request.subject_id, scope)
     except NotFoundError:
         answer = {"kind": "consent_withdrawal", "held": True, "scope": scope,
                   "consents": [], "outcomes": []}
@@ -1296,6 +1301,7 @@ def answer_request(
     decision_point: Forgetful | None = None,
     response: str | None = None,
     operator_id: str | None = None,
+    rules: Rules | None = None,
 ) -> AccessAnswer:
     """Execute and answer a request of any type (what ``POST …/answer`` and
     ``derbes request answer`` call)."""
@@ -1317,7 +1323,8 @@ def answer_request(
                                       operator_id=operator_id)
     elif kind is RequestType.CONSENT_WITHDRAWAL:
         after = execute_withdrawal(uow, keystore, request_id, actor, clock,
-                                   decision_point=decision_point, operator_id=operator_id)
+                                   decision_point=decision_point, operator_id=operator_id,
+                                   rules=rules)
     elif kind is RequestType.AUTOMATED_OBJECTION:
         from derbes.requests.automated import answer_objection
 

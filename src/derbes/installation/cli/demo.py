@@ -76,7 +76,9 @@ def demo(
                   f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
                   f"KEK {init.kek_id}", highlight=False)
 
-    files = registers.register_files(settings.registers_dir)
+    from derbes.register.adapters.yaml import register_files
+
+    files = register_files(settings.registers_dir)
     reports = lint_files(files)
     table = Table(title="Processing registers (lint against Law 94-V)")
     for column in ("file", "operator", "errors", "warnings", "waived"):
@@ -101,7 +103,7 @@ def demo(
                   console=console) as progress:
         task = progress.add_task("rendering notices", total=len(jobs))
         for item, lang, fmt in jobs:
-            body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
+            body = notice.notice_for(item.loaded, lang, fmt, regime=container.rules.regime)
             write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 

@@ -1,0 +1,1 @@
+"""What tests and benchmarks build their worlds from; production code never imports it."""
