@@ -137,11 +137,11 @@ class RetentionEnv:
 
     def run(self, as_of: date, **kwargs: Any) -> svc.RunReport:
         self.clock.set(at(as_of))
-        return svc.run(self.uow(), self.keys, OPERATOR, as_of, self.clock, actor=ACTOR,
-                       **kwargs)
+        return svc.run(make_context(self.uow(), self.keys, self.clock, ACTOR),
+                       OPERATOR, as_of, **kwargs)
 
     def plan(self, as_of: date) -> svc.RetentionPlan:
-        return svc.plan(self.uow(), OPERATOR, as_of)
+        return svc.plan(make_context(self.uow(), None, self.clock), OPERATOR, as_of)
 
     def held(self, subject_id: str) -> set[str]:
         with self.engine.connect() as c:

@@ -258,13 +258,15 @@ def rerun(inst: Installation) -> retention_svc.RunReport:
     container = inst.container(SystemClock())
     try:
         while True:
-            report = retention_svc.run(uow_of(container), container.keystore, OPERATOR, AS_OF,
-                                       container.clock, actor=ACTOR, batch_size=BATCH)
+            report = retention_svc.run(
+                make_context(uow_of(container), container.keystore, container.clock, ACTOR),
+                OPERATOR, AS_OF, batch_size=BATCH)
             if not (report.resumed and report.run is not None and report.run.as_of != AS_OF):
                 break
         if report.resumed:  # the killed run was finished: nothing else is due
-            again = retention_svc.run(uow_of(container), container.keystore, OPERATOR, AS_OF,
-                                      container.clock, actor=ACTOR, batch_size=BATCH)
+            again = retention_svc.run(
+                make_context(uow_of(container), container.keystore, container.clock, ACTOR),
+                OPERATOR, AS_OF, batch_size=BATCH)
             assert again.run is None
         return report
     finally:

@@ -9,6 +9,7 @@ works on a fake unit of work and an in-memory key store builds its context here:
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from functools import cache
 
 from derbes.context import Context, OperatorScope, Rules
@@ -45,15 +46,23 @@ def _no_keys() -> KeyStore:
     raise AssertionError("this context was made without a key store")
 
 
+class _NoClock:
+    def now(self) -> datetime:
+        raise AssertionError("this context was made without a clock")
+
+
 def make_context(
-    uow: UnitOfWork, keystore: KeyStore | None, clock: Clock, actor: str = "test:backend",
+    uow: UnitOfWork, keystore: KeyStore | None = None, clock: Clock | None = None,
+    actor: str = "test:backend",
     *, request_id: str | None = None, scope: OperatorScope | None = None,
     regime: Regime | None = None,
 ) -> Context:
-    """A context on ``uow`` and ``keystore`` (None: a use case that opens no value);
-    ``regime`` replaces the shipped regime table."""
+    """A context on ``uow`` and ``keystore`` (None: a use case that opens no value) and
+    ``clock`` (None: one that reads no time); ``regime`` replaces the shipped regime
+    table."""
     rules = shipped_rules() if regime is None else replace(shipped_rules(), regime=regime)
     keys = _no_keys if keystore is None else (lambda: keystore)
-    return Context(uow=uow, keys=keys, clock=clock, rules=rules, actor=actor,
+    return Context(uow=uow, keys=keys, clock=_NoClock() if clock is None else clock,
+                   rules=rules, actor=actor,
                    request_id=request_id,
                    scope=OperatorScope.every() if scope is None else scope)

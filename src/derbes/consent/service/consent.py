@@ -29,7 +29,7 @@ from derbes.consent.service.withdraw import WithdrawalResult, withdraw_consent
 from derbes.context import Context
 from derbes.integrity.model.anchor import Anchor
 from derbes.platform.chain import Verification
-from derbes.retention.service import sweep as retention
+from derbes.retention.service import clocks as retention
 from derbes.uow import UnitOfWork
 
 __all__ = [

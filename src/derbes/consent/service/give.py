@@ -45,7 +45,7 @@ from derbes.platform.otp import OtpVerifier
 from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.service.in_force import in_force_in
 from derbes.register.service.notice import policy_hash
-from derbes.retention.service import sweep as retention
+from derbes.retention.service import clocks as retention
 from derbes.vault.adapters.store import SubjectRecord
 
 __all__ = ["ConsentRequest", "GiveResult", "give_batch", "give_consent", "give_in"]

@@ -15,7 +15,7 @@ from derbes.deadlines import service as deadlines
 from derbes.errors import NotFoundError
 from derbes.register.model.register import Register
 from derbes.register.service.in_force import in_force_in
-from derbes.retention.service import sweep as retention
+from derbes.retention.service import clocks as retention
 
 __all__ = ["WITHDRAWAL_STOP", "WithdrawalResult", "withdraw_consent", "withdrawal_terms"]
 
