@@ -93,11 +93,9 @@ from derbes.requests.adapters.store import (
     SqlRequestRepository,
 )
 from derbes.retention.adapters.acts_store import ActRepository, FakeActRepository, SqlActRepository
-from derbes.retention.adapters.store import (
-    FakeRetentionRepository,
-    RetentionRepository,
-    SqlRetentionRepository,
-)
+from derbes.retention.adapters.memory_store import FakeRetentionRepository
+from derbes.retention.adapters.store import SqlRetentionRepository
+from derbes.retention.ports import RetentionRepository
 from derbes.transfers.adapters.store import (
     FakeTransferRepository,
     SqlTransferRepository,

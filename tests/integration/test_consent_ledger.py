@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from derbes.consent.adapters.store import SqlConsentLedgerRepository
-from derbes.consent.model.consent import Evidence, OutcomeStatus, Representative
+from derbes.consent.model.consent import Evidence, Representative
 from derbes.consent.model.ledger import ledger_key
+from derbes.consent.model.withdrawal import OutcomeStatus
 from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.platform.clock import FixedClock

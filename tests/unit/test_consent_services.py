@@ -14,12 +14,12 @@ from derbes.consent.model.consent import (
     ConsentStatus,
     Evidence,
     LedgerEvent,
-    OutcomeStatus,
     Representative,
     ScopeKind,
 )
 from derbes.consent.model.egov import EgovDecision
 from derbes.consent.model.ledger import ledger_key
+from derbes.consent.model.withdrawal import OutcomeStatus
 from derbes.consent.service import consent as svc
 from derbes.consent.service import egov as egov_consent
 from derbes.consent.service import evidence

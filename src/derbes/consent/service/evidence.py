@@ -130,15 +130,25 @@ def export_evidence(ctx: Context, ledger_key: bytes, subject_id: str) -> dict[st
             ctx.keystore.candidate_keys([subject.id]).get(subject.id, ())
         name, read = _name(uow, subject.id, keys)
         consents = [_consent(c, register, keys, now) for c in found]
-        entries = uow.consent_ledger.for_subject(subject.id)
-        head = uow.consent_ledger.head()
+        ledger = _ledger(uow.consent_ledger.for_subject(subject.id), uow.consent_ledger.head(),
+                         ledger_key)
         _record_read(ctx, subject.id, read, found)
-    return _export(now, register, subject, name, consents, entries, head, ledger_key)
+    return _export(now, register, subject, name, consents, ledger)
+
+
+def _ledger(entries: list[LedgerEntry], head: tuple[int, str], ledger_key: bytes
+            ) -> dict[str, Any]:
+    return {
+        "entries": [{"seq": e.seq, "at": e.at.isoformat(), "event": e.event,
+                     "consent_id": e.consent_id, "payload": dict(e.payload),
+                     "prev_hash": e.prev_hash, "hash": e.hash,
+                     "authentic": e.authentic(ledger_key)} for e in entries],
+        "head": {"seq": head[0], "hash": head[1]},
+    }
 
 
 def _export(now: datetime, register: Register, subject: SubjectRecord, name: str | None,
-            consents: list[dict[str, Any]], entries: list[LedgerEntry], head: tuple[int, str],
-            ledger_key: bytes) -> dict[str, Any]:
+            consents: list[dict[str, Any]], ledger: dict[str, Any]) -> dict[str, Any]:
     operator = register.operator
     return {
         "format": EXPORT_FORMAT,
@@ -147,11 +157,5 @@ def _export(now: datetime, register: Register, subject: SubjectRecord, name: str
         "subject": {"id": subject.id, "full_name": name,
                     "destroyed": subject.destroyed},
         "consents": consents,
-        "ledger": {
-            "entries": [{"seq": e.seq, "at": e.at.isoformat(), "event": e.event,
-                         "consent_id": e.consent_id, "payload": dict(e.payload),
-                         "prev_hash": e.prev_hash, "hash": e.hash,
-                         "authentic": e.authentic(ledger_key)} for e in entries],
-            "head": {"seq": head[0], "hash": head[1]},
-        },
+        "ledger": ledger,
     }

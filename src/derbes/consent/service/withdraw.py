@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from derbes.consent.model import consent as rules_of
-from derbes.consent.model.consent import LedgerEvent, ScopeKind, WithdrawalOutcome
+from derbes.consent.model import withdrawal as withdrawal_rules
+from derbes.consent.model.consent import LedgerEvent, ScopeKind
 from derbes.consent.model.ledger import LedgerRecord
+from derbes.consent.model.withdrawal import WithdrawalOutcome
 from derbes.consent.service.subjects import live_subject, regime_of
 from derbes.context import Context
 from derbes.deadlines import service as deadlines
@@ -35,13 +37,13 @@ class WithdrawalResult:
 
 
 def withdrawal_terms(ctx: Context, subject_id: str, register: Register, now: datetime
-                     ) -> rules_of.WithdrawalTerms:
+                     ) -> withdrawal_rules.WithdrawalTerms:
     """Inside an open unit of work: the subject's clocks (one clock rule) and the
     statutory term to stop, for answering a withdrawal made at ``now``."""
     due = deadlines.due_by(regime_of(ctx, register), WITHDRAWAL_STOP, now, ctx.rules.calendars)
     found = retention.clocks_of(ctx.uow, subject_id, register)
     history = found.history
-    return rules_of.WithdrawalTerms(
+    return withdrawal_rules.WithdrawalTerms(
         on=now.date(),
         clocks=found.purposes, open_contracts=history.open_contracts,
         last_contract_closed=history.last_contract_closed, stop_by=due.due,
@@ -72,8 +74,9 @@ def withdraw_consent(ctx: Context, subject_id: str, scope: ScopeKind | str) -> W
         uow.consents.mark_withdrawn([c.id for c in given], now)
         # The clocks are read with this withdrawal applied: its day starts them.
         terms = withdrawal_terms(ctx, subject.id, register, now)
-        outcomes = rules_of.withdrawal_outcomes(register, kind, given, terms, ctx.rules.consent)
-        event = rules_of.withdrawal_event(outcomes)
+        outcomes = withdrawal_rules.withdrawal_outcomes(register, kind, given, terms,
+                                                        ctx.rules.consent)
+        event = withdrawal_rules.withdrawal_event(outcomes)
         uow.consent_ledger.append([LedgerRecord(
             at=now, event=event.value, consent_id=c.id, subject_id=subject.id,
             payload={"withdrawal_id": withdrawal_id, "scope": kind.value,

@@ -23,8 +23,8 @@ from derbes.platform.files import write_private
 from derbes.register.service import registers
 from derbes.requests import service as request_service
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
 
 OPERATOR = "kredit-seven"

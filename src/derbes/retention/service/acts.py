@@ -38,7 +38,7 @@ from derbes.retention.model.acts import (
     subject_reference,
 )
 from derbes.retention.model.retention import RunSummary
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.ports import KeyStore
 
 __all__ = ["ISSUE_ACTION", "get", "issue", "list_acts", "reference_for"]
 

@@ -91,8 +91,8 @@ from derbes.retention.service.stores import (
 )
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.adapters.store import SealedValue
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import keyswap
 
 __all__ = [
