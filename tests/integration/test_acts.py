@@ -139,9 +139,7 @@ def test_an_act_edited_in_the_database_is_refused(
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Any]:
     keystore = InMemoryKeyStore()
-    rules_act = acts.build_act(
-        qiwi_run("render"), qiwi(), load_act_rules(), act_id="a-1", number=acts.ActNumber(2031, 7, "АУ"),
-        act_date=T.date(), issued_at=T, key=acts.reference_key(keystore.audit_key()))
+    rules_act = acts.build_act(qiwi_run("render"), qiwi(), load_act_rules(), acts.ActIssue("a-1", acts.ActNumber(2031, 7, "АУ"), T.date(), T, acts.reference_key(keystore.audit_key())))
     return {"act": rules_act,
             "pdf": {lang: pdf_text(render_act(rules_act, lang, "pdf"))
                     for lang in ("ru", "kk", "en")}}

@@ -33,9 +33,9 @@ T = datetime(2031, 3, 2, 3, 5, tzinfo=UTC)
 
 def _act(run: acts.RunRecord | None = None, seq: int = 1) -> acts.Act:
     rules = load_act_rules()
-    return acts.build_act(run or qiwi_run("run-1"), qiwi(), rules, act_id="act-1",
-                          number=acts.next_number(rules, 2031, seq - 1 or None),
-                          act_date=date(2031, 3, 2), issued_at=T, key=KEY)
+    issue = acts.ActIssue("act-1", acts.next_number(rules, 2031, seq - 1 or None),
+                          date(2031, 3, 2), T, KEY)
+    return acts.build_act(run or qiwi_run("run-1"), qiwi(), rules, issue)
 
 
 # ------------------------------------------------------------------ numbering
@@ -63,8 +63,8 @@ def test_a_number_parses_back_and_orders_by_year_then_sequence() -> None:
 def test_the_number_year_must_be_the_act_date_year() -> None:
     rules = load_act_rules()
     with pytest.raises(InputError, match="year"):
-        acts.build_act(qiwi_run(), qiwi(), rules, act_id="a", number=acts.next_number(
-            rules, 2030, None), act_date=date(2031, 1, 1), issued_at=T, key=KEY)
+        acts.build_act(qiwi_run(), qiwi(), rules, acts.ActIssue("a", acts.next_number(
+            rules, 2030, None), date(2031, 1, 1), T, KEY))
 
 
 # ------------------------------------------------------------ references

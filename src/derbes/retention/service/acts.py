@@ -29,6 +29,7 @@ from derbes.retention.adapters.acts_store import ActFilter
 from derbes.retention.model.acts import (
     Act,
     ActHeader,
+    ActIssue,
     ActNumber,
     RunRecord,
     build_act,
@@ -81,8 +82,8 @@ def issue(ctx: Context, run_summary: RunSummary | RunRecord, register: Register)
     for attempt in range(1, _NUMBER_ATTEMPTS + 1):
         number = next_number(rules, act_date.year,
                              uow.acts.last_seq(run.operator_id, act_date.year))
-        act = build_act(run, register, rules, act_id=act_id, number=number,
-                        act_date=act_date, issued_at=issued_at, key=key)
+        act = build_act(run, register, rules, ActIssue(act_id, number, act_date, issued_at,
+                                                       key))
         try:
             uow.acts.add(act)
             break
