@@ -139,7 +139,9 @@ def test_an_act_edited_in_the_database_is_refused(
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Any]:
     keystore = InMemoryKeyStore()
-    rules_act = acts.build_act(qiwi_run("render"), qiwi(), load_act_rules(), acts.ActIssue("a-1", acts.ActNumber(2031, 7, "АУ"), T.date(), T, acts.reference_key(keystore.audit_key())))
+    issue = acts.ActIssue("a-1", acts.ActNumber(2031, 7, "АУ"), T.date(), T,
+                          acts.reference_key(keystore.audit_key()))
+    rules_act = acts.build_act(qiwi_run("render"), qiwi(), load_act_rules(), issue)
     return {"act": rules_act,
             "pdf": {lang: pdf_text(render_act(rules_act, lang, "pdf"))
                     for lang in ("ru", "kk", "en")}}

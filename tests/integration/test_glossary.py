@@ -210,7 +210,8 @@ def _act(register: Register) -> acts.Act:
         totals=acts.VaultTotals(subjects_shredded=2, subjects_partial=0, values_deleted=4,
                                 items_skipped=0),
     )
-    return acts.build_act(run, register, load_act_rules(), acts.ActIssue("a-g", acts.ActNumber(2026, 1, "АУ"), T.date(), T, b"k" * 32))
+    issue = acts.ActIssue("a-g", acts.ActNumber(2026, 1, "АУ"), T.date(), T, b"k" * 32)
+    return acts.build_act(run, register, load_act_rules(), issue)
 
 
 @pytest.mark.parametrize("lang", LANGS)
