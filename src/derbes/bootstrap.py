@@ -65,9 +65,7 @@ class Container:
         """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
         keeps its codes under ``var_dir`` (so the CLI can issue in one command and
         verify in the next) and writes each SMS to an outbox file."""
-        from derbes.consent.adapters.rules import load_consent_rules
-
-        return OutboxOtpService(load_consent_rules().otp_reference_valid_minutes,
+        return OutboxOtpService(self.rules.consent.otp_reference_valid_minutes,
                                 self.settings.var_dir / "otp")
 
     @cached_property

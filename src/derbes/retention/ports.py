@@ -1,17 +1,20 @@
 """What the retention use cases need from the stores, owned by the retention slice.
 
-``retention/adapters/store.py`` implements it on SQL (set-based),
-``retention/adapters/memory_store.py`` in memory; the unit of work hands it to
-the services as ``uow.retention``.
+``retention/adapters/store.py`` implements the retention store on SQL
+(set-based), ``retention/adapters/memory_store.py`` in memory;
+``retention/adapters/acts_store.py`` the destruction acts. The unit of work
+hands them to the services as ``uow.retention`` and ``uow.acts``.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from derbes.retention.model.acts import Act, ActHeader
 from derbes.retention.model.retention import (
     CategoryClock,
     LegalHold,
@@ -20,7 +23,7 @@ from derbes.retention.model.retention import (
 )
 from derbes.vault.adapters.store import SealedValue
 
-__all__ = ["RetentionRepository"]
+__all__ = ["ActFilter", "ActRepository", "RetentionRepository"]
 
 
 class RetentionRepository(Protocol):
@@ -147,4 +150,31 @@ class RetentionRepository(Protocol):
 
     def group_members(self, run_id: str) -> Iterator[tuple[str, str, int]]:
         """(purpose, subject, pairs) of a run, by purpose and subject."""
+        ...
+
+
+@dataclass(frozen=True)
+class ActFilter:
+    operator_id: str | None = None
+    year: int | None = None
+    limit: int = 200
+
+
+class ActRepository(Protocol):
+    def add(self, act: Act) -> None:
+        """Store a new act; ``ConflictError`` when its number or run is taken."""
+        ...
+
+    def last_seq(self, operator_id: str, year: int) -> int | None:
+        """The highest sequence number of the operator's acts of ``year``."""
+        ...
+
+    def get(self, act_id: str) -> Act | None: ...
+
+    def by_number(self, number: str, operator_id: str | None = None) -> builtins.list[Act]: ...
+
+    def by_run(self, run_id: str, operator_id: str) -> Act | None: ...
+
+    def list(self, where: ActFilter) -> builtins.list[ActHeader]:
+        """Headers, the newest first."""
         ...

@@ -115,7 +115,8 @@ def _lint(container: Container) -> None:
     from derbes.register.adapters.yaml import register_files
     from derbes.register.service.lint import lint_files
 
-    reports = lint_files(register_files(container.settings.registers_dir))
+    reports = lint_files(register_files(container.settings.registers_dir),
+                         container.rules.regime)
     table = Table(title="Processing registers (lint against Law 94-V)")
     for column in ("file", "operator", "errors", "warnings", "waived"):
         table.add_column(column)

@@ -14,8 +14,8 @@ import threading
 from collections import OrderedDict
 
 from derbes.errors import NotFoundError
-from derbes.register.adapters.store import StoredRegister
 from derbes.register.adapters.yaml import LoadedRegister, parse_register
+from derbes.register.ports import StoredRegister
 from derbes.uow import UnitOfWork
 
 __all__ = ["CACHED_VERSIONS", "find_in_force", "in_force_in", "parsed"]

@@ -33,9 +33,9 @@ from typing import Any
 from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again
 from derbes.errors import ConflictError, RegisterError
 from derbes.platform.clock import Clock
-from derbes.register.adapters.store import StoredRegister
 from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 from derbes.register.model.diff import Change, RegisterDiff, Side, diff
+from derbes.register.ports import StoredRegister
 from derbes.register.service.notice import policy_hash
 from derbes.uow import UnitOfWork
 

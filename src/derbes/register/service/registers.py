@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from derbes.platform.clock import Clock
-from derbes.register.adapters.store import StoredRegister
 from derbes.register.adapters.yaml import LoadedRegister, load_register, register_files
+from derbes.register.ports import StoredRegister
 from derbes.register.service.in_force import in_force_in
 from derbes.register.service.policy_change import Published, publish_in
 from derbes.uow import UnitOfWork

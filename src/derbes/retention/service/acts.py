@@ -25,7 +25,6 @@ from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
 from derbes.errors import ConflictError, InputError, NotFoundError
 from derbes.register.model.register import Register
-from derbes.retention.adapters.acts_store import ActFilter
 from derbes.retention.model.acts import (
     Act,
     ActHeader,
@@ -39,6 +38,7 @@ from derbes.retention.model.acts import (
     subject_reference,
 )
 from derbes.retention.model.retention import RunSummary
+from derbes.retention.ports import ActFilter
 from derbes.vault.ports import KeyStore
 
 __all__ = ["ISSUE_ACTION", "get", "issue", "list_acts", "reference_for"]
