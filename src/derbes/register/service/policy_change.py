@@ -33,9 +33,10 @@ from typing import Any
 from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again
 from derbes.errors import ConflictError, RegisterError
 from derbes.platform.clock import Clock
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.diff import Change, RegisterDiff, Side, diff
 from derbes.register.ports import StoredRegister
+from derbes.register.service.in_force import parsed
 from derbes.register.service.notice import policy_hash
 from derbes.uow import UnitOfWork
 
@@ -158,7 +159,7 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     if before is None or not new:
         return PolicyChange(published=published, previous=before, diff=None)
     try:
-        old_loaded = parse_register(before.source_text, f"{operator}@{before.sha256[:12]}")
+        old_loaded = parsed(before)
     except RegisterError as exc:
         raise ConflictError(
             f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
