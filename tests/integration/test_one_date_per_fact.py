@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_svc
 from derbes.requests import model as rq
 from derbes.requests import service as requests_svc
@@ -44,7 +45,7 @@ def test_three_clocks_agree_before_and_after_the_close(env: RetentionEnv) -> Non
     sid = env.customer(date(2021, 3, 1), date(2021, 11, 30), None)
     consent_svc.give_consent(make_context(env.uow(), env.keys, env.clock, ACTOR),
                              None, consent_svc.ConsentRequest(
-        sid, [consent_svc.Scope(consent_svc.ScopeKind.PROCESSING, ("user_requests",))],
+        sid, [Scope(ScopeKind.PROCESSING, ("user_requests",))],
         "web_checkbox"))
     assert _three_dates(env, sid, date(2022, 1, 10)) == (None, None, None)
     env.event(sid, "contract_closed", date(2022, 6, 1), f"c-{sid[:8]}")
