@@ -73,6 +73,7 @@ from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import consent_ledger, consents
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
@@ -223,7 +224,8 @@ def run_backend(backend: str, total: int, per_subject: int, batch: int, retries:
                     requests = fresh + again
                     rnd.shuffle(requests)
                     t0, c0 = time.perf_counter(), time.process_time()
-                    results = consent_svc.give_batch(uow(), keys, None, requests, ACTOR, clock)
+                    results = consent_svc.give_batch(make_context(uow(), keys, clock, ACTOR),
+                                                     None, requests)
                     derbes_s += time.perf_counter() - t0
                     derbes_cpu += time.process_time() - c0
                     stored = [c for r in results if not r.replayed for c in r.consents]

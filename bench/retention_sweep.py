@@ -76,6 +76,7 @@ from derbes.register.service import registers
 from derbes.retention.model.clocks import History, purpose_clocks
 from derbes.retention.model.retention import HoldKind, LegalHold, category_clocks
 from derbes.retention.service import sweep as engine_service
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from derbes.vault import model as vault_domain
 from derbes.vault.adapters import keystore_migrate
@@ -544,7 +545,7 @@ def run_backend(backend: str, subjects: int, batch: int, seed: int) -> Result:
                 return SqlUnitOfWork(engine, audit_key=keys.audit_key)
 
             start = time.perf_counter()
-            planned = engine_service.plan(uow(), OPERATOR, AS_OF)
+            planned = engine_service.plan(make_context(uow(), None, clock), OPERATOR, AS_OF)
             plan_s = time.perf_counter() - start
             task = progress.add_task(f"{backend}: run", total=planned.subjects)
 
@@ -552,8 +553,8 @@ def run_backend(backend: str, subjects: int, batch: int, seed: int) -> Result:
                 progress.update(task, completed=p.done)
 
             start = time.perf_counter()
-            report = engine_service.run(uow(), keys, OPERATOR, AS_OF, clock,
-                                        batch_size=batch, on_progress=on_progress)
+            report = engine_service.run(make_context(uow(), keys, clock, "retention-sweep"),
+                                        OPERATOR, AS_OF, batch_size=batch, on_progress=on_progress)
             run_s = time.perf_counter() - start
             progress.remove_task(task)
             floor_s, floor_deleted = floor(floor_url)

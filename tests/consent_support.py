@@ -15,11 +15,11 @@ from derbes.platform.clock import FixedClock
 from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
-from tests.context_support import make_context
 
 EXPRESS = Path(__file__).resolve().parents[1] / "registers" / "express-avans.yaml"
 ACTOR = "test:backend"
@@ -105,10 +105,12 @@ class World:
                                      channel=channel,
                                      evidence=evidence or Evidence(ip=IP, user_agent=USER_AGENT),
                                      **kw)  # type: ignore[arg-type]
-        return svc.give_consent(self.uow(), self.keys, self.otp, request, ACTOR, self.clock)
+        return svc.give_consent(make_context(self.uow(), self.keys, self.clock, ACTOR),
+                                self.otp, request)
 
     def withdraw(self, subject_id: str, scope: str) -> svc.WithdrawalResult:
-        return svc.withdraw_consent(self.uow(), subject_id, scope, ACTOR, self.clock)
+        return svc.withdraw_consent(make_context(self.uow(), None, self.clock, ACTOR),
+                                    subject_id, scope)
 
     def event(self, subject_id: str, event_id: str, type_: str, contract: str | None = None,
               at: datetime | None = None) -> lifecycle.EventResult:

@@ -30,12 +30,12 @@ from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import SubjectRequest
 from derbes.settings import Settings
+from derbes.testing.context import make_context
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
-from tests.context_support import make_context
 from tests.operator_db import DATASET, REGISTER
 
 ACTOR = "test:requests"
@@ -166,9 +166,9 @@ class World:
         # consent purposes keep their data only under a consent.
         consent_purposes = tuple(p.id for p in self.register.purposes.values()
                                  if p.basis.kind is BasisKind.CONSENT)
-        consent_service.give_consent(self.uow(), self.keys, None, consent_service.ConsentRequest(
-            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"),
-            ACTOR, self.clock)
+        consent_service.give_consent(make_context(self.uow(), self.keys, self.clock, ACTOR),
+                                     None, consent_service.ConsentRequest(
+            subject_id, [Scope(ScopeKind.PROCESSING, consent_purposes)], "web_checkbox"))
         return subject_id
 
     def close_loan(self, subject_id: str, closed_on: date) -> None:

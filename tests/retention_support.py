@@ -22,13 +22,13 @@ from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import Register
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import KeyStore, SqlKeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_svc
-from tests.context_support import make_context
 
 ROOT = Path(__file__).resolve().parents[1]
 QIWI = ROOT / "registers" / "qiwi-kz.yaml"
@@ -68,8 +68,9 @@ def consent_to_all(uow: UnitOfWork, keys: KeyStore, clock: Clock, subject_id: st
     """The customer consents to the purposes their values are collected for
     (:func:`qiwi_values`; QIWI p.3.4.2: every purpose but AML rests on consent):
     only then do consent purposes keep their data."""
-    consent_svc.give_consent(uow, keys, None, consent_svc.ConsentRequest(
-        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"), ACTOR, clock)
+    consent_svc.give_consent(make_context(uow, keys, clock, ACTOR),
+                             None, consent_svc.ConsentRequest(
+        subject_id, [Scope(ScopeKind.PROCESSING, CONSENTED)], "web_checkbox"))
 
 
 CONSENTED = ("user_requests", "marketing_messages", "visitor_analytics", "marketing_research",
@@ -138,11 +139,11 @@ class RetentionEnv:
 
     def run(self, as_of: date, **kwargs: Any) -> svc.RunReport:
         self.clock.set(at(as_of))
-        return svc.run(self.uow(), self.keys, OPERATOR, as_of, self.clock, actor=ACTOR,
-                       **kwargs)
+        return svc.run(make_context(self.uow(), self.keys, self.clock, ACTOR),
+                       OPERATOR, as_of, **kwargs)
 
     def plan(self, as_of: date) -> svc.RetentionPlan:
-        return svc.plan(self.uow(), OPERATOR, as_of)
+        return svc.plan(make_context(self.uow(), None, self.clock), OPERATOR, as_of)
 
     def held(self, subject_id: str) -> set[str]:
         with self.engine.connect() as c:

@@ -65,9 +65,7 @@ class Container:
         """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
         keeps its codes under ``var_dir`` (so the CLI can issue in one command and
         verify in the next) and writes each SMS to an outbox file."""
-        from derbes.consent.adapters.rules import load_consent_rules
-
-        return OutboxOtpService(load_consent_rules().otp_reference_valid_minutes,
+        return OutboxOtpService(self.rules.consent.otp_reference_valid_minutes,
                                 self.settings.var_dir / "otp")
 
     @cached_property
@@ -85,6 +83,7 @@ class Container:
         """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
         from derbes.access.adapters.limits_yaml import load_identity_limits
         from derbes.consent.adapters.rules import load_consent_rules
+        from derbes.deadlines.adapters.kz_calendar import KzCalendars
         from derbes.deadlines.adapters.regime_yaml import load_regime
         from derbes.decisions.adapters.rules import load_decision_rules
         from derbes.requests.adapters.rules import load_request_rules
@@ -104,6 +103,7 @@ class Container:
             identity_limits=load_identity_limits(),
             # Checked against the deadline ids of the regime in force.
             requests=load_request_rules(list(regime.deadlines)),
+            calendars=KzCalendars(self.settings.calendar_overrides),
         )
 
     def context(self, actor: str, request_id: str | None = None,

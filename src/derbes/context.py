@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from derbes.audit.model.alert_rules import AccessRules
     from derbes.consent.model.consent import ConsentRules
     from derbes.deadlines.model.regime import Regime
+    from derbes.deadlines.ports import Calendars
     from derbes.decisions.model import DecisionRules
     from derbes.platform.clock import Clock
     from derbes.requests.model import RequestRules
@@ -93,7 +94,8 @@ class Rules:
 
     ``regime`` is the regime table in force: the shipped one, or the DPO's file
     named by ``DERBES_REGIME_FILE``; an operator's register may override some of
-    its entries (``deadlines.model.regime.apply_overrides``).
+    its entries (``deadlines.model.regime.apply_overrides``). ``calendars`` gives the
+    working calendars (the shipped table with the DPO's ``DERBES_CALENDAR_OVERRIDES``).
     """
 
     regime: Regime
@@ -105,6 +107,7 @@ class Rules:
     alerts: AccessRules
     identity_limits: IdentityLimits
     requests: RequestRules
+    calendars: Calendars
 
 
 @dataclass(frozen=True)

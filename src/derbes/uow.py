@@ -83,22 +83,17 @@ from derbes.lifecycle.adapters.store import (
 )
 from derbes.platform import db
 from derbes.platform.touched import Touched
-from derbes.register.adapters.store import (
-    FakeRegisterRepository,
-    RegisterRepository,
-    SqlRegisterRepository,
-)
+from derbes.register.adapters.store import FakeRegisterRepository, SqlRegisterRepository
+from derbes.register.ports import RegisterRepository
 from derbes.requests.adapters.store import (
     FakeRequestRepository,
     RequestRepository,
     SqlRequestRepository,
 )
-from derbes.retention.adapters.acts_store import ActRepository, FakeActRepository, SqlActRepository
-from derbes.retention.adapters.store import (
-    FakeRetentionRepository,
-    RetentionRepository,
-    SqlRetentionRepository,
-)
+from derbes.retention.adapters.acts_store import FakeActRepository, SqlActRepository
+from derbes.retention.adapters.memory_store import FakeRetentionRepository
+from derbes.retention.adapters.store import SqlRetentionRepository
+from derbes.retention.ports import ActRepository, RetentionRepository
 from derbes.transfers.adapters.store import (
     FakeTransferRepository,
     SqlTransferRepository,

@@ -18,6 +18,7 @@ from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.retention.service import acts
 from derbes.settings import Settings
+from derbes.testing.context import make_context
 from derbes.vault.service import keys
 from tests.acts_support import qiwi, qiwi_run
 from tests.requests_support import pdf_text
@@ -46,7 +47,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
                     open_keystore=lambda: container.keystore)
     for run_id in ("r1", "r2"):
         with container.uow() as uow:
-            acts.issue(uow, qiwi_run(run_id), qiwi(), clock, keystore=container.keystore)
+            acts.issue(make_context(uow, container.keystore, clock), qiwi_run(run_id), qiwi())
             uow.commit()
     # A key bound to another operator: that operator must be published.
     registers.publish(container.uow(), [load_register(

@@ -18,6 +18,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.testing.context import make_context
 from derbes.vault.service import keys
 from tests.vault_support import IIN, IIN_B
 
@@ -46,10 +47,9 @@ class Api:
 
     def consent(self, subject_id: str, *scopes: Scope) -> list[str]:
         result = consent_service.give_consent(
-            self.container.uow(), self.container.keystore, None,
-            consent_service.ConsentRequest(subject_id=subject_id, scopes=list(scopes),
-                                           channel="web_checkbox"),
-            "test", self.container.clock)
+            make_context(self.container.uow(), self.container.keystore, self.container.clock, "test"),
+            None, consent_service.ConsentRequest(subject_id=subject_id, scopes=list(scopes),
+                                           channel="web_checkbox"))
         return [c.id for c in result.consents]
 
 

@@ -14,6 +14,7 @@ import pytest
 from derbes.bootstrap import Container
 from derbes.platform.clock import FixedClock
 from derbes.retention.service import acts as service
+from derbes.testing.context import make_context
 from tests.acts_support import KAZAKH_LETTERS, qiwi, qiwi_run, subject_ids
 from tests.e2e.test_cli_audit import settings_for
 from tests.requests_support import pdf_text
@@ -38,8 +39,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         for run_id in ("run-a", "run-b"):
             with container.uow() as uow:
-                service.issue(uow, qiwi_run(run_id), qiwi(), container.clock,
-                              keystore=container.keystore)
+                service.issue(make_context(uow, container.keystore, container.clock),
+                              qiwi_run(run_id), qiwi())
                 uow.commit()
     finally:
         container.engine.dispose()

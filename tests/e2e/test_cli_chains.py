@@ -20,6 +20,7 @@ from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_service
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
@@ -51,13 +52,13 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         ids = {"withdrawn": _add(container, container.keystore, IIN, PHONE),
                "other": _add(container, container.keystore, IIN_B, PHONE_B)}
         consent_service.give_consent(
-            container.uow(), container.keystore, None, consent_service.ConsentRequest(
+            make_context(container.uow(), container.keystore, clock, ACTOR),
+            None, consent_service.ConsentRequest(
                 subject_id=ids["withdrawn"], channel="web_checkbox",
-                scopes=[Scope(ScopeKind.PROCESSING, purposes=("newsletters",))]),
-            ACTOR, clock)
+                scopes=[Scope(ScopeKind.PROCESSING, purposes=("newsletters",))]))
         clock.advance(timedelta(minutes=1))
-        consent_service.withdraw_consent(container.uow(), ids["withdrawn"],
-                                         ScopeKind.PROCESSING, ACTOR, clock)
+        consent_service.withdraw_consent(make_context(container.uow(), None, clock, ACTOR),
+                                         ids["withdrawn"], ScopeKind.PROCESSING)
     finally:
         container.engine.dispose()
         container.keystore_engine.dispose()

@@ -69,3 +69,44 @@ def test_give_event_withdraw_export_verify(tmp_path: Path) -> None:
     missing = _derbes("consent", "withdraw", "--subject", "nobody", "--scope", "marketing",
                       cwd=tmp_path)
     assert missing.returncode == 3
+
+
+def test_the_age_check_follows_the_regime_file(tmp_path: Path) -> None:
+    """The age of majority comes from the regime in force (``DERBES_REGIME_FILE``), as the
+    due dates do: under a DPO's table saying 21 years, a subject of 20 cannot consent alone
+    (Law 94-V Art. 8), while under the shipped table (18 years) they can."""
+    from datetime import date
+    from importlib import resources
+
+    from tests.consent_support import iin_born
+
+    shipped = resources.files("derbes.data").joinpath("regime.yaml").read_text(encoding="utf-8")
+    assert "    value: 18 years\n" in shipped
+    regime_file = tmp_path / "regime-21.yaml"
+    regime_file.write_text(shipped.replace("    value: 18 years\n", "    value: 21 years\n", 1),
+                           encoding="utf-8")
+    today = date.today()
+    twenty = iin_born(date(today.year - 20, today.month, 1))
+
+    def run(*args: str, regime: Path | None, stdin: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DERBES_")}
+        if regime is not None:
+            env["DERBES_REGIME_FILE"] = str(regime)
+        return subprocess.run([str(DERBES), *args], cwd=tmp_path, env={**env, "COLUMNS": "200"},
+                              input=stdin, capture_output=True, text=True, check=False)
+
+    assert run("init", regime=None).returncode == 0
+    added = run("subject", "add", "--operator", "express-avans", "--register", str(EXPRESS),
+                "--values-file", "-", regime=None,
+                stdin=f"identity.iin={twenty}\nidentity.full_name={FULL_NAME}\n"
+                      f"contact.phone={PHONE}\n")
+    assert added.returncode == 0, added.stderr
+    give = ("consent", "give", "--subject", added.stdout.strip(), "--channel", "web_checkbox",
+            "--scope", "marketing")
+
+    refused = run(*give, regime=regime_file)
+    assert refused.returncode != 0
+    assert "age of majority" in refused.stderr
+    given = run(*give, regime=None)
+    assert given.returncode == 0, given.stderr

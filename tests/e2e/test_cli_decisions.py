@@ -17,6 +17,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.testing.context import make_context
 from derbes.vault.model import NewValue
 from derbes.vault.service import keys
 from derbes.vault.service import subjects as vault_service
@@ -51,11 +52,9 @@ def subject(tmp_path: Path) -> str:
     subject_id = vault_service.add_subject(
         container.uow(), container.keystore, loaded.register,
         [NewValue("identity.iin", IIN, prov("aml_identification"))], {}, "test", clock)
-    consent_service.give_consent(
-        container.uow(), container.keystore, None,
-        consent_service.ConsentRequest(subject_id=subject_id, channel="web_checkbox", scopes=[
-            Scope(ScopeKind.PROCESSING, purposes=("credit_check",))]),
-        "test", clock)
+    consent_service.give_consent(make_context(container.uow(), container.keystore, clock, "test"),
+                                 None, consent_service.ConsentRequest(subject_id=subject_id, channel="web_checkbox", scopes=[
+            Scope(ScopeKind.PROCESSING, purposes=("credit_check",))]))
     container.engine.dispose()
     container.keystore_engine.dispose()
     return subject_id

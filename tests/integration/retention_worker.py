@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
 from derbes.retention.service import sweep as retention
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -35,8 +36,8 @@ def main() -> None:
         print(f"progress {p.done} {p.total}", flush=True)
         time.sleep(30)  # the test kills us here
 
-    retention.run(SqlUnitOfWork(engine, audit_key=keys.audit_key), keys, OPERATOR, as_of,
-                  clock, actor=ACTOR, batch_size=int(batch), on_progress=progress)
+    retention.run(make_context(SqlUnitOfWork(engine, audit_key=keys.audit_key), keys, clock, ACTOR),
+                  OPERATOR, as_of, batch_size=int(batch), on_progress=progress)
     print("finished", flush=True)
 
 

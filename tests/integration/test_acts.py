@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text, update
 
+from derbes.context import OperatorScope
 from derbes.errors import ConflictError
 from derbes.platform.clock import FixedClock
 from derbes.platform.tables import destruction_acts
@@ -19,6 +20,7 @@ from derbes.retention.adapters.acts import load_act_rules, render_act
 from derbes.retention.adapters.acts_store import SqlActRepository
 from derbes.retention.model import acts
 from derbes.retention.service import acts as service
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from tests.acts_support import (
@@ -53,7 +55,7 @@ def keystore() -> InMemoryKeyStore:
 def _issue(engine: Engine, run: acts.RunRecord, register: Register, clock: FixedClock,
            keystore: InMemoryKeyStore) -> acts.Act:
     with SqlUnitOfWork(engine, audit_key=keystore.audit_key()) as uow:
-        act = service.issue(uow, run, register, clock, keystore=keystore)
+        act = service.issue(make_context(uow, keystore, clock), run, register)
         uow.commit()
     return act
 
@@ -62,14 +64,14 @@ def test_an_issued_act_is_stored_listed_and_read_back(
     engine: Engine, keystore: InMemoryKeyStore,
 ) -> None:
     act = _issue(engine, qiwi_run("run-1"), qiwi(), FixedClock(T), keystore)
-    headers = service.list_acts(SqlUnitOfWork(engine))
+    headers = service.list_acts(make_context(SqlUnitOfWork(engine)))
     assert [(h.number, h.operator_id, h.subjects_total, h.groups) for h in headers] == [
         ("АУ-2031/0001", "qiwi-kz", 12, 2)]
     assert headers[0].digest == act.digest()
     assert headers[0].issued_at == T
-    again = service.get(SqlUnitOfWork(engine), "АУ-2031/0001")
+    again = service.get(make_context(SqlUnitOfWork(engine)), "АУ-2031/0001")
     assert again == act
-    assert service.get(SqlUnitOfWork(engine), act.id) == act
+    assert service.get(make_context(SqlUnitOfWork(engine)), act.id) == act
     with SqlUnitOfWork(engine) as uow:
         audit = [e for e in uow.audit.entries() if e.action == service.ISSUE_ACTION]
     assert len(audit) == 1
@@ -90,13 +92,16 @@ def test_numbering_is_per_operator_per_year_and_one_act_per_run(
     assert str(kassa.number) == "АУ-2031/0001"
     assert str(next_year.number) == "АУ-2032/0001"
     assert str(repeat.number) == "АУ-2031/0002"  # the act already issued for run q1
-    assert len(service.list_acts(SqlUnitOfWork(engine))) == 5
-    assert [h.number for h in service.list_acts(SqlUnitOfWork(engine), operator_id="kassa24")
+    assert len(service.list_acts(make_context(SqlUnitOfWork(engine)))) == 5
+    assert [h.number for h in service.list_acts(
+        make_context(SqlUnitOfWork(engine), scope=OperatorScope.only("kassa24")))
             ] == ["АУ-2031/0001"]
-    assert len(service.list_acts(SqlUnitOfWork(engine), operator_id="qiwi-kz", year=2031)) == 3
+    assert len(service.list_acts(
+        make_context(SqlUnitOfWork(engine), scope=OperatorScope.only("qiwi-kz")), year=2031)) == 3
     with pytest.raises(ConflictError, match="operator"):
-        service.get(SqlUnitOfWork(engine), "АУ-2031/0001")
-    assert service.get(SqlUnitOfWork(engine), "АУ-2031/0001", operator_id="kassa24") == kassa
+        service.get(make_context(SqlUnitOfWork(engine)), "АУ-2031/0001")
+    assert service.get(make_context(SqlUnitOfWork(engine), scope=OperatorScope.only("kassa24")),
+                       "АУ-2031/0001") == kassa
 
 
 def test_a_number_taken_by_another_process_is_skipped(
@@ -128,15 +133,15 @@ def test_an_act_edited_in_the_database_is_refused(
         connection.execute(update(destruction_acts).values(
             body=body.replace('"subjects_total":12', '"subjects_total":3')))
     with pytest.raises(ConflictError, match="checksum"):
-        service.get(SqlUnitOfWork(engine), act.id)
+        service.get(make_context(SqlUnitOfWork(engine)), act.id)
 
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Any]:
     keystore = InMemoryKeyStore()
-    rules_act = acts.build_act(
-        qiwi_run("render"), qiwi(), load_act_rules(), act_id="a-1", number=acts.ActNumber(2031, 7, "АУ"),
-        act_date=T.date(), issued_at=T, key=acts.reference_key(keystore.audit_key()))
+    issue = acts.ActIssue("a-1", acts.ActNumber(2031, 7, "АУ"), T.date(), T,
+                          acts.reference_key(keystore.audit_key()))
+    rules_act = acts.build_act(qiwi_run("render"), qiwi(), load_act_rules(), issue)
     return {"act": rules_act,
             "pdf": {lang: pdf_text(render_act(rules_act, lang, "pdf"))
                     for lang in ("ru", "kk", "en")}}

@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from derbes.consent.adapters.store import SqlConsentLedgerRepository
-from derbes.consent.model.consent import Evidence, OutcomeStatus, Representative
+from derbes.consent.model.consent import Evidence, Representative
 from derbes.consent.model.ledger import ledger_key
+from derbes.consent.model.withdrawal import OutcomeStatus
 from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.platform.clock import FixedClock
 from derbes.platform.tables import consent_ledger, consents, contracts, lifecycle_events
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from tests.consent_support import (
     DOCUMENT,
@@ -164,7 +166,8 @@ def test_the_evidence_is_sealed_nothing_in_clear(world: World, engine: Engine,
     # ... and the export opens it again.
     from derbes.consent.service import evidence
 
-    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test", world.clock)
+    data = evidence.export_evidence(make_context(world.uow(), world.keys, world.clock, "test"),
+                                    KEY, subject)
     assert data["consents"][0]["evidence"]["document_number"] == DOCUMENT
 
 
@@ -195,7 +198,7 @@ def test_withdrawal_answers_from_the_database(world: World) -> None:
     by = {o.purpose: o for o in result.outcomes}
     assert by["loan_contract"].status is OutcomeStatus.CONTINUES
     assert by["statistics"].status is OutcomeStatus.STOPPED
-    shown = svc.consents_of(world.uow(), subject, world.clock)
+    shown = svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"), subject)
     transfer_consent = next(c for c in shown.consents
                             if c.scope.kind.value == "third_party_transfer")
     assert transfer_consent.is_active_on(shown.at)  # the other scope is untouched

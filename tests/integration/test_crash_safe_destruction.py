@@ -42,10 +42,10 @@ from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import retention_runs
 from derbes.register.service import registers
 from derbes.retention.service import sweep as retention_svc
+from derbes.testing.context import make_context
 from derbes.vault.adapters.key_epochs import epoch_kek_id
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
 from derbes.vault.service import subjects as vault_svc
-from tests.context_support import make_context
 from tests.forensics import Sealed
 from tests.integration.conftest import BACKENDS
 from tests.retention_support import AML_KEPT, CONSENTED, THREE_YEAR_ONLY, qiwi, qiwi_values
@@ -126,10 +126,10 @@ def _prepare(inst: Installation) -> Expected:
         evidence = Evidence() if group == "full" else Evidence(ip=f"203.0.113.{n}",
                                                                user_agent=f"agent {n}")
         consent_svc.give_consent(
-            uow_of(container), container.keystore, None, consent_svc.ConsentRequest(
+            make_context(uow_of(container), container.keystore, clock, ACTOR),
+            None, consent_svc.ConsentRequest(
                 subject_id=sid, scopes=[Scope(ScopeKind.PROCESSING, purposes=CONSENTED)],
-                channel="web_checkbox", evidence=evidence),
-            ACTOR, clock)
+                channel="web_checkbox", evidence=evidence))
         if group != "full":
             plain[sid][EVIDENCE] = f"203.0.113.{n}"
         groups[group].append(sid)
@@ -261,13 +261,15 @@ def rerun(inst: Installation) -> retention_svc.RunReport:
     container = inst.container(SystemClock())
     try:
         while True:
-            report = retention_svc.run(uow_of(container), container.keystore, OPERATOR, AS_OF,
-                                       container.clock, actor=ACTOR, batch_size=BATCH)
+            report = retention_svc.run(
+                make_context(uow_of(container), container.keystore, container.clock, ACTOR),
+                OPERATOR, AS_OF, batch_size=BATCH)
             if not (report.resumed and report.run is not None and report.run.as_of != AS_OF):
                 break
         if report.resumed:  # the killed run was finished: nothing else is due
-            again = retention_svc.run(uow_of(container), container.keystore, OPERATOR, AS_OF,
-                                      container.clock, actor=ACTOR, batch_size=BATCH)
+            again = retention_svc.run(
+                make_context(uow_of(container), container.keystore, container.clock, ACTOR),
+                OPERATOR, AS_OF, batch_size=BATCH)
             assert again.run is None
         return report
     finally:

@@ -23,12 +23,13 @@ from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.transfers.service import TransferRequest, list_transfers, record_transfer
 from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
-from tests.context_support import make_context, shipped_rules
+from tests.context_support import shipped_rules
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
 
@@ -57,10 +58,9 @@ class Env:
 
     def consent(self, subject_id: str, *scopes: Scope) -> list[str]:
         result = consent_service.give_consent(
-            self.uow(), self.keys, None,
-            consent_service.ConsentRequest(subject_id=subject_id, scopes=list(scopes),
-                                           channel="web_checkbox"),
-            ACTOR, self.clock)
+            make_context(self.uow(), self.keys, self.clock, ACTOR),
+            None, consent_service.ConsentRequest(subject_id=subject_id, scopes=list(scopes),
+                                           channel="web_checkbox"))
         return [c.id for c in result.consents]
 
     def point(self) -> DecisionPoint:
@@ -139,7 +139,8 @@ def test_withdrawal_and_contracts(env: Env) -> None:
     lifecycle.record_event(make_context(env.uow(), clock=env.clock, actor="lifecycle"), "ev-1", a,
                            "contract_opened", env.clock.now() - timedelta(days=1), contract_id="K1")
     env.clock.advance(timedelta(minutes=1))
-    consent_service.withdraw_consent(env.uow(), a, ScopeKind.PROCESSING, ACTOR, env.clock)
+    consent_service.withdraw_consent(make_context(env.uow(), None, env.clock, ACTOR),
+                                     a, ScopeKind.PROCESSING)
     env.clock.advance(timedelta(minutes=1))
     newsletters, payments = env.decide(use(a, "newsletters", "contact.email"),
                                        use(a, "payment_service", "contact.phone"))
@@ -241,7 +242,8 @@ def test_a_cached_state_is_dropped_when_the_change_feed_names_it(env: Env) -> No
     point = DecisionPoint(env.uow, env.clock, shipped_rules().decisions, ttl=3600)  # only refresh() polls
     ask = [use(a, "newsletters", "contact.email"), use(b, "newsletters", "contact.email")]
     assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]
-    consent_service.withdraw_consent(env.uow(), a, ScopeKind.PROCESSING, ACTOR, env.clock)
+    consent_service.withdraw_consent(make_context(env.uow(), None, env.clock, ACTOR),
+                                     a, ScopeKind.PROCESSING)
     vault_service.block(env.uow(), b, None, "claim", ACTOR, env.clock)
     assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]  # cached
     point.refresh()

@@ -210,9 +210,8 @@ def _act(register: Register) -> acts.Act:
         totals=acts.VaultTotals(subjects_shredded=2, subjects_partial=0, values_deleted=4,
                                 items_skipped=0),
     )
-    return acts.build_act(run, register, load_act_rules(), act_id="a-g",
-                          number=acts.ActNumber(2026, 1, "АУ"), act_date=T.date(),
-                          issued_at=T, key=b"k" * 32)
+    issue = acts.ActIssue("a-g", acts.ActNumber(2026, 1, "АУ"), T.date(), T, b"k" * 32)
+    return acts.build_act(run, register, load_act_rules(), issue)
 
 
 @pytest.mark.parametrize("lang", LANGS)

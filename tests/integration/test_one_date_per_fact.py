@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_svc
 from derbes.requests import model as rq
 from derbes.requests.service import destruction
-from tests.context_support import make_context
+from derbes.testing.context import make_context
 from tests.retention_support import ACTOR, RetentionEnv, at, open_env
 
 
@@ -30,7 +31,8 @@ def env(db_url: str, tmp_path: Path) -> Iterator[RetentionEnv]:
 
 def _three_dates(env: RetentionEnv, sid: str, day: date) -> tuple[date | None, ...]:
     env.clock.set(at(day))
-    withdrawal = consent_svc.withdraw_consent(env.uow(), sid, "processing", ACTOR, env.clock)
+    withdrawal = consent_svc.withdraw_consent(make_context(env.uow(), None, env.clock, ACTOR),
+                                              sid, "processing")
     said = {o.purpose: o.until for o in withdrawal.outcomes if o.recipient is None}
     kept = rq.keeping_purposes(env.register, destruction._terms(make_context(env.uow()), sid, env.register),
                                day)
@@ -41,9 +43,10 @@ def _three_dates(env: RetentionEnv, sid: str, day: date) -> tuple[date | None, .
 
 def test_three_clocks_agree_before_and_after_the_close(env: RetentionEnv) -> None:
     sid = env.customer(date(2021, 3, 1), date(2021, 11, 30), None)
-    consent_svc.give_consent(env.uow(), env.keys, None, consent_svc.ConsentRequest(
-        sid, [consent_svc.Scope(consent_svc.ScopeKind.PROCESSING, ("user_requests",))],
-        "web_checkbox"), ACTOR, env.clock)
+    consent_svc.give_consent(make_context(env.uow(), env.keys, env.clock, ACTOR),
+                             None, consent_svc.ConsentRequest(
+        sid, [Scope(ScopeKind.PROCESSING, ("user_requests",))],
+        "web_checkbox"))
     assert _three_dates(env, sid, date(2022, 1, 10)) == (None, None, None)
     env.event(sid, "contract_closed", date(2022, 6, 1), f"c-{sid[:8]}")
     assert _three_dates(env, sid, date(2022, 6, 2)) == (date(2026, 11, 30),) * 3

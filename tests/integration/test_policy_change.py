@@ -15,12 +15,12 @@ import pytest
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
 from derbes.consent.model.ledger import ledger_key, verify_ledger
-from derbes.consent.service.consent import policy_hash
 from derbes.errors import ConfigurationError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
 from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 from derbes.register.model.diff import ReconsentScope
+from derbes.register.service.notice import policy_hash
 from derbes.register.service.policy_change import publish_with_diff
 from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.store import SubjectRecord

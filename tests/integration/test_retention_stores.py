@@ -17,11 +17,11 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.db import make_engine, parse_url
 from derbes.register.model.register import RetentionTrigger
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
-from tests.context_support import make_context
 from tests.integration.conftest import _create_database, _drop_database
 from tests.operator_db import generator
 from tests.requests_support import OPERATOR, Client, World, count_rows, kredit
@@ -120,14 +120,16 @@ def test_retention_run_erases_in_the_operator_database(world: World) -> None:
     # The store is down: nothing is destroyed anywhere, the run stays unfinished.
     world.down = True
     with pytest.raises(StoreUnavailableError):
-        svc.run(world.uow(), world.keys, OPERATOR, day, world.clock, stores=world.stores)
+        svc.run(make_context(world.uow(), world.keys, world.clock, "retention-sweep"),
+                OPERATOR, day, stores=world.stores)
     assert _unfinished(world)
     assert _held(world, ended_id)  # the vault batch was rolled back
     assert count_rows(world.op_url, ended.id) == before_ended
 
     # Back up: the run resumes and finishes, nothing twice.
     world.down = False
-    report = svc.run(world.uow(), world.keys, OPERATOR, day, world.clock, stores=world.stores)
+    report = svc.run(make_context(world.uow(), world.keys, world.clock, "retention-sweep"),
+                     OPERATOR, day, stores=world.stores)
     assert report.resumed and report.summary is not None and report.run is not None
     assert not _unfinished(world)
     assert report.summary.subjects_shredded == 1
@@ -145,7 +147,8 @@ def test_retention_run_erases_in_the_operator_database(world: World) -> None:
     assert _held(world, open_id)
 
     # Nothing left to do: a new run is not even started.
-    again = svc.run(world.uow(), world.keys, OPERATOR, day, world.clock, stores=world.stores)
+    again = svc.run(make_context(world.uow(), world.keys, world.clock, "retention-sweep"),
+                    OPERATOR, day, stores=world.stores)
     assert again.run is None
     assert count_rows(world.op_url, still_open.id) == before_open
 
@@ -159,7 +162,8 @@ def test_without_stores_the_run_sweeps_only_the_vault(world: World) -> None:
     before = count_rows(world.op_url, ended.id)
     day = date(2031, 1, 15)
     world.clock.set(_at(day))
-    report = svc.run(world.uow(), world.keys, OPERATOR, day, world.clock)
+    report = svc.run(make_context(world.uow(), world.keys, world.clock, "retention-sweep"),
+                     OPERATOR, day)
     assert report.summary is not None and report.summary.stores == ()
     assert _held(world, ended_id) == set()
     assert count_rows(world.op_url, ended.id) == before

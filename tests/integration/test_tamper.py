@@ -57,11 +57,12 @@ from derbes.platform.tables import (
 )
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.uow import SqlUnitOfWork, UnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
-from tests.context_support import make_context, shipped_rules
+from tests.context_support import shipped_rules
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import FULL_NAME, prov
 
@@ -140,15 +141,15 @@ def _build(engine: Engine, tmp_path: Path) -> World:
         return world.ids[name]
 
     def consent(sid: str, *purposes: str) -> None:
-        consent_service.give_consent(
-            world.uow(), keys, None,
-            consent_service.ConsentRequest(subject_id=sid, channel="web_checkbox", scopes=[
-                Scope(ScopeKind.PROCESSING, purposes=purposes)]), ACTOR, clock)
+        consent_service.give_consent(make_context(world.uow(), keys, clock, ACTOR),
+                                     None, consent_service.ConsentRequest(subject_id=sid, channel="web_checkbox", scopes=[
+                Scope(ScopeKind.PROCESSING, purposes=purposes)]))
 
     withdrawn = add("withdrawn")
     consent(withdrawn, "newsletters")
     clock.advance(timedelta(minutes=1))
-    consent_service.withdraw_consent(world.uow(), withdrawn, ScopeKind.PROCESSING, ACTOR, clock)
+    consent_service.withdraw_consent(make_context(world.uow(), None, clock, ACTOR),
+                                     withdrawn, ScopeKind.PROCESSING)
     add("stranger")  # never consented
     blocked = add("category_blocked")
     consent(blocked, "newsletters")
@@ -166,7 +167,8 @@ def _build(engine: Engine, tmp_path: Path) -> World:
     lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "k-close",
                            ended, "contract_closed", clock.now() - timedelta(days=1),
                            contract_id="K1")
-    consent_service.withdraw_consent(world.uow(), ended, ScopeKind.PROCESSING, ACTOR, clock)
+    consent_service.withdraw_consent(make_context(world.uow(), None, clock, ACTOR),
+                                     ended, ScopeKind.PROCESSING)
     old = add("retention_over")
     lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "o-open", old,
                            "contract_opened", clock.now() - timedelta(days=7 * 366),
@@ -323,7 +325,8 @@ def test_a_projection_restored_from_an_old_copy_is_caught(world: World) -> None:
             consents.c.subject_id == sid)).one()._mapping)
         old_seal = dict(connection.execute(select(subject_seals).where(
             subject_seals.c.subject_id == sid)).one()._mapping)
-    consent_service.withdraw_consent(world.uow(), sid, ScopeKind.PROCESSING, ACTOR, world.clock)
+    consent_service.withdraw_consent(make_context(world.uow(), None, world.clock, ACTOR),
+                                     sid, ScopeKind.PROCESSING)
     assert codes(world.decide("rolled_back", "newsletters", "contact.email")) == \
         ["consent_withdrawn"]
     world.sql(update(consents).where(consents.c.id == old_row["id"])
@@ -500,8 +503,8 @@ def test_the_schedule_anchors_both_chains_and_verification_follows_the_latest(
     assert all(a is not None for a in first.values())
     schedule.run_once()  # nothing moved: nothing written
     assert len(world.targets.file.path.read_text().splitlines()) == 2
-    consent_service.withdraw_consent(world.uow(), world.ids["rolled_back"],
-                                     ScopeKind.PROCESSING, ACTOR, world.clock)
+    consent_service.withdraw_consent(make_context(world.uow(), None, world.clock, ACTOR),
+                                     world.ids["rolled_back"], ScopeKind.PROCESSING)
     schedule.run_once()
     ledger_anchor = latest(AUDIT_KEY, Chain.LEDGER, world.targets).anchor
     assert ledger_anchor is not None and first[Chain.LEDGER] is not None

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from derbes.context import OperatorScope
 from derbes.deadlines.model.periods import Period
 from derbes.errors import ConfigurationError, ConflictError, InputError, NotFoundError
 from derbes.platform.clock import FixedClock
@@ -20,6 +21,7 @@ from derbes.retention.adapters.acts.rules import load_act_rules, parse_act_rules
 from derbes.retention.model import acts
 from derbes.retention.model.retention import DestructionMethod, RunGroup, RunSummary
 from derbes.retention.service import acts as service
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from tests.acts_support import AML_CITATION, CIVIL_CITATION, QIWI, qiwi, qiwi_run, subject_ids
@@ -31,9 +33,9 @@ T = datetime(2031, 3, 2, 3, 5, tzinfo=UTC)
 
 def _act(run: acts.RunRecord | None = None, seq: int = 1) -> acts.Act:
     rules = load_act_rules()
-    return acts.build_act(run or qiwi_run("run-1"), qiwi(), rules, act_id="act-1",
-                          number=acts.next_number(rules, 2031, seq - 1 or None),
-                          act_date=date(2031, 3, 2), issued_at=T, key=KEY)
+    issue = acts.ActIssue("act-1", acts.next_number(rules, 2031, seq - 1 or None),
+                          date(2031, 3, 2), T, KEY)
+    return acts.build_act(run or qiwi_run("run-1"), qiwi(), rules, issue)
 
 
 # ------------------------------------------------------------------ numbering
@@ -61,8 +63,8 @@ def test_a_number_parses_back_and_orders_by_year_then_sequence() -> None:
 def test_the_number_year_must_be_the_act_date_year() -> None:
     rules = load_act_rules()
     with pytest.raises(InputError, match="year"):
-        acts.build_act(qiwi_run(), qiwi(), rules, act_id="a", number=acts.next_number(
-            rules, 2030, None), act_date=date(2031, 1, 1), issued_at=T, key=KEY)
+        acts.build_act(qiwi_run(), qiwi(), rules, acts.ActIssue("a", acts.next_number(
+            rules, 2030, None), date(2031, 1, 1), T, KEY))
 
 
 # ------------------------------------------------------------ references
@@ -222,7 +224,7 @@ def test_the_shipped_rules_load_and_bad_rules_are_refused() -> None:
 def _issue(uow: FakeUnitOfWork, run: acts.RunRecord, clock: FixedClock,
            keystore: InMemoryKeyStore) -> acts.Act:
     with uow:
-        act = service.issue(uow, run, qiwi(), clock, keystore=keystore)
+        act = service.issue(make_context(uow, keystore, clock), run, qiwi())
         uow.commit()
     return act
 
@@ -237,15 +239,15 @@ def test_issue_stores_lists_and_gets_acts_numbered_per_year() -> None:
     assert [str(a.number) for a in (first, second, third)] == [
         "АУ-2030/0001", "АУ-2031/0001", "АУ-2031/0002"]
     assert second.act_date == date(2031, 1, 1)
-    listed = service.list_acts(uow, operator_id=QIWI)
+    listed = service.list_acts(make_context(uow, scope=OperatorScope.only(QIWI)))
     assert [h.number for h in listed] == ["АУ-2031/0002", "АУ-2031/0001", "АУ-2030/0001"]
-    assert [h.number for h in service.list_acts(uow, year=2030)] == ["АУ-2030/0001"]
-    assert service.get(uow, third.id) == third
-    assert service.get(uow, "АУ-2031/2") == third
+    assert [h.number for h in service.list_acts(make_context(uow), year=2030)] == ["АУ-2030/0001"]
+    assert service.get(make_context(uow), third.id) == third
+    assert service.get(make_context(uow), "АУ-2031/2") == third
     with pytest.raises(NotFoundError):
-        service.get(uow, "АУ-2031/0009")
+        service.get(make_context(uow), "АУ-2031/0009")
     with pytest.raises(NotFoundError):
-        service.get(uow, third.id, operator_id="kassa24")
+        service.get(make_context(uow, scope=OperatorScope.only("kassa24")), third.id)
 
 
 def test_issuing_twice_for_one_run_returns_the_same_act() -> None:
@@ -253,7 +255,7 @@ def test_issuing_twice_for_one_run_returns_the_same_act() -> None:
     first = _issue(uow, qiwi_run("same"), clock, keystore)
     again = _issue(uow, qiwi_run("same"), clock, keystore)
     assert again == first
-    assert len(service.list_acts(uow)) == 1
+    assert len(service.list_acts(make_context(uow))) == 1
 
 
 def test_issue_is_audited_without_subject_ids_and_uses_the_keystore_key() -> None:
@@ -285,4 +287,4 @@ def test_an_act_altered_in_storage_is_refused() -> None:
     row = uow.fake_acts.rows[act.id]
     row["body"] = row["body"].replace('"subjects":12', '"subjects":2')
     with pytest.raises(ConflictError, match="checksum"):
-        service.get(uow, act.id)
+        service.get(make_context(uow), act.id)

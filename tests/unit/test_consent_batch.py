@@ -11,6 +11,7 @@ from derbes.consent.model.ledger import ledger_key
 from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, LegalRestrictionError
 from derbes.platform.clock import FixedClock
+from derbes.testing.context import make_context
 from tests.consent_support import (
     ACTOR,
     IP,
@@ -40,7 +41,8 @@ def _request(subject: str, *scopes: object, key: str | None = None,
 
 
 def _give(world: World, requests: list[svc.ConsentRequest]) -> list[svc.GiveResult]:
-    return svc.give_batch(world.uow(), world.keys, world.otp, requests, ACTOR, world.clock)
+    return svc.give_batch(make_context(world.uow(), world.keys, world.clock, ACTOR),
+                          world.otp, requests)
 
 
 def test_a_batch_records_every_act_chained_and_sealed(world: World) -> None:
@@ -63,7 +65,8 @@ def test_a_retried_key_returns_the_stored_act(world: World) -> None:
     assert results[0].replayed and results[0].act_id == first.act_id
     assert results[1].replayed and results[1].act_id == first.act_id
     assert not results[2].replayed
-    assert len(svc.consents_of(world.uow(), a, world.clock).consents) == 2
+    assert len(svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"),
+                               a).consents) == 2
 
 
 def test_a_key_repeated_inside_the_batch_is_recorded_once(world: World) -> None:
@@ -72,7 +75,8 @@ def test_a_key_repeated_inside_the_batch_is_recorded_once(world: World) -> None:
     results = _give(world, [request, request])
     assert not results[0].replayed and results[1].replayed
     assert results[0].act_id == results[1].act_id
-    assert len(svc.consents_of(world.uow(), a, world.clock).consents) == 1
+    assert len(svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"),
+                               a).consents) == 1
 
 
 def test_a_failing_act_stores_nothing_of_the_batch(world: World) -> None:
@@ -84,8 +88,10 @@ def test_a_failing_act_stores_nothing_of_the_batch(world: World) -> None:
     with pytest.raises(ConflictError):
         _give(world, [_request(a, marketing(), key="fresh"),
                       _request(a, marketing(), key="used")])
-    assert len(svc.consents_of(world.uow(), a, world.clock).consents) == 1
-    assert svc.consents_of(world.uow(), minor, world.clock).consents == ()
+    assert len(svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"),
+                               a).consents) == 1
+    assert svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"),
+                           minor).consents == ()
     rep = Representative(full_name="Тестов Ата", document_type="id_card",
                          document_number=REP_DOCUMENT)
     done = _give(world, [_request(minor, marketing(), given_by="representative",

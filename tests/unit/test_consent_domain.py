@@ -9,16 +9,16 @@ import pytest
 
 from derbes.consent.adapters.rules import load_consent_rules
 from derbes.consent.model import consent as c
+from derbes.consent.model import withdrawal as w
 from derbes.consent.model.consent import (
     ConsentChannel,
     Evidence,
     GivenBy,
-    OutcomeReason,
-    OutcomeStatus,
     Representative,
     Scope,
     ScopeKind,
 )
+from derbes.consent.model.withdrawal import OutcomeReason, OutcomeStatus
 from derbes.deadlines.model.periods import Period
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.lifecycle import model as lifecycle
@@ -53,7 +53,7 @@ def _consent(scope: Scope, **kw: object) -> c.Consent:
                      given_by=GivenBy.SUBJECT, given_at=NOW, **kw)  # type: ignore[arg-type]
 
 
-def _by_purpose(outcomes: tuple[c.WithdrawalOutcome, ...]) -> dict[str | None, c.WithdrawalOutcome]:
+def _by_purpose(outcomes: tuple[w.WithdrawalOutcome, ...]) -> dict[str | None, w.WithdrawalOutcome]:
     return {o.purpose: o for o in outcomes}
 
 
@@ -236,16 +236,16 @@ STOP_BY = date(2026, 1, 26)  # 15 working days (Art. 8 p.7)
 
 
 def _terms(history: History, on: date = TODAY, register: Register = REGISTER
-           ) -> c.WithdrawalTerms:
+           ) -> w.WithdrawalTerms:
     """The terms a withdrawal on ``on`` is answered with: clocks from the one clock rule."""
     clocks = {k.purpose: k for k in purpose_clocks(register.purposes.values(), history)}
-    return c.WithdrawalTerms(on, clocks, history.open_contracts, history.last_contract_closed,
+    return w.WithdrawalTerms(on, clocks, history.open_contracts, history.last_contract_closed,
                              STOP_BY, "Law 94-V Art. 8 p.7")
 
 
 def test_processing_withdrawal_with_an_open_contract() -> None:
     given = [_consent(processing("statistics", "customer_database"))]
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
+    out = _by_purpose(w.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
     assert out["statistics"].status is OutcomeStatus.STOPPED
     assert out["statistics"].reason is OutcomeReason.CONSENT_WITHDRAWN
     loan = out["loan_contract"]
@@ -262,12 +262,12 @@ def test_processing_withdrawal_with_an_open_contract() -> None:
     not_yet = {"appeals", "cabinet_access"}
     assert (set(CONTRACT_PURPOSES) | set(LEGAL_PURPOSES)) - not_yet <= set(out)
     assert not not_yet & set(out)
-    assert c.withdrawal_event(tuple(out.values())) is c.LedgerEvent.WITHDRAWAL_REFUSED_IN_PART
+    assert w.withdrawal_event(tuple(out.values())) is c.LedgerEvent.WITHDRAWAL_REFUSED_IN_PART
 
 
 def test_processing_withdrawal_after_the_contract_is_closed() -> None:
     given = [_consent(processing("statistics"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2026, 3, 3)), RULES)
+    outcomes = w.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2026, 3, 3)), RULES)
     out = _by_purpose(outcomes)
     for purpose in set(CONTRACT_PURPOSES) - {"cabinet_access"}:  # no account: not in it
         assert out[purpose].status is OutcomeStatus.STOPPED
@@ -285,7 +285,7 @@ def test_processing_withdrawal_after_the_contract_is_closed() -> None:
 
 def test_legal_purposes_stop_once_their_retention_has_ended() -> None:
     given = [_consent(processing("statistics"))]
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2031, 3, 3)), RULES))
+    out = _by_purpose(w.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(CLOSED, date(2031, 3, 3)), RULES))
     assert out["aml_cft"].status is OutcomeStatus.STOPPED
     assert out["aml_cft"].reason is OutcomeReason.RETENTION_ENDED
 
@@ -295,7 +295,7 @@ def test_each_basis_kind_has_its_outcome() -> None:
                     basis=LegalBasis(BasisKind.VITAL_INTERESTS, "Law 94-V Art. 9"))
     register: Register = replace(REGISTER, purposes={**REGISTER.purposes, "security": vital})
     given = [_consent(processing("statistics"))]
-    out = _by_purpose(c.withdrawal_outcomes(register, ScopeKind.PROCESSING, given,
+    out = _by_purpose(w.withdrawal_outcomes(register, ScopeKind.PROCESSING, given,
                                             _terms(OPEN, register=register), RULES))
     assert out["statistics"].reason is OutcomeReason.CONSENT_WITHDRAWN  # consent
     assert out["loan_contract"].reason is OutcomeReason.OBLIGATION  # contract
@@ -307,15 +307,15 @@ def test_each_basis_kind_has_its_outcome() -> None:
 
 def test_marketing_always_stops_even_with_an_open_contract() -> None:
     given = [_consent(marketing("marketing")), _consent(processing("statistics"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.MARKETING, given, _terms(OPEN), RULES)
+    outcomes = w.withdrawal_outcomes(REGISTER, ScopeKind.MARKETING, given, _terms(OPEN), RULES)
     assert [(o.purpose, o.status, o.reason) for o in outcomes] == [
         ("marketing", OutcomeStatus.STOPPED, OutcomeReason.MARKETING)]
-    assert c.withdrawal_event(outcomes) is c.LedgerEvent.WITHDRAWN
+    assert w.withdrawal_event(outcomes) is c.LedgerEvent.WITHDRAWN
 
 
 def test_cookies_always_stop() -> None:
     given = [_consent(Scope(ScopeKind.COOKIES, cookie_categories=("analytics", "marketing")))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.COOKIES, given, _terms(OPEN), RULES)
+    outcomes = w.withdrawal_outcomes(REGISTER, ScopeKind.COOKIES, given, _terms(OPEN), RULES)
     assert [(o.cookie_category, o.status, o.reason) for o in outcomes] == [
         ("analytics", OutcomeStatus.STOPPED, OutcomeReason.COOKIES),
         ("marketing", OutcomeStatus.STOPPED, OutcomeReason.COOKIES)]
@@ -325,15 +325,15 @@ def test_one_scope_never_withdraws_another() -> None:
     given = [_consent(marketing("marketing")), _consent(processing("statistics")),
              _consent(transfer("credit_bureaus"))]
     for kind in (ScopeKind.MARKETING, ScopeKind.THIRD_PARTY_TRANSFER):
-        out = _by_purpose(c.withdrawal_outcomes(REGISTER, kind, given, _terms(OPEN), RULES))
+        out = _by_purpose(w.withdrawal_outcomes(REGISTER, kind, given, _terms(OPEN), RULES))
         assert "statistics" not in out
-    out = _by_purpose(c.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
+    out = _by_purpose(w.withdrawal_outcomes(REGISTER, ScopeKind.PROCESSING, given, _terms(OPEN), RULES))
     assert "marketing" not in out
 
 
 def test_transfer_withdrawal_answers_per_recipient_and_purpose() -> None:
     given = [_consent(transfer("credit_bureaus", "pension_centre"))]
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.THIRD_PARTY_TRANSFER, given, _terms(OPEN), RULES)
+    outcomes = w.withdrawal_outcomes(REGISTER, ScopeKind.THIRD_PARTY_TRANSFER, given, _terms(OPEN), RULES)
     got = {(o.recipient, o.purpose): (o.status, o.reason) for o in outcomes}
     assert got[("credit_bureaus", "credit_bureau_inquiry")] == (
         OutcomeStatus.STOPPED, OutcomeReason.CONSENT_WITHDRAWN)
@@ -344,7 +344,7 @@ def test_transfer_withdrawal_answers_per_recipient_and_purpose() -> None:
 
 
 def test_publication_withdrawal_stops_it() -> None:
-    outcomes = c.withdrawal_outcomes(REGISTER, ScopeKind.PUBLICATION,
+    outcomes = w.withdrawal_outcomes(REGISTER, ScopeKind.PUBLICATION,
                                      [_consent(Scope(ScopeKind.PUBLICATION))], _terms(OPEN), RULES)
     assert [(o.purpose, o.status) for o in outcomes] == [(None, OutcomeStatus.STOPPED)]
 

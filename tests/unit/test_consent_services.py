@@ -8,16 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from derbes.consent.adapters.egov import EgovDecision, FakeEgovService
+from derbes.consent.adapters.egov import FakeEgovService
+from derbes.consent.adapters.evidence import render_certificate
 from derbes.consent.model.consent import (
     ConsentStatus,
     Evidence,
     LedgerEvent,
-    OutcomeStatus,
     Representative,
     ScopeKind,
 )
+from derbes.consent.model.egov import EgovDecision
 from derbes.consent.model.ledger import ledger_key
+from derbes.consent.model.withdrawal import OutcomeStatus
 from derbes.consent.service import consent as svc
 from derbes.consent.service import egov as egov_consent
 from derbes.consent.service import evidence
@@ -29,6 +31,7 @@ from derbes.errors import (
     NotFoundError,
 )
 from derbes.platform.clock import FixedClock
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork
 from tests.consent_support import (
     IP,
@@ -197,7 +200,7 @@ def test_withdrawing_marketing_stops_it_and_leaves_processing(world: World) -> N
     assert result.event is LedgerEvent.WITHDRAWN
     assert [(o.purpose, o.status) for o in result.outcomes] == [
         ("marketing", OutcomeStatus.STOPPED)]
-    shown = svc.consents_of(world.uow(), subject, world.clock)
+    shown = svc.consents_of(make_context(world.uow(), None, world.clock, "test:dpo"), subject)
     status = {c.scope.kind: c.status_on(shown.at) for c in shown.consents}
     assert status == {ScopeKind.PROCESSING: ConsentStatus.ACTIVE,
                       ScopeKind.MARKETING: ConsentStatus.WITHDRAWN}
@@ -263,10 +266,10 @@ def test_expiry_marks_and_chains(world: World) -> None:
     subject = world.subject()
     world.give(subject, processing("statistics"),
                valid_until=world.clock.now() + timedelta(days=30))
-    assert svc.expire_consents(world.uow(), world.clock, "sweeper") == 0
+    assert svc.expire_consents(make_context(world.uow(), None, world.clock, "sweeper")) == 0
     world.clock.advance(timedelta(days=31))
-    assert svc.expire_consents(world.uow(), world.clock, "sweeper") == 1
-    assert svc.expire_consents(world.uow(), world.clock, "sweeper") == 0
+    assert svc.expire_consents(make_context(world.uow(), None, world.clock, "sweeper")) == 1
+    assert svc.expire_consents(make_context(world.uow(), None, world.clock, "sweeper")) == 0
     assert _fake(world).fake_consent_ledger.rows[-1].event == "expired"
 
 
@@ -311,8 +314,8 @@ def test_evidence_export_opens_the_sealed_evidence_and_is_audited(world: World) 
     subject = world.subject()
     world.give(subject, processing("statistics"), channel="sms_otp",
                evidence=_otp(world, subject))
-    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
-                                    world.clock)
+    data = evidence.export_evidence(make_context(world.uow(), world.keys, world.clock, "test:dpo"),
+                                    KEY, subject)
     consent = data["consents"][0]
     assert consent["evidence"]["ip"] == IP and consent["evidence"]["user_agent"] == USER_AGENT
     assert consent["purposes"][0]["labels"]["kk"]
@@ -320,7 +323,7 @@ def test_evidence_export_opens_the_sealed_evidence_and_is_audited(world: World) 
     assert all(e["authentic"] for e in data["ledger"]["entries"])
     audit = [e for e in _fake(world).fake_audit.rows if e.purpose == "consent.evidence_export"]
     assert len(audit) == 1
-    html = evidence.certificate(data, "kk", "html").decode()
+    html = render_certificate(data, "kk", "html").decode()
     assert "келісімдер туралы анықтама" in html
 
 
@@ -330,39 +333,41 @@ def test_evidence_export_opens_the_sealed_evidence_and_is_audited(world: World) 
 def test_egov_flow_records_on_approval_only(world: World) -> None:
     subject = world.subject()
     egov = FakeEgovService()
-    pending = egov_consent.request_consent(world.uow(), world.keys, egov, subject,
-                                           [processing("statistics")], "test", world.clock)
+    pending = egov_consent.request_consent(
+        make_context(world.uow(), world.keys, world.clock, "test"),
+        egov, subject, [processing("statistics")])
     assert pending.status == "pending" and pending.request_id in egov.sent
     assert not _fake(world).fake_consents.rows  # silence is no consent
     body, signature = egov.callback(pending.request_id, EgovDecision.APPROVED,
                                     world.clock.now())
     with pytest.raises(AuthError):
-        egov_consent.handle_callback(world.uow(), world.keys, egov, body, "forged", world.clock)
-    done = egov_consent.handle_callback(world.uow(), world.keys, egov, body, signature,
-                                        world.clock)
+        egov_consent.handle_callback(make_context(world.uow(), world.keys, world.clock, "egov"),
+                                     egov, body, "forged")
+    done = egov_consent.handle_callback(make_context(world.uow(), world.keys, world.clock, "egov"),
+                                        egov, body, signature)
     assert done.status == "approved" and done.consents is not None
     consent = done.consents.consents[0]
     assert consent.channel.value == "egov"
     assert consent.evidence_refs == {"egov_request_id": pending.request_id}
-    again = egov_consent.handle_callback(world.uow(), world.keys, egov, body, signature,
-                                         world.clock)
+    again = egov_consent.handle_callback(make_context(world.uow(), world.keys, world.clock, "egov"),
+                                         egov, body, signature)
     assert again.consents is not None and again.consents.act_id == done.consents.act_id
     refused, refused_sig = egov.callback(pending.request_id, EgovDecision.REFUSED,
                                          world.clock.now())
     with pytest.raises(ConflictError):
-        egov_consent.handle_callback(world.uow(), world.keys, egov, refused, refused_sig,
-                                     world.clock)
+        egov_consent.handle_callback(make_context(world.uow(), world.keys, world.clock, "egov"),
+                                     egov, refused, refused_sig)
 
 
 def test_egov_refusal_records_nothing(world: World) -> None:
     subject = world.subject()
     egov = FakeEgovService()
-    pending = egov_consent.request_consent(world.uow(), world.keys, egov, subject,
-                                           [marketing()], "test", world.clock)
+    pending = egov_consent.request_consent(
+        make_context(world.uow(), world.keys, world.clock, "test"), egov, subject, [marketing()])
     body, signature = egov.callback(pending.request_id, EgovDecision.REFUSED,
                                     datetime(2026, 1, 5, 9, 5, tzinfo=UTC))
-    done = egov_consent.handle_callback(world.uow(), world.keys, egov, body, signature,
-                                        world.clock)
+    done = egov_consent.handle_callback(make_context(world.uow(), world.keys, world.clock, "egov"),
+                                        egov, body, signature)
     assert done.status == "refused" and done.consents is None
     assert not _fake(world).fake_consents.rows
 
@@ -379,8 +384,8 @@ def test_consent_evidence_is_kept_readable_through_a_partial_destruction(world: 
                                      "withdrawn", "test:dpo", world.clock)
 
     assert world.keys.keys_for([subject])[subject] != old_key
-    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
-                                    world.clock)
+    data = evidence.export_evidence(make_context(world.uow(), world.keys, world.clock, "test:dpo"),
+                                    KEY, subject)
     consent = data["consents"][0]
     assert consent["evidence"]["ip"] == IP and consent["evidence"]["user_agent"] == USER_AGENT
     # The ledger commits to the new ciphertext, and still verifies.
@@ -416,6 +421,6 @@ def test_evidence_given_while_a_crash_left_a_key_swap_half_done_survives_it(
                evidence=_otp(world, subject))
 
     assert world.keys.pending_swaps() == []  # finished before the evidence was sealed
-    data = evidence.export_evidence(world.uow(), world.keys, KEY, subject, "test:dpo",
-                                    world.clock)
+    data = evidence.export_evidence(make_context(world.uow(), world.keys, world.clock, "test:dpo"),
+                                    KEY, subject)
     assert data["consents"][0]["evidence"]["ip"] == IP

@@ -18,12 +18,13 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.adapters.store import SubjectRecord
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
-from tests.context_support import make_context, shipped_rules
+from tests.context_support import shipped_rules
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "decisions.yaml"
@@ -46,11 +47,13 @@ def world() -> tuple[FakeUnitOfWork, dict[str, str], FixedClock]:
              NewValue("contact.phone", phone, prov("payment_service")),
              NewValue("contact.email", f"{name}.{EMAIL}", prov("newsletters"))],
             {}, ACTOR, clock)
-    consent_service.give_consent(uow, keys, None, consent_service.ConsentRequest(
+    consent_service.give_consent(make_context(uow, keys, clock, ACTOR),
+                                 None, consent_service.ConsentRequest(
         subject_id=ids["a"], channel="web_checkbox",
-        scopes=[Scope(ScopeKind.PROCESSING, purposes=("newsletters",))]), ACTOR, clock)
+        scopes=[Scope(ScopeKind.PROCESSING, purposes=("newsletters",))]))
     clock.advance(timedelta(minutes=1))
-    consent_service.withdraw_consent(uow, ids["a"], ScopeKind.PROCESSING, ACTOR, clock)
+    consent_service.withdraw_consent(make_context(uow, None, clock, ACTOR),
+                                     ids["a"], ScopeKind.PROCESSING)
     vault_service.block(uow, ids["b"], ["contact.email"], "disputed", ACTOR, clock)
     vault_service.unblock(uow, ids["b"], ["contact.email"], "settled", ACTOR, clock)
     vault_service.block(uow, ids["b"], None, "demand", ACTOR, clock)

@@ -24,10 +24,11 @@ from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.requests import service as requests_svc
 from derbes.settings import Settings
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
-from tests.context_support import make_context, shipped_rules
+from tests.context_support import shipped_rules
 from tests.retention_support import ACTOR, OPERATOR, qiwi, qiwi_values
 
 LOADED = qiwi()
@@ -48,8 +49,9 @@ def _at(day: date) -> datetime:
 
 def _consent(uow: FakeUnitOfWork, keys: InMemoryKeyStore, clock: FixedClock, sid: str,
              purposes: tuple[str, ...]) -> None:
-    consent_svc.give_consent(uow, keys, None, consent_svc.ConsentRequest(
-        sid, [Scope(ScopeKind.PROCESSING, purposes)], "web_checkbox"), ACTOR, clock)
+    consent_svc.give_consent(make_context(uow, keys, clock, ACTOR),
+                             None, consent_svc.ConsentRequest(
+        sid, [Scope(ScopeKind.PROCESSING, purposes)], "web_checkbox"))
 
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
@@ -76,7 +78,7 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
             lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), f"e{n}", sid,
                                    "transaction", _at(day))
         elif kind == "withdraw":
-            consent_svc.withdraw_consent(uow, sid, "processing", ACTOR, clock)
+            consent_svc.withdraw_consent(make_context(uow, None, clock, ACTOR), sid, "processing")
         elif kind == "consent":
             _consent(uow, keys, clock, sid, tuple(sorted(consented)))
         elif kind == "achieve":
@@ -86,7 +88,8 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
 
     # 1. The withdrawal answer.
     said = {o.purpose: o.until for o in
-            consent_svc.withdraw_consent(uow, sid, "processing", ACTOR, clock).outcomes
+            consent_svc.withdraw_consent(make_context(uow, None, clock, ACTOR),
+                                         sid, "processing").outcomes
             if o.recipient is None and o.until is not None}
     # 2. The access answer.
     ctx = make_context(uow, keys, clock=clock, actor=ACTOR)

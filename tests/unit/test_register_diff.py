@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
+from derbes.consent.model.reconsent import touches
 from derbes.register.adapters.yaml import parse_register
 from derbes.register.model.diff import (
     INVERSE,
@@ -24,7 +25,6 @@ from derbes.register.model.diff import (
     Side,
     diff,
     every_scope,
-    touches,
 )
 from derbes.register.model.register import Register
 

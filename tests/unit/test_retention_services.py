@@ -8,10 +8,10 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import make_context
 from derbes.uow import FakeUnitOfWork
 from derbes.vault.adapters.keystore import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
-from tests.context_support import make_context
 from tests.retention_support import AML_KEPT, OPERATOR, at, consent_to_all, qiwi, qiwi_values
 
 
@@ -30,16 +30,18 @@ def test_the_fake_sweeps_like_the_database() -> None:
                                kind, at(day), "K1")
 
     clock.set(at(date(2024, 3, 2)))
-    plan = svc.plan(uow, OPERATOR, date(2024, 3, 2))
+    plan = svc.plan(make_context(uow, None, clock), OPERATOR, date(2024, 3, 2))
     assert plan.subjects == 1 and plan.pairs == 3
-    report = svc.run(uow, keys, OPERATOR, date(2024, 3, 2), clock, batch_size=1)
+    report = svc.run(make_context(uow, keys, clock, "retention-sweep"),
+                     OPERATOR, date(2024, 3, 2), batch_size=1)
     assert report.summary is not None and report.summary.subjects_partial == 1
     with uow:
         assert {v.category for v in uow.vault.values(sid)} == AML_KEPT
-    assert svc.run(uow, keys, OPERATOR, date(2024, 3, 2), clock).run is None
+    assert svc.run(make_context(uow, keys, clock, "retention-sweep"),
+                   OPERATOR, date(2024, 3, 2)).run is None
 
     clock.set(at(date(2025, 6, 2)))
-    report = svc.run(uow, keys, OPERATOR, date(2025, 6, 2), clock)
+    report = svc.run(make_context(uow, keys, clock, "retention-sweep"), OPERATOR, date(2025, 6, 2))
     assert report.summary is not None and report.summary.subjects_shredded == 1
     assert report.act_id is not None
     with uow:
@@ -69,9 +71,9 @@ def test_a_plan_rehearsed_ahead_gives_the_figures_of_the_run_on_that_day() -> No
                                    sid, kind, at(day), f"K{n}")
     clock.set(at(date(2024, 2, 1)))
     for day in (date(2025, 3, 2), date(2025, 7, 2), date(2027, 1, 10)):
-        rehearsal = svc.plan(uow, OPERATOR, day)
+        rehearsal = svc.plan(make_context(uow, None, clock), OPERATOR, day)
         clock.set(at(day))
-        report = svc.run(uow, keys, OPERATOR, day, clock)
+        report = svc.run(make_context(uow, keys, clock, "retention-sweep"), OPERATOR, day)
         if rehearsal.pairs == 0:
             assert report.run is None
             continue

@@ -22,6 +22,7 @@ from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.deps import operator_scope
 from derbes.api.inputs import Moment
+from derbes.consent.adapters.evidence import render_certificate
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
 from derbes.consent.service import consent as service
 from derbes.consent.service import egov as egov_consent
@@ -253,8 +254,10 @@ def give(
                          field="idempotency_key")
     ev = body.evidence
     rep = body.representative
+    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
+                            operator_scope(caller, None))
     result = service.give_consent(
-        container.uow(), container.keystore, container.otp,
+        ctx, container.otp,
         ConsentRequest(
             subject_id=body.subject_id, scopes=[_scope(s) for s in body.scopes],
             channel=body.channel,
@@ -270,8 +273,6 @@ def give(
             valid_until=body.valid_until,
             idempotency_key=idempotency_key or body.idempotency_key,
         ),
-        _actor(caller), container.clock, _request_id(x_request_id, response),
-        operator_id=caller.operator_id,
     )
     if result.replayed:
         response.status_code = status.HTTP_200_OK
@@ -285,10 +286,9 @@ def withdraw(
 ) -> WithdrawalOut:
     """Withdraw one scope; the answer says, per purpose, what stops and what continues."""
     container = _container(request)
-    result = service.withdraw_consent(
-        container.uow(), body.subject_id, body.scope, _actor(caller), container.clock,
-        _request_id(x_request_id, response), operator_id=caller.operator_id,
-    )
+    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
+                            operator_scope(caller, None))
+    result = service.withdraw_consent(ctx, body.subject_id, body.scope)
     return WithdrawalOut(
         withdrawal_id=result.withdrawal_id, subject_id=result.subject_id,
         scope=result.scope.value, event=result.event.value,
@@ -306,8 +306,8 @@ def withdraw(
 def list_consents(subject_id: str, caller: Reader, request: Request) -> SubjectConsentsOut:
     """The subject's consents with their current status."""
     container = _container(request)
-    found = service.consents_of(container.uow(), subject_id, container.clock,
-                                operator_id=caller.operator_id)
+    found = service.consents_of(
+        container.context(_actor(caller), scope=operator_scope(caller, None)), subject_id)
     return SubjectConsentsOut(subject_id=found.subject_id, operator_id=found.operator_id,
                               consents=[consent_out(c, found.at) for c in found.consents])
 
@@ -321,11 +321,9 @@ def export(
 ) -> Response:
     """The evidence of every consent of the subject: JSON, or a certificate (PDF/HTML)."""
     container = _container(request)
-    data = evidence.export_evidence(
-        container.uow(), container.keystore, container.ledger_key, subject_id,
-        _actor(caller), container.clock, _request_id(x_request_id, response),
-        operator_id=caller.operator_id,
-    )
+    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
+                            operator_scope(caller, None))
+    data = evidence.export_evidence(ctx, container.ledger_key, subject_id)
     headers = {"X-Request-ID": response.headers["X-Request-ID"]}
     if format == "json":
         import json
@@ -333,7 +331,7 @@ def export(
         return Response(json.dumps(data, ensure_ascii=False), media_type="application/json",
                         headers=headers)
     media = "application/pdf" if format == "pdf" else "text/html; charset=utf-8"
-    return Response(evidence.certificate(data, lang, format), media_type=media,
+    return Response(render_certificate(data, lang, format), media_type=media,
                     headers=headers)
 
 
@@ -367,11 +365,10 @@ def egov_request(
 ) -> EgovRequestOut:
     """Ask the subject for consent through the eGov service; pending until it calls back."""
     container = _container(request)
-    sent = egov_consent.request_consent(
-        container.uow(), container.keystore, container.egov, body.subject_id,
-        [_scope(s) for s in body.scopes], _actor(caller), container.clock, body.valid_until,
-        _request_id(x_request_id, response), operator_id=caller.operator_id,
-    )
+    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
+                            operator_scope(caller, None))
+    sent = egov_consent.request_consent(ctx, container.egov, body.subject_id,
+                                        [_scope(s) for s in body.scopes], body.valid_until)
     return EgovRequestOut(request_id=sent.request_id, subject_id=sent.subject_id,
                           status=sent.status, sent_at=sent.sent_at)
 
@@ -388,8 +385,8 @@ async def egov_callback(
     container = _container(request)
     body = await request.body()
     result = await run_in_threadpool(
-        egov_consent.handle_callback, container.uow(), container.keystore, container.egov,
-        body, x_egov_signature, container.clock,
+        egov_consent.handle_callback, container.context("egov"), container.egov, body,
+        x_egov_signature,
     )
     at = container.clock.now()
     return EgovCallbackOut(request_id=result.request_id, status=result.status,

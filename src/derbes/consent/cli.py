@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap
+from derbes.cli.common import actor, bootstrap, request_id
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
@@ -48,12 +48,6 @@ class ExportFormat(StrEnum):
     JSON = "json"
     PDF = "pdf"
     HTML = "html"
-
-
-def _request_id() -> str:
-    import uuid
-
-    return f"cli-{uuid.uuid4()}"
 
 
 def parse_scope(text: str) -> Scope:
@@ -135,7 +129,7 @@ def give(
     representative = Representative(**{k: str(v) for k, v in rep_raw.items()}) \
         if rep_raw else None
     result = service.give_consent(
-        container.uow(), container.keystore, container.otp,
+        container.context(actor(), request_id()), container.otp,
         service.ConsentRequest(
             subject_id=subject, scopes=[parse_scope(s) for s in scope], channel=channel,
             evidence=Evidence(**{k: str(v) for k, v in raw.items()}),
@@ -144,7 +138,6 @@ def give(
             valid_until=_parse_time(valid_until, "valid_until"),
             idempotency_key=idempotency_key,
         ),
-        actor(), container.clock, _request_id(),
     )
     notes.print(f"consent act {result.act_id}" + (" (already recorded)" if result.replayed
                                                   else ""))
@@ -162,8 +155,8 @@ def withdraw(
     from derbes.consent.service import consent as service
 
     container = bootstrap()
-    result = service.withdraw_consent(container.uow(), subject, scope, actor(),
-                                      container.clock, _request_id())
+    result = service.withdraw_consent(container.context(actor(), request_id()), subject,
+                                      scope)
     if output is Format.JSON:
         typer.echo(json.dumps({
             "withdrawal_id": result.withdrawal_id, "event": result.event.value,
@@ -189,7 +182,7 @@ def show(
     from derbes.consent.service import consent as service
 
     container = bootstrap()
-    found = service.consents_of(container.uow(), subject, container.clock)
+    found = service.consents_of(container.context(actor()), subject)
     rows: list[dict[str, Any]] = [
             {"id": c.id, "scope": c.scope.kind.value,
              "items": list(c.scope.purposes or c.scope.recipients or c.scope.cookie_categories),
@@ -218,13 +211,14 @@ def export(
     out: Path | None = typer.Option(None, "--output", "-o", help="File; default stdout."),
 ) -> None:
     """The subject's consent evidence: JSON, or a certificate (PDF, HTML)."""
+    from derbes.consent.adapters.evidence import render_certificate
     from derbes.consent.service import evidence
 
     container = bootstrap()
-    data = evidence.export_evidence(container.uow(), container.keystore, container.ledger_key,
-                                    subject, actor(), container.clock, _request_id())
+    data = evidence.export_evidence(container.context(actor(), request_id()),
+                                    container.ledger_key, subject)
     payload = (json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-               if fmt is ExportFormat.JSON else evidence.certificate(data, lang, fmt.value))
+               if fmt is ExportFormat.JSON else render_certificate(data, lang, fmt.value))
     if out is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()

@@ -87,8 +87,7 @@ def calendar_command(
     lang: str | None = typer.Option(None, "--lang", help=_LANG_HELP),
 ) -> None:
     """Print the Kazakhstan working calendar of YEAR: days off, holidays, transfers."""
-    settings = bootstrap().settings
-    cal = deadlines.working_calendar(settings, year)
+    cal = deadlines.working_calendar(bootstrap().rules.calendars, year)
     if output is Format.JSON:
         _dump(calendar_as_dict(cal, year))
         return
@@ -197,6 +196,15 @@ def _parse_instant(text: str, timezone: str) -> datetime:
     return instant
 
 
+def _regime(regime: Regime, register: Path | None) -> Regime:
+    """The regime in force, made stricter by the ``regime_overrides`` of ``register``."""
+    if register is None:
+        return regime
+    from derbes.register.adapters.yaml import load_register
+
+    return deadlines.regime_in_force(regime, load_register(register).register.regime_overrides)
+
+
 @app.command("deadline")
 def deadline_command(
     deadline: str = typer.Argument(..., help="Deadline id, e.g. access, blocking, pretrial_claim."),
@@ -210,11 +218,11 @@ def deadline_command(
     lang: str | None = typer.Option(None, "--lang", help=_LANG_HELP),
 ) -> None:
     """Print the due date of a deadline and the rule that gives it."""
-    settings = bootstrap().settings
-    regime = deadlines.effective_regime(settings, register)
+    rules = bootstrap().rules
+    regime = _regime(rules.regime, register)
     entry = regime[deadline]
     instant = _parse_instant(received_at, regime.counting.timezone)
-    result = deadlines.due_under(regime, deadline, instant, settings)
+    result = deadlines.due_by(regime, deadline, instant, rules.calendars)
     if output is Format.JSON:
         _dump(due_as_dict(deadline, result, entry.check))
         return
@@ -268,7 +276,7 @@ def regime_show(
     lang: str | None = typer.Option(None, "--lang", help=_LANG_HELP),
 ) -> None:
     """Print the regime table: each deadline with its term and citation."""
-    regime = deadlines.effective_regime(bootstrap().settings, register)
+    regime = _regime(bootstrap().rules.regime, register)
     if output is Format.JSON:
         _dump(regime_as_dict(regime))
         return

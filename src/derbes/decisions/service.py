@@ -40,7 +40,7 @@ from derbes.decisions.ports import ChangeCursor, DestroyEvent, FactRows
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
-from derbes.register.service.registers import parsed
+from derbes.register.service.in_force import parsed
 from derbes.retention.model.retention import PurposeClock, expired_purposes
 from derbes.uow import UnitOfWork
 

@@ -1,1 +1,2 @@
-"""Fakes of the ports, for tests and benchmarks: production code never imports this package."""
+"""Fakes of the ports and builders of test worlds, for tests and benchmarks: production code
+never imports this package."""

@@ -14,39 +14,13 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
+
+from derbes.consent.model.egov import EgovDecision, EgovSent
+from derbes.consent.ports import EgovConsentService
 
 __all__ = ["EgovConsentService", "EgovDecision", "EgovSent", "FakeEgovService"]
-
-
-class EgovDecision(StrEnum):
-    APPROVED = "approved"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class EgovSent:
-    """A request as sent: what the subject is asked to approve (no PD but the subject id)."""
-
-    request_id: str
-    subject_id: str
-    operator_id: str
-    summary: Mapping[str, Any]
-    sent_at: datetime
-
-
-class EgovConsentService(Protocol):
-    def send(self, subject_id: str, operator_id: str, summary: Mapping[str, Any],
-             at: datetime) -> EgovSent:
-        """Ask the subject through eGov; returns the service's request id."""
-        ...
-
-    def verify_callback(self, body: bytes, signature: str | None) -> bool:
-        """Whether a callback body was signed by the service."""
-        ...
 
 
 class FakeEgovService:

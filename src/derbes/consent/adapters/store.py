@@ -1,4 +1,6 @@
-"""Where consents, the consent ledger and eGov requests are kept: ports, SQL, fakes.
+"""Where consents, the consent ledger and eGov requests are kept: SQL, and fakes.
+
+The ports they implement are the consent slice's own (``consent/ports.py``).
 
 ``uow.consents`` holds the current state of each consent (a projection);
 ``uow.consent_ledger`` appends chained entries in the same transaction, so a
@@ -14,16 +16,18 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
+from derbes.consent.model.egov import EgovRequest
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord, chain, ledger_key
+from derbes.consent.ports import ConsentLedgerRepository, ConsentRepository, EgovRequestRepository
 from derbes.errors import ConfigurationError, ConflictError, DatabaseBusyError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
@@ -71,105 +75,6 @@ class _LedgerKeySource:
                 raise ConfigurationError("the audit key from the key store is not usable")
             self._key = ledger_key(audit_key)
         return self._key
-
-
-# ------------------------------------------------------------------ ports
-
-
-class ConsentRepository(Protocol):
-    def add(self, items: Sequence[Consent]) -> None:
-        """Insert new consents; ``DatabaseBusyError`` when an idempotency key is taken
-        meanwhile by a concurrent transaction (retry: it will find that act)."""
-        ...
-
-    def get(self, consent_id: str) -> Consent | None: ...
-
-    def by_idempotency_key(self, operator_id: str, key: str) -> builtins.list[Consent]:
-        """The consents of the act recorded under ``key`` (one per scope)."""
-        ...
-
-    def by_idempotency_keys(
-        self, operator_id: str, keys: Collection[str]
-    ) -> dict[str, builtins.list[Consent]]:
-        """Batch form of :meth:`by_idempotency_key`: only keys already used are in it."""
-        ...
-
-    def by_act(self, act_id: str) -> builtins.list[Consent]: ...
-
-    def for_subject(
-        self, subject_id: str, kind: ScopeKind | None = None
-    ) -> builtins.list[Consent]:
-        """The subject's consents (of one scope kind), oldest first."""
-        ...
-
-    def for_subjects(self, subject_ids: Collection[str]) -> dict[str, builtins.list[Consent]]:
-        """Consents of many subjects in one query (decision point, batch)."""
-        ...
-
-    def for_operator(
-        self, operator_id: str, *, active_on: datetime | None = None
-    ) -> builtins.list[Consent]:
-        """The operator's consents; with ``active_on`` only those active at that instant."""
-        ...
-
-    def mark_withdrawn(self, consent_ids: Collection[str], at: datetime) -> int:
-        """Set ``withdrawn_at`` where it is not set yet; returns how many changed."""
-        ...
-
-    def mark_expired(self, consent_ids: Collection[str], at: datetime) -> int: ...
-
-    def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
-        """Set ``needs_reconsent_since`` where not set yet (policy change, C2)."""
-        ...
-
-    def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
-        """Replace the sealed evidence and representative of consents (id, evidence,
-        representative): the subject's key was replaced by a partial destruction."""
-        ...
-
-    def expiring(self, at: datetime, limit: int = 1000) -> builtins.list[Consent]:
-        """Consents whose term ended by ``at`` and that are not yet marked expired."""
-        ...
-
-
-class ConsentLedgerRepository(Protocol):
-    def append(self, records: Sequence[LedgerRecord]) -> builtins.list[LedgerEntry]:
-        """Chain and insert entries in the current transaction, with one head update."""
-        ...
-
-    def entries(self, *, after_seq: int = 0) -> Iterator[LedgerEntry]:
-        """Every entry after ``after_seq`` in seq order (streamed)."""
-        ...
-
-    def entry(self, seq: int) -> LedgerEntry | None: ...
-
-    def for_subject(self, subject_id: str) -> builtins.list[LedgerEntry]: ...
-
-    def head(self) -> tuple[int, str]:
-        """(seq, hash) of the last entry as recorded by the writer."""
-        ...
-
-
-@dataclass(frozen=True)
-class EgovRequest:
-    """A consent request sent to the eGov service, waiting for the subject's answer."""
-
-    request_id: str
-    subject_id: str
-    operator_id: str
-    request: Mapping[str, Any]  # scopes, given_by, valid_until, idempotency key (no PD)
-    status: str  # pending | approved | refused
-    sent_at: datetime
-    decided_at: datetime | None = None
-    act_id: str | None = None
-
-
-class EgovRequestRepository(Protocol):
-    def add(self, request: EgovRequest) -> None: ...
-
-    def get(self, request_id: str, *, for_update: bool = False) -> EgovRequest | None: ...
-
-    def decide(self, request_id: str, status: str, at: datetime, act_id: str | None) -> None: ...
 
 
 # ------------------------------------------------------------------ rows

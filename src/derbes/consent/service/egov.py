@@ -16,22 +16,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from derbes.consent.adapters.egov import EgovConsentService, EgovDecision
-from derbes.consent.adapters.rules import load_consent_rules
-from derbes.consent.adapters.store import EgovRequest
 from derbes.consent.model import consent as rules_of
 from derbes.consent.model.consent import ConsentChannel, Evidence, GivenBy, Scope
-from derbes.consent.service import consent as consent_service
-from derbes.consent.service.consent import ConsentRequest, GiveResult
+from derbes.consent.model.egov import PENDING, EgovDecision, EgovRequest
+from derbes.consent.ports import EgovConsentService
+from derbes.consent.service.give import ConsentRequest, GiveResult, give_in
+from derbes.consent.service.subjects import live_subject, minor_in
+from derbes.context import Context
 from derbes.errors import AuthError, ConflictError, InputError, NotFoundError
-from derbes.platform.clock import Clock
 from derbes.platform.dates import check_moment
-from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.register.service.in_force import in_force_in
 
-__all__ = ["CallbackResult", "handle_callback", "request_consent"]
-
-PENDING = "pending"
+__all__ = ["PENDING", "CallbackResult", "handle_callback", "request_consent"]
 
 
 @dataclass(frozen=True)
@@ -42,29 +38,22 @@ class CallbackResult:
 
 
 def request_consent(
-    uow: UnitOfWork,
-    keystore: KeyStore,
+    ctx: Context,
     egov: EgovConsentService,
     subject_id: str,
     scopes: list[Scope],
-    actor: str,
-    clock: Clock,
     valid_until: datetime | None = None,
-    request_id: str | None = None,
-    *,
-    operator_id: str | None = None,
 ) -> EgovRequest:
     """Check and send a consent request to eGov; stored as pending."""
-    rules = load_consent_rules()
-    now = clock.now()
-    with uow:
-        subject = consent_service.live_subject(uow, subject_id, operator_id)
-        register = consent_service.register_in_force(uow, subject.operator_id).register
+    rules = ctx.rules.consent
+    now = ctx.now()
+    with ctx.uow as uow:
+        subject = live_subject(uow, subject_id, ctx.scope)
+        register = in_force_in(uow, subject.operator_id).register
         checked = rules_of.validate_scopes(register, scopes, rules)
         rules_of.check_valid_until(now, valid_until)
         # eGov authenticates the subject themselves: a minor cannot approve alone.
-        minor = consent_service.minor_in(
-            uow, keystore, subject, now, actor, request_id, rules)
+        minor = minor_in(ctx, subject, register)
         rules_of.check_given_by(GivenBy.SUBJECT, None, minor, rules)
         uow.commit()  # the audited age check
     summary = {"operator_id": subject.operator_id,
@@ -74,23 +63,13 @@ def request_consent(
     pending = EgovRequest(request_id=sent.request_id, subject_id=subject.id,
                           operator_id=subject.operator_id, request=summary, status=PENDING,
                           sent_at=now)
-    with uow:
+    with ctx.uow as uow:
         uow.egov_requests.add(pending)
         uow.commit()
     return pending
 
 
-def handle_callback(
-    uow: UnitOfWork,
-    keystore: KeyStore,
-    egov: EgovConsentService,
-    body: bytes,
-    signature: str | None,
-    clock: Clock,
-) -> CallbackResult:
-    """Record the subject's answer from a signed eGov callback."""
-    if not egov.verify_callback(body, signature):
-        raise AuthError("the eGov callback signature does not verify", field="signature")
+def _decision(body: bytes) -> tuple[str, EgovDecision]:
     try:
         data = json.loads(body)
         request_id = str(data["request_id"])
@@ -100,8 +79,34 @@ def handle_callback(
             check_moment(datetime.fromisoformat(str(decided)), "decided_at")
     except (ValueError, KeyError, TypeError):
         raise InputError("the eGov callback is malformed", field="body") from None
-    now = clock.now()
-    with uow:
+    return request_id, decision
+
+
+def _approved(pending: EgovRequest) -> ConsentRequest:
+    raw = pending.request
+    valid_until = raw.get("valid_until")
+    return ConsentRequest(
+        subject_id=pending.subject_id,
+        scopes=[Scope(rules_of.parse_scope_kind(s["kind"]), tuple(s["purposes"]),
+                      tuple(s["recipients"]), tuple(s["cookie_categories"]))
+                for s in raw["scopes"]],
+        channel=ConsentChannel.EGOV,
+        evidence=Evidence(egov_request_id=pending.request_id),
+        valid_until=datetime.fromisoformat(valid_until) if valid_until else None,
+        idempotency_key=f"egov:{pending.request_id}",
+    )
+
+
+def handle_callback(
+    ctx: Context, egov: EgovConsentService, body: bytes, signature: str | None,
+) -> CallbackResult:
+    """Record the subject's answer from a signed eGov callback; the consent is recorded
+    with the actor ``egov`` and the eGov request id as the request id."""
+    if not egov.verify_callback(body, signature):
+        raise AuthError("the eGov callback signature does not verify", field="signature")
+    request_id, decision = _decision(body)
+    now = ctx.now()
+    with ctx.uow as uow:
         pending = uow.egov_requests.get(request_id, for_update=True)
         if pending is None:
             raise NotFoundError("no such eGov request", field="request_id")
@@ -114,22 +119,8 @@ def handle_callback(
             return CallbackResult(request_id, pending.status, replay)
         given: GiveResult | None = None
         if decision is EgovDecision.APPROVED:
-            raw = pending.request
-            valid_until = raw.get("valid_until")
-            given = consent_service.give_in(
-                uow, keystore, None,
-                ConsentRequest(
-                    subject_id=pending.subject_id,
-                    scopes=[Scope(rules_of.parse_scope_kind(s["kind"]),
-                                  tuple(s["purposes"]), tuple(s["recipients"]),
-                                  tuple(s["cookie_categories"])) for s in raw["scopes"]],
-                    channel=ConsentChannel.EGOV,
-                    evidence=Evidence(egov_request_id=request_id),
-                    valid_until=datetime.fromisoformat(valid_until) if valid_until else None,
-                    idempotency_key=f"egov:{request_id}",
-                ),
-                "egov", now, request_id, via_egov=True,
-            )
+            given = give_in(ctx.acting("egov", request_id), None, _approved(pending),
+                            via_egov=True)
         uow.egov_requests.decide(request_id, decision.value, now,
                                  given.act_id if given else None)
         uow.commit()

@@ -14,18 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from derbes.audit.model.log import AuditRecord
-from derbes.consent.adapters.evidence import render_certificate
-from derbes.consent.adapters.rules import load_consent_rules
 from derbes.consent.model.consent import Consent
-from derbes.consent.service.consent import live_subject, open_sealed_json, register_in_force
+from derbes.consent.model.ledger import LedgerEntry
+from derbes.consent.service.sealing import open_sealed_json
+from derbes.consent.service.subjects import live_subject
+from derbes.context import Context
 from derbes.errors import CryptoError
 from derbes.platform import crypto
-from derbes.platform.clock import Clock
 from derbes.register.model.register import Register
+from derbes.register.service.in_force import in_force_in
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.adapters.store import SubjectRecord
 
-__all__ = ["EXPORT_FORMAT", "certificate", "export_evidence"]
+__all__ = ["EXPORT_FORMAT", "export_evidence"]
 
 EXPORT_FORMAT = "derbes.consent-evidence/1"
 NAME_CATEGORY = "identity.full_name"
@@ -87,52 +88,67 @@ def _consent(c: Consent, register: Register, keys: tuple[bytes, ...], at: dateti
     }
 
 
-def export_evidence(
-    uow: UnitOfWork,
-    keystore: KeyStore,
-    ledger_key: bytes,
-    subject_id: str,
-    actor: str,
-    clock: Clock,
-    request_id: str | None = None,
-    *,
-    operator_id: str | None = None,
-) -> dict[str, Any]:
+def _name(uow: UnitOfWork, subject_id: str, keys: tuple[bytes, ...]
+          ) -> tuple[str | None, list[str]]:
+    """The subject's full name, opened with whichever of ``keys`` seals it, and the
+    categories read (none when no key opened it)."""
+    for stored in uow.vault.values(subject_id, [NAME_CATEGORY])[:1] if keys else []:
+        aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
+        for key in keys:
+            try:
+                plain = json.loads(crypto.open_sealed(key, stored.sealed, aad))
+            except CryptoError:
+                continue
+            return (plain if isinstance(plain, str) else None), [NAME_CATEGORY]
+    return None, []
+
+
+def _record_read(ctx: Context, subject_id: str, read: list[str], found: list[Consent]) -> None:
+    opened = sum(1 for c in found if c.evidence_sealed or c.representative_sealed)
+    if not (read or opened):
+        return
+    rules = ctx.rules.consent
+    ctx.uow.audit.record(AuditRecord(
+        at=ctx.now(), actor=ctx.actor, action="subject.read", subject_ids=[subject_id],
+        categories=read, purpose=rules.evidence_purpose, request_id=ctx.request_id,
+        details={"operation": "consent_evidence_export", "consents": len(found),
+                 "sealed_evidence_opened": opened,
+                 "citation": rules.evidence_export_citation},
+    ))
+    ctx.uow.commit()
+
+
+def export_evidence(ctx: Context, ledger_key: bytes, subject_id: str) -> dict[str, Any]:
     """The subject's consent evidence as JSON data; the read is audited."""
-    rules = load_consent_rules()
-    now = clock.now()
-    with uow:
-        subject = live_subject(uow, subject_id, operator_id, allow_destroyed=True)
-        register = register_in_force(uow, subject.operator_id).register
+    now = ctx.now()
+    with ctx.uow as uow:
+        subject = live_subject(uow, subject_id, ctx.scope, allow_destroyed=True)
+        register = in_force_in(uow, subject.operator_id).register
         found = uow.consents.for_subject(subject.id)
         # Both keys while a partial destruction is settling (vault/service/keyswap).
         keys: tuple[bytes, ...] = () if subject.destroyed else \
-            keystore.candidate_keys([subject.id]).get(subject.id, ())
-        name: str | None = None
-        read: list[str] = []
-        for stored in uow.vault.values(subject.id, [NAME_CATEGORY])[:1] if keys else []:
-            aad = crypto.value_aad(stored.subject_id, stored.category, stored.seq)
-            for key in keys:
-                try:
-                    plain = json.loads(crypto.open_sealed(key, stored.sealed, aad))
-                except CryptoError:
-                    continue
-                name = plain if isinstance(plain, str) else None
-                read.append(NAME_CATEGORY)
-                break
+            ctx.keystore.candidate_keys([subject.id]).get(subject.id, ())
+        name, read = _name(uow, subject.id, keys)
         consents = [_consent(c, register, keys, now) for c in found]
-        entries = uow.consent_ledger.for_subject(subject.id)
-        head = uow.consent_ledger.head()
-        opened = sum(1 for c in found if c.evidence_sealed or c.representative_sealed)
-        if read or opened:
-            uow.audit.record(AuditRecord(
-                at=now, actor=actor, action="subject.read", subject_ids=[subject.id],
-                categories=read, purpose=rules.evidence_purpose, request_id=request_id,
-                details={"operation": "consent_evidence_export", "consents": len(found),
-                         "sealed_evidence_opened": opened,
-                         "citation": rules.evidence_export_citation},
-            ))
-            uow.commit()
+        ledger = _ledger(uow.consent_ledger.for_subject(subject.id), uow.consent_ledger.head(),
+                         ledger_key)
+        _record_read(ctx, subject.id, read, found)
+    return _export(now, register, subject, name, consents, ledger)
+
+
+def _ledger(entries: list[LedgerEntry], head: tuple[int, str], ledger_key: bytes
+            ) -> dict[str, Any]:
+    return {
+        "entries": [{"seq": e.seq, "at": e.at.isoformat(), "event": e.event,
+                     "consent_id": e.consent_id, "payload": dict(e.payload),
+                     "prev_hash": e.prev_hash, "hash": e.hash,
+                     "authentic": e.authentic(ledger_key)} for e in entries],
+        "head": {"seq": head[0], "hash": head[1]},
+    }
+
+
+def _export(now: datetime, register: Register, subject: SubjectRecord, name: str | None,
+            consents: list[dict[str, Any]], ledger: dict[str, Any]) -> dict[str, Any]:
     operator = register.operator
     return {
         "format": EXPORT_FORMAT,
@@ -141,16 +157,5 @@ def export_evidence(
         "subject": {"id": subject.id, "full_name": name,
                     "destroyed": subject.destroyed},
         "consents": consents,
-        "ledger": {
-            "entries": [{"seq": e.seq, "at": e.at.isoformat(), "event": e.event,
-                         "consent_id": e.consent_id, "payload": dict(e.payload),
-                         "prev_hash": e.prev_hash, "hash": e.hash,
-                         "authentic": e.authentic(ledger_key)} for e in entries],
-            "head": {"seq": head[0], "hash": head[1]},
-        },
+        "ledger": ledger,
     }
-
-
-def certificate(export: dict[str, Any], lang: str, fmt: str = "pdf") -> bytes:
-    """The export as a certificate in ``lang`` (ru, kk, en), PDF or HTML."""
-    return render_certificate(export, lang, fmt)

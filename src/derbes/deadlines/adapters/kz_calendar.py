@@ -247,3 +247,18 @@ def load_override_table(text: str, *, where: str) -> OverrideTable:
     if problems:
         raise InputError("; ".join(problems))
     return OverrideTable(tuple(rows), {str(k): str(v) for k, v in names.items()})
+
+
+class KzCalendars:
+    """The Kazakhstan working calendars with the DPO's corrections (``extra_overrides``,
+    ``DERBES_CALENDAR_OVERRIDES``), as the ``Calendars`` port. The corrections file is
+    read on every call, so a correction takes effect without a restart."""
+
+    def __init__(self, extra_overrides: Path | None = None) -> None:
+        self._extra = extra_overrides
+
+    def around(self, instant: datetime | date) -> WorkingCalendar:
+        return calendar_for(instant, extra_overrides=self._extra)
+
+    def years(self, first_year: int, last_year: int | None = None) -> WorkingCalendar:
+        return build_kz_calendar(first_year, last_year, extra_overrides=self._extra)

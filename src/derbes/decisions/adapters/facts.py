@@ -80,7 +80,7 @@ from derbes.platform.tables import (
     lifecycle_events,
     pd_values,
 )
-from derbes.retention.adapters.store import RetentionRepository
+from derbes.retention.ports import RetentionRepository
 from derbes.vault.adapters.store import VaultRepository
 
 __all__ = [

@@ -19,9 +19,13 @@ from derbes.platform.files import private_dir, write_private
 from derbes.register.model.register import LANGS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from derbes.bootstrap import Container
     from derbes.installation.service import demo as demo_service
+    from derbes.installation.service.demo import SampleStore
     from derbes.register.service import notice, registers
+    from derbes.register.service.policy_change import Published
     from derbes.requests import service as request_service
     from derbes.vault.service import keys
 else:
@@ -49,23 +53,6 @@ def _check_port(host: str, port: int) -> None:
                 field="port") from None
 
 
-def _demo_customer(container: Container) -> demo_service.DemoCustomer:
-    """The invented customer in the vault, answered, and the answer's letters written."""
-    from derbes.datasets.adapters.directory import stores_from_dir
-    from derbes.requests.adapters.letters import render_letter
-
-    settings = container.settings
-    customer = demo_service.seed_customer(container.context(demo_service.ACTOR), settings,
-                                          stores_from_dir(settings.datasets_dir))
-    letters = settings.var_dir / "letters"
-    private_dir(letters)
-    for code in ("kk", "ru"):
-        body = request_service.letter(container.context(demo_service.ACTOR),
-                                      customer.request_id, render_letter, "pdf", code)
-        write_private(letters / f"access-answer.{code}.pdf", body)
-    return customer
-
-
 @app.command()
 def demo(
     serve: bool = typer.Option(True, help="Serve the API after loading (Ctrl+C stops it)."),
@@ -74,15 +61,43 @@ def demo(
     pdf: bool = typer.Option(True, help="Also render the notices as PDF."),
 ) -> None:
     """Load the seed registers into the database, render their notices, serve the API."""
-    from derbes.platform.db import display_url
-    from derbes.register.service.lint import lint_files
     if serve:
         # Before minutes of set-up: a port another program holds would only fail at the end.
         _check_port(host, port)
     container = bootstrap()
     settings = container.settings
-    url = settings.database_url
+    _initialise(container)
+    _lint(container)
+    published = registers.publish_directory(container.uow(), settings.registers_dir,
+                                            container.clock)
+    for item in published:
+        state = "published" if item.new else "already in force"
+        console.print(f"  {item.stored.operator_id} policy {item.stored.policy_version}: "
+                      f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
+    formats = ["html", "md"] + (["pdf"] if pdf else [])
+    _render_notices(container, published, formats)
+    stores = _operator_stores(container)
+    _demo_customer(container)
+    token, minted = demo_service.admin_key(container.uow, container.clock, settings.var_dir)
+    first = published[0].stored.operator_id if published else "<operator>"
+    _where_to_look(container, f"http://{host}:{port}", formats, first, stores)
+    kept = settings.var_dir / demo_service.KEY_FILE
+    console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
+                  highlight=False)
+    if serve:
+        import uvicorn
 
+        from derbes.api.app import create_app
+
+        uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+
+
+def _initialise(container: Container) -> None:
+    """The databases at their latest revision and the key store with its KEK."""
+    from derbes.platform.db import display_url
+
+    settings = container.settings
+    url = settings.database_url
     uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
     init = keys.initialise(
         var_dir=settings.var_dir,
@@ -95,8 +110,13 @@ def demo(
                   f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
                   f"KEK {init.kek_id}", highlight=False)
 
-    files = registers.register_files(settings.registers_dir)
-    reports = lint_files(files)
+
+def _lint(container: Container) -> None:
+    from derbes.register.adapters.yaml import register_files
+    from derbes.register.service.lint import lint_files
+
+    reports = lint_files(register_files(container.settings.registers_dir),
+                         container.rules.regime)
     table = Table(title="Processing registers (lint against Law 94-V)")
     for column in ("file", "operator", "errors", "warnings", "waived"):
         table.add_column(column)
@@ -105,25 +125,25 @@ def demo(
                       str(report.warnings), str(report.waived))
     console.print(table)
 
-    published = registers.publish_directory(container.uow(), settings.registers_dir,
-                                            container.clock)
-    for item in published:
-        state = "published" if item.new else "already in force"
-        console.print(f"  {item.stored.operator_id} policy {item.stored.policy_version}: "
-                      f"{state} (sha256 {item.stored.sha256[:12]})", highlight=False)
 
-    out = settings.var_dir / "notices"
+def _render_notices(container: Container, published: Sequence[Published],
+                    formats: Sequence[str]) -> None:
+    out = container.settings.var_dir / "notices"
     private_dir(out)
-    formats = ["html", "md"] + (["pdf"] if pdf else [])
     jobs = [(p, lang, fmt) for p in published for lang in LANGS for fmt in formats]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console) as progress:
         task = progress.add_task("rendering notices", total=len(jobs))
         for item, lang, fmt in jobs:
-            body = notice.notice_for(item.loaded, lang, fmt, regime_file=settings.regime_file)
+            body = notice.notice_for(item.loaded, lang, fmt, regime=container.rules.regime)
             write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 
+
+def _operator_stores(container: Container) -> list[SampleStore]:
+    from derbes.platform.db import display_url
+
+    settings = container.settings
     stores = demo_service.sample_stores(settings.datasets_dir, settings.var_dir, os.environ)
     for store in stores:
         if store.url is None:
@@ -134,21 +154,37 @@ def demo(
             state = "made with invented borrowers" if store.created else "in place"
             console.print(f"  operator database {store.store} {state}: {store.variable}="
                           f"{display_url(store.url)}", highlight=False)
-    customer = _demo_customer(container)
+    return stores
+
+
+def _demo_customer(container: Container) -> None:
+    from derbes.datasets.adapters.directory import stores_from_dir
+    from derbes.requests.adapters.letters import render_letter
+
+    settings = container.settings
+    customer = demo_service.seed_customer(container.context(demo_service.ACTOR), settings,
+                                          stores_from_dir(settings.datasets_dir))
+    letters = settings.var_dir / "letters"
+    private_dir(letters)
+    for code in ("kk", "ru"):
+        body = request_service.letter(container.context(demo_service.ACTOR),
+                                      customer.request_id, render_letter, "pdf", code)
+        write_private(letters / f"access-answer.{code}.pdf", body)
     state = "added to the vault" if customer.created else "already in the vault"
     console.print(f"  demo customer of kredit-seven {state} (subject {customer.subject_id}); "
                   f"access request {customer.request_id} answered", highlight=False)
-    token, minted = demo_service.admin_key(container.uow, container.clock, settings.var_dir)
 
-    base = f"http://{host}:{port}"
+
+def _where_to_look(container: Container, base: str, formats: Sequence[str], first: str,
+                   stores: Sequence[SampleStore]) -> None:
+    var_dir = container.settings.var_dir
     console.print("\n[bold]Where to look[/]")
-    console.print(f"  notices on disk:   {out}/<operator>.<ru|kk|en>.<{'|'.join(formats)}>",
-                  highlight=False)
+    console.print(f"  notices on disk:   {var_dir / 'notices'}/<operator>.<ru|kk|en>."
+                  f"<{'|'.join(formats)}>", highlight=False)
     console.print(f"  OpenAPI:           {base}/docs", highlight=False)
     console.print(f"  registers:         {base}/v1/registers", highlight=False)
-    first = published[0].stored.operator_id if published else "<operator>"
     console.print(f"  a notice in Kazakh: {base}/notice/{first}?lang=kk", highlight=False)
-    console.print(f"  answer letters:    {settings.var_dir / 'letters'}/access-answer.<kk|ru>.pdf",
+    console.print(f"  answer letters:    {var_dir / 'letters'}/access-answer.<kk|ru>.pdf",
                   highlight=False)
     console.print("  lint in detail:    derbes register lint registers/*.yaml --strict",
                   highlight=False)
@@ -156,12 +192,3 @@ def demo(
         if store.url is not None:
             console.print(f"  in another shell:  export {store.variable}={store.url}",
                           highlight=False)
-    kept = settings.var_dir / demo_service.KEY_FILE
-    console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
-                  highlight=False)
-    if serve:
-        import uvicorn
-
-        from derbes.api.app import create_app
-
-        uvicorn.run(create_app(container), host=host, port=port, log_level="info")

@@ -90,8 +90,9 @@ def sample_stores(datasets_dir: Path, var_dir: Path,
         created = not file.exists()
         if created:
             sample_operator_db.generate(url, SAMPLE_CLIENTS, seed=7, batch_size=SAMPLE_CLIENTS)
-        sample_operator_db.add_client(url, iin=demo_iin(), last_name=LAST, first_name=FIRST,
-                                      patronymic=PATRONYMIC, phone=PHONE)
+        sample_operator_db.add_client(url, sample_operator_db.NamedClient(
+            iin=demo_iin(), last_name=LAST, first_name=FIRST, patronymic=PATRONYMIC,
+            phone=PHONE))
         environ[spec.url_env] = url
         out.append(SampleStore(spec.id, spec.url_env, url, created))
     return out

@@ -1,4 +1,4 @@
-"""Where loaded processing registers are kept: a port, its SQL adapter, its fake.
+"""Where loaded processing registers are kept: SQL, and a fake (the port: ``register/ports.py``).
 
 Each publication of a register is a row. Adding the text that is already in
 force (same SHA-256 as the latest row) returns that row untouched, so a retried
@@ -11,46 +11,17 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy import Connection, Row, select
 
 from derbes.platform.tables import registers
-
-
-@dataclass(frozen=True)
-class StoredRegister:
-    """One loaded version of an operator's register, as stored."""
-
-    id: int
-    operator_id: str
-    policy_version: str
-    sha256: str
-    source_text: str
-    loaded_at: datetime
+from derbes.register.ports import StoredRegister
 
 
 def source_sha256(source_text: str) -> str:
     """The fingerprint a register text is stored under (hex SHA-256 of its UTF-8)."""
     return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
-
-
-class RegisterRepository(Protocol):
-    def add(
-        self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
-    ) -> StoredRegister:
-        """Store a register text; if this operator already has it, return that row."""
-        ...
-
-    def latest(self, operator_id: str) -> StoredRegister | None:
-        """The version loaded last for the operator, or None."""
-        ...
-
-    def list(self) -> builtins.list[StoredRegister]:
-        """Every stored version, by operator, then in load order."""
-        ...
 
 
 def _require_aware(loaded_at: datetime) -> None:

@@ -172,3 +172,8 @@ def load_register(path: str | Path) -> LoadedRegister:
     except OSError as exc:
         raise RegisterError([Problem(f"cannot read: {exc.strerror}", "", file=str(file))]) from None
     return parse_register(text, str(file))
+
+
+def register_files(directory: Path) -> list[Path]:
+    """The register files of a directory, in a stable order."""
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())

@@ -40,7 +40,7 @@ def get_notice(
     language = as_lang(lang or settings.default_language)
     form = as_format(fmt)
     body = notice_for_operator(
-        settings.registers_dir, operator, language, form, regime_file=settings.regime_file,
+        settings.registers_dir, operator, language, form, regime=container.rules.regime,
         draft=draft,
     )
     headers = {"Content-Language": language.value}

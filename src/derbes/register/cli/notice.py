@@ -48,8 +48,7 @@ def notice(
     from derbes.register.service.notice import notice_for
     if fmt is NoticeFormatChoice.PDF and output is None:
         raise InputError("a PDF notice needs a file: add -o FILE", field="output")
-    settings = bootstrap().settings
-    document = notice_for(register, lang.value, fmt.value, regime_file=settings.regime_file,
+    document = notice_for(register, lang.value, fmt.value, regime=bootstrap().rules.regime,
                           draft=draft)
     if output is None:
         sys.stdout.buffer.write(document)

@@ -15,12 +15,10 @@ from derbes.cli.common import bootstrap, lazy
 from derbes.errors import InputError
 
 if TYPE_CHECKING:
-    from derbes.deadlines import service as deadlines
     from derbes.register.model.fines import FineTable
     from derbes.register.service import policy_change
     from derbes.register.service.lint import FileReport, LocatedFinding
 else:
-    deadlines = lazy("derbes.deadlines.service")
     policy_change = lazy("derbes.register.service.policy_change")
 
 register_app = typer.Typer(
@@ -138,8 +136,7 @@ def lint(
     from derbes.register.adapters.fines_yaml import load_fines
     from derbes.register.service.lint import lint_files
     container = bootstrap()
-    regime = deadlines.effective_regime(container.settings)
-    reports = lint_files(files, regime)
+    reports = lint_files(files, container.rules.regime)
     fines = (load_fines(), container.clock.now().year)
     if output is LintFormat.JSON:
         typer.echo(json.dumps([_lint_json(r, fines) for r in reports], ensure_ascii=False,

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.regime import Regime
 from derbes.errors import Problem, RegisterError
 from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
@@ -88,20 +87,18 @@ def lint_loaded(loaded: LoadedRegister, regime: Regime | None) -> FileReport:
     )
 
 
-def lint_text(text: str, file: str = "<register>", regime: Regime | None = None) -> FileReport:
-    """Lint register text (no file system); ``regime`` defaults to the shipped table."""
+def lint_text(text: str, file: str, regime: Regime) -> FileReport:
+    """Lint register text (no file system) against the regime in force (``Rules.regime``)."""
     try:
         loaded = parse_register(text, file)
     except RegisterError as exc:
         return _not_loaded(file, exc)
-    return lint_loaded(loaded, regime if regime is not None else load_regime())
+    return lint_loaded(loaded, regime)
 
 
-def lint_files(
-    paths: Iterable[str | Path], regime: Regime | None = None
-) -> list[FileReport]:
-    """One report per file, in the order given; ``regime`` defaults to the shipped table."""
-    table = regime if regime is not None else load_regime()
+def lint_files(paths: Iterable[str | Path], regime: Regime) -> list[FileReport]:
+    """One report per file, in the order given, against the regime in force."""
+    table = regime
     reports: list[FileReport] = []
     for path in paths:
         try:

@@ -18,34 +18,26 @@ Silence never counts as consent (Law 94-V Art. 8): nothing here ever treats a
 subject who did not answer as having agreed. A marked consent does not count
 as consent, for anything it covers, from ``needs_reconsent_since`` until the
 subject gives a fresh consent; the decision point (``decisions/service.py``)
-reads the column. Which consents a scope touches is the table in the
+reads the column. The marks are the consent slice's
+(``consent/service/reconsent.py``); which consents a scope touches is the table in the
 docstring of ``register/model/diff.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from derbes.consent.model.consent import Consent, LedgerEvent
-from derbes.consent.model.ledger import LedgerRecord
-from derbes.consent.service.consent import policy_hash
+from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again
 from derbes.errors import ConflictError, RegisterError
 from derbes.platform.clock import Clock
-from derbes.register.adapters.store import StoredRegister
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
-from derbes.register.model.diff import (
-    Change,
-    ReconsentScope,
-    RegisterDiff,
-    Side,
-    diff,
-    scopes_of,
-    touches,
-)
+from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.model.diff import Change, RegisterDiff, Side, diff
+from derbes.register.ports import StoredRegister
+from derbes.register.service.in_force import parsed
+from derbes.register.service.notice import policy_hash
 from derbes.uow import UnitOfWork
 
 
@@ -127,19 +119,6 @@ class Published:
 
 
 @dataclass(frozen=True)
-class ReconsentMark:
-    """One consent a widening change touched, and why."""
-
-    consent_id: str
-    subject_id: str
-    scope_kind: str
-    since: datetime  # when it stopped counting (an earlier mark is kept)
-    newly_marked: bool  # False: it already waited for re-consent
-    scopes: tuple[ReconsentScope, ...]
-    changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True)
 class PolicyChange:
     """What publishing a register version did."""
 
@@ -152,51 +131,6 @@ class PolicyChange:
     def marked(self) -> int:
         """Consents that stopped counting because of this version."""
         return sum(1 for m in self.marks if m.newly_marked)
-
-
-def reconsent_marks(
-    result: RegisterDiff, consents: Iterable[Consent], at: datetime
-) -> tuple[ReconsentMark, ...]:
-    """The consents active at ``at`` that the re-consent scopes of ``result`` touch."""
-    widening = [c for c in result.changes if c.reconsent]
-    if not widening:
-        return ()
-    out: list[ReconsentMark] = []
-    for consent in consents:
-        if not consent.is_active_on(at):
-            continue  # withdrawn or expired: nothing left to ask again
-        causes = tuple(c for c in widening if any(touches(s, consent) for s in c.reconsent))
-        if not causes:
-            continue
-        scopes = tuple(s for s in scopes_of(causes) if touches(s, consent))
-        earlier = consent.needs_reconsent_since
-        out.append(ReconsentMark(
-            consent_id=consent.id, subject_id=consent.subject_id,
-            scope_kind=consent.scope.kind.value,
-            since=earlier if earlier is not None and earlier <= at else at,
-            newly_marked=earlier is None, scopes=scopes, changes=causes,
-        ))
-    return tuple(out)
-
-
-def _ledger_payload(
-    mark: ReconsentMark, result: RegisterDiff, old: StoredRegister, new: StoredRegister
-) -> dict[str, Any]:
-    # No PD: ids of the register and of its purposes / recipients only.
-    return {
-        "operator": result.operator_id,
-        "policy_version": {"old": result.old_version, "new": result.new_version},
-        "register_sha256": {"old": old.sha256, "new": new.sha256},
-        "since": mark.since.isoformat(),
-        "already_marked": not mark.newly_marked,
-        "scopes": [
-            {k: v for k, v in s.as_dict().items() if k != "description"} for s in mark.scopes
-        ],
-        "changes": [
-            {"kind": c.kind.value, "effect": c.effect.value, "path": c.path, "in": c.side.value}
-            for c in mark.changes
-        ],
-    }
 
 
 def publish_with_diff(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> PolicyChange:
@@ -225,7 +159,7 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     if before is None or not new:
         return PolicyChange(published=published, previous=before, diff=None)
     try:
-        old_loaded = parse_register(before.source_text, f"{operator}@{before.sha256[:12]}")
+        old_loaded = parsed(before)
     except RegisterError as exc:
         raise ConflictError(
             f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
@@ -235,18 +169,6 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     result = diff(old_loaded.register, register)
     marks: Sequence[ReconsentMark] = ()
     if result.reconsent_required:
-        # A consent given on the very notice of this version already covers it
-        # (a version published, reverted, then published again).
-        notice = policy_hash(new_loaded)
-        given = [c for c in uow.consents.for_operator(operator) if c.policy_hash != notice]
-        marks = reconsent_marks(result, given, now)
-        uow.consents.mark_needs_reconsent([m.consent_id for m in marks if m.newly_marked], now)
-        uow.consent_ledger.append([
-            LedgerRecord(
-                at=now, event=LedgerEvent.RECONSENT_REQUIRED.value,
-                consent_id=m.consent_id, subject_id=m.subject_id,
-                payload=_ledger_payload(m, result, before, stored),
-            )
-            for m in marks
-        ])
+        marks = ask_again(uow, result, Versions(before.sha256, stored.sha256,
+                                                policy_hash(new_loaded)), now)
     return PolicyChange(published=published, previous=before, diff=result, marks=tuple(marks))

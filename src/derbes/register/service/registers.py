@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from derbes.errors import NotFoundError
 from derbes.platform.clock import Clock
-from derbes.register.adapters.store import StoredRegister
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.adapters.yaml import LoadedRegister, load_register, register_files
+from derbes.register.ports import StoredRegister
+from derbes.register.service.in_force import in_force_in
 from derbes.register.service.policy_change import Published, publish_in
 from derbes.uow import UnitOfWork
-
-
-def register_files(directory: Path) -> list[Path]:
-    """The register files of a directory, in a stable order."""
-    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
 def publish(uow: UnitOfWork, loaded: Iterable[LoadedRegister], clock: Clock) -> list[Published]:
@@ -38,35 +32,10 @@ def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock) -> list[Pu
     return publish(uow, loaded, clock)
 
 
-# Parsed registers by the SHA-256 of their text: a stored version never changes, and
-# parsing and validating a register costs far more than the request that needs it.
-_PARSED: dict[str, LoadedRegister] = {}
-_PARSED_LOCK = threading.Lock()
-_MAX_PARSED = 64
-
-
-def parsed(stored: StoredRegister) -> LoadedRegister:
-    """A stored register version, parsed (once per process and text)."""
-    with _PARSED_LOCK:
-        loaded = _PARSED.get(stored.sha256)
-    if loaded is None:
-        loaded = parse_register(stored.source_text,
-                                f"{stored.operator_id}@{stored.sha256[:12]}")
-        with _PARSED_LOCK:
-            if len(_PARSED) >= _MAX_PARSED:
-                _PARSED.clear()
-            loaded = _PARSED.setdefault(stored.sha256, loaded)
-    return loaded
-
-
 def in_force(uow: UnitOfWork, operator_id: str) -> LoadedRegister:
     """The register version in force for an operator (the one published last)."""
     with uow:
-        stored = uow.registers.latest(operator_id)
-    if stored is None:
-        raise NotFoundError(f"no register published for operator {operator_id!r}",
-                            field="operator")
-    return parsed(stored)
+        return in_force_in(uow, operator_id)
 
 
 def published(uow: UnitOfWork) -> list[StoredRegister]:

@@ -4,8 +4,8 @@ to automated processing (Law 94-V Art. 19-1, Art. 24)."""
 
 from __future__ import annotations
 
-from derbes.consent.service import consent as consent_service
-from derbes.context import Context
+from derbes.consent.service.withdraw import withdraw_consent
+from derbes.context import Context, OperatorScope
 from derbes.errors import NotFoundError
 from derbes.requests import model as rq
 from derbes.requests.model import RequestType, SubjectRequest
@@ -63,15 +63,16 @@ def execute_rectification(ctx: Context, request_id: str) -> SubjectRequest:
 def execute_withdrawal(ctx: Context, request_id: str, *, decision_point: Forgetful | None = None
                        ) -> SubjectRequest:
     """Withdraw the consent scope named in the request through the consent ledger
-    (``consent/service/consent.withdraw_consent``); the answer is its per-purpose outcome."""
+    (``consent/service/withdraw.withdraw_consent``); the answer is its per-purpose outcome."""
     request = begin(ctx, request_id, (RequestType.CONSENT_WITHDRAWAL,))
     if request.subject_id is None:
         return no_data(ctx, request)
     scope = str(given_payload(ctx.keystore, request).get("scope", "processing"))
     try:
-        result = consent_service.withdraw_consent(
-            ctx.uow, request.subject_id, scope, ctx.actor, ctx.clock, request.id,
-            operator_id=request.operator_id)
+        asked = ctx.acting(ctx.actor, request.id)
+        if request.operator_id is not None:
+            asked = asked.within(OperatorScope.only(request.operator_id))
+        result = withdraw_consent(asked, request.subject_id, scope)
     except NotFoundError:
         return answered(ctx, request, {"kind": "consent_withdrawal", "held": True,
                                        "scope": scope, "consents": [], "outcomes": []})

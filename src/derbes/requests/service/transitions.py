@@ -14,7 +14,7 @@ from derbes.deadlines.model.regime import Regime, apply_overrides
 from derbes.errors import ConflictError, LegalRestrictionError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.register.model.register import Register
-from derbes.register.service.registers import parsed
+from derbes.register.service.in_force import in_force_in
 from derbes.requests import model as rq
 from derbes.requests.model import RequestState, RequestType, SubjectRequest, Transition
 from derbes.requests.service.sealing import request_key, seal
@@ -25,11 +25,7 @@ from derbes.vault.model import SUBJECT_ACCESS_REQUEST
 
 def register_in(uow: UnitOfWork, operator_id: str) -> Register:
     """Inside an open unit of work: the operator's register in force."""
-    stored = uow.registers.latest(operator_id)
-    if stored is None:
-        raise NotFoundError(f"no register published for operator {operator_id!r}",
-                            field="operator")
-    return parsed(stored).register
+    return in_force_in(uow, operator_id).register
 
 
 def regime_for(ctx: Context, register: Register) -> Regime:

@@ -1,4 +1,4 @@
-"""Destruction acts: a port, its SQL adapter, its in-memory fake.
+"""Destruction acts: the SQL adapter of the port in ``retention/ports.py``, and a fake.
 
 An act is stored whole as its canonical JSON with the SHA-256 of that JSON;
 the columns beside it (number, date, run, counts) serve lists and look-ups.
@@ -11,8 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +26,7 @@ from derbes.retention.model.acts import (
     canonical_json,
     from_dict,
 )
+from derbes.retention.ports import ActFilter, ActRepository
 
 __all__ = [
     "ActFilter",
@@ -34,33 +34,6 @@ __all__ = [
     "FakeActRepository",
     "SqlActRepository",
 ]
-
-
-@dataclass(frozen=True)
-class ActFilter:
-    operator_id: str | None = None
-    year: int | None = None
-    limit: int = 200
-
-
-class ActRepository(Protocol):
-    def add(self, act: Act) -> None:
-        """Store a new act; ``ConflictError`` when its number or run is taken."""
-        ...
-
-    def last_seq(self, operator_id: str, year: int) -> int | None:
-        """The highest sequence number of the operator's acts of ``year``."""
-        ...
-
-    def get(self, act_id: str) -> Act | None: ...
-
-    def by_number(self, number: str, operator_id: str | None = None) -> builtins.list[Act]: ...
-
-    def by_run(self, run_id: str, operator_id: str) -> Act | None: ...
-
-    def list(self, where: ActFilter) -> builtins.list[ActHeader]:
-        """Headers, the newest first."""
-        ...
 
 
 def _row(act: Act) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Retention: holds, clocks, sweep runs — port, SQL adapter (set-based), fake.
+"""Retention: holds, clocks, sweep runs on SQL (set-based); the port is ``retention/ports.py``.
 
 The sweep works in batches of subjects with set-based statements: one
 ``DELETE … WHERE subject_id IN (…)`` per table for subjects whose every
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -56,143 +55,13 @@ from derbes.retention.model.retention import (
     RunRecord,
     RunState,
 )
-from derbes.vault.adapters.store import FakeVaultRepository, SealedValue
+from derbes.retention.ports import RetentionRepository
+from derbes.vault.adapters.store import SealedValue
 
-__all__ = [
-    "FakeRetentionRepository",
-    "RetentionRepository",
-    "SqlRetentionRepository",
-]
+__all__ = ["PENDING", "RetentionRepository", "SqlRetentionRepository"]
 
 PENDING, DONE, SKIPPED = "pending", "done", "skipped"
 _CHUNK = 5000  # ids per IN (...) list on SQLite (its limit is 32766 parameters)
-
-
-class RetentionRepository(Protocol):
-    # -- holds
-    def add_hold(self, hold: LegalHold) -> None: ...
-
-    def hold(self, hold_id: str) -> LegalHold | None: ...
-
-    def release_hold(self, hold_id: str, at: datetime, by: str, event_id: str) -> None: ...
-
-    def holds_for(self, subject_id: str) -> builtins.list[LegalHold]: ...
-
-    # -- clocks
-    def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
-                   categories: Sequence[CategoryClock], at: datetime) -> None:
-        """Replace the subject's purpose and category clocks."""
-        ...
-
-    def add_clocks(self, operator_id: str,
-                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
-                   at: datetime) -> None:
-        """Insert the first clocks of new subjects (bulk ingest: no row to replace)."""
-        ...
-
-    def purpose_clocks(self, subject_ids: Collection[str]
-                       ) -> dict[str, builtins.list[PurposeClock]]: ...
-
-    def category_clocks(self, subject_id: str) -> builtins.list[CategoryClock]: ...
-
-    # -- plan
-    def due_counts(self, operator_id: str, as_of: date
-                   ) -> builtins.list[tuple[str | None, str, int]]:
-        """(governing purpose, category, subjects) of the pairs due on ``as_of``."""
-        ...
-
-    def due_subjects(self, operator_id: str, as_of: date) -> int: ...
-
-    def open_counts(self, operator_id: str
-                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
-        """(governing purpose, category, held, pairs) of the categories kept with no end
-        date known (``keep_until`` NULL)."""
-        ...
-
-    def upcoming(self, operator_id: str, as_of: date, until: date
-                 ) -> builtins.list[tuple[date, int]]:
-        """(keep_until, pairs) for pairs not yet due whose keep_until < ``until``."""
-        ...
-
-    # -- runs
-    def unfinished_run(self, operator_id: str) -> RunRecord | None: ...
-
-    def run(self, run_id: str) -> RunRecord | None: ...
-
-    def runs(self, operator_id: str | None = None, limit: int = 50
-             ) -> builtins.list[RunRecord]: ...
-
-    def start_run(self, run: RunRecord) -> int:
-        """Store the run with its items: the subjects due on its as-of date, per
-        governing purpose (how many categories). Answers the number of subjects."""
-        ...
-
-    def next_batch(self, run_id: str, size: int) -> dict[str, dict[str, int]]:
-        """The next ``size`` pending subjects: subject -> {purpose: planned items}."""
-        ...
-
-    def split_batch(self, subject_ids: Collection[str], as_of: date
-                    ) -> tuple[builtins.list[tuple[str, str, str]], set[str]]:
-        """The due clocks of categories these subjects still hold, as (subject,
-        category, purpose or ""), and the subjects that also hold a category not
-        due. Locks the due clocks (PostgreSQL)."""
-        ...
-
-    def settle_items(self, run_id: str, planned: Mapping[str, Mapping[str, int]],
-                     done: Mapping[str, Mapping[str, int]], shredded: Collection[str],
-                     skipped: Collection[str]) -> None:
-        """Mark a batch's items done (with what was really destroyed, if that
-        differs from the plan: a hold came meanwhile) or skipped."""
-        ...
-
-    def due_in(self, subject_ids: Collection[str], as_of: date
-               ) -> dict[str, dict[str, str | None]]:
-        """Due categories of these subjects: subject -> {category: purpose}."""
-        ...
-
-    def values_of(self, subject_ids: Collection[str]) -> builtins.list[SealedValue]: ...
-
-    def lock_subjects(self, subject_ids: Collection[str]) -> None:
-        """Take the subjects' row locks (PostgreSQL; SQLite's write lock covers all):
-        a concurrent update of one of them waits for the batch, or the batch for it."""
-        ...
-
-    def shred(self, subject_ids: Collection[str], at: datetime) -> int:
-        """Delete everything of these subjects (values, look-ups, cards, blocks,
-        category clocks) and mark them destroyed; the number of values deleted."""
-        ...
-
-    def delete_categories(self, pairs: Collection[tuple[str, str]]) -> int:
-        """Delete these (subject, category) values and their clocks."""
-        ...
-
-    def drop_due_clocks(self, subject_ids: Collection[str], as_of: date) -> None:
-        """Forget due clocks of categories these subjects no longer hold."""
-        ...
-
-    def delete_lookups(self, keys: Collection[tuple[str, str, str]]) -> None:
-        """(subject, kind, digest) look-ups."""
-        ...
-
-    def delete_cards(self, keys: Collection[tuple[str, str]]) -> None:
-        """(subject, token) card tokens."""
-        ...
-
-    def reseal(self, values: Sequence[SealedValue]) -> None:
-        """Replace the ciphertext of existing values (same key columns)."""
-        ...
-
-    def add_progress(self, run_id: str, *, shredded: int = 0, partial: int = 0,
-                     skipped: int = 0, values_deleted: int = 0,
-                     groups: Mapping[str, Mapping[str, int]] | None = None) -> None:
-        """Add to the run's counters (and merge ``groups`` into its groups)."""
-        ...
-
-    def complete_run(self, run_id: str, at: datetime, act_id: str | None) -> None: ...
-
-    def group_members(self, run_id: str) -> Iterator[tuple[str, str, int]]:
-        """(purpose, subject, pairs) of a run, by purpose and subject."""
-        ...
 
 
 # --------------------------------------------------------------------- helpers
@@ -592,7 +461,7 @@ class SqlRetentionRepository:
         }
         if groups:
             current = self._c.execute(select(r.groups).where(r.id == run_id)).scalar_one()
-            values["groups"] = json.dumps(_merged(json.loads(current), groups),
+            values["groups"] = json.dumps(merged_groups(json.loads(current), groups),
                                           sort_keys=True)
         self._c.execute(update(retention_runs).where(r.id == run_id).values(**values))
 
@@ -607,7 +476,7 @@ class SqlRetentionRepository:
         for purpose, sid, n in rows:
             yield purpose, sid, int(n)
 
-def _merged(base: Mapping[str, Mapping[str, int]], more: Mapping[str, Mapping[str, int]]
+def merged_groups(base: Mapping[str, Mapping[str, int]], more: Mapping[str, Mapping[str, int]]
             ) -> dict[str, dict[str, int]]:
     out = {p: dict(c) for p, c in base.items()}
     for purpose, cats in more.items():
@@ -615,259 +484,3 @@ def _merged(base: Mapping[str, Mapping[str, int]], more: Mapping[str, Mapping[st
         for category, n in cats.items():
             into[category] = into.get(category, 0) + n
     return out
-
-
-# ------------------------------------------------------------------------ fake
-
-
-@dataclass
-class _FakeItem:
-    state: str = PENDING
-    shredded: bool = False
-    items: int = 0
-
-
-@dataclass
-class _FakeState:
-    holds: dict[str, LegalHold] = field(default_factory=dict)
-    clocks: dict[str, tuple[str, list[PurposeClock]]] = field(default_factory=dict)
-    cats: dict[tuple[str, str], tuple[str, CategoryClock]] = field(default_factory=dict)
-    runs: dict[str, RunRecord] = field(default_factory=dict)
-    items: dict[str, dict[tuple[str, str], _FakeItem]] = field(default_factory=dict)
-
-    def copy(self) -> _FakeState:
-        return _FakeState(
-            dict(self.holds), dict(self.clocks), dict(self.cats), dict(self.runs),
-            {r: {k: replace(i) for k, i in items.items()} for r, items in self.items.items()})
-
-
-class FakeRetentionRepository:
-    """In memory, over the fake vault (whose rows the sweep deletes)."""
-
-    def __init__(self, vault: FakeVaultRepository, touched: Touched | None = None) -> None:
-        self._vault = vault
-        self._s = _FakeState()
-        self._touched = touched if touched is not None else Touched()
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = self._s.copy()
-
-        def restore() -> None:
-            self._s = saved.copy()
-
-        return restore
-
-    def add_hold(self, hold: LegalHold) -> None:
-        self._s.holds[hold.hold_id] = hold
-
-    def hold(self, hold_id: str) -> LegalHold | None:
-        return self._s.holds.get(hold_id)
-
-    def release_hold(self, hold_id: str, at: datetime, by: str, event_id: str) -> None:
-        self._s.holds[hold_id] = replace(self._s.holds[hold_id], released_at=at,
-                                         released_by=by)
-
-    def holds_for(self, subject_id: str) -> builtins.list[LegalHold]:
-        return sorted((h for h in self._s.holds.values() if h.subject_id == subject_id),
-                      key=lambda h: (h.set_at, h.hold_id))
-
-    def add_clocks(self, operator_id: str,
-                   clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
-                   at: datetime) -> None:
-        for subject_id, (purposes, categories) in clocks.items():
-            self.put_clocks(subject_id, operator_id, purposes, categories, at)
-
-    def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
-                   categories: Sequence[CategoryClock], at: datetime) -> None:
-        self._touched.add(subject_id)
-        self._s.clocks[subject_id] = (operator_id, list(purposes))
-        for key in [k for k in self._s.cats if k[0] == subject_id]:
-            del self._s.cats[key]
-        for c in categories:
-            self._s.cats[(subject_id, c.category)] = (operator_id, c)
-
-    def purpose_clocks(self, subject_ids: Collection[str]
-                       ) -> dict[str, builtins.list[PurposeClock]]:
-        return {s: list(self._s.clocks.get(s, ("", []))[1]) for s in subject_ids}
-
-    def category_clocks(self, subject_id: str) -> builtins.list[CategoryClock]:
-        return sorted((c for (s, _k), (_o, c) in self._s.cats.items() if s == subject_id),
-                      key=lambda c: c.category)
-
-    def _due_pairs(self, operator_id: str, as_of: date
-                   ) -> builtins.list[tuple[str, CategoryClock]]:
-        return [(s, c) for (s, _k), (o, c) in self._s.cats.items()
-                if o == operator_id and c.keep_until is not None and c.keep_until < as_of]
-
-    def due_counts(self, operator_id: str, as_of: date
-                   ) -> builtins.list[tuple[str | None, str, int]]:
-        counts: dict[tuple[str | None, str], int] = {}
-        for _s, c in self._due_pairs(operator_id, as_of):
-            counts[(c.purpose, c.category)] = counts.get((c.purpose, c.category), 0) + 1
-        return [(p, c, n) for (p, c), n in sorted(counts.items(), key=lambda x: (
-            x[0][0] or "", x[0][1]))]
-
-    def open_counts(self, operator_id: str
-                    ) -> builtins.list[tuple[str | None, str, bool, int]]:
-        counts: dict[tuple[str, str, bool], int] = {}
-        for (_sid, _cat), (op, clock) in self._s.cats.items():
-            if op == operator_id and clock.keep_until is None:
-                key = (clock.purpose or "", clock.category, clock.held)
-                counts[key] = counts.get(key, 0) + 1
-        return [(p or None, c, h, n) for (p, c, h), n in sorted(counts.items())]
-
-    def due_subjects(self, operator_id: str, as_of: date) -> int:
-        return len({s for s, _c in self._due_pairs(operator_id, as_of)})
-
-    def upcoming(self, operator_id: str, as_of: date, until: date
-                 ) -> builtins.list[tuple[date, int]]:
-        counts: dict[date, int] = {}
-        for o, c in self._s.cats.values():
-            if o == operator_id and c.keep_until is not None and as_of <= c.keep_until < until:
-                counts[c.keep_until] = counts.get(c.keep_until, 0) + 1
-        return sorted(counts.items())
-
-    def unfinished_run(self, operator_id: str) -> RunRecord | None:
-        found = [r for r in self._s.runs.values()
-                 if r.operator_id == operator_id and r.state is RunState.RUNNING]
-        return min(found, key=lambda r: r.started_at) if found else None
-
-    def run(self, run_id: str) -> RunRecord | None:
-        return self._s.runs.get(run_id)
-
-    def runs(self, operator_id: str | None = None, limit: int = 50
-             ) -> builtins.list[RunRecord]:
-        found = [r for r in self._s.runs.values()
-                 if operator_id is None or r.operator_id == operator_id]
-        return sorted(found, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
-
-    def start_run(self, run: RunRecord) -> int:
-        items: dict[tuple[str, str], _FakeItem] = {}
-        for sid, clock in self._due_pairs(run.operator_id, run.as_of):
-            key = (sid, clock.purpose or "")
-            items.setdefault(key, _FakeItem()).items += 1
-        self._s.items[run.id] = items
-        total = len({sid for sid, _p in items})
-        self._s.runs[run.id] = replace(run, subjects_total=total)
-        return total
-
-    def next_batch(self, run_id: str, size: int) -> dict[str, dict[str, int]]:
-        pending = sorted((sid, p, i.items) for (sid, p), i in self._s.items[run_id].items()
-                         if i.state == PENDING)
-        first = sorted({sid for sid, _p, _n in pending})[:size]
-        out: dict[str, dict[str, int]] = {sid: {} for sid in first}
-        for sid, purpose, n in pending:
-            if sid in out:
-                out[sid][purpose] = n
-        return out
-
-    def _held(self, subject_id: str) -> set[str]:
-        return {v.category for v in self._vault.values(subject_id)}
-
-    def split_batch(self, subject_ids: Collection[str], as_of: date
-                    ) -> tuple[builtins.list[tuple[str, str, str]], set[str]]:
-        rows: list[tuple[str, str, str]] = []
-        partial: set[str] = set()
-        due_map = self.due_in(subject_ids, as_of)
-        for sid in sorted(set(subject_ids)):
-            held = self._held(sid)
-            doomed = {c: p for c, p in due_map.get(sid, {}).items() if c in held}
-            rows.extend((sid, c, p or "") for c, p in sorted(doomed.items()))
-            if doomed and held - set(doomed):
-                partial.add(sid)
-        return rows, partial
-
-    def settle_items(self, run_id: str, planned: Mapping[str, Mapping[str, int]],
-                     done: Mapping[str, Mapping[str, int]], shredded: Collection[str],
-                     skipped: Collection[str]) -> None:
-        items = self._s.items[run_id]
-        for sid in skipped:
-            for key in [k for k in items if k[0] == sid]:
-                items[key] = replace(items[key], state=SKIPPED)
-        for sid, per in done.items():
-            for key in [k for k in items if k[0] == sid and k[1] not in per]:
-                items[key] = replace(items[key], state=SKIPPED)
-            for purpose, n in per.items():
-                items[(sid, purpose)] = _FakeItem(DONE, sid in shredded, n)
-
-    def due_in(self, subject_ids: Collection[str], as_of: date
-               ) -> dict[str, dict[str, str | None]]:
-        wanted = set(subject_ids)
-        out: dict[str, dict[str, str | None]] = {}
-        for (s, k), (_o, c) in self._s.cats.items():
-            if s in wanted and c.keep_until is not None and c.keep_until < as_of:
-                out.setdefault(s, {})[k] = c.purpose
-        return out
-
-    def values_of(self, subject_ids: Collection[str]) -> builtins.list[SealedValue]:
-        return [v for sid in sorted(set(subject_ids)) for v in self._vault.values(sid)]
-
-    def lock_subjects(self, subject_ids: Collection[str]) -> None:
-        return None  # one process, one thread: nothing to wait for
-
-    def shred(self, subject_ids: Collection[str], at: datetime) -> int:
-        deleted = 0
-        for sid in subject_ids:
-            deleted += self._vault.delete_values(sid)
-            self._vault.delete_lookups(sid)
-            self._vault.delete_cards(sid)
-            self._vault.delete_category_blocks(sid)
-            subject = self._vault.get(sid)
-            if subject is not None and not subject.destroyed:
-                self._vault.set_block(sid, None, None)
-                self._vault.mark_destroyed(sid, at)
-            for key in [k for k in self._s.cats if k[0] == sid]:
-                del self._s.cats[key]
-        return deleted
-
-    def delete_categories(self, pairs: Collection[tuple[str, str]]) -> int:
-        deleted = 0
-        for sid, category in pairs:
-            deleted += self._vault.delete_values(sid, [category])
-            self._s.cats.pop((sid, category), None)
-        return deleted
-
-    def drop_due_clocks(self, subject_ids: Collection[str], as_of: date) -> None:
-        for sid, cats in self.due_in(subject_ids, as_of).items():
-            held = self._held(sid)
-            for category in cats:
-                if category not in held:
-                    self._s.cats.pop((sid, category), None)
-
-    def delete_lookups(self, keys: Collection[tuple[str, str, str]]) -> None:
-        by_subject: dict[str, list[tuple[str, str]]] = {}
-        for sid, kind, digest in keys:
-            by_subject.setdefault(sid, []).append((kind, digest))
-        for sid, pairs in by_subject.items():
-            self._vault.delete_lookups(sid, pairs)
-
-    def delete_cards(self, keys: Collection[tuple[str, str]]) -> None:
-        by_subject: dict[str, set[str]] = {}
-        for sid, token in keys:
-            by_subject.setdefault(sid, set()).add(token)
-        for sid, tokens in by_subject.items():
-            self._vault.delete_cards(sid, tokens)
-
-    def reseal(self, values: Sequence[SealedValue]) -> None:
-        self._vault.put_values(values)
-
-    def add_progress(self, run_id: str, *, shredded: int = 0, partial: int = 0,
-                     skipped: int = 0, values_deleted: int = 0,
-                     groups: Mapping[str, Mapping[str, int]] | None = None) -> None:
-        r = self._s.runs[run_id]
-        self._s.runs[run_id] = replace(
-            r, subjects_done=r.subjects_done + shredded + partial + skipped,
-            subjects_shredded=r.subjects_shredded + shredded,
-            subjects_partial=r.subjects_partial + partial,
-            subjects_skipped=r.subjects_skipped + skipped,
-            values_deleted=r.values_deleted + values_deleted,
-            groups=_merged(r.groups, groups or {}))
-
-    def complete_run(self, run_id: str, at: datetime, act_id: str | None) -> None:
-        self._s.runs[run_id] = replace(self._s.runs[run_id], state=RunState.COMPLETED,
-                                       finished_at=at, act_id=act_id)
-
-    def group_members(self, run_id: str) -> Iterator[tuple[str, str, int]]:
-        found = sorted((p, sid, i.items) for (sid, p), i in self._s.items.get(run_id, {}).items()
-                       if i.state == DONE)
-        yield from found

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.deps import actor_of, operator_scope
 from derbes.api.deps import container as _container
-from derbes.api.deps import operator_filter as _operator
 from derbes.platform.dates import EARLIEST, LATEST
 from derbes.retention.adapters.acts import act_json, render_act
 from derbes.retention.service import acts as service
@@ -30,7 +30,6 @@ MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
 
 
 
-
 @router.get("")
 def list_acts(
     caller: Reader,
@@ -40,8 +39,8 @@ def list_acts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Acts, the newest first."""
-    found = service.list_acts(_container(request).uow(), operator_id=_operator(caller, operator),
-                              year=year, limit=limit)
+    ctx = _container(request).context(actor_of(caller), scope=operator_scope(caller, operator))
+    found = service.list_acts(ctx, year=year, limit=limit)
     return [{"id": h.id, "number": h.number, "operator_id": h.operator_id,
              "date": h.act_date.isoformat(), "issued_at": h.issued_at.isoformat(),
              "run_id": h.run_id, "subjects": h.subjects_total, "groups": h.groups,
@@ -62,8 +61,8 @@ def show_act(
     operator: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """One act by id or number (АУ-2026/0001, its slash kept): JSON, or HTML or PDF."""
-    act = service.get(_container(request).uow(), act_id,
-                      operator_id=_operator(caller, operator))
+    ctx = _container(request).context(actor_of(caller), scope=operator_scope(caller, operator))
+    act = service.get(ctx, act_id)
     if format == "json":
         body = json.dumps(act_json(act), ensure_ascii=False).encode("utf-8")
     else:

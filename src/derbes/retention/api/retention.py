@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.deps import actor_of, required_operator
 from derbes.api.deps import container as _container
-from derbes.api.deps import required_operator
 from derbes.api.inputs import Day
+from derbes.context import OperatorScope
 from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
 from derbes.retention.service import sweep as service
@@ -51,8 +52,9 @@ def get_plan(
     """What is due on ``as_of`` per purpose and category, and what falls due next."""
     container = _container(request)
     day = as_of or container.clock.now().date()
-    return service.plan(container.uow(), _operator(caller, operator), day,
-                        months=months).as_dict()
+    chosen = _operator(caller, operator)
+    return service.plan(container.context(actor_of(caller), scope=OperatorScope.only(chosen)),
+                        chosen, day, months=months).as_dict()
 
 
 @router.post("/runs", status_code=status.HTTP_200_OK)
@@ -60,9 +62,9 @@ def post_run(body: RunIn, caller: Destroyer, request: Request) -> dict[str, Any]
     """Run the sweep (crypto-shredding in the vault) and issue its destruction act."""
     container = _container(request)
     day = body.as_of or container.clock.now().date()
-    report = service.run(container.uow(), container.keystore,
-                         _operator(caller, body.operator), day, container.clock,
-                         actor=f"api:{caller.name}", batch_size=body.batch_size,
+    chosen = _operator(caller, body.operator)
+    report = service.run(container.context(actor_of(caller), scope=OperatorScope.only(chosen)),
+                         chosen, day, batch_size=body.batch_size,
                          stores=stores_from_dir(container.settings.datasets_dir))
     return {
         "run": report.run.as_dict() if report.run else None,
@@ -80,8 +82,9 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
     """Runs of the sweep, the newest first."""
-    return [r.as_dict() for r in service.runs(
-        _container(request).uow(), _operator(caller, operator), limit=limit)]
+    chosen = _operator(caller, operator)
+    ctx = _container(request).context(actor_of(caller), scope=OperatorScope.only(chosen))
+    return [r.as_dict() for r in service.runs(ctx, limit=limit)]
 
 
 def _operator(caller: Caller, asked: str | None) -> str:

@@ -13,12 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap, lazy
+from derbes.cli.common import actor, bootstrap, lazy
+from derbes.context import Context, OperatorScope
 from derbes.platform.dates import EARLIEST, LATEST
 from derbes.platform.files import write_private
 from derbes.platform.labels import N_, Lang
 
 if TYPE_CHECKING:
+    from derbes.bootstrap import Container
     from derbes.platform import i18n
 else:
     i18n = lazy("derbes.platform.i18n")
@@ -74,6 +76,12 @@ def _write(payload: bytes, out: Path | None) -> None:
         notes.print(f"wrote {out}")
 
 
+def _context(container: Container, operator: str | None) -> Context:
+    """The user at the terminal, for every operator or the one named."""
+    scope = OperatorScope.every() if operator is None else OperatorScope.only(operator)
+    return container.context(actor(), scope=scope, read_only=True)
+
+
 @acts_app.command("list")
 def list_(
     operator: str | None = typer.Option(None, "--operator", help="Only this operator's acts."),
@@ -89,7 +97,7 @@ def list_(
 
     language = _lang(lang)
     container = bootstrap()
-    headers = acts.list_acts(container.uow(), operator_id=operator, year=year, limit=limit)
+    headers = acts.list_acts(_context(container, operator), year=year, limit=limit)
     if fmt is ListFormat.JSON:
         rows = [{"id": h.id, "number": h.number, "operator_id": h.operator_id,
                  "date": h.act_date.isoformat(), "issued_at": h.issued_at.isoformat(),
@@ -129,7 +137,7 @@ def show(
 
     language = _lang(lang)
     container = bootstrap()
-    found = acts.get(container.uow(), act, operator_id=operator)
+    found = acts.get(_context(container, operator), act)
     if fmt is not ShowFormat.TEXT:
         _write(render_act(found, language, fmt.value), out)
         return

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from derbes.cli.app import app
 from derbes.cli.common import actor, bootstrap, lazy
+from derbes.context import OperatorScope
 from derbes.errors import InputError
 from derbes.platform.dates import check_date
 from derbes.retention.model.retention import DEFAULT_BATCH, MAX_BATCH
@@ -73,7 +74,8 @@ def plan_command(
     """
     container = bootstrap()
     day = _as_of(as_of, container.clock.now().date())
-    found = retention.plan(container.uow(), operator, day, months=months)
+    ctx = container.context(actor(), scope=OperatorScope.only(operator))
+    found = retention.plan(ctx, operator, day, months=months)
     if output == "json":
         console.print_json(json.dumps(found.as_dict(), ensure_ascii=False))
         return
@@ -123,7 +125,7 @@ def run_command(
     from derbes.datasets.adapters.directory import stores_from_dir
     container = bootstrap()
     day = _as_of(as_of, container.clock.now().date())
-    who = actor()
+    ctx = container.context(actor(), scope=OperatorScope.only(operator))
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=notes,
                   transient=False) as bar:
@@ -133,8 +135,7 @@ def run_command(
             bar.update(task, completed=p.done, total=p.total)
 
         while True:
-            report = retention.run(container.uow(), container.keystore, operator, day,
-                                   container.clock, actor=who, batch_size=batch_size,
+            report = retention.run(ctx, operator, day, batch_size=batch_size,
                                    on_progress=progress,
                                    stores=stores_from_dir(container.settings.datasets_dir))
             if report.resumed and report.run is not None:

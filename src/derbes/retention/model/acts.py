@@ -30,15 +30,20 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
-from derbes.datasets.model import ErasureStrategy
 from derbes.deadlines.model.periods import Period
-from derbes.errors import InputError, PeriodError
+from derbes.errors import InputError
 from derbes.platform.labels import Labels
 from derbes.register.model.register import AfterRetention, BasisKind, Register, RetentionTrigger
-from derbes.retention.model.retention import DestructionMethod, RunSummary
+
+# The run's side of an act, importable from here as before.
+from derbes.retention.model.act_run import DestroyedGroup as DestroyedGroup
+from derbes.retention.model.act_run import Method as Method
+from derbes.retention.model.act_run import MethodUse as MethodUse
+from derbes.retention.model.act_run import RunRecord as RunRecord
+from derbes.retention.model.act_run import VaultTotals as VaultTotals
+from derbes.retention.model.act_run import record_of as record_of
 
 FORMAT = "derbes.destruction-act/1"
 
@@ -53,139 +58,6 @@ _REFERENCE_KEY_LABEL = b"derbes/destruction-act/subject-reference/v1"
 REFERENCE_SCHEME = "HMAC-SHA-256(reference key, subject id), first 64 bits"
 
 _NUMBER = re.compile(r"^(?P<prefix>[^\s/-]{1,10})-(?P<year>\d{4})/(?P<seq>\d{1,9})$")
-
-
-class Method(StrEnum):
-    """How the data of a group were made to cease to exist (or to identify anyone)."""
-
-    # Vault: the subject's data key was destroyed in the key store, then the rows
-    # deleted; backups hold only ciphertext nobody can open.
-    CRYPTO_SHREDDING = "crypto_shredding"
-    # Vault: the categories' records were deleted and the subject's key replaced
-    # (the old key destroyed, what remains re-sealed under the new one).
-    DELETION = "deletion"
-    # Vault: values replaced so that they can no longer be attributed to the subject.
-    ANONYMISATION = "anonymisation"
-    # The operator's own databases, through a connector (its dataset's strategy).
-    STORE_DELETE_ROW = "store_delete_row"
-    STORE_NULL = "store_null"
-    STORE_MASK = "store_mask"
-    STORE_HASH = "store_hash"
-
-    @property
-    def in_store(self) -> bool:
-        return self.value.startswith("store_")
-
-
-_STORE_METHODS: Mapping[ErasureStrategy, Method] = {
-    ErasureStrategy.DELETE_ROW: Method.STORE_DELETE_ROW,
-    ErasureStrategy.NULL: Method.STORE_NULL,
-    ErasureStrategy.MASK: Method.STORE_MASK,
-    ErasureStrategy.HASH: Method.STORE_HASH,
-}
-
-
-@dataclass(frozen=True)
-class MethodUse:
-    """One method applied in one place: the vault (``store`` None) or a connected store.
-
-    ``count`` is subjects for the vault and rows changed for a store.
-    """
-
-    method: Method
-    count: int
-    store: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "method", Method(self.method))
-        if self.count < 0:
-            raise InputError("a method's count cannot be negative", field="count")
-        if self.method.in_store and not self.store:
-            raise InputError("a connected-store method names its store", field="store")
-
-
-# ------------------------------------------------------------------ run input
-
-
-@dataclass(frozen=True)
-class DestroyedGroup:
-    """What a run did for one purpose whose retention ended (the service's input).
-
-    ``subject_ids`` are internal vault ids; they are turned into pseudonymous
-    references when the act is built and are not kept in it.
-    """
-
-    purpose_id: str
-    action: AfterRetention
-    categories: tuple[str, ...]
-    subject_ids: tuple[str, ...]
-    # The retention rule as the run applied it; None: take it from the register.
-    citation: str | None = None
-    trigger: RetentionTrigger | None = None
-    period: Period | None = None
-    items: int | None = None  # (subject, category) pairs; None: not counted
-    # Empty: crypto-shredding (destroy) or anonymisation in the vault, for every subject.
-    methods: tuple[MethodUse, ...] = ()
-    ended_from: date | None = None  # earliest retention end among the group's subjects
-    ended_to: date | None = None  # latest
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A completed retention run, as the act needs it."""
-
-    run_id: str
-    operator_id: str
-    as_of: date
-    started_at: datetime
-    finished_at: datetime
-    actor: str
-    groups: tuple[DestroyedGroup, ...]
-    totals: VaultTotals | None = None
-
-
-@dataclass(frozen=True)
-class VaultTotals:
-    """What the run did in the vault, over all groups."""
-
-    subjects_shredded: int  # every category due: the data key destroyed
-    subjects_partial: int  # some categories due: deleted, the key replaced
-    values_deleted: int
-    items_skipped: int = 0  # due when planned, held (or gone) when reached
-
-
-def _trigger(value: str) -> RetentionTrigger | None:
-    try:
-        return RetentionTrigger(value)
-    except ValueError:
-        return None
-
-
-def _period(value: str) -> Period | None:
-    try:
-        return Period.parse(value) if value else None
-    except PeriodError:
-        return None
-
-
-def record_of(summary: RunSummary) -> RunRecord:
-    """The act's view of a completed run of the retention engine."""
-    groups = tuple(DestroyedGroup(
-        purpose_id=g.purpose,
-        action=AfterRetention.ANONYMISE if g.method is DestructionMethod.ANONYMISE
-        else AfterRetention.DESTROY,
-        categories=tuple(g.categories), subject_ids=tuple(g.subject_ids),
-        citation=g.citation or None, trigger=_trigger(g.trigger), period=_period(g.period),
-        items=g.items,
-    ) for g in summary.groups)
-    return RunRecord(
-        run_id=summary.run_id, operator_id=summary.operator_id, as_of=summary.as_of,
-        started_at=summary.started_at, finished_at=summary.finished_at, actor=summary.actor,
-        groups=groups, totals=VaultTotals(
-            subjects_shredded=summary.subjects_shredded,
-            subjects_partial=summary.subjects_partial,
-            values_deleted=summary.values_deleted, items_skipped=summary.items_skipped),
-    )
 
 
 # ------------------------------------------------------------------ rules
@@ -399,11 +271,22 @@ def _group(no: int, group: DestroyedGroup, register: Register, key: bytes) -> Ac
     )
 
 
-def build_act(
-    run: RunRecord, register: Register, rules: ActRules, *, act_id: str, number: ActNumber,
-    act_date: date, issued_at: datetime, key: bytes,
-) -> Act:
+@dataclass(frozen=True)
+class ActIssue:
+    """What the service decides for an act it issues: its id, number, date and time, and
+    the key the subject references are made with."""
+
+    act_id: str
+    number: ActNumber
+    act_date: date
+    issued_at: datetime
+    key: bytes
+
+
+def build_act(run: RunRecord, register: Register, rules: ActRules, issue: ActIssue) -> Act:
     """The act of ``run`` under the register in force; subjects become references."""
+    act_id, number, act_date, issued_at, key = (
+        issue.act_id, issue.number, issue.act_date, issue.issued_at, issue.key)
     if run.operator_id != register.operator.id:
         raise InputError("the run and the register belong to different operators",
                          field="operator_id")

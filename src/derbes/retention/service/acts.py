@@ -22,14 +22,13 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from derbes.audit.model.log import AuditRecord
+from derbes.context import Context
 from derbes.errors import ConflictError, InputError, NotFoundError
-from derbes.platform.clock import Clock
 from derbes.register.model.register import Register
-from derbes.retention.adapters.acts.rules import load_act_rules
-from derbes.retention.adapters.acts_store import ActFilter
 from derbes.retention.model.acts import (
     Act,
     ActHeader,
+    ActIssue,
     ActNumber,
     RunRecord,
     build_act,
@@ -39,8 +38,8 @@ from derbes.retention.model.acts import (
     subject_reference,
 )
 from derbes.retention.model.retention import RunSummary
-from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.retention.ports import ActFilter
+from derbes.vault.ports import KeyStore
 
 __all__ = ["ISSUE_ACTION", "get", "issue", "list_acts", "reference_for"]
 
@@ -55,42 +54,36 @@ def reference_for(keystore: KeyStore, subject_id: str) -> str:
     return subject_reference(reference_key(keystore.audit_key()), subject_id)
 
 
-def issue(
-    uow: UnitOfWork,
-    run_summary: RunSummary | RunRecord,
-    register: Register,
-    clock: Clock,
-    *,
-    keystore: KeyStore,
-) -> Act:
+def issue(ctx: Context, run_summary: RunSummary | RunRecord, register: Register) -> Act:
     """Issue and store (audited) the act of a completed run; idempotent per run.
 
     Works inside the caller's open transaction and does not commit: the
     retention engine marks the run completed and stores its act in one
     transaction, so a crash leaves either both or neither. Used on its own::
 
-        with uow:
-            act = acts.issue(uow, summary, register, clock, keystore=keystore)
-            uow.commit()
+        with ctx.uow:
+            act = acts.issue(ctx, summary, register)
+            ctx.uow.commit()
 
-    ``keystore`` gives the audit-chain key the subject references are keyed with.
+    The key store gives the audit-chain key the subject references are keyed with.
     """
     run = run_summary if isinstance(run_summary, RunRecord) else record_of(run_summary)
     if not run.run_id:
         raise InputError("the run has no id", field="run_id")
+    uow = ctx.uow
     existing = uow.acts.by_run(run.run_id, run.operator_id)
     if existing is not None:
         return existing
-    rules = load_act_rules()
-    key = reference_key(keystore.audit_key())
-    issued_at = clock.now()
+    rules = ctx.rules.acts
+    key = reference_key(ctx.keystore.audit_key())
+    issued_at = ctx.now()
     act_date = issued_at.astimezone(ZoneInfo(rules.timezone)).date()
     act_id = str(uuid.uuid4())
     for attempt in range(1, _NUMBER_ATTEMPTS + 1):
         number = next_number(rules, act_date.year,
                              uow.acts.last_seq(run.operator_id, act_date.year))
-        act = build_act(run, register, rules, act_id=act_id, number=number,
-                        act_date=act_date, issued_at=issued_at, key=key)
+        act = build_act(run, register, rules, ActIssue(act_id, number, act_date, issued_at,
+                                                       key))
         try:
             uow.acts.add(act)
             break
@@ -115,29 +108,31 @@ def issue(
     return act
 
 
-def list_acts(
-    uow: UnitOfWork, *, operator_id: str | None = None, year: int | None = None,
-    limit: int = 200,
-) -> Sequence[ActHeader]:
-    """Acts, the newest first (headers only: no body is loaded)."""
+def list_acts(ctx: Context, *, year: int | None = None, limit: int = 200
+              ) -> Sequence[ActHeader]:
+    """Acts of the context's operators, the newest first (headers only: no body is
+    loaded)."""
     if limit < 1:
         raise InputError("limit must be at least 1", field="limit")
-    with uow:
-        return uow.acts.list(ActFilter(operator_id=operator_id, year=year, limit=limit))
+    with ctx.uow as uow:
+        return uow.acts.list(ActFilter(operator_id=ctx.scope.operator_id, year=year,
+                                       limit=limit))
 
 
-def get(uow: UnitOfWork, ref: str, *, operator_id: str | None = None) -> Act:
-    """One act by its id or its number («АУ-2026/0001»); checked against its checksum."""
+def get(ctx: Context, ref: str) -> Act:
+    """One act of the context's operators by its id or its number («АУ-2026/0001»);
+    checked against its checksum."""
     text = ref.strip()
     if not text:
         raise InputError("name the act by its id or number", field="act")
-    with uow:
+    operator_id = ctx.scope.operator_id
+    with ctx.uow as uow:
         act = uow.acts.get(text)
         if act is not None and operator_id not in (None, act.operator.id):
             act = None
         if act is None:
             try:
-                number = str(ActNumber.parse(text, load_act_rules().number_digits))
+                number = str(ActNumber.parse(text, ctx.rules.acts.number_digits))
             except InputError:
                 number = None
             found = uow.acts.by_number(number, operator_id) if number else []

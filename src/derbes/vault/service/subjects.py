@@ -36,8 +36,8 @@ from derbes.identifiers.adapters import phone as kz_phone
 from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.platform.faults import crash_point
-from derbes.register.adapters.yaml import parse_register
 from derbes.register.model.register import Register, ValueType
+from derbes.register.service.in_force import in_force_in
 from derbes.retention.service import sweep as retention_service
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
@@ -183,21 +183,9 @@ class DestroyResult:
 
 # ------------------------------------------------------------------ helpers
 
-_PARSED: dict[str, Register] = {}
-
-
 def _register_of(uow: UnitOfWork, operator_id: str) -> Register:
     """The register in force for ``operator_id``, read inside the open unit of work."""
-    stored = uow.registers.latest(operator_id)
-    if stored is None:
-        raise NotFoundError(f"no register published for operator {operator_id!r}",
-                            field="operator")
-    register = _PARSED.get(stored.sha256)
-    if register is None:
-        register = parse_register(stored.source_text, f"{operator_id}@{stored.sha256[:12]}"
-                                  ).register
-        _PARSED[stored.sha256] = register
-    return register
+    return in_force_in(uow, operator_id).register
 
 
 def _live_subject(repo: VaultRepository, subject_id: str, *, lock: bool = False,

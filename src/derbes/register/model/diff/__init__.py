@@ -21,7 +21,7 @@ and returns one :class:`Change` per fact that changed. Each change says
 Silence never counts as consent (Law 94-V Art. 8; seed 004 p.10.5 promised the
 opposite, lint DRB012): a subject who does not answer the notice of a
 widening change has not agreed to it. ``register/service/policy_change.py`` therefore
-marks every consent that a re-consent scope touches with
+marks every consent that a re-consent scope touches (``consent/model/reconsent.py``) with
 ``needs_reconsent_since`` and appends a ``reconsent_required`` ledger event.
 
 What a re-consent scope touches, and what the mark means
@@ -84,7 +84,6 @@ from derbes.register.model.diff.reconsent import (
     cross_border_needs_consent,
     every_scope,
     purpose_needs_consent,
-    touches,
     transfer_needs_consent,
 )
 from derbes.register.model.register import Register
@@ -92,7 +91,7 @@ from derbes.register.model.register import Register
 __all__ = [
     "INVERSE", "Change", "ChangeKind", "Effect", "ReconsentScope", "RegisterDiff", "Side",
     "cookie_needs_consent", "cross_border_needs_consent", "diff", "every_scope",
-    "purpose_needs_consent", "scopes_of", "touches", "transfer_needs_consent",
+    "purpose_needs_consent", "scopes_of", "transfer_needs_consent",
 ]
 
 # The sections, in the order a reader of the diff expects them.

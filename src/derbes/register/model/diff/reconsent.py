@@ -1,10 +1,11 @@
-"""Which consent scopes a change calls for, and which consents a scope touches.
+"""Which consent scopes a change calls for.
 
-The table of the package docstring is implemented by :func:`touches`."""
+Which consents a scope touches (the table of the package docstring) is the
+consent slice's rule: ``consent/model/reconsent.py``."""
 
 from __future__ import annotations
 
-from derbes.consent.model.consent import ALL_RECIPIENTS, Consent, ScopeKind, needs_consent
+from derbes.consent.model.consent import ScopeKind, needs_consent
 from derbes.register.model.diff.changes import ReconsentScope
 from derbes.register.model.register import (
     BasisKind,
@@ -91,19 +92,3 @@ def every_scope(register: Register) -> tuple[ReconsentScope, ...]:
     for cookie in register.cookies:
         out.extend(cookie_scopes(cookie.category))
     return tuple(dict.fromkeys(out))
-
-
-def touches(scope: ReconsentScope, consent: Consent) -> bool:
-    """Whether asking ``scope`` again concerns ``consent`` (the table of the docstring)."""
-    given = consent.scope
-    if scope.kind is ScopeKind.PROCESSING:
-        return (given.kind in (ScopeKind.PROCESSING, ScopeKind.MARKETING)
-                and scope.purpose in given.purposes)
-    if scope.kind in (ScopeKind.THIRD_PARTY_TRANSFER, ScopeKind.CROSS_BORDER_TRANSFER):
-        if given.kind is not scope.kind:
-            return False
-        return (scope.recipient is None or scope.recipient in given.recipients
-                or ALL_RECIPIENTS in given.recipients)
-    if scope.kind is ScopeKind.COOKIES:
-        return given.kind is ScopeKind.COOKIES and scope.cookie_category in given.cookie_categories
-    return False

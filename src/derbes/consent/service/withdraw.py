@@ -1,0 +1,90 @@
+"""Withdrawing consent: one scope of a subject's consent, answered per purpose."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from derbes.consent.model import consent as rules_of
+from derbes.consent.model import withdrawal as withdrawal_rules
+from derbes.consent.model.consent import LedgerEvent, ScopeKind
+from derbes.consent.model.ledger import LedgerRecord
+from derbes.consent.model.withdrawal import WithdrawalOutcome
+from derbes.consent.service.subjects import live_subject, regime_of
+from derbes.context import Context
+from derbes.deadlines import service as deadlines
+from derbes.errors import NotFoundError
+from derbes.register.model.register import Register
+from derbes.register.service.in_force import in_force_in
+from derbes.retention.service import clocks as retention
+
+__all__ = ["WITHDRAWAL_STOP", "WithdrawalResult", "withdraw_consent", "withdrawal_terms"]
+
+# The regime deadline within which processing on a withdrawn consent stops.
+WITHDRAWAL_STOP = "consent_withdrawal_stop"
+
+
+@dataclass(frozen=True)
+class WithdrawalResult:
+    withdrawal_id: str
+    subject_id: str
+    scope: ScopeKind
+    event: LedgerEvent
+    consent_ids: tuple[str, ...]
+    outcomes: tuple[WithdrawalOutcome, ...]
+    at: datetime
+
+
+def withdrawal_terms(ctx: Context, subject_id: str, register: Register, now: datetime
+                     ) -> withdrawal_rules.WithdrawalTerms:
+    """Inside an open unit of work: the subject's clocks (one clock rule) and the
+    statutory term to stop, for answering a withdrawal made at ``now``."""
+    due = deadlines.due_by(regime_of(ctx, register), WITHDRAWAL_STOP, now, ctx.rules.calendars)
+    found = retention.clocks_of(ctx.uow, subject_id, register)
+    history = found.history
+    return withdrawal_rules.WithdrawalTerms(
+        on=now.date(),
+        clocks=found.purposes, open_contracts=history.open_contracts,
+        last_contract_closed=history.last_contract_closed, stop_by=due.due,
+        stop_citation=due.citation)
+
+
+def withdraw_consent(ctx: Context, subject_id: str, scope: ScopeKind | str) -> WithdrawalResult:
+    """Withdraw one scope of a subject's consent; the answer is per purpose.
+
+    Every consent of that scope is marked withdrawn (other scopes are not
+    touched) and one ledger entry per consent records the outcomes: what
+    stopped now, and what continues because of an open contract or the law,
+    with the citation and, where known, the date until which. Withdrawing
+    again later (say, after the contract is closed) is allowed and answered
+    afresh.
+    """
+    kind = rules_of.parse_scope_kind(scope)
+    now = ctx.now()
+    withdrawal_id = str(uuid.uuid4())
+    uow = ctx.uow
+    with uow:
+        subject = live_subject(uow, subject_id, ctx.scope, allow_destroyed=True)
+        given = uow.consents.for_subject(subject.id, kind)
+        if not given:
+            raise NotFoundError(f"the subject gave no consent of scope {kind.value}",
+                                field="scope")
+        register = in_force_in(uow, subject.operator_id).register
+        uow.consents.mark_withdrawn([c.id for c in given], now)
+        # The clocks are read with this withdrawal applied: its day starts them.
+        terms = withdrawal_terms(ctx, subject.id, register, now)
+        outcomes = withdrawal_rules.withdrawal_outcomes(register, kind, given, terms,
+                                                        ctx.rules.consent)
+        event = withdrawal_rules.withdrawal_event(outcomes)
+        uow.consent_ledger.append([LedgerRecord(
+            at=now, event=event.value, consent_id=c.id, subject_id=subject.id,
+            payload={"withdrawal_id": withdrawal_id, "scope": kind.value,
+                     "already_withdrawn": c.withdrawn_at is not None,
+                     "outcomes": [o.as_dict() for o in outcomes],
+                     "actor": ctx.actor, "request_id": ctx.request_id},
+        ) for c in given])
+        retention.update_clocks(uow, subject.id, now, register=register)
+        uow.commit()
+    return WithdrawalResult(withdrawal_id, subject.id, kind, event,
+                            tuple(c.id for c in given), outcomes, now)

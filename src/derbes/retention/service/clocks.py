@@ -1,0 +1,307 @@
+"""Retention clocks: moved by events, consents, answered requests and holds.
+
+:func:`on_event` is called by ``lifecycle/service.record_event`` inside its unit
+of work: legal holds are stored or released, and the subject's clocks
+recomputed (:func:`update_clocks`) — one subject, never a rescan of the world.
+:func:`clocks_of` computes the same without storing it, for every answer that
+names an end date (withdrawal, access, destruction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+
+from derbes.consent.model.consent import Consent, ScopeKind
+from derbes.context import Context
+from derbes.deadlines.adapters.kz_calendar import calendar_for
+from derbes.deadlines.model.calendar import WorkingCalendar
+from derbes.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+)
+from derbes.lifecycle.model import CONTRACT_EVENTS, EventType, LifecycleEvent
+from derbes.register.model.register import (
+    AchievedWhen,
+    BasisKind,
+    Register,
+    RetentionTrigger,
+)
+from derbes.register.service.in_force import find_in_force
+from derbes.requests.model import RequestState
+from derbes.requests.ports import RequestFilter
+from derbes.retention.model import clocks as clock_rule
+from derbes.retention.model.clocks import History, PurposeClock
+from derbes.retention.model.retention import (
+    CategoryClock,
+    RetentionRules,
+    RunRecord,
+    category_clocks,
+    check_minimums,
+    expired_purposes,
+    new_hold,
+)
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.store import SealedValue, SubjectRecord
+
+# ------------------------------------------------------------------- helpers
+
+
+def register_of(uow: UnitOfWork, operator_id: str) -> Register | None:
+    """The register in force for ``operator_id`` (inside an open unit of work)."""
+    loaded = find_in_force(uow, operator_id)
+    return None if loaded is None else loaded.register
+
+
+def require_register(uow: UnitOfWork, operator_id: str, rules: RetentionRules) -> Register:
+    """The register in force, checked against the statutory minimum retention terms."""
+    register = register_of(uow, operator_id)
+    if register is None:
+        raise NotFoundError(f"no register published for operator {operator_id!r}",
+                            field="operator")
+    check_minimums(register, rules.minimums)
+    return register
+
+
+@cache
+def _calendar_of_year(year: int) -> WorkingCalendar:
+    return calendar_for(date(year, 7, 1))
+
+
+def _calendar(day: date) -> WorkingCalendar:
+    # A term of working days starting late in a year runs into the next one:
+    # the calendar of a year covers the year before to two years after.
+    return _calendar_of_year(day.year)
+
+
+def _day(at: datetime) -> date:
+    return at.date()
+
+
+# ------------------------------------------------------------------ clocks
+
+# Lifecycle events whose last date starts a clock (``History.events``).
+_LAST_OF = {
+    EventType.TRANSACTION: RetentionTrigger.TRANSACTION.value,
+    EventType.LAST_ACTIVITY: RetentionTrigger.LAST_ACTIVITY.value,
+    EventType.REQUEST_ANSWERED: AchievedWhen.REQUEST_ANSWERED.value,
+}
+# The relationship an event shows exists (``History.ever``).
+_RELATION_OF = {
+    EventType.TRANSACTION: "transaction",
+    EventType.LAST_ACTIVITY: "last_activity",
+    EventType.ACCOUNT_OPENED: "account",
+    EventType.ACCOUNT_CLOSED: "account",
+    EventType.REQUEST_ANSWERED: "request_answered",
+}
+_ANSWERED = (RequestState.ANSWERED, RequestState.REFUSED)
+
+
+def _later(found: dict[str, date], key: str, day: date) -> None:
+    found[key] = max(day, found.get(key, day))
+
+
+def history_of(uow: UnitOfWork, subject_id: str, register: Register,
+               values: Sequence[SealedValue]) -> History:
+    """What the subject's events, consents, values and answered requests tell the clocks
+    (inside an open unit of work)."""
+    contracts = uow.lifecycle.contracts_for(subject_id)
+    open_contracts = sum(1 for c in contracts if c.is_open)
+    closed = [_day(c.closed_at) for c in contracts if c.closed_at is not None]
+    opened = [_day(c.opened_at) for c in contracts if c.opened_at is not None]
+    events: dict[str, date] = {}
+    ever: set[str] = {"contract"} if contracts else set()
+    if values:
+        events[RetentionTrigger.COLLECTED.value] = max(_day(v.collected_at) for v in values)
+    achieved: dict[str, date] = {}
+    ended_by_event: dict[str, date] = {}
+    accounts: dict[str, date] = {}
+    consent_purposes = [p.id for p in register.purposes.values()
+                        if p.basis.kind is BasisKind.CONSENT]
+    for event in uow.lifecycle.events_for(subject_id):
+        day = _day(event.occurred_at)
+        relation = _RELATION_OF.get(event.type)
+        if relation is not None:
+            ever.add(relation)
+        last = _LAST_OF.get(event.type)
+        if last is not None:
+            _later(events, last, day)
+        elif event.type in (EventType.ACCOUNT_OPENED, EventType.ACCOUNT_CLOSED):
+            _later(accounts, event.type.value, day)
+        elif event.type is EventType.PURPOSE_ACHIEVED:
+            _later(achieved, str(event.data.get("purpose")), day)
+        elif event.type is EventType.CONSENT_WITHDRAWN:
+            named = event.data.get("purposes")
+            for purpose in (named if isinstance(named, list) else consent_purposes):
+                _later(ended_by_event, str(purpose), day)
+    for request in uow.requests.list(RequestFilter(subject_id=subject_id, states=_ANSWERED)):
+        if request.closed_at is not None:
+            ever.add("request_answered")
+            _later(events, AchievedWhen.REQUEST_ANSWERED.value, _day(request.closed_at))
+    closed_account = accounts.get(EventType.ACCOUNT_CLOSED.value)
+    opened_account = accounts.get(EventType.ACCOUNT_OPENED.value)
+    # An account opened again after its close has no close to count from.
+    if closed_account is not None and (opened_account is None
+                                       or opened_account <= closed_account):
+        events[RetentionTrigger.ACCOUNT_CLOSED.value] = closed_account
+    live, ended = _consent_spans(uow.consents.for_subject(subject_id), ended_by_event)
+    return History(
+        open_contracts=open_contracts,
+        last_contract_opened=max(opened) if opened else None,
+        last_contract_closed=max(closed) if closed and not open_contracts else None,
+        events=events, ever=frozenset(ever), achieved=achieved,
+        consent_live=frozenset(live), consent_ended=ended,
+        linked=frozenset(p for v in values for p in v.purposes),
+    )
+
+
+def _consent_spans(given: Sequence[Consent], ended_by_event: Mapping[str, date]
+                   ) -> tuple[set[str], dict[str, date]]:
+    """Purposes with a consent in force, and the day the last consent to the others ended.
+
+    A consent ends when withdrawn or expired, or on its ``valid_until`` (a date
+    known in advance); a consent given after a reported withdrawal event is in
+    force again.
+    """
+    live: set[str] = set()
+    ended: dict[str, date] = {}
+    last_given: dict[str, date] = {}
+    for consent in given:
+        if consent.scope.kind not in (ScopeKind.PROCESSING, ScopeKind.MARKETING):
+            continue
+        ends = [t for t in (consent.withdrawn_at, consent.expired_at, consent.valid_until)
+                if t is not None]
+        for purpose in consent.scope.purposes:
+            _later(last_given, purpose, _day(consent.given_at))
+            if ends:
+                _later(ended, purpose, _day(min(ends)))
+            else:
+                live.add(purpose)
+    for purpose, day in ended_by_event.items():
+        if purpose in live and last_given.get(purpose, day) <= day:
+            live.discard(purpose)
+        if purpose not in live:
+            _later(ended, purpose, day)
+    return live, {p: d for p, d in ended.items() if p not in live}
+
+
+@dataclass(frozen=True)
+class SubjectClocks:
+    """One subject's clocks under the register in force, from the one clock rule."""
+
+    history: History
+    purposes: Mapping[str, PurposeClock]  # the purposes the subject is in
+    categories: Mapping[str, CategoryClock]  # the categories held
+
+    def until(self, purpose_id: str) -> date | None:
+        clock = self.purposes.get(purpose_id)
+        return None if clock is None else clock.end_date
+
+
+def clocks_of(uow: UnitOfWork, subject_id: str, register: Register) -> SubjectClocks:
+    """Compute (not store) one subject's clocks, inside an open unit of work.
+
+    Every answer that names an end date — withdrawal, access, destruction —
+    asks this; :func:`update_clocks` stores the same for the sweep and the
+    decision point.
+    """
+    values = uow.vault.values(subject_id)
+    held = {v.category for v in values}
+    history = history_of(uow, subject_id, register, values)
+    clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
+                                       held=held)
+    categories = category_clocks(register, held, clocks, uow.retention.holds_for(subject_id))
+    return SubjectClocks(history, {c.purpose: c for c in clocks},
+                         {c.category: c for c in categories})
+
+
+NewValueFacts = tuple[str, tuple[str, ...], datetime]
+"""(category, purposes it was collected for, collected at) of a value just stored."""
+
+
+def new_subject_clocks(
+    register: Register, values: Mapping[str, Sequence[NewValueFacts]],
+) -> dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]]:
+    """The first clocks of subjects just added (no event, consent or request yet): the
+    same rule as :func:`clocks_of`, worked out in memory for a bulk ingest."""
+    out: dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]] = {}
+    for subject_id, facts in values.items():
+        held = {category for category, _, _ in facts}
+        history = History(
+            events={RetentionTrigger.COLLECTED.value: max(_day(at) for _, _, at in facts)}
+            if facts else {},
+            linked=frozenset(p for _, purposes, _ in facts for p in purposes))
+        clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
+                                           held=held)
+        out[subject_id] = (clocks, category_clocks(register, held, clocks))
+    return out
+
+
+def update_clocks(
+    uow: UnitOfWork, subject_id: str, now: datetime, *, register: Register | None = None,
+) -> tuple[CategoryClock, ...]:
+    """Recompute and store one subject's purpose and category clocks (inside an open
+    unit of work). Called whenever the subject's values, events, consents, answered
+    requests or holds change."""
+    subject = uow.vault.get(subject_id)
+    if subject is None:
+        raise NotFoundError("no such subject", field="subject_id")
+    register = register or register_of(uow, subject.operator_id)
+    if register is None:
+        return ()
+    found = clocks_of(uow, subject.id, register)
+    categories = tuple(found.categories.values())
+    uow.retention.put_clocks(subject.id, subject.operator_id, tuple(found.purposes.values()),
+                             categories, now)
+    return categories
+
+
+def _who(value: object, what: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > 1000:
+        raise InputError(f"a legal hold release needs {what}", field=f"data.{what}")
+    return text
+
+
+def on_event(uow: UnitOfWork, subject: SubjectRecord, event: LifecycleEvent) -> None:
+    """What a newly recorded event does to retention (inside ``record_event``'s unit of work).
+
+    Legal holds: ``legal_hold_set`` (data: basis, set_by, kind, until,
+    categories) stores a hold whose id is the event id; ``legal_hold_released``
+    (data: hold_id, released_by) releases it. Then the subject's clocks move.
+    """
+    if (event.contract_id is not None and event.type not in CONTRACT_EVENTS
+            and uow.lifecycle.contract(subject.id, event.contract_id) is None):
+        raise NotFoundError("no such contract of this subject", field="contract_id")
+    register = register_of(uow, subject.operator_id)
+    if event.type is EventType.LEGAL_HOLD_SET:
+        known = register.categories if register is not None else ()
+        uow.retention.add_hold(new_hold(event.event_id, subject.id, event.data,
+                                        event.occurred_at, known))
+    elif event.type is EventType.LEGAL_HOLD_RELEASED:
+        hold = uow.retention.hold(str(event.data.get("hold_id")))
+        if hold is None or hold.subject_id != subject.id:
+            raise NotFoundError("no such legal hold of this subject", field="data.hold_id")
+        if not hold.active:
+            raise ConflictError("this legal hold is already released", field="data.hold_id")
+        uow.retention.release_hold(hold.hold_id, event.occurred_at,
+                                   _who(event.data.get("released_by"), "released_by"),
+                                   event.event_id)
+    if register is not None:
+        update_clocks(uow, subject.id, event.recorded_at, register=register)
+
+
+def runs(ctx: Context, *, limit: int = 50) -> list[RunRecord]:
+    """Runs of the sweep within the context's operators, the newest first."""
+    with ctx.uow as uow:
+        return uow.retention.runs(ctx.scope.operator_id, limit)
+
+
+def expired_for(uow: UnitOfWork, subject_ids: Collection[str], day: date
+                ) -> dict[str, frozenset[str]]:
+    """Purposes whose retention is over on ``day``, per subject (decision point)."""
+    clocks = uow.retention.purpose_clocks(subject_ids)
+    return {sid: expired_purposes(found, day) for sid, found in clocks.items()}

@@ -1,0 +1,50 @@
+"""A :class:`~derbes.context.Context` for tests and benchmarks, on the shipped rule tables.
+
+Bootstrap builds the rules of an installation from its settings; a test that
+works on a fake unit of work and an in-memory key store builds its context here::
+
+    ctx = make_context(FakeUnitOfWork(), InMemoryKeyStore(), FixedClock(...), "test:dpo")
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING
+
+from derbes.context import Context, OperatorScope, Rules
+from derbes.platform.clock import Clock, FixedClock
+
+if TYPE_CHECKING:
+    from derbes.deadlines.model.regime import Regime
+    from derbes.uow import UnitOfWork
+    from derbes.vault.ports import KeyStore
+
+__all__ = ["make_context", "shipped_rules"]
+
+
+@cache
+def shipped_rules() -> Rules:
+    """Every rule table as shipped (no DPO's corrections), built as bootstrap builds it."""
+    from derbes.bootstrap import Container
+    from derbes.settings import Settings
+
+    return Container(settings=Settings(regime_file=None, calendar_overrides=None)).rules
+
+
+def _no_keys() -> KeyStore:
+    raise AssertionError("this context was made without a key store")
+
+
+def make_context(
+    uow: UnitOfWork, keystore: KeyStore | None = None, clock: Clock | None = None,
+    actor: str = "test:backend", request_id: str | None = None,
+    scope: OperatorScope | None = None, *, regime: Regime | None = None,
+) -> Context:
+    """A context on ``uow`` and ``keystore`` (None: a use case that opens no value) and
+    ``clock`` (None: a fixed clock); ``regime`` replaces the shipped regime table."""
+    rules = shipped_rules() if regime is None else replace(shipped_rules(), regime=regime)
+    keys = _no_keys if keystore is None else (lambda: keystore)
+    return Context(uow=uow, keys=keys, clock=FixedClock() if clock is None else clock,
+                   rules=rules, actor=actor, request_id=request_id,
+                   scope=OperatorScope.every() if scope is None else scope)
