@@ -14,9 +14,12 @@ from derbes.platform.clock import FixedClock
 from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.service import registers
-from derbes.uow import FakeUnitOfWork, UnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore
+from derbes.testing.context import context as ctx_of
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
+from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
 
 EXPRESS = Path(__file__).resolve().parents[1] / "registers" / "express-avans.yaml"
@@ -90,8 +93,7 @@ class World:
         registers.publish(self.uow(), [self.loaded], clock)
 
     def subject(self, iin: str = ADULT_IIN, phone: str = PHONE) -> str:
-        return vault_service.add_subject(self.uow(), self.keys, self.loaded.register,
-                                         person(iin, phone=phone), {}, ACTOR, self.clock)
+        return vault_service.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), self.loaded.register, person(iin, phone=phone), {})
 
     def give(self, subject_id: str, *scopes: Scope, channel: str = "web_checkbox",
              evidence: Evidence | None = None, **kw: object) -> svc.GiveResult:

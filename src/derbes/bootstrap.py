@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from derbes.audit.adapters.alert_rules import load_access_rules
-from derbes.audit.model.alert_rules import AccessRules
 from derbes.consent.adapters.egov import FakeEgovService
 from derbes.context import Context, OperatorScope, Rules
 from derbes.decisions.service import DecisionPoint
@@ -18,12 +19,14 @@ from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
 from derbes.platform.files import tighten_dir
 from derbes.platform.otp_outbox import OutboxOtpService
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
-from derbes.uow import SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.ports import KeyEncryptionKey, KeyStore
 
 
 @dataclass
@@ -65,9 +68,7 @@ class Container:
         """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
         keeps its codes under ``var_dir`` (so the CLI can issue in one command and
         verify in the next) and writes each SMS to an outbox file."""
-        from derbes.consent.adapters.rules import load_consent_rules
-
-        return OutboxOtpService(load_consent_rules().otp_reference_valid_minutes,
+        return OutboxOtpService(self.rules.consent.otp_reference_valid_minutes,
                                 self.settings.var_dir / "otp")
 
     @cached_property
@@ -76,31 +77,9 @@ class Container:
         return FakeEgovService()
 
     @cached_property
-    def access_rules(self) -> AccessRules:
-        """Rules that flag unusual access (data/access_rules.yaml)."""
-        return load_access_rules()
-
-    @cached_property
     def rules(self) -> Rules:
         """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
-        from derbes.access.adapters.limits_yaml import load_identity_limits
-        from derbes.consent.adapters.rules import load_consent_rules
-        from derbes.deadlines.adapters.regime_yaml import load_regime
-        from derbes.decisions.adapters.rules import load_decision_rules
-        from derbes.retention.adapters.acts.rules import load_act_rules
-        from derbes.retention.adapters.rules import load_retention_rules
-        from derbes.vault.adapters.rules import load_vault_rules
-
-        return Rules(
-            regime=load_regime(self.settings.regime_file),
-            vault=load_vault_rules(),
-            consent=load_consent_rules(),
-            retention=load_retention_rules(),
-            decisions=load_decision_rules(),
-            acts=load_act_rules(),
-            alerts=self.access_rules,
-            identity_limits=load_identity_limits(),
-        )
+        return load_rules(self.settings.regime_file)
 
     def context(self, actor: str, request_id: str | None = None,
                 scope: OperatorScope | None = None, *, read_only: bool = False) -> Context:
@@ -152,11 +131,11 @@ class Container:
     def anchor_targets(self) -> AnchorTargets:
         """Where anchors of the chains' heads go: the file (read back), syslog, a URL."""
         from derbes.integrity.adapters.anchor_sinks import (
-            AnchorSink,
             FileAnchorSink,
             SyslogAnchorSink,
             UrlAnchorSink,
         )
+        from derbes.integrity.ports import AnchorSink
 
         s = self.settings
         copies: list[AnchorSink] = []
@@ -188,6 +167,52 @@ class Container:
     def decision_point(self) -> DecisionPoint:
         """In-process decisions with a short-lived cache of subject states."""
         return DecisionPoint(self.reader, self.clock, ttl=self.settings.decision_cache_seconds)
+
+
+def load_rules(regime_file: Path | None = None) -> Rules:
+    """Every rule table from the shipped data; the regime table from ``regime_file`` if given."""
+    from derbes.access.adapters.limits_yaml import load_identity_limits
+    from derbes.consent.adapters.rules import load_consent_rules
+    from derbes.deadlines.adapters.regime_yaml import load_regime
+    from derbes.decisions.adapters.rules import load_decision_rules
+    from derbes.retention.adapters.acts.rules import load_act_rules
+    from derbes.retention.adapters.rules import load_retention_rules
+    from derbes.vault.adapters.rules import load_vault_rules
+
+    return Rules(
+        regime=load_regime(regime_file),
+        vault=load_vault_rules(),
+        consent=load_consent_rules(),
+        retention=load_retention_rules(),
+        decisions=load_decision_rules(),
+        acts=load_act_rules(),
+        alerts=load_access_rules(),
+        identity_limits=load_identity_limits(),
+    )
+
+
+_SHIPPED: list[Rules] = []
+_SHIPPED_LOCK = threading.Lock()
+
+
+def context_over(uow: UnitOfWork, clock: Clock, actor: str, request_id: str | None = None,
+                 operator_id: str | None = None, keystore: KeyStore | None = None) -> Context:
+    """A context over the parts a service that does not take one yet holds, with the
+    shipped rule tables (read once). A bridge for the services still called with
+    ``uow, clock, actor…`` (requests, consent) into the use cases that take a context:
+    those read only rule tables no setting replaces (vault, access, identity limits)."""
+    with _SHIPPED_LOCK:
+        if not _SHIPPED:
+            _SHIPPED.append(load_rules())
+    scope = OperatorScope.every() if operator_id is None else OperatorScope.only(operator_id)
+
+    def keys() -> KeyStore:
+        if keystore is None:
+            raise RuntimeError("this context was given no key store")
+        return keystore
+
+    return Context(uow=uow, keys=keys, clock=clock, rules=_SHIPPED[0], actor=actor,
+                   request_id=request_id, scope=scope)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:

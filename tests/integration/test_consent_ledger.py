@@ -15,8 +15,8 @@ from derbes.consent.model.ledger import ledger_key
 from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.platform.clock import FixedClock
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import consent_ledger, consents, contracts, lifecycle_events
-from derbes.uow import SqlUnitOfWork
 from tests.consent_support import (
     DOCUMENT,
     IP,

@@ -28,7 +28,7 @@ from derbes.datasets.model import (
 from derbes.errors import InputError, StoreUnavailableError
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 from tests.operator_db import DATASET, REGISTER
 
 IIN = "900101300017"  # not a real person's; valid shape for the fake

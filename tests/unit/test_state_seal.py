@@ -19,7 +19,7 @@ from derbes.integrity.model.state_seal import (
     sealed_consent,
     snapshot,
 )
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 
 KEY = seal_key(b"unit tests audit key, 32 bytes!!")
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -101,7 +101,7 @@ def test_the_same_instant_in_another_zone_is_the_same_state() -> None:
 
 
 def test_the_fake_unit_of_work_seals_on_commit_and_detects_a_changed_row() -> None:
-    from derbes.vault.adapters.store import SubjectRecord
+    from derbes.vault.ports import SubjectRecord
 
     uow = FakeUnitOfWork()
     with uow:

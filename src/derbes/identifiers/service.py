@@ -69,6 +69,11 @@ def check(
     return _translated(checks[chosen](value), lang)
 
 
+def phone_e164(value: str) -> str:
+    """A Kazakhstan phone number in E.164 (``IdentifierError`` when it is not one)."""
+    return phone.e164(value)
+
+
 # Facts whose values are messages of the catalogues (names of a sex, an entity type…).
 _LABEL_FACTS = ("sex_label", "entity_type_label", "division_label")
 

@@ -15,7 +15,7 @@ from derbes.requests import model as rq
 from derbes.requests.model import RequestType, SubjectRequest
 from derbes.requests.service import _answered, _begin, _open, _register
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.ports import KeyStore
 
 
 def answer_objection(

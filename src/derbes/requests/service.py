@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from derbes.audit.model.log import AuditRecord
 from derbes.datasets.adapters.connectors import OperatorStore
@@ -79,7 +79,6 @@ from derbes.retention.model.clocks import PurposeClock
 from derbes.retention.service import sweep as retention
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import (
     SUBJECT_ACCESS_REQUEST,
     LookupKind,
@@ -88,7 +87,11 @@ from derbes.vault.model import (
     Source,
     normalise_identifier,
 )
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
+
+if TYPE_CHECKING:
+    from derbes.context import Context
 
 __all__ = [
     "AccessAnswer",
@@ -310,6 +313,15 @@ def _rules(regime: Regime) -> RequestRules:
     return load_request_rules(list(regime.deadlines))
 
 
+def _vault_context(uow: UnitOfWork, keystore: KeyStore | None, clock: Clock, actor: str,
+                   request_id: str | None, operator_id: str | None) -> Context:
+    """The vault's and the identity limits' use cases take a context; until this slice
+    takes one itself, a context over its parts."""
+    from derbes.bootstrap import context_over
+
+    return context_over(uow, clock, actor, request_id, operator_id, keystore)
+
+
 def _key_id(request_id: str) -> str:
     return f"request:{request_id}"
 
@@ -493,8 +505,8 @@ def file_request(
     if subject_id is None:
         for lookup, value in identifiers.items():
             found = vault_service.find_subject(
-                uow, keystore, lookup, value, SUBJECT_ACCESS_REQUEST, actor, clock,
-                new.operator_id, request_id)
+                _vault_context(uow, keystore, clock, actor, request_id, new.operator_id),
+                lookup, value, SUBJECT_ACCESS_REQUEST)
             if found:
                 subject_id = found[0].subject_id
                 break
@@ -572,8 +584,8 @@ def issue_otp(uow: UnitOfWork, otp: OtpPort, request_id: str, clock: Clock, *,
     if request.state is not RequestState.RECEIVED:
         raise ConflictError(f"a {request.state.value} request needs no verification code",
                             field="state")
-    return otp_issue(uow, otp, _binding(request), clock, actor=actor,
-                     subject_ids=[request.subject_id] if request.subject_id else [])
+    return otp_issue(_vault_context(uow, None, clock, actor, None, operator_id), otp,
+                     _binding(request), [request.subject_id] if request.subject_id else [])
 
 
 def verify_by_otp(uow: UnitOfWork, otp: OtpVerifier, request_id: str, reference: str,
@@ -585,14 +597,15 @@ def verify_by_otp(uow: UnitOfWork, otp: OtpVerifier, request_id: str, reference:
     wrong codes locks verification out for a while (``identity_limits``): a
     code cannot be found by trying them all.
     """
-    from derbes.access.service.limits import otp_verify
+    from derbes.access.service.limits import OtpAttempt, otp_verify
 
     ref = rq.checked_reference(reference, "otp_reference")
     with uow:
         request = _get(uow, request_id, operator_id)
     rq.check_transition(request.state, RequestState.VERIFIED)
-    otp_verify(uow, otp, _binding(request), ref, code if isinstance(code, str) else "", clock,
-               actor=actor, subject_ids=[request.subject_id] if request.subject_id else [])
+    otp_verify(_vault_context(uow, None, clock, actor, None, operator_id), otp, OtpAttempt(
+        _binding(request), ref, code if isinstance(code, str) else "",
+        [request.subject_id] if request.subject_id else []))
     after = _move(uow, request_id, RequestState.VERIFIED, actor, clock, operator_id=operator_id,
                   change=lambda r: replace(r, verification_method=VerificationMethod.SMS_OTP,
                                            verification_ref=ref),
@@ -754,8 +767,8 @@ def _vault_view(uow: UnitOfWork, keystore: KeyStore, request: SubjectRequest, ac
         return None
     try:
         return vault_service.read_subject(
-            uow, keystore, request.subject_id, SUBJECT_ACCESS_REQUEST, actor,
-            request_id=request.id, clock=clock, operator_id=request.operator_id)
+            _vault_context(uow, keystore, clock, actor, request.id, request.operator_id),
+            request.subject_id, SUBJECT_ACCESS_REQUEST)
     except NotFoundError:  # destroyed since: nothing held in the vault
         return None
 
@@ -1022,8 +1035,8 @@ def execute_blocking(
         return _no_data(uow, keystore, request, actor, clock)
     try:
         blocks = vault_service.block(
-            uow, request.subject_id, categories, f"subject request {request.id}", actor, clock,
-            request.id, operator_id=request.operator_id)
+            _vault_context(uow, keystore, clock, actor, request.id, request.operator_id),
+            request.subject_id, categories, f"subject request {request.id}")
     except NotFoundError:
         return _no_data(uow, keystore, request, actor, clock)
     if decision_point is not None:
@@ -1064,8 +1077,8 @@ def execute_rectification(
     values = [NewValue(str(category), value, provenance)
               for category, value in dict(given.get("values", {})).items()]
     changed = vault_service.update_values(
-        uow, keystore, request.subject_id, replace=values, actor=actor, clock=clock,
-        request_id=request.id, operator_id=request.operator_id)
+        _vault_context(uow, keystore, clock, actor, request.id, request.operator_id),
+        request.subject_id, replace=values)
     result = {"kind": "rectification", "held": True, "changed": changed,
               "document": "sealed with the request"}
     return _answered(uow, keystore, request, result, result, actor, clock)
@@ -1162,19 +1175,17 @@ def execute_destruction(
         kept = [c for c in vault_held if c not in outcome.destroy
                 and (asked is None or c in asked)]
         reason = f"subject request {request.id}: destruction"
+        vault_ctx = _vault_context(uow, keystore, clock, actor, request.id,
+                                   request.operator_id)
         if doomed and not kept and asked is None and len(doomed) == len(vault_held):
-            vault_service.destroy_subject(uow, keystore, request.subject_id, reason, actor,
-                                          clock, request.id, operator_id=request.operator_id)
+            vault_service.destroy_subject(vault_ctx, request.subject_id, reason)
             vault_result["subject_destroyed"] = True
         elif doomed:
-            vault_service.destroy_categories(uow, keystore, request.subject_id, doomed, reason,
-                                             actor, clock, request.id,
-                                             operator_id=request.operator_id)
+            vault_service.destroy_categories(vault_ctx, request.subject_id, doomed, reason)
         if kept:
-            vault_service.block(uow, request.subject_id, kept,
+            vault_service.block(vault_ctx, request.subject_id, kept,
                                 f"subject request {request.id}: kept by law, processing "
-                                "stopped", actor, clock, request.id,
-                                operator_id=request.operator_id)
+                                "stopped")
         vault_result["destroyed"] = doomed
         vault_result["blocked"] = kept
         if decision_point is not None:

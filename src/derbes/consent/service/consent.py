@@ -61,8 +61,7 @@ from derbes.register.model.register import Register
 from derbes.retention.service import sweep as retention
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.vault.ports import KeyStore, SubjectRecord
 from derbes.vault.service import keyswap
 
 __all__ = [
@@ -391,7 +390,8 @@ def _check_codes(uow: UnitOfWork, otp: OtpVerifier | None, requests: Sequence[Co
     """Check the SMS codes of ``requests`` within the identity limits, before the consent
     transaction (a replayed idempotency key or an unknown subject needs no check here:
     ``give_in`` answers those as before)."""
-    from derbes.access.service.limits import otp_verify
+    from derbes.access.service.limits import OtpAttempt, otp_verify
+    from derbes.bootstrap import context_over
 
     wanted = [r for r in requests if otp is not None and str(r.channel) == "sms_otp"
               and isinstance(r.evidence.otp_reference, str) and r.evidence.otp_reference.strip()
@@ -411,8 +411,9 @@ def _check_codes(uow: UnitOfWork, otp: OtpVerifier | None, requests: Sequence[Co
                 continue
         reference = str(request.evidence.otp_reference).strip()
         code = request.evidence.otp_code if isinstance(request.evidence.otp_code, str) else ""
-        otp_verify(uow, otp, subject.id, reference, code, clock, actor=actor,
-                   subject_ids=[subject.id], field="evidence.otp_code")
+        # Until this slice takes a context itself: one over its parts.
+        otp_verify(context_over(uow, clock, actor, operator_id=operator_id), otp,
+                   OtpAttempt(subject.id, reference, code, [subject.id], "evidence.otp_code"))
         checked.add((reference, code.strip(), subject.id))
     return _Checked(otp, checked)
 

@@ -27,7 +27,7 @@ from derbes.errors import AuthError, ConflictError, InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.dates import check_moment
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.ports import KeyStore
 
 __all__ = ["CallbackResult", "handle_callback", "request_consent"]
 

@@ -23,7 +23,7 @@ from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.register.model.register import Register
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.ports import KeyStore
 
 __all__ = ["EXPORT_FORMAT", "certificate", "export_evidence"]
 

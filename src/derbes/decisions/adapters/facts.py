@@ -51,20 +51,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from derbes.audit.adapters.store import AuditEntry, AuditRepository, entry_from_row
-from derbes.audit.model.log import AuditAction
+from derbes.audit.adapters.store import entry_from_row
+from derbes.audit.model.log import AuditAction, AuditEntry
+from derbes.audit.ports import AuditRepository
 from derbes.consent.adapters.store import ConsentLedgerRepository, ConsentRepository
 from derbes.consent.model.consent import GivenBy
 from derbes.decisions.model import ConsentFact, consent_fact
 from derbes.integrity.adapters.seals import (
     SealKeySource,
-    SealRepository,
     SnapshotRows,
     among_ids,
     ids_params,
     snapshot_selects,
 )
 from derbes.integrity.model.state_seal import matches, sealed_consent
+from derbes.integrity.ports import SealRepository
 from derbes.lifecycle.adapters.store import LifecycleRepository
 from derbes.platform.chain import link
 from derbes.platform.tables import (
@@ -75,7 +76,7 @@ from derbes.platform.tables import (
     pd_values,
 )
 from derbes.retention.adapters.store import RetentionRepository
-from derbes.vault.adapters.store import VaultRepository
+from derbes.vault.ports import VaultRepository
 
 __all__ = [
     "ChangeCursor",

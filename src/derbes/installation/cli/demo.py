@@ -115,8 +115,12 @@ def demo(
             state = "made with invented borrowers" if store.created else "in place"
             console.print(f"  operator database {store.store} {state}: {store.variable}="
                           f"{display_url(store.url)}", highlight=False)
-    customer = demo_service.seed_customer(container.uow(), container.keystore, container.clock,
-                                          request_service.stores_from_dir(settings.datasets_dir))
+    from derbes.context import OperatorScope
+
+    clerk = container.context(demo_service.ACTOR,
+                              scope=OperatorScope.only(demo_service.OPERATOR))
+    customer = demo_service.seed_customer(
+        clerk, request_service.stores_from_dir(settings.datasets_dir))
     letters = settings.var_dir / "letters"
     private_dir(letters)
     for code in ("kk", "ru"):

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from derbes.access import service as apikeys
+from derbes.context import Context
 from derbes.errors import UnauthenticatedError
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
@@ -23,7 +24,6 @@ from derbes.platform.files import write_private
 from derbes.register.service import registers
 from derbes.requests import service as request_service
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
 
@@ -111,26 +111,27 @@ def admin_key(uow: Callable[[], UnitOfWork], clock: Clock, var_dir: Path) -> tup
     return token, True
 
 
-def seed_customer(uow: UnitOfWork, keystore: KeyStore, clock: Clock,
-                  stores: request_service.StoreOpener | None = None) -> DemoCustomer:
+def seed_customer(ctx: Context, stores: request_service.StoreOpener | None = None
+                  ) -> DemoCustomer:
     """Put the invented customer in the vault (once) and answer an access request
-    (over the vault and the operator databases ``stores`` opens)."""
+    (over the vault and the operator databases ``stores`` opens); ``ctx`` acts as
+    the demo's clerk for the demo operator."""
+    uow, keystore, clock = ctx.uow, ctx.keystore, ctx.clock
     iin = demo_iin()
     register = registers.in_force(uow, OPERATOR).register
-    found = vault_service.find_subject(uow, keystore, "iin", iin, "subject_access_request",
-                                       ACTOR, clock, operator_id=OPERATOR)
+    found = vault_service.find_subject(ctx, "iin", iin, "subject_access_request")
     created = not found
     if found:
         subject_id = found[0].subject_id
     else:
         now = clock.now()
         told = Provenance(Source.SUBJECT, (), "personal cabinet", now)
-        subject_id = vault_service.add_subject(uow, keystore, register, [
+        subject_id = vault_service.add_subject(ctx, register, [
             NewValue("identity.iin", iin, told),
             NewValue("identity.full_name", f"{LAST} {FIRST} {PATRONYMIC}", told),
             NewValue("contact.phone", PHONE, told),
             NewValue("account.customer_id", "DEMO-0001", told),
-        ], {}, ACTOR, clock)
+        ], {})
         opened = now - timedelta(days=30)
         lifecycle.record_event(uow, f"demo-open-{subject_id}", subject_id, "contract_opened",
                                opened, clock, "DEMO-LOAN-1")

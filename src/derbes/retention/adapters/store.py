@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import (
     ARRAY,
@@ -56,7 +56,10 @@ from derbes.retention.model.retention import (
     RunRecord,
     RunState,
 )
-from derbes.vault.adapters.store import FakeVaultRepository, SealedValue
+from derbes.vault.ports import SealedValue
+
+if TYPE_CHECKING:  # the fake vault lives with the tests
+    from derbes.testing.vault import FakeVaultRepository
 
 __all__ = [
     "FakeRetentionRepository",

@@ -40,7 +40,7 @@ from derbes.retention.model.acts import (
 )
 from derbes.retention.model.retention import RunSummary
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
+from derbes.vault.ports import KeyStore
 
 __all__ = ["ISSUE_ACTION", "get", "issue", "list_acts", "reference_for"]
 

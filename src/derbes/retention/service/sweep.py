@@ -100,8 +100,7 @@ from derbes.retention.model.retention import (
 from derbes.retention.service import acts
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
-from derbes.vault.adapters.keystore import KeyStore
-from derbes.vault.adapters.store import SealedValue, SubjectRecord
+from derbes.vault.ports import KeyStore, SealedValue, SubjectRecord
 from derbes.vault.service import keyswap
 
 __all__ = [

@@ -26,13 +26,14 @@ import hmac
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
 from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
+from derbes.vault.ports import KeyEncryptionKey
 
 if TYPE_CHECKING:
     import hvac
@@ -41,7 +42,6 @@ __all__ = [
     "ENV_VARIABLE",
     "EnvKek",
     "FileKek",
-    "KeyEncryptionKey",
     "LocalKek",
     "VaultTransitKek",
     "load_kek",
@@ -49,17 +49,6 @@ __all__ = [
 ]
 
 ENV_VARIABLE = "DERBES_KEK"
-
-
-class KeyEncryptionKey(Protocol):
-    """Wraps and unwraps data keys; ``kek_id`` names the key without revealing it."""
-
-    @property
-    def kek_id(self) -> str: ...
-
-    def wrap(self, data_key: bytes, aad: bytes) -> bytes: ...
-
-    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes: ...
 
 
 def fingerprint(key: bytes) -> str:

@@ -36,23 +36,22 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
 from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
-from derbes.vault.adapters.kek import KeyEncryptionKey
+from derbes.vault.ports import EpochKeyring, KeyEncryptionKey
 
 __all__ = [
     "DirectoryEpochKeyring",
     "EpochCipher",
     "EpochKeyring",
-    "InMemoryEpochKeyring",
     "epoch_kek_id",
     "epoch_key_aad",
     "parse_epoch_kek_id",
+    "unwrap_with",
 ]
 
 _MAGIC = "derbes-key-epoch 1"
@@ -116,39 +115,7 @@ class EpochCipher:
         return f"EpochCipher(epoch={self.epoch})"
 
 
-class EpochKeyring(Protocol):
-    """Where epoch keys live: created, read, re-wrapped with a new KEK, destroyed."""
-
-    @property
-    def location(self) -> str: ...
-
-    def cipher(self, epoch: int) -> EpochCipher:
-        """The epoch's key; ``ConfigurationError`` if it does not exist (destroyed or lost)."""
-        ...
-
-    def create(self, epoch: int) -> EpochCipher:
-        """Create the epoch's key, or load it when it already exists (created by another
-        process, or by a run that died before recording it)."""
-        ...
-
-    def destroy(self, epoch: int) -> bool:
-        """Destroy the epoch's key for good; False if there was none."""
-        ...
-
-    def epochs(self) -> list[int]:
-        """The epochs whose keys exist, in order."""
-        ...
-
-    def kek_ids(self) -> dict[int, str]:
-        """The KEK that wraps each epoch key (read from the files; nothing is unwrapped)."""
-        ...
-
-    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
-        """Re-wrap every epoch key not yet wrapped by ``new``; yields each epoch done."""
-        ...
-
-
-def _unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
+def unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
                  aad: bytes, what: str) -> bytes:
     for kek in keks:
         if kek.kek_id == kek_id:
@@ -163,54 +130,6 @@ def _unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
             f"(from {source}): configure the KEK that wrapped it, or finish an interrupted "
             "`derbes keys rotate`"
         ) from None
-
-
-class InMemoryEpochKeyring:
-    """Epoch keys in a dict (unit tests, throw-away stores); same contract as the directory."""
-
-    def __init__(self, kek: KeyEncryptionKey,
-                 also_unwrap_with: Sequence[KeyEncryptionKey] = ()) -> None:
-        self._keks: tuple[KeyEncryptionKey, ...] = (kek, *also_unwrap_with)
-        self.stored: dict[int, tuple[str, bytes]] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def location(self) -> str:
-        return "memory"
-
-    def cipher(self, epoch: int) -> EpochCipher:
-        found = self.stored.get(epoch)
-        if found is None:
-            raise ConfigurationError(f"the key of epoch {epoch} does not exist")
-        kek_id, wrapped = found
-        return EpochCipher(epoch, _unwrap_with(self._keks, kek_id, wrapped,
-                                               epoch_key_aad(epoch), f"epoch key {epoch}"))
-
-    def create(self, epoch: int) -> EpochCipher:
-        with self._lock:
-            if epoch not in self.stored:
-                kek = self._keks[0]
-                self.stored[epoch] = (kek.kek_id, kek.wrap(generate_key(), epoch_key_aad(epoch)))
-        return self.cipher(epoch)
-
-    def destroy(self, epoch: int) -> bool:
-        return self.stored.pop(epoch, None) is not None
-
-    def epochs(self) -> list[int]:
-        return sorted(self.stored)
-
-    def kek_ids(self) -> dict[int, str]:
-        return {epoch: kek_id for epoch, (kek_id, _w) in sorted(self.stored.items())}
-
-    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
-        readers = (old, *self._keks)
-        for epoch, (kek_id, wrapped) in sorted(self.stored.items()):
-            if kek_id == new.kek_id:
-                continue
-            aad = epoch_key_aad(epoch)
-            key = _unwrap_with(readers, kek_id, wrapped, aad, f"epoch key {epoch}")
-            self.stored[epoch] = (new.kek_id, new.wrap(key, aad))
-            yield epoch
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -307,7 +226,7 @@ class DirectoryEpochKeyring:
                 "epoch was closed, or this is not the epoch directory of this key store "
                 "(DERBES_KEY_EPOCHS_DIR)"
             ) from None
-        key = _unwrap_with(self._keks, kek_id, wrapped, epoch_key_aad(epoch),
+        key = unwrap_with(self._keks, kek_id, wrapped, epoch_key_aad(epoch),
                            f"the epoch key {path}")
         cipher = EpochCipher(epoch, key)
         self._cache[epoch] = cipher
@@ -386,7 +305,7 @@ class DirectoryEpochKeyring:
                 if kek_id == new_id:
                     continue
                 aad = epoch_key_aad(epoch)
-                key = _unwrap_with(readers, kek_id, wrapped, aad, f"the epoch key {path}")
+                key = unwrap_with(readers, kek_id, wrapped, aad, f"the epoch key {path}")
                 temporary = self.directory / f".{path.name}.{os.getpid()}.rewrap"
                 temporary.unlink(missing_ok=True)
                 _write_new(temporary, self._render(epoch, new_id, new.wrap(key, aad)))

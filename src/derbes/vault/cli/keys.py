@@ -16,7 +16,7 @@ from derbes.cli.common import bootstrap
 from derbes.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from derbes.vault.adapters.keystore import EpochStep
+    from derbes.vault.ports import EpochStep
 
 keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

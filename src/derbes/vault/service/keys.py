@@ -28,18 +28,17 @@ from derbes.platform.files import private_dir
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
-from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, pending_kek_file
-from derbes.vault.adapters.key_epochs import EpochKeyring
-from derbes.vault.adapters.keystore import (
+from derbes.vault.adapters.kek import FileKek, pending_kek_file
+from derbes.vault.adapters.keystore import SqlKeyStore, count_keys, is_epoch_kek_id
+from derbes.vault.ports import (
     EpochInfo,
+    EpochKeyring,
     EpochKeyStore,
     EpochState,
     EpochStep,
     KekCount,
+    KeyEncryptionKey,
     RotatableKeyStore,
-    SqlKeyStore,
-    count_keys,
-    is_epoch_kek_id,
 )
 from derbes.vault.service import keyswap
 
