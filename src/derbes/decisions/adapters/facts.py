@@ -64,7 +64,7 @@ from derbes.integrity.adapters.seals import (
     ids_params,
     snapshot_selects,
 )
-from derbes.integrity.model.state_seal import matches, sealed_consent
+from derbes.integrity.model.state_seal import SealedConsent, matches
 from derbes.integrity.ports import SealRepository
 from derbes.lifecycle.adapters.store import LifecycleRepository
 from derbes.platform.chain import link
@@ -352,9 +352,10 @@ def snapshot_rows(
         if open_ids:
             rows.contracts[subject_id] = open_ids
     for subject_id, found in consent_repo.for_subjects(known).items():
-        mine = [sealed_consent(c.id, c.scope.kind.value, c.scope.purposes, c.scope.recipients,
-                               c.given_by.value, c.given_at, c.valid_until, c.expired_at,
-                               c.withdrawn_at, c.needs_reconsent_since)
+        mine = [SealedConsent(c.id, c.scope.kind.value, tuple(c.scope.purposes),
+                              tuple(c.scope.recipients), c.given_by.value, c.given_at,
+                              c.valid_until, c.expired_at, c.withdrawn_at,
+                              c.needs_reconsent_since)
                 for c in found if operator_id is None or c.operator_id == operator_id]
         if mine:
             rows.consents[subject_id] = mine

@@ -50,10 +50,11 @@ from derbes.errors import ConfigurationError
 from derbes.integrity.model.state_seal import (
     SealedConsent,
     Snapshot,
+    canonical,
     seal_key,
-    snapshot,
 )
 from derbes.integrity.ports import SEAL_PAGE, StoredSeal
+from derbes.platform.chain import GENESIS
 from derbes.platform.tables import (
     UtcDateTime,
     category_blocks,
@@ -249,14 +250,14 @@ class SnapshotRows:
         if found is None:
             return None
         operator_id, blocked_at, destroyed_at = found
-        return snapshot(
+        return canonical(Snapshot(
             subject_id, operator_id, blocked_at=blocked_at, destroyed_at=destroyed_at,
-            blocked_categories=self.blocks.get(subject_id, ()),
-            open_contracts=self.contracts.get(subject_id, ()),
-            consents=self.consents.get(subject_id, ()),
-            clocks=self.clocks.get(subject_id, ()),
-            ledger=self.ledger.get(subject_id),
-        )
+            blocked_categories=tuple(self.blocks.get(subject_id, ())),
+            open_contracts=tuple(self.contracts.get(subject_id, ())),
+            consents=tuple(self.consents.get(subject_id, ())),
+            clocks=tuple(self.clocks.get(subject_id, ())),
+            ledger=self.ledger.get(subject_id) or (0, GENESIS),
+        ))
 
 
 def _components_json(parts: Mapping[str, str]) -> str:

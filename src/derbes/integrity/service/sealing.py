@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from derbes.integrity.model.state_seal import components, mac, snapshot
+from derbes.integrity.model.state_seal import Snapshot, components, mac
 from derbes.integrity.ports import SEAL_PAGE, SealRepository
 
 __all__ = ["reseal"]
@@ -23,7 +23,7 @@ def reseal(repo: SealRepository, key: bytes, subject_ids: Sequence[str],
     """
     sealed = 0
     if fresh:
-        new = [snapshot(sid, operator_id, blocked_at=None, destroyed_at=None)
+        new = [Snapshot(sid, operator_id)
                for sid, operator_id in sorted(fresh.items())]
         for start in range(0, len(new), SEAL_PAGE):
             repo.put([(s.subject_id, mac(key, s), components(s))
