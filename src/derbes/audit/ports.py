@@ -15,10 +15,21 @@ from typing import Any, Protocol
 
 from derbes.audit.model.log import AuditEntry, AuditRecord
 
-__all__ = ["AccessAlert", "AlertRepository", "AuditKey", "AuditRepository", "NewAlert"]
+__all__ = ["AccessAlert", "AlertRepository", "AuditKey", "AuditQuery", "AuditRepository",
+           "NewAlert"]
 
 # The chain key, or a function that fetches it (from the key store) on first use.
 AuditKey = bytes | Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to show: of a subject, an actor, an action (None: any), how many."""
+
+    subject_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    limit: int = 50
 
 
 class AuditRepository(Protocol):
@@ -40,15 +51,8 @@ class AuditRepository(Protocol):
         """(seq, hash) of the last entry as recorded by the writer; (0, GENESIS) when empty."""
         ...
 
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
-        """The newest entries matching every filter given, newest first."""
+    def search(self, query: AuditQuery) -> builtins.list[AuditEntry]:
+        """The newest entries matching every filter of ``query``, newest first."""
         ...
 
     def by_actor(
@@ -73,18 +77,10 @@ class NewAlert:
 
 
 @dataclass(frozen=True)
-class AccessAlert:
-    """An alert on unusual access, as stored."""
+class AccessAlert(NewAlert):
+    """An alert on unusual access, as stored: the alert and its id."""
 
     id: int
-    at: datetime
-    actor: str
-    rule: str
-    count: int
-    window_seconds: int
-    first_at: datetime
-    last_at: datetime
-    details: Mapping[str, Any]
 
 
 class AlertRepository(Protocol):

@@ -21,7 +21,7 @@ from derbes.audit.model.alert_rules import (
     window_start,
 )
 from derbes.audit.model.log import AuditEntry, verify_log
-from derbes.audit.ports import AccessAlert, NewAlert
+from derbes.audit.ports import AccessAlert, AuditQuery, NewAlert
 from derbes.errors import InputError
 from derbes.integrity.model.anchor import Anchor, against_chain
 from derbes.platform.chain import ChainEntry, Verification
@@ -96,7 +96,7 @@ def show(
     if limit < 1:
         raise InputError("the limit must be at least 1", field="limit")
     with uow:
-        return uow.audit.search(subject_id=subject_id, actor=actor, action=action, limit=limit)
+        return uow.audit.search(AuditQuery(subject_id, actor, action, limit))
 
 
 def alerts(uow: UnitOfWork, *, actor: str | None = None, limit: int = 100) -> list[AccessAlert]:

@@ -54,25 +54,6 @@ class SqlUnitOfWork:
     its commit is refused.
     """
 
-    registers: RegisterRepository
-    audit: AuditRepository
-    alerts: AlertRepository
-    api_keys: ApiKeyRepository
-    vault: VaultRepository
-    consents: ConsentRepository
-    consent_ledger: ConsentLedgerRepository
-    lifecycle: LifecycleRepository
-    egov_requests: EgovRequestRepository
-    decision_facts: DecisionFactsRepository
-    transfers: TransferRepository
-    requests: RequestRepository
-    retention: RetentionRepository
-    acts: ActRepository
-    key_swaps: KeySwapJournal
-    seals: SealRepository
-    projections: ProjectionReader
-    throttle: ThrottleRepository
-
     def __init__(self, engine: Engine, *, audit_key: AuditKey | None = None,
                  read_only: bool = False) -> None:
         self._engine = engine
@@ -106,24 +87,26 @@ class SqlUnitOfWork:
     def _open(self, connection: Connection) -> None:
         touched = self._touched
         touched.clear()
-        self.registers = SqlRegisterRepository(connection)
-        self.audit = SqlAuditRepository(connection, self._audit_key)
-        self.alerts = SqlAlertRepository(connection)
-        self.api_keys = SqlApiKeyRepository(connection)
-        self.vault = SqlVaultRepository(connection, touched)
-        self.consents = SqlConsentRepository(connection, touched)
-        self.consent_ledger = SqlConsentLedgerRepository(connection, self._audit_key, touched)
-        self.lifecycle = SqlLifecycleRepository(connection, touched)
-        self.egov_requests = SqlEgovRequestRepository(connection)
-        self.decision_facts = SqlDecisionFactsRepository(connection, self._seal_key)
-        self.transfers = SqlTransferRepository(connection)
-        self.requests = SqlRequestRepository(connection)
-        self.retention = SqlRetentionRepository(connection, touched)
-        self.acts = SqlActRepository(connection)
-        self.key_swaps = SqlKeySwapJournal(connection)
-        self.seals = SqlSealRepository(connection)
-        self.projections = SqlProjectionReader(connection)
-        self.throttle = SqlThrottleRepository(connection)
+        self.registers: RegisterRepository = SqlRegisterRepository(connection)
+        self.audit: AuditRepository = SqlAuditRepository(connection, self._audit_key)
+        self.alerts: AlertRepository = SqlAlertRepository(connection)
+        self.api_keys: ApiKeyRepository = SqlApiKeyRepository(connection)
+        self.vault: VaultRepository = SqlVaultRepository(connection, touched)
+        self.consents: ConsentRepository = SqlConsentRepository(connection, touched)
+        self.consent_ledger: ConsentLedgerRepository = SqlConsentLedgerRepository(
+            connection, self._audit_key, touched)
+        self.lifecycle: LifecycleRepository = SqlLifecycleRepository(connection, touched)
+        self.egov_requests: EgovRequestRepository = SqlEgovRequestRepository(connection)
+        self.decision_facts: DecisionFactsRepository = SqlDecisionFactsRepository(
+            connection, self._seal_key)
+        self.transfers: TransferRepository = SqlTransferRepository(connection)
+        self.requests: RequestRepository = SqlRequestRepository(connection)
+        self.retention: RetentionRepository = SqlRetentionRepository(connection, touched)
+        self.acts: ActRepository = SqlActRepository(connection)
+        self.key_swaps: KeySwapJournal = SqlKeySwapJournal(connection)
+        self.seals: SealRepository = SqlSealRepository(connection)
+        self.projections: ProjectionReader = SqlProjectionReader(connection)
+        self.throttle: ThrottleRepository = SqlThrottleRepository(connection)
 
     def __exit__(
         self,

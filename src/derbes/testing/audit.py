@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from derbes.audit.adapters.store import AuditKeySource, json_text
 from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
-from derbes.audit.ports import AccessAlert, AuditKey, NewAlert
+from derbes.audit.ports import AccessAlert, AuditKey, AuditQuery, NewAlert
 from derbes.platform.chain import GENESIS
 
 __all__ = ["FAKE_AUDIT_KEY", "FakeAlertRepository", "FakeAuditRepository"]
@@ -46,21 +46,15 @@ class FakeAuditRepository:
     def head(self) -> tuple[int, str]:
         return self.recorded_head
 
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
+    def search(self, query: AuditQuery) -> builtins.list[AuditEntry]:
+        subject_id, actor, action = query.subject_id, query.actor, query.action
         found = [
             e for e in sorted(self.rows, key=lambda e: e.seq, reverse=True)
             if (subject_id is None or subject_id in e.subject_ids)
             and (actor is None or e.actor == actor)
             and (action is None or e.action == action)
         ]
-        return found[:limit]
+        return found[:query.limit]
 
     def by_actor(
         self, actor: str, *, since: datetime, actions: Collection[str]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, select
 
 from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
-from derbes.audit.ports import AccessAlert, AuditKey, NewAlert
+from derbes.audit.ports import AccessAlert, AuditKey, AuditQuery, NewAlert
 from derbes.errors import ConfigurationError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
@@ -147,14 +147,8 @@ class SqlAuditRepository:
         ).one_or_none()
         return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
 
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
+    def search(self, wanted: AuditQuery) -> builtins.list[AuditEntry]:
+        subject_id, actor, action = wanted.subject_id, wanted.actor, wanted.action
         query: Select[Any] = select(audit_log)
         if subject_id is not None:
             # The JSON text holds each id as a quoted string; the exact check follows.
@@ -166,7 +160,7 @@ class SqlAuditRepository:
         if action is not None:
             query = query.where(audit_log.c.action == action)
         rows = self._connection.execute(
-            query.order_by(audit_log.c.seq.desc()).limit(limit)
+            query.order_by(audit_log.c.seq.desc()).limit(wanted.limit)
         ).all()
         found = [entry_from_row(row) for row in rows]
         return [e for e in found if subject_id is None or subject_id in e.subject_ids]

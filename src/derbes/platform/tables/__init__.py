@@ -8,51 +8,39 @@ an integration test fails when the two drift apart. Every table is on
 
 from __future__ import annotations
 
-from derbes.platform.tables.access import (
-    api_keys,
-    auth_throttle,
-)
-from derbes.platform.tables.audit import (
+from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
+from derbes.platform.tables.holdings import (
     access_alerts,
+    api_keys,
     audit_head,
     audit_log,
-)
-from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
-from derbes.platform.tables.consent import (
+    auth_throttle,
+    card_tokens,
+    category_blocks,
     consent_ledger,
     consent_ledger_head,
     consents,
     contracts,
     egov_requests,
+    key_swaps,
     lifecycle_events,
-    subject_seals,
-)
-from derbes.platform.tables.registers import (
+    pd_values,
     registers,
+    subject_lookups,
+    subject_seals,
+    subjects,
 )
-from derbes.platform.tables.requests import (
-    request_transitions,
-    subject_requests,
-)
-from derbes.platform.tables.retention import (
+from derbes.platform.tables.processes import (
     destruction_acts,
     legal_holds,
+    request_transitions,
     retention_category_clocks,
     retention_clocks,
     retention_run_items,
     retention_runs,
-)
-from derbes.platform.tables.transfers import (
+    subject_requests,
     transfer_subjects,
     transfers,
-)
-from derbes.platform.tables.vault import (
-    card_tokens,
-    category_blocks,
-    key_swaps,
-    pd_values,
-    subject_lookups,
-    subjects,
 )
 
 __all__ = [

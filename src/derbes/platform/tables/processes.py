@@ -1,4 +1,5 @@
-"""Tables of retention: legal holds, clocks, runs and destruction acts.
+"""What is done with it: transfers, data-subject requests, retention (legal holds,
+clocks, runs) and destruction acts.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -21,11 +23,111 @@ from derbes.platform.tables.base import UtcDateTime, metadata
 __all__ = [
     "destruction_acts",
     "legal_holds",
+    "request_transitions",
     "retention_category_clocks",
     "retention_clocks",
     "retention_run_items",
     "retention_runs",
+    "subject_requests",
+    "transfer_subjects",
+    "transfers",
 ]
+
+
+# --- Transfer log ---------------------------------------------
+# Every disclosure actually made, decided first (decisions/model.py), then
+# recorded here. The basis is a consent (its ids per subject, below) or a legal
+# basis with its citation; a transfer on a state body"s motivated request
+# (Law 94-V Art. 9) carries the body, the request"s number and date.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("operator_id", String(100), nullable=False),
+    Column("recipient_id", String(100), nullable=False),
+    Column("purpose", String(100), nullable=False),
+    Column("categories", Text, nullable=False),  # JSON list of category ids
+    Column("basis_kind", String(30), nullable=False),
+    Column("law_citation", Text, nullable=True),
+    Column("state_body", String(300), nullable=True),
+    Column("request_number", String(100), nullable=True),
+    Column("request_date", Date, nullable=True),
+    Column("subject_count", Integer, nullable=False),
+    Column("decision", Text, nullable=False),  # JSON: the reasons that allowed it
+    Column("request_id", String(100), nullable=True),
+    Index("ix_transfers_operator_id_at", "operator_id", "at"),
+)
+
+# The subjects of a transfer, with the consents it rested on for each (JSON
+# list, empty for a transfer without consent): the subject"s view reads these.
+transfer_subjects = Table(
+    "transfer_subjects",
+    metadata,
+    Column("transfer_id", String(36), ForeignKey("transfers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
+    Column("consent_ids", Text, nullable=False),
+    PrimaryKeyConstraint("transfer_id", "subject_id"),
+    Index("ix_transfer_subjects_subject_id", "subject_id"),
+)
+
+
+# --- Data-subject requests -------------------------------------
+# Requests of Law 94-V Art. 24. No PD in clear: the representative"s document,
+# the payload (identifiers given, rectification values, supporting documents)
+# and the full answer (which lists PD values) are sealed with the request"s own
+# data key in the key store (AAD bound to the request id and field); ``answer``
+# holds only what is not PD (categories, purposes, counts, recipients).
+subject_requests = Table(
+    "subject_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("operator_id", String(100), nullable=False),
+    Column("subject_id", String(36), nullable=True),  # None: nobody known
+    Column("type", String(30), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("deadline_id", String(50), nullable=False),
+    Column("deadline_citation", Text, nullable=False),
+    Column("requester", String(20), nullable=False),
+    Column("representative_sealed", LargeBinary, nullable=True),
+    Column("verification_method", String(20), nullable=True),
+    Column("verification_ref", String(200), nullable=True),
+    Column("payload_sealed", LargeBinary, nullable=True),
+    Column("answer", Text, nullable=True),  # JSON without PD
+    Column("answer_sealed", LargeBinary, nullable=True),
+    Column("refusal_reasons", Text, nullable=False),  # JSON list
+    Column("pending_reason", Text, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_subject_requests_operator_id_state_due_date", "operator_id", "state", "due_date"),
+    Index("ix_subject_requests_state_due_date", "state", "due_date"),
+    Index("ix_subject_requests_subject_id", "subject_id"),
+)
+
+# Every move of a request"s state machine (also in the audit log, same transaction).
+request_transitions = Table(
+    "request_transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "request_id",
+        String(36),
+        ForeignKey("subject_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("from_state", String(20), nullable=True),
+    Column("to_state", String(20), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_request_transitions_request_id", "request_id"),
+)
+
 
 # --- Retention and destruction ---------------------------------
 # Legal holds stop destruction of what they cover (court decision, AML
