@@ -18,7 +18,7 @@ from derbes.errors import ConfigurationError, ConflictError, NotFoundError
 from derbes.platform.crypto import generate_key
 from derbes.platform.touched import Touched
 from derbes.vault.adapters.kek import LocalKek
-from derbes.vault.adapters.key_epochs import EpochCipher, epoch_key_aad, unwrap_with
+from derbes.vault.adapters.key_epochs import EpochCipher, epoch_key_aad, unwrap_epoch_key
 from derbes.vault.adapters.keystore_schema import (
     AUDIT_CHAIN,
     BLIND_INDEX,
@@ -281,7 +281,7 @@ class InMemoryEpochKeyring:
         if found is None:
             raise ConfigurationError(f"the key of epoch {epoch} does not exist")
         kek_id, wrapped = found
-        return EpochCipher(epoch, unwrap_with(self._keks, kek_id, wrapped,
+        return EpochCipher(epoch, unwrap_epoch_key(self._keks, kek_id, wrapped,
                                                epoch_key_aad(epoch), f"epoch key {epoch}"))
 
     def create(self, epoch: int) -> EpochCipher:
@@ -306,7 +306,7 @@ class InMemoryEpochKeyring:
             if kek_id == new.kek_id:
                 continue
             aad = epoch_key_aad(epoch)
-            key = unwrap_with(readers, kek_id, wrapped, aad, f"epoch key {epoch}")
+            key = unwrap_epoch_key(readers, kek_id, wrapped, aad, f"epoch key {epoch}")
             self.stored[epoch] = (new.kek_id, new.wrap(key, aad))
             yield epoch
 

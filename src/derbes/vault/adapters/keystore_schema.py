@@ -20,8 +20,9 @@ from sqlalchemy import (
     Table,
 )
 
-from derbes.errors import ConfigurationError, ConflictError
+from derbes.errors import ConflictError
 from derbes.platform.tables import NAMING_CONVENTION, UtcDateTime
+from derbes.vault.adapters.kek import unwrap_with
 from derbes.vault.adapters.key_epochs import parse_epoch_kek_id
 from derbes.vault.ports import (
     KeyEncryptionKey,
@@ -124,25 +125,8 @@ def unique_ids(subject_ids: Sequence[str]) -> list[str]:
 def unwrap_key(
     keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes, aad: bytes
 ) -> bytes:
-    """Unwrap with the KEK that wrapped the key (by ``kek_id``), else try the first one.
-
-    The fallback covers KEKs whose id changes while they can still unwrap old
-    keys (a Vault Transit key rotated to a new version).
-    """
-    for kek in keks:
-        if kek.kek_id == kek_id:
-            return kek.unwrap(wrapped, aad)
-    current = keks[0]
-    try:
-        return current.unwrap(wrapped, aad)
-    except ConfigurationError:
-        source = getattr(current, "source", "the configured source")
-        raise ConfigurationError(
-            f"a stored key is wrapped by KEK {kek_id}, but the configured KEK is "
-            f"{current.kek_id} (from {source}): configure the KEK that wrapped the keys, "
-            "or finish an interrupted `derbes keys rotate`"
-        ) from None
-
+    """Unwrap a stored data or system key (``kek.unwrap_with``)."""
+    return unwrap_with(keks, kek_id, wrapped, aad, "a stored key")
 
 
 def is_epoch_kek_id(kek_id: str) -> bool:
