@@ -16,7 +16,7 @@ import builtins
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 __all__ = [
     "ABORTED",
@@ -427,6 +427,7 @@ class EpochStep:
     next_epoch: int | None = None
 
 
+@runtime_checkable
 class EpochKeyStore(RotatableKeyStore, Protocol):
     """A key store whose data keys are wrapped by key epochs (``derbes keys epoch``)."""
 
