@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import builtins
 import threading
-import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from derbes.errors import ConfigurationError, ConflictError, NotFoundError
+from derbes.errors import ConfigurationError, ConflictError
 from derbes.platform.crypto import generate_key
 from derbes.platform.touched import Touched
 from derbes.vault.adapters.kek import LocalKek
@@ -25,6 +24,7 @@ from derbes.vault.adapters.keystore_schema import (
     SYSTEM_KEY_NAMES,
     chunks,
     data_key_aad,
+    replace_by_swap,
     system_key_aad,
     unique_ids,
     unwrap_key,
@@ -364,12 +364,7 @@ class InMemoryKeyStore:
         return found
 
     def replace_key(self, subject_id: str) -> tuple[bytes, bytes]:
-        swap_id = str(uuid.uuid4())
-        swapped = self.prepare_swaps([subject_id], swap_id)
-        if subject_id not in swapped:
-            raise NotFoundError("no data key for this subject: unknown or already destroyed")
-        self.finish_swaps(swap_id, commit=True)
-        return swapped[subject_id]
+        return replace_by_swap(self, subject_id)
 
     def prepare_swaps(self, subject_ids: Sequence[str], swap_id: str
                       ) -> dict[str, tuple[bytes, bytes]]:

@@ -22,29 +22,6 @@ from sqlalchemy import (
 
 from derbes.platform.tables.base import UtcDateTime, metadata
 
-__all__ = [
-    "access_alerts",
-    "api_keys",
-    "audit_head",
-    "audit_log",
-    "auth_throttle",
-    "card_tokens",
-    "category_blocks",
-    "consent_ledger",
-    "consent_ledger_head",
-    "consents",
-    "contracts",
-    "egov_requests",
-    "key_swaps",
-    "lifecycle_events",
-    "pd_values",
-    "registers",
-    "subject_lookups",
-    "subject_seals",
-    "subjects",
-]
-
-
 # Each version of an operator"s processing register as it was loaded: the
 # evidence of which policy text was in force when (Law 94-V Art. 24: the
 # subject is told the purposes and terms that applied).

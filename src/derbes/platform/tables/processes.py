@@ -20,20 +20,6 @@ from sqlalchemy import (
 
 from derbes.platform.tables.base import UtcDateTime, metadata
 
-__all__ = [
-    "destruction_acts",
-    "legal_holds",
-    "request_transitions",
-    "retention_category_clocks",
-    "retention_clocks",
-    "retention_run_items",
-    "retention_runs",
-    "subject_requests",
-    "transfer_subjects",
-    "transfers",
-]
-
-
 # --- Transfer log ---------------------------------------------
 # Every disclosure actually made, decided first (decisions/model.py), then
 # recorded here. The basis is a consent (its ids per subject, below) or a legal

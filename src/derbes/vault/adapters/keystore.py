@@ -46,7 +46,6 @@ same behaviour, shipped for unit tests and demos.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -61,7 +60,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from derbes.errors import ConfigurationError, ConflictError, NotFoundError
+from derbes.errors import ConfigurationError, ConflictError
 from derbes.platform.crypto import generate_key
 from derbes.platform.faults import crash_point
 from derbes.vault.adapters.keystore_epochs import EpochMaintenance
@@ -79,6 +78,7 @@ from derbes.vault.adapters.keystore_schema import (
     is_epoch_kek_id,
     key_epochs,
     keystore_metadata,
+    replace_by_swap,
     system_key_aad,
     system_keys,
     unique_ids,
@@ -176,12 +176,7 @@ class SqlKeyStore(EpochMaintenance):
         return self._opened(subject_ids, with_next=True)
 
     def replace_key(self, subject_id: str) -> tuple[bytes, bytes]:
-        swap_id = str(uuid.uuid4())
-        swapped = self.prepare_swaps([subject_id], swap_id)
-        if subject_id not in swapped:
-            raise NotFoundError("no data key for this subject: unknown or already destroyed")
-        self.finish_swaps(swap_id, commit=True)
-        return swapped[subject_id]
+        return replace_by_swap(self, subject_id)
 
     def prepare_swaps(self, subject_ids: Sequence[str], swap_id: str
                       ) -> dict[str, tuple[bytes, bytes]]:

@@ -7,6 +7,7 @@ wrapped key copied onto another subject's row does not unwrap.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
@@ -20,18 +21,30 @@ from sqlalchemy import (
     Table,
 )
 
-from derbes.errors import ConflictError
+from derbes.errors import ConflictError, NotFoundError
 from derbes.platform.tables import NAMING_CONVENTION, UtcDateTime
 from derbes.vault.adapters.kek import unwrap_with
 from derbes.vault.adapters.key_epochs import parse_epoch_kek_id
 from derbes.vault.ports import (
     KeyEncryptionKey,
+    KeyStore,
 )
 
 __all__ = [
-    "AUDIT_CHAIN", "BLIND_INDEX", "SYSTEM_KEY_NAMES", "VERSION_TABLE", "data_key_aad",
-    "data_keys", "is_epoch_kek_id", "key_epochs", "keystore_metadata", "system_key_aad",
-    "system_keys", "unique_ids", "unwrap_key",
+    "AUDIT_CHAIN",
+    "BLIND_INDEX",
+    "SYSTEM_KEY_NAMES",
+    "VERSION_TABLE",
+    "data_key_aad",
+    "data_keys",
+    "is_epoch_kek_id",
+    "key_epochs",
+    "keystore_metadata",
+    "replace_by_swap",
+    "system_key_aad",
+    "system_keys",
+    "unique_ids",
+    "unwrap_key",
 ]
 
 # Alembic's revision table of the key store; a name of its own so the key
@@ -127,6 +140,16 @@ def unwrap_key(
 ) -> bytes:
     """Unwrap a stored data or system key (``kek.unwrap_with``)."""
     return unwrap_with(keks, kek_id, wrapped, aad, "a stored key")
+
+
+def replace_by_swap(store: KeyStore, subject_id: str) -> tuple[bytes, bytes]:
+    """(old, new): a key swap of one subject, prepared and committed at once."""
+    swap_id = str(uuid.uuid4())
+    swapped = store.prepare_swaps([subject_id], swap_id)
+    if subject_id not in swapped:
+        raise NotFoundError("no data key for this subject: unknown or already destroyed")
+    store.finish_swaps(swap_id, commit=True)
+    return swapped[subject_id]
 
 
 def is_epoch_kek_id(kek_id: str) -> bool:
