@@ -11,10 +11,10 @@ from derbes.consent.service import consent as svc
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
-from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.service import registers
 from derbes.testing.context import context as ctx_of
+from derbes.testing.otp import FakeOtpService
 from derbes.testing.uow import FakeUnitOfWork
 from derbes.testing.vault import InMemoryKeyStore
 from derbes.uow import UnitOfWork

@@ -22,12 +22,12 @@ from derbes.datasets.model import Dataset
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import parse_url
-from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.testing.context import context as ctx_of
+from derbes.testing.otp import FakeOtpService
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue, Provenance, Source

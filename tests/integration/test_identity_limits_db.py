@@ -22,12 +22,12 @@ from derbes.access.service import limits as guard
 from derbes.errors import DerbesError, InputError, RateLimitedError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
-from derbes.platform.otp import FakeOtpService
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import audit_log, auth_throttle
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import RequestState
+from derbes.testing.otp import FakeOtpService
 from derbes.testing.vault import InMemoryKeyStore
 from derbes.uow import UnitOfWork
 from tests.integration.conftest import BACKENDS, _fresh_database

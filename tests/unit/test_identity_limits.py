@@ -25,9 +25,9 @@ from derbes.access.service import limits as guard
 from derbes.context import Rules
 from derbes.errors import ConfigurationError, InputError, RateLimitedError
 from derbes.platform.clock import FixedClock
-from derbes.platform.otp import FakeOtpService
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import shipped_rules
+from derbes.testing.otp import FakeOtpService
 from derbes.testing.uow import FakeUnitOfWork
 
 LIMITS = load_identity_limits()

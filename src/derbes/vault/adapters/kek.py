@@ -1,6 +1,6 @@
 """Key-encryption keys (KEK): what wraps the per-subject data keys in the key store.
 
-Three sources, tried in this order by ``load_kek`` (issue 3):
+Three sources, tried in this order by ``load_kek``:
 
 1. ``DERBES_KEK``: a base64 32-byte key in the environment (``EnvKek``);
 2. HashiCorp Vault Transit, when ``DERBES_VAULT_ADDR`` and

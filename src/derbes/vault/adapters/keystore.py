@@ -1,6 +1,6 @@
 """The key store: per-subject data keys and system keys, wrapped.
 
-It lives in a database SEPARATE from the data database (issue 3): by default
+It lives in a database SEPARATE from the data database: by default
 its own SQLite file ``var/keys.sqlite3``, in production a separate PostgreSQL
 database. A backup of the data database alone therefore holds only
 ciphertext, and destroying a subject's data key here (crypto-shredding)
