@@ -85,12 +85,13 @@ from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.datasets.model import Dataset
 from derbes.platform import migrate
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.register.model.register import Register
 from derbes.requests import service as requests_service
 from derbes.requests.adapters.letters import render_letter
+from derbes.testing.context import context as ctx_of
 from derbes.transfers.adapters.store import TransferRecord
-from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import FileKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -351,8 +352,8 @@ class VaultLoader:
         people = [self._person(c) for c in clients]
         self.values += sum(len(p.values) for p in people)
         new = vault_ingest._new_subjects(people, self._provenance)
-        ids = vault_service.add_subjects(self.uow(), self._keys, self._register, new, ACTOR,
-                                         self._clock)
+        ids = vault_service.add_subjects(ctx_of(self.uow(), self._keys, self._clock, ACTOR),
+                                         self._register, new)
         self._transfers(ids)
 
     def _transfers(self, ids: Sequence[str]) -> None:

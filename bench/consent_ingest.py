@@ -69,12 +69,13 @@ from derbes.consent.model.ledger import ledger_key
 from derbes.consent.service import consent as consent_svc
 from derbes.platform import migrate
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import consent_ledger, consents
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -165,8 +166,8 @@ def _subjects(engine: Engine, keys: SqlKeyStore, clock: SystemClock, n: int,
             size = min(SETUP_BATCH, n - len(ids))
             new = [vault_svc.NewSubject([NewValue("identity.iin", next(iins)[0], provenance)])
                    for _ in range(size)]
-            ids.extend(vault_svc.add_subjects(uow(), keys, register.register, new, ACTOR,
-                                              clock))
+            ids.extend(vault_svc.add_subjects(ctx_of(uow(), keys, clock, ACTOR),
+                                              register.register, new))
             progress.update(task, advance=size)
     return ids
 

@@ -300,14 +300,14 @@ def fill_database(url: str, register_path: Path, specs: list[SubjectSpec], tmp: 
 def _filled(url: str, register_path: Path, specs: list[SubjectSpec], audit_key: bytes) -> Any:
     from sqlalchemy import insert
 
-    from derbes.integrity.adapters.seals import reseal
     from derbes.integrity.model.state_seal import seal_key
+    from derbes.integrity.service.sealing import reseal
     from derbes.platform import migrate
     from derbes.platform.clock import FixedClock
     from derbes.platform.db import make_engine
+    from derbes.platform.sql_uow import SqlUnitOfWork
     from derbes.platform.tables import consents, contracts, subjects
     from derbes.register.service import registers
-    from derbes.uow import SqlUnitOfWork
 
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -349,8 +349,8 @@ def _api_key(engine: Any) -> str:
 
     from derbes.access import service as apikeys
     from derbes.platform.clock import FixedClock
+    from derbes.platform.sql_uow import SqlUnitOfWork
     from derbes.platform.tables import api_keys
-    from derbes.uow import SqlUnitOfWork
 
     clock = FixedClock(NOW)
     created = apikeys.create(SqlUnitOfWork(engine), clock, name="bench", scopes=["read"],
@@ -475,7 +475,7 @@ def bench_cold(specs: list[SubjectSpec], actions: list[Action], batch: int) -> d
     """DecisionPoint without its cache over a SQLite file: every batch loads its states."""
     from derbes.decisions.service import DecisionPoint
     from derbes.platform.clock import FixedClock
-    from derbes.uow import SqlUnitOfWork
+    from derbes.platform.sql_uow import SqlUnitOfWork
 
     with tempfile.TemporaryDirectory(prefix="derbes-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'derbes.sqlite3'}"

@@ -69,6 +69,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from derbes.platform import crypto, migrate
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import retention_category_clocks
 from derbes.register.adapters.yaml import load_register
 from derbes.register.model.register import Register, RetentionTrigger
@@ -77,7 +78,6 @@ from derbes.retention.model.clocks import History, purpose_clocks
 from derbes.retention.model.retention import HoldKind, LegalHold, category_clocks
 from derbes.retention.service import sweep as engine_service
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
 from derbes.vault import model as vault_domain
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek

@@ -73,11 +73,12 @@ from derbes.identifiers.model.iban import compute_check_digits
 from derbes.identifiers.model.iin import parse as parse_iin
 from derbes.platform import migrate
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.model.register import Register
 from derbes.register.service import registers
-from derbes.uow import SqlUnitOfWork
+from derbes.testing.context import context as ctx_of
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -386,7 +387,7 @@ def run_backend(backend: str, subjects: int, batch: int, lookups: int, seed: int
                     people = gen.batch(size)
                     new = _new_subjects(people, provenance)
                     start, cpu = time.perf_counter(), time.process_time()
-                    ids = svc.add_subjects(uow(), keys, register, new, ACTOR, clock)
+                    ids = svc.add_subjects(ctx_of(uow(), keys, clock, ACTOR), register, new)
                     derbes_s += time.perf_counter() - start
                     derbes_cpu += time.process_time() - cpu
                     rows = _raw_rows(people, ids)
@@ -429,8 +430,8 @@ def _lookups(
         task = progress.add_task("look-ups by IIN", total=len(order))
         for iin in order:
             start = time.perf_counter()
-            found = svc.find_subject(uow(), keys, "iin", iin, PURPOSE, ACTOR, clock,
-                                     operator_id=operator_id)
+            found = svc.find_subject(
+                ctx_of(uow(), keys, clock, ACTOR, operator_id=operator_id), "iin", iin, PURPOSE)
             middle = time.perf_counter()
             raw = _raw_lookup(engine, iin)
             end = time.perf_counter()

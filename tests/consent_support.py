@@ -12,13 +12,16 @@ from derbes.context import Context
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
-from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.service import registers
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork, UnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore
+from derbes.testing.otp import FakeOtpService
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
+from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
 
 EXPRESS = Path(__file__).resolve().parents[1] / "registers" / "express-avans.yaml"
@@ -96,8 +99,7 @@ class World:
         return make_context(self.uow(), self.keys, clock=self.clock, actor=actor)
 
     def subject(self, iin: str = ADULT_IIN, phone: str = PHONE) -> str:
-        return vault_service.add_subject(self.uow(), self.keys, self.loaded.register,
-                                         person(iin, phone=phone), {}, ACTOR, self.clock)
+        return vault_service.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), self.loaded.register, person(iin, phone=phone), {})
 
     def give(self, subject_id: str, *scopes: Scope, channel: str = "web_checkbox",
              evidence: Evidence | None = None, **kw: object) -> svc.GiveResult:

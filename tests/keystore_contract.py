@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from derbes.errors import ConfigurationError, ConflictError, CryptoError, NotFoundError
-from derbes.vault.adapters.kek import KeyEncryptionKey, LocalKek
-from derbes.vault.adapters.keystore import KekCount, RotatableKeyStore
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.ports import KekCount, KeyEncryptionKey, RotatableKeyStore
 from derbes.vault.service.keys import count_pending, rotate_kek
 
 StoreMaker = Callable[..., RotatableKeyStore]

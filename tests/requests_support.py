@@ -23,18 +23,19 @@ from derbes.datasets.model import Dataset
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import parse_url
-from derbes.platform.otp import FakeOtpService
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import SubjectRequest
 from derbes.settings import Settings
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
+from derbes.testing.otp import FakeOtpService
 from derbes.transfers.adapters.store import TransferRecord
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
 from tests.operator_db import DATASET, REGISTER
 
@@ -160,8 +161,7 @@ class World:
                      Provenance(Source.SUBJECT, (), "site", at)),
             NewValue("account.customer_id", str(client.id), prov),
         ]
-        subject_id = vault_service.add_subject(self.uow(), self.keys, self.register, values,
-                                               {}, ACTOR, self.clock)
+        subject_id = vault_service.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), self.register, values, {})
         # The applicant ticks the consents of the application form (Kredit Seven p.4.1):
         # consent purposes keep their data only under a consent.
         consent_purposes = tuple(p.id for p in self.register.purposes.values()

@@ -17,17 +17,20 @@ from derbes.consent.service import consent as consent_svc
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import Clock, FixedClock
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import pd_values, subjects
 from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.register import Register
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
-from derbes.vault.adapters.keystore import KeyStore, SqlKeyStore
+from derbes.vault.adapters.keystore import SqlKeyStore
 from derbes.vault.model import NewValue, Provenance, Source
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_svc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,14 +110,12 @@ class RetentionEnv:
 
     def add(self, n: int | None = None) -> str:
         n = next(_ids) if n is None else n
-        sid = vault_svc.add_subject(self.uow(), self.keys, self.register,
-                                    qiwi_values(n, self.clock.now()), {}, ACTOR, self.clock)
+        sid = vault_svc.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), self.register, qiwi_values(n, self.clock.now()), {})
         consent_to_all(self.uow(), self.keys, self.clock, sid)
         return sid
 
     def read(self, subject_id: str, purpose: str) -> vault_svc.SubjectView:
-        return vault_svc.read_subject(self.uow(), self.keys, subject_id, purpose, ACTOR,
-                                      clock=self.clock)
+        return vault_svc.read_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), subject_id, purpose)
 
     def event(self, subject_id: str, type_: str, day: date, contract_id: str | None = None,
               data: Mapping[str, Any] | None = None, event_id: str | None = None

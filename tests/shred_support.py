@@ -26,9 +26,10 @@ from derbes.bootstrap import Container
 from derbes.platform import migrate
 from derbes.platform.clock import Clock, FixedClock
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import pd_values, subjects
 from derbes.settings import Settings
-from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import FileKek
 from derbes.vault.adapters.keystore import data_keys

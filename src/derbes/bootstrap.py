@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from derbes.audit.adapters.alert_rules import load_access_rules
-from derbes.audit.model.alert_rules import AccessRules
 from derbes.consent.adapters.egov import FakeEgovService
 from derbes.context import Context, OperatorScope, Rules
 from derbes.decisions.service import DecisionPoint
@@ -18,12 +18,14 @@ from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
 from derbes.platform.files import tighten_dir
 from derbes.platform.otp_outbox import OutboxOtpService
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.settings import Settings
-from derbes.uow import SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, load_kek, pending_kek_file
+from derbes.uow import UnitOfWork
+from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore
+from derbes.vault.ports import KeyEncryptionKey
 
 
 @dataclass
@@ -74,37 +76,9 @@ class Container:
         return FakeEgovService()
 
     @cached_property
-    def access_rules(self) -> AccessRules:
-        """Rules that flag unusual access (data/access_rules.yaml)."""
-        return load_access_rules()
-
-    @cached_property
     def rules(self) -> Rules:
         """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
-        from derbes.access.adapters.limits_yaml import load_identity_limits
-        from derbes.consent.adapters.rules import load_consent_rules
-        from derbes.deadlines.adapters.kz_calendar import KzCalendars
-        from derbes.deadlines.adapters.regime_yaml import load_regime
-        from derbes.decisions.adapters.rules import load_decision_rules
-        from derbes.requests.adapters.rules import load_request_rules
-        from derbes.retention.adapters.acts.rules import load_act_rules
-        from derbes.retention.adapters.rules import load_retention_rules
-        from derbes.vault.adapters.rules import load_vault_rules
-
-        regime = load_regime(self.settings.regime_file)
-        return Rules(
-            regime=regime,
-            vault=load_vault_rules(),
-            consent=load_consent_rules(),
-            retention=load_retention_rules(),
-            decisions=load_decision_rules(),
-            acts=load_act_rules(),
-            alerts=self.access_rules,
-            identity_limits=load_identity_limits(),
-            # Checked against the deadline ids of the regime in force.
-            requests=load_request_rules(list(regime.deadlines)),
-            calendars=KzCalendars(self.settings.calendar_overrides),
-        )
+        return load_rules(self.settings.regime_file, self.settings.calendar_overrides)
 
     def context(self, actor: str, request_id: str | None = None,
                 scope: OperatorScope | None = None, *, read_only: bool = False) -> Context:
@@ -156,11 +130,11 @@ class Container:
     def anchor_targets(self) -> AnchorTargets:
         """Where anchors of the chains' heads go: the file (read back), syslog, a URL."""
         from derbes.integrity.adapters.anchor_sinks import (
-            AnchorSink,
             FileAnchorSink,
             SyslogAnchorSink,
             UrlAnchorSink,
         )
+        from derbes.integrity.ports import AnchorSink
 
         s = self.settings
         copies: list[AnchorSink] = []
@@ -193,6 +167,36 @@ class Container:
         """In-process decisions with a short-lived cache of subject states."""
         return DecisionPoint(self.reader, self.clock, self.rules.decisions,
                              ttl=self.settings.decision_cache_seconds)
+
+
+def load_rules(regime_file: Path | None = None,
+               calendar_overrides: Path | None = None) -> Rules:
+    """Every rule table from the shipped data; the regime table from ``regime_file`` and
+    the DPO's calendar corrections from ``calendar_overrides`` if given."""
+    from derbes.access.adapters.limits_yaml import load_identity_limits
+    from derbes.consent.adapters.rules import load_consent_rules
+    from derbes.deadlines.adapters.kz_calendar import KzCalendars
+    from derbes.deadlines.adapters.regime_yaml import load_regime
+    from derbes.decisions.adapters.rules import load_decision_rules
+    from derbes.requests.adapters.rules import load_request_rules
+    from derbes.retention.adapters.acts.rules import load_act_rules
+    from derbes.retention.adapters.rules import load_retention_rules
+    from derbes.vault.adapters.rules import load_vault_rules
+
+    regime = load_regime(regime_file)
+    return Rules(
+        regime=regime,
+        vault=load_vault_rules(),
+        consent=load_consent_rules(),
+        retention=load_retention_rules(),
+        decisions=load_decision_rules(),
+        acts=load_act_rules(),
+        alerts=load_access_rules(),
+        identity_limits=load_identity_limits(),
+        # Checked against the deadline ids of the regime in force.
+        requests=load_request_rules(list(regime.deadlines)),
+        calendars=KzCalendars(calendar_overrides),
+    )
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from derbes.audit.adapters.store import AuditRecord
+from derbes.audit.model.log import AuditRecord
 from derbes.bootstrap import Container
 from derbes.settings import Settings
 

@@ -20,9 +20,10 @@ from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_service
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.vault.adapters.keystore import KeyStore
 from derbes.vault.model import NewValue
+from derbes.vault.ports import KeyStore
 from derbes.vault.service import subjects as vault_service
 from tests.e2e.test_cli_audit import _derbes, settings_for
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, minimal_register, prov
@@ -31,13 +32,10 @@ ACTOR = "test:cli-chains"
 
 
 def _add(container: Container, keystore: KeyStore, iin: str, phone: str) -> str:
-    return vault_service.add_subject(
-        container.uow(), keystore, minimal_register().register,
-        [NewValue("identity.full_name", FULL_NAME, prov()),
+    return vault_service.add_subject(ctx_of(container.uow(), keystore, container.clock, ACTOR), minimal_register().register, [NewValue("identity.full_name", FULL_NAME, prov()),
          NewValue("identity.iin", iin, prov("aml_identification")),
          NewValue("contact.phone", phone, prov("payment_service")),
-         NewValue("contact.email", f"{iin}.{EMAIL}", prov("newsletters"))],
-        {}, ACTOR, container.clock)
+         NewValue("contact.email", f"{iin}.{EMAIL}", prov("newsletters"))], {})
 
 
 @pytest.fixture(scope="module")

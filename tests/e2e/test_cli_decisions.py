@@ -17,6 +17,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
 from derbes.vault.model import NewValue
 from derbes.vault.service import keys
@@ -49,9 +50,7 @@ def subject(tmp_path: Path) -> str:
                     open_keystore=lambda: container.keystore)
     loaded = load_register(FIXTURE)
     registers.publish(container.uow(), [loaded], clock)
-    subject_id = vault_service.add_subject(
-        container.uow(), container.keystore, loaded.register,
-        [NewValue("identity.iin", IIN, prov("aml_identification"))], {}, "test", clock)
+    subject_id = vault_service.add_subject(ctx_of(container.uow(), container.keystore, clock, "test"), loaded.register, [NewValue("identity.iin", IIN, prov("aml_identification"))], {})
     consent_service.give_consent(make_context(container.uow(), container.keystore, clock, "test"),
                                  None, consent_service.ConsentRequest(subject_id=subject_id, channel="web_checkbox", scopes=[
             Scope(ScopeKind.PROCESSING, purposes=("credit_check",))]))

@@ -25,10 +25,12 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from derbes.audit.adapters.store import FAKE_AUDIT_KEY
 from derbes.platform import migrate
 from derbes.platform.db import make_engine, parse_url
-from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
+from derbes.platform.sql_uow import SqlUnitOfWork
+from derbes.testing.audit import FAKE_AUDIT_KEY
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.uow import UnitOfWork
 
 PG_THROWAWAY = Path(__file__).resolve().parents[2] / "scripts" / "pg-throwaway"
 

@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime
 
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.retention.service import sweep as retention
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
 from tests.retention_support import ACTOR, OPERATOR

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text, update
 from derbes.context import OperatorScope
 from derbes.errors import ConflictError
 from derbes.platform.clock import FixedClock
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import destruction_acts
 from derbes.register.adapters.yaml import load_register
 from derbes.register.model.register import AfterRetention, Register
@@ -21,8 +22,7 @@ from derbes.retention.adapters.acts_store import SqlActRepository
 from derbes.retention.model import acts
 from derbes.retention.service import acts as service
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.vault import InMemoryKeyStore
 from tests.acts_support import (
     AML_CITATION,
     CIVIL_CITATION,

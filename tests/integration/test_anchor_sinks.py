@@ -16,14 +16,14 @@ from typing import ClassVar
 
 import pytest
 
-from derbes.audit.adapters.store import FAKE_AUDIT_KEY
 from derbes.audit.model.log import AuditRecord
 from derbes.errors import ConfigurationError, ConflictError
 from derbes.integrity.adapters.anchor_sinks import FileAnchorSink, SyslogAnchorSink, UrlAnchorSink
 from derbes.integrity.model.anchor import Chain, anchor_key, authentic, parse_line
 from derbes.integrity.service.anchors import AnchorTargets, anchor_chain
 from derbes.platform.clock import FixedClock
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.audit import FAKE_AUDIT_KEY
+from derbes.testing.uow import FakeUnitOfWork
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from derbes.audit import service as audit
-from derbes.audit.adapters.store import AuditRecord
+from derbes.audit.model.log import AuditRecord
 from derbes.platform.chain import GENESIS, BreakKind
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import audit_head, audit_log, registers
-from derbes.uow import SqlUnitOfWork
 
 KEY = b"integration audit key 32 bytes!!"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from derbes.access.adapters.store import StoredApiKey
 from derbes.access.model import Scope
+from derbes.access.model.api_keys import StoredApiKey
 from derbes.errors import DatabaseBusyError
 from derbes.platform import db
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import api_keys
-from derbes.uow import SqlUnitOfWork
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 # Contention of one backend's own kind: a file lock of another process (SQLite), a

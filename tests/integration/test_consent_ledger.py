@@ -16,9 +16,9 @@ from derbes.consent.model.withdrawal import OutcomeStatus
 from derbes.consent.service import consent as svc
 from derbes.errors import ConflictError, InputError, LegalRestrictionError
 from derbes.platform.clock import FixedClock
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import consent_ledger, consents, contracts, lifecycle_events
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
 from tests.consent_support import (
     DOCUMENT,
     IP,

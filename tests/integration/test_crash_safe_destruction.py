@@ -42,6 +42,7 @@ from derbes.platform.system_clock import SystemClock
 from derbes.platform.tables import retention_runs
 from derbes.register.service import registers
 from derbes.retention.service import sweep as retention_svc
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
 from derbes.vault.adapters.key_epochs import epoch_kek_id
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
@@ -106,8 +107,7 @@ def _prepare(inst: Installation) -> Expected:
     for n, (group, opened_on, paid_on, closed_on) in enumerate(plan, start=1):
         clock.set(at(opened_on))
         values = qiwi_values(n, clock.now())
-        sid = vault_svc.add_subject(uow_of(container), container.keystore, loaded.register,
-                                    values, {}, ACTOR, clock)
+        sid = vault_svc.add_subject(ctx_of(uow_of(container), container.keystore, clock, ACTOR), loaded.register, values, {})
         plain[sid] = {v.category: v.value for v in values}
         contract = f"c-{n}"
         for kind, day in (("contract_opened", opened_on), ("transaction", paid_on),
@@ -336,11 +336,9 @@ def _destroy_again(inst: Installation, sid: str, categories: list[str]) -> None:
     container = inst.container()
     try:
         if categories:
-            vault_svc.destroy_categories(uow_of(container), container.keystore, sid,
-                                         categories, "request 1", ACTOR, container.clock)
+            vault_svc.destroy_categories(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), sid, categories, "request 1")
         else:
-            vault_svc.destroy_subject(uow_of(container), container.keystore, sid,
-                                      "request 1", ACTOR, container.clock)
+            vault_svc.destroy_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), sid, "request 1")
     except NotFoundError:
         held = inst.held().get(sid, set())
         assert not (held & set(categories) if categories else held)
@@ -491,8 +489,7 @@ def test_epoch_close_killed_at_a_crash_point_finishes_on_rerun(
     victim = expected.kept[2]
     container = site.container()
     try:
-        vault_svc.destroy_subject(uow_of(container), container.keystore, victim, "request",
-                                  ACTOR, container.clock)
+        vault_svc.destroy_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), victim, "request")
     finally:
         dispose(container)
     survivors = [s for s in expected.plain if s != victim]

@@ -21,12 +21,15 @@ from derbes.errors import DecisionDeniedError, InputError, NotFoundError
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.transfers.service import TransferRequest, list_transfers, record_transfer
-from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
 from tests.context_support import shipped_rules
@@ -53,8 +56,7 @@ class Env:
             NewValue("contact.phone", phone, prov("payment_service")),
             NewValue("contact.email", f"{iin}.{EMAIL}", prov("newsletters")),
         ]
-        return vault_service.add_subject(self.uow(), self.keys, register, values, {}, ACTOR,
-                                         self.clock)
+        return vault_service.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), register, values, {})
 
     def consent(self, subject_id: str, *scopes: Scope) -> list[str]:
         result = consent_service.give_consent(
@@ -112,23 +114,21 @@ def test_states_follow_consents_blocks_and_destruction(env: Env) -> None:
     assert codes(first[1]) == ["consent_absent"]
     assert codes(first[3]) == ["subject_unknown"]
 
-    vault_service.block(env.uow(), a, ["contact.email"], "claim of inaccuracy", ACTOR,
-                        env.clock)
+    vault_service.block(ctx_of(env.uow(), None, env.clock, ACTOR), a, ["contact.email"], "claim of inaccuracy")
     (blocked,) = env.decide(use(a, "newsletters", "contact.email"))
     assert codes(blocked) == ["category_blocked"]
-    vault_service.unblock(env.uow(), a, None, "claim examined", ACTOR, env.clock)
+    vault_service.unblock(ctx_of(env.uow(), None, env.clock, ACTOR), a, None, "claim examined")
     assert env.decide(use(a, "newsletters", "contact.email"))[0].allowed
 
-    vault_service.destroy_categories(env.uow(), env.keys, a, ["contact.email"], "request",
-                                     ACTOR, env.clock)
+    vault_service.destroy_categories(ctx_of(env.uow(), env.keys, env.clock, ACTOR), a, ["contact.email"], "request")
     (gone,) = env.decide(use(a, "newsletters", "contact.email"))
     assert codes(gone) == ["category_destroyed"]
     assert env.decide(use(a, "payment_service", "contact.phone"))[0].allowed
 
-    vault_service.block(env.uow(), b, None, "claim", ACTOR, env.clock)
+    vault_service.block(ctx_of(env.uow(), None, env.clock, ACTOR), b, None, "claim")
     assert codes(env.decide(use(b, "aml_identification", "identity.iin"))[0]) == \
         ["subject_blocked"]
-    vault_service.destroy_subject(env.uow(), env.keys, b, "request", ACTOR, env.clock)
+    vault_service.destroy_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), b, "request")
     assert codes(env.decide(use(b, "aml_identification", "identity.iin"))[0]) == \
         ["subject_destroyed"]
 
@@ -244,7 +244,7 @@ def test_a_cached_state_is_dropped_when_the_change_feed_names_it(env: Env) -> No
     assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]
     consent_service.withdraw_consent(make_context(env.uow(), None, env.clock, ACTOR),
                                      a, ScopeKind.PROCESSING)
-    vault_service.block(env.uow(), b, None, "claim", ACTOR, env.clock)
+    vault_service.block(ctx_of(env.uow(), None, env.clock, ACTOR), b, None, "claim")
     assert [d.allowed for d in point.decide(OPERATOR, ask)] == [True, True]  # cached
     point.refresh()
     first, second = point.decide(OPERATOR, ask)

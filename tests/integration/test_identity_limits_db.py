@@ -22,14 +22,15 @@ from derbes.access.service import limits as guard
 from derbes.errors import DerbesError, InputError, RateLimitedError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
-from derbes.platform.otp import FakeOtpService
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import audit_log, auth_throttle
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import RequestState
 from derbes.settings import Settings
-from derbes.uow import SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.otp import FakeOtpService
+from derbes.testing.vault import InMemoryKeyStore
+from derbes.uow import UnitOfWork
 from tests.context_support import make_context
 from tests.integration.conftest import BACKENDS, _fresh_database
 from tests.vault_support import minimal_register
@@ -169,9 +170,9 @@ def test_api_key_failures_are_counted_per_client(engine: Engine) -> None:
     limits = load_identity_limits().api_keys
     client = guard.client_digest(AUDIT_KEY, "198.51.100.23")
     for _ in range(limits.failures_per_window - 1):
-        guard.key_failed(_uow(engine), client, clock)
+        guard.key_failed(_uow(engine), client, clock, limits)
     with pytest.raises(RateLimitedError):
-        guard.key_failed(_uow(engine), client, clock)
+        guard.key_failed(_uow(engine), client, clock, limits)
     with pytest.raises(RateLimitedError):
         guard.key_refused(_uow(engine), client, clock)
     with engine.connect() as connection:

@@ -33,6 +33,7 @@ import pytest
 from sqlalchemy import text
 
 from derbes.platform.db import make_engine, parse_url
+from derbes.testing.context import context as ctx_of
 from derbes.vault.service import keys as keys_svc
 from derbes.vault.service import subjects as svc
 from tests.forensics import Findings, Sealed, carve, decrypted, epoch_keys_in, hex_blobs, pg_dump
@@ -153,19 +154,15 @@ def test_destroyed_keys_cannot_be_carved_from_anything_left(
     from derbes.register.service import registers
 
     registers.publish(uow_of(container), [loaded], container.clock)
-    ids = [svc.add_subject(uow_of(container), container.keystore, loaded.register,
-                           person_values(iin=iin, phone=f"+7701555{n:04d}",
-                                         name=f"Person {n:03d}", email=f"p{n}@example.kz"),
-                           {}, ACTOR, container.clock)
+    ids = [svc.add_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), loaded.register, person_values(iin=iin, phone=f"+7701555{n:04d}",
+                                         name=f"Person {n:03d}", email=f"p{n}@example.kz"), {})
            for n, iin in enumerate(_iins(SUBJECTS))]
     whole, partly, survivor = ids[3], ids[7], ids[9]
     backup = inst.sealed([whole, partly, survivor])  # the data database, before
     before = _keystore_copy(inst, tmp_path / "keystore-before")
 
-    svc.destroy_subject(uow_of(container), container.keystore, whole, "request", ACTOR,
-                        container.clock)
-    svc.destroy_categories(uow_of(container), container.keystore, partly, ["contact.phone"],
-                           "withdrawn", ACTOR, container.clock)
+    svc.destroy_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), whole, "request")
+    svc.destroy_categories(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), partly, ["contact.phone"], "withdrawn")
     dispose(container)
     targets = [whole, partly, survivor]
     figures: dict[str, object] = {"backend": inst.backend}
@@ -193,11 +190,9 @@ def test_destroyed_keys_cannot_be_carved_from_anything_left(
     container = inst.container()
     steps = keys_svc.close_epoch(container.keystore, uow_of(container), container.clock)
     assert [s.step for s in steps][-1] == "destroyed"
-    view = svc.read_subject(uow_of(container), container.keystore, survivor,
-                            svc.SUBJECT_ACCESS_REQUEST, ACTOR, clock=container.clock)
+    view = svc.read_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), survivor, svc.SUBJECT_ACCESS_REQUEST)
     assert len(view.values) == len(backup[survivor])
-    kept = svc.read_subject(uow_of(container), container.keystore, partly,
-                            svc.SUBJECT_ACCESS_REQUEST, ACTOR, clock=container.clock)
+    kept = svc.read_subject(ctx_of(uow_of(container), container.keystore, container.clock, ACTOR), partly, svc.SUBJECT_ACCESS_REQUEST)
     assert {v.category for v in kept.values} == {"identity.full_name", "identity.iin",
                                                  "contact.email"}
     dispose(container)

@@ -15,14 +15,9 @@ from derbes.errors import ConfigurationError
 from derbes.platform import migrate
 from derbes.platform.db import make_engine
 from derbes.vault.adapters import keystore_migrate
-from derbes.vault.adapters.kek import KeyEncryptionKey, LocalKek
-from derbes.vault.adapters.keystore import (
-    VERSION_TABLE,
-    RotatableKeyStore,
-    SqlKeyStore,
-    data_keys,
-    keystore_metadata,
-)
+from derbes.vault.adapters.kek import LocalKek
+from derbes.vault.adapters.keystore import VERSION_TABLE, SqlKeyStore, data_keys, keystore_metadata
+from derbes.vault.ports import KeyEncryptionKey, RotatableKeyStore
 from tests.integration.conftest import BACKENDS, _create_database, _drop_database
 from tests.keystore_contract import KeyStoreContract, StoreMaker
 

@@ -18,12 +18,14 @@ from derbes.consent.model.ledger import ledger_key, verify_ledger
 from derbes.errors import ConfigurationError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 from derbes.register.model.diff import ReconsentScope
 from derbes.register.service.notice import policy_hash
 from derbes.register.service.policy_change import publish_with_diff
-from derbes.uow import FakeUnitOfWork, SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.uow import UnitOfWork
+from derbes.vault.ports import SubjectRecord
 from tests.integration.conftest import BACKENDS, _fresh_database
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "registers"

@@ -9,10 +9,10 @@ from derbes.api.app import create_app
 from derbes.bootstrap import Container
 from derbes.errors import NotFoundError
 from derbes.platform.clock import FixedClock
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.adapters.yaml import load_register, parse_register
 from derbes.register.service import registers
 from derbes.settings import Settings
-from derbes.uow import SqlUnitOfWork
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 

@@ -16,11 +16,12 @@ from derbes.datasets.adapters.connectors import OperatorStore
 from derbes.datasets.adapters.connectors.sql import SqlStore, store_engine
 from derbes.errors import LegalRestrictionError, StoreUnavailableError
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.model.register import Register
 from derbes.requests import service as svc
 from derbes.requests.adapters.letters import render_letter
 from derbes.requests.model import RequestState
-from derbes.uow import SqlUnitOfWork
+from derbes.testing.context import context as ctx_of
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -185,8 +186,7 @@ def test_destruction_of_a_dossier_customer_is_reasoned_and_destroys_the_rest(
     # Vault: the traffic source is shredded, the kept categories are blocked.
     assert full["vault"]["destroyed"] == ["account.customer_id", "online.traffic_source"]
     assert "identity.iin" in full["vault"]["blocked"]
-    view = vault_service.read_subject(world.uow(), world.keys, subject_id,
-                                      "subject_access_request", ACTOR, clock=world.clock)
+    view = vault_service.read_subject(ctx_of(world.uow(), world.keys, world.clock, ACTOR), subject_id, "subject_access_request")
     assert {v.category for v in view.values} == set(full["vault"]["blocked"])
     # Store: the rows the dossier needs stay; what it does not need went.
     [store] = full["stores"]
@@ -257,8 +257,7 @@ def test_store_down_mid_destruction_changes_nothing_and_keeps_the_request_open(
     assert shown.state is RequestState.IN_PROGRESS
     assert shown.pending_reason and "kredit-seven-core" in shown.pending_reason
     # The vault was not touched either: the stores go first.
-    view = vault_service.read_subject(world.uow(), world.keys, subject_id,
-                                      "subject_access_request", ACTOR, clock=world.clock)
+    view = vault_service.read_subject(ctx_of(world.uow(), world.keys, world.clock, ACTOR), subject_id, "subject_access_request")
     assert PHOTO_TRAFFIC in [v.value for v in view.values]
     # Back up: answering again finishes the job.
     done = world.answer(filed.id)

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from derbes.errors import StoreUnavailableError
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.model.register import RetentionTrigger
 from derbes.retention.service import sweep as svc
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore

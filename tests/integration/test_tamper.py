@@ -41,6 +41,7 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.chain import GENESIS, BreakKind, Verification
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import (
     audit_head,
     audit_log,
@@ -57,9 +58,10 @@ from derbes.platform.tables import (
 )
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import SqlUnitOfWork, UnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.vault import InMemoryKeyStore
+from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as vault_service
 from tests.context_support import shipped_rules
@@ -136,8 +138,7 @@ def _build(engine: Engine, tmp_path: Path) -> World:
                   NewValue("identity.iin", iin, prov("aml_identification")),
                   NewValue("contact.phone", "+7701" + iin[-7:], prov("payment_service")),
                   NewValue("contact.email", f"{iin}@example.kz", prov("newsletters"))]
-        world.ids[name] = vault_service.add_subject(world.uow(), keys, register.register,
-                                                    values, {}, ACTOR, clock)
+        world.ids[name] = vault_service.add_subject(ctx_of(world.uow(), keys, clock, ACTOR), register.register, values, {})
         return world.ids[name]
 
     def consent(sid: str, *purposes: str) -> None:
@@ -153,12 +154,11 @@ def _build(engine: Engine, tmp_path: Path) -> World:
     add("stranger")  # never consented
     blocked = add("category_blocked")
     consent(blocked, "newsletters")
-    vault_service.block(world.uow(), blocked, ["contact.email"], "accuracy disputed", ACTOR,
-                        clock)
+    vault_service.block(ctx_of(world.uow(), None, clock, ACTOR), blocked, ["contact.email"], "accuracy disputed")
     whole = add("blocked")
-    vault_service.block(world.uow(), whole, None, "subject's demand", ACTOR, clock)
+    vault_service.block(ctx_of(world.uow(), None, clock, ACTOR), whole, None, "subject's demand")
     gone = add("destroyed")
-    vault_service.destroy_subject(world.uow(), keys, gone, "subject's demand", ACTOR, clock)
+    vault_service.destroy_subject(ctx_of(world.uow(), keys, clock, ACTOR), gone, "subject's demand")
     ended = add("contract_ended")
     consent(ended, "payment_service")
     lifecycle.record_event(make_context(world.uow(), clock=clock, actor="lifecycle"), "k-open",
@@ -179,8 +179,7 @@ def _build(engine: Engine, tmp_path: Path) -> World:
     shredded = add("category_destroyed")
     consent(shredded, "newsletters")
     clock.advance(timedelta(minutes=1))
-    vault_service.destroy_categories(world.uow(), keys, shredded, ["contact.email"],
-                                     "subject's demand", ACTOR, clock)
+    vault_service.destroy_categories(ctx_of(world.uow(), keys, clock, ACTOR), shredded, ["contact.email"], "subject's demand")
     later = add("rolled_back")
     consent(later, "newsletters")
     clock.advance(timedelta(minutes=1))

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from derbes.errors import ConflictError
 from derbes.platform.tables import pd_values, subjects
+from derbes.testing.context import context as ctx_of
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.store import Lookup, SealedValue, SubjectBatch, SubjectRecord
 from derbes.vault.model import NewValue
+from derbes.vault.ports import Lookup, SealedValue, SubjectBatch, SubjectRecord
 from derbes.vault.service import subjects as svc
 from tests.integration.vault_env import ACTOR, VaultEnv, open_env
 from tests.vault_support import FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, person_values, prov
@@ -90,20 +91,17 @@ def test_bulk_ingest_stores_timestamps_like_the_core_path(env: VaultEnv) -> None
 
 
 def test_second_batch_with_a_known_identifier_writes_nothing(env: VaultEnv) -> None:
-    first = svc.add_subjects(env.uow(), env.keys, env.register,
-                             [svc.NewSubject(person_values(iin=IIN, phone=PHONE))], ACTOR,
-                             env.clock)
+    first = svc.add_subjects(ctx_of(env.uow(), env.keys, env.clock, ACTOR), env.register, [svc.NewSubject(person_values(iin=IIN, phone=PHONE))])
     keys_before = env.keys.kek_counts()
     batch = [svc.NewSubject(person_values(iin=IIN_B, phone=PHONE_B, email=None)),
              svc.NewSubject(person_values(iin=IIN, phone="+77015550011", email=None))]
     with pytest.raises(ConflictError):
-        svc.add_subjects(env.uow(), env.keys, env.register, batch, ACTOR, env.clock)
+        svc.add_subjects(ctx_of(env.uow(), env.keys, env.clock, ACTOR), env.register, batch)
     assert env.keys.kek_counts() == keys_before  # the batch's new keys were destroyed
     with env.uow() as uow:
         assert uow.vault.count_values() == len(person_values())
         assert [e.subject_ids for e in uow.audit.entries()] == [tuple(first)]
-    assert svc.find_subject(env.uow(), env.keys, "iin", IIN_B, "aml_identification", ACTOR,
-                            env.clock) == []
+    assert svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "iin", IIN_B, "aml_identification") == []
 
 
 def test_bulk_ingested_subjects_read_back_and_are_found(env: VaultEnv) -> None:
@@ -111,13 +109,12 @@ def test_bulk_ingested_subjects_read_back_and_are_found(env: VaultEnv) -> None:
         NewValue("identity.full_name", f"{FULL_NAME} {i}", prov()),
         NewValue("contact.phone", f"+7701{5550000 + i}", prov()),
     ]) for i in range(300)]
-    ids = svc.add_subjects(env.uow(), env.keys, env.register, batch, ACTOR, env.clock)
+    ids = svc.add_subjects(ctx_of(env.uow(), env.keys, env.clock, ACTOR), env.register, batch)
     assert ids == sorted(ids) and len(set(ids)) == 300
     view = env.read(ids[123], "payment_service")
     assert {v.category: v.value for v in view.values}["identity.full_name"] == (
         f"{FULL_NAME} 123")
     phone = next(v.value for v in view.values if v.category == "contact.phone")
     assert isinstance(phone, str)
-    found = svc.find_subject(env.uow(), env.keys, "phone", phone, "payment_service", ACTOR,
-                             env.clock)
+    found = svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "phone", phone, "payment_service")
     assert [f.subject_id for f in found] == [ids[123]]

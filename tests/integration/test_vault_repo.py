@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from derbes.errors import ConflictError
+from derbes.testing.context import context as ctx_of
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.store import CardToken, CategoryBlock, Lookup, SealedValue, SubjectRecord
 from derbes.vault.model import NewValue
+from derbes.vault.ports import CardToken, CategoryBlock, Lookup, SealedValue, SubjectRecord
 from derbes.vault.service import subjects as svc
 from tests.integration.vault_env import ACTOR, VaultEnv, open_env
 from tests.vault_support import FULL_NAME, IIN, PHONE, PHONE_B, person_values, prov
@@ -120,34 +121,28 @@ def env(db_url: str, tmp_path: Path) -> Iterator[VaultEnv]:
 def test_batch_of_many_subjects(env: VaultEnv) -> None:
     batch = [svc.NewSubject([NewValue("identity.full_name", f"Person {i}", prov())],
                             {"customer_id": f"W-{i}"}) for i in range(1500)]
-    ids = svc.add_subjects(env.uow(), env.keys, env.register, batch, ACTOR, env.clock)
+    ids = svc.add_subjects(ctx_of(env.uow(), env.keys, env.clock, ACTOR), env.register, batch)
     assert len(set(ids)) == 1500
     with env.uow() as uow:
         assert uow.vault.count_values() == 1500
         entries = list(uow.audit.entries())
     assert len(entries) == 1 and len(entries[0].subject_ids) == 1500
-    found = svc.find_subject(env.uow(), env.keys, "customer_id", "W-1499", "payment_service",
-                             ACTOR, env.clock)
+    found = svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "customer_id", "W-1499", "payment_service")
     assert [f.subject_id for f in found] == [ids[1499]]
     assert [v.value for v in env.read(ids[7], "payment_service").values] == ["Person 7"]
 
 
 def test_update_block_and_partial_destroy_on_sql(env: VaultEnv) -> None:
     sid = env.add(person_values())
-    svc.update_values(env.uow(), env.keys, sid,
-                      replace=[NewValue("contact.phone", PHONE_B, prov("payment_service"))],
-                      actor=ACTOR, clock=env.clock)
-    assert svc.find_subject(env.uow(), env.keys, "phone", PHONE, "payment_service", ACTOR,
-                            env.clock) == []
-    svc.block(env.uow(), sid, ["identity.full_name"], "dispute", ACTOR, env.clock)
+    svc.update_values(ctx_of(env.uow(), env.keys, env.clock, ACTOR), sid, replace=[NewValue("contact.phone", PHONE_B, prov("payment_service"))])
+    assert svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "phone", PHONE, "payment_service") == []
+    svc.block(ctx_of(env.uow(), None, env.clock, ACTOR), sid, ["identity.full_name"], "dispute")
     assert svc.is_blocked(env.uow(), sid, "identity.full_name")
     view = env.read(sid, "payment_service")
     assert [v.value for v in view.values] == [PHONE_B]
     assert view.withheld == ("identity.full_name",)
-    svc.destroy_categories(env.uow(), env.keys, sid, ["identity.iin"], "request", ACTOR,
-                           env.clock)
-    assert svc.find_subject(env.uow(), env.keys, "iin", IIN, "aml_identification", ACTOR,
-                            env.clock) == []
+    svc.destroy_categories(ctx_of(env.uow(), env.keys, env.clock, ACTOR), sid, ["identity.iin"], "request")
+    assert svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "iin", IIN, "aml_identification") == []
     everything = env.read(sid, svc.SUBJECT_ACCESS_REQUEST)
     assert {v.category: v.value for v in everything.values}["identity.full_name"] == FULL_NAME
     assert "identity.iin" not in {v.category for v in everything.values}

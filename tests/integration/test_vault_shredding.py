@@ -30,6 +30,7 @@ from derbes.platform.tables import (
     subject_lookups,
     subjects,
 )
+from derbes.testing.context import context as ctx_of
 from derbes.vault.adapters.keystore import data_keys
 from derbes.vault.model import NewValue
 from derbes.vault.service import subjects as svc
@@ -118,7 +119,7 @@ def test_backup_taken_before_destruction_cannot_be_read_for_that_subject(
     b = env.add(person_values(iin=IIN_B, phone=PHONE_B, name=FULL_NAME_B, email=None))
     backup = backup_engine()
 
-    svc.destroy_subject(env.uow(), env.keys, a, "subject's request", ACTOR, env.clock)
+    svc.destroy_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), a, "subject's request")
 
     # The live database: A is a tombstone, B is intact.
     with pytest.raises(DerbesError):
@@ -154,8 +155,7 @@ def test_partial_shred_leaves_backup_unreadable_for_the_destroyed_categories(
 ) -> None:
     a = env.add(person_values())
     backup = backup_engine()
-    svc.destroy_categories(env.uow(), env.keys, a, ["contact.phone"], "withdrawn", ACTOR,
-                           env.clock)
+    svc.destroy_categories(ctx_of(env.uow(), env.keys, env.clock, ACTOR), a, ["contact.phone"], "withdrawn")
     live = env.read(a, svc.SUBJECT_ACCESS_REQUEST)
     assert {v.category for v in live.values} == {
         "identity.full_name", "identity.iin", "contact.email"}
@@ -192,8 +192,7 @@ def test_no_plaintext_in_database_files_dump_keystore_logs_or_errors(
     view = env.read(sid, svc.SUBJECT_ACCESS_REQUEST)
     assert {v.value for v in view.values if isinstance(v.value, str)} >= {
         IIN, PHONE, EMAIL, FULL_NAME}
-    assert svc.find_subject(env.uow(), env.keys, "iin", IIN, "aml_identification", ACTOR,
-                            env.clock)
+    assert svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "iin", IIN, "aml_identification")
 
     errors: list[str] = []
     attempts: list[Callable[[], object]] = [
@@ -201,8 +200,7 @@ def test_no_plaintext_in_database_files_dump_keystore_logs_or_errors(
         lambda: env.add([NewValue("identity.iin", IIN[:-1] + "7", prov())]),  # bad IIN
         lambda: env.add([NewValue("identity.birth_date", IIN, prov())]),  # minimisation
         lambda: env.add([NewValue("financial.card_token", PAN[:-1] + "2", prov())]),  # Luhn
-        lambda: svc.find_subject(env.uow(), env.keys, "phone", PHONE + "1", "payment_service",
-                                 ACTOR, env.clock),
+        lambda: svc.find_subject(ctx_of(env.uow(), env.keys, env.clock, ACTOR), "phone", PHONE + "1", "payment_service"),
     ]
     for attempt in attempts:
         with pytest.raises(DerbesError) as caught:
@@ -255,7 +253,7 @@ def test_refused_values_leave_nothing_written(env: VaultEnv) -> None:
     batch = [svc.NewSubject(person_values(iin=IIN_B, phone=PHONE_B, email=None)),
              svc.NewSubject([NewValue("identity.full_name", "x", prov("newsletters"))])]
     with pytest.raises(LegalRestrictionError):
-        svc.add_subjects(env.uow(), env.keys, env.register, batch, ACTOR, env.clock)
+        svc.add_subjects(ctx_of(env.uow(), env.keys, env.clock, ACTOR), env.register, batch)
     assert _counts(env) == before
 
 

@@ -13,9 +13,11 @@ from sqlalchemy import Engine
 
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine, parse_url
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.register.model.register import Register
 from derbes.register.service import registers
-from derbes.uow import SqlUnitOfWork, UnitOfWork
+from derbes.testing.context import context as ctx_of
+from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.keystore import SqlKeyStore
@@ -39,13 +41,11 @@ class VaultEnv:
         return SqlUnitOfWork(engine or self.engine, audit_key=self.keys.audit_key)
 
     def add(self, values: list[NewValue], **ids: str) -> str:
-        return svc.add_subject(self.uow(), self.keys, self.register, values, ids, ACTOR,
-                               self.clock)
+        return svc.add_subject(ctx_of(self.uow(), self.keys, self.clock, ACTOR), self.register, values, ids)
 
     def read(self, subject_id: str, purpose: str, engine: Engine | None = None
              ) -> svc.SubjectView:
-        return svc.read_subject(self.uow(engine), self.keys, subject_id, purpose, ACTOR,
-                                clock=self.clock)
+        return svc.read_subject(ctx_of(self.uow(engine), self.keys, self.clock, ACTOR), subject_id, purpose)
 
 
 def open_env(db_url: str, tmp_path: Path) -> Iterator[VaultEnv]:

@@ -9,7 +9,6 @@ import pytest
 
 from derbes.audit import service as audit
 from derbes.audit.adapters.alert_rules import load_access_rules
-from derbes.audit.adapters.store import AuditRecord
 from derbes.audit.model.alert_rules import (
     AccessEvent,
     BulkReadRule,
@@ -17,9 +16,10 @@ from derbes.audit.model.alert_rules import (
     rules_from_dict,
     same_window,
 )
+from derbes.audit.model.log import AuditRecord
 from derbes.errors import ConfigurationError
 from derbes.platform.labels import Labels
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 RULE = BulkReadRule(
@@ -176,12 +176,13 @@ def test_alerts_are_per_actor_and_roll_back_with_the_read() -> None:
     assert audit.alerts(uow) == []  # not committed
 
 
-def test_without_rules_the_shipped_ones_apply() -> None:
+def test_the_shipped_rules_alert_on_the_51st_subject() -> None:
     uow = FakeUnitOfWork()
+    shipped = load_access_rules()
     with uow:
         for i in range(50):
             _read(uow, T0, f"s-{i}")
-        assert audit.check_bulk_access(uow, "clerk", T0) == []
+        assert audit.check_bulk_access(uow, "clerk", T0, shipped) == []
         _read(uow, T0, "s-50")
-        [alert] = audit.check_bulk_access(uow, "clerk", T0)
+        [alert] = audit.check_bulk_access(uow, "clerk", T0, shipped)
     assert alert.count == 51

@@ -22,8 +22,8 @@ from derbes.retention.model import acts
 from derbes.retention.model.retention import DestructionMethod, RunGroup, RunSummary
 from derbes.retention.service import acts as service
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from tests.acts_support import AML_CITATION, CIVIL_CITATION, QIWI, qiwi, qiwi_run, subject_ids
 
 REFERENCE = re.compile(r"^[0-9A-F]{4}(-[0-9A-F]{4}){3}$")

@@ -13,7 +13,7 @@ from derbes.access import service as apikeys
 from derbes.access.model import Scope, allows, parse_scope, parse_scopes
 from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
 from derbes.platform.clock import FixedClock
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 
 
 def test_admin_implies_every_scope() -> None:

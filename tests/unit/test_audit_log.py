@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from derbes.audit import service as audit
-from derbes.audit.adapters.store import FAKE_AUDIT_KEY, AuditRecord
-from derbes.audit.model.log import AuditAction, chain_records
+from derbes.audit.model.log import AuditAction, AuditRecord, chain_records
 from derbes.errors import ConfigurationError, InputError
 from derbes.platform.chain import GENESIS, BreakKind, link
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.audit import FAKE_AUDIT_KEY
+from derbes.testing.uow import FakeUnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

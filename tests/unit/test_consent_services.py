@@ -31,8 +31,9 @@ from derbes.errors import (
     NotFoundError,
 )
 from derbes.platform.clock import FixedClock
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 from tests.consent_support import (
     IP,
     REP_DOCUMENT,
@@ -380,8 +381,7 @@ def test_consent_evidence_is_kept_readable_through_a_partial_destruction(world: 
                evidence=_otp(world, subject))
     old_key = world.keys.keys_for([subject])[subject]
 
-    vault_service.destroy_categories(world.uow(), world.keys, subject, ["contact.phone"],
-                                     "withdrawn", "test:dpo", world.clock)
+    vault_service.destroy_categories(ctx_of(world.uow(), world.keys, world.clock, "test:dpo"), subject, ["contact.phone"], "withdrawn")
 
     assert world.keys.keys_for([subject])[subject] != old_key
     data = evidence.export_evidence(make_context(world.uow(), world.keys, world.clock, "test:dpo"),

@@ -30,7 +30,7 @@ from derbes.errors import InputError, StoreUnavailableError
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.testing.datasets import MemoryStore
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 from tests.context_support import make_context
 from tests.operator_db import DATASET, REGISTER
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers import service as identifiers
 from derbes.identifiers.model import Kind, Verdict, detect, iin, mask, pan
@@ -166,11 +167,12 @@ def test_service_reads_today_from_the_clock_in_kazakhstan_time() -> None:
     # born 2008-01-01; Kazakhstan is UTC+5 since 1 March 2024, so 2025-12-31
     # 19:00 UTC is already 2026-01-01, the eighteenth birthday
     clock = FixedClock(datetime(2025, 12, 31, 19, 0, tzinfo=UTC))
-    verdict = identifiers.check("080101500016", clock=clock)
+    regime = load_regime()
+    verdict = identifiers.check("080101500016", clock=clock, regime=regime)
     assert verdict.facts["age"] == 18
     assert verdict.facts["minor"] is False
     clock.set(datetime(2025, 12, 31, 18, 59, tzinfo=UTC))
-    assert identifiers.check("080101500016", clock=clock).facts["minor"] is True
+    assert identifiers.check("080101500016", clock=clock, regime=regime).facts["minor"] is True
     clock.set(datetime(2007, 6, 1, tzinfo=UTC))
     assert not identifiers.check("080101500016", clock=clock).valid
 

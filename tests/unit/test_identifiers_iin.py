@@ -9,10 +9,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers import service as identifiers
 from derbes.identifiers.model import Kind, iin
 from derbes.identifiers.model._checksum import FIRST_WEIGHTS, _remainder, control_digit
+from derbes.identifiers.service import majority_age
 
 # An oracle written apart from the code under test: weights 1..11, then 3..11,1,2.
 
@@ -110,6 +112,10 @@ def test_a_birth_date_after_today_is_invalid_when_today_is_known() -> None:
     assert "future" in late.reason
 
 
+# The age of majority of the shipped regime table (Civil Code Art. 17 p.1).
+MAJORITY = majority_age(load_regime())
+
+
 @pytest.mark.parametrize(
     ("on", "age", "minor"),
     [
@@ -122,8 +128,8 @@ def test_a_birth_date_after_today_is_invalid_when_today_is_known() -> None:
 def test_age_and_minority(on: date, age: int, minor: bool) -> None:
     parsed = iin.parse("900101300126")
     assert parsed.age_on(on) == age
-    assert parsed.is_minor_on(on) is minor
-    verdict = iin.check("900101300126", on=on)
+    assert parsed.is_minor_on(on, MAJORITY) is minor
+    verdict = iin.check("900101300126", on=on, majority_age=MAJORITY)
     assert verdict.facts["age"] == age
     assert verdict.facts["minor"] is minor
 
@@ -132,7 +138,7 @@ def test_leap_day_birthday_comes_on_28_february_in_common_years() -> None:
     parsed = iin.parse("000229600014")
     assert parsed.age_on(date(2018, 2, 27)) == 17
     assert parsed.age_on(date(2018, 2, 28)) == 18
-    assert not parsed.is_minor_on(date(2018, 2, 28))
+    assert not parsed.is_minor_on(date(2018, 2, 28), MAJORITY)
     assert parsed.age_on(date(2020, 2, 28)) == 19
     assert parsed.age_on(date(2020, 2, 29)) == 20
 

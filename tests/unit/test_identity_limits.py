@@ -12,6 +12,7 @@ from derbes.access.adapters.limits_yaml import load_identity_limits
 from derbes.access.model.limits import (
     OTP_ACTION,
     Attempt,
+    OtpLimits,
     Outcome,
     Refusal,
     count_attempts,
@@ -21,10 +22,13 @@ from derbes.access.model.limits import (
     retry_after_issue,
 )
 from derbes.access.service import limits as guard
+from derbes.context import Rules
 from derbes.errors import ConfigurationError, InputError, RateLimitedError
 from derbes.platform.clock import FixedClock
-from derbes.platform.otp import FakeOtpService
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.context import context as ctx_of
+from derbes.testing.context import shipped_rules
+from derbes.testing.otp import FakeOtpService
+from derbes.testing.uow import FakeUnitOfWork
 
 LIMITS = load_identity_limits()
 OTP = LIMITS.otp
@@ -41,6 +45,12 @@ class CountingOtp(FakeOtpService):
     def verify(self, reference: str, code: str, subject_id: str, at: datetime) -> None:
         self.checked += 1
         super().verify(reference, code, subject_id, at)
+
+
+def _rules(otp: OtpLimits) -> Rules:
+    """The shipped rules with these OTP limits."""
+    shipped = shipped_rules()
+    return replace(shipped, identity_limits=replace(shipped.identity_limits, otp=otp))
 
 
 def _wrong(code: str) -> str:
@@ -102,14 +112,12 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify() -> None:
     uow = FakeUnitOfWork()
     clock = FixedClock(T0)
     otp = CountingOtp()
-    issued = guard.otp_issue(uow, otp, "subject-1", clock, actor="attacker",
-                             subject_ids=["subject-1"])
+    issued = guard.otp_issue(ctx_of(uow, None, clock, "attacker"), otp, "subject-1", ["subject-1"])
     wrong = _wrong(issued.code)
     refused = {"wrong": 0, "locked": 0}
     for _ in range(3000):
         try:
-            guard.otp_verify(uow, otp, "subject-1", issued.reference, wrong, clock,
-                             actor="attacker")
+            guard.otp_verify(ctx_of(uow, None, clock, "attacker"), otp, guard.OtpAttempt("subject-1", issued.reference, wrong))
         except RateLimitedError as exc:
             refused["locked"] += 1
             assert exc.until == T0 + OTP.lockout and exc.retry_after == 3600
@@ -121,13 +129,11 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify() -> None:
     assert refused == {"wrong": OTP.lockout_after_failures - 1,
                        "locked": 3000 - OTP.lockout_after_failures + 1}
     with pytest.raises(RateLimitedError):
-        guard.otp_verify(uow, otp, "subject-1", issued.reference, issued.code, clock,
-                         actor="attacker")
+        guard.otp_verify(ctx_of(uow, None, clock, "attacker"), otp, guard.OtpAttempt("subject-1", issued.reference, issued.code))
     # After the lock-out the spent code still does not verify.
     clock.advance(OTP.lockout + timedelta(seconds=1))
     with pytest.raises(InputError, match="tried 5 times"):
-        guard.otp_verify(uow, otp, "subject-1", issued.reference, issued.code, clock,
-                         actor="attacker")
+        guard.otp_verify(ctx_of(uow, None, clock, "attacker"), otp, guard.OtpAttempt("subject-1", issued.reference, issued.code))
     assert otp.checked == OTP.attempts_per_code
     events = [e.details["event"] for e in uow.fake_audit.rows if e.action == OTP_ACTION]
     assert events.count("issued") == 1 and events.count("locked") == 1
@@ -142,25 +148,22 @@ def test_a_fresh_code_after_the_lockout_verifies_and_a_second_lockout_lasts_long
     uow = FakeUnitOfWork()
     clock = FixedClock(T0)
     otp = CountingOtp()
-    first = guard.otp_issue(uow, otp, "s", clock, actor="a")
+    first = guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
     for n in range(1, OTP.lockout_after_failures + 1):
         expected = RateLimitedError if n == OTP.lockout_after_failures else InputError
         with pytest.raises(expected):
-            guard.otp_verify(uow, otp, "s", first.reference, _wrong(first.code), clock,
-                             actor="a")
+            guard.otp_verify(ctx_of(uow, None, clock, "a"), otp, guard.OtpAttempt("s", first.reference, _wrong(first.code)))
     clock.advance(OTP.lockout)
-    second = guard.otp_issue(uow, otp, "s", clock, actor="a")
+    second = guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
     for _ in range(OTP.lockout_after_failures - 1):
         with pytest.raises(InputError):
-            guard.otp_verify(uow, otp, "s", second.reference, _wrong(second.code), clock,
-                             actor="a")
+            guard.otp_verify(ctx_of(uow, None, clock, "a"), otp, guard.OtpAttempt("s", second.reference, _wrong(second.code)))
     with pytest.raises(RateLimitedError) as again:
-        guard.otp_verify(uow, otp, "s", second.reference, _wrong(second.code), clock,
-                         actor="a")
+        guard.otp_verify(ctx_of(uow, None, clock, "a"), otp, guard.OtpAttempt("s", second.reference, _wrong(second.code)))
     assert again.value.until == clock.now() + OTP.lockout * OTP.lockout_growth
     clock.advance(OTP.lockout * OTP.lockout_growth)
-    third = guard.otp_issue(uow, otp, "s", clock, actor="a")
-    guard.otp_verify(uow, otp, "s", third.reference, third.code, clock, actor="a")
+    third = guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
+    guard.otp_verify(ctx_of(uow, None, clock, "a"), otp, guard.OtpAttempt("s", third.reference, third.code))
 
 
 def test_codes_per_hour_are_limited_and_the_refusal_says_when() -> None:
@@ -168,15 +171,15 @@ def test_codes_per_hour_are_limited_and_the_refusal_says_when() -> None:
     clock = FixedClock(T0)
     otp = CountingOtp()
     for _ in range(OTP.codes_per_window):
-        guard.otp_issue(uow, otp, "s", clock, actor="a")
+        guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
         clock.advance(timedelta(minutes=5))
     with pytest.raises(RateLimitedError) as refused:
-        guard.otp_issue(uow, otp, "s", clock, actor="a")
+        guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
     assert refused.value.until == T0 + OTP.window
     assert len(otp.issued) == OTP.codes_per_window  # nothing was sent
     clock.advance(OTP.window - timedelta(minutes=5 * OTP.codes_per_window) + timedelta(
         seconds=1))
-    guard.otp_issue(uow, otp, "s", clock, actor="a")
+    guard.otp_issue(ctx_of(uow, None, clock, "a"), otp, "s")
 
 
 def test_api_key_failures_lock_the_client_out() -> None:
@@ -187,9 +190,9 @@ def test_api_key_failures_lock_the_client_out() -> None:
     assert "203.0.113.7" not in client
     for _ in range(keys.failures_per_window - 1):
         guard.key_refused(uow, client, clock)
-        guard.key_failed(uow, client, clock)
+        guard.key_failed(uow, client, clock, LIMITS.api_keys)
     with pytest.raises(RateLimitedError) as locked:
-        guard.key_failed(uow, client, clock)
+        guard.key_failed(uow, client, clock, LIMITS.api_keys)
     assert locked.value.until == T0 + keys.lockout
     with pytest.raises(RateLimitedError):
         guard.key_refused(uow, client, clock)
@@ -205,11 +208,9 @@ def test_a_limits_table_can_be_tightened() -> None:
     uow = FakeUnitOfWork()
     clock = FixedClock(T0)
     otp = CountingOtp()
-    issued = guard.otp_issue(uow, otp, "s", clock, actor="a", limits=tight)
+    issued = guard.otp_issue(ctx_of(uow, None, clock, "a", rules=_rules(tight)), otp, "s")
     with pytest.raises(InputError):
-        guard.otp_verify(uow, otp, "s", issued.reference, _wrong(issued.code), clock,
-                         actor="a", limits=tight)
+        guard.otp_verify(ctx_of(uow, None, clock, "a", rules=_rules(tight)), otp, guard.OtpAttempt("s", issued.reference, _wrong(issued.code)))
     with pytest.raises(RateLimitedError):
-        guard.otp_verify(uow, otp, "s", issued.reference, issued.code, clock, actor="a",
-                         limits=tight)
+        guard.otp_verify(ctx_of(uow, None, clock, "a", rules=_rules(tight)), otp, guard.OtpAttempt("s", issued.reference, issued.code))
     assert otp.checked == 1

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from derbes.audit.adapters.store import FAKE_AUDIT_KEY
 from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_service
 from derbes.decisions.model import Action, ActionKind
@@ -18,11 +17,13 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.audit import FAKE_AUDIT_KEY
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.vault.model import NewValue
+from derbes.vault.ports import SubjectRecord
 from derbes.vault.service import subjects as vault_service
 from tests.context_support import shipped_rules
 from tests.vault_support import EMAIL, FULL_NAME, IIN, IIN_B, PHONE, PHONE_B, prov
@@ -40,13 +41,10 @@ def world() -> tuple[FakeUnitOfWork, dict[str, str], FixedClock]:
     registers.publish(uow, [register], clock)
     ids: dict[str, str] = {}
     for name, iin, phone in (("a", IIN, PHONE), ("b", IIN_B, PHONE_B)):
-        ids[name] = vault_service.add_subject(
-            uow, keys, register.register,
-            [NewValue("identity.full_name", FULL_NAME, prov()),
+        ids[name] = vault_service.add_subject(ctx_of(uow, keys, clock, ACTOR), register.register, [NewValue("identity.full_name", FULL_NAME, prov()),
              NewValue("identity.iin", iin, prov("aml_identification")),
              NewValue("contact.phone", phone, prov("payment_service")),
-             NewValue("contact.email", f"{name}.{EMAIL}", prov("newsletters"))],
-            {}, ACTOR, clock)
+             NewValue("contact.email", f"{name}.{EMAIL}", prov("newsletters"))], {})
     consent_service.give_consent(make_context(uow, keys, clock, ACTOR),
                                  None, consent_service.ConsentRequest(
         subject_id=ids["a"], channel="web_checkbox",
@@ -54,9 +52,9 @@ def world() -> tuple[FakeUnitOfWork, dict[str, str], FixedClock]:
     clock.advance(timedelta(minutes=1))
     consent_service.withdraw_consent(make_context(uow, None, clock, ACTOR),
                                      ids["a"], ScopeKind.PROCESSING)
-    vault_service.block(uow, ids["b"], ["contact.email"], "disputed", ACTOR, clock)
-    vault_service.unblock(uow, ids["b"], ["contact.email"], "settled", ACTOR, clock)
-    vault_service.block(uow, ids["b"], None, "demand", ACTOR, clock)
+    vault_service.block(ctx_of(uow, None, clock, ACTOR), ids["b"], ["contact.email"], "disputed")
+    vault_service.unblock(ctx_of(uow, None, clock, ACTOR), ids["b"], ["contact.email"], "settled")
+    vault_service.block(ctx_of(uow, None, clock, ACTOR), ids["b"], None, "demand")
     lifecycle.record_event(make_context(uow, clock=clock, actor="lifecycle"), "e1", ids["b"],
                            "contract_opened", clock.now(), contract_id="K1")
     return uow, ids, clock

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import pytest
 
 from derbes.errors import ConfigurationError
-from derbes.vault.adapters.kek import EnvKek, KeyEncryptionKey, LocalKek
-from derbes.vault.adapters.keystore import InMemoryKeyStore, KeyStore, RotatableKeyStore
+from derbes.testing.vault import InMemoryKeyStore
+from derbes.vault.adapters.kek import EnvKek, LocalKek
+from derbes.vault.ports import KeyEncryptionKey, KeyStore, RotatableKeyStore
 from tests.keystore_contract import KeyStoreContract, StoreMaker, assert_kek_protocol
 
 

@@ -16,10 +16,11 @@ from derbes.errors import ConflictError, NotFoundError
 from derbes.platform import crypto
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
-from derbes.vault.adapters.keyswap_store import ABORTED, COMMITTED
+from derbes.testing.context import context as ctx_of
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST
+from derbes.vault.ports import ABORTED, COMMITTED
 from derbes.vault.service import keyswap
 from derbes.vault.service import subjects as svc
 from tests.vault_support import PHONE, minimal_register, person_values
@@ -35,12 +36,10 @@ class World:
         self.clock = FixedClock()
         loaded = minimal_register()
         registers.publish(self.uow, [loaded], self.clock)
-        self.sid = svc.add_subject(self.uow, self.keys, loaded.register, person_values(), {},
-                                   ACTOR, self.clock)
+        self.sid = svc.add_subject(ctx_of(self.uow, self.keys, self.clock, ACTOR), loaded.register, person_values(), {})
 
     def values(self) -> dict[str, object]:
-        view = svc.read_subject(self.uow, self.keys, self.sid, SUBJECT_ACCESS_REQUEST, ACTOR,
-                                clock=self.clock)
+        view = svc.read_subject(ctx_of(self.uow, self.keys, self.clock, ACTOR), self.sid, SUBJECT_ACCESS_REQUEST)
         return {v.category: v.value for v in view.values}
 
     def reseal_under(self, key: bytes, swap_id: str, *, doomed: str = "contact.phone") -> None:
@@ -136,8 +135,7 @@ def test_new_values_are_sealed_under_the_key_the_data_database_is_committed_to(
     with world.uow:
         assert world.uow.key_swaps.states(["s4"]) == {"s4": COMMITTED}
     # An update in this window seals under the next key: it survives the settle.
-    svc.update_values(world.uow, world.keys, world.sid,
-                      add=[person_values(phone=PHONE)[2]], actor=ACTOR, clock=world.clock)
+    svc.update_values(ctx_of(world.uow, world.keys, world.clock, ACTOR), world.sid, add=[person_values(phone=PHONE)[2]])
     keyswap.settle(world.uow, world.keys, world.clock)
     assert world.values()["contact.phone"] == PHONE
 
@@ -147,8 +145,7 @@ def test_destroy_categories_settles_an_interrupted_one_first(world: World) -> No
     world.reseal_under(new, "s5")  # phone gone, old key still stored
     # Asked again: the phone is gone already; the interrupted swap is finished.
     with pytest.raises(NotFoundError):
-        svc.destroy_categories(world.uow, world.keys, world.sid, ["contact.phone"], "again",
-                               ACTOR, world.clock)
+        svc.destroy_categories(ctx_of(world.uow, world.keys, world.clock, ACTOR), world.sid, ["contact.phone"], "again")
     assert world.keys.pending_swaps() == []
     assert world.keys.keys_for([world.sid])[world.sid] == new
     assert set(world.values()) == KEPT
@@ -165,8 +162,7 @@ def test_a_failed_data_transaction_drops_the_new_key_at_once(
 
     monkeypatch.setattr(world.uow.fake_vault, "put_values", broken)
     with pytest.raises(OSError, match="disk full"):
-        svc.destroy_categories(world.uow, world.keys, world.sid, ["contact.phone"], "x",
-                               ACTOR, world.clock)
+        svc.destroy_categories(ctx_of(world.uow, world.keys, world.clock, ACTOR), world.sid, ["contact.phone"], "x")
     monkeypatch.undo()
     assert world.keys.pending_swaps() == []
     assert world.keys.keys_for([world.sid])[world.sid] == old

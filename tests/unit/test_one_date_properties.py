@@ -24,9 +24,10 @@ from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.requests import service as requests_svc
 from derbes.settings import Settings
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
 from tests.context_support import shipped_rules
 from tests.retention_support import ACTOR, OPERATOR, qiwi, qiwi_values
@@ -60,7 +61,7 @@ def _consent(uow: FakeUnitOfWork, keys: InMemoryKeyStore, clock: FixedClock, sid
 def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]) -> None:
     uow, keys, clock = FakeUnitOfWork(), InMemoryKeyStore(), FixedClock(_at(START))
     registers.publish(uow, [LOADED], clock)
-    sid = vault.add_subject(uow, keys, REGISTER, qiwi_values(1, clock.now()), {}, ACTOR, clock)
+    sid = vault.add_subject(ctx_of(uow, keys, clock, ACTOR), REGISTER, qiwi_values(1, clock.now()), {})
     _consent(uow, keys, clock, sid, tuple(sorted(consented)))
     day, contract = START, 0
     for n, (kind, gap) in enumerate(history):

@@ -12,7 +12,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.ports import StoredRegister
 from derbes.register.service import in_force, registers
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 from tests.consent_support import EXPRESS, express
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -12,6 +12,7 @@ from derbes.requests import service as svc
 from derbes.requests.adapters.letters import render_letter
 from derbes.requests.model import RequestState, SubjectRequest
 from derbes.settings import Settings
+from derbes.testing.context import context as ctx_of
 from derbes.vault.service import subjects as vault_service
 from tests.consent_support import ACTOR, ADULT_IIN, World, marketing, processing
 from tests.context_support import make_context
@@ -44,8 +45,7 @@ def test_rectification_replaces_the_value_and_cites_the_request(world: World) ->
     answered = _verify_and_answer(world, filed.id)
     assert answered.request.state is RequestState.ANSWERED
     assert answered.answer["changed"] == ["identity.full_name"]
-    view = vault_service.read_subject(world.uow(), world.keys, sid, "subject_access_request",
-                                      ACTOR, clock=world.clock)
+    view = vault_service.read_subject(ctx_of(world.uow(), world.keys, world.clock, ACTOR), sid, "subject_access_request")
     name = next(v for v in view.values if v.category == "identity.full_name")
     assert name.value == "Гүлнар Жаңа Тестова"
     assert name.provenance.method == f"rectification request {filed.id}"

@@ -8,9 +8,10 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.vault.service import subjects as vault
 from tests.retention_support import AML_KEPT, OPERATOR, at, consent_to_all, qiwi, qiwi_values
 
@@ -19,8 +20,7 @@ def test_the_fake_sweeps_like_the_database() -> None:
     uow, keys, clock = FakeUnitOfWork(), InMemoryKeyStore(), FixedClock(at(date(2020, 1, 10)))
     loaded = qiwi()
     registers.publish(uow, [loaded], clock)
-    sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(1, clock.now()), {},
-                            "test", clock)
+    sid = vault.add_subject(ctx_of(uow, keys, clock, "test"), loaded.register, qiwi_values(1, clock.now()), {})
     consent_to_all(uow, keys, clock, sid)
     for n, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
                                      ("transaction", date(2020, 6, 1)),
@@ -60,8 +60,7 @@ def test_a_plan_rehearsed_ahead_gives_the_figures_of_the_run_on_that_day() -> No
     registers.publish(uow, [loaded], clock)
     for n, closed in enumerate([date(2021, 3, 1), date(2022, 7, 1), date(2024, 1, 9)]):
         clock.set(at(date(2020, 1, 10)))
-        sid = vault.add_subject(uow, keys, loaded.register, qiwi_values(n, clock.now()), {},
-                                "test", clock)
+        sid = vault.add_subject(ctx_of(uow, keys, clock, "test"), loaded.register, qiwi_values(n, clock.now()), {})
         consent_to_all(uow, keys, clock, sid)
         for m, (kind, day) in enumerate([("contract_opened", date(2020, 1, 10)),
                                          ("transaction", date(2020, 6, 1)),

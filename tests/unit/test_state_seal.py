@@ -10,32 +10,32 @@ from hypothesis import strategies as st
 
 from derbes.integrity.model.state_seal import (
     COMPONENTS,
+    SealedConsent,
     Snapshot,
+    canonical,
     changed_components,
     components,
     mac,
     matches,
     seal_key,
-    sealed_consent,
-    snapshot,
 )
-from derbes.uow import FakeUnitOfWork
+from derbes.testing.uow import FakeUnitOfWork
 
 KEY = seal_key(b"unit tests audit key, 32 bytes!!")
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _consent(cid: str = "c1", **changes: object) -> object:
-    base = sealed_consent(cid, "processing", ("newsletters",), (), "subject", T0, None, None,
-                          None, None)
+    base = SealedConsent(cid, "processing", ("newsletters",), (), "subject", T0, None, None,
+                         None, None)
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def _state(**changes: object) -> Snapshot:
-    base = snapshot("s1", "example-pay", blocked_at=None, destroyed_at=None,
-                    blocked_categories=["contact.email"], open_contracts=["K1"],
-                    consents=[_consent()],  # type: ignore[list-item]
-                    clocks=[("payments", date(2030, 1, 1))], ledger=(7, "a" * 64))
+    base = canonical(Snapshot("s1", "example-pay", blocked_at=None, destroyed_at=None,
+                              blocked_categories=("contact.email",), open_contracts=("K1",),
+                              consents=(_consent(),),  # type: ignore[arg-type]
+                              clocks=(("payments", date(2030, 1, 1)),), ledger=(7, "a" * 64)))
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -49,14 +49,13 @@ def test_a_seal_holds_for_its_state_and_not_under_another_key() -> None:
 
 
 def test_rows_in_any_order_make_the_same_snapshot() -> None:
-    a = snapshot("s1", "op", blocked_at=None, destroyed_at=None,
-                 blocked_categories=["b", "a", "a"], open_contracts=["K2", "K1"],
-                 consents=[_consent("c2"), _consent("c1")],  # type: ignore[list-item]
-                 clocks=[("y", None), ("x", date(2030, 1, 1))])
-    b = snapshot("s1", "op", blocked_at=None, destroyed_at=None,
-                 blocked_categories=["a", "b"], open_contracts=["K1", "K2"],
-                 consents=[_consent("c1"), _consent("c2")],  # type: ignore[list-item]
-                 clocks=[("x", date(2030, 1, 1)), ("y", None)])
+    a = canonical(Snapshot("s1", "op", blocked_categories=("b", "a", "a"),
+                           open_contracts=("K2", "K1"),
+                           consents=(_consent("c2"), _consent("c1")),  # type: ignore[arg-type]
+                           clocks=(("y", None), ("x", date(2030, 1, 1)))))
+    b = canonical(Snapshot("s1", "op", blocked_categories=("a", "b"), open_contracts=("K1", "K2"),
+                           consents=(_consent("c1"), _consent("c2")),  # type: ignore[arg-type]
+                           clocks=(("x", date(2030, 1, 1)), ("y", None))))
     assert mac(KEY, a) == mac(KEY, b)
 
 
@@ -101,7 +100,7 @@ def test_the_same_instant_in_another_zone_is_the_same_state() -> None:
 
 
 def test_the_fake_unit_of_work_seals_on_commit_and_detects_a_changed_row() -> None:
-    from derbes.vault.adapters.store import SubjectRecord
+    from derbes.vault.ports import SubjectRecord
 
     uow = FakeUnitOfWork()
     with uow:

@@ -20,8 +20,9 @@ from derbes.platform import crypto
 from derbes.platform.clock import FixedClock
 from derbes.register.model.register import Register
 from derbes.register.service import registers
-from derbes.uow import FakeUnitOfWork
-from derbes.vault.adapters.keystore import InMemoryKeyStore
+from derbes.testing.context import context as ctx_of
+from derbes.testing.uow import FakeUnitOfWork
+from derbes.testing.vault import InMemoryKeyStore
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST, NewValue
 from derbes.vault.service import subjects as svc
 from tests.vault_support import (
@@ -51,17 +52,16 @@ class World:
         self.register: Register = loaded.register
 
     def add(self, values: list[NewValue] | None = None, **ids: str) -> str:
-        return svc.add_subject(self.uow, self.keys, self.register,
-                               person_values() if values is None else values, ids, ACTOR,
-                               self.clock)
+        return svc.add_subject(ctx_of(self.uow, self.keys, self.clock, ACTOR), self.register, person_values() if values is None else values, ids)
 
-    def read(self, subject_id: str, purpose: str | None, **kw: object) -> svc.SubjectView:
-        return svc.read_subject(self.uow, self.keys, subject_id, purpose, ACTOR,
-                                clock=self.clock, **kw)  # type: ignore[arg-type]
+    def read(self, subject_id: str, purpose: str | None,
+             categories: list[str] | None = None) -> svc.SubjectView:
+        return svc.read_subject(ctx_of(self.uow, self.keys, self.clock, ACTOR), subject_id,
+                                purpose, categories)
 
     def find(self, kind: str, value: str, purpose: str = "payment_service"
              ) -> list[svc.SubjectRef]:
-        return svc.find_subject(self.uow, self.keys, kind, value, purpose, ACTOR, self.clock)
+        return svc.find_subject(ctx_of(self.uow, self.keys, self.clock, ACTOR), kind, value, purpose)
 
     def audit(self) -> list[tuple[str, tuple[str, ...], str | None]]:
         with self.uow:
@@ -121,7 +121,7 @@ def test_invalid_value_in_a_batch_names_the_subject_index(world: World) -> None:
     batch = [svc.NewSubject(person_values()),
              svc.NewSubject(person_values(iin="900101300127", phone=PHONE_B))]
     with pytest.raises(IdentifierError) as caught:
-        svc.add_subjects(world.uow, world.keys, world.register, batch, ACTOR, world.clock)
+        svc.add_subjects(ctx_of(world.uow, world.keys, world.clock, ACTOR), world.register, batch)
     assert caught.value.message.startswith("subjects[1]: identity.iin")
     assert "900101300127" not in caught.value.message
     assert world.uow.fake_vault.count_values() == 0
@@ -131,7 +131,7 @@ def test_batch_adds_many_with_one_audit_entry(world: World) -> None:
     batch = [svc.NewSubject(person_values(iin=IIN, phone=PHONE)),
              svc.NewSubject(person_values(iin=IIN_B, phone=PHONE_B, email=None),
                             {"customer_id": "W-2"})]
-    ids = svc.add_subjects(world.uow, world.keys, world.register, batch, ACTOR, world.clock)
+    ids = svc.add_subjects(ctx_of(world.uow, world.keys, world.clock, ACTOR), world.register, batch)
     assert len(ids) == 2
     assert world.audit() == [("subject.write", tuple(ids), None)]
     assert [r.subject_id for r in world.find("customer_id", "W-2")] == [ids[1]]
@@ -148,7 +148,7 @@ def test_find_by_each_identifier_after_normalisation(world: World) -> None:
 
 def test_find_needs_a_purpose(world: World) -> None:
     with pytest.raises(InputError) as caught:
-        svc.find_subject(world.uow, world.keys, "iin", IIN, None, ACTOR, world.clock)
+        svc.find_subject(ctx_of(world.uow, world.keys, world.clock, ACTOR), "iin", IIN, None)
     assert caught.value.field == "purpose"
 
 
@@ -173,12 +173,7 @@ def test_card_is_tokenised(world: World) -> None:
 
 def test_update_replaces_and_adds_and_moves_the_index(world: World) -> None:
     sid = world.add()
-    changed = svc.update_values(
-        world.uow, world.keys, sid,
-        replace=[NewValue("contact.phone", PHONE_B, prov("payment_service"))],
-        add=[NewValue("identity.full_name", "Second Name", prov())],
-        actor=ACTOR, clock=world.clock,
-    )
+    changed = svc.update_values(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, replace=[NewValue("contact.phone", PHONE_B, prov("payment_service"))], add=[NewValue("identity.full_name", "Second Name", prov())])
     assert changed == ["contact.phone", "identity.full_name"]
     view = world.read(sid, "payment_service")
     assert sorted((v.category, v.seq, v.value) for v in view.values) == [
@@ -193,15 +188,12 @@ def test_update_replaces_and_adds_and_moves_the_index(world: World) -> None:
 def test_update_is_revalidated(world: World) -> None:
     sid = world.add()
     with pytest.raises(LegalRestrictionError):
-        svc.update_values(world.uow, world.keys, sid,
-                          add=[NewValue("identity.birth_date", "1990-01-01", prov())],
-                          actor=ACTOR, clock=world.clock)
+        svc.update_values(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, add=[NewValue("identity.birth_date", "1990-01-01", prov())])
 
 
 def test_blocked_category_is_withheld_and_cannot_change(world: World) -> None:
     sid = world.add()
-    svc.block(world.uow, sid, ["contact.phone"], "subject disputes accuracy", ACTOR,
-              world.clock)
+    svc.block(ctx_of(world.uow, None, world.clock, ACTOR), sid, ["contact.phone"], "subject disputes accuracy")
     assert svc.is_blocked(world.uow, sid, "contact.phone")
     assert not svc.is_blocked(world.uow, sid, "identity.full_name")
     view = world.read(sid, "payment_service")
@@ -210,30 +202,27 @@ def test_blocked_category_is_withheld_and_cannot_change(world: World) -> None:
     assert {v.category for v in world.read(sid, SUBJECT_ACCESS_REQUEST).values} >= {
         "contact.phone"}
     with pytest.raises(LegalRestrictionError):
-        svc.update_values(world.uow, world.keys, sid,
-                          replace=[NewValue("contact.phone", PHONE_B, prov())],
-                          actor=ACTOR, clock=world.clock)
-    svc.unblock(world.uow, sid, ["contact.phone"], "resolved", ACTOR, world.clock)
+        svc.update_values(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, replace=[NewValue("contact.phone", PHONE_B, prov())])
+    svc.unblock(ctx_of(world.uow, None, world.clock, ACTOR), sid, ["contact.phone"], "resolved")
     assert not svc.is_blocked(world.uow, sid, "contact.phone")
 
 
 def test_whole_subject_block(world: World) -> None:
     sid = world.add()
-    blocks = svc.block(world.uow, sid, None, "unlawful processing alleged", ACTOR, world.clock)
+    blocks = svc.block(ctx_of(world.uow, None, world.clock, ACTOR), sid, None, "unlawful processing alleged")
     assert [b.category for b in blocks] == [None]
     assert svc.is_blocked(world.uow, sid, "identity.iin")
     assert world.read(sid, "payment_service").values == ()
     with pytest.raises(InputError):
-        svc.block(world.uow, sid, None, " ", ACTOR, world.clock)
-    svc.unblock(world.uow, sid, None, "checked", ACTOR, world.clock)
+        svc.block(ctx_of(world.uow, None, world.clock, ACTOR), sid, None, " ")
+    svc.unblock(ctx_of(world.uow, None, world.clock, ACTOR), sid, None, "checked")
     assert not svc.is_blocked(world.uow, sid)
 
 
 def test_destroy_subject_destroys_key_then_rows_keeps_tombstone(world: World) -> None:
     sid = world.add()
     other = world.add(person_values(iin=IIN_B, phone=PHONE_B, email=None))
-    result = svc.destroy_subject(world.uow, world.keys, sid, "subject request", ACTOR,
-                                 world.clock)
+    result = svc.destroy_subject(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, "subject request")
     assert result.key_destroyed and result.values_deleted == 4
     assert sid not in world.keys.data
     with world.uow:
@@ -247,7 +236,7 @@ def test_destroy_subject_destroys_key_then_rows_keeps_tombstone(world: World) ->
     assert world.read(other, "payment_service").values
     assert world.audit()[-1][0] == "subject.read"
     with pytest.raises(NotFoundError):
-        svc.destroy_subject(world.uow, world.keys, sid, "again", ACTOR, world.clock)
+        svc.destroy_subject(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, "again")
 
 
 def test_destroy_rerun_after_crash_between_key_and_rows(world: World) -> None:
@@ -255,7 +244,7 @@ def test_destroy_rerun_after_crash_between_key_and_rows(world: World) -> None:
     world.keys.destroy([sid])  # the crash: key gone, rows still there
     with pytest.raises(CryptoError):
         world.read(sid, "payment_service")
-    result = svc.destroy_subject(world.uow, world.keys, sid, "finish", ACTOR, world.clock)
+    result = svc.destroy_subject(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, "finish")
     assert not result.key_destroyed and result.values_deleted == 4
 
 
@@ -264,9 +253,7 @@ def test_destroy_categories_reseals_survivors_under_a_new_key(world: World) -> N
     with world.uow:
         old_sealed = {v.key: v.sealed for v in world.uow.vault.values(sid)}
     old_key = world.keys.keys_for([sid])[sid]
-    result = svc.destroy_categories(world.uow, world.keys, sid,
-                                    ["contact.phone", "financial.card_token"], "withdrawn",
-                                    ACTOR, world.clock)
+    result = svc.destroy_categories(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, ["contact.phone", "financial.card_token"], "withdrawn")
     assert result.values_deleted == 2
     new_key = world.keys.keys_for([sid])[sid]
     assert new_key != old_key
@@ -288,8 +275,7 @@ def test_destroy_categories_reseals_survivors_under_a_new_key(world: World) -> N
 def test_destroy_categories_that_are_not_held(world: World) -> None:
     sid = world.add(person_values(email=None))
     with pytest.raises(NotFoundError):
-        svc.destroy_categories(world.uow, world.keys, sid, ["contact.email"], "x", ACTOR,
-                               world.clock)
+        svc.destroy_categories(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, ["contact.email"], "x")
 
 
 def test_swapped_ciphertext_fails_to_open(world: World) -> None:
@@ -328,7 +314,7 @@ def test_no_pd_in_logs_or_errors(world: World, caplog: pytest.LogCaptureFixture)
             call()
         messages.append(str(caught.value))
     world.read(sid, SUBJECT_ACCESS_REQUEST)
-    svc.destroy_subject(world.uow, world.keys, sid, "request", ACTOR, world.clock)
+    svc.destroy_subject(ctx_of(world.uow, world.keys, world.clock, ACTOR), sid, "request")
     text = caplog.text + "\n".join(messages)
     for secret in (IIN, "900101300127", PHONE, "7017654321", EMAIL, EMAIL.lower(), FULL_NAME):
         assert secret not in text

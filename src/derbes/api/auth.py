@@ -51,9 +51,9 @@ def authenticated(request: Request, token: Annotated[str | None, Depends(_token)
     gets 429 with ``Retry-After``, whatever key it sends (``identity_limits``).
     """
     container: Container = request.app.state.container
-    return apikeys.authenticate(container.uow(), container.clock, token,
-                                client_address=_client(request),
-                                audit_key=lambda: container.audit_key)
+    guard = apikeys.ClientGuard(_client(request), lambda: container.audit_key,
+                                container.rules.identity_limits.api_keys)
+    return apikeys.authenticate(container.uow(), container.clock, token, guard=guard)
 
 
 def require_scope(scope: Scope) -> Callable[..., Caller]:

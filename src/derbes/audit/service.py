@@ -2,7 +2,7 @@
 
 Writing entries is not here: services that read, write or destroy PD call
 ``uow.audit.record(...)`` themselves, inside their own unit of work, so the
-entry commits or rolls back with the change (see ``audit/adapters/store.py``).
+entry commits or rolls back with the change (see ``audit/ports.py``).
 After a read they call :func:`check_bulk_access` in the same unit of work.
 """
 
@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from functools import cache
 
-from derbes.audit.adapters.alert_rules import load_access_rules
-from derbes.audit.adapters.store import AccessAlert, AuditEntry
 from derbes.audit.model.alert_rules import (
     AccessEvent,
     AccessRules,
@@ -23,15 +20,16 @@ from derbes.audit.model.alert_rules import (
     same_window,
     window_start,
 )
-from derbes.audit.model.log import verify_log
+from derbes.audit.model.log import AuditEntry, verify_log
+from derbes.audit.ports import AccessAlert, AuditQuery, NewAlert
 from derbes.errors import InputError
 from derbes.integrity.model.anchor import Anchor, against_chain
 from derbes.platform.chain import ChainEntry, Verification
 from derbes.uow import UnitOfWork
 
 __all__ = [
-    "Verification", "alerts", "check_bulk_access", "parse_head", "shipped_rules", "show",
-    "verify", "with_anchor",
+    "Verification", "alerts", "check_bulk_access", "parse_head", "show", "verify",
+    "with_anchor",
 ]
 
 
@@ -98,7 +96,7 @@ def show(
     if limit < 1:
         raise InputError("the limit must be at least 1", field="limit")
     with uow:
-        return uow.audit.search(subject_id=subject_id, actor=actor, action=action, limit=limit)
+        return uow.audit.search(AuditQuery(subject_id, actor, action, limit))
 
 
 def alerts(uow: UnitOfWork, *, actor: str | None = None, limit: int = 100) -> list[AccessAlert]:
@@ -109,17 +107,11 @@ def alerts(uow: UnitOfWork, *, actor: str | None = None, limit: int = 100) -> li
         return uow.alerts.list(actor=actor, limit=limit)
 
 
-@cache
-def shipped_rules() -> AccessRules:
-    """The shipped access rules (``data/access_rules.yaml``), read once."""
-    return load_access_rules()
-
-
 def check_bulk_access(
     uow: UnitOfWork,
     actor: str,
     now: datetime,
-    rules: AccessRules | BulkReadRule | None = None,
+    rules: AccessRules | BulkReadRule,
 ) -> list[AccessAlert]:
     """Count what ``actor`` read in each rule's window and write an alert when a rule is exceeded.
 
@@ -127,11 +119,9 @@ def check_bulk_access(
     it does not commit. One alert per actor and rule per window: while an
     alert raised less than a window ago stands, no recount and no new row
     (a scrape of thousands of subjects is one alert per window, and each read
-    during it costs one query). Returns the alerts written now. Without
-    ``rules``, the shipped ones apply.
+    during it costs one query). Returns the alerts written now. ``rules``: the
+    access rules in force (``ctx.rules.alerts``), or one of them.
     """
-    if rules is None:
-        rules = shipped_rules()
     written: list[AccessAlert] = []
     for rule in rules.bulk_reads if isinstance(rules, AccessRules) else (rules,):
         standing = uow.alerts.latest(actor, rule.name)
@@ -143,7 +133,7 @@ def check_bulk_access(
         )
         if finding is None:
             continue
-        written.append(uow.alerts.add(
+        written.append(uow.alerts.add(NewAlert(
             at=now,
             actor=actor,
             rule=rule.name,
@@ -156,5 +146,5 @@ def check_bulk_access(
                 "actions": sorted(rule.actions),
                 "citation": rule.citation,
             },
-        ))
+        )))
     return written

@@ -35,7 +35,8 @@ class VerdictOut(BaseModel):
 def check_identifier(body: CheckRequest, request: Request) -> VerdictOut:
     """Validate an IIN, BIN, IBAN, card number, phone or e-mail and tell what it encodes."""
     container: Container = request.app.state.container
-    verdict = identifiers.check(body.value, body.kind, clock=container.clock, lang=body.lang)
+    verdict = identifiers.check(body.value, body.kind, clock=container.clock, lang=body.lang,
+                                regime=container.rules.regime)
     return VerdictOut(
         valid=verdict.valid,
         kind=verdict.kind,

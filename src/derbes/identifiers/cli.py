@@ -49,9 +49,13 @@ def check(
     if value == "-":
         value = sys.stdin.read().strip()
     check_text(value, "value")
+    from derbes.deadlines.adapters.regime_yaml import load_regime
     from derbes.platform.system_clock import SystemClock
+    from derbes.settings import Settings
 
-    # Only today's date is needed (an IIN born tomorrow is invalid): no database, no keys.
-    verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang)
+    # Today's date (an IIN born tomorrow is invalid) and the regime table in force (its
+    # age of majority; DERBES_REGIME_FILE honoured): no database, no keys.
+    regime = load_regime(Settings().regime_file)
+    verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang, regime=regime)
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)

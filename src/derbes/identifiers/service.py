@@ -7,7 +7,9 @@ from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from derbes.errors import IdentifierError
+from derbes.deadlines.model.periods import Unit
+from derbes.deadlines.model.regime import Regime
+from derbes.errors import ConfigurationError, IdentifierError
 from derbes.identifiers.adapters import phone
 from derbes.identifiers.model import Kind, Verdict, check_lang, detect, email, iban, pan
 from derbes.identifiers.model import bin as kz_bin
@@ -19,10 +21,20 @@ from derbes.platform.labels import Lang
 # Ages and registration months are reckoned on the Kazakhstan calendar day
 # (a single zone, UTC+5, since 1 March 2024), not on the UTC day.
 KZ_TIMEZONE = ZoneInfo("Asia/Almaty")
+MAJORITY_RULE = "age_of_majority"
 
 
 def _today(clock: Clock | None) -> date | None:
     return clock.now().astimezone(KZ_TIMEZONE).date() if clock is not None else None
+
+
+def majority_age(regime: Regime) -> int:
+    """The age of majority in full years, from the regime table (Civil Code Art. 17 p.1)."""
+    majority = regime.rule(MAJORITY_RULE)
+    if majority.value.unit is not Unit.YEARS:
+        raise ConfigurationError(
+            f"the regime's {MAJORITY_RULE} is {majority.value}: give it in years")
+    return majority.value.value
 
 
 def check(
@@ -31,11 +43,13 @@ def check(
     *,
     clock: Clock | None = None,
     lang: Lang | str = Lang.EN,
+    regime: Regime | None = None,
 ) -> Verdict:
     """Check ``value`` as ``kind``, or as the kind :func:`detect` sees in it.
 
     With a ``clock``, an IIN born or a BIN registered after today is invalid
-    and an IIN's verdict tells the age and whether the person is a minor.
+    and an IIN's verdict tells the age, and with the ``regime`` table (its age
+    of majority) whether the person is a minor.
     Raises :class:`IdentifierError` when ``kind`` is unknown or when no kind
     can be detected; every other bad input is an invalid verdict.
     """
@@ -58,8 +72,9 @@ def check(
                 field="kind",
             ) from None
     today = _today(clock)
+    majority = None if regime is None else majority_age(regime)
     checks: dict[Kind, Callable[[str], Verdict]] = {
-        Kind.IIN: lambda v: kz_iin.check(v, on=today),
+        Kind.IIN: lambda v: kz_iin.check(v, on=today, majority_age=majority),
         Kind.BIN: lambda v: kz_bin.check(v, on=today),
         Kind.IBAN: iban.check,
         Kind.PAN: pan.check,
@@ -67,6 +82,11 @@ def check(
         Kind.EMAIL: email.check,
     }
     return _translated(checks[chosen](value), lang)
+
+
+def phone_e164(value: str) -> str:
+    """A Kazakhstan phone number in E.164 (``IdentifierError`` when it is not one)."""
+    return phone.e164(value)
 
 
 # Facts whose values are messages of the catalogues (names of a sex, an entity type…).

@@ -2,7 +2,7 @@
 
 A sealed value is ``nonce (12 bytes) || ciphertext || tag (16 bytes)``. The
 associated data binds a value to its subject and field, so a ciphertext copied
-into another row does not open (issue 3, "values cannot be swapped"). Blind
+into another row does not open (values cannot be swapped between rows). Blind
 indexes are HMAC-SHA-256 under a key of their own, never the data keys.
 """
 

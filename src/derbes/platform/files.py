@@ -73,3 +73,24 @@ def tighten_sqlite(database: Path) -> None:
     """A SQLite database's files (main, WAL, shared memory, journal) to 0600."""
     for suffix in _SQLITE_SUFFIXES:
         _tighten(database.with_name(database.name + suffix), FILE_MODE)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a create, rename or unlink in ``directory`` durable (some file systems refuse)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_new_private(path: Path, content: bytes) -> None:
+    """Write ``content`` to a new file ``path`` with mode 0600, synced (fails if it exists)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # the umask can only remove bits; make the mode exact anyway
+        os.write(fd, content)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,6 +1,6 @@
 """An OTP adapter for the demo and the CLI whose codes outlive the process.
 
-:class:`FakeOtpService` keeps its codes in memory, so a code issued by one
+``derbes.testing.otp.FakeOtpService`` keeps its codes in memory, so a code issued by one
 ``derbes`` command could never be checked by the next. :class:`OutboxOtpService`
 keeps the same state in a JSON file beside the databases (``var/otp/state.json``)
 and "sends" each SMS by appending it to ``var/otp/outbox.log`` — the stand-in
@@ -32,7 +32,7 @@ def _digest(salt: str, code: str) -> str:
 
 
 class OutboxOtpService:
-    """The OTP port, file-backed; the same checks as :class:`FakeOtpService`."""
+    """The OTP port, file-backed; the same checks as the in-memory fake of the tests."""
 
     def __init__(self, valid_minutes: int, directory: Path) -> None:
         self.valid_for = timedelta(minutes=valid_minutes)

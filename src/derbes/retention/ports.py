@@ -21,7 +21,7 @@ from derbes.retention.model.retention import (
     PurposeClock,
     RunRecord,
 )
-from derbes.vault.adapters.store import SealedValue
+from derbes.vault.ports import SealedValue
 
 __all__ = ["ActFilter", "ActRepository", "RetentionRepository"]
 

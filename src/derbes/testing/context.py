@@ -20,16 +20,15 @@ if TYPE_CHECKING:
     from derbes.uow import UnitOfWork
     from derbes.vault.ports import KeyStore
 
-__all__ = ["make_context", "shipped_rules"]
+__all__ = ["context", "make_context", "shipped_rules"]
 
 
 @cache
 def shipped_rules() -> Rules:
     """Every rule table as shipped (no DPO's corrections), built as bootstrap builds it."""
-    from derbes.bootstrap import Container
-    from derbes.settings import Settings
+    from derbes.bootstrap import load_rules
 
-    return Container(settings=Settings(regime_file=None, calendar_overrides=None)).rules
+    return load_rules()
 
 
 def _no_keys() -> KeyStore:
@@ -48,3 +47,15 @@ def make_context(
     return Context(uow=uow, keys=keys, clock=FixedClock() if clock is None else clock,
                    rules=rules, actor=actor, request_id=request_id,
                    scope=OperatorScope.every() if scope is None else scope)
+
+
+def context(
+    uow: UnitOfWork, keystore: KeyStore | None, clock: Clock, actor: str = "tester",
+    request_id: str | None = None, *, operator_id: str | None = None,
+    rules: Rules | None = None,
+) -> Context:
+    """:func:`make_context` for ``operator_id`` only (None: every operator), on ``rules``
+    (None: the shipped tables)."""
+    scope = OperatorScope.every() if operator_id is None else OperatorScope.only(operator_id)
+    ctx = make_context(uow, keystore, clock, actor, request_id, scope)
+    return ctx if rules is None else replace(ctx, rules=rules)

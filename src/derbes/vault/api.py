@@ -19,8 +19,10 @@ from derbes.api.deps import actor_of as _actor
 from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.deps import operator_filter as _operator
+from derbes.api.deps import operator_scope
 from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
+from derbes.context import Context
 from derbes.errors import InputError
 from derbes.register.service import registers as register_service
 from derbes.vault.model import Block, NewValue, Provenance, Source
@@ -172,6 +174,13 @@ def _new_values(items: list[ValueIn], container: Container) -> list[NewValue]:
     ]
 
 
+def _context(request: Request, caller: Caller, given_id: str | None, response: Response,
+             asked: str | None = None) -> Context:
+    """The call's world: the caller acting within its key's operator (or ``asked``)."""
+    return _container(request).context(_actor(caller), _request_id(given_id, response),
+                                       operator_scope(caller, asked))
+
+
 def _blocks(blocks: tuple[Block, ...] | list[Block]) -> list[BlockOut]:
     return [BlockOut(category=b.category, reason=b.reason, blocked_at=b.blocked_at)
             for b in blocks]
@@ -192,8 +201,8 @@ def create_subject(
         raise InputError("the operator is required", field="operator")
     register = register_service.in_force(container.uow(), operator).register
     subject_id = service.add_subject(
-        container.uow(), container.keystore, register, _new_values(body.values, container),
-        body.identifiers, _actor(caller), container.clock, _request_id(x_request_id, response),
+        _context(request, caller, x_request_id, response, operator), register,
+        _new_values(body.values, container), body.identifiers,
     )
     response.headers["Location"] = f"{router.prefix}/{subject_id}"
     return SubjectCreated(subject_id=subject_id)
@@ -205,11 +214,9 @@ def lookup_subject(
     x_request_id: RequestId = None,
 ) -> LookupOut:
     """Find subjects by IIN, phone, e-mail or customer id (through the blind index)."""
-    container = _container(request)
     found = service.find_subject(
-        container.uow(), container.keystore, body.kind, body.value, body.purpose,
-        _actor(caller), container.clock, _operator(caller, body.operator),
-        _request_id(x_request_id, response),
+        _context(request, caller, x_request_id, response, body.operator), body.kind,
+        body.value, body.purpose,
     )
     return LookupOut(matches=[SubjectRefOut(subject_id=f.subject_id, operator_id=f.operator_id)
                               for f in found])
@@ -228,12 +235,8 @@ def read_subject(
     x_request_id: RequestId = None,
 ) -> SubjectOut:
     """Decrypt the values the stated purpose needs; the read is audited."""
-    container = _container(request)
-    view = service.read_subject(
-        container.uow(), container.keystore, subject_id, purpose, _actor(caller),
-        categories=category, request_id=_request_id(x_request_id, response),
-        clock=container.clock, operator_id=caller.operator_id,
-    )
+    view = service.read_subject(_context(request, caller, x_request_id, response),
+                                subject_id, purpose, categories=category)
     return SubjectOut(
         subject_id=view.subject_id, operator_id=view.operator_id, created_at=view.created_at,
         purpose=view.purpose,
@@ -256,10 +259,8 @@ def patch_subject(
     """Replace all values of a category, or add values; re-validated and audited."""
     container = _container(request)
     changed = service.update_values(
-        container.uow(), container.keystore, subject_id,
+        _context(request, caller, x_request_id, response), subject_id,
         replace=_new_values(body.replace, container), add=_new_values(body.add, container),
-        actor=_actor(caller), clock=container.clock,
-        request_id=_request_id(x_request_id, response), operator_id=caller.operator_id,
     )
     return PatchOut(subject_id=subject_id, changed=changed)
 
@@ -270,11 +271,8 @@ def block_subject(
     x_request_id: RequestId = None,
 ) -> BlocksOut:
     """Block the subject, or some of its categories, with a reason."""
-    container = _container(request)
-    blocks = service.block(
-        container.uow(), subject_id, body.categories, body.reason, _actor(caller),
-        container.clock, _request_id(x_request_id, response), operator_id=caller.operator_id,
-    )
+    blocks = service.block(_context(request, caller, x_request_id, response), subject_id,
+                           body.categories, body.reason)
     return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
 
 
@@ -284,11 +282,8 @@ def unblock_subject(
     x_request_id: RequestId = None,
 ) -> BlocksOut:
     """Lift the subject's block (and its categories'), or those of some categories."""
-    container = _container(request)
-    blocks = service.unblock(
-        container.uow(), subject_id, body.categories, body.reason, _actor(caller),
-        container.clock, _request_id(x_request_id, response), operator_id=caller.operator_id,
-    )
+    blocks = service.unblock(_context(request, caller, x_request_id, response), subject_id,
+                             body.categories, body.reason)
     return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
 
 
@@ -305,18 +300,11 @@ def destroy_subject(
     x_request_id: RequestId = None,
 ) -> DestroyedOut:
     """Crypto-shred the subject (or some categories): key destroyed, rows deleted."""
-    container = _container(request)
-    request_id = _request_id(x_request_id, response)
+    ctx = _context(request, caller, x_request_id, response)
     if category:
-        result = service.destroy_categories(
-            container.uow(), container.keystore, subject_id, category, reason or "",
-            _actor(caller), container.clock, request_id, operator_id=caller.operator_id,
-        )
+        result = service.destroy_categories(ctx, subject_id, category, reason or "")
     else:
-        result = service.destroy_subject(
-            container.uow(), container.keystore, subject_id, reason or "", _actor(caller),
-            container.clock, request_id, operator_id=caller.operator_id,
-        )
+        result = service.destroy_subject(ctx, subject_id, reason or "")
     return DestroyedOut(subject_id=result.subject_id, categories=list(result.categories),
                         values_deleted=result.values_deleted,
                         key_destroyed=result.key_destroyed)

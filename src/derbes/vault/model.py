@@ -258,7 +258,8 @@ def readable_categories(
 ) -> frozenset[str] | None:
     """Categories a read for ``purpose`` may return; None means all (access request).
 
-    A read states its purpose (issue 3, item 7): no purpose, no read.
+    A read states its purpose (Order 179/НҚ: every access to PD is logged with its
+    purpose): no purpose, no read.
     """
     if purpose is None or not isinstance(purpose, str) or not purpose.strip():
         raise InputError("a read of personal data must state its purpose", field="purpose")

@@ -1,61 +1,23 @@
-"""API keys of service callers, on the unit of work: the port, its SQL adapter, its fake.
+"""API keys of service callers on SQL: the adapter of ``access/ports.ApiKeyRepository``.
 
 Only the SHA-256 of a key's secret is stored; the key is shown once, when made
-(``access/service.py``). Scopes are stored as a JSON list of scope names.
+(``access/service/apikeys.py``). Scopes are stored as a JSON list of scope names.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from derbes.access.model import Scope, sorted_scopes
+from derbes.access.model.api_keys import StoredApiKey
 from derbes.platform.tables import api_keys
 
-
-@dataclass(frozen=True)
-class StoredApiKey:
-    key_id: str
-    name: str
-    secret_sha256: str
-    scopes: frozenset[Scope]
-    operator_id: str | None
-    created_at: datetime
-    revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
-    expires_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        """Not revoked (whether it expired depends on the time asked about)."""
-        return self.revoked_at is None
-
-    def expired_on(self, at: datetime) -> bool:
-        return self.expires_at is not None and at >= self.expires_at
-
-
-class ApiKeyRepository(Protocol):
-    def add(self, key: StoredApiKey) -> None: ...
-
-    def get(self, key_id: str) -> StoredApiKey | None: ...
-
-    def list(self) -> builtins.list[StoredApiKey]:
-        """Every key, revoked ones too, oldest first."""
-        ...
-
-    def revoke(self, key_id: str, at: datetime) -> StoredApiKey | None:
-        """Mark the key revoked (kept for the record); None when there is no such key."""
-        ...
-
-    def touch(self, key_id: str, at: datetime) -> None:
-        """Note when the key was last used."""
-        ...
+__all__ = ["SqlApiKeyRepository"]
 
 
 def _scopes_json(scopes: frozenset[Scope]) -> str:
@@ -113,40 +75,3 @@ class SqlApiKeyRepository:
         self._connection.execute(
             api_keys.update().where(api_keys.c.key_id == key_id).values(last_used_at=at)
         )
-
-
-class FakeApiKeyRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, StoredApiKey] = {}
-
-    def add(self, key: StoredApiKey) -> None:
-        if key.key_id in self.rows:
-            raise ValueError("duplicate API key id")
-        self.rows[key.key_id] = replace(key, created_at=key.created_at.astimezone(UTC))
-
-    def get(self, key_id: str) -> StoredApiKey | None:
-        return self.rows.get(key_id)
-
-    def list(self) -> builtins.list[StoredApiKey]:
-        return sorted(self.rows.values(), key=lambda k: (k.created_at, k.key_id))
-
-    def revoke(self, key_id: str, at: datetime) -> StoredApiKey | None:
-        key = self.rows.get(key_id)
-        if key is None:
-            return None
-        if key.revoked_at is None:
-            key = self.rows[key_id] = replace(key, revoked_at=at.astimezone(UTC))
-        return key
-
-    def touch(self, key_id: str, at: datetime) -> None:
-        key = self.rows.get(key_id)
-        if key is not None:
-            self.rows[key_id] = replace(key, last_used_at=at.astimezone(UTC))
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore

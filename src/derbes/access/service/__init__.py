@@ -2,6 +2,7 @@
 
 from derbes.access.service.apikeys import (
     Caller,
+    ClientGuard,
     CreatedKey,
     authenticate,
     authorize,
@@ -13,6 +14,7 @@ from derbes.access.service.apikeys import (
 
 __all__ = [
     "Caller",
+    "ClientGuard",
     "CreatedKey",
     "authenticate",
     "authorize",

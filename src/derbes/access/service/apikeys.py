@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from derbes.access.adapters.store import StoredApiKey
 from derbes.access.model import Scope, allows, parse_scopes, sorted_scopes
+from derbes.access.model.api_keys import StoredApiKey
+from derbes.access.model.limits import KeyLimits
 from derbes.access.service import limits as identity_limits
 from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
 from derbes.platform.clock import Clock
@@ -140,28 +141,38 @@ def create(
     return CreatedKey(key=record, token=f"{PREFIX}_{record.key_id}_{secret}")
 
 
+@dataclass(frozen=True)
+class ClientGuard:
+    """Who knocks, for counting failed attempts: the client address, the key that hides
+    it (the audit key: an address is PD) and the limits (``ctx.rules.identity_limits``)."""
+
+    address: str
+    audit_key: Callable[[], bytes]
+    limits: KeyLimits
+
+
 def authenticate(uow: UnitOfWork, clock: Clock, token: str | None, *,
-                 client_address: str | None = None,
-                 audit_key: Callable[[], bytes] | None = None) -> Caller:
+                 guard: ClientGuard | None = None) -> Caller:
     """The caller a token belongs to; :class:`UnauthenticatedError` otherwise.
 
     The error never repeats the token, and says the same for an unknown key, a
     wrong secret and a malformed token; only a revoked or expired key is named
-    as such. With ``client_address`` (the API), failed attempts are counted per
-    address (keyed with ``audit_key``: an address is PD) and a locked-out
-    address is refused with :class:`RateLimitedError` before its key is looked at.
+    as such. With a ``guard`` (the API), failed attempts are counted per client
+    address and a locked-out address is refused with :class:`RateLimitedError`
+    before its key is looked at.
     """
     if not token:
         raise UnauthenticatedError("an API key is required (Authorization: Bearer dbk_…)")
     client = None
-    if client_address is not None and audit_key is not None:
-        client = identity_limits.client_digest(audit_key(), client_address)
+    if guard is not None:
+        client = identity_limits.client_digest(guard.audit_key(), guard.address)
         identity_limits.key_refused(uow, client, clock)
     try:
         stored = _check_token(uow, clock, token)
     except UnauthenticatedError:
-        if client is not None:
-            identity_limits.key_failed(uow, client, clock)  # 429 once over the limit
+        if client is not None and guard is not None:
+            # 429 once over the limit
+            identity_limits.key_failed(uow, client, clock, guard.limits)
         raise
     now = clock.now()
     if stored.last_used_at is None or now - stored.last_used_at >= _TOUCH_EVERY:

@@ -28,20 +28,21 @@ import hashlib
 import hmac
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from derbes.access.adapters.limits_yaml import load_identity_limits
 from derbes.access.model import limits as rules
 from derbes.access.model.limits import KeyLimits, OtpLimits, Outcome, Refusal, ThrottleScope
 from derbes.audit.model.log import AuditRecord
+from derbes.context import Context
 from derbes.errors import InputError, RateLimitedError
 from derbes.platform.clock import Clock
 from derbes.platform.otp import IssuedOtp, OtpVerifier
 from derbes.uow import UnitOfWork
 
-__all__ = ["OtpIssuer", "client_digest", "key_failed", "key_refused", "otp_issue",
-           "otp_verify"]
+__all__ = ["OtpAttempt", "OtpIssuer", "client_digest", "key_failed", "key_refused",
+           "otp_issue", "otp_verify"]
 
 _OTP = ThrottleScope.OTP
 _KEY = ThrottleScope.API_KEY
@@ -50,6 +51,18 @@ _CLIENT_LABEL = b"derbes/throttle-client/v1"
 
 class OtpIssuer(Protocol):
     def issue(self, subject_id: str, at: datetime) -> IssuedOtp: ...
+
+
+@dataclass(frozen=True)
+class OtpAttempt:
+    """A code typed back: for ``binding`` (a subject or a request), the code sent under
+    ``reference``; ``subject_ids`` name the audit entries, ``field`` the input at fault."""
+
+    binding: str
+    reference: str
+    code: str = field(repr=False)
+    subject_ids: Sequence[str] = ()
+    field: str = "otp_code"
 
 
 def _wait(until: datetime, now: datetime) -> int:
@@ -78,11 +91,11 @@ def _refuse_if_locked(uow: UnitOfWork, binding: str, now: datetime, field: str) 
         raise _locked(until, now, "identity verification", field)
 
 
-def otp_issue(uow: UnitOfWork, otp: OtpIssuer, binding: str, clock: Clock, *, actor: str,
-              subject_ids: Sequence[str] = (), limits: OtpLimits | None = None) -> IssuedOtp:
+def otp_issue(ctx: Context, otp: OtpIssuer, binding: str,
+              subject_ids: Sequence[str] = ()) -> IssuedOtp:
     """Send a code bound to ``binding`` (a subject or a request), within the limits."""
-    limits = limits or load_identity_limits().otp
-    now = clock.now()
+    uow, limits, actor = ctx.uow, ctx.rules.identity_limits.otp, ctx.actor
+    now = ctx.now()
     _refuse_if_locked(uow, binding, now, "otp_reference")
     with uow:
         # The write first: on SQLite a transaction that reads first cannot write
@@ -111,14 +124,14 @@ def otp_issue(uow: UnitOfWork, otp: OtpIssuer, binding: str, clock: Clock, *, ac
     return issued
 
 
-def otp_verify(uow: UnitOfWork, otp: OtpVerifier, binding: str, reference: str, code: str,
-               clock: Clock, *, actor: str, subject_ids: Sequence[str] = (),
-               field: str = "otp_code", limits: OtpLimits | None = None) -> None:
+def otp_verify(ctx: Context, otp: OtpVerifier, attempt: OtpAttempt) -> None:
     """Check a code within the limits; raise ``InputError`` (wrong), ``RateLimitedError``
     (locked out, 429). The code is not consumed here: the caller does it once the
     change it proves is stored."""
-    limits = limits or load_identity_limits().otp
-    now = clock.now()
+    uow, limits, actor = ctx.uow, ctx.rules.identity_limits.otp, ctx.actor
+    binding, reference, field = attempt.binding, attempt.reference, attempt.field
+    subject_ids = attempt.subject_ids
+    now = ctx.now()
     # While locked out, attempts are refused unseen, and cost no write.
     _refuse_if_locked(uow, binding, now, field)
     with uow:
@@ -131,7 +144,7 @@ def otp_verify(uow: UnitOfWork, otp: OtpVerifier, binding: str, reference: str, 
     failure: InputError
     if refusal is None:
         try:
-            otp.verify(reference, code, binding, now)
+            otp.verify(reference, attempt.code, binding, now)
         except InputError as exc:
             failure = exc
         else:
@@ -148,14 +161,15 @@ def otp_verify(uow: UnitOfWork, otp: OtpVerifier, binding: str, reference: str, 
                              "a new one", field=field)
     else:
         failure = InputError("too many wrong codes", field=field)
-    _otp_failed(uow, binding, reference, refusal, limits, now, actor, subject_ids, field)
+    _otp_failed(ctx, attempt, refusal, now)
     raise failure
 
 
-def _otp_failed(uow: UnitOfWork, binding: str, reference: str, refusal: Refusal | None,
-                limits: OtpLimits, now: datetime, actor: str, subject_ids: Sequence[str],
-                field: str) -> None:
+def _otp_failed(ctx: Context, attempt: OtpAttempt, refusal: Refusal | None,
+                now: datetime) -> None:
     """Audit a failed attempt; lock out when the failures reach the limit (then 429)."""
+    uow, limits, actor = ctx.uow, ctx.rules.identity_limits.otp, ctx.actor
+    binding, reference, subject_ids = attempt.binding, attempt.reference, attempt.subject_ids
     locked: datetime | None = None
     with uow:
         # Older records no longer count for anything (and the write comes first).
@@ -178,7 +192,7 @@ def _otp_failed(uow: UnitOfWork, binding: str, reference: str, refusal: Refusal 
                          "failures": counted.failures, "citation": limits.citation}))
         uow.commit()
     if locked is not None:
-        raise _locked(locked, now, "identity verification", field)
+        raise _locked(locked, now, "identity verification", attempt.field)
 
 
 # ------------------------------------------------------------------ API keys
@@ -199,10 +213,8 @@ def key_refused(uow: UnitOfWork, client: str, clock: Clock) -> None:
         raise _locked(until, now, "this client address", "authorization")
 
 
-def key_failed(uow: UnitOfWork, client: str, clock: Clock, *,
-               limits: KeyLimits | None = None) -> None:
+def key_failed(uow: UnitOfWork, client: str, clock: Clock, limits: KeyLimits) -> None:
     """Count a failed API-key attempt of ``client``; lock it out at the limit (429)."""
-    limits = limits or load_identity_limits().api_keys
     now = clock.now()
     locked: datetime | None = None
     with uow:

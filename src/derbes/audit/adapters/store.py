@@ -1,4 +1,4 @@
-"""The access audit log and its alerts, on the unit of work: ports, SQL adapters, fakes.
+"""The access audit log and its alerts on SQL: the adapters of ``audit/ports.py``.
 
 ``uow.audit.record(...)`` appends one chained entry inside the unit of work's
 transaction, so the entry commits or rolls back with the change it records.
@@ -15,43 +15,30 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, Select, select
 
 from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
+from derbes.audit.ports import AccessAlert, AuditKey, AuditQuery, NewAlert
 from derbes.errors import ConfigurationError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
 from derbes.platform.tables import access_alerts, audit_head, audit_log
 
 __all__ = [
-    "FAKE_AUDIT_KEY",
-    "AccessAlert",
-    "AlertRepository",
-    "AuditEntry",
-    "AuditKey",
-    "AuditRecord",
-    "AuditRepository",
-    "FakeAlertRepository",
-    "FakeAuditRepository",
+    "AuditKeySource",
     "SqlAlertRepository",
     "SqlAuditRepository",
     "entry_from_row",
+    "json_text",
 ]
 
-# The chain key, or a function that fetches it (from the key store) on first use.
-AuditKey = bytes | Callable[[], bytes]
 
-
-# The key a FakeUnitOfWork chains with unless given another: tests only.
-FAKE_AUDIT_KEY = b"derbes fake audit key, tests only"
-
-
-class _KeySource:
+class AuditKeySource:
     """Resolves the audit key once, when the first entry is written."""
 
     def __init__(self, key: AuditKey | None) -> None:
@@ -72,83 +59,9 @@ class _KeySource:
         return self._key
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """JSON as the audit tables store it (sorted keys, compact, UTF-8 kept)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-class AuditRepository(Protocol):
-    def record(self, record: AuditRecord) -> AuditEntry:
-        """Append one entry in the current transaction; returns it with seq and hash."""
-        ...
-
-    def record_many(self, records: Sequence[AuditRecord]) -> builtins.list[AuditEntry]:
-        """Append several entries, chained in order, with one head update."""
-        ...
-
-    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
-        """Every entry with seq > ``after_seq``, in seq order (streamed)."""
-        ...
-
-    def entry(self, seq: int) -> AuditEntry | None: ...
-
-    def head(self) -> tuple[int, str]:
-        """(seq, hash) of the last entry as recorded by the writer; (0, GENESIS) when empty."""
-        ...
-
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
-        """The newest entries matching every filter given, newest first."""
-        ...
-
-    def by_actor(
-        self, actor: str, *, since: datetime, actions: Collection[str]
-    ) -> builtins.list[AuditEntry]:
-        """The actor's entries of ``actions`` after ``since``, in seq order."""
-        ...
-
-
-@dataclass(frozen=True)
-class AccessAlert:
-    """An alert on unusual access, as stored."""
-
-    id: int
-    at: datetime
-    actor: str
-    rule: str
-    count: int
-    window_seconds: int
-    first_at: datetime
-    last_at: datetime
-    details: Mapping[str, Any]
-
-
-class AlertRepository(Protocol):
-    def add(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        rule: str,
-        count: int,
-        window_seconds: int,
-        first_at: datetime,
-        last_at: datetime,
-        details: Mapping[str, Any],
-    ) -> AccessAlert: ...
-
-    def latest(self, actor: str, rule: str) -> AccessAlert | None:
-        """The actor's most recent alert under ``rule``."""
-        ...
-
-    def list(self, *, actor: str | None = None, limit: int = 100) -> builtins.list[AccessAlert]:
-        """Alerts, newest first."""
-        ...
 
 
 # --- SQL ---------------------------------------------------------------------------
@@ -160,12 +73,12 @@ def _entry_values(entry: AuditEntry) -> dict[str, Any]:
         "at": entry.at,
         "actor": entry.actor,
         "action": entry.action,
-        "subject_ids": _json(list(entry.subject_ids)),
+        "subject_ids": json_text(list(entry.subject_ids)),
         "subject_count": entry.subject_count,
-        "categories": _json(list(entry.categories)),
+        "categories": json_text(list(entry.categories)),
         "purpose": entry.purpose,
         "request_id": entry.request_id,
-        "details": _json(dict(entry.details)),
+        "details": json_text(dict(entry.details)),
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
@@ -202,7 +115,7 @@ class SqlAuditRepository:
 
     def __init__(self, connection: Connection, key: AuditKey | None) -> None:
         self._connection = connection
-        self._key = _KeySource(key)
+        self._key = AuditKeySource(key)
 
     def record(self, record: AuditRecord) -> AuditEntry:
         return self.record_many([record])[0]
@@ -234,26 +147,20 @@ class SqlAuditRepository:
         ).one_or_none()
         return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
 
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
+    def search(self, wanted: AuditQuery) -> builtins.list[AuditEntry]:
+        subject_id, actor, action = wanted.subject_id, wanted.actor, wanted.action
         query: Select[Any] = select(audit_log)
         if subject_id is not None:
             # The JSON text holds each id as a quoted string; the exact check follows.
             query = query.where(
-                audit_log.c.subject_ids.contains(_json(subject_id), autoescape=True)
+                audit_log.c.subject_ids.contains(json_text(subject_id), autoescape=True)
             )
         if actor is not None:
             query = query.where(audit_log.c.actor == actor)
         if action is not None:
             query = query.where(audit_log.c.action == action)
         rows = self._connection.execute(
-            query.order_by(audit_log.c.seq.desc()).limit(limit)
+            query.order_by(audit_log.c.seq.desc()).limit(wanted.limit)
         ).all()
         found = [entry_from_row(row) for row in rows]
         return [e for e in found if subject_id is None or subject_id in e.subject_ids]
@@ -285,24 +192,10 @@ class SqlAlertRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def add(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        rule: str,
-        count: int,
-        window_seconds: int,
-        first_at: datetime,
-        last_at: datetime,
-        details: Mapping[str, Any],
-    ) -> AccessAlert:
-        result = self._connection.execute(
-            access_alerts.insert().values(
-                at=at, actor=actor, rule=rule, count=count, window_seconds=window_seconds,
-                first_at=first_at, last_at=last_at, details=_json(dict(details)),
-            )
-        )
+    def add(self, alert: NewAlert) -> AccessAlert:
+        values = {f.name: getattr(alert, f.name) for f in fields(alert)}
+        values["details"] = json_text(dict(alert.details))
+        result = self._connection.execute(access_alerts.insert().values(**values))
         key = result.inserted_primary_key
         if key is None:  # pragma: no cover - every supported backend reports it
             raise RuntimeError("the database did not report the new alert's id")
@@ -331,111 +224,3 @@ class SqlAlertRepository:
             select(access_alerts).where(access_alerts.c.id == alert_id)
         ).one()
         return _alert_from_row(row)
-
-
-# --- In memory ---------------------------------------------------------------------
-
-
-class FakeAuditRepository:
-    """The audit log in memory. ``rows`` is public so tests can tamper with it."""
-
-    def __init__(self, key: AuditKey | None) -> None:
-        self._key = _KeySource(key)
-        self.rows: builtins.list[AuditEntry] = []
-        self.recorded_head: tuple[int, str] = (0, GENESIS)
-
-    def record(self, record: AuditRecord) -> AuditEntry:
-        return self.record_many([record])[0]
-
-    def record_many(self, records: Sequence[AuditRecord]) -> builtins.list[AuditEntry]:
-        if not records:
-            return []
-        entries = chain_records(self._key(), self.recorded_head, records)
-        self.rows.extend(entries)
-        self.recorded_head = (entries[-1].seq, entries[-1].hash)
-        return entries
-
-    def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
-        return iter(sorted((e for e in self.rows if e.seq > after_seq), key=lambda e: e.seq))
-
-    def entry(self, seq: int) -> AuditEntry | None:
-        return next((e for e in self.rows if e.seq == seq), None)
-
-    def head(self) -> tuple[int, str]:
-        return self.recorded_head
-
-    def search(
-        self,
-        *,
-        subject_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        limit: int = 50,
-    ) -> builtins.list[AuditEntry]:
-        found = [
-            e for e in sorted(self.rows, key=lambda e: e.seq, reverse=True)
-            if (subject_id is None or subject_id in e.subject_ids)
-            and (actor is None or e.actor == actor)
-            and (action is None or e.action == action)
-        ]
-        return found[:limit]
-
-    def by_actor(
-        self, actor: str, *, since: datetime, actions: Collection[str]
-    ) -> builtins.list[AuditEntry]:
-        return [e for e in self.entries()
-                if e.actor == actor and e.at > since and e.action in actions]
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved_rows, saved_head = builtins.list(self.rows), self.recorded_head
-
-        def restore() -> None:
-            self.rows = builtins.list(saved_rows)
-            self.recorded_head = saved_head
-
-        return restore
-
-
-class FakeAlertRepository:
-    """Access alerts in memory."""
-
-    def __init__(self) -> None:
-        self.rows: builtins.list[AccessAlert] = []
-
-    def add(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        rule: str,
-        count: int,
-        window_seconds: int,
-        first_at: datetime,
-        last_at: datetime,
-        details: Mapping[str, Any],
-    ) -> AccessAlert:
-        alert = AccessAlert(
-            id=max((a.id for a in self.rows), default=0) + 1, at=at.astimezone(UTC),
-            actor=actor, rule=rule, count=count, window_seconds=window_seconds,
-            first_at=first_at.astimezone(UTC), last_at=last_at.astimezone(UTC),
-            details=json.loads(_json(dict(details))),
-        )
-        self.rows.append(alert)
-        return alert
-
-    def latest(self, actor: str, rule: str) -> AccessAlert | None:
-        mine = [a for a in self.rows if a.actor == actor and a.rule == rule]
-        return max(mine, key=lambda a: (a.at, a.id), default=None)
-
-    def list(self, *, actor: str | None = None, limit: int = 100) -> builtins.list[AccessAlert]:
-        mine = [a for a in self.rows if actor is None or a.actor == actor]
-        return sorted(mine, key=lambda a: (a.at, a.id), reverse=True)[:limit]
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = builtins.list(self.rows)
-
-        def restore() -> None:
-            self.rows = builtins.list(saved)
-
-        return restore
-

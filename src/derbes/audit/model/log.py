@@ -101,40 +101,25 @@ class AuditEntry:
     hash: str
 
     def payload(self) -> dict[str, Any]:
-        return entry_payload(
-            at=self.at, actor=self.actor, action=self.action, subject_ids=self.subject_ids,
-            subject_count=self.subject_count, categories=self.categories, purpose=self.purpose,
-            request_id=self.request_id, details=self.details,
-        )
+        return entry_payload(self, self.subject_count)
 
     def chain_entry(self) -> ChainEntry:
         return ChainEntry(seq=self.seq, prev_hash=self.prev_hash, hash=self.hash,
                           payload=self.payload())
 
 
-def entry_payload(
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject_ids: Sequence[str],
-    subject_count: int,
-    categories: Sequence[str],
-    purpose: str | None,
-    request_id: str | None,
-    details: Mapping[str, Any],
-) -> dict[str, Any]:
+def entry_payload(item: AuditRecord | AuditEntry, subject_count: int) -> dict[str, Any]:
     """The hashed part of an entry: every column but seq, prev_hash and hash."""
     return {
-        "at": _aware(at).isoformat(),
-        "actor": actor,
-        "action": action,
-        "subject_ids": list(subject_ids),
+        "at": _aware(item.at).isoformat(),
+        "actor": item.actor,
+        "action": item.action,
+        "subject_ids": list(item.subject_ids),
         "subject_count": subject_count,
-        "categories": list(categories),
-        "purpose": purpose,
-        "request_id": request_id,
-        "details": dict(details),
+        "categories": list(item.categories),
+        "purpose": item.purpose,
+        "request_id": item.request_id,
+        "details": dict(item.details),
     }
 
 
@@ -147,12 +132,7 @@ def chain_records(
     for record in records:
         seq += 1
         subject_count = len(record.subject_ids)
-        payload = entry_payload(
-            at=record.at, actor=record.actor, action=record.action,
-            subject_ids=record.subject_ids, subject_count=subject_count,
-            categories=record.categories, purpose=record.purpose,
-            request_id=record.request_id, details=record.details,
-        )
+        payload = entry_payload(record, subject_count)
         digest = link(key, seq, prev_hash, payload)
         out.append(AuditEntry(
             seq=seq, at=record.at, actor=record.actor, action=record.action,

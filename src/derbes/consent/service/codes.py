@@ -62,7 +62,7 @@ def check_codes(ctx: Context, otp: OtpVerifier | None, requests: Sequence[Consen
                 ) -> OtpVerifier | None:
     """Check the SMS codes of ``requests`` within the identity limits; the verifier
     returned lets the consent's checks pass the codes checked here."""
-    from derbes.access.service.limits import otp_verify
+    from derbes.access.service.limits import OtpAttempt, otp_verify
 
     wanted = _wanted(otp, requests)
     if otp is None or not wanted:
@@ -74,8 +74,7 @@ def check_codes(ctx: Context, otp: OtpVerifier | None, requests: Sequence[Consen
             continue
         reference = str(request.evidence.otp_reference).strip()
         code = request.evidence.otp_code if isinstance(request.evidence.otp_code, str) else ""
-        otp_verify(ctx.uow, otp, subject_id, reference, code, ctx.clock, actor=ctx.actor,
-                   subject_ids=[subject_id], field="evidence.otp_code",
-                   limits=ctx.rules.identity_limits.otp)
+        otp_verify(ctx, otp, OtpAttempt(subject_id, reference, code, [subject_id],
+                                        "evidence.otp_code"))
         checked.add((reference, code.strip(), subject_id))
     return _Checked(otp, checked)

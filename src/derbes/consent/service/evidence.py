@@ -24,7 +24,7 @@ from derbes.platform import crypto
 from derbes.register.model.register import Register
 from derbes.register.service.in_force import in_force_in
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.vault.ports import SubjectRecord
 
 __all__ = ["EXPORT_FORMAT", "export_evidence"]
 

@@ -46,7 +46,7 @@ from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.service.in_force import in_force_in
 from derbes.register.service.notice import policy_hash
 from derbes.retention.service import clocks as retention
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.vault.ports import SubjectRecord
 
 __all__ = ["ConsentRequest", "GiveResult", "give_batch", "give_consent", "give_in"]
 

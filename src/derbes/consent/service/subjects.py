@@ -23,7 +23,7 @@ from derbes.identifiers.model import iin as kz_iin
 from derbes.platform import crypto
 from derbes.register.model.register import Register
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.store import SubjectRecord
+from derbes.vault.ports import SubjectRecord
 from derbes.vault.service import keyswap
 
 __all__ = ["AGE_CATEGORIES", "AGE_RULE", "AgeCheck", "live_subject", "majority",

@@ -51,8 +51,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from derbes.audit.adapters.store import AuditEntry, AuditRepository, entry_from_row
-from derbes.audit.model.log import AuditAction
+from derbes.audit.adapters.store import entry_from_row
+from derbes.audit.model.log import AuditAction, AuditEntry
+from derbes.audit.ports import AuditRepository
 from derbes.consent.adapters.store import ConsentLedgerRepository, ConsentRepository
 from derbes.consent.model.consent import GivenBy
 from derbes.decisions.model import ConsentTimes, consent_fact
@@ -64,13 +65,13 @@ from derbes.decisions.ports import (
 )
 from derbes.integrity.adapters.seals import (
     SealKeySource,
-    SealRepository,
     SnapshotRows,
     among_ids,
     ids_params,
     snapshot_selects,
 )
-from derbes.integrity.model.state_seal import matches, sealed_consent
+from derbes.integrity.model.state_seal import SealedConsent, matches
+from derbes.integrity.ports import SealRepository
 from derbes.lifecycle.adapters.store import LifecycleRepository
 from derbes.platform.chain import link
 from derbes.platform.tables import (
@@ -81,7 +82,7 @@ from derbes.platform.tables import (
     pd_values,
 )
 from derbes.retention.ports import RetentionRepository
-from derbes.vault.adapters.store import VaultRepository
+from derbes.vault.ports import VaultRepository
 
 __all__ = [
     "ChangeCursor",
@@ -306,9 +307,10 @@ def snapshot_rows(sources: FactSources, subject_ids: Collection[str],
         if open_ids:
             rows.contracts[subject_id] = open_ids
     for subject_id, found in sources.consents.for_subjects(known).items():
-        mine = [sealed_consent(c.id, c.scope.kind.value, c.scope.purposes, c.scope.recipients,
-                               c.given_by.value, c.given_at, c.valid_until, c.expired_at,
-                               c.withdrawn_at, c.needs_reconsent_since)
+        mine = [SealedConsent(c.id, c.scope.kind.value, tuple(c.scope.purposes),
+                              tuple(c.scope.recipients), c.given_by.value, c.given_at,
+                              c.valid_until, c.expired_at, c.withdrawn_at,
+                              c.needs_reconsent_since)
                 for c in found if operator_id is None or c.operator_id == operator_id]
         if mine:
             rows.consents[subject_id] = mine

@@ -23,12 +23,6 @@ from derbes.platform.labels import N_
 
 LENGTH = 12
 
-# Civil Code of the Republic of Kazakhstan (General Part), Art. 17 p.1: full
-# civil capacity comes with majority, at eighteen. Consent of a minor is given
-# by a legal representative (Law 94-V Art. 8; see LAW.md "Consent"). Earlier
-# capacity by marriage or emancipation is not visible in an IIN; callers that
-# know of it must decide themselves.
-AGE_OF_MAJORITY = 18
 
 
 class Sex(StrEnum):
@@ -90,8 +84,14 @@ class Iin:
         birthday = date(on.year, born.month, min(born.day, last_day))
         return on.year - born.year - (1 if on < birthday else 0)
 
-    def is_minor_on(self, on: date, *, majority_age: int = AGE_OF_MAJORITY) -> bool:
-        """Under the age of majority on ``on`` (by age alone: a representative is needed)."""
+    def is_minor_on(self, on: date, majority_age: int) -> bool:
+        """Under the age of majority on ``on`` (by age alone: a representative is needed).
+
+        ``majority_age`` comes from the regime table (``age_of_majority``: Civil Code
+        Art. 17 p.1, full civil capacity; consent of a minor is given by a legal
+        representative, Law 94-V Art. 8). Earlier capacity by marriage or
+        emancipation is not visible in an IIN; callers that know of it decide.
+        """
         return self.age_on(on) < majority_age
 
 
@@ -122,8 +122,9 @@ def parse(value: str, *, on: date | None = None) -> Iin:
     return Iin(value=digits, birth_date=birth_date, sex=sex)
 
 
-def check(value: str, *, on: date | None = None) -> Verdict:
-    """The verdict on ``value`` as an IIN; with ``on``, also age and minority on that day.
+def check(value: str, *, on: date | None = None, majority_age: int | None = None) -> Verdict:
+    """The verdict on ``value`` as an IIN; with ``on``, also the age on that day, and with
+    ``majority_age`` (from the regime table) whether the person is a minor.
 
     ``sex_label`` is a message of the catalogues; the identifiers service translates it.
     """
@@ -139,5 +140,6 @@ def check(value: str, *, on: date | None = None) -> Verdict:
     }
     if on is not None:
         facts["age"] = iin.age_on(on)
-        facts["minor"] = iin.is_minor_on(on)
+        if majority_age is not None:
+            facts["minor"] = iin.is_minor_on(on, majority_age)
     return Verdict(valid=True, kind=Kind.IIN, value=iin.value, masked=iin.masked, facts=facts)

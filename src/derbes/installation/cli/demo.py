@@ -158,11 +158,14 @@ def _operator_stores(container: Container) -> list[SampleStore]:
 
 
 def _demo_customer(container: Container) -> None:
+    from derbes.context import OperatorScope
     from derbes.datasets.adapters.directory import stores_from_dir
     from derbes.requests.adapters.letters import render_letter
 
     settings = container.settings
-    customer = demo_service.seed_customer(container.context(demo_service.ACTOR), settings,
+    clerk = container.context(demo_service.ACTOR,
+                              scope=OperatorScope.only(demo_service.OPERATOR))
+    customer = demo_service.seed_customer(clerk, settings,
                                           stores_from_dir(settings.datasets_dir))
     letters = settings.var_dir / "letters"
     private_dir(letters)

@@ -117,24 +117,24 @@ def admin_key(uow: Callable[[], UnitOfWork], clock: Clock, var_dir: Path) -> tup
 def seed_customer(ctx: Context, settings: Settings, stores: StoreOpener | None = None
                   ) -> DemoCustomer:
     """Put the invented customer in the vault (once) and answer an access request
-    (over the vault and the operator databases ``stores`` opens)."""
-    uow, keystore, clock = ctx.uow, ctx.keystore, ctx.clock
+    (over the vault and the operator databases ``stores`` opens); ``ctx`` acts as
+    the demo's clerk for the demo operator."""
+    uow, clock = ctx.uow, ctx.clock
     iin = demo_iin()
     register = registers.in_force(uow, OPERATOR).register
-    found = vault_service.find_subject(uow, keystore, "iin", iin, "subject_access_request",
-                                       ACTOR, clock, operator_id=OPERATOR)
+    found = vault_service.find_subject(ctx, "iin", iin, "subject_access_request")
     created = not found
     if found:
         subject_id = found[0].subject_id
     else:
         now = clock.now()
         told = Provenance(Source.SUBJECT, (), "personal cabinet", now)
-        subject_id = vault_service.add_subject(uow, keystore, register, [
+        subject_id = vault_service.add_subject(ctx, register, [
             NewValue("identity.iin", iin, told),
             NewValue("identity.full_name", f"{LAST} {FIRST} {PATRONYMIC}", told),
             NewValue("contact.phone", PHONE, told),
             NewValue("account.customer_id", "DEMO-0001", told),
-        ], {}, ACTOR, clock)
+        ], {})
         opened = now - timedelta(days=30)
         lifecycle.record_event(ctx.acting("lifecycle"), f"demo-open-{subject_id}", subject_id,
                                "contract_opened", opened, "DEMO-LOAN-1")

@@ -21,9 +21,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 from derbes.errors import ConfigurationError
+from derbes.integrity.ports import AnchorSink
 
 __all__ = ["AnchorSink", "FileAnchorSink", "SyslogAnchorSink", "UrlAnchorSink"]
 
@@ -31,14 +31,6 @@ __all__ = ["AnchorSink", "FileAnchorSink", "SyslogAnchorSink", "UrlAnchorSink"]
 _PRI = 10 * 8 + 5
 _TAG = "derbes-anchor"
 _URL_TIMEOUT = 10.0
-
-
-class AnchorSink(Protocol):
-    name: str
-
-    def write(self, line: str) -> None:
-        """Hand over one anchor line; ``ConfigurationError`` when it cannot be delivered."""
-        ...
 
 
 class FileAnchorSink:

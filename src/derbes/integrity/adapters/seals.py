@@ -5,7 +5,8 @@ about a batch of subjects — subject row, active category blocks, consents,
 open contracts, retention clocks, latest consent-ledger entry — as rows of one
 shape, and :class:`SnapshotRows` turns them into
 :class:`~derbes.integrity.model.state_seal.Snapshot` objects. The decision point
-(``decision_facts_repo.py``) and the sealing on commit (:func:`reseal`) both
+(``decisions/adapters/facts.py``) and the sealing on commit
+(``integrity/service/sealing.reseal``) both
 use them, so what is sealed and what is checked cannot drift apart.
 
 On PostgreSQL, :meth:`SqlSealRepository.lock` takes the subjects' seal rows
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,15 +45,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from derbes.audit.ports import AuditKey
 from derbes.errors import ConfigurationError
 from derbes.integrity.model.state_seal import (
     SealedConsent,
     Snapshot,
-    components,
-    mac,
+    canonical,
     seal_key,
-    snapshot,
 )
+from derbes.integrity.ports import SEAL_PAGE, StoredSeal
+from derbes.platform.chain import GENESIS
 from derbes.platform.tables import (
     UtcDateTime,
     category_blocks,
@@ -65,24 +67,15 @@ from derbes.platform.tables import (
 )
 
 __all__ = [
-    "AuditKey",
-    "FakeSealRepository",
     "SealKeySource",
-    "SealRepository",
     "SnapshotRows",
     "SqlSealRepository",
-    "StoredSeal",
     "among_ids",
     "ids_params",
-    "reseal",
     "snapshot_selects",
 ]
 
-_CHUNK = 1000  # subjects per query when sealing or verifying
-
-# The audit-chain key, or a function that fetches it from the key store.
-AuditKey = bytes | Callable[[], bytes]
-
+_CHUNK = SEAL_PAGE
 
 class SealKeySource:
     """The state-seal key, derived from the audit key when first needed."""
@@ -109,12 +102,6 @@ class SealKeySource:
         if not isinstance(given, bytes):
             self._given = audit_key  # fetched once
         return audit_key
-
-
-@dataclass(frozen=True)
-class StoredSeal:
-    mac: str
-    components: Mapping[str, str]
 
 
 def _strings(text: Any) -> tuple[str, ...]:
@@ -263,66 +250,14 @@ class SnapshotRows:
         if found is None:
             return None
         operator_id, blocked_at, destroyed_at = found
-        return snapshot(
+        return canonical(Snapshot(
             subject_id, operator_id, blocked_at=blocked_at, destroyed_at=destroyed_at,
-            blocked_categories=self.blocks.get(subject_id, ()),
-            open_contracts=self.contracts.get(subject_id, ()),
-            consents=self.consents.get(subject_id, ()),
-            clocks=self.clocks.get(subject_id, ()),
-            ledger=self.ledger.get(subject_id),
-        )
-
-
-# ------------------------------------------------------------------ port
-
-
-class SealRepository(Protocol):
-    def snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
-        """The current state of these subjects (absent: no such subject)."""
-        ...
-
-    def lock(self, subject_ids: Sequence[str]) -> None:
-        """Hold the subjects' seals until the end of the transaction (in id order)."""
-        ...
-
-    def stored(self, subject_ids: Collection[str]) -> dict[str, StoredSeal]: ...
-
-    def put(self, seals: Sequence[tuple[str, str, Mapping[str, str]]]) -> None:
-        """Write (subject id, MAC, component digests), replacing what was there."""
-        ...
-
-    def delete(self, subject_ids: Collection[str]) -> None: ...
-
-    def subject_ids(self, *, after: str = "", limit: int = _CHUNK) -> builtins.list[str]:
-        """Subject ids in order, after ``after`` (keyset pages for verification)."""
-        ...
-
-
-def reseal(repo: SealRepository, key: bytes, subject_ids: Sequence[str],
-           fresh: Mapping[str, str] | None = None) -> int:
-    """Recompute and store the seals of these subjects; the number sealed.
-
-    ``fresh``: subjects created in this transaction and touched by nothing else
-    (id → operator), sealed from what is known without reading them back.
-    """
-    sealed = 0
-    if fresh:
-        new = [snapshot(sid, operator_id, blocked_at=None, destroyed_at=None)
-               for sid, operator_id in sorted(fresh.items())]
-        for start in range(0, len(new), _CHUNK):
-            repo.put([(s.subject_id, mac(key, s), components(s))
-                      for s in new[start:start + _CHUNK]])
-        sealed += len(new)
-    for start in range(0, len(subject_ids), _CHUNK):
-        chunk = subject_ids[start:start + _CHUNK]
-        repo.lock(chunk)
-        found = repo.snapshots(chunk)
-        repo.put([(sid, mac(key, state), components(state)) for sid, state in found.items()])
-        gone = [sid for sid in chunk if sid not in found]
-        if gone:
-            repo.delete(gone)
-        sealed += len(found)
-    return sealed
+            blocked_categories=tuple(self.blocks.get(subject_id, ())),
+            open_contracts=tuple(self.contracts.get(subject_id, ())),
+            consents=tuple(self.consents.get(subject_id, ())),
+            clocks=tuple(self.clocks.get(subject_id, ())),
+            ledger=self.ledger.get(subject_id) or (0, GENESIS),
+        ))
 
 
 def _components_json(parts: Mapping[str, str]) -> str:
@@ -412,44 +347,3 @@ class SqlSealRepository:
         return list(self._connection.execute(
             select(subjects.c.id).where(subjects.c.id > after).order_by(subjects.c.id)
             .limit(limit)).scalars())
-
-
-# ------------------------------------------------------------------ fake
-
-
-class FakeSealRepository:
-    """Seals in memory; snapshots come from a function over the fake repositories."""
-
-    def __init__(self, snapshots: Callable[[Collection[str]], dict[str, Snapshot]],
-                 subject_ids: Callable[[], Iterator[str]]) -> None:
-        self._snapshots = snapshots
-        self._subject_ids = subject_ids
-        self.rows: dict[str, StoredSeal] = {}
-
-    def snapshots(self, subject_ids: Collection[str]) -> dict[str, Snapshot]:
-        return self._snapshots(subject_ids)
-
-    def lock(self, subject_ids: Sequence[str]) -> None:
-        return None  # one fake unit of work at a time
-
-    def stored(self, subject_ids: Collection[str]) -> dict[str, StoredSeal]:
-        return {s: self.rows[s] for s in subject_ids if s in self.rows}
-
-    def put(self, seals: Sequence[tuple[str, str, Mapping[str, str]]]) -> None:
-        for sid, digest, parts in seals:
-            self.rows[sid] = StoredSeal(digest, dict(parts))
-
-    def delete(self, subject_ids: Collection[str]) -> None:
-        for sid in subject_ids:
-            self.rows.pop(sid, None)
-
-    def subject_ids(self, *, after: str = "", limit: int = _CHUNK) -> builtins.list[str]:
-        return sorted(s for s in self._subject_ids() if s > after)[:limit]
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore

@@ -29,8 +29,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -40,13 +40,12 @@ __all__ = [
     "COMPONENTS",
     "SealedConsent",
     "Snapshot",
+    "canonical",
     "changed_components",
     "components",
     "mac",
     "matches",
     "seal_key",
-    "sealed_consent",
-    "snapshot",
 ]
 
 _KEY_LABEL = b"derbes/state-seal/v1"
@@ -117,27 +116,15 @@ class Snapshot:
         ]
 
 
-def snapshot(
-    subject_id: str,
-    operator_id: str,
-    *,
-    blocked_at: datetime | None,
-    destroyed_at: datetime | None,
-    blocked_categories: Iterable[str] = (),
-    open_contracts: Iterable[str] = (),
-    consents: Iterable[SealedConsent] = (),
-    clocks: Iterable[tuple[str, date | None]] = (),
-    ledger: tuple[int, str] | None = None,
-) -> Snapshot:
-    """A snapshot with every collection in its canonical order (rows come in any order)."""
-    return Snapshot(
-        subject_id=subject_id, operator_id=operator_id, blocked_at=blocked_at,
-        destroyed_at=destroyed_at,
-        blocked_categories=_in_order(set(blocked_categories)),
-        open_contracts=_in_order(set(open_contracts)),
-        consents=_in_order(consents, _by_id),
-        clocks=_in_order(clocks, _by_purpose),
-        ledger=ledger or (0, GENESIS),
+def canonical(state: Snapshot) -> Snapshot:
+    """``state`` with every collection in its canonical order (rows come in any order;
+    block and contract ids once each)."""
+    return replace(
+        state,
+        blocked_categories=_in_order(set(state.blocked_categories)),
+        open_contracts=_in_order(set(state.open_contracts)),
+        consents=_in_order(state.consents, _by_id),
+        clocks=_in_order(state.clocks, _by_purpose),
     )
 
 
@@ -183,13 +170,3 @@ def changed_components(sealed: Mapping[str, str], state: Snapshot) -> list[str]:
     """The parts of ``state`` that differ from the digests stored with its seal."""
     now = components(state)
     return [name for name in COMPONENTS if sealed.get(name) != now[name]]
-
-
-def sealed_consent(
-    consent_id: str, scope: str, purposes: Sequence[str], recipients: Sequence[str],
-    given_by: str, given_at: datetime | None, valid_until: datetime | None,
-    expired_at: datetime | None, withdrawn_at: datetime | None,
-    needs_reconsent_since: datetime | None,
-) -> SealedConsent:
-    return SealedConsent(consent_id, scope, tuple(purposes), tuple(recipients), given_by,
-                         given_at, valid_until, expired_at, withdrawn_at, needs_reconsent_since)

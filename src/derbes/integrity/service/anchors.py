@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from derbes.consent.model.ledger import ledger_key
 from derbes.errors import ConflictError, DerbesError
-from derbes.integrity.adapters.anchor_sinks import AnchorSink, FileAnchorSink
 from derbes.integrity.model import anchor as anchors
 from derbes.integrity.model.anchor import Anchor, Chain, Latest
+from derbes.integrity.ports import AnchorFile, AnchorSink
 from derbes.platform.chain import GENESIS, link
 from derbes.platform.clock import Clock
 from derbes.uow import UnitOfWork
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 class AnchorTargets:
     """The file anchors are read back from, and the other sinks that receive copies."""
 
-    file: FileAnchorSink
+    file: AnchorFile
     copies: tuple[AnchorSink, ...] = ()
 
     @property

@@ -25,8 +25,6 @@ from typing import Any
 
 from derbes.audit.model.log import AuditEntry
 from derbes.consent.model.ledger import ledger_key
-from derbes.integrity.adapters.projections import Row
-from derbes.integrity.adapters.seals import reseal
 from derbes.integrity.model.replay import (
     ConsentReplay,
     ExpectedBlock,
@@ -38,6 +36,8 @@ from derbes.integrity.model.replay import (
     text_of,
 )
 from derbes.integrity.model.state_seal import changed_components, matches, seal_key
+from derbes.integrity.ports import Row
+from derbes.integrity.service.sealing import reseal
 from derbes.lifecycle.model import EventType, LifecycleEvent
 from derbes.platform.chain import link
 from derbes.uow import UnitOfWork

@@ -20,7 +20,7 @@ from derbes.errors import ConfigurationError, DerbesError, NotFoundError, StoreU
 from derbes.register.model.register import BasisKind, Register
 from derbes.requests.model import RequestType, SubjectRequest
 from derbes.requests.service.sealing import json_safe, open_with, request_key
-from derbes.requests.service.transitions import answered, begin, pending, register_in
+from derbes.requests.service.transitions import answered, begin, on_behalf, pending, register_in
 from derbes.retention.model.clocks import PurposeClock
 from derbes.retention.service import sweep as retention
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST
@@ -73,8 +73,8 @@ def vault_view(ctx: Context, request: SubjectRequest) -> vault_service.SubjectVi
         return None
     try:
         return vault_service.read_subject(
-            ctx.uow, ctx.keystore, request.subject_id, SUBJECT_ACCESS_REQUEST, ctx.actor,
-            request_id=request.id, clock=ctx.clock, operator_id=request.operator_id)
+            on_behalf(ctx, request.operator_id, request.id), request.subject_id,
+            SUBJECT_ACCESS_REQUEST)
     except NotFoundError:  # destroyed since: nothing held in the vault
         return None
 

@@ -36,6 +36,7 @@ from derbes.requests.service.transitions import (
     answered,
     begin,
     local_today,
+    on_behalf,
     pending,
     regime_for,
     register_in,
@@ -154,18 +155,15 @@ def _vault(ctx: Context, scope: _Scope, outcome: DestructionOutcome,
     doomed = [c for c in vault_held if c in outcome.destroy]
     kept = [c for c in vault_held if c not in outcome.destroy and (asked is None or c in asked)]
     reason = f"subject request {request.id}: destruction"
-    common = (ctx.actor, ctx.clock, request.id)
+    vault_ctx = on_behalf(ctx, request.operator_id, request.id)
     if doomed and not kept and asked is None and len(doomed) == len(vault_held):
-        vault_service.destroy_subject(ctx.uow, ctx.keystore, request.subject_id, reason,
-                                      *common, operator_id=request.operator_id)
+        vault_service.destroy_subject(vault_ctx, request.subject_id, reason)
         result["subject_destroyed"] = True
     elif doomed:
-        vault_service.destroy_categories(ctx.uow, ctx.keystore, request.subject_id, doomed,
-                                         reason, *common, operator_id=request.operator_id)
+        vault_service.destroy_categories(vault_ctx, request.subject_id, doomed, reason)
     if kept:
-        vault_service.block(ctx.uow, request.subject_id, kept,
-                            f"subject request {request.id}: kept by law, processing stopped",
-                            *common, operator_id=request.operator_id)
+        vault_service.block(vault_ctx, request.subject_id, kept,
+                            f"subject request {request.id}: kept by law, processing stopped")
     result["destroyed"] = doomed
     result["blocked"] = kept
     if decision_point is not None:

@@ -11,7 +11,7 @@ from derbes.requests import model as rq
 from derbes.requests.model import RequestType, SubjectRequest
 from derbes.requests.ports import Forgetful
 from derbes.requests.service.sealing import given_payload
-from derbes.requests.service.transitions import answered, begin, no_data, register_in
+from derbes.requests.service.transitions import answered, begin, no_data, on_behalf, register_in
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
 
@@ -28,9 +28,9 @@ def execute_blocking(ctx: Context, request_id: str, *, decision_point: Forgetful
     if request.subject_id is None:
         return no_data(ctx, request)
     try:
-        blocks = vault_service.block(
-            ctx.uow, request.subject_id, categories, f"subject request {request.id}",
-            ctx.actor, ctx.clock, request.id, operator_id=request.operator_id)
+        blocks = vault_service.block(on_behalf(ctx, request.operator_id, request.id),
+                                     request.subject_id, categories,
+                                     f"subject request {request.id}")
     except NotFoundError:
         return no_data(ctx, request)
     if decision_point is not None:
@@ -53,9 +53,8 @@ def execute_rectification(ctx: Context, request_id: str) -> SubjectRequest:
                             collected_at=ctx.now())
     values = [NewValue(str(category), value, provenance)
               for category, value in dict(payload.get("values", {})).items()]
-    changed = vault_service.update_values(
-        ctx.uow, ctx.keystore, request.subject_id, replace=values, actor=ctx.actor,
-        clock=ctx.clock, request_id=request.id, operator_id=request.operator_id)
+    changed = vault_service.update_values(on_behalf(ctx, request.operator_id, request.id),
+                                          request.subject_id, replace=values)
     return answered(ctx, request, {"kind": "rectification", "held": True, "changed": changed,
                                    "document": "sealed with the request"})
 

@@ -23,7 +23,7 @@ from derbes.errors import InputError
 from derbes.requests import model as rq
 from derbes.requests.model import RequesterKind, RequestState, RequestType, SubjectRequest
 from derbes.requests.service.sealing import encode, key_id, seal
-from derbes.requests.service.transitions import Move, record, regime_for, register_in
+from derbes.requests.service.transitions import Move, on_behalf, record, regime_for, register_in
 from derbes.settings import Settings
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST, LookupKind, normalise_identifier
 from derbes.vault.service import subjects as vault_service
@@ -146,8 +146,8 @@ def _subject_of(ctx: Context, new: NewRequest, identifiers: Mapping[str, str],
             return found.id
     for lookup, value in identifiers.items():
         hits = vault_service.find_subject(
-            ctx.uow, ctx.keystore, lookup, value, SUBJECT_ACCESS_REQUEST, ctx.actor, ctx.clock,
-            new.operator_id, request_id)
+            on_behalf(ctx, new.operator_id, request_id), lookup, value,
+            SUBJECT_ACCESS_REQUEST)
         if hits:
             return hits[0].subject_id
     return None

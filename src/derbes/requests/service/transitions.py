@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from derbes.audit.model.log import AuditRecord
-from derbes.context import Context
+from derbes.context import Context, OperatorScope
 from derbes.deadlines.model.regime import Regime, apply_overrides
 from derbes.errors import ConflictError, LegalRestrictionError, NotFoundError
 from derbes.platform.clock import Clock
@@ -37,6 +37,13 @@ def regime_for(ctx: Context, register: Register) -> Regime:
 def local_today(clock: Clock, regime: Regime) -> date:
     """The local date (the regime's time zone, Asia/Almaty) of ``clock``'s now."""
     return clock.now().astimezone(regime.counting.zone).date()
+
+
+def on_behalf(ctx: Context, operator_id: str | None, request_id: str) -> Context:
+    """The context of another slice's use case done for a request (the vault's): the
+    request's id names its audit entries, the request's operator bounds its scope."""
+    asked = ctx.acting(ctx.actor, request_id)
+    return asked if operator_id is None else asked.within(OperatorScope.only(operator_id))
 
 
 def get(ctx: Context, request_id: str, *, lock: bool = False) -> SubjectRequest:

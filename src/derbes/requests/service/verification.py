@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from derbes.access.service.limits import otp_issue, otp_verify
+from derbes.access.service.limits import OtpAttempt, otp_issue, otp_verify
 from derbes.context import Context
 from derbes.errors import ConflictError
 from derbes.platform.otp import IssuedOtp, OtpVerifier
@@ -37,8 +37,8 @@ def issue_otp(ctx: Context, otp: OtpPort, request_id: str) -> IssuedOtp:
     if request.state is not RequestState.RECEIVED:
         raise ConflictError(f"a {request.state.value} request needs no verification code",
                             field="state")
-    return otp_issue(ctx.uow, otp, _binding(request), ctx.clock, actor=ctx.actor,
-                     subject_ids=[request.subject_id] if request.subject_id else [])
+    return otp_issue(ctx, otp, _binding(request),
+                     [request.subject_id] if request.subject_id else [])
 
 
 def verify_by_otp(ctx: Context, otp: OtpVerifier, request_id: str, reference: str, code: str
@@ -53,9 +53,9 @@ def verify_by_otp(ctx: Context, otp: OtpVerifier, request_id: str, reference: st
     with ctx.uow:
         request = get(ctx, request_id)
     rq.check_transition(request.state, RequestState.VERIFIED)
-    otp_verify(ctx.uow, otp, _binding(request), ref, code if isinstance(code, str) else "",
-               ctx.clock, actor=ctx.actor,
-               subject_ids=[request.subject_id] if request.subject_id else [])
+    otp_verify(ctx, otp, OtpAttempt(_binding(request), ref,
+                                    code if isinstance(code, str) else "",
+                                    [request.subject_id] if request.subject_id else []))
     after = move_to(ctx, request_id, RequestState.VERIFIED, Move(
         change=lambda r: replace(r, verification_method=VerificationMethod.SMS_OTP,
                                  verification_ref=ref),

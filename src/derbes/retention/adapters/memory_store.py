@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from derbes.platform.touched import Touched
 from derbes.retention.adapters.store import DONE, PENDING, SKIPPED, merged_groups
@@ -16,7 +17,10 @@ from derbes.retention.model.retention import (
     RunRecord,
     RunState,
 )
-from derbes.vault.adapters.store import FakeVaultRepository, SealedValue
+from derbes.vault.ports import SealedValue
+
+if TYPE_CHECKING:  # the fake vault lives with the tests
+    from derbes.testing.vault import FakeVaultRepository
 
 __all__ = ["FakeRetentionRepository"]
 

@@ -56,7 +56,7 @@ from derbes.retention.model.retention import (
     RunState,
 )
 from derbes.retention.ports import RetentionRepository
-from derbes.vault.adapters.store import SealedValue
+from derbes.vault.ports import SealedValue
 
 __all__ = ["PENDING", "RetentionRepository", "SqlRetentionRepository"]
 

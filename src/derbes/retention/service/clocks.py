@@ -45,7 +45,7 @@ from derbes.retention.model.retention import (
     new_hold,
 )
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.store import SealedValue, SubjectRecord
+from derbes.vault.ports import SealedValue, SubjectRecord
 
 # ------------------------------------------------------------------- helpers
 

@@ -25,7 +25,7 @@ from derbes.retention.model.retention import (
     RunRecord,
 )
 from derbes.vault import model as vault
-from derbes.vault.adapters.store import SealedValue
+from derbes.vault.ports import SealedValue
 
 log = logging.getLogger(__name__)
 

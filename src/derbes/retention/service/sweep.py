@@ -88,8 +88,7 @@ from derbes.retention.service.stores import (
 )
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
-from derbes.vault.adapters.store import SealedValue
-from derbes.vault.ports import KeyStore
+from derbes.vault.ports import KeyStore, SealedValue
 from derbes.vault.service import keyswap
 
 __all__ = [

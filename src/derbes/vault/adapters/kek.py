@@ -1,6 +1,6 @@
 """Key-encryption keys (KEK): what wraps the per-subject data keys in the key store.
 
-Three sources, tried in this order by ``load_kek`` (issue 3):
+Three sources, tried in this order by ``load_kek``:
 
 1. ``DERBES_KEK``: a base64 32-byte key in the environment (``EnvKek``);
 2. HashiCorp Vault Transit, when ``DERBES_VAULT_ADDR`` and
@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
 from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
+from derbes.platform.files import fsync_directory, write_new_private
+from derbes.vault.ports import KeyEncryptionKey
 
 if TYPE_CHECKING:
     import hvac
@@ -41,7 +43,6 @@ __all__ = [
     "ENV_VARIABLE",
     "EnvKek",
     "FileKek",
-    "KeyEncryptionKey",
     "LocalKek",
     "VaultTransitKek",
     "load_kek",
@@ -51,15 +52,28 @@ __all__ = [
 ENV_VARIABLE = "DERBES_KEK"
 
 
-class KeyEncryptionKey(Protocol):
-    """Wraps and unwraps data keys; ``kek_id`` names the key without revealing it."""
+def unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes, aad: bytes,
+                what: str, *, wrong_kek: tuple[type[Exception], ...] = (ConfigurationError,)
+                ) -> bytes:
+    """Unwrap with the KEK that wrapped ``what`` (by ``kek_id``), else try the first one.
 
-    @property
-    def kek_id(self) -> str: ...
-
-    def wrap(self, data_key: bytes, aad: bytes) -> bytes: ...
-
-    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes: ...
+    The fallback covers KEKs whose id changes while they can still unwrap old
+    keys (a Vault Transit key rotated to a new version); when the first one
+    fails with ``wrong_kek``, the error says which KEK is needed.
+    """
+    for kek in keks:
+        if kek.kek_id == kek_id:
+            return kek.unwrap(wrapped, aad)
+    current = keks[0]
+    try:
+        return current.unwrap(wrapped, aad)
+    except wrong_kek:
+        source = getattr(current, "source", "the configured source")
+        raise ConfigurationError(
+            f"{what} is wrapped by KEK {kek_id}, but the configured KEK is {current.kek_id} "
+            f"(from {source}): configure the KEK that wrapped it, or finish an interrupted "
+            "`derbes keys rotate`"
+        ) from None
 
 
 def fingerprint(key: bytes) -> str:
@@ -123,27 +137,6 @@ def _encode_key(key: bytes) -> bytes:
     return base64.b64encode(key) + b"\n"
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes a create/rename durable; some file systems refuse fsync on a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_private(path: Path, content: bytes) -> None:
-    """Write ``content`` to a new file ``path`` created with mode 0600 (fails if it exists)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # the umask can only remove bits; make the mode exact anyway
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class FileKek(LocalKek):
     """The KEK in a key file: base64 of 32 random bytes, mode 0600.
 
@@ -192,7 +185,7 @@ class FileKek(LocalKek):
             )
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temporary.unlink(missing_ok=True)
-        _write_private(temporary, _encode_key(generate_key()))
+        write_new_private(temporary, _encode_key(generate_key()))
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -201,7 +194,7 @@ class FileKek(LocalKek):
             ) from None
         finally:
             temporary.unlink(missing_ok=True)
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return cls(path)
 
     def install_as(self, target: Path) -> FileKek:
@@ -216,9 +209,9 @@ class FileKek(LocalKek):
         key = _decode_key(self.path.read_text(encoding="ascii"), self.source)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temporary.unlink(missing_ok=True)
-        _write_private(temporary, _encode_key(key))
+        write_new_private(temporary, _encode_key(key))
         os.replace(temporary, target)
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
         return FileKek(target)
 
 

@@ -36,23 +36,24 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
 from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
-from derbes.vault.adapters.kek import KeyEncryptionKey
+from derbes.platform.files import fsync_directory, write_new_private
+from derbes.vault.adapters.kek import unwrap_with
+from derbes.vault.ports import EpochKeyring, KeyEncryptionKey
 
 __all__ = [
     "DirectoryEpochKeyring",
     "EpochCipher",
     "EpochKeyring",
-    "InMemoryEpochKeyring",
     "epoch_kek_id",
     "epoch_key_aad",
     "parse_epoch_kek_id",
+    "unwrap_epoch_key",
 ]
 
 _MAGIC = "derbes-key-epoch 1"
@@ -116,121 +117,11 @@ class EpochCipher:
         return f"EpochCipher(epoch={self.epoch})"
 
 
-class EpochKeyring(Protocol):
-    """Where epoch keys live: created, read, re-wrapped with a new KEK, destroyed."""
-
-    @property
-    def location(self) -> str: ...
-
-    def cipher(self, epoch: int) -> EpochCipher:
-        """The epoch's key; ``ConfigurationError`` if it does not exist (destroyed or lost)."""
-        ...
-
-    def create(self, epoch: int) -> EpochCipher:
-        """Create the epoch's key, or load it when it already exists (created by another
-        process, or by a run that died before recording it)."""
-        ...
-
-    def destroy(self, epoch: int) -> bool:
-        """Destroy the epoch's key for good; False if there was none."""
-        ...
-
-    def epochs(self) -> list[int]:
-        """The epochs whose keys exist, in order."""
-        ...
-
-    def kek_ids(self) -> dict[int, str]:
-        """The KEK that wraps each epoch key (read from the files; nothing is unwrapped)."""
-        ...
-
-    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
-        """Re-wrap every epoch key not yet wrapped by ``new``; yields each epoch done."""
-        ...
-
-
-def _unwrap_with(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
-                 aad: bytes, what: str) -> bytes:
-    for kek in keks:
-        if kek.kek_id == kek_id:
-            return kek.unwrap(wrapped, aad)
-    current = keks[0]
-    try:
-        return current.unwrap(wrapped, aad)
-    except (ConfigurationError, CryptoError):
-        source = getattr(current, "source", "the configured source")
-        raise ConfigurationError(
-            f"{what} is wrapped by KEK {kek_id}, but the configured KEK is {current.kek_id} "
-            f"(from {source}): configure the KEK that wrapped it, or finish an interrupted "
-            "`derbes keys rotate`"
-        ) from None
-
-
-class InMemoryEpochKeyring:
-    """Epoch keys in a dict (unit tests, throw-away stores); same contract as the directory."""
-
-    def __init__(self, kek: KeyEncryptionKey,
-                 also_unwrap_with: Sequence[KeyEncryptionKey] = ()) -> None:
-        self._keks: tuple[KeyEncryptionKey, ...] = (kek, *also_unwrap_with)
-        self.stored: dict[int, tuple[str, bytes]] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def location(self) -> str:
-        return "memory"
-
-    def cipher(self, epoch: int) -> EpochCipher:
-        found = self.stored.get(epoch)
-        if found is None:
-            raise ConfigurationError(f"the key of epoch {epoch} does not exist")
-        kek_id, wrapped = found
-        return EpochCipher(epoch, _unwrap_with(self._keks, kek_id, wrapped,
-                                               epoch_key_aad(epoch), f"epoch key {epoch}"))
-
-    def create(self, epoch: int) -> EpochCipher:
-        with self._lock:
-            if epoch not in self.stored:
-                kek = self._keks[0]
-                self.stored[epoch] = (kek.kek_id, kek.wrap(generate_key(), epoch_key_aad(epoch)))
-        return self.cipher(epoch)
-
-    def destroy(self, epoch: int) -> bool:
-        return self.stored.pop(epoch, None) is not None
-
-    def epochs(self) -> list[int]:
-        return sorted(self.stored)
-
-    def kek_ids(self) -> dict[int, str]:
-        return {epoch: kek_id for epoch, (kek_id, _w) in sorted(self.stored.items())}
-
-    def rewrap(self, old: KeyEncryptionKey, new: KeyEncryptionKey) -> Iterator[int]:
-        readers = (old, *self._keks)
-        for epoch, (kek_id, wrapped) in sorted(self.stored.items()):
-            if kek_id == new.kek_id:
-                continue
-            aad = epoch_key_aad(epoch)
-            key = _unwrap_with(readers, kek_id, wrapped, aad, f"epoch key {epoch}")
-            self.stored[epoch] = (new.kek_id, new.wrap(key, aad))
-            yield epoch
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes a create, rename or unlink durable; some file systems refuse it.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_new(path: Path, content: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def unwrap_epoch_key(keks: Sequence[KeyEncryptionKey], kek_id: str, wrapped: bytes,
+                     aad: bytes, what: str) -> bytes:
+    """An epoch key: a KEK that cannot open it at all is reported as the wrong KEK."""
+    return unwrap_with(keks, kek_id, wrapped, aad, what,
+                       wrong_kek=(ConfigurationError, CryptoError))
 
 
 class DirectoryEpochKeyring:
@@ -307,7 +198,7 @@ class DirectoryEpochKeyring:
                 "epoch was closed, or this is not the epoch directory of this key store "
                 "(DERBES_KEY_EPOCHS_DIR)"
             ) from None
-        key = _unwrap_with(self._keks, kek_id, wrapped, epoch_key_aad(epoch),
+        key = unwrap_epoch_key(self._keks, kek_id, wrapped, epoch_key_aad(epoch),
                            f"the epoch key {path}")
         cipher = EpochCipher(epoch, key)
         self._cache[epoch] = cipher
@@ -324,14 +215,14 @@ class DirectoryEpochKeyring:
                                        kek.wrap(generate_key(), epoch_key_aad(epoch)))
                 temporary = self.directory / f".{path.name}.{os.getpid()}.tmp"
                 temporary.unlink(missing_ok=True)
-                _write_new(temporary, content)
+                write_new_private(temporary, content)
                 try:
                     os.link(temporary, path)  # fails if another process created it first
                 except FileExistsError:
                     pass
                 finally:
                     temporary.unlink(missing_ok=True)
-                _fsync_directory(self.directory)
+                fsync_directory(self.directory)
         return self.cipher(epoch)
 
     def destroy(self, epoch: int) -> bool:
@@ -353,7 +244,7 @@ class DirectoryEpochKeyring:
             finally:
                 os.close(fd)
             path.unlink(missing_ok=True)
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
         return True
 
     def epochs(self) -> list[int]:
@@ -386,11 +277,11 @@ class DirectoryEpochKeyring:
                 if kek_id == new_id:
                     continue
                 aad = epoch_key_aad(epoch)
-                key = _unwrap_with(readers, kek_id, wrapped, aad, f"the epoch key {path}")
+                key = unwrap_epoch_key(readers, kek_id, wrapped, aad, f"the epoch key {path}")
                 temporary = self.directory / f".{path.name}.{os.getpid()}.rewrap"
                 temporary.unlink(missing_ok=True)
-                _write_new(temporary, self._render(epoch, new_id, new.wrap(key, aad)))
+                write_new_private(temporary, self._render(epoch, new_id, new.wrap(key, aad)))
                 # Atomic: the file holds the key wrapped by the old KEK or the new one.
                 os.replace(temporary, path)
-                _fsync_directory(self.directory)
+                fsync_directory(self.directory)
             yield epoch

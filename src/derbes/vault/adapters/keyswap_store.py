@@ -1,4 +1,5 @@
-"""The journal of key swaps in the data database: a port, its SQL adapter, its fake.
+"""The journal of key swaps in the data database: the SQL adapter of
+``vault/ports.KeySwapJournal``.
 
 One row per swap id, ``committed`` (written by the data transaction that
 re-sealed under the next keys) or ``aborted`` (written by whoever settles a
@@ -9,9 +10,8 @@ the two when they race; see ``vault/service/keyswap.py``.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,30 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from derbes.errors import ConflictError
 from derbes.platform.tables import key_swaps
+from derbes.vault.ports import ABORTED, COMMITTED
 
-__all__ = ["ABORTED", "COMMITTED", "FakeKeySwapJournal", "KeySwapJournal",
-           "SqlKeySwapJournal"]
-
-COMMITTED = "committed"
-ABORTED = "aborted"
-
-
-class KeySwapJournal(Protocol):
-    def commit(self, swap_id: str, subjects: int, at: datetime) -> None:
-        """Record the swap committed (inside the re-sealing transaction).
-        ``ConflictError`` if it was already settled as aborted."""
-        ...
-
-    def claim_aborted(self, swap_id: str, at: datetime) -> str:
-        """Record the swap aborted unless it is recorded already; the state it has now."""
-        ...
-
-    def states(self, swap_ids: Collection[str]) -> dict[str, str]: ...
-
-    def swap_ids(self) -> builtins.list[str]: ...
-
-    def forget(self, swap_ids: Collection[str]) -> None: ...
-
+__all__ = ["SqlKeySwapJournal"]
 
 class SqlKeySwapJournal:
     def __init__(self, connection: Connection) -> None:
@@ -89,34 +68,3 @@ class SqlKeySwapJournal:
             self._c.execute(delete(key_swaps).where(key_swaps.c.swap_id.in_(ids)))
 
 
-class FakeKeySwapJournal:
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-
-    def commit(self, swap_id: str, subjects: int, at: datetime) -> None:
-        if swap_id in self.rows:
-            raise ConflictError(
-                "this partial destruction was settled as interrupted by another process "
-                "meanwhile; nothing of it was applied, run it again")
-        self.rows[swap_id] = COMMITTED
-
-    def claim_aborted(self, swap_id: str, at: datetime) -> str:
-        return self.rows.setdefault(swap_id, ABORTED)
-
-    def states(self, swap_ids: Collection[str]) -> dict[str, str]:
-        return {s: self.rows[s] for s in swap_ids if s in self.rows}
-
-    def swap_ids(self) -> builtins.list[str]:
-        return sorted(self.rows)
-
-    def forget(self, swap_ids: Collection[str]) -> None:
-        for swap_id in swap_ids:
-            self.rows.pop(swap_id, None)
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore

@@ -1,10 +1,10 @@
-"""Where the PD vault keeps its rows: a port, its SQL adapter, its in-memory fake.
+"""Where the PD vault keeps its rows: the SQL adapter of ``vault/ports.VaultRepository``.
 
 The repository stores what the services give it — sealed bytes, blind-index
 digests, card tokens — and never sees a key or a plaintext. Batch methods
-(:meth:`VaultRepository.add_many`) send one ``executemany`` per table, so a
+(``VaultRepository.add_many``) send one ``executemany`` per table, so a
 batch of thousands of subjects costs a handful of round trips; bulk ingest
-(:meth:`VaultRepository.add_batch`) goes to the driver directly: plain tuples
+(``VaultRepository.add_batch``) goes to the driver directly: plain tuples
 in one ``executemany`` per table on SQLite, one binary ``COPY`` per table on
 PostgreSQL, with no per-row statement compilation or type processing.
 """
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -46,199 +45,21 @@ from derbes.platform.tables import (
 )
 from derbes.platform.tables import subjects as subjects_table
 from derbes.platform.touched import Touched
-
-
-@dataclass(frozen=True)
-class SubjectRecord:
-    id: str
-    operator_id: str
-    created_at: datetime
-    blocked_at: datetime | None = None
-    block_reason: str | None = None
-    destroyed_at: datetime | None = None
-
-    @property
-    def destroyed(self) -> bool:
-        return self.destroyed_at is not None
-
-
-@dataclass(frozen=True)
-class SealedValue:
-    """One stored value: ciphertext plus its provenance (which is not PD)."""
-
-    subject_id: str
-    category: str
-    seq: int
-    sealed: bytes = field(repr=False)
-    value_type: str
-    source: str
-    purposes: tuple[str, ...]
-    method: str
-    collected_at: datetime
-    updated_at: datetime
-
-    @property
-    def key(self) -> tuple[str, str, int]:
-        return self.subject_id, self.category, self.seq
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """A blind-index entry: (operator, kind, HMAC digest) -> subject."""
-
-    operator_id: str
-    kind: str
-    digest: str
-    subject_id: str
-
-
-@dataclass(frozen=True)
-class CategoryBlock:
-    subject_id: str
-    category: str
-    reason: str
-    blocked_at: datetime
-    unblocked_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class CardToken:
-    token: str
-    subject_id: str
-    bin6: str
-    last4: str
-    brand: str
-    created_at: datetime
-
-
-# One new value of a batch, as a plain tuple (a batch holds millions of them):
-# (subject_id, category, seq, sealed, value_type, source, purposes, method,
-# collected_at). Its updated_at is the batch's created_at.
-ValueRow = tuple[str, str, int, bytes, str, str, tuple[str, ...], str, datetime]
-
-# One blind-index entry of a batch: (kind, digest, subject_id).
-LookupRow = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class SubjectBatch:
-    """New subjects of one operator, created at one instant, with everything they hold."""
-
-    operator_id: str
-    created_at: datetime
-    subject_ids: Sequence[str]
-    values: Sequence[ValueRow] = field(repr=False)
-    lookups: Sequence[LookupRow] = field(repr=False)
-    cards: Sequence[CardToken] = ()
-
-    def records(self) -> builtins.list[SubjectRecord]:
-        return [SubjectRecord(sid, self.operator_id, self.created_at) for sid in self.subject_ids]
-
-    def sealed_values(self) -> builtins.list[SealedValue]:
-        at = self.created_at
-        return [SealedValue(sid, category, seq, sealed, value_type, source, purposes, method,
-                            collected_at, at)
-                for sid, category, seq, sealed, value_type, source, purposes, method,
-                collected_at in self.values]
-
-    def lookup_records(self) -> builtins.list[Lookup]:
-        return [Lookup(self.operator_id, kind, digest, sid)
-                for kind, digest, sid in self.lookups]
-
-
-_DUPLICATE_IDENTIFIER = (
-    "an identifier given is already registered for another subject of this operator"
+from derbes.vault.ports import (
+    CardToken,
+    CategoryBlock,
+    Lookup,
+    SealedValue,
+    SubjectBatch,
+    SubjectRecord,
 )
 
+__all__ = ["DUPLICATE_IDENTIFIER", "SqlVaultRepository"]
 
-class VaultRepository(Protocol):
-    def add_many(
-        self,
-        subjects: Sequence[SubjectRecord],
-        values: Sequence[SealedValue],
-        lookups: Sequence[Lookup] = (),
-        cards: Sequence[CardToken] = (),
-    ) -> None:
-        """Insert new subjects with their values, look-ups and cards (batched)."""
-        ...
 
-    def add_batch(self, batch: SubjectBatch) -> None:
-        """Insert a batch of new subjects: what ``add_many`` does, for bulk ingest.
-
-        A look-up already registered (for another subject of the operator)
-        raises ``ConflictError`` and the transaction stays usable.
-        """
-        ...
-
-    def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
-        """The subject (tombstones included); ``for_update`` locks its row (PostgreSQL)."""
-        ...
-
-    def values(
-        self, subject_id: str, categories: Collection[str] | None = None
-    ) -> builtins.list[SealedValue]:
-        """The subject's values (of ``categories`` if given), by category and seq."""
-        ...
-
-    def put_values(self, values: Sequence[SealedValue]) -> None:
-        """Insert values, replacing any stored under the same (subject, category, seq)."""
-        ...
-
-    def delete_values(
-        self, subject_id: str, categories: Collection[str] | None = None,
-        seqs: Collection[tuple[str, int]] | None = None,
-    ) -> int:
-        """Delete the subject's values: all, of ``categories``, or the (category, seq) given."""
-        ...
-
-    def add_lookups(self, lookups: Sequence[Lookup]) -> None:
-        """Add blind-index entries; ``ConflictError`` if one belongs to another subject."""
-        ...
-
-    def delete_lookups(
-        self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
-    ) -> int:
-        """Delete the subject's look-ups: all, or the (kind, digest) pairs given."""
-        ...
-
-    def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
-        """Look-up entries for a digest, across operators unless one is given."""
-        ...
-
-    def lookups(self, subject_id: str) -> builtins.list[Lookup]:
-        """The subject's blind-index entries."""
-        ...
-
-    def cards(self, subject_id: str) -> builtins.list[CardToken]: ...
-
-    def delete_cards(self, subject_id: str, tokens: Collection[str] | None = None) -> int: ...
-
-    def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
-        """Block (or with None, unblock) the whole subject."""
-        ...
-
-    def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None: ...
-
-    def category_blocks(
-        self, subject_id: str, *, active_only: bool = True
-    ) -> builtins.list[CategoryBlock]: ...
-
-    def end_category_blocks(
-        self, subject_id: str, categories: Collection[str] | None, at: datetime
-    ) -> int:
-        """Lift active blocks of ``categories`` (all when None); how many were lifted."""
-        ...
-
-    def delete_category_blocks(self, subject_id: str) -> int: ...
-
-    def mark_destroyed(self, subject_id: str, at: datetime) -> None:
-        """Turn the subject's row into a tombstone: destroyed_at set, block cleared."""
-        ...
-
-    def count_values(self) -> int:
-        """How many values are stored (all subjects); for tests and reports."""
-        ...
+DUPLICATE_IDENTIFIER = (
+    "an identifier given is already registered for another subject of this operator"
+)
 
 
 # ------------------------------------------------------------------ rows
@@ -444,7 +265,7 @@ class SqlVaultRepository:
                                   [(operator_id, kind, digest, sid)
                                    for kind, digest, sid in sorted(batch.lookups)])
             except writer.integrity_errors():
-                raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers") from None
+                raise ConflictError(DUPLICATE_IDENTIFIER, field="identifiers") from None
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         query = select(subjects_table).where(subjects_table.c.id == subject_id)
@@ -499,7 +320,7 @@ class SqlVaultRepository:
             with self._connection.begin_nested():
                 self._insert(subject_lookups, [_lookup_row(x) for x in lookups])
         except IntegrityError:
-            raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers") from None
+            raise ConflictError(DUPLICATE_IDENTIFIER, field="identifiers") from None
 
     def delete_lookups(
         self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
@@ -586,190 +407,3 @@ class SqlVaultRepository:
     def count_values(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(pd_values))
                    .scalar_one())
-
-
-
-# -------------------------------------------------------------------- fake
-
-
-@dataclass
-class _FakeState:
-    subjects: dict[str, SubjectRecord] = field(default_factory=dict)
-    values: dict[tuple[str, str, int], SealedValue] = field(default_factory=dict)
-    lookups: dict[tuple[str, str, str], Lookup] = field(default_factory=dict)
-    cards: dict[str, CardToken] = field(default_factory=dict)
-    blocks: builtins.list[CategoryBlock] = field(default_factory=list)
-
-    def copy(self) -> _FakeState:
-        return _FakeState(dict(self.subjects), dict(self.values), dict(self.lookups),
-                          dict(self.cards), builtins.list(self.blocks))
-
-
-class FakeVaultRepository:
-    """The vault in memory, for unit tests and the fake unit of work."""
-
-    def __init__(self, touched: Touched | None = None) -> None:
-        self._s = _FakeState()
-        self._touched = touched if touched is not None else Touched()
-
-    def add_many(
-        self,
-        subjects: Sequence[SubjectRecord],
-        values: Sequence[SealedValue],
-        lookups: Sequence[Lookup] = (),
-        cards: Sequence[CardToken] = (),
-    ) -> None:
-        for s in subjects:
-            if s.id in self._s.subjects:
-                raise ConflictError("subject id exists already")
-            self._s.subjects[s.id] = s
-            self._touched.add(s.id)
-        for v in values:
-            self._require(v.subject_id)
-            if v.key in self._s.values:
-                raise ConflictError("value exists already")
-            self._s.values[v.key] = v
-        for c in cards:
-            self._require(c.subject_id)
-            self._s.cards[c.token] = c
-        self.add_lookups(lookups)
-
-    def add_batch(self, batch: SubjectBatch) -> None:
-        self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
-                      batch.cards)
-
-    def _require(self, subject_id: str) -> None:
-        if subject_id not in self._s.subjects:
-            raise ConflictError("no such subject (foreign key)")
-
-    def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
-        return self._s.subjects.get(subject_id)
-
-    def values(
-        self, subject_id: str, categories: Collection[str] | None = None
-    ) -> builtins.list[SealedValue]:
-        return sorted(
-            (v for v in self._s.values.values() if v.subject_id == subject_id
-             and (categories is None or v.category in categories)),
-            key=lambda v: (v.category, v.seq),
-        )
-
-    def put_values(self, values: Sequence[SealedValue]) -> None:
-        for v in values:
-            self._require(v.subject_id)
-            self._s.values[v.key] = v
-
-    def delete_values(
-        self, subject_id: str, categories: Collection[str] | None = None,
-        seqs: Collection[tuple[str, int]] | None = None,
-    ) -> int:
-        doomed = [k for k, v in self._s.values.items() if v.subject_id == subject_id
-                  and (categories is None or v.category in categories)
-                  and (seqs is None or (v.category, v.seq) in seqs)]
-        for k in doomed:
-            del self._s.values[k]
-        return len(doomed)
-
-    def add_lookups(self, lookups: Sequence[Lookup]) -> None:
-        staged = dict(self._s.lookups)
-        for x in lookups:
-            self._require(x.subject_id)
-            key = (x.operator_id, x.kind, x.digest)
-            if key in staged:
-                raise ConflictError(_DUPLICATE_IDENTIFIER, field="identifiers")
-            staged[key] = x
-        self._s.lookups = staged
-
-    def delete_lookups(
-        self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
-    ) -> int:
-        doomed = [k for k, x in self._s.lookups.items() if x.subject_id == subject_id
-                  and (keys is None or (x.kind, x.digest) in keys)]
-        for k in doomed:
-            del self._s.lookups[k]
-        return len(doomed)
-
-    def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
-        return sorted(
-            (x for x in self._s.lookups.values() if x.kind == kind and x.digest == digest
-             and (operator_id is None or x.operator_id == operator_id)),
-            key=lambda x: x.operator_id,
-        )
-
-    def lookups(self, subject_id: str) -> builtins.list[Lookup]:
-        return sorted((x for x in self._s.lookups.values() if x.subject_id == subject_id),
-                      key=lambda x: (x.kind, x.digest))
-
-    def cards(self, subject_id: str) -> builtins.list[CardToken]:
-        return sorted((c for c in self._s.cards.values() if c.subject_id == subject_id),
-                      key=lambda c: (c.created_at, c.token))
-
-    def delete_cards(self, subject_id: str, tokens: Collection[str] | None = None) -> int:
-        doomed = [t for t, c in self._s.cards.items() if c.subject_id == subject_id
-                  and (tokens is None or t in tokens)]
-        for t in doomed:
-            del self._s.cards[t]
-        return len(doomed)
-
-    def set_block(self, subject_id: str, blocked_at: datetime | None, reason: str | None) -> None:
-        self._touched.add(subject_id)
-        current = self._s.subjects.get(subject_id)
-        if current is not None:
-            self._s.subjects[subject_id] = replace(current, blocked_at=blocked_at,
-                                                   block_reason=reason)
-
-    def add_category_blocks(self, blocks: Sequence[CategoryBlock]) -> None:
-        for b in blocks:
-            self._require(b.subject_id)
-            self._touched.add(b.subject_id)
-            self._s.blocks.append(replace(b, id=len(self._s.blocks) + 1))
-
-    def category_blocks(
-        self, subject_id: str, *, active_only: bool = True
-    ) -> builtins.list[CategoryBlock]:
-        return [b for b in self._s.blocks if b.subject_id == subject_id
-                and (not active_only or b.unblocked_at is None)]
-
-    def end_category_blocks(
-        self, subject_id: str, categories: Collection[str] | None, at: datetime
-    ) -> int:
-        self._touched.add(subject_id)
-        count = 0
-        for i, b in enumerate(self._s.blocks):
-            if (b.subject_id == subject_id and b.unblocked_at is None
-                    and (categories is None or b.category in categories)):
-                self._s.blocks[i] = replace(b, unblocked_at=at)
-                count += 1
-        return count
-
-    def delete_category_blocks(self, subject_id: str) -> int:
-        self._touched.add(subject_id)
-        before = len(self._s.blocks)
-        self._s.blocks = [b for b in self._s.blocks if b.subject_id != subject_id]
-        return before - len(self._s.blocks)
-
-    def mark_destroyed(self, subject_id: str, at: datetime) -> None:
-        self._touched.add(subject_id)
-        current = self._s.subjects.get(subject_id)
-        if current is not None:
-            self._s.subjects[subject_id] = replace(current, destroyed_at=at, blocked_at=None,
-                                                   block_reason=None)
-
-    def count_values(self) -> int:
-        return len(self._s.values)
-
-    def all_subject_ids(self) -> Iterator[str]:
-        """Every subject id (the fake seal repository pages through them)."""
-        return iter(builtins.list(self._s.subjects))
-
-    def all_values(self) -> Iterable[SealedValue]:
-        """Every stored value (tests: tamper with or inspect ciphertexts)."""
-        return builtins.list(self._s.values.values())
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = self._s.copy()
-
-        def restore() -> None:
-            self._s = saved.copy()
-
-        return restore

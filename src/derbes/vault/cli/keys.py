@@ -16,7 +16,7 @@ from derbes.cli.common import bootstrap
 from derbes.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from derbes.vault.adapters.keystore import EpochStep
+    from derbes.vault.ports import EpochStep
 
 keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -30,6 +30,7 @@ console = Console(soft_wrap=True, highlight=False)
 def status() -> None:
     """Count the keys in the key store per KEK (no key is unwrapped)."""
     from derbes.vault.adapters.kek import pending_kek_file
+    from derbes.vault.adapters.keystore import count_keys
     from derbes.vault.service import keys  # Alembic loads only when needed
 
     container = bootstrap()
@@ -41,7 +42,7 @@ def status() -> None:
     epochs = None
     if configured is not None:
         epochs = container.keystore.epochs
-    counts = keys.key_counts(container.keystore_engine, epochs)
+    counts = count_keys(container.keystore_engine, epochs)
     table = Table(title="keys per KEK")
     table.add_column("kind")
     table.add_column("kek_id")

@@ -8,11 +8,8 @@ from stdin when given ``-``, and ``add`` reads ``category=value`` lines from
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import actor, bootstrap, request_id, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.text import check_text
 from derbes.register.model.register import Register
@@ -29,6 +26,7 @@ from derbes.vault.model import LookupKind, NewValue, Provenance, Source
 
 if TYPE_CHECKING:
     from derbes.bootstrap import Container
+    from derbes.context import Context
 
 subject_app = typer.Typer(
     help="Subjects of the PD vault: add, show, find, block, destroy.", no_args_is_help=True
@@ -37,28 +35,6 @@ app.add_typer(subject_app, name="subject")
 
 console = Console(soft_wrap=True, highlight=False)
 notes = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return f"cli:{user}"
-
-
-def _request_id() -> str:
-    return f"cli-{uuid.uuid4()}"
-
-
-def _stdin_if_dash(value: str) -> str:
-    if value != "-":
-        return value
-    text = sys.stdin.readline().strip()
-    if not text:
-        raise InputError("nothing was read from stdin", field="value")
-    check_text(text, "value")
-    return text
 
 
 def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
@@ -84,6 +60,14 @@ def _register(container: Container, operator: str, register_file: Path | None) -
                              field="register")
         registers.publish(container.uow(), [loaded], container.clock)
     return registers.in_force(container.uow(), operator).register
+
+
+def _context(container: Container, operator: str | None = None) -> Context:
+    """The command's world: the user at the terminal, for ``operator`` or every operator."""
+    from derbes.context import OperatorScope
+
+    scope = OperatorScope.every() if operator is None else OperatorScope.only(operator)
+    return container.context(actor(), request_id(), scope)
 
 
 def _plain(value: Any) -> str:
@@ -130,8 +114,7 @@ def add(
     values = [NewValue(category, raw, provenance) for category, raw in _pairs(lines, "value")]
     ids = dict(_pairs(identifier, "id"))
     register = _register(container, operator, register_file)
-    subject_id = vault.add_subject(container.uow(), container.keystore, register, values, ids,
-                                   actor(), container.clock, _request_id())
+    subject_id = vault.add_subject(_context(container, operator), register, values, ids)
     notes.print(f"added subject with {len(values)} value(s) for {operator}")
     typer.echo(subject_id)
 
@@ -149,9 +132,8 @@ def show(
     from derbes.vault.service import subjects as vault
 
     container = bootstrap()
-    view = vault.read_subject(container.uow(), container.keystore, subject_id, purpose, actor(),
-                              categories=category or None, request_id=_request_id(),
-                              clock=container.clock)
+    view = vault.read_subject(_context(container), subject_id, purpose,
+                              categories=category or None)
     if as_json:
         typer.echo(json.dumps({
             "subject_id": view.subject_id, "operator_id": view.operator_id,
@@ -198,9 +180,8 @@ def find(
                          field="kind")
     kind, raw = given[0]
     container = bootstrap()
-    found = vault.find_subject(container.uow(), container.keystore, kind.value,
-                               _stdin_if_dash(raw), purpose, actor(), container.clock,
-                               operator, _request_id())
+    found = vault.find_subject(_context(container, operator), kind.value,
+                               stdin_if_dash(raw), purpose)
     if not found:
         notes.print("no subject found")
         raise typer.Exit(3)
@@ -220,8 +201,7 @@ def block(
     from derbes.vault.service import subjects as vault
 
     container = bootstrap()
-    blocks = vault.block(container.uow(), subject_id, category or None, reason, actor(),
-                         container.clock, _request_id())
+    blocks = vault.block(_context(container), subject_id, category or None, reason)
     for b in blocks:
         console.print(f"blocked {b.category or 'subject'} since {b.blocked_at.isoformat()}: "
                       f"{b.reason}")
@@ -239,8 +219,7 @@ def unblock(
     from derbes.vault.service import subjects as vault
 
     container = bootstrap()
-    left = vault.unblock(container.uow(), subject_id, category or None, reason, actor(),
-                         container.clock, _request_id())
+    left = vault.unblock(_context(container), subject_id, category or None, reason)
     console.print(f"{len(left)} block(s) remain")
 
 
@@ -264,13 +243,11 @@ def destroy(
             "closed (`derbes keys epoch close`)"):
         raise typer.Exit(1)
     container = bootstrap()
+    ctx = _context(container)
     if category:
-        result = vault.destroy_categories(container.uow(), container.keystore, subject_id,
-                                          category, reason, actor(), container.clock,
-                                          _request_id())
+        result = vault.destroy_categories(ctx, subject_id, category, reason)
     else:
-        result = vault.destroy_subject(container.uow(), container.keystore, subject_id,
-                                       reason, actor(), container.clock, _request_id())
+        result = vault.destroy_subject(ctx, subject_id, reason)
     console.print(f"destroyed {result.values_deleted} value(s) of subject {subject_id} "
                   f"({', '.join(result.categories) or 'none held'}); "
                   f"data key {'destroyed' if result.key_destroyed else 'already gone'}")

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from derbes.deadlines import service as deadlines
 from derbes.deadlines.model.calendar import DueDate
 from derbes.errors import ConfigurationError
@@ -28,18 +26,16 @@ from derbes.platform.files import private_dir
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters import keystore_migrate
-from derbes.vault.adapters.kek import FileKek, KeyEncryptionKey, pending_kek_file
-from derbes.vault.adapters.key_epochs import EpochKeyring
-from derbes.vault.adapters.keystore import (
+from derbes.vault.adapters.kek import FileKek, pending_kek_file
+from derbes.vault.adapters.keystore import is_epoch_kek_id
+from derbes.vault.ports import (
     EpochInfo,
     EpochKeyStore,
     EpochState,
     EpochStep,
     KekCount,
+    KeyEncryptionKey,
     RotatableKeyStore,
-    SqlKeyStore,
-    count_keys,
-    is_epoch_kek_id,
 )
 from derbes.vault.service import keyswap
 
@@ -53,7 +49,6 @@ __all__ = [
     "count_pending",
     "epoch_report",
     "initialise",
-    "key_counts",
     "migrate_keystore",
     "rotate_kek",
     "rotate_key_file",
@@ -126,7 +121,7 @@ def initialise(
     created = store.ensure_system_keys()  # also proves the KEK unwraps what is stored
     epoch: int | None = None
     opened = False
-    if isinstance(store, SqlKeyStore) and store.epochs is not None:
+    if isinstance(store, EpochKeyStore) and store.epochs is not None:
         opened = not store.epoch_status()
         epoch = store.ensure_epoch()
     return InitResult(
@@ -141,11 +136,6 @@ def initialise(
         epoch=epoch,
         epoch_opened=opened,
     )
-
-
-def key_counts(keystore_engine: Engine, epochs: EpochKeyring | None = None) -> list[KekCount]:
-    """Keys per KEK in the key store (data, system, and epoch keys); needs no KEK."""
-    return count_keys(keystore_engine, epochs)
 
 
 def count_pending(counts: list[KekCount], new_kek_id: str) -> int:
@@ -299,7 +289,7 @@ class EpochReport:
 
 
 def _require_epochs(store: RotatableKeyStore) -> EpochKeyStore:
-    if not isinstance(store, SqlKeyStore) or store.epochs is None:
+    if not isinstance(store, EpochKeyStore) or store.epochs is None:
         raise ConfigurationError("this key store has no key epochs")
     return store
 

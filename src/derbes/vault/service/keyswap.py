@@ -41,8 +41,7 @@ from derbes.platform import crypto
 from derbes.platform.clock import Clock
 from derbes.platform.faults import crash_point
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.keystore import KeyStore
-from derbes.vault.adapters.keyswap_store import COMMITTED
+from derbes.vault.ports import COMMITTED, KeyStore
 
 __all__ = ["SettleReport", "abort", "finish", "pending_for", "reseal_evidence", "sealing_key",
            "settle"]

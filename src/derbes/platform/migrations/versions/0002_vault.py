@@ -28,8 +28,15 @@ def _subject_fk(table: str) -> sa.ForeignKeyConstraint:
         ondelete="CASCADE",
     )
 
-
 def upgrade() -> None:
+    _create_subjects()
+    _create_pd_values()
+    _create_subject_lookups()
+    _create_category_blocks()
+    _create_card_tokens()
+
+
+def _create_subjects() -> None:
     op.create_table(
         "subjects",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -42,6 +49,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_subjects_operator_id", "subjects", ["operator_id"])
 
+
+def _create_pd_values() -> None:
     op.create_table(
         "pd_values",
         _subject_id(),
@@ -58,6 +67,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subject_id", "category", "seq", name=op.f("pk_pd_values")),
     )
 
+
+def _create_subject_lookups() -> None:
     op.create_table(
         "subject_lookups",
         sa.Column("operator_id", sa.String(length=100), nullable=False),
@@ -70,6 +81,8 @@ def upgrade() -> None:
     op.create_index("ix_subject_lookups_kind_digest", "subject_lookups", ["kind", "digest"])
     op.create_index("ix_subject_lookups_subject_id", "subject_lookups", ["subject_id"])
 
+
+def _create_category_blocks() -> None:
     op.create_table(
         "category_blocks",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -85,6 +98,8 @@ def upgrade() -> None:
         "ix_category_blocks_subject_id_category", "category_blocks", ["subject_id", "category"]
     )
 
+
+def _create_card_tokens() -> None:
     op.create_table(
         "card_tokens",
         sa.Column("token", sa.String(length=64), nullable=False),

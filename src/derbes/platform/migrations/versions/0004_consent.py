@@ -20,8 +20,15 @@ depends_on: str | None = None
 # here as a literal: a revision must not change when the code changes.
 _GENESIS = "0" * 64
 
-
 def upgrade() -> None:
+    _create_consents()
+    _create_consent_ledger()
+    _create_lifecycle_events()
+    _create_contracts()
+    _create_egov_requests()
+
+
+def _create_consents() -> None:
     op.create_table(
         "consents",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -56,6 +63,8 @@ def upgrade() -> None:
     op.create_index("ix_consents_operator_id_scope", "consents", ["operator_id", "scope"])
     op.create_index("ix_consents_act_id", "consents", ["act_id"])
 
+
+def _create_consent_ledger() -> None:
     op.create_table(
         "consent_ledger",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -81,6 +90,8 @@ def upgrade() -> None:
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": _GENESIS}])
 
+
+def _create_lifecycle_events() -> None:
     op.create_table(
         "lifecycle_events",
         sa.Column("event_id", sa.String(length=100), nullable=False),
@@ -98,6 +109,8 @@ def upgrade() -> None:
     op.create_index("ix_lifecycle_events_subject_id_type", "lifecycle_events",
                     ["subject_id", "type"])
 
+
+def _create_contracts() -> None:
     op.create_table(
         "contracts",
         sa.Column("subject_id", sa.String(length=36), nullable=False),
@@ -109,6 +122,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subject_id", "contract_id", name=op.f("pk_contracts")),
     )
 
+
+def _create_egov_requests() -> None:
     op.create_table(
         "egov_requests",
         sa.Column("request_id", sa.String(length=100), nullable=False),

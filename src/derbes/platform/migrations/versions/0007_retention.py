@@ -15,8 +15,15 @@ down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-
 def upgrade() -> None:
+    _create_legal_holds()
+    _create_retention_clocks()
+    _create_retention_category_clocks()
+    _create_retention_runs()
+    _create_retention_run_items()
+
+
+def _create_legal_holds() -> None:
     op.create_table(
         "legal_holds",
         sa.Column("hold_id", sa.String(length=100), nullable=False),
@@ -35,6 +42,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("hold_id", name=op.f("pk_legal_holds")),
     )
     op.create_index("ix_legal_holds_subject_id", "legal_holds", ["subject_id"])
+
+
+def _create_retention_clocks() -> None:
     op.create_table(
         "retention_clocks",
         sa.Column("subject_id", sa.String(length=36), nullable=False),
@@ -46,6 +56,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("subject_id", "purpose_id", name=op.f("pk_retention_clocks")),
     )
+
+
+def _create_retention_category_clocks() -> None:
     op.create_table(
         "retention_category_clocks",
         sa.Column("subject_id", sa.String(length=36), nullable=False),
@@ -59,6 +72,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_retention_category_clocks_operator_id_keep_until",
                     "retention_category_clocks", ["operator_id", "keep_until"])
+
+
+def _create_retention_runs() -> None:
     op.create_table(
         "retention_runs",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -81,6 +97,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_retention_runs_operator_id_state", "retention_runs",
                     ["operator_id", "state"])
+
+
+def _create_retention_run_items() -> None:
     op.create_table(
         "retention_run_items",
         sa.Column("run_id", sa.String(length=36), nullable=False),

@@ -1,0 +1,79 @@
+"""SQLAlchemy Core tables: the database schema, and nothing else, one module per slice.
+
+Rows stay plain: repositories turn them into domain objects. Every change to
+these tables needs an Alembic revision in ``platform/migrations/versions``;
+an integration test fails when the two drift apart. Every table is on
+:data:`metadata` (``base``), and importable from here.
+"""
+
+from __future__ import annotations
+
+from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
+from derbes.platform.tables.holdings import (
+    access_alerts,
+    api_keys,
+    audit_head,
+    audit_log,
+    auth_throttle,
+    card_tokens,
+    category_blocks,
+    consent_ledger,
+    consent_ledger_head,
+    consents,
+    contracts,
+    egov_requests,
+    key_swaps,
+    lifecycle_events,
+    pd_values,
+    registers,
+    subject_lookups,
+    subject_seals,
+    subjects,
+)
+from derbes.platform.tables.processes import (
+    destruction_acts,
+    legal_holds,
+    request_transitions,
+    retention_category_clocks,
+    retention_clocks,
+    retention_run_items,
+    retention_runs,
+    subject_requests,
+    transfer_subjects,
+    transfers,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "UtcDateTime",
+    "access_alerts",
+    "api_keys",
+    "audit_head",
+    "audit_log",
+    "auth_throttle",
+    "card_tokens",
+    "category_blocks",
+    "consent_ledger",
+    "consent_ledger_head",
+    "consents",
+    "contracts",
+    "destruction_acts",
+    "egov_requests",
+    "key_swaps",
+    "legal_holds",
+    "lifecycle_events",
+    "metadata",
+    "pd_values",
+    "registers",
+    "request_transitions",
+    "retention_category_clocks",
+    "retention_clocks",
+    "retention_run_items",
+    "retention_runs",
+    "subject_lookups",
+    "subject_requests",
+    "subject_seals",
+    "subjects",
+    "transfer_subjects",
+    "transfers",
+]
