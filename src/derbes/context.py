@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from derbes.errors import NotFoundError
+from derbes.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
     from derbes.access.model.limits import IdentityLimits
@@ -65,7 +65,8 @@ class OperatorScope:
     @classmethod
     def only(cls, operator_id: str) -> OperatorScope:
         if not operator_id:
-            raise ValueError("an operator scope names an operator")
+            raise InputError("name the operator (an empty operator id names none)",
+                             field="operator")
         return cls(operator_id)
 
     @property

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derbes.context import OperatorScope
-from derbes.errors import NotFoundError
+from derbes.errors import InputError, NotFoundError
 
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
 
@@ -20,8 +20,9 @@ def test_every_operator_is_a_value_of_its_own() -> None:
 
 
 def test_an_operator_scope_names_an_operator() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError) as caught:
         OperatorScope.only("")
+    assert caught.value.field == "operator"
 
 
 @given(ids, ids)
