@@ -29,6 +29,7 @@ lint: install
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_limits.py
 
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
 test: lint
