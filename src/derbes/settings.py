@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # of the shipped one, so a citation or term can be fixed without a release.
     regime_file: Path | None = None
 
-    # --- PD vault keys (issue 3) -------------------------------------------
+    # --- PD vault keys ---------------------------------------------------------
     # The key store is a database SEPARATE from the data database.
     keystore_url: str = Field(default_factory=_default_keystore_url)
     # KEK sources, in order of precedence: DERBES_KEK (base64 of 32 bytes),
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     vault_transit_key: str | None = None
     vault_transit_mount: str = "transit"
 
-    # --- Decision point (issue 4) ------------------------------------------
+    # --- Decision point --------------------------------------------------------
     # How long a subject's state (consents, blocks, destructions) is reused by
     # the decision point: a change is honoured within this many seconds.
     decision_cache_seconds: float = Field(default=2.0, ge=0, le=300)
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # `derbes audit anchor` / `derbes ledger anchor`, e.g. from cron).
     anchor_every_minutes: float = Field(default=15.0, ge=0, le=1440)
 
-    # --- Data-subject requests (issue 5) -------------------------------------
+    # --- Data-subject requests -------------------------------------------------
     # Dataset files (one per operator database, registers/datasets/*.yaml): an
     # access or destruction request covers every store of the operator found here.
     datasets_dir: Path = Path("registers") / "datasets"

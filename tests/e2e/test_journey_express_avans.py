@@ -1,4 +1,4 @@
-"""The Express Аванс journey (issue 4, "done when"), through the real API and CLI.
+"""The Express Аванс journey, through the real API and CLI.
 
 An applicant consents by SMS OTP to processing, to transfers to the credit
 bureau and the pension centre, and to marketing → the loan is opened →
