@@ -1,15 +1,15 @@
 """What every route asks FastAPI for: the container, who calls, the request id, the operator.
 
-One home for the dependencies the routes of every slice share, so a route reads
-``container: ContainerDep`` and never digs in ``request.app.state`` itself.
+One home for the helpers the routes of every slice share: a route asks for the
+container, names its caller, echoes the request id and scopes the operator here, never
+digging in ``request.app.state`` itself.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Request, Response
 
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
@@ -17,14 +17,11 @@ from derbes.context import OperatorScope
 from derbes.errors import AuthError, InputError
 
 __all__ = [
-    "ContainerDep",
-    "RequestIdDep",
     "actor_of",
     "container",
     "echo_request_id",
     "operator_filter",
     "operator_scope",
-    "request_id",
     "required_operator",
 ]
 
@@ -35,23 +32,11 @@ def container(request: Request) -> Container:
     return found
 
 
-def request_id(
-    response: Response,
-    x_request_id: Annotated[str | None, Header(max_length=200)] = None,
-) -> str:
-    """The caller's ``X-Request-ID``, or a new one; echoed on the response either way."""
-    return echo_request_id(x_request_id, response)
-
-
 def echo_request_id(given: str | None, response: Response) -> str:
     """``given`` or a new request id, set as the response's ``X-Request-ID``."""
     chosen = given or str(uuid.uuid4())
     response.headers["X-Request-ID"] = chosen
     return chosen
-
-
-ContainerDep = Annotated[Container, Depends(container)]
-RequestIdDep = Annotated[str, Depends(request_id)]
 
 
 def actor_of(caller: Caller) -> str:
