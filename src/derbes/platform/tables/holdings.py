@@ -22,7 +22,20 @@ from sqlalchemy import (
 
 from derbes.platform.tables.base import UtcDateTime, metadata
 
-# Each version of an operator"s processing register as it was loaded: the
+
+def _chain_head(name: str) -> Table:
+    """The head of a hash chain: one row (id = 1) with the last entry's seq and hash."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, nullable=False),
+        Column("hash", String(64), nullable=False),
+        CheckConstraint("id = 1", name="single_row"),
+    )
+
+
+# Each version of an operator's processing register as it was loaded: the
 # evidence of which policy text was in force when (Law 94-V Art. 24: the
 # subject is told the purposes and terms that applied).
 registers = Table(
@@ -40,7 +53,7 @@ registers = Table(
 
 # ---------------------------------------------------------------- PD vault
 # No column holds personal data in clear: values are sealed with the
-# subject"s data key (AES-256-GCM, the key lives in the separate key store),
+# subject's data key (AES-256-GCM, the key lives in the separate key store),
 # identifiers exist only as keyed blind-index digests, card numbers only as a
 # random token with BIN6 and last 4 (PCI DSS v4.0 req. 3.4.1 allows those).
 
@@ -138,8 +151,8 @@ card_tokens = Table(
 
 
 # --- Key swaps of partial destruction ----------------------------------------
-# The data database"s half of a partial crypto-shredding: the data
-# transaction that re-seals a subject"s kept values under its next key records
+# The data database's half of a partial crypto-shredding: the data
+# transaction that re-seals a subject's kept values under its next key records
 # the swap here as ``committed``; a run that finds the swap unfinished in the
 # key store and no row here records ``aborted`` first (the primary key makes
 # the two exclusive). The key store then keeps the key this row says the data
@@ -182,14 +195,7 @@ audit_log = Table(
 # The last entry written: one row (id = 1), locked and moved in the same
 # transaction as every append, so concurrent writers take turns and a tail cut
 # off the log no longer matches it.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-    CheckConstraint("id = 1", name="single_row"),
-)
+audit_head = _chain_head("audit_head")
 
 # Alerts on unusual access (data/access_rules.yaml; Order 179/НҚ: detection of
 # unauthorised access): one row per actor, rule and window.
@@ -231,7 +237,7 @@ api_keys = Table(
 # (data/identity_limits.yaml): OTP codes issued and tried per request or
 # subject, failed API-key attempts per client, and lock-outs with their end.
 # ``key`` names what is counted — a request or subject id, or a keyed digest
-# of a client"s address (an address is PD: never stored in clear).
+# of a client's address (an address is PD: never stored in clear).
 auth_throttle = Table(
     "auth_throttle",
     metadata,
@@ -250,8 +256,8 @@ auth_throttle = Table(
 
 # Current state of each consent: a projection of its ledger entries. One row
 # per scope of an act of consent. IP, user agent and document numbers are PD:
-# they exist only sealed with the subject"s data key (AAD bound to the consent
-# id); a crypto-shredded subject"s evidence no longer opens.
+# they exist only sealed with the subject's data key (AAD bound to the consent
+# id); a crypto-shredded subject's evidence no longer opens.
 consents = Table(
     "consents",
     metadata,
@@ -299,21 +305,14 @@ consent_ledger = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    # (subject, seq): the subject"s latest entry is one index probe (state seals).
+    # (subject, seq): the subject's latest entry is one index probe (state seals).
     Index("ix_consent_ledger_subject_id_seq", "subject_id", "seq"),
     Index("ix_consent_ledger_consent_id", "consent_id"),
 )
 
-consent_ledger_head = Table(
-    "consent_ledger_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-    CheckConstraint("id = 1", name="single_row"),
-)
+consent_ledger_head = _chain_head("consent_ledger_head")
 
-# The seal of each subject"s decision state (integrity/model/state_seal.py): a keyed MAC
+# The seal of each subject's decision state (integrity/model/state_seal.py): a keyed MAC
 # over what the decision point reads about the subject — its block and
 # destruction marks, active category blocks, open contracts, consents,
 # retention clocks and latest consent-ledger entry — rewritten in the same
@@ -327,7 +326,7 @@ subject_seals = Table(
     Column("components", Text, nullable=False),
 )
 
-# Lifecycle events reported by the operator"s systems; the event id makes a
+# Lifecycle events reported by the operator's systems; the event id makes a
 # redelivery harmless. Legal holds and retention clocks rest on them.
 lifecycle_events = Table(
     "lifecycle_events",
@@ -359,7 +358,7 @@ contracts = Table(
     PrimaryKeyConstraint("subject_id", "contract_id"),
 )
 
-# Requests sent to the eGov consent service, waiting for the subject"s answer.
+# Requests sent to the eGov consent service, waiting for the subject's answer.
 egov_requests = Table(
     "egov_requests",
     metadata,

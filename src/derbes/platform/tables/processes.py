@@ -23,8 +23,8 @@ from derbes.platform.tables.base import UtcDateTime, metadata
 # --- Transfer log ---------------------------------------------
 # Every disclosure actually made, decided first (decisions/model.py), then
 # recorded here. The basis is a consent (its ids per subject, below) or a legal
-# basis with its citation; a transfer on a state body"s motivated request
-# (Law 94-V Art. 9) carries the body, the request"s number and date.
+# basis with its citation; a transfer on a state body's motivated request
+# (Law 94-V Art. 9) carries the body, the request's number and date.
 transfers = Table(
     "transfers",
     metadata,
@@ -47,7 +47,7 @@ transfers = Table(
 )
 
 # The subjects of a transfer, with the consents it rested on for each (JSON
-# list, empty for a transfer without consent): the subject"s view reads these.
+# list, empty for a transfer without consent): the subject's view reads these.
 transfer_subjects = Table(
     "transfer_subjects",
     metadata,
@@ -61,9 +61,9 @@ transfer_subjects = Table(
 
 
 # --- Data-subject requests -------------------------------------
-# Requests of Law 94-V Art. 24. No PD in clear: the representative"s document,
+# Requests of Law 94-V Art. 24. No PD in clear: the representative's document,
 # the payload (identifiers given, rectification values, supporting documents)
-# and the full answer (which lists PD values) are sealed with the request"s own
+# and the full answer (which lists PD values) are sealed with the request's own
 # data key in the key store (AAD bound to the request id and field); ``answer``
 # holds only what is not PD (categories, purposes, counts, recipients).
 subject_requests = Table(
@@ -95,7 +95,7 @@ subject_requests = Table(
     Index("ix_subject_requests_subject_id", "subject_id"),
 )
 
-# Every move of a request"s state machine (also in the audit log, same transaction).
+# Every move of a request's state machine (also in the audit log, same transaction).
 request_transitions = Table(
     "request_transitions",
     metadata,
@@ -135,7 +135,7 @@ legal_holds = Table(
     Index("ix_legal_holds_subject_id", "subject_id"),
 )
 
-# Purpose clocks: per subject and purpose, the trigger"s date and the last day
+# Purpose clocks: per subject and purpose, the trigger's date and the last day
 # of retention (NULL: the purpose is still running). The decision point reads
 # the expired ones; they are recomputed per subject when its events arrive.
 retention_clocks = Table(
@@ -194,7 +194,7 @@ retention_runs = Table(
 
 # The subjects of a run, per governing purpose (``items``: how many of their
 # categories fall under it), marked done in the same transaction as the
-# deletion of their rows. The destruction act"s groups are read from here.
+# deletion of their rows. The destruction act's groups are read from here.
 retention_run_items = Table(
     "retention_run_items",
     metadata,
@@ -211,7 +211,7 @@ retention_run_items = Table(
 
 # --- Destruction acts ------------------------------------------
 # One act per completed retention run (and operator), numbered per operator per
-# year. ``body`` is the act"s canonical JSON (no PD: subjects only as keyed
+# year. ``body`` is the act's canonical JSON (no PD: subjects only as keyed
 # pseudonymous references), ``digest`` its SHA-256, checked on every read.
 destruction_acts = Table(
     "destruction_acts",
