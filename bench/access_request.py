@@ -682,11 +682,10 @@ def _rules() -> Rules:
 
 def _file(uow: Callable[[], SqlUnitOfWork], keys: SqlKeyStore, clock: SystemClock,
           sample: Sample, language: str) -> str:
-    from derbes.settings import Settings
 
     request = requests_service.file_request(_ctx(uow, keys, clock), requests_service.NewRequest(
         operator_id=OPERATOR, type="access", language=language,
-        identifiers={"iin": sample.iin}), settings=Settings())
+        identifiers={"iin": sample.iin}))
     if request.subject_id is None:
         raise SystemExit(f"client {sample.client_id} is not in the vault")
     requests_service.verify_by_staff(_ctx(uow, keys, clock), request.id, "ID card 043912345",

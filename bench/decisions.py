@@ -83,6 +83,7 @@ from derbes.decisions.model import (
 )
 from derbes.register.adapters.yaml import load_register
 from derbes.register.model.register import Register
+from derbes.vault.adapters.key_files import KEY_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTER = ROOT / "registers" / "express-avans.yaml"
@@ -288,7 +289,7 @@ def fill_database(url: str, register_path: Path, specs: list[SubjectSpec], tmp: 
     container = Container(settings=settings)
     keys.initialise(var_dir=tmp, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=url,
-                    open_keystore=lambda: container.keystore)
+                    open_keystore=lambda: container.keystore, files=KEY_FILES)
     engine = _filled(url, register_path, specs, container.audit_key)
     try:
         return _api_key(engine)

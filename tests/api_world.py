@@ -18,6 +18,7 @@ from derbes.bootstrap import Container
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 
 REGISTERS = Path(__file__).resolve().parents[1] / "registers"
@@ -48,7 +49,8 @@ def make_world(tmp: Path, database_url: str | None = None) -> World:
     )
     container = Container(settings=settings, clock=FixedClock())
     keys.initialise(var_dir=tmp, kek_file=settings.kek_file, keystore_url=settings.keystore_url,
-                    database_url=settings.database_url, open_keystore=lambda: container.keystore)
-    registers.publish_directory(container.uow(), REGISTERS, container.clock)
+                    database_url=settings.database_url, open_keystore=lambda: container.keystore, files=KEY_FILES)
+    registers.publish_directory(container.uow(), REGISTERS, container.clock,
+                              container.register_reader)
     token = apikeys.create(container.uow(), container.clock, name="probe", scopes=["admin"]).token
     return World(container, create_app(container), token)

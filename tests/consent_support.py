@@ -12,7 +12,8 @@ from derbes.context import Context
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service import registers
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context

@@ -31,6 +31,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +82,7 @@ class Journey:
                             kek=SecretStr(KEK), kek_file=self.tmp / "no-kek-file",
                             var_dir=self.tmp / "var", datasets_dir=self.tmp / "no-datasets",
                             decision_cache_seconds=0)
-        keys.migrate_keystore(settings.keystore_url)
+        keys.migrate_keystore(settings.keystore_url, KEY_FILES)
         self.container = Container(settings=settings, clock=self.clock)
         loaded = load_register(ROOT / "registers" / f"{self.spec.operator}.yaml")
         registers.publish(self.container.uow(), [loaded], self.clock)

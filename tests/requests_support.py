@@ -23,12 +23,12 @@ from derbes.datasets.model import Dataset
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import parse_url
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import BasisKind, Register
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import SubjectRequest
-from derbes.settings import Settings
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
 from derbes.testing.otp import FakeOtpService
@@ -201,8 +201,7 @@ class World:
     def file(self, type_: str, lang: str = "ru", **kwargs: Any) -> SubjectRequest:
         return svc.file_request(self.ctx(),
                                 svc.NewRequest(
-            operator_id=OPERATOR, type=type_, language=lang, **kwargs),
-                                settings=Settings())
+            operator_id=OPERATOR, type=type_, language=lang, **kwargs))
 
     def verify(self, request_id: str) -> None:
         svc.verify_by_staff(self.ctx(),

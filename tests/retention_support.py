@@ -19,7 +19,8 @@ from derbes.platform.clock import Clock, FixedClock
 from derbes.platform.db import make_engine
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import pd_values, subjects
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import Register
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc

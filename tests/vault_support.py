@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.vault.model import NewValue, Provenance, Source
 
 MINIMAL = Path(__file__).parent / "fixtures" / "registers" / "minimal.yaml"

@@ -12,6 +12,7 @@ from derbes.audit.adapters.alert_rules import load_access_rules
 from derbes.consent.adapters.egov import FakeEgovService
 from derbes.context import Context, OperatorScope, Rules
 from derbes.decisions.service import DecisionPoint
+from derbes.identifiers.ports import Phones
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
 from derbes.platform.clock import Clock
@@ -20,12 +21,13 @@ from derbes.platform.files import tighten_dir
 from derbes.platform.otp_outbox import OutboxOtpService
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
+from derbes.register.ports import NoticeRenderer, RegisterReader
 from derbes.settings import Settings
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore
-from derbes.vault.ports import KeyEncryptionKey
+from derbes.vault.ports import KeyEncryptionKey, KeyFiles
 
 
 @dataclass
@@ -80,6 +82,34 @@ class Container:
         """Every rule table, read once: the regime table honours ``DERBES_REGIME_FILE``."""
         return load_rules(self.settings.regime_file, self.settings.calendar_overrides)
 
+    @property
+    def register_reader(self) -> RegisterReader:
+        """How register YAML is read and checked (the register slice's port)."""
+        from derbes.register.adapters.yaml import READER
+
+        return READER
+
+    @property
+    def notices(self) -> NoticeRenderer:
+        """How privacy notices are rendered (HTML, PDF, Markdown)."""
+        from derbes.register.adapters.notice import RENDERER
+
+        return RENDERER
+
+    @property
+    def phones(self) -> Phones:
+        """Kazakhstan phone numbers (the numbering plan of the ``phonenumbers`` package)."""
+        from derbes.identifiers.adapters.phone import PHONES
+
+        return PHONES
+
+    @property
+    def key_files(self) -> KeyFiles:
+        """KEK key files and the key store's schema, on disk."""
+        from derbes.vault.adapters.key_files import KEY_FILES
+
+        return KEY_FILES
+
     def context(self, actor: str, request_id: str | None = None,
                 scope: OperatorScope | None = None, *, read_only: bool = False) -> Context:
         """A use case's world on this installation: a fresh unit of work (a reader
@@ -87,7 +117,7 @@ class Container:
         and the rules, for ``actor`` acting within ``scope`` (every operator if None)."""
         return Context(
             uow=self.reader() if read_only else self.uow(),
-            keys=lambda: self.keystore, clock=self.clock, rules=self.rules,
+            keys=lambda: self.keystore, clock=self.clock, rules=self.rules, phones=self.phones,
             actor=actor, request_id=request_id,
             scope=OperatorScope.every() if scope is None else scope,
         )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from derbes.deadlines.model.regime import Regime
     from derbes.deadlines.ports import Calendars
     from derbes.decisions.model import DecisionRules
+    from derbes.identifiers.ports import Phones
     from derbes.platform.clock import Clock
     from derbes.requests.model import RequestRules
     from derbes.retention.model.acts import ActRules
@@ -123,6 +124,7 @@ class Context:
     keys: Callable[[], KeyStore]
     clock: Clock
     rules: Rules
+    phones: Phones
     actor: str
     request_id: str | None = None
     scope: OperatorScope = field(default_factory=OperatorScope.every)

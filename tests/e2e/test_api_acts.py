@@ -19,6 +19,7 @@ from derbes.register.service import registers
 from derbes.retention.service import acts
 from derbes.settings import Settings
 from derbes.testing.context import make_context
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 from tests.acts_support import qiwi, qiwi_run
 from tests.requests_support import pdf_text
@@ -44,7 +45,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     container = Container(settings=settings, clock=clock)
     keys.initialise(var_dir=tmp_path, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=settings.database_url,
-                    open_keystore=lambda: container.keystore)
+                    open_keystore=lambda: container.keystore, files=KEY_FILES)
     for run_id in ("r1", "r2"):
         with container.uow() as uow:
             acts.issue(make_context(uow, container.keystore, clock), qiwi_run(run_id), qiwi())

@@ -19,6 +19,7 @@ from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
 from derbes.testing.context import make_context
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 from tests.vault_support import IIN, IIN_B
 
@@ -66,7 +67,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     container = Container(settings=settings, clock=clock)
     keys.initialise(var_dir=tmp_path, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=settings.database_url,
-                    open_keystore=lambda: container.keystore)
+                    open_keystore=lambda: container.keystore, files=KEY_FILES)
     registers.publish(container.uow(), [load_register(FIXTURE)], clock)
     tokens = {name: apikeys.create(container.uow(), clock, name=name, scopes=s).token
               for name, s in {"reader": ["read"], "writer": ["write"]}.items()}

@@ -16,6 +16,7 @@ from derbes.bootstrap import Container
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 from tests.operator_db import DATASET, generator
 from tests.requests_support import FRIDAY, PHOTO_TRAFFIC, World, busy_client, kredit, pdf_text
@@ -51,7 +52,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     container = Container(settings=settings, clock=clock)
     keys.initialise(var_dir=tmp_path, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=settings.database_url,
-                    open_keystore=lambda: container.keystore)
+                    open_keystore=lambda: container.keystore, files=KEY_FILES)
     registers.publish(container.uow(), [kredit()], clock)
     world = World(container.uow, container.keystore, op_url, clock)
     scopes = {"reader": ["read"], "writer": ["write"], "clerk": ["read", "write"],

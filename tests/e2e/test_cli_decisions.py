@@ -19,6 +19,7 @@ from derbes.register.service import registers
 from derbes.settings import Settings
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.model import NewValue
 from derbes.vault.service import keys
 from derbes.vault.service import subjects as vault_service
@@ -47,7 +48,7 @@ def subject(tmp_path: Path) -> str:
     container = Container(settings=settings, clock=clock)
     keys.initialise(var_dir=var, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=settings.database_url,
-                    open_keystore=lambda: container.keystore)
+                    open_keystore=lambda: container.keystore, files=KEY_FILES)
     loaded = load_register(FIXTURE)
     registers.publish(container.uow(), [loaded], clock)
     subject_id = vault_service.add_subject(ctx_of(container.uow(), container.keystore, clock, "test"), loaded.register, [NewValue("identity.iin", IIN, prov("aml_identification"))], {})

@@ -36,6 +36,7 @@ from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
 from derbes.settings import Settings
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 from tests.consent_support import (
     CONSENT_PURPOSES,
@@ -66,7 +67,7 @@ class Journey:
                             keystore_url=self.env["DERBES_KEYSTORE_URL"],
                             kek=SecretStr(KEK), kek_file=tmp / "no-kek-file", var_dir=tmp)
         migrate.upgrade(settings.database_url)
-        keys.migrate_keystore(settings.keystore_url)
+        keys.migrate_keystore(settings.keystore_url, KEY_FILES)
         self.clock = FixedClock(START)
         self.container = Container(settings=settings, clock=self.clock)
         registers.publish(self.container.uow(), [load_register(EXPRESS)], self.clock)

@@ -44,8 +44,8 @@ from derbes.register.service import registers
 from derbes.retention.service import sweep as retention_svc
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.vault.adapters.key_epochs import epoch_kek_id
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
+from derbes.vault.model import epoch_kek_id
 from derbes.vault.service import subjects as vault_svc
 from tests.forensics import Sealed
 from tests.integration.conftest import BACKENDS

@@ -24,7 +24,8 @@ from derbes.deadlines.model.regime import apply_overrides
 from derbes.platform import i18n
 from derbes.platform.glossary import glossary, glossary_from_dict, violations
 from derbes.register.adapters.notice import render_notice
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import AfterRetention, Register
 from derbes.requests.adapters.letters import render_letter
 from derbes.requests.model import RequesterKind, RequestState, RequestType, SubjectRequest

@@ -27,7 +27,6 @@ from derbes.platform.tables import audit_log, auth_throttle
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import RequestState
-from derbes.settings import Settings
 from derbes.testing.otp import FakeOtpService
 from derbes.testing.vault import InMemoryKeyStore
 from derbes.uow import UnitOfWork
@@ -71,8 +70,7 @@ def _filed(engine: Engine, clock: FixedClock) -> str:
     filed = svc.file_request(make_context(_uow(engine), InMemoryKeyStore(), clock=clock, actor="test"),
                              svc.NewRequest(
         operator_id="example-pay", type="access", identifiers={"phone": "+77015550101"},
-        received_at=clock.now()),
-                             settings=Settings())
+        received_at=clock.now()))
     return filed.id
 
 

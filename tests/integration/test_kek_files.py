@@ -17,8 +17,9 @@ from derbes.settings import Settings
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import EnvKek, FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
+from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.adapters.keystore import SqlKeyStore
-from derbes.vault.service.keys import count_pending, rotate_key_file
+from derbes.vault.service.keys import Progress, count_pending, rotate_key_file
 from tests.keystore_contract import assert_kek_protocol
 
 
@@ -142,7 +143,8 @@ def test_key_file_rotation_survives_a_crash_and_switches_files_last(tmp_path: Pa
                 raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt):
-            rotate_key_file(store, old, batch_size=100, on_progress=crash)
+            rotate_key_file(store, old, files=KEY_FILES, batch_size=100,
+                            progress=Progress(advance=crash))
 
         # Crashed mid-way: the old file is untouched, the new KEK waits in its own file.
         pending = pending_kek_file(kek_file)
@@ -165,7 +167,8 @@ def test_key_file_rotation_survives_a_crash_and_switches_files_last(tmp_path: Pa
         epochs = DirectoryEpochKeyring(settings.epochs_dir, old)
         store = SqlKeyStore(engine, old, epochs=epochs)
         starts: list[int] = []
-        result = rotate_key_file(store, old, batch_size=100, on_start=starts.append)
+        result = rotate_key_file(store, old, files=KEY_FILES, batch_size=100,
+                                 progress=Progress(start=starts.append))
 
         assert result.resumed and result.switched
         assert starts == [300]
@@ -200,7 +203,7 @@ def test_rotation_finishes_when_the_crash_came_after_the_switch(tmp_path: Path) 
         assert sum(1 for _ in store_new.rewrap(old, pending)) > 0
         pending.install_as(kek_file)
 
-        result = rotate_key_file(store_new, FileKek(kek_file))
+        result = rotate_key_file(store_new, FileKek(kek_file), files=KEY_FILES)
 
         assert result.rewrapped == 0 and result.retired_file is None
         assert not pending_kek_file(kek_file).exists()
@@ -216,10 +219,10 @@ def test_rotating_away_from_an_environment_kek_needs_a_new_key_file(tmp_path: Pa
     try:
         created = store.create_keys(["a", "b"])
         with pytest.raises(ConfigurationError) as caught:
-            rotate_key_file(store, env_kek)
+            rotate_key_file(store, env_kek, files=KEY_FILES)
         assert "--new-kek-file" in caught.value.message
 
-        result = rotate_key_file(store, env_kek, new_kek_file=tmp_path / "new.key")
+        result = rotate_key_file(store, env_kek, files=KEY_FILES, new_kek_file=tmp_path / "new.key")
 
         assert not result.switched and result.kek_file == tmp_path / "new.key"
         assert result.rewrapped == 2

@@ -14,8 +14,9 @@ from derbes.errors import ConfigurationError
 from derbes.platform.db import make_engine
 from derbes.vault.adapters import keystore_migrate
 from derbes.vault.adapters.kek import LocalKek
-from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring, epoch_kek_id
+from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
 from derbes.vault.adapters.keystore import SqlKeyStore, data_keys
+from derbes.vault.model import epoch_kek_id
 from derbes.vault.ports import EpochState
 from derbes.vault.service.keys import count_pending, rotate_kek
 from tests.integration.conftest import BACKENDS, _create_database, _drop_database

@@ -22,7 +22,8 @@ from derbes.deadlines.model.wording import format_deadline
 from derbes.errors import InputError, NoticeRefusedError
 from derbes.platform.i18n import format_period, gettext
 from derbes.register.adapters.notice import render_notice
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.adapters.yaml import load_register, parse_register
+from derbes.register.model.loaded import LoadedRegister
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "registers"

@@ -19,9 +19,10 @@ from derbes.errors import ConfigurationError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
 from derbes.platform.sql_uow import SqlUnitOfWork
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
+from derbes.register.adapters.versions import policy_hash
+from derbes.register.adapters.yaml import load_register, parse_register
 from derbes.register.model.diff import ReconsentScope
-from derbes.register.service.notice import policy_hash
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service.policy_change import publish_with_diff
 from derbes.testing.uow import FakeUnitOfWork
 from derbes.uow import UnitOfWork

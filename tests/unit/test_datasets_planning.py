@@ -27,6 +27,7 @@ from derbes.datasets.model import (
     walk_order,
 )
 from derbes.errors import InputError, StoreUnavailableError
+from derbes.identifiers.adapters.phone import PHONES
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.testing.datasets import MemoryStore
@@ -225,7 +226,7 @@ def test_collect_is_audited_without_values() -> None:
     uow, clock = FakeUnitOfWork(), FixedClock()
     found = svc.collect_subject(make_context(uow, clock=clock, actor="cli:test",
                                              request_id="r-1"),
-                                store(), svc.subject_identity("iin", IIN))
+                                store(), svc.subject_identity("iin", IIN, PHONES))
     assert found.found
     [entry] = uow.fake_audit.rows
     assert entry.action == AuditAction.SUBJECT_READ
@@ -254,12 +255,12 @@ def test_erasure_and_dry_run_are_audited() -> None:
 
 
 def test_subject_identity_normalises_and_refuses_bad_input() -> None:
-    assert svc.subject_identity("phone", "8 (701) 123-45-67").value == "+77011234567"
-    assert svc.subject_identity("iin", "9001 0130 0017").value == IIN
+    assert svc.subject_identity("phone", "8 (701) 123-45-67", PHONES).value == "+77011234567"
+    assert svc.subject_identity("iin", "9001 0130 0017", PHONES).value == IIN
     with pytest.raises(InputError):
-        svc.subject_identity("iin", "900101300018")
-    assert "0017" in str(svc.subject_identity("iin", IIN)) and IIN not in str(
-        svc.subject_identity("iin", IIN))
+        svc.subject_identity("iin", "900101300018", PHONES)
+    assert "0017" in str(svc.subject_identity("iin", IIN, PHONES)) and IIN not in str(
+        svc.subject_identity("iin", IIN, PHONES))
 
 
 # ------------------------------------------------------------------ rules

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -11,10 +12,15 @@ from hypothesis import strategies as st
 
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers import service as identifiers
-from derbes.identifiers.model import Kind, iin
+from derbes.identifiers.adapters.phone import PHONES
+from derbes.identifiers.model import Kind, Verdict, iin
 from derbes.identifiers.model import bin as kz_bin
 from derbes.platform import i18n
 
+
+def check_id(value: str, kind: Any = None, **kw: Any) -> Verdict:
+    """The identifier check with the Kazakhstan numbering plan."""
+    return identifiers.check(value, kind, phones=PHONES, **kw)
 
 def oracle_control(first11: str) -> int | None:
     digits = [int(c) for c in first11]
@@ -79,17 +85,17 @@ def test_known_bad(value: str, reason: str) -> None:
 
 
 def test_labels_in_three_languages() -> None:
-    facts = identifiers.check("060640010247", "bin", lang="kk").facts
+    facts = check_id("060640010247", "bin", lang="kk").facts
     assert facts["entity_type_label"] == "заңды тұлға — резидент"
     assert facts["division_label"] == "бас бөлімше"
-    ru = identifiers.check("060640010247", "bin", lang="ru").facts
+    ru = check_id("060640010247", "bin", lang="ru").facts
     assert ru["entity_type_label"] == "юридическое лицо — резидент"
-    assert identifiers.check("060640010247", "bin").facts["division_label"] == "head office"
+    assert check_id("060640010247", "bin").facts["division_label"] == "head office"
     for lang in ("ru", "kk"):
         for member in (*kz_bin.EntityType, *kz_bin.Division):
             assert i18n.gettext(lang, member.message) != member.message, (lang, member)
     with pytest.raises(InputError):
-        identifiers.check("060640010247", "bin", lang="fr")
+        check_id("060640010247", "bin", lang="fr")
 
 
 def test_registration_after_today_is_invalid_when_today_is_known() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -12,11 +13,16 @@ from hypothesis import strategies as st
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers import service as identifiers
+from derbes.identifiers.adapters.phone import PHONES
 from derbes.identifiers.model import Kind, Verdict, detect, iin, mask, pan
 from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model._checksum import control_digit
 from derbes.platform.clock import FixedClock
 
+
+def check_id(value: str, kind: Any = None, **kw: Any) -> Verdict:
+    """The identifier check with the Kazakhstan numbering plan."""
+    return identifiers.check(value, kind, phones=PHONES, **kw)
 
 @pytest.mark.parametrize(
     ("value", "kind"),
@@ -128,39 +134,39 @@ def test_mask() -> None:
 
 
 def test_service_detects_and_dispatches() -> None:
-    assert identifiers.check("130940014692").kind is Kind.BIN
-    assert identifiers.check("900101300126").kind is Kind.IIN
-    assert identifiers.check("+7 701 123 45 67").value == "+77011234567"
-    assert identifiers.check("KZ86125KZT5004100100").facts["bank_code"] == "125"
-    assert identifiers.check("dpo@KASSA24.kz").value == "dpo@kassa24.kz"
-    assert identifiers.check("4111111111111111").value == "411111******1111"
+    assert check_id("130940014692").kind is Kind.BIN
+    assert check_id("900101300126").kind is Kind.IIN
+    assert check_id("+7 701 123 45 67").value == "+77011234567"
+    assert check_id("KZ86125KZT5004100100").facts["bank_code"] == "125"
+    assert check_id("dpo@KASSA24.kz").value == "dpo@kassa24.kz"
+    assert check_id("4111111111111111").value == "411111******1111"
 
 
 def test_neither_iin_nor_bin_is_reported_by_digit_5() -> None:
-    as_iin = identifiers.check("900101300127")
+    as_iin = check_id("900101300127")
     assert (as_iin.kind, as_iin.valid) == (Kind.IIN, False)
-    as_bin = identifiers.check("130940014693")
+    as_bin = check_id("130940014693")
     assert (as_bin.kind, as_bin.valid) == (Kind.BIN, False)
 
 
 def test_service_with_an_explicit_kind() -> None:
-    verdict = identifiers.check("130940014692", "iin")
+    verdict = check_id("130940014692", "iin")
     assert verdict.kind is Kind.IIN
     assert not verdict.valid
-    assert identifiers.check("130940014692", Kind.BIN).valid
+    assert check_id("130940014692", Kind.BIN).valid
     # 11 digits starting with 8 is a phone by shape, but the caller decides
-    assert identifiers.check("87011234567", Kind.PAN).kind is Kind.PAN
+    assert check_id("87011234567", Kind.PAN).kind is Kind.PAN
 
 
 def test_service_refuses_unknown_kinds_and_shapes() -> None:
     with pytest.raises(IdentifierError, match="unknown identifier kind") as info:
-        identifiers.check("130940014692", "snils")
+        check_id("130940014692", "snils")
     assert info.value.field == "kind"
     with pytest.raises(IdentifierError, match="cannot tell") as info:
-        identifiers.check("hello")
+        check_id("hello")
     assert info.value.field == "value"
     with pytest.raises(InputError):
-        identifiers.check("130940014692", lang="de")
+        check_id("130940014692", lang="de")
 
 
 def test_service_reads_today_from_the_clock_in_kazakhstan_time() -> None:
@@ -168,21 +174,21 @@ def test_service_reads_today_from_the_clock_in_kazakhstan_time() -> None:
     # 19:00 UTC is already 2026-01-01, the eighteenth birthday
     clock = FixedClock(datetime(2025, 12, 31, 19, 0, tzinfo=UTC))
     regime = load_regime()
-    verdict = identifiers.check("080101500016", clock=clock, regime=regime)
+    verdict = check_id("080101500016", clock=clock, regime=regime)
     assert verdict.facts["age"] == 18
     assert verdict.facts["minor"] is False
     clock.set(datetime(2025, 12, 31, 18, 59, tzinfo=UTC))
-    assert identifiers.check("080101500016", clock=clock, regime=regime).facts["minor"] is True
+    assert check_id("080101500016", clock=clock, regime=regime).facts["minor"] is True
     clock.set(datetime(2007, 6, 1, tzinfo=UTC))
-    assert not identifiers.check("080101500016", clock=clock).valid
+    assert not check_id("080101500016", clock=clock).valid
 
 
 def test_service_labels_follow_the_language() -> None:
-    verdict = identifiers.check("060640010247", lang="ru")
+    verdict = check_id("060640010247", lang="ru")
     assert verdict.facts["division_label"] == "головное подразделение"
 
 
 @given(st.text())
 def test_service_raises_only_identifier_error(text: str) -> None:
     with contextlib.suppress(IdentifierError):
-        identifiers.check(text)
+        check_id(text)

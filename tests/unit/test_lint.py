@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from derbes.deadlines.adapters.regime_yaml import load_regime
-from derbes.register.adapters.yaml import parse_register
+from derbes.register.adapters.yaml import READER, parse_register
 from derbes.register.model.lint import (
     RULES,
     RULES_BY_CODE,
@@ -375,7 +375,7 @@ def test_rule_stays_quiet(code: str, case: Case) -> None:
 
 @pytest.mark.parametrize(("code", "case"), FAILING)
 def test_every_finding_has_a_line(code: str, case: Case) -> None:
-    report = lint_text(_text(_mutated(*case)), "test.yaml", REGIME)
+    report = lint_text(_text(_mutated(*case)), "test.yaml", REGIME, READER)
     assert report.loaded
     assert report.findings
     assert all(item.line is not None and item.line > 0 for item in report.findings)
@@ -455,7 +455,7 @@ def test_findings_come_in_catalogue_order() -> None:
 
 def test_undeclared_category_is_a_drb003_finding() -> None:
     text = _text(_mutated(_append("purposes.0.categories", "identity.passport_scan")))
-    report = lint_text(text, "test.yaml", REGIME)
+    report = lint_text(text, "test.yaml", REGIME, READER)
     assert not report.loaded
     assert report.operator_id is None
     [item] = report.findings
@@ -473,13 +473,13 @@ def test_declared_custom_category_is_no_drb003() -> None:
         _mutated(_custom_category("identity.passport_scan"),
                  _append("purposes.0.categories", "identity.passport_scan"))
     )
-    report = lint_text(text, "test.yaml", REGIME)
+    report = lint_text(text, "test.yaml", REGIME, READER)
     assert report.loaded
     assert report.findings == ()
 
 
 def test_a_register_that_does_not_load_is_drb000() -> None:
-    report = lint_text("schema_version: 1\noperator: [a,\n", "broken.yaml", REGIME)
+    report = lint_text("schema_version: 1\noperator: [a,\n", "broken.yaml", REGIME, READER)
     assert not report.loaded
     assert {item.finding.code for item in report.findings} == {"DRB000"}
     assert all(item.finding.severity is Severity.ERROR for item in report.findings)
@@ -522,7 +522,7 @@ def test_one_waiver_covers_each_finding_under_its_path() -> None:
 
 
 def test_stale_waiver_is_a_warning_and_fails_only_in_strict_mode() -> None:
-    report = lint_text(_text(_mutated(_waiver("DRB012", "policy.change"))), "t.yaml", REGIME)
+    report = lint_text(_text(_mutated(_waiver("DRB012", "policy.change"))), "t.yaml", REGIME, READER)
     [item] = report.findings
     assert item.finding.code == "DRB099"
     assert item.finding.severity is Severity.WARNING
@@ -535,7 +535,7 @@ def test_stale_waiver_is_a_warning_and_fails_only_in_strict_mode() -> None:
 def test_waived_error_does_not_fail_even_in_strict_mode() -> None:
     text = _text(_mutated(_set("policy.change.silence_means_consent", True),
                           _waiver("DRB012", "policy.change")))
-    report = lint_text(text, "t.yaml", REGIME)
+    report = lint_text(text, "t.yaml", REGIME, READER)
     assert (report.errors, report.warnings, report.waived) == (0, 0, 1)
     assert not report.failed(strict=True)
 
@@ -618,7 +618,7 @@ def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
 
 def test_a_schema_1_register_is_read_and_asked_to_be_upgraded() -> None:
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
-    report = lint_text(text, "minimal.yaml", REGIME)
+    report = lint_text(text, "minimal.yaml", REGIME, READER)
     assert report.loaded
     codes = {item.finding.code for item in report.findings}
     assert "DRB029" in codes

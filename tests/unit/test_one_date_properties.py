@@ -23,7 +23,6 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.requests import service as requests_svc
-from derbes.settings import Settings
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
 from derbes.testing.uow import FakeUnitOfWork
@@ -95,7 +94,7 @@ def test_four_answers_name_one_end_date(consented: set[str], history: list[Step]
     # 2. The access answer.
     ctx = make_context(uow, keys, clock=clock, actor=ACTOR)
     filed = requests_svc.file_request(ctx, requests_svc.NewRequest(
-        operator_id=OPERATOR, type="access", subject_id=sid), settings=Settings())
+        operator_id=OPERATOR, type="access", subject_id=sid))
     requests_svc.verify_by_staff(ctx, filed.id, "ID 1", reason="the card was seen at the desk")
     answer = requests_svc.answer_access(ctx, filed.id).answer
     told = {p["id"]: p["clock"]["until"] for p in answer["purposes"]}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
 from derbes.register.model.lint import lint
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import (
     BasisKind,
     ChannelKind,

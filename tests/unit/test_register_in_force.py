@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 import pytest
 
 from derbes.errors import NotFoundError
 from derbes.platform.clock import FixedClock
-from derbes.register.adapters.yaml import LoadedRegister
+from derbes.register.adapters import versions
+from derbes.register.adapters import yaml as register_yaml
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.ports import StoredRegister
 from derbes.register.service import in_force, registers
 from derbes.testing.uow import FakeUnitOfWork
@@ -25,25 +26,25 @@ def _version(n: int, operator: str = "express-avans") -> StoredRegister:
 def test_a_version_is_parsed_once_and_the_cache_keeps_the_latest_few(
         monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[str] = []
-    real = in_force.parse_register
+    real = register_yaml.parse_register
 
-    def counting(text: str, name: str) -> LoadedRegister:
+    def counting(text: str, name: str = "<register>") -> LoadedRegister:
         parsed.append(name)
         return real(text, name)
 
-    monkeypatch.setattr(in_force, "parse_register", counting)
-    monkeypatch.setattr(in_force, "_PARSED", OrderedDict())
-    monkeypatch.setattr(in_force, "CACHED_VERSIONS", 2)
-    first = in_force.parsed(_version(1))
-    assert in_force.parsed(_version(1)) is first and len(parsed) == 1
-    in_force.parsed(_version(2))
-    in_force.parsed(_version(3))
-    assert len(in_force._PARSED) == 2  # the least recently used version went
-    in_force.parsed(_version(1))
+    monkeypatch.setattr(register_yaml, "parse_register", counting)
+    cache = versions._Bounded[tuple[str, str], LoadedRegister](2)
+    monkeypatch.setattr(versions, "_PARSED", cache)
+    first = versions.parsed(_version(1))
+    assert versions.parsed(_version(1)) is first and len(parsed) == 1
+    versions.parsed(_version(2))
+    versions.parsed(_version(3))
+    assert len(cache) == 2  # the least recently used version went
+    versions.parsed(_version(1))
     assert len(parsed) == 4
     # The same text of another operator is that operator's own entry.
-    in_force.parsed(_version(3, "another-operator"))
-    assert len(parsed) == 5 and len(in_force._PARSED) == 2
+    versions.parsed(_version(3, "another-operator"))
+    assert len(parsed) == 5 and len(cache) == 2
 
 
 def test_the_version_in_force_is_the_one_published_last() -> None:

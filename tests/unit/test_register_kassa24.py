@@ -18,8 +18,9 @@ import pytest
 
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.periods import Period
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
 from derbes.register.model.lint import Finding, lint
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import (
     AfterRetention,
     BasisKind,

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derbes.errors import RegisterError
-from derbes.register.adapters.yaml import LoadedRegister, parse_register
+from derbes.register.adapters.yaml import parse_register
+from derbes.register.model.loaded import LoadedRegister
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "registers" / "minimal.yaml"
 MINIMAL_TEXT = FIXTURE.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from derbes.deadlines.model.periods import Period
-from derbes.register.adapters.yaml import LoadedRegister, load_register
+from derbes.register.adapters.yaml import load_register
 from derbes.register.model.disclosures import (
     CommitmentKind,
     ComplaintRouteKind,
@@ -20,6 +20,7 @@ from derbes.register.model.disclosures import (
     ProtectionMeasure,
 )
 from derbes.register.model.lint import lint
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.register import (
     AfterRetention,
     BasisKind,

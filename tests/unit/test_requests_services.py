@@ -11,7 +11,6 @@ from derbes.platform.clock import FixedClock
 from derbes.requests import service as svc
 from derbes.requests.adapters.letters import render_letter
 from derbes.requests.model import RequestState, SubjectRequest
-from derbes.settings import Settings
 from derbes.testing.context import context as ctx_of
 from derbes.vault.service import subjects as vault_service
 from tests.consent_support import ACTOR, ADULT_IIN, World, marketing, processing
@@ -27,7 +26,7 @@ def world() -> World:
 
 def _file(world: World, type_: str, **kw: object) -> SubjectRequest:
     return svc.file_request(world.ctx(), svc.NewRequest(
-        operator_id=OPERATOR, type=type_, **kw), settings=Settings())  # type: ignore[arg-type]
+        operator_id=OPERATOR, type=type_, **kw))  # type: ignore[arg-type]
 
 
 def _verify_and_answer(world: World, request_id: str, **kw: object) -> svc.AccessAnswer:

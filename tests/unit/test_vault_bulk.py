@@ -41,16 +41,16 @@ def _values() -> list[NewValue]:
 def test_batch_validator_gives_what_validate_gives() -> None:
     register = minimal_register().register
     rules = load_vault_rules()
-    validator = vault.BatchValidator(register, rules, phone=svc.phone_e164,
+    validator = vault.BatchValidator(register, rules, phone=kz_phone.e164,
                                      new_token=_token)
     for new in _values() * 2:  # the second round comes from the caches
-        one = vault.validate(register, new, rules, phone=svc.phone_e164, new_token=_token)
+        one = vault.validate(register, new, rules, phone=kz_phone.e164, new_token=_token)
         assert validator.validate(new) == one
 
 
 def test_batch_validator_still_checks_every_value_by_type() -> None:
     register = minimal_register().register
-    validator = vault.BatchValidator(register, load_vault_rules(), phone=svc.phone_e164,
+    validator = vault.BatchValidator(register, load_vault_rules(), phone=kz_phone.e164,
                                      new_token=_token)
     validator.validate(NewValue("identity.iin", IIN, prov("aml_identification")))
     with pytest.raises(IdentifierError) as caught:
@@ -65,7 +65,7 @@ def test_batch_validator_still_checks_every_value_by_type() -> None:
 
 def test_batch_validator_refuses_what_is_not_a_category_id() -> None:
     register = minimal_register().register
-    validator = vault.BatchValidator(register, load_vault_rules(), phone=svc.phone_e164,
+    validator = vault.BatchValidator(register, load_vault_rules(), phone=kz_phone.e164,
                                      new_token=_token)
     with pytest.raises(DerbesError):
         validator.validate(NewValue(["identity.iin"], IIN, prov()))  # type: ignore[arg-type]
@@ -76,7 +76,7 @@ def test_phone_answers_are_remembered_for_the_batch_only() -> None:
 
     def normalise(value: str) -> str:
         calls.append(value)
-        return svc.phone_e164(value)
+        return kz_phone.e164(value)
 
     register = minimal_register().register
     first = vault.BatchValidator(register, load_vault_rules(), phone=normalise,

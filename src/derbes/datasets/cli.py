@@ -62,6 +62,7 @@ def _store(loaded: Any) -> Any:
 def _identity(iin: str | None, phone: str | None, email: str | None,
               customer_id: str | None) -> Any:
     from derbes.datasets.service import subject_identity
+    from derbes.identifiers.adapters.phone import PHONES
 
     given = [(k, v) for k, v in (("iin", iin), ("phone", phone), ("email", email),
                                  ("customer_id", customer_id)) if v is not None]
@@ -69,7 +70,7 @@ def _identity(iin: str | None, phone: str | None, email: str | None,
         raise InputError("give exactly one of --iin, --phone, --email, --customer-id "
                          "('-' reads it from stdin)", field="identity")
     kind, value = given[0]
-    return subject_identity(kind, _stdin_if_dash(value))
+    return subject_identity(kind, _stdin_if_dash(value), PHONES)
 
 
 def _text(value: Any) -> str:

@@ -26,14 +26,14 @@ from derbes.context import Context
 from derbes.datasets.model import ErasurePlan, IdentityKind, SubjectIdentity, SubjectRows
 from derbes.datasets.ports import ErasureResult, OperatorStore
 from derbes.errors import InputError
-from derbes.identifiers.adapters import phone as kz_phone
 from derbes.identifiers.model import email as kz_email
 from derbes.identifiers.model import iin as kz_iin
+from derbes.identifiers.ports import Phones
 
 __all__ = ["ErasureOutcome", "collect_subject", "erase_subject", "subject_identity"]
 
 
-def subject_identity(kind: IdentityKind | str, value: str) -> SubjectIdentity:
+def subject_identity(kind: IdentityKind | str, value: str, phones: Phones) -> SubjectIdentity:
     """The identity in the form stores hold it: IIN digits, E.164 phone, e-mail as given
     (domain lowercased); customer ids stripped. Invalid IINs, phones, e-mails are refused.
     """
@@ -41,7 +41,7 @@ def subject_identity(kind: IdentityKind | str, value: str) -> SubjectIdentity:
     if kind is IdentityKind.IIN:
         return SubjectIdentity(kind, kz_iin.parse(value).value)
     if kind is IdentityKind.PHONE:
-        return SubjectIdentity(kind, kz_phone.parse(value).e164)
+        return SubjectIdentity(kind, phones.e164(value))
     if kind is IdentityKind.EMAIL:
         parsed = kz_email.parse(value.strip())
         return SubjectIdentity(kind, parsed.value)

@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from derbes.deadlines.adapters.kz_calendar import KzCalendars
-from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.calendar import DueDate, WorkingCalendar
 from derbes.deadlines.model.periods import Period
 from derbes.deadlines.model.regime import OverrideLike, Regime, RegimeOverride, apply_overrides
 from derbes.deadlines.ports import Calendars
-from derbes.settings import Settings
 
 
 def overrides_of(items: Iterable[OverrideLike]) -> list[RegimeOverride]:
@@ -35,11 +32,6 @@ def regime_in_force(regime: Regime, overrides: Iterable[OverrideLike] = ()) -> R
     return apply_overrides(regime, overrides_of(overrides))
 
 
-def effective_regime(settings: Settings) -> Regime:
-    """The default regime, or the DPO's corrected copy (``DERBES_REGIME_FILE``)."""
-    return load_regime(settings.regime_file)
-
-
 def working_calendar(
     calendars: Calendars, first_year: int, last_year: int | None = None
 ) -> WorkingCalendar:
@@ -52,10 +44,3 @@ def due_by(
     """When ``deadline_id`` of ``regime`` ends for something received at ``received_at``."""
     _ = regime[deadline_id]  # an unknown id fails before the calendar is built
     return regime.due_date(deadline_id, received_at, calendars.around(received_at))
-
-
-def due_under(
-    regime: Regime, deadline_id: str, received_at: datetime, settings: Settings
-) -> DueDate:
-    """:func:`due_by` with the calendars of ``settings`` (callers not yet given ``Rules``)."""
-    return due_by(regime, deadline_id, received_at, KzCalendars(settings.calendar_overrides))

@@ -40,7 +40,6 @@ from derbes.decisions.ports import ChangeCursor, DestroyEvent, FactRows
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
-from derbes.register.service.in_force import parsed
 from derbes.retention.model.retention import PurposeClock, expired_purposes
 from derbes.uow import UnitOfWork
 
@@ -185,7 +184,7 @@ class DecisionPoint:
         key = (operator_id, stored.sha256, lang)
         index = self._indexes.get(key)
         if index is None:
-            register = parsed(stored).register
+            register = uow.registers.parsed(stored).register
             index = DecisionIndex.build(register, self._rules, lang)
             with self._lock:
                 self._indexes[key] = index

@@ -36,7 +36,7 @@ def check_identifier(body: CheckRequest, request: Request) -> VerdictOut:
     """Validate an IIN, BIN, IBAN, card number, phone or e-mail and tell what it encodes."""
     container: Container = request.app.state.container
     verdict = identifiers.check(body.value, body.kind, clock=container.clock, lang=body.lang,
-                                regime=container.rules.regime)
+                                regime=container.rules.regime, phones=container.phones)
     return VerdictOut(
         valid=verdict.valid,
         kind=verdict.kind,

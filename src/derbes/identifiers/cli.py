@@ -50,12 +50,14 @@ def check(
         value = sys.stdin.read().strip()
     check_text(value, "value")
     from derbes.deadlines.adapters.regime_yaml import load_regime
+    from derbes.identifiers.adapters.phone import PHONES
     from derbes.platform.system_clock import SystemClock
     from derbes.settings import Settings
 
     # Today's date (an IIN born tomorrow is invalid) and the regime table in force (its
     # age of majority; DERBES_REGIME_FILE honoured): no database, no keys.
     regime = load_regime(Settings().regime_file)
-    verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang, regime=regime)
+    verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang, regime=regime,
+                                phones=PHONES)
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from derbes.deadlines.model.periods import Unit
 from derbes.deadlines.model.regime import Regime
 from derbes.errors import ConfigurationError, IdentifierError
-from derbes.identifiers.adapters import phone
 from derbes.identifiers.model import Kind, Verdict, check_lang, detect, email, iban, pan
 from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model import iin as kz_iin
+from derbes.identifiers.ports import Phones
 from derbes.platform import i18n
 from derbes.platform.clock import Clock
 from derbes.platform.labels import Lang
@@ -44,6 +44,7 @@ def check(
     clock: Clock | None = None,
     lang: Lang | str = Lang.EN,
     regime: Regime | None = None,
+    phones: Phones,
 ) -> Verdict:
     """Check ``value`` as ``kind``, or as the kind :func:`detect` sees in it.
 
@@ -78,15 +79,10 @@ def check(
         Kind.BIN: lambda v: kz_bin.check(v, on=today),
         Kind.IBAN: iban.check,
         Kind.PAN: pan.check,
-        Kind.PHONE: phone.check,
+        Kind.PHONE: phones.check,
         Kind.EMAIL: email.check,
     }
     return _translated(checks[chosen](value), lang)
-
-
-def phone_e164(value: str) -> str:
-    """A Kazakhstan phone number in E.164 (``IdentifierError`` when it is not one)."""
-    return phone.e164(value)
 
 
 # Facts whose values are messages of the catalogues (names of a sex, an entity type…).

@@ -78,7 +78,8 @@ def record_event(
                      "occurred_at": event.occurred_at.isoformat(),
                      "fingerprint": event.fingerprint()},
         ))
-        retention.on_event(uow, subject, event)  # legal holds and retention clocks
+        # Legal holds and retention clocks.
+        retention.on_event(uow, subject, event, calendars=ctx.rules.calendars)
         uow.commit()
     return EventResult(event, recorded=True, contract=contract)
 

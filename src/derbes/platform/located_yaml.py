@@ -9,7 +9,6 @@ find it at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import jsonschema
 import yaml
 
 from derbes.errors import Problem
+from derbes.platform.doc_paths import line_of
 
 __all__ = [
     "YamlReadError",
@@ -36,18 +36,6 @@ class YamlReadError(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
-
-
-def line_of(lines: Mapping[str, int], path: str) -> int | None:
-    """The line of ``path``, or of its nearest ancestor that has one."""
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            break
-        path = path[:cut]
-    return lines.get(path)
 
 
 def join_path(parent: str, key: str | int) -> str:

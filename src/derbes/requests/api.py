@@ -175,8 +175,7 @@ def file_request(body: RequestIn, caller: Writer, request: Request, response: Re
                            identifiers=body.identifiers, subject_id=body.subject_id,
                            requester=body.requester,
                            representative_document=body.representative_document,
-                           payload=body.payload, received_at=body.received_at),
-        settings=container.settings)
+                           payload=body.payload, received_at=body.received_at))
     response.headers["Location"] = f"{router.prefix}/{filed.id}"
     return _view(container, caller, filed.id)
 

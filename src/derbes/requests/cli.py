@@ -123,8 +123,7 @@ def file_request(
                            identifiers=identifiers, subject_id=subject_id,
                            requester="representative" if representative_document else "subject",
                            representative_document=representative_document,
-                           payload=_payload(payload_file), received_at=received_at),
-        settings=container.settings)
+                           payload=_payload(payload_file), received_at=received_at))
     console.print(f"{filed.id} due {filed.due_date.isoformat()}")
 
 

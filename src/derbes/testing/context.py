@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from derbes.context import Context, OperatorScope, Rules
+from derbes.identifiers.adapters.phone import PHONES
 from derbes.platform.clock import Clock, FixedClock
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def make_context(
     rules = shipped_rules() if regime is None else replace(shipped_rules(), regime=regime)
     keys = _no_keys if keystore is None else (lambda: keystore)
     return Context(uow=uow, keys=keys, clock=FixedClock() if clock is None else clock,
-                   rules=rules, actor=actor, request_id=request_id,
+                   rules=rules, phones=PHONES, actor=actor, request_id=request_id,
                    scope=OperatorScope.every() if scope is None else scope)
 
 

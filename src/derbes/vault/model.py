@@ -582,3 +582,19 @@ def lookups_of(
         if pair not in found:
             found.append(pair)
     return found
+
+
+EPOCH_KEK_PREFIX = "epoch:"  # the kek_id of a data key wrapped by a key epoch's key
+
+
+def epoch_kek_id(epoch: int) -> str:
+    return f"{EPOCH_KEK_PREFIX}{epoch}"
+
+
+def parse_epoch_kek_id(kek_id: str) -> int | None:
+    """The epoch of an ``epoch:N`` kek_id; None for a KEK's own id."""
+    tail = kek_id.removeprefix(EPOCH_KEK_PREFIX)
+    return int(tail) if tail != kek_id and tail.isdigit() else None
+
+
+def is_epoch_kek_id(kek_id: str) -> bool: return parse_epoch_kek_id(kek_id) is not None

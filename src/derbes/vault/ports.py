@@ -16,7 +16,11 @@ import builtins
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from derbes.platform.migrate import SchemaState
 
 __all__ = [
     "ABORTED",
@@ -29,8 +33,10 @@ __all__ = [
     "EpochKeyring",
     "EpochState",
     "EpochStep",
+    "FileKeyEncryptionKey",
     "KekCount",
     "KeyEncryptionKey",
+    "KeyFiles",
     "KeyStore",
     "KeySwapJournal",
     "Lookup",
@@ -448,3 +454,37 @@ class EpochKeyStore(RotatableKeyStore, Protocol):
                     ) -> Iterator[EpochStep]: ...
 
     def scrub(self) -> None: ...
+
+
+class FileKeyEncryptionKey(KeyEncryptionKey, Protocol):
+    """A KEK kept in a key file (mode 0600)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def install_as(self, target: Path) -> FileKeyEncryptionKey:
+        """Atomically make ``target`` hold this KEK; a crash leaves the old or the new."""
+        ...
+
+
+class KeyFiles(Protocol):
+    """The installation's key material on disk and the key store's schema
+    (``vault/adapters/key_files.py``)."""
+
+    def create_kek(self, path: Path) -> FileKeyEncryptionKey:
+        """A new random KEK in a new key file; an existing file is never overwritten."""
+        ...
+
+    def open_kek(self, path: Path) -> FileKeyEncryptionKey: ...
+
+    def file_of(self, kek: KeyEncryptionKey) -> FileKeyEncryptionKey | None:
+        """``kek`` as a key file, or None when it came from the environment or Vault."""
+        ...
+
+    def pending_kek_file(self, kek_file: Path) -> Path:
+        """Where a rotation writes the new KEK until every key is re-wrapped."""
+        ...
+
+    def upgrade_keystore(self, url: str) -> tuple[SchemaState, SchemaState]:
+        """Bring the key store's schema to the newest revision: (before, after)."""
+        ...

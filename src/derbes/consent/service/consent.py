@@ -75,7 +75,7 @@ def expire_consents(ctx: Context, limit: int = 1000) -> int:
         due = uow.consents.expiring(now, limit)
         uow.consents.mark_expired([c.id for c in due], now)
         for subject_id in sorted({c.subject_id for c in due}):
-            retention.update_clocks(uow, subject_id, now)
+            retention.update_clocks(uow, subject_id, now, calendars=ctx.rules.calendars)
         uow.consent_ledger.append([LedgerRecord(
             at=now, event=LedgerEvent.EXPIRED.value, consent_id=c.id, subject_id=c.subject_id,
             payload={"valid_until": c.valid_until, "actor": ctx.actor}) for c in due])

@@ -42,9 +42,8 @@ from derbes.consent.service.subjects import (
 from derbes.context import Context
 from derbes.errors import ConfigurationError, ConflictError, CryptoError, InputError
 from derbes.platform.otp import OtpVerifier
-from derbes.register.adapters.yaml import LoadedRegister
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service.in_force import in_force_in
-from derbes.register.service.notice import policy_hash
 from derbes.retention.service import clocks as retention
 from derbes.vault.ports import SubjectRecord
 
@@ -163,7 +162,8 @@ class _Batch:
             self.otp.verify(evidence.otp_reference or "", evidence.otp_code or "", subject.id,
                             self.now)
             self.otp_refs.append((evidence.otp_reference or "").strip())
-        act = _Act(p, loaded, evidence, representative, minor)
+        act = _Act(p, loaded, evidence, representative, minor,
+                   self.ctx.uow.registers.policy_hash(loaded))
         consents = [self._consent(act, scope) for scope in scopes]
         if p.key is not None:
             self.stored[(subject.operator_id, p.key)] = consents  # a repeat replays
@@ -223,11 +223,8 @@ class _Act:
     evidence: Evidence
     representative: Representative | None
     minor: bool | None
+    policy_hash: str
     act_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    @property
-    def policy_hash(self) -> str:
-        return policy_hash(self.loaded)
 
 
 def _give_all(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentRequest],
@@ -245,7 +242,8 @@ def _give_all(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentR
     for subject in subjects.values():
         loaded = batch.registers.get(subject.operator_id)
         if loaded is not None:
-            retention.update_clocks(ctx.uow, subject.id, now, register=loaded.register)
+            retention.update_clocks(ctx.uow, subject.id, now, calendars=ctx.rules.calendars,
+                                    register=loaded.register)
     return results, batch
 
 

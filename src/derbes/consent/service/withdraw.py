@@ -41,7 +41,7 @@ def withdrawal_terms(ctx: Context, subject_id: str, register: Register, now: dat
     """Inside an open unit of work: the subject's clocks (one clock rule) and the
     statutory term to stop, for answering a withdrawal made at ``now``."""
     due = deadlines.due_by(regime_of(ctx, register), WITHDRAWAL_STOP, now, ctx.rules.calendars)
-    found = retention.clocks_of(ctx.uow, subject_id, register)
+    found = retention.clocks_of(ctx.uow, subject_id, register, calendars=ctx.rules.calendars)
     history = found.history
     return withdrawal_rules.WithdrawalTerms(
         on=now.date(),
@@ -84,7 +84,8 @@ def withdraw_consent(ctx: Context, subject_id: str, scope: ScopeKind | str) -> W
                      "outcomes": [o.as_dict() for o in outcomes],
                      "actor": ctx.actor, "request_id": ctx.request_id},
         ) for c in given])
-        retention.update_clocks(uow, subject.id, now, register=register)
+        retention.update_clocks(uow, subject.id, now, calendars=ctx.rules.calendars,
+                                register=register)
         uow.commit()
     return WithdrawalResult(withdrawal_id, subject.id, kind, event,
                             tuple(c.id for c in given), outcomes, now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -251,14 +252,46 @@ def load_override_table(text: str, *, where: str) -> OverrideTable:
 
 class KzCalendars:
     """The Kazakhstan working calendars with the DPO's corrections (``extra_overrides``,
-    ``DERBES_CALENDAR_OVERRIDES``), as the ``Calendars`` port. The corrections file is
-    read on every call, so a correction takes effect without a restart."""
+    ``DERBES_CALENDAR_OVERRIDES``), as the ``Calendars`` port.
+
+    A calendar is built once per range of years and kept while the corrections file
+    stays the same (its modification time and size are part of the key): a correction
+    takes effect without a restart, and a sweep over a million subjects does not
+    rebuild the calendar for each one.
+    """
+
+    _KEPT = 32  # ranges of years; a process asks for a handful
 
     def __init__(self, extra_overrides: Path | None = None) -> None:
         self._extra = extra_overrides
+        self._built: dict[tuple[int, int, tuple[int, int] | None], WorkingCalendar] = {}
+        self._lock = threading.Lock()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        if self._extra is None:
+            return None
+        try:
+            stat = self._extra.stat()
+        except OSError:
+            return (-1, -1)  # missing: building reports it
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _calendar(self, first_year: int, last_year: int) -> WorkingCalendar:
+        key = (first_year, last_year, self._stamp())
+        with self._lock:
+            found = self._built.get(key)
+        if found is not None:
+            return found
+        built = build_kz_calendar(first_year, last_year, extra_overrides=self._extra)
+        with self._lock:
+            if len(self._built) >= self._KEPT:
+                self._built.clear()
+            self._built[key] = built
+        return built
 
     def around(self, instant: datetime | date) -> WorkingCalendar:
-        return calendar_for(instant, extra_overrides=self._extra)
+        # The year before (a UTC instant may fall on 31 Dec locally) to two years after.
+        return self._calendar(instant.year - 1, instant.year + 2)
 
     def years(self, first_year: int, last_year: int | None = None) -> WorkingCalendar:
-        return build_kz_calendar(first_year, last_year, extra_overrides=self._extra)
+        return self._calendar(first_year, first_year if last_year is None else last_year)

@@ -22,14 +22,16 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from derbes.bootstrap import Container
+    from derbes.installation.adapters import sample_stores as stores_adapter
+    from derbes.installation.adapters.sample_stores import SampleStore
     from derbes.installation.service import demo as demo_service
-    from derbes.installation.service.demo import SampleStore
     from derbes.register.service import notice, registers
     from derbes.register.service.policy_change import Published
     from derbes.requests import service as request_service
     from derbes.vault.service import keys
 else:
     demo_service = lazy("derbes.installation.service.demo")
+    stores_adapter = lazy("derbes.installation.adapters.sample_stores")
     notice = lazy("derbes.register.service.notice")
     registers = lazy("derbes.register.service.registers")
     request_service = lazy("derbes.requests.service")
@@ -69,7 +71,7 @@ def demo(
     _initialise(container)
     _lint(container)
     published = registers.publish_directory(container.uow(), settings.registers_dir,
-                                            container.clock)
+                                            container.clock, container.register_reader)
     for item in published:
         state = "published" if item.new else "already in force"
         console.print(f"  {item.stored.operator_id} policy {item.stored.policy_version}: "
@@ -105,6 +107,7 @@ def _initialise(container: Container) -> None:
         keystore_url=settings.keystore_url,
         database_url=url,
         open_keystore=lambda: container.keystore,
+        files=container.key_files,
     )
     console.print(f"[bold]database[/] {display_url(url)} at revision "
                   f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
@@ -112,11 +115,11 @@ def _initialise(container: Container) -> None:
 
 
 def _lint(container: Container) -> None:
-    from derbes.register.adapters.yaml import register_files
     from derbes.register.service.lint import lint_files
 
-    reports = lint_files(register_files(container.settings.registers_dir),
-                         container.rules.regime)
+    reader = container.register_reader
+    reports = lint_files(reader.files(container.settings.registers_dir),
+                         container.rules.regime, reader)
     table = Table(title="Processing registers (lint against Law 94-V)")
     for column in ("file", "operator", "errors", "warnings", "waived"):
         table.add_column(column)
@@ -135,7 +138,8 @@ def _render_notices(container: Container, published: Sequence[Published],
                   console=console) as progress:
         task = progress.add_task("rendering notices", total=len(jobs))
         for item, lang, fmt in jobs:
-            body = notice.notice_for(item.loaded, lang, fmt, regime=container.rules.regime)
+            body = notice.notice_for(item.loaded, lang, fmt, regime=container.rules.regime,
+                                     renderer=container.notices)
             write_private(out / f"{item.stored.operator_id}.{lang.value}.{fmt}", body)
             progress.advance(task)
 
@@ -144,7 +148,7 @@ def _operator_stores(container: Container) -> list[SampleStore]:
     from derbes.platform.db import display_url
 
     settings = container.settings
-    stores = demo_service.sample_stores(settings.datasets_dir, settings.var_dir, os.environ)
+    stores = stores_adapter.sample_stores(settings.datasets_dir, settings.var_dir, os.environ)
     for store in stores:
         if store.url is None:
             console.print(f"  operator database {store.store}: not configured (set "

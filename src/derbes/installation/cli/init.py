@@ -41,6 +41,7 @@ def init() -> None:
         keystore_url=settings.keystore_url,
         database_url=settings.database_url,
         open_keystore=lambda: container.keystore,
+        files=container.key_files,
     )
     if result.var_dir_created:
         console.print(f"created directory {result.var_dir}")

@@ -9,7 +9,7 @@ birth date and serial chosen here, so it names nobody.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -57,47 +57,6 @@ def demo_iin() -> str:
     raise AssertionError("unreachable: most serials have a check digit")  # pragma: no cover
 
 
-@dataclass(frozen=True)
-class SampleStore:
-    """An operator database of a dataset, as the demo found or made it."""
-
-    store: str  # the dataset's store id
-    variable: str  # the environment variable that holds its URL
-    url: str | None  # None: not set and not made (requests will say so)
-    created: bool = False  # made by this run
-
-
-def sample_stores(datasets_dir: Path, var_dir: Path,
-                  environ: MutableMapping[str, str]) -> list[SampleStore]:
-    """Every dataset's store: the URL already set, or for the sample store a database
-    made in ``var_dir`` (invented borrowers and the demo customer) and its variable set in
-    ``environ``, so this process (and the server it starts) can answer requests."""
-    from derbes.datasets.adapters.yaml import load_dataset
-    from derbes.installation.adapters import sample_operator_db
-
-    out: list[SampleStore] = []
-    for path in sorted(datasets_dir.glob("*.yaml")) if datasets_dir.is_dir() else []:
-        spec = load_dataset(path).dataset.store
-        given = environ.get(spec.url_env, "").strip()
-        if given:
-            out.append(SampleStore(spec.id, spec.url_env, given))
-            continue
-        if spec.id != SAMPLE_STORE:
-            out.append(SampleStore(spec.id, spec.url_env, None))
-            continue
-        file = (var_dir / f"{spec.id}.sqlite3").resolve()
-        url = f"sqlite:///{file}"
-        created = not file.exists()
-        if created:
-            sample_operator_db.generate(url, SAMPLE_CLIENTS, seed=7, batch_size=SAMPLE_CLIENTS)
-        sample_operator_db.add_client(url, sample_operator_db.NamedClient(
-            iin=demo_iin(), last_name=LAST, first_name=FIRST, patronymic=PATRONYMIC,
-            phone=PHONE))
-        environ[spec.url_env] = url
-        out.append(SampleStore(spec.id, spec.url_env, url, created))
-    return out
-
-
 def admin_key(uow: Callable[[], UnitOfWork], clock: Clock, var_dir: Path) -> tuple[str, bool]:
     """The demo's admin API key and whether it was made now: the one kept in
     ``var/demo-api-key`` while it still works, else a new one (kept there, mode 0600)."""
@@ -140,7 +99,7 @@ def seed_customer(ctx: Context, settings: Settings, stores: StoreOpener | None =
                                "contract_opened", opened, "DEMO-LOAN-1")
     request = request_service.file_request(ctx, request_service.NewRequest(
         operator_id=OPERATOR, type="access", language="kk", identifiers={"iin": iin},
-        received_at=clock.now()), settings=settings)
+        received_at=clock.now()))
     request_service.verify_by_staff(ctx, request.id, "demo: identity card seen",
                                     reason="demo: the identity card was shown at the desk")
     request_service.answer_request(ctx, request.id, request_service.Answering(

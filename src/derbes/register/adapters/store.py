@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Row, select
 
 from derbes.platform.tables import registers
+from derbes.register.adapters import versions
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.ports import StoredRegister
 
 
@@ -29,7 +31,17 @@ def _require_aware(loaded_at: datetime) -> None:
         raise ValueError("loaded_at must be timezone-aware")
 
 
-class SqlRegisterRepository:
+class _Readings:
+    """What both stores answer alike: a version parsed, a version's policy hash."""
+
+    def parsed(self, stored: StoredRegister) -> LoadedRegister:
+        return versions.parsed(stored)
+
+    def policy_hash(self, loaded: LoadedRegister) -> str:
+        return versions.policy_hash(loaded)
+
+
+class SqlRegisterRepository(_Readings):
     """Registers in the ``registers`` table, on the connection of a unit of work."""
 
     def __init__(self, connection: Connection) -> None:
@@ -88,7 +100,7 @@ def _from_row(row: Row[tuple[object, ...]]) -> StoredRegister:
     )
 
 
-class FakeRegisterRepository:
+class FakeRegisterRepository(_Readings):
     """In-memory registers for unit tests and the fake unit of work."""
 
     def __init__(self) -> None:

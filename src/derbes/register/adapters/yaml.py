@@ -7,8 +7,7 @@ Every problem carries the file, the line and the dotted path in the YAML
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -29,19 +28,8 @@ from derbes.platform.located_yaml import (
 from derbes.register.adapters.schema import register_schema
 from derbes.register.model import register as reg
 from derbes.register.model.builder import build as build_register
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.upgrade import Rename, needs_upgrade, upgrade
-
-
-@dataclass(frozen=True)
-class LoadedRegister:
-    register: reg.Register
-    source: str
-    sha256: str
-    file: str
-    lines: Mapping[str, int]  # dotted YAML path -> 1-based line
-
-    def line_of(self, path: str) -> int | None:
-        return line_of(self.lines, path)
 
 
 @cache
@@ -177,3 +165,19 @@ def load_register(path: str | Path) -> LoadedRegister:
 def register_files(directory: Path) -> list[Path]:
     """The register files of a directory, in a stable order."""
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+class YamlRegisterReader:
+    """The register reader of the use cases (``register/ports.py: RegisterReader``)."""
+
+    def parse(self, text: str, file: str = "<register>") -> LoadedRegister:
+        return parse_register(text, file)
+
+    def load(self, path: str | Path) -> LoadedRegister:
+        return load_register(path)
+
+    def files(self, directory: Path) -> list[Path]:
+        return register_files(directory)
+
+
+READER = YamlRegisterReader()

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from derbes.bootstrap import Container
 from derbes.deadlines.model.wording import as_lang
 from derbes.register.adapters.notice import MEDIA_TYPES, NoticeFormat
-from derbes.register.adapters.notice.render import as_format
-from derbes.register.service.notice import notice_for_operator
+from derbes.register.model.notice_format import as_format
+from derbes.register.service.notice import find_register, notice_for
 
 router = APIRouter(tags=["notice"])
 
@@ -39,10 +39,9 @@ def get_notice(
     settings = container.settings
     language = as_lang(lang or settings.default_language)
     form = as_format(fmt)
-    body = notice_for_operator(
-        settings.registers_dir, operator, language, form, regime=container.rules.regime,
-        draft=draft,
-    )
+    loaded = find_register(settings.registers_dir, operator, container.register_reader)
+    body = notice_for(loaded, language, form, regime=container.rules.regime,
+                      renderer=container.notices, draft=draft)
     headers = {"Content-Language": language.value}
     if form is NoticeFormat.PDF:
         headers["Content-Disposition"] = f'inline; filename="notice-{language.value}.pdf"'

@@ -48,7 +48,9 @@ def notice(
     from derbes.register.service.notice import notice_for
     if fmt is NoticeFormatChoice.PDF and output is None:
         raise InputError("a PDF notice needs a file: add -o FILE", field="output")
-    document = notice_for(register, lang.value, fmt.value, regime=bootstrap().rules.regime,
+    container = bootstrap()
+    document = notice_for(container.register_reader.load(register), lang.value, fmt.value,
+                          regime=container.rules.regime, renderer=container.notices,
                           draft=draft)
     if output is None:
         sys.stdout.buffer.write(document)

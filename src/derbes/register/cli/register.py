@@ -136,7 +136,7 @@ def lint(
     from derbes.register.adapters.fines_yaml import load_fines
     from derbes.register.service.lint import lint_files
     container = bootstrap()
-    reports = lint_files(files, container.rules.regime)
+    reports = lint_files(files, container.rules.regime, container.register_reader)
     fines = (load_fines(), container.clock.now().year)
     if output is LintFormat.JSON:
         typer.echo(json.dumps([_lint_json(r, fines) for r in reports], ensure_ascii=False,
@@ -165,7 +165,7 @@ def diff(
     Widening changes name the consent scopes to ask again (silence is not
     consent, Law 94-V Art. 8). Exit 0 whatever changed; 1 if a file does not load.
     """
-    result = policy_change.diff_files(old, new)
+    result = policy_change.diff_files(old, new, bootstrap().register_reader)
     if output is LintFormat.JSON:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from derbes.deadlines.model.regime import Regime
 from derbes.errors import Problem, RegisterError
-from derbes.register.adapters.yaml import LoadedRegister, load_register, parse_register
 from derbes.register.model.lint import LOAD_FAILURE, Finding, Severity, finding, lint
+from derbes.register.model.loaded import LoadedRegister
+from derbes.register.ports import RegisterReader
 
 
 @dataclass(frozen=True)
@@ -87,22 +88,23 @@ def lint_loaded(loaded: LoadedRegister, regime: Regime | None) -> FileReport:
     )
 
 
-def lint_text(text: str, file: str, regime: Regime) -> FileReport:
+def lint_text(text: str, file: str, regime: Regime, reader: RegisterReader) -> FileReport:
     """Lint register text (no file system) against the regime in force (``Rules.regime``)."""
     try:
-        loaded = parse_register(text, file)
+        loaded = reader.parse(text, file)
     except RegisterError as exc:
         return _not_loaded(file, exc)
     return lint_loaded(loaded, regime)
 
 
-def lint_files(paths: Iterable[str | Path], regime: Regime) -> list[FileReport]:
+def lint_files(paths: Iterable[str | Path], regime: Regime,
+               reader: RegisterReader) -> list[FileReport]:
     """One report per file, in the order given, against the regime in force."""
     table = regime
     reports: list[FileReport] = []
     for path in paths:
         try:
-            loaded = load_register(path)
+            loaded = reader.load(path)
         except RegisterError as exc:
             reports.append(_not_loaded(str(path), exc))
             continue

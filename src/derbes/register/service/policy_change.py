@@ -33,11 +33,9 @@ from typing import Any
 from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again
 from derbes.errors import ConflictError, RegisterError
 from derbes.platform.clock import Clock
-from derbes.register.adapters.yaml import LoadedRegister, load_register
 from derbes.register.model.diff import Change, RegisterDiff, Side, diff
-from derbes.register.ports import StoredRegister
-from derbes.register.service.in_force import parsed
-from derbes.register.service.notice import policy_hash
+from derbes.register.model.loaded import LoadedRegister
+from derbes.register.ports import RegisterReader, StoredRegister
 from derbes.uow import UnitOfWork
 
 
@@ -103,9 +101,9 @@ def diff_loaded(old: LoadedRegister, new: LoadedRegister) -> FileDiff:
     return FileDiff(old=old, new=new, diff=diff(old.register, new.register))
 
 
-def diff_files(old: str | Path, new: str | Path) -> FileDiff:
+def diff_files(old: str | Path, new: str | Path, reader: RegisterReader) -> FileDiff:
     """Load both files (a :class:`RegisterError` if one does not load) and compare them."""
-    return diff_loaded(load_register(old), load_register(new))
+    return diff_loaded(reader.load(old), reader.load(new))
 
 
 # ---------------------------------------------------------------- publishing
@@ -159,7 +157,7 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     if before is None or not new:
         return PolicyChange(published=published, previous=before, diff=None)
     try:
-        old_loaded = parsed(before)
+        old_loaded = uow.registers.parsed(before)
     except RegisterError as exc:
         raise ConflictError(
             f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
@@ -170,5 +168,5 @@ def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Pol
     marks: Sequence[ReconsentMark] = ()
     if result.reconsent_required:
         marks = ask_again(uow, result, Versions(before.sha256, stored.sha256,
-                                                policy_hash(new_loaded)), now)
+                                                uow.registers.policy_hash(new_loaded)), now)
     return PolicyChange(published=published, previous=before, diff=result, marks=tuple(marks))

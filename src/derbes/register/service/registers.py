@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from derbes.platform.clock import Clock
-from derbes.register.adapters.yaml import LoadedRegister, load_register, register_files
-from derbes.register.ports import StoredRegister
+from derbes.register.model.loaded import LoadedRegister
+from derbes.register.ports import RegisterReader, StoredRegister
 from derbes.register.service.in_force import in_force_in
 from derbes.register.service.policy_change import Published, publish_in
 from derbes.uow import UnitOfWork
@@ -26,9 +26,10 @@ def publish(uow: UnitOfWork, loaded: Iterable[LoadedRegister], clock: Clock) -> 
     return [change.published for change in changes]
 
 
-def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock) -> list[Published]:
+def publish_directory(uow: UnitOfWork, directory: Path, clock: Clock,
+                      reader: RegisterReader) -> list[Published]:
     """Load every register of ``directory`` (all must be valid), then store them."""
-    loaded = [load_register(path) for path in register_files(directory)]
+    loaded = [reader.load(path) for path in reader.files(directory)]
     return publish(uow, loaded, clock)
 
 

@@ -107,7 +107,8 @@ def answer_access(ctx: Context, request_id: str, *, stores: StoreOpener = no_sto
         with ctx.uow as uow:
             subject = uow.vault.get(request.subject_id)
             if subject is not None and not subject.destroyed:
-                found_clocks = retention.clocks_of(uow, subject.id, register)
+                found_clocks = retention.clocks_of(uow, subject.id, register,
+                                                   calendars=ctx.rules.calendars)
     full = _Answer(register, found_clocks, ctx.now()).build(request, view, collected, transfers)
     after = answered(ctx, request, _summary(full), full, key=key)
     return AccessAnswer(after, full)

@@ -57,7 +57,7 @@ def _terms(ctx: Context, subject_id: str | None, register: Register) -> rq.Subje
         subject = uow.vault.get(subject_id)
         if subject is None or subject.destroyed:
             return rq.SubjectTerms()
-        found = retention.clocks_of(uow, subject_id, register)
+        found = retention.clocks_of(uow, subject_id, register, calendars=ctx.rules.calendars)
     return rq.SubjectTerms(found.purposes, found.history.open_contracts)
 
 

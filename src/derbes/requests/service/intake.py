@@ -20,11 +20,11 @@ from derbes.context import Context
 from derbes.deadlines import service as deadlines
 from derbes.deadlines.model.wording import as_lang
 from derbes.errors import InputError
+from derbes.identifiers.ports import Phones
 from derbes.requests import model as rq
 from derbes.requests.model import RequesterKind, RequestState, RequestType, SubjectRequest
 from derbes.requests.service.sealing import encode, key_id, seal
 from derbes.requests.service.transitions import Move, on_behalf, record, regime_for, register_in
-from derbes.settings import Settings
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST, LookupKind, normalise_identifier
 from derbes.vault.service import subjects as vault_service
 
@@ -71,7 +71,7 @@ class _Checked:
     payload: dict[str, Any]
 
 
-def _check_identifiers(identifiers: Mapping[str, str]) -> dict[str, str]:
+def _check_identifiers(identifiers: Mapping[str, str], phones: Phones) -> dict[str, str]:
     if not isinstance(identifiers, Mapping):
         raise InputError("identifiers must map a kind to a value", field="identifiers")
     if len(identifiers) > MAX_IDENTIFIERS:
@@ -84,7 +84,7 @@ def _check_identifiers(identifiers: Mapping[str, str]) -> dict[str, str]:
             allowed = ", ".join(k.value for k in LookupKind)
             raise InputError(f"unknown identifier kind {kind!r}: use one of {allowed}",
                              field="identifiers") from None
-        out[lookup.value] = normalise_identifier(lookup, value, vault_service.phone_e164)
+        out[lookup.value] = normalise_identifier(lookup, value, phones.e164)
     return out
 
 
@@ -111,7 +111,7 @@ def _check_payload(kind: RequestType, payload: Mapping[str, Any]) -> None:
         raise InputError("purpose must be a purpose id", field="payload.purpose")
 
 
-def _checked(new: NewRequest, now: datetime) -> _Checked:
+def _checked(new: NewRequest, now: datetime, phones: Phones) -> _Checked:
     kind = rq.parse_type(new.type)
     language = as_lang(new.language).value
     requester = rq.parse_choice(RequesterKind, new.requester, "requester kind", "requester")
@@ -120,7 +120,7 @@ def _checked(new: NewRequest, now: datetime) -> _Checked:
         raise InputError("received_at must carry a time zone", field="received_at")
     if received > now:
         raise InputError("received_at is in the future", field="received_at")
-    identifiers = _check_identifiers(new.identifiers)
+    identifiers = _check_identifiers(new.identifiers, phones)
     representative: str | None = None
     if requester is RequesterKind.REPRESENTATIVE:
         representative = rq.checked_reference(new.representative_document,
@@ -153,22 +153,22 @@ def _subject_of(ctx: Context, new: NewRequest, identifiers: Mapping[str, str],
     return None
 
 
-def file_request(ctx: Context, new: NewRequest, *, settings: Settings) -> SubjectRequest:
+def file_request(ctx: Context, new: NewRequest) -> SubjectRequest:
     """Register a request at receipt: its deadline and due date are fixed now.
 
     The subject is looked up by the identifiers given (blind index, audited);
     nobody found is not an error: the request is kept with no subject and is
     later answered "no data held", so filing tells nobody who is a customer.
-    ``settings`` gives the working calendar's corrections the due date counts with.
+    The due date counts in the working calendar of ``ctx.rules`` (with the DPO's corrections).
     """
-    checked = _checked(new, ctx.now())
+    checked = _checked(new, ctx.now(), ctx.phones)
     with ctx.uow as uow:
         register = register_in(uow, new.operator_id)
     request_id = str(uuid.uuid4())
     subject_id = _subject_of(ctx, new, checked.identifiers, request_id)
     regime = regime_for(ctx, register)
     deadline_id = ctx.rules.requests.deadline_of(checked.type)
-    due = deadlines.due_under(regime, deadline_id, checked.received, settings)
+    due = deadlines.due_by(regime, deadline_id, checked.received, ctx.rules.calendars)
     key = ctx.keystore.create_keys([key_id(request_id)])[key_id(request_id)]
     now = ctx.now()
     request = SubjectRequest(

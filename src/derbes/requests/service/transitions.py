@@ -169,5 +169,5 @@ def request_closed(ctx: Context, request: SubjectRequest) -> None:
         subject = uow.vault.get(request.subject_id)
         if subject is None or subject.destroyed:
             return
-        retention.update_clocks(uow, subject.id, ctx.now())
+        retention.update_clocks(uow, subject.id, ctx.now(), calendars=ctx.rules.calendars)
         uow.commit()

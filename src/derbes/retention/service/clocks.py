@@ -9,15 +9,14 @@ names an end date (withdrawal, access, destruction).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from derbes.consent.model.consent import Consent, ScopeKind
 from derbes.context import Context
-from derbes.deadlines.adapters.kz_calendar import calendar_for
 from derbes.deadlines.model.calendar import WorkingCalendar
+from derbes.deadlines.ports import Calendars
 from derbes.errors import (
     ConflictError,
     InputError,
@@ -66,15 +65,13 @@ def require_register(uow: UnitOfWork, operator_id: str, rules: RetentionRules) -
     return register
 
 
-@cache
-def _calendar_of_year(year: int) -> WorkingCalendar:
-    return calendar_for(date(year, 7, 1))
-
-
-def _calendar(day: date) -> WorkingCalendar:
-    # A term of working days starting late in a year runs into the next one:
-    # the calendar of a year covers the year before to two years after.
-    return _calendar_of_year(day.year)
+def _calendar(calendars: Calendars) -> Callable[[date], WorkingCalendar]:
+    """The calendar a term starting on a day counts in: the one around mid-year, which
+    covers the year before to two years after (a term of working days starting late in
+    a year runs into the next one), so one calendar serves every day of the year."""
+    def of(day: date) -> WorkingCalendar:
+        return calendars.around(date(day.year, 7, 1))
+    return of
 
 
 def _day(at: datetime) -> date:
@@ -201,7 +198,8 @@ class SubjectClocks:
         return None if clock is None else clock.end_date
 
 
-def clocks_of(uow: UnitOfWork, subject_id: str, register: Register) -> SubjectClocks:
+def clocks_of(uow: UnitOfWork, subject_id: str, register: Register, *,
+              calendars: Calendars) -> SubjectClocks:
     """Compute (not store) one subject's clocks, inside an open unit of work.
 
     Every answer that names an end date — withdrawal, access, destruction —
@@ -211,8 +209,8 @@ def clocks_of(uow: UnitOfWork, subject_id: str, register: Register) -> SubjectCl
     values = uow.vault.values(subject_id)
     held = {v.category for v in values}
     history = history_of(uow, subject_id, register, values)
-    clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
-                                       held=held)
+    clocks = clock_rule.purpose_clocks(register.purposes.values(), history,
+                                       _calendar(calendars), held=held)
     categories = category_clocks(register, held, clocks, uow.retention.holds_for(subject_id))
     return SubjectClocks(history, {c.purpose: c for c in clocks},
                          {c.category: c for c in categories})
@@ -223,25 +221,27 @@ NewValueFacts = tuple[str, tuple[str, ...], datetime]
 
 
 def new_subject_clocks(
-    register: Register, values: Mapping[str, Sequence[NewValueFacts]],
+    register: Register, values: Mapping[str, Sequence[NewValueFacts]], *, calendars: Calendars,
 ) -> dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]]:
     """The first clocks of subjects just added (no event, consent or request yet): the
     same rule as :func:`clocks_of`, worked out in memory for a bulk ingest."""
     out: dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]] = {}
+    calendar = _calendar(calendars)
     for subject_id, facts in values.items():
         held = {category for category, _, _ in facts}
         history = History(
             events={RetentionTrigger.COLLECTED.value: max(_day(at) for _, _, at in facts)}
             if facts else {},
             linked=frozenset(p for _, purposes, _ in facts for p in purposes))
-        clocks = clock_rule.purpose_clocks(register.purposes.values(), history, _calendar,
+        clocks = clock_rule.purpose_clocks(register.purposes.values(), history, calendar,
                                            held=held)
         out[subject_id] = (clocks, category_clocks(register, held, clocks))
     return out
 
 
 def update_clocks(
-    uow: UnitOfWork, subject_id: str, now: datetime, *, register: Register | None = None,
+    uow: UnitOfWork, subject_id: str, now: datetime, *, calendars: Calendars,
+    register: Register | None = None,
 ) -> tuple[CategoryClock, ...]:
     """Recompute and store one subject's purpose and category clocks (inside an open
     unit of work). Called whenever the subject's values, events, consents, answered
@@ -252,7 +252,7 @@ def update_clocks(
     register = register or register_of(uow, subject.operator_id)
     if register is None:
         return ()
-    found = clocks_of(uow, subject.id, register)
+    found = clocks_of(uow, subject.id, register, calendars=calendars)
     categories = tuple(found.categories.values())
     uow.retention.put_clocks(subject.id, subject.operator_id, tuple(found.purposes.values()),
                              categories, now)
@@ -266,7 +266,8 @@ def _who(value: object, what: str) -> str:
     return text
 
 
-def on_event(uow: UnitOfWork, subject: SubjectRecord, event: LifecycleEvent) -> None:
+def on_event(uow: UnitOfWork, subject: SubjectRecord, event: LifecycleEvent, *,
+             calendars: Calendars) -> None:
     """What a newly recorded event does to retention (inside ``record_event``'s unit of work).
 
     Legal holds: ``legal_hold_set`` (data: basis, set_by, kind, until,
@@ -291,7 +292,8 @@ def on_event(uow: UnitOfWork, subject: SubjectRecord, event: LifecycleEvent) -> 
                                    _who(event.data.get("released_by"), "released_by"),
                                    event.event_id)
     if register is not None:
-        update_clocks(uow, subject.id, event.recorded_at, register=register)
+        update_clocks(uow, subject.id, event.recorded_at, calendars=calendars,
+                      register=register)
 
 
 def runs(ctx: Context, *, limit: int = 50) -> list[RunRecord]:

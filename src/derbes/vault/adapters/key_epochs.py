@@ -44,6 +44,7 @@ from derbes.errors import ConfigurationError, CryptoError
 from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
 from derbes.platform.files import fsync_directory, write_new_private
 from derbes.vault.adapters.kek import unwrap_with
+from derbes.vault.model import epoch_kek_id, parse_epoch_kek_id
 from derbes.vault.ports import EpochKeyring, KeyEncryptionKey
 
 __all__ = [
@@ -58,25 +59,11 @@ __all__ = [
 
 _MAGIC = "derbes-key-epoch 1"
 _NAME = re.compile(r"^epoch-(\d{6,})\.key$")
-_EPOCH_PREFIX = "epoch:"
 
 
 def epoch_key_aad(epoch: int) -> bytes:
     """Wrapping associated data of an epoch key: its number (a file renamed does not open)."""
     return b"derbes.epoch-key:" + str(epoch).encode("ascii")
-
-
-def epoch_kek_id(epoch: int) -> str:
-    """The ``kek_id`` the key store records for a data key wrapped by epoch ``epoch``."""
-    return f"{_EPOCH_PREFIX}{epoch}"
-
-
-def parse_epoch_kek_id(kek_id: str) -> int | None:
-    """The epoch of an ``epoch:N`` kek_id; None for a KEK's own id."""
-    if not kek_id.startswith(_EPOCH_PREFIX):
-        return None
-    tail = kek_id[len(_EPOCH_PREFIX):]
-    return int(tail) if tail.isdigit() else None
 
 
 class EpochCipher:

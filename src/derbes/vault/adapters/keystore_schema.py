@@ -24,7 +24,7 @@ from sqlalchemy import (
 from derbes.errors import ConflictError, NotFoundError
 from derbes.platform.tables import NAMING_CONVENTION, UtcDateTime
 from derbes.vault.adapters.kek import unwrap_with
-from derbes.vault.adapters.key_epochs import parse_epoch_kek_id
+from derbes.vault.model import is_epoch_kek_id
 from derbes.vault.ports import (
     KeyEncryptionKey,
     KeyStore,
@@ -150,9 +150,4 @@ def replace_by_swap(store: KeyStore, subject_id: str) -> tuple[bytes, bytes]:
         raise NotFoundError("no data key for this subject: unknown or already destroyed")
     store.finish_swaps(swap_id, commit=True)
     return swapped[subject_id]
-
-
-def is_epoch_kek_id(kek_id: str) -> bool:
-    """Is this ``kek_id`` an epoch's (``epoch:N``) rather than a KEK's?"""
-    return parse_epoch_kek_id(kek_id) is not None
 

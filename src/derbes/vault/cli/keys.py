@@ -104,10 +104,10 @@ def rotate(
         result = keys.rotate_key_file(
             container.keystore,
             old,
+            files=container.key_files,
             new_kek_file=new_kek_file,
             batch_size=batch_size,
-            on_start=started,
-            on_progress=advanced,
+            progress=keys.Progress(start=started, advance=advanced),
         )
     if result.resumed:
         console.print("resumed an unfinished rotation")
@@ -147,7 +147,7 @@ def epoch_status() -> None:
     from derbes.vault.service import keys
 
     container = bootstrap()
-    report = keys.epoch_report(container.keystore, container.settings)
+    report = keys.epoch_report(container.keystore, container.rules)
     now = container.clock.now()
     table = Table(title=f"key epochs (keys in {report.location})")
     for name in ("epoch", "state", "opened", "keys", "destroyed", "close due", "key file"):
@@ -192,7 +192,7 @@ def epoch_close(
 
     container = bootstrap()
     store = container.keystore
-    report = keys.epoch_report(store, container.settings)
+    report = keys.epoch_report(store, container.rules)
     if not force and not report.close_needed:
         console.print("nothing to close: no key of the open epoch was destroyed "
                       "(--force closes it anyway)")

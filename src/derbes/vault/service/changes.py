@@ -22,7 +22,6 @@ from derbes.vault.service.guards import (
     blocked_in,
     blocks_of,
     live_subject,
-    phone_e164,
     register_of,
     require_reason,
 )
@@ -45,7 +44,6 @@ def update_values(
     *,
     replace: Sequence[NewValue] = (),
     add: Sequence[NewValue] = (),
-    phone: vault.PhoneNormaliser = phone_e164,
 ) -> list[str]:
     """PATCH: ``replace`` all values of a category, or ``add`` values to it.
 
@@ -61,7 +59,7 @@ def update_values(
         subject = live_subject(uow.vault, subject_id, lock=True, scope=ctx.scope)
         register = register_of(uow, subject.operator_id)
         fresh_replace, fresh_add = (
-            vault.validate_all(register, given, rules, phone=phone, new_token=new_token,
+            vault.validate_all(register, given, rules, phone=ctx.phones.e164, new_token=new_token,
                                on=now.date()) for given in (replace, add))
         touched = {v.category for v in (*fresh_replace, *fresh_add)}
         blocked = {b.category for b in blocks_of(uow.vault, subject)}
@@ -73,7 +71,7 @@ def update_values(
             )
         replaced = sorted({v.category for v in fresh_replace})
         _drop_replaced(ctx, subject.id, replaced)
-        count = _put_new(ctx, subject, [*fresh_replace, *fresh_add], sorted(touched), phone)
+        count = _put_new(ctx, subject, [*fresh_replace, *fresh_add], sorted(touched))
         uow.audit.record(AuditRecord(
             at=now, actor=ctx.actor, action=AuditAction.SUBJECT_WRITE,
             subject_ids=[subject.id], categories=sorted(touched), purpose=None,
@@ -81,7 +79,8 @@ def update_values(
             details={"operation": "update", "replaced": replaced,
                      "added": sorted({v.category for v in fresh_add}), "values": count},
         ))
-        retention_service.update_clocks(uow, subject.id, now, register=register)
+        retention_service.update_clocks(uow, subject.id, now, calendars=ctx.rules.calendars,
+                                        register=register)
         uow.commit()
     return sorted(touched)
 
@@ -101,7 +100,7 @@ def _drop_replaced(ctx: Context, subject_id: str, replaced: list[str]) -> None:
 
 
 def _put_new(ctx: Context, subject: SubjectRecord, fresh: list[PdValue],
-             touched: list[str], phone: vault.PhoneNormaliser) -> int:
+             touched: list[str]) -> int:
     """Seal and store the new values after those kept; returns how many."""
     uow, now, keystore = ctx.uow, ctx.now(), ctx.keystore
     # New values go under the key the data database is committed to (the
@@ -123,7 +122,7 @@ def _put_new(ctx: Context, subject: SubjectRecord, fresh: list[PdValue],
     if cards:
         uow.vault.add_many([], [], (), cards)
     index_key = keystore.index_key()
-    pairs = vault.lookups_of(fresh, {}, phone)
+    pairs = vault.lookups_of(fresh, {}, ctx.phones.e164)
     uow.vault.add_lookups([
         Lookup(subject.operator_id, kind, digest, subject.id)
         for kind, digest in lookup_digests(index_key, pairs)

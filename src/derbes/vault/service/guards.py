@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from derbes.context import OperatorScope
 from derbes.errors import DerbesError, InputError, NotFoundError
-from derbes.identifiers import service as identifiers
 from derbes.register.model.register import Register
 from derbes.register.service.in_force import in_force_in
 from derbes.uow import UnitOfWork
@@ -14,16 +13,11 @@ from derbes.vault.model import Block
 from derbes.vault.ports import SubjectRecord, VaultRepository
 
 __all__ = [
-    "MAX_REASON", "blocked_in", "blocks_of", "live_subject", "locate", "phone_e164",
+    "MAX_REASON", "blocked_in", "blocks_of", "live_subject", "locate",
     "register_of", "require_reason",
 ]
 
 MAX_REASON = 1000
-
-
-def phone_e164(value: str) -> str:
-    """The phone normaliser the domain needs: E.164, Kazakhstan numbers."""
-    return identifiers.phone_e164(value)
 
 
 def register_of(uow: UnitOfWork, operator_id: str) -> Register:

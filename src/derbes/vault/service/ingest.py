@@ -24,7 +24,7 @@ from derbes.retention.service import clocks as retention_service
 from derbes.vault import model as vault
 from derbes.vault.model import LookupKind, NewValue, PdValue
 from derbes.vault.ports import CardToken, LookupRow, SubjectBatch, ValueRow
-from derbes.vault.service.guards import locate, phone_e164
+from derbes.vault.service.guards import locate
 
 __all__ = ["NewSubject", "add_subject", "add_subjects", "new_token"]
 
@@ -83,11 +83,9 @@ def add_subject(
     register: Register,
     values: Sequence[NewValue],
     identifiers: Mapping[str, str],
-    *,
-    phone: vault.PhoneNormaliser = phone_e164,
 ) -> str:
     """Store a new subject of ``register``'s operator; its internal id is returned."""
-    return add_subjects(ctx, register, [NewSubject(values, identifiers)], phone=phone,
+    return add_subjects(ctx, register, [NewSubject(values, identifiers)],
                         _single=True)[0]
 
 
@@ -96,7 +94,6 @@ def add_subjects(
     register: Register,
     subjects: Sequence[NewSubject],
     *,
-    phone: vault.PhoneNormaliser = phone_e164,
     _single: bool = False,
 ) -> list[str]:
     """Store a batch of subjects in one data transaction (one audit entry for the batch).
@@ -108,7 +105,7 @@ def add_subjects(
     if not subjects:
         return []
     now = ctx.now()
-    checked = _checked(ctx, register, subjects, phone, single=_single)
+    checked = _checked(ctx, register, subjects, single=_single)
     ids = _new_subject_ids(len(subjects), now)
     keystore = ctx.keystore
     index_key = keystore.index_key()
@@ -128,10 +125,10 @@ def add_subjects(
 
 
 def _checked(ctx: Context, register: Register, subjects: Sequence[NewSubject],
-             phone: vault.PhoneNormaliser, *, single: bool) -> list[_Checked]:
+             *, single: bool) -> list[_Checked]:
     # Category lookups, minimisation and provenance are worked out once per
     # (category, provenance) for the batch; every value is still checked by type.
-    validator = vault.BatchValidator(register, ctx.rules.vault, phone=phone,
+    validator = vault.BatchValidator(register, ctx.rules.vault, phone=ctx.phones.e164,
                                      new_token=new_token, on=ctx.now().date())
     checked: list[_Checked] = []
     seen: set[tuple[LookupKind, str]] = set()
@@ -186,7 +183,7 @@ def _store(ctx: Context, register: Register, batch: SubjectBatch) -> None:
     # decision point see at once what keeps their values (and what nothing keeps).
     first_clocks = retention_service.new_subject_clocks(register, {
         sid: [(c, tuple(ps), at) for _, c, _, _, _, _, ps, _, at in found]
-        for sid, found in _by_subject(rows).items()})
+        for sid, found in _by_subject(rows).items()}, calendars=ctx.rules.calendars)
     uow, now = ctx.uow, batch.created_at
     with uow:
         uow.vault.add_batch(batch)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from derbes.context import Rules
 from derbes.deadlines import service as deadlines
 from derbes.deadlines.model.calendar import DueDate
 from derbes.errors import ConfigurationError
@@ -23,11 +24,8 @@ from derbes.installation.service.database import SchemaUpgrade
 from derbes.platform.clock import Clock
 from derbes.platform.faults import crash_point
 from derbes.platform.files import private_dir
-from derbes.settings import Settings
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters import keystore_migrate
-from derbes.vault.adapters.kek import FileKek, pending_kek_file
-from derbes.vault.adapters.keystore import is_epoch_kek_id
+from derbes.vault.model import is_epoch_kek_id
 from derbes.vault.ports import (
     EpochInfo,
     EpochKeyStore,
@@ -35,6 +33,7 @@ from derbes.vault.ports import (
     EpochStep,
     KekCount,
     KeyEncryptionKey,
+    KeyFiles,
     RotatableKeyStore,
 )
 from derbes.vault.service import keyswap
@@ -45,6 +44,7 @@ __all__ = [
     "EpochReport",
     "InitResult",
     "KeyFileRotation",
+    "Progress",
     "close_epoch",
     "count_pending",
     "epoch_report",
@@ -63,10 +63,19 @@ DEFAULT_BATCH = 1000
 EPOCH_CLOSE_DEADLINE = "destroy_unlawful"
 
 
-def migrate_keystore(url: str) -> SchemaUpgrade:
+def migrate_keystore(url: str, files: KeyFiles) -> SchemaUpgrade:
     """Bring the key store's schema to the newest revision; safe to run again."""
-    before, after = keystore_migrate.upgrade(url)
+    before, after = files.upgrade_keystore(url)
     return SchemaUpgrade(before, after)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a long key operation tells its caller: how many keys it has to do, then how
+    many each batch did."""
+
+    start: Callable[[int], None] | None = None
+    advance: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ def initialise(
     keystore_url: str,
     database_url: str,
     open_keystore: Callable[[], RotatableKeyStore],
+    files: KeyFiles,
 ) -> InitResult:
     """Prepare an installation; running it again changes nothing.
 
@@ -113,9 +123,9 @@ def initialise(
     private_dir(var_dir)  # 0700, also when an older version or the shell made it wider
     kek_file_created = False
     if kek_file is not None and not kek_file.exists():
-        FileKek.create(kek_file)
+        files.create_kek(kek_file)
         kek_file_created = True
-    keystore_upgrade = migrate_keystore(keystore_url)
+    keystore_upgrade = migrate_keystore(keystore_url, files)
     database_upgrade = database.upgrade(database_url)
     store = open_keystore()
     created = store.ensure_system_keys()  # also proves the KEK unwraps what is stored
@@ -187,10 +197,10 @@ def rotate_key_file(
     keystore: RotatableKeyStore,
     old_kek: KeyEncryptionKey,
     *,
+    files: KeyFiles,
     new_kek_file: Path | None = None,
     batch_size: int = DEFAULT_BATCH,
-    on_start: Callable[[int], None] | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    progress: Progress = Progress(),
 ) -> KeyFileRotation:
     """Rotate to a new KEK kept in a key file, in an order a crash cannot break.
 
@@ -206,7 +216,8 @@ def rotate_key_file(
     When the old KEK came from the environment or Vault, the new key file is
     left where it is and the operator points ``DERBES_KEK_FILE`` at it.
     """
-    old_file = old_kek.path if isinstance(old_kek, FileKek) else None
+    old_file_kek = files.file_of(old_kek)
+    old_file = None if old_file_kek is None else old_file_kek.path
     if new_kek_file is None:
         if old_file is None:
             source = getattr(old_kek, "source", "the environment or Vault")
@@ -214,19 +225,19 @@ def rotate_key_file(
                 f"the KEK comes from {source}, not a key file: "
                 "pass --new-kek-file PATH to move the keys to a new key file"
             )
-        new_kek_file = pending_kek_file(old_file)
+        new_kek_file = files.pending_kek_file(old_file)
     resumed = new_kek_file.exists()
-    new_kek = FileKek(new_kek_file) if resumed else FileKek.create(new_kek_file)
+    new_kek = files.open_kek(new_kek_file) if resumed else files.create_kek(new_kek_file)
     crash_point("keys.rotate.new_kek_written")
     finished_before = new_kek.kek_id == old_kek.kek_id
     if finished_before and old_file is None:
         raise ConfigurationError("the new key file holds the KEK already in use")
-    if on_start is not None:
-        on_start(count_pending(keystore.kek_counts(), new_kek.kek_id))
+    if progress.start is not None:
+        progress.start(count_pending(keystore.kek_counts(), new_kek.kek_id))
     rewrapped = rotate_kek(
-        keystore, old_kek, new_kek, batch_size=batch_size, on_progress=on_progress
+        keystore, old_kek, new_kek, batch_size=batch_size, on_progress=progress.advance
     )
-    if old_file is None:
+    if old_file is None or old_file_kek is None:
         return KeyFileRotation(
             old_kek.kek_id, new_kek.kek_id, rewrapped, resumed, new_kek_file, None, False
         )
@@ -234,9 +245,8 @@ def rotate_key_file(
     if not finished_before:
         # Keep the old KEK until processes that loaded it have restarted: a key
         # they wrap with it after this point stays recoverable.
-        assert isinstance(old_kek, FileKek)
         retired = old_file.with_name(f"{old_file.name}.retired-{old_kek.kek_id}")
-        old_kek.install_as(retired)
+        old_file_kek.install_as(retired)
         crash_point("keys.rotate.old_kek_retired")
     new_kek.install_as(old_file)
     crash_point("keys.rotate.new_kek_installed")
@@ -294,18 +304,18 @@ def _require_epochs(store: RotatableKeyStore) -> EpochKeyStore:
     return store
 
 
-def epoch_report(store: RotatableKeyStore, settings: Settings) -> EpochReport:
+def epoch_report(store: RotatableKeyStore, rules: Rules) -> EpochReport:
     """The key epochs, what each still wraps, and when a close is due."""
     epochs = _require_epochs(store)
     keyring = epochs.epochs
     assert keyring is not None
-    regime = deadlines.effective_regime(settings)
+    regime = rules.regime
     lines = []
     for info in epochs.epoch_status():
         due = None
         if info.state != EpochState.CLOSED and info.first_destroyed_at is not None:
-            due = deadlines.due_under(regime, EPOCH_CLOSE_DEADLINE, info.first_destroyed_at,
-                                      settings)
+            due = deadlines.due_by(regime, EPOCH_CLOSE_DEADLINE, info.first_destroyed_at,
+                                   rules.calendars)
         lines.append(EpochLine(info, due))
     return EpochReport(
         location=keyring.location, lines=tuple(lines), legacy_keys=epochs.legacy_keys(),

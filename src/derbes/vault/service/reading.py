@@ -25,7 +25,7 @@ from derbes.vault.model import (
     Provenance,
 )
 from derbes.vault.ports import SealedValue
-from derbes.vault.service.guards import blocks_of, live_subject, phone_e164, register_of
+from derbes.vault.service.guards import blocks_of, live_subject, register_of
 from derbes.vault.service.values import keys_of, open_value, provenance_of
 
 __all__ = ["ReadValue", "SubjectRef", "SubjectView", "find_subject", "read_subject"]
@@ -138,8 +138,6 @@ def find_subject(
     kind: str,
     value: str,
     purpose: str | None,
-    *,
-    phone: vault.PhoneNormaliser = phone_e164,
 ) -> list[SubjectRef]:
     """Subjects with this identifier, found through the blind index only.
 
@@ -150,7 +148,7 @@ def find_subject(
     the look-up is audited.
     """
     purpose = _stated(purpose, "look-up")
-    normalised = vault.normalise_identifier(kind, value, phone)
+    normalised = vault.normalise_identifier(kind, value, ctx.phones.e164)
     lookup_kind = LookupKind(kind)
     digest = crypto.blind_index(ctx.keystore.index_key(), lookup_kind.value, normalised)
     operator_id = ctx.scope.operator_id

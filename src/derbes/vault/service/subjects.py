@@ -18,7 +18,7 @@ from __future__ import annotations
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST, LookupKind, NewValue, Provenance, Source
 from derbes.vault.service.changes import block, is_blocked, unblock, update_values
 from derbes.vault.service.destruction import DestroyResult, destroy_categories, destroy_subject
-from derbes.vault.service.guards import MAX_REASON, blocked_in, phone_e164
+from derbes.vault.service.guards import MAX_REASON, blocked_in
 from derbes.vault.service.ingest import (
     NewSubject,
     _new_subject_ids,  # noqa: F401 - the unit tests check the id layout
@@ -53,7 +53,6 @@ __all__ = [
     "destroy_subject",
     "find_subject",
     "is_blocked",
-    "phone_e164",
     "read_subject",
     "unblock",
     "update_values",

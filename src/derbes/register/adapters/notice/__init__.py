@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from derbes.register.adapters.notice.render import FORMATS, MEDIA_TYPES, NoticeFormat, render_notice
+from derbes.register.adapters.notice.render import MEDIA_TYPES, RENDERER, render_notice
+from derbes.register.model.notice_format import FORMATS, NoticeFormat
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "NoticeFormat", "render_notice"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "RENDERER", "NoticeFormat", "render_notice"]

@@ -2,44 +2,25 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cache
 
 import jinja2
 
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.deadlines.model.regime import Regime, apply_overrides
-from derbes.errors import InputError, NoticeRefusedError, Problem
+from derbes.errors import NoticeRefusedError, Problem
 from derbes.platform import i18n
 from derbes.platform.i18n import Lang
 from derbes.register.adapters.notice.view import NoticeView, build_view
-from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.model.lint import lint
-
-
-class NoticeFormat(StrEnum):
-    HTML = "html"
-    PDF = "pdf"
-    MD = "md"
-
-
-FORMATS: tuple[NoticeFormat, ...] = tuple(NoticeFormat)
+from derbes.register.model.loaded import LoadedRegister
+from derbes.register.model.notice_format import NoticeFormat, as_format
 
 MEDIA_TYPES: dict[NoticeFormat, str] = {
     NoticeFormat.HTML: "text/html; charset=utf-8",
     NoticeFormat.PDF: "application/pdf",
     NoticeFormat.MD: "text/markdown; charset=utf-8",
 }
-
-
-def as_format(fmt: NoticeFormat | str) -> NoticeFormat:
-    try:
-        return NoticeFormat(fmt)
-    except ValueError:
-        choices = ", ".join(f.value for f in NoticeFormat)
-        raise InputError(
-            f"unknown notice format {fmt!r}: use one of {choices}", field="format"
-        ) from None
 
 
 def _md_cell(value: object) -> str:
@@ -126,3 +107,14 @@ def render_notice(
         refuse_unless_clean(loaded_register, base)
     effective = effective_regime(loaded_register, base)
     return render_view(build_view(loaded_register, effective, language, draft=draft), form)
+
+
+class NoticeRenderer:
+    """The notice renderer of the use cases (``register/ports.py: NoticeRenderer``)."""
+
+    def render(self, loaded: LoadedRegister, lang: Lang, fmt: str, *, regime: Regime,
+               draft: bool = False) -> bytes:
+        return render_notice(loaded, lang, fmt, regime, draft=draft)
+
+
+RENDERER = NoticeRenderer()

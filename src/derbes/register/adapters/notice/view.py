@@ -35,8 +35,8 @@ from derbes.register.adapters.notice.parts import (
 )
 from derbes.register.adapters.notice.reference import protection_measures
 from derbes.register.adapters.notice.summary import SummaryRow, summary
-from derbes.register.adapters.yaml import LoadedRegister
 from derbes.register.model import register as reg
+from derbes.register.model.loaded import LoadedRegister
 from derbes.register.model.statement import Statement
 
 SHORT_SHA = 12
