@@ -90,7 +90,8 @@ def accepted_step(secret: bytes, code: str, at: datetime, settings: TotpSettings
     """
     now = step_of(at, settings.step_seconds)
     found: int | None = None
-    for step in range(now - settings.drift_steps, now + settings.drift_steps + 1):
+    # No step before the epoch (the counter is unsigned, RFC 4226 §5.1).
+    for step in range(max(0, now - settings.drift_steps), now + settings.drift_steps + 1):
         expected = hotp(secret, step, settings.digits, settings.algorithm)
         if hmac.compare_digest(expected, code) and found is None:
             found = step
