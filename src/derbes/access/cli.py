@@ -66,7 +66,7 @@ def list_keys() -> None:
         return
     table = Table(title="API keys")
     table.add_column("key id", no_wrap=True, min_width=16)  # whole, for `apikey revoke`
-    for column in ("name", "owner", "scopes", "operator", "created", "last used", "status"):
+    for column in ("name", "scopes", "operator", "created", "last used", "status"):
         table.add_column(column, overflow="fold")
     now = container.clock.now()
     for key in keys:
@@ -78,7 +78,10 @@ def list_keys() -> None:
         else:
             status = "active" + (f" until {until}" if until else "")
         table.add_row(
-            key.key_id, key.name, key.owner, ", ".join(s.value for s in sorted_scopes(key.scopes)),
+            key.key_id,
+            # A person's key shows its owner (staff:<id>), a service's key its name.
+            key.owner if key.owner.startswith("staff:") else key.name,
+            ", ".join(s.value for s in sorted_scopes(key.scopes)),
             key.operator_id or "", key.created_at.isoformat(timespec="seconds"),
             key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never",
             status,
