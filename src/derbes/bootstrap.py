@@ -23,6 +23,7 @@ from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.register.ports import NoticeRenderer, RegisterReader
 from derbes.settings import Settings
+from derbes.staff.adapters.passwords import Argon2Hasher
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
@@ -193,6 +194,11 @@ class Container:
         return AnchorSchedule(self.anchor, minutes) if minutes > 0 else None
 
     @cached_property
+    def password_hasher(self) -> Argon2Hasher:
+        """Argon2id with the costs of ``data/staff.yaml``."""
+        return Argon2Hasher(self.rules.staff.policy.passwords)
+
+    @cached_property
     def decision_point(self) -> DecisionPoint:
         """In-process decisions with a short-lived cache of subject states."""
         return DecisionPoint(self.reader, self.clock, self.rules.decisions,
@@ -211,6 +217,7 @@ def load_rules(regime_file: Path | None = None,
     from derbes.requests.adapters.rules import load_request_rules
     from derbes.retention.adapters.acts.rules import load_act_rules
     from derbes.retention.adapters.rules import load_retention_rules
+    from derbes.staff.adapters.rules import load_staff_rules
     from derbes.vault.adapters.rules import load_vault_rules
 
     regime = load_regime(regime_file)
@@ -226,6 +233,7 @@ def load_rules(regime_file: Path | None = None,
         # Checked against the deadline ids of the regime in force.
         requests=load_request_rules(list(regime.deadlines)),
         calendars=KzCalendars(calendar_overrides),
+        staff=load_staff_rules(),
     )
 
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from derbes.requests.model import RequestRules
     from derbes.retention.model.acts import ActRules
     from derbes.retention.model.retention import RetentionRules
+    from derbes.staff.model.policy import StaffRules
+    from derbes.staff.model.roles import Principal
     from derbes.uow import UnitOfWork
     from derbes.vault.model import VaultRules
     from derbes.vault.ports import KeyStore
@@ -110,6 +112,7 @@ class Rules:
     identity_limits: IdentityLimits
     requests: RequestRules
     calendars: Calendars
+    staff: StaffRules
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ class Context:
     actor: str
     request_id: str | None = None
     scope: OperatorScope = field(default_factory=OperatorScope.every)
+    # Who acts, for authorization (``staff.service.require``): a staff person with
+    # roles per operator, or a named service; None at the terminal (the operator's
+    # own administrator, who holds the key store).
+    principal: Principal | None = None
 
     @property
     def keystore(self) -> KeyStore:
@@ -142,3 +149,7 @@ class Context:
 
     def within(self, scope: OperatorScope) -> Context:
         return replace(self, scope=scope)
+
+    def as_principal(self, principal: Principal) -> Context:
+        """The same world, acted in by ``principal`` (named by its actor in the audit log)."""
+        return replace(self, principal=principal, actor=principal.actor)

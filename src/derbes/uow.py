@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from derbes.register.ports import RegisterRepository
     from derbes.requests.adapters.store import RequestRepository
     from derbes.retention.ports import ActRepository, RetentionRepository
+    from derbes.staff.ports import SessionRepository, StaffRepository
     from derbes.transfers.adapters.store import TransferRepository
     from derbes.vault.ports import KeySwapJournal, VaultRepository
 
@@ -67,6 +68,8 @@ class UnitOfWork(Protocol):
     seals: SealRepository
     projections: ProjectionReader
     throttle: ThrottleRepository
+    staff: StaffRepository
+    staff_sessions: SessionRepository
 
     def __enter__(self) -> Self: ...
 

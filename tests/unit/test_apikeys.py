@@ -69,7 +69,8 @@ def test_authenticate_returns_the_caller(clock: FixedClock) -> None:
     created = apikeys.create(uow, clock, name="svc", scopes=["read"])
     caller = apikeys.authenticate(uow, clock, created.token)
     assert caller == apikeys.Caller(name="svc", key_id=created.key.key_id,
-                                    scopes=frozenset({Scope.READ}), operator_id=None)
+                                    scopes=frozenset({Scope.READ}), operator_id=None,
+                                    owner="service:svc")  # no owner given: the service named
     assert uow.fake_api_keys.rows[created.key.key_id].last_used_at == clock.now()
 
 

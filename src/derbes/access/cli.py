@@ -29,6 +29,11 @@ def create(
     operator: str | None = typer.Option(
         None, "--operator", help="Limit the key to one operator's subjects (a published one)."
     ),
+    owner: str | None = typer.Option(
+        None, "--owner", metavar="staff:<id>|service:<name>",
+        help="Whom the key belongs to: a staff person (the audit log names them) or a "
+             "named service (default: the service named --name).",
+    ),
     expires: str | None = typer.Option(
         None, "--expires", metavar="90d|12w|DATE",
         help="The key stops working after this many days or weeks, or on this date "
@@ -40,7 +45,7 @@ def create(
 
     container = bootstrap()
     created = apikeys.create(container.uow(), container.clock, name=name, scopes=scope,
-                             operator_id=operator, expires=expires)
+                             operator_id=operator, expires=expires, owner=owner)
     scopes = ", ".join(s.value for s in sorted_scopes(created.key.scopes))
     until = created.key.expires_at
     term = f", expires {until.isoformat(timespec='seconds')}" if until else ""
@@ -73,7 +78,10 @@ def list_keys() -> None:
         else:
             status = "active" + (f" until {until}" if until else "")
         table.add_row(
-            key.key_id, key.name, ", ".join(s.value for s in sorted_scopes(key.scopes)),
+            key.key_id,
+            # A person's key shows its owner (staff:<id>), a service's key its name.
+            key.owner if key.owner.startswith("staff:") else key.name,
+            ", ".join(s.value for s in sorted_scopes(key.scopes)),
             key.operator_id or "", key.created_at.isoformat(timespec="seconds"),
             key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never",
             status,

@@ -28,6 +28,10 @@ class ApiKeyRepository(Protocol):
         """Mark the key revoked (kept for the record); None when there is no such key."""
         ...
 
+    def revoke_owned(self, owner: str, at: datetime) -> builtins.list[StoredApiKey]:
+        """Revoke every active key of ``owner`` at once; the keys revoked now."""
+        ...
+
     def touch(self, key_id: str, at: datetime) -> None:
         """Note when the key was last used."""
         ...

@@ -18,6 +18,7 @@ from derbes.platform.files import restrict_process
 from derbes.register.api import notice, registers
 from derbes.requests import api as requests
 from derbes.retention.api import acts, retention
+from derbes.staff import api as staff
 from derbes.transfers import api as transfers
 from derbes.vault import api as subjects
 
@@ -65,6 +66,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(requests.router)
     app.include_router(acts.router)
     app.include_router(retention.router)
+    app.include_router(staff.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

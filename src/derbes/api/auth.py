@@ -22,7 +22,7 @@ from derbes.access.model import Scope
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
 
-__all__ = ["Caller", "Scope", "authenticated", "require_scope"]
+__all__ = ["Caller", "Scope", "api_key_token", "authenticated", "require_scope"]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer dbk_<id>_<secret>`.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False,
@@ -36,6 +36,10 @@ def _token(
     if bearer is not None and bearer.credentials:
         return bearer.credentials
     return header or None
+
+
+# The API key a request carries, if any (routes that also take a staff session ask for it).
+api_key_token = _token
 
 
 def _client(request: Request) -> str:

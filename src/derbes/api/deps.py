@@ -11,10 +11,12 @@ import uuid
 
 from fastapi import Request, Response
 
+from derbes.access.model.api_keys import person_of
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
 from derbes.context import OperatorScope
 from derbes.errors import AuthError, InputError
+from derbes.staff.model.people import actor_of_person
 
 __all__ = [
     "actor_of",
@@ -40,8 +42,10 @@ def echo_request_id(given: str | None, response: Response) -> str:
 
 
 def actor_of(caller: Caller) -> str:
-    """How the audit log names an API caller: by its key's name, never by the key."""
-    return f"api:{caller.name}"
+    """How the audit log names an API caller: the staff person a key belongs to
+    (``staff:<id>``), else the key's name (``api:<name>``), never the key itself."""
+    person_id = person_of(caller.owner)
+    return f"api:{caller.name}" if person_id is None else actor_of_person(person_id)
 
 
 def operator_scope(caller: Caller, asked: str | None) -> OperatorScope:

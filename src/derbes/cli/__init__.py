@@ -17,6 +17,7 @@ from derbes.transfers import cli as _transfers  # noqa: F401  # isort: skip
 from derbes.audit import cli as _audit  # noqa: F401  # isort: skip
 from derbes.integrity import cli as _integrity  # noqa: F401  # isort: skip
 from derbes.access import cli as _apikeys  # noqa: F401  # isort: skip
+from derbes.staff import cli as _staff  # noqa: F401  # isort: skip
 from derbes.installation.cli import init as _init  # noqa: F401  # isort: skip
 from derbes.vault.cli import keys as _keys  # noqa: F401  # isort: skip
 from derbes.register.cli import notice as _notice  # noqa: F401  # isort: skip

@@ -39,6 +39,8 @@ from derbes.requests.adapters.store import RequestRepository, SqlRequestReposito
 from derbes.retention.adapters.acts_store import SqlActRepository
 from derbes.retention.adapters.store import SqlRetentionRepository
 from derbes.retention.ports import ActRepository, RetentionRepository
+from derbes.staff.adapters.store import SqlSessionRepository, SqlStaffRepository
+from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.transfers.adapters.store import SqlTransferRepository, TransferRepository
 from derbes.vault.adapters.keyswap_store import SqlKeySwapJournal
 from derbes.vault.adapters.store import SqlVaultRepository
@@ -109,6 +111,8 @@ class SqlUnitOfWork:
         self.seals: SealRepository = SqlSealRepository(connection)
         self.projections: ProjectionReader = SqlProjectionReader(connection)
         self.throttle: ThrottleRepository = SqlThrottleRepository(connection)
+        self.staff: StaffRepository = SqlStaffRepository(connection)
+        self.staff_sessions: SessionRepository = SqlSessionRepository(connection)
 
     def __exit__(
         self,

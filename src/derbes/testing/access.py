@@ -36,6 +36,10 @@ class FakeApiKeyRepository:
             key = self.rows[key_id] = replace(key, revoked_at=at.astimezone(UTC))
         return key
 
+    def revoke_owned(self, owner: str, at: datetime) -> builtins.list[StoredApiKey]:
+        owned = [k.key_id for k in self.list() if k.owner == owner and k.revoked_at is None]
+        return [key for key_id in owned if (key := self.revoke(key_id, at)) is not None]
+
     def touch(self, key_id: str, at: datetime) -> None:
         key = self.rows.get(key_id)
         if key is not None:

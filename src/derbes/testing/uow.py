@@ -34,9 +34,11 @@ from derbes.requests.adapters.store import FakeRequestRepository, RequestReposit
 from derbes.retention.adapters.acts_store import FakeActRepository
 from derbes.retention.adapters.memory_store import FakeRetentionRepository
 from derbes.retention.ports import ActRepository, RetentionRepository
+from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.testing.access import FakeApiKeyRepository, FakeThrottleRepository
 from derbes.testing.audit import FAKE_AUDIT_KEY, FakeAlertRepository, FakeAuditRepository
 from derbes.testing.integrity import FakeProjectionReader, FakeSealRepository
+from derbes.testing.staff import FakeSessionRepository, FakeStaffRepository
 from derbes.testing.vault import FakeKeySwapJournal, FakeVaultRepository
 from derbes.transfers.adapters.store import FakeTransferRepository, TransferRepository
 from derbes.vault.ports import KeySwapJournal, VaultRepository
@@ -103,6 +105,11 @@ class FakeUnitOfWork:
         self.fake_throttle = FakeThrottleRepository()
         self.throttle: ThrottleRepository = self.fake_throttle
         self._repositories.append(self.fake_throttle)
+        self.fake_staff = FakeStaffRepository()
+        self.staff: StaffRepository = self.fake_staff
+        self.fake_staff_sessions = FakeSessionRepository()
+        self.staff_sessions: SessionRepository = self.fake_staff_sessions
+        self._repositories += [self.fake_staff, self.fake_staff_sessions]
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self._fact_sources(), self.audit, self.seals, self._seal_key)

@@ -36,6 +36,7 @@ def _from_row(row: Row[Any]) -> StoredApiKey:
         revoked_at=m["revoked_at"],
         last_used_at=m["last_used_at"],
         expires_at=m["expires_at"],
+        owner=str(m["owner"]),
     )
 
 
@@ -48,7 +49,7 @@ class SqlApiKeyRepository:
             key_id=key.key_id, name=key.name, secret_sha256=key.secret_sha256,
             scopes=_scopes_json(key.scopes), operator_id=key.operator_id,
             created_at=key.created_at, revoked_at=key.revoked_at,
-            last_used_at=key.last_used_at, expires_at=key.expires_at,
+            last_used_at=key.last_used_at, expires_at=key.expires_at, owner=key.owner,
         ))
 
     def get(self, key_id: str) -> StoredApiKey | None:
@@ -70,6 +71,13 @@ class SqlApiKeyRepository:
             .values(revoked_at=at)
         )
         return self.get(key_id)
+
+    def revoke_owned(self, owner: str, at: datetime) -> builtins.list[StoredApiKey]:
+        rows = self._connection.execute(
+            select(api_keys.c.key_id).where(api_keys.c.owner == owner,
+                                            api_keys.c.revoked_at.is_(None))
+        ).scalars().all()
+        return [key for key_id in rows if (key := self.revoke(str(key_id), at)) is not None]
 
     def touch(self, key_id: str, at: datetime) -> None:
         self._connection.execute(

@@ -54,6 +54,7 @@ KEY_ACTION = "apikey.auth"
 class ThrottleScope(StrEnum):
     OTP = "otp"
     API_KEY = "api_key"
+    STAFF_SIGNIN = "staff_signin"  # sign-ins of one staff person (staff/model/policy.py)
 
 
 class Outcome(StrEnum):

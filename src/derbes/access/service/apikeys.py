@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from derbes.access.model import Scope, allows, parse_scopes, sorted_scopes
-from derbes.access.model.api_keys import StoredApiKey
+from derbes.access.model.api_keys import StoredApiKey, parse_owner, person_of
 from derbes.access.model.limits import KeyLimits
 from derbes.access.service import limits as identity_limits
 from derbes.errors import AuthError, InputError, NotFoundError, UnauthenticatedError
@@ -46,6 +46,7 @@ class Caller:
     key_id: str
     scopes: frozenset[Scope]
     operator_id: str | None = None
+    owner: str = ""  # staff:<person id> or service:<name> (StoredApiKey.owner)
 
     def can(self, scope: Scope) -> bool:
         return allows(self.scopes, scope)
@@ -109,12 +110,15 @@ def create(
     scopes: Iterable[str | Scope],
     operator_id: str | None = None,
     expires: str | datetime | None = None,
+    owner: str | None = None,
 ) -> CreatedKey:
     """Make a key with ``scopes``; the returned token is never stored nor shown again.
 
     A key bound to an operator must name one with a published register (a key
     for an operator derbes does not know would see nothing, or a later one's
-    data). ``expires``: see :func:`parse_expires`.
+    data). ``expires``: see :func:`parse_expires`. ``owner``: ``staff:<person id>``
+    (a person who exists and is not disabled) or ``service:<name>``; by default the
+    service named ``name``.
     """
     granted = parse_scopes(str(s) for s in scopes)
     now = clock.now()
@@ -130,8 +134,15 @@ def create(
         operator_id=None if operator_id is None else _clean(operator_id, "operator", 100),
         created_at=now,
         expires_at=until,
+        owner="" if owner is None else parse_owner(owner),
     )
+    person_id = person_of(record.owner)
     with uow:
+        if person_id is not None:
+            person = uow.staff.get(person_id)
+            if person is None or person.disabled_at is not None:
+                raise NotFoundError(f"no active staff person {person_id!r} to own the key",
+                                    field="owner")
         if record.operator_id is not None and uow.registers.latest(record.operator_id) is None:
             raise NotFoundError(f"no register published for operator {record.operator_id!r}: "
                                 "a key can only be bound to a published operator",
@@ -183,7 +194,7 @@ def authenticate(uow: UnitOfWork, clock: Clock, token: str | None, *,
             uow.api_keys.touch(stored.key_id, now)
             uow.commit()
     return Caller(name=stored.name, key_id=stored.key_id, scopes=stored.scopes,
-                  operator_id=stored.operator_id)
+                  operator_id=stored.operator_id, owner=stored.owner)
 
 
 def _check_token(uow: UnitOfWork, clock: Clock, token: str) -> StoredApiKey:

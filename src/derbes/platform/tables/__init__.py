@@ -42,6 +42,7 @@ from derbes.platform.tables.processes import (
     transfer_subjects,
     transfers,
 )
+from derbes.platform.tables.staff import staff_grants, staff_people, staff_sessions
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -70,6 +71,9 @@ __all__ = [
     "retention_clocks",
     "retention_run_items",
     "retention_runs",
+    "staff_grants",
+    "staff_people",
+    "staff_sessions",
     "subject_lookups",
     "subject_requests",
     "subject_seals",

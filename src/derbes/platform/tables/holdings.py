@@ -231,6 +231,10 @@ api_keys = Table(
     # A key stops working at this instant (NULL: until revoked). Order 179/НҚ:
     # access that is no longer needed is withdrawn; a term makes it the default.
     Column("expires_at", UtcDateTime(), nullable=True),
+    # Whom the key belongs to: ``staff:<person id>`` or ``service:<name>`` (the
+    # audit log names the person behind a key; Order 179/НҚ: logging of user actions).
+    Column("owner", String(200), nullable=False),
+    Index("ix_api_keys_owner", "owner"),
 )
 
 # Attempts at proving an identity or a key, counted to stop guessing

@@ -1,0 +1,1 @@
+"""Staff: the people who run an operator's PD work, their roles, credentials and sessions."""
