@@ -1,20 +1,16 @@
 """${message}
 
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
+Created ${create_date.date()}.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-${imports if imports else ""}
-revision: str = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
-branch_labels: str | None = ${repr(branch_labels)}
-depends_on: str | None = ${repr(depends_on)}
 
+from derbes.platform.migrations.columns import text, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, fk, ix, pk
+${imports if imports else ""}
 
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}
@@ -22,3 +18,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ${downgrades if downgrades else "pass"}
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = ${repr(up_revision)}
+down_revision: str | None = ${repr(down_revision)}

@@ -9,18 +9,27 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     PrimaryKeyConstraint,
-    String,
     Table,
-    Text,
     UniqueConstraint,
 )
 
-from derbes.platform.tables.base import UtcDateTime, metadata
+from derbes.platform.tables.base import metadata
+from derbes.platform.tables.columns import (
+    big_integer,
+    binary,
+    index,
+    instant,
+    integer,
+    key,
+    optional,
+    serial,
+    string,
+    subject_id,
+    text,
+)
 
 
 def _chain_head(name: str) -> Table:
@@ -29,8 +38,8 @@ def _chain_head(name: str) -> Table:
         name,
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("seq", BigInteger, nullable=False),
-        Column("hash", String(64), nullable=False),
+        big_integer("seq"),
+        string("hash", 64),
         CheckConstraint("id = 1", name="single_row"),
     )
 
@@ -41,13 +50,13 @@ def _chain_head(name: str) -> Table:
 registers = Table(
     "registers",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("operator_id", String(100), nullable=False),
-    Column("policy_version", String(100), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("source_yaml", Text, nullable=False),
-    Column("loaded_at", UtcDateTime(), nullable=False),
-    Index("ix_registers_operator_id_loaded_at", "operator_id", "loaded_at"),
+    serial("id"),
+    string("operator_id", 100),
+    string("policy_version", 100),
+    string("sha256", 64),
+    text("source_yaml"),
+    instant("loaded_at"),
+    index("operator_id", "loaded_at"),
 )
 
 
@@ -62,13 +71,13 @@ registers = Table(
 subjects = Table(
     "subjects",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("operator_id", String(100), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("blocked_at", UtcDateTime(), nullable=True),
-    Column("block_reason", Text, nullable=True),
-    Column("destroyed_at", UtcDateTime(), nullable=True),
-    Index("ix_subjects_operator_id", "operator_id"),
+    key(string("id", 36)),
+    string("operator_id", 100),
+    instant("created_at"),
+    optional(instant("blocked_at")),
+    optional(text("block_reason")),
+    optional(instant("destroyed_at")),
+    index("operator_id"),
 )
 
 # One sealed value of one category; ``seq`` numbers several values of the
@@ -76,21 +85,16 @@ subjects = Table(
 pd_values = Table(
     "pd_values",
     metadata,
-    Column(
-        "subject_id",
-        String(36),
-        ForeignKey("subjects.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("category", String(100), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-    Column("value_type", String(20), nullable=False),
-    Column("source", String(30), nullable=False),
-    Column("purposes", Text, nullable=False),  # JSON list of purpose ids
-    Column("method", String(100), nullable=False),
-    Column("collected_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    subject_id(ondelete="CASCADE"),
+    string("category", 100),
+    integer("seq"),
+    binary("sealed"),
+    string("value_type", 20),
+    string("source", 30),
+    text("purposes"),  # JSON list of purpose ids
+    string("method", 100),
+    instant("collected_at"),
+    instant("updated_at"),
     PrimaryKeyConstraint("subject_id", "category", "seq"),
 )
 
@@ -99,54 +103,39 @@ pd_values = Table(
 subject_lookups = Table(
     "subject_lookups",
     metadata,
-    Column("operator_id", String(100), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column(
-        "subject_id",
-        String(36),
-        ForeignKey("subjects.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    string("operator_id", 100),
+    string("kind", 20),
+    string("digest", 64),
+    subject_id(ondelete="CASCADE"),
     PrimaryKeyConstraint("operator_id", "kind", "digest"),
-    Index("ix_subject_lookups_kind_digest", "kind", "digest"),
-    Index("ix_subject_lookups_subject_id", "subject_id"),
+    index("kind", "digest"),
+    index("subject_id"),
 )
 
 # Blocks of single categories of a subject; a whole-subject block is on ``subjects``.
 category_blocks = Table(
     "category_blocks",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "subject_id",
-        String(36),
-        ForeignKey("subjects.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("category", String(100), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("blocked_at", UtcDateTime(), nullable=False),
-    Column("unblocked_at", UtcDateTime(), nullable=True),
-    Index("ix_category_blocks_subject_id_category", "subject_id", "category"),
+    serial("id"),
+    subject_id(ondelete="CASCADE"),
+    string("category", 100),
+    text("reason"),
+    instant("blocked_at"),
+    optional(instant("unblocked_at")),
+    index("subject_id", "category"),
 )
 
 # Payment cards: the PAN is never stored.
 card_tokens = Table(
     "card_tokens",
     metadata,
-    Column("token", String(64), primary_key=True),
-    Column(
-        "subject_id",
-        String(36),
-        ForeignKey("subjects.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("bin6", String(6), nullable=False),
-    Column("last4", String(4), nullable=False),
-    Column("brand", String(20), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Index("ix_card_tokens_subject_id", "subject_id"),
+    key(string("token", 64)),
+    subject_id(ondelete="CASCADE"),
+    string("bin6", 6),
+    string("last4", 4),
+    string("brand", 20),
+    instant("created_at"),
+    index("subject_id"),
 )
 
 
@@ -160,10 +149,10 @@ card_tokens = Table(
 key_swaps = Table(
     "key_swaps",
     metadata,
-    Column("swap_id", String(36), primary_key=True),
-    Column("state", String(10), nullable=False),
-    Column("subjects", Integer, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    key(string("swap_id", 36)),
+    string("state", 10),
+    integer("subjects"),
+    instant("recorded_at"),
 )
 
 
@@ -177,19 +166,19 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(50), nullable=False),
-    Column("subject_ids", Text, nullable=False),
-    Column("subject_count", Integer, nullable=False),
-    Column("categories", Text, nullable=False),
-    Column("purpose", String(200), nullable=True),
-    Column("request_id", String(100), nullable=True),
-    Column("details", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    Index("ix_audit_log_actor_at", "actor", "at"),
-    Index("ix_audit_log_at", "at"),
+    instant("at"),
+    string("actor", 200),
+    string("action", 50),
+    text("subject_ids"),
+    integer("subject_count"),
+    text("categories"),
+    optional(string("purpose", 200)),
+    optional(string("request_id", 100)),
+    text("details"),
+    string("prev_hash", 64),
+    string("hash", 64),
+    index("actor", "at"),
+    index("at"),
 )
 
 # The last entry written: one row (id = 1), locked and moved in the same
@@ -202,16 +191,16 @@ audit_head = _chain_head("audit_head")
 access_alerts = Table(
     "access_alerts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("rule", String(100), nullable=False),
-    Column("count", Integer, nullable=False),
-    Column("window_seconds", Integer, nullable=False),
-    Column("first_at", UtcDateTime(), nullable=False),
-    Column("last_at", UtcDateTime(), nullable=False),
-    Column("details", Text, nullable=False),
-    Index("ix_access_alerts_actor_rule_at", "actor", "rule", "at"),
+    serial("id"),
+    instant("at"),
+    string("actor", 200),
+    string("rule", 100),
+    integer("count"),
+    integer("window_seconds"),
+    instant("first_at"),
+    instant("last_at"),
+    text("details"),
+    index("actor", "rule", "at"),
 )
 
 
@@ -220,21 +209,21 @@ access_alerts = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("key_id", String(32), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("secret_sha256", String(64), nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("operator_id", String(100), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("revoked_at", UtcDateTime(), nullable=True),
-    Column("last_used_at", UtcDateTime(), nullable=True),
+    key(string("key_id", 32)),
+    string("name", 200),
+    string("secret_sha256", 64),
+    text("scopes"),
+    optional(string("operator_id", 100)),
+    instant("created_at"),
+    optional(instant("revoked_at")),
+    optional(instant("last_used_at")),
     # A key stops working at this instant (NULL: until revoked). Order 179/НҚ:
     # access that is no longer needed is withdrawn; a term makes it the default.
-    Column("expires_at", UtcDateTime(), nullable=True),
+    optional(instant("expires_at")),
     # Whom the key belongs to: ``staff:<person id>`` or ``service:<name>`` (the
     # audit log names the person behind a key; Order 179/НҚ: logging of user actions).
-    Column("owner", String(200), nullable=False),
-    Index("ix_api_keys_owner", "owner"),
+    string("owner", 200),
+    index("owner"),
 )
 
 # Attempts at proving an identity or a key, counted to stop guessing
@@ -245,14 +234,14 @@ api_keys = Table(
 auth_throttle = Table(
     "auth_throttle",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("scope", String(20), nullable=False),  # otp | api_key
-    Column("key", String(100), nullable=False),
-    Column("reference", String(200), nullable=True),  # the OTP reference tried
-    Column("outcome", String(20), nullable=False),  # issued | refused | attempt | locked
-    Column("at", UtcDateTime(), nullable=False),
-    Column("until", UtcDateTime(), nullable=True),  # end of a lock-out
-    Index("ix_auth_throttle_scope_key_at", "scope", "key", "at"),
+    serial("id"),
+    string("scope", 20),  # otp | api_key
+    string("key", 100),
+    optional(string("reference", 200)),  # the OTP reference tried
+    string("outcome", 20),  # issued | refused | attempt | locked
+    instant("at"),
+    optional(instant("until")),  # end of a lock-out
+    index("scope", "key", "at"),
 )
 
 
@@ -265,34 +254,34 @@ auth_throttle = Table(
 consents = Table(
     "consents",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("act_id", String(36), nullable=False),
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("operator_id", String(100), nullable=False),
-    Column("scope", String(30), nullable=False),
-    Column("purposes", Text, nullable=False),  # JSON list of purpose ids
-    Column("recipients", Text, nullable=False),  # JSON list of recipient ids
-    Column("cookie_categories", Text, nullable=False),  # JSON list
-    Column("policy_version", String(100), nullable=False),
-    Column("policy_hash", String(64), nullable=False),
-    Column("channel", String(30), nullable=False),
-    Column("evidence_refs", Text, nullable=False),  # JSON: OTP / 3DS / eGov references
-    Column("evidence_sealed", LargeBinary, nullable=True),
-    Column("given_by", String(20), nullable=False),
-    Column("representative_sealed", LargeBinary, nullable=True),
-    Column("valid_until", UtcDateTime(), nullable=True),
-    Column("given_at", UtcDateTime(), nullable=False),
-    Column("withdrawn_at", UtcDateTime(), nullable=True),
-    Column("expired_at", UtcDateTime(), nullable=True),
-    Column("needs_reconsent_since", UtcDateTime(), nullable=True),
-    Column("idempotency_key", String(200), nullable=True),
-    Column("request_hash", String(64), nullable=False),
+    key(string("id", 36)),
+    string("act_id", 36),
+    subject_id(),
+    string("operator_id", 100),
+    string("scope", 30),
+    text("purposes"),  # JSON list of purpose ids
+    text("recipients"),  # JSON list of recipient ids
+    text("cookie_categories"),  # JSON list
+    string("policy_version", 100),
+    string("policy_hash", 64),
+    string("channel", 30),
+    text("evidence_refs"),  # JSON: OTP / 3DS / eGov references
+    optional(binary("evidence_sealed")),
+    string("given_by", 20),
+    optional(binary("representative_sealed")),
+    optional(instant("valid_until")),
+    instant("given_at"),
+    optional(instant("withdrawn_at")),
+    optional(instant("expired_at")),
+    optional(instant("needs_reconsent_since")),
+    optional(string("idempotency_key", 200)),
+    string("request_hash", 64),
     # A retried request never creates a second record: one act per key, one
     # row per scope of it.
     UniqueConstraint("operator_id", "idempotency_key", "scope"),
-    Index("ix_consents_subject_id", "subject_id"),
-    Index("ix_consents_operator_id_scope", "operator_id", "scope"),
-    Index("ix_consents_act_id", "act_id"),
+    index("subject_id"),
+    index("operator_id", "scope"),
+    index("act_id"),
 )
 
 # The consent ledger: append-only, hash-chained like the audit log. The
@@ -302,16 +291,16 @@ consent_ledger = Table(
     "consent_ledger",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("event", String(40), nullable=False),
-    Column("consent_id", String(36), nullable=False),
-    Column("subject_id", String(36), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    instant("at"),
+    string("event", 40),
+    string("consent_id", 36),
+    string("subject_id", 36),
+    text("payload"),
+    string("prev_hash", 64),
+    string("hash", 64),
     # (subject, seq): the subject's latest entry is one index probe (state seals).
-    Index("ix_consent_ledger_subject_id_seq", "subject_id", "seq"),
-    Index("ix_consent_ledger_consent_id", "consent_id"),
+    index("subject_id", "seq"),
+    index("consent_id"),
 )
 
 consent_ledger_head = _chain_head("consent_ledger_head")
@@ -325,9 +314,9 @@ consent_ledger_head = _chain_head("consent_ledger_head")
 subject_seals = Table(
     "subject_seals",
     metadata,
-    Column("subject_id", String(36), primary_key=True),
-    Column("mac", String(64), nullable=False),
-    Column("components", Text, nullable=False),
+    key(string("subject_id", 36)),
+    string("mac", 64),
+    text("components"),
 )
 
 # Lifecycle events reported by the operator's systems; the event id makes a
@@ -335,15 +324,15 @@ subject_seals = Table(
 lifecycle_events = Table(
     "lifecycle_events",
     metadata,
-    Column("event_id", String(100), primary_key=True),
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("type", String(30), nullable=False),
-    Column("contract_id", String(100), nullable=True),
-    Column("occurred_at", UtcDateTime(), nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
-    Column("data", Text, nullable=False),
-    Column("fingerprint", String(64), nullable=False),
-    Index("ix_lifecycle_events_subject_id_type", "subject_id", "type"),
+    key(string("event_id", 100)),
+    subject_id(),
+    string("type", 30),
+    optional(string("contract_id", 100)),
+    instant("occurred_at"),
+    instant("recorded_at"),
+    text("data"),
+    string("fingerprint", 64),
+    index("subject_id", "type"),
 )
 
 # The decision point polls lifecycle events recorded since it last looked, to
@@ -355,10 +344,10 @@ Index("ix_lifecycle_events_recorded_at", lifecycle_events.c.recorded_at)
 contracts = Table(
     "contracts",
     metadata,
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("contract_id", String(100), nullable=False),
-    Column("opened_at", UtcDateTime(), nullable=True),
-    Column("closed_at", UtcDateTime(), nullable=True),
+    subject_id(),
+    string("contract_id", 100),
+    optional(instant("opened_at")),
+    optional(instant("closed_at")),
     PrimaryKeyConstraint("subject_id", "contract_id"),
 )
 
@@ -366,13 +355,13 @@ contracts = Table(
 egov_requests = Table(
     "egov_requests",
     metadata,
-    Column("request_id", String(100), primary_key=True),
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("operator_id", String(100), nullable=False),
-    Column("request", Text, nullable=False),  # JSON: scopes, given_by, term (no PD)
-    Column("status", String(20), nullable=False),
-    Column("sent_at", UtcDateTime(), nullable=False),
-    Column("decided_at", UtcDateTime(), nullable=True),
-    Column("act_id", String(36), nullable=True),
-    Index("ix_egov_requests_subject_id", "subject_id"),
+    key(string("request_id", 100)),
+    subject_id(),
+    string("operator_id", 100),
+    text("request"),  # JSON: scopes, given_by, term (no PD)
+    string("status", 20),
+    instant("sent_at"),
+    optional(instant("decided_at")),
+    optional(string("act_id", 36)),
+    index("subject_id"),
 )

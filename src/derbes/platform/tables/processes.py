@@ -6,19 +6,27 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    Date,
     ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 
-from derbes.platform.tables.base import UtcDateTime, metadata
+from derbes.platform.tables.base import metadata
+from derbes.platform.tables.columns import (
+    binary,
+    day,
+    index,
+    instant,
+    integer,
+    key,
+    optional,
+    serial,
+    string,
+    subject_id,
+    text,
+)
 
 # --- Transfer log ---------------------------------------------
 # Every disclosure actually made, decided first (decisions/model.py), then
@@ -28,22 +36,22 @@ from derbes.platform.tables.base import UtcDateTime, metadata
 transfers = Table(
     "transfers",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("operator_id", String(100), nullable=False),
-    Column("recipient_id", String(100), nullable=False),
-    Column("purpose", String(100), nullable=False),
-    Column("categories", Text, nullable=False),  # JSON list of category ids
-    Column("basis_kind", String(30), nullable=False),
-    Column("law_citation", Text, nullable=True),
-    Column("state_body", String(300), nullable=True),
-    Column("request_number", String(100), nullable=True),
-    Column("request_date", Date, nullable=True),
-    Column("subject_count", Integer, nullable=False),
-    Column("decision", Text, nullable=False),  # JSON: the reasons that allowed it
-    Column("request_id", String(100), nullable=True),
-    Index("ix_transfers_operator_id_at", "operator_id", "at"),
+    key(string("id", 36)),
+    instant("at"),
+    string("actor", 200),
+    string("operator_id", 100),
+    string("recipient_id", 100),
+    string("purpose", 100),
+    text("categories"),  # JSON list of category ids
+    string("basis_kind", 30),
+    optional(text("law_citation")),
+    optional(string("state_body", 300)),
+    optional(string("request_number", 100)),
+    optional(day("request_date")),
+    integer("subject_count"),
+    text("decision"),  # JSON: the reasons that allowed it
+    optional(string("request_id", 100)),
+    index("operator_id", "at"),
 )
 
 # The subjects of a transfer, with the consents it rested on for each (JSON
@@ -53,10 +61,10 @@ transfer_subjects = Table(
     metadata,
     Column("transfer_id", String(36), ForeignKey("transfers.id", ondelete="CASCADE"),
            nullable=False),
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("consent_ids", Text, nullable=False),
+    subject_id(),
+    text("consent_ids"),
     PrimaryKeyConstraint("transfer_id", "subject_id"),
-    Index("ix_transfer_subjects_subject_id", "subject_id"),
+    index("subject_id"),
 )
 
 
@@ -69,49 +77,49 @@ transfer_subjects = Table(
 subject_requests = Table(
     "subject_requests",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("operator_id", String(100), nullable=False),
-    Column("subject_id", String(36), nullable=True),  # None: nobody known
-    Column("type", String(30), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("language", String(5), nullable=False),
-    Column("received_at", UtcDateTime(), nullable=False),
-    Column("due_date", Date, nullable=False),
-    Column("deadline_id", String(50), nullable=False),
-    Column("deadline_citation", Text, nullable=False),
-    Column("requester", String(20), nullable=False),
-    Column("representative_sealed", LargeBinary, nullable=True),
-    Column("verification_method", String(20), nullable=True),
-    Column("verification_ref", String(200), nullable=True),
-    Column("payload_sealed", LargeBinary, nullable=True),
-    Column("answer", Text, nullable=True),  # JSON without PD
-    Column("answer_sealed", LargeBinary, nullable=True),
-    Column("refusal_reasons", Text, nullable=False),  # JSON list
-    Column("pending_reason", Text, nullable=True),
-    Column("closed_at", UtcDateTime(), nullable=True),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Index("ix_subject_requests_operator_id_state_due_date", "operator_id", "state", "due_date"),
-    Index("ix_subject_requests_state_due_date", "state", "due_date"),
-    Index("ix_subject_requests_subject_id", "subject_id"),
+    key(string("id", 36)),
+    string("operator_id", 100),
+    optional(string("subject_id", 36)),  # None: nobody known
+    string("type", 30),
+    string("state", 20),
+    string("language", 5),
+    instant("received_at"),
+    day("due_date"),
+    string("deadline_id", 50),
+    text("deadline_citation"),
+    string("requester", 20),
+    optional(binary("representative_sealed")),
+    optional(string("verification_method", 20)),
+    optional(string("verification_ref", 200)),
+    optional(binary("payload_sealed")),
+    optional(text("answer")),  # JSON without PD
+    optional(binary("answer_sealed")),
+    text("refusal_reasons"),  # JSON list
+    optional(text("pending_reason")),
+    optional(instant("closed_at")),
+    instant("updated_at"),
+    index("operator_id", "state", "due_date"),
+    index("state", "due_date"),
+    index("subject_id"),
 )
 
 # Every move of a request's state machine (also in the audit log, same transaction).
 request_transitions = Table(
     "request_transitions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    serial("id"),
     Column(
         "request_id",
         String(36),
         ForeignKey("subject_requests.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("from_state", String(20), nullable=True),
-    Column("to_state", String(20), nullable=False),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("reason", Text, nullable=True),
-    Index("ix_request_transitions_request_id", "request_id"),
+    optional(string("from_state", 20)),
+    string("to_state", 20),
+    instant("at"),
+    string("actor", 200),
+    optional(text("reason")),
+    index("request_id"),
 )
 
 
@@ -121,18 +129,18 @@ request_transitions = Table(
 legal_holds = Table(
     "legal_holds",
     metadata,
-    Column("hold_id", String(100), primary_key=True),  # id of its legal_hold_set event
-    Column("subject_id", String(36), ForeignKey("subjects.id"), nullable=False),
-    Column("kind", String(30), nullable=False),
-    Column("basis", Text, nullable=False),
-    Column("set_by", String(1000), nullable=False),
-    Column("set_at", UtcDateTime(), nullable=False),
-    Column("until", Date, nullable=True),
-    Column("categories", Text, nullable=True),  # JSON list; NULL: every category
-    Column("released_at", UtcDateTime(), nullable=True),
-    Column("released_by", String(1000), nullable=True),
-    Column("release_event_id", String(100), nullable=True),
-    Index("ix_legal_holds_subject_id", "subject_id"),
+    key(string("hold_id", 100)),  # id of its legal_hold_set event
+    subject_id(),
+    string("kind", 30),
+    text("basis"),
+    string("set_by", 1000),
+    instant("set_at"),
+    optional(day("until")),
+    optional(text("categories")),  # JSON list; NULL: every category
+    optional(instant("released_at")),
+    optional(string("released_by", 1000)),
+    optional(string("release_event_id", 100)),
+    index("subject_id"),
 )
 
 # Purpose clocks: per subject and purpose, the trigger's date and the last day
@@ -141,13 +149,13 @@ legal_holds = Table(
 retention_clocks = Table(
     "retention_clocks",
     metadata,
-    Column("subject_id", String(36), nullable=False),
-    Column("purpose_id", String(100), nullable=False),
-    Column("operator_id", String(100), nullable=False),
-    Column("trigger", String(30), nullable=True),
-    Column("trigger_date", Date, nullable=True),
-    Column("end_date", Date, nullable=True),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    string("subject_id", 36),
+    string("purpose_id", 100),
+    string("operator_id", 100),
+    optional(string("trigger", 30)),
+    optional(day("trigger_date")),
+    optional(day("end_date")),
+    instant("updated_at"),
     PrimaryKeyConstraint("subject_id", "purpose_id"),
 )
 
@@ -158,38 +166,38 @@ retention_clocks = Table(
 retention_category_clocks = Table(
     "retention_category_clocks",
     metadata,
-    Column("subject_id", String(36), nullable=False),
-    Column("category", String(100), nullable=False),
-    Column("operator_id", String(100), nullable=False),
-    Column("keep_until", Date, nullable=True),
-    Column("purpose_id", String(100), nullable=True),  # governs the destruction
-    Column("held", Integer, nullable=False),  # 1: a legal hold decides keep_until
+    string("subject_id", 36),
+    string("category", 100),
+    string("operator_id", 100),
+    optional(day("keep_until")),
+    optional(string("purpose_id", 100)),  # governs the destruction
+    integer("held"),  # 1: a legal hold decides keep_until
     PrimaryKeyConstraint("subject_id", "category"),
-    Index("ix_retention_category_clocks_operator_id_keep_until", "operator_id", "keep_until"),
+    index("operator_id", "keep_until"),
 )
 
 # Runs of the sweep: one row each; its items are the subjects it found due.
 retention_runs = Table(
     "retention_runs",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("operator_id", String(100), nullable=False),
-    Column("as_of", Date, nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("batch_size", Integer, nullable=False),
-    Column("started_at", UtcDateTime(), nullable=False),
-    Column("finished_at", UtcDateTime(), nullable=True),
-    Column("subjects_total", Integer, nullable=False),
-    Column("subjects_done", Integer, nullable=False),
-    Column("subjects_shredded", Integer, nullable=False),
-    Column("subjects_partial", Integer, nullable=False),
-    Column("subjects_skipped", Integer, nullable=False),
-    Column("values_deleted", Integer, nullable=False),
+    key(string("id", 36)),
+    string("operator_id", 100),
+    day("as_of"),
+    string("state", 20),
+    string("actor", 200),
+    integer("batch_size"),
+    instant("started_at"),
+    optional(instant("finished_at")),
+    integer("subjects_total"),
+    integer("subjects_done"),
+    integer("subjects_shredded"),
+    integer("subjects_partial"),
+    integer("subjects_skipped"),
+    integer("values_deleted"),
     # JSON: governing purpose -> {category: (subject, category) pairs destroyed}
-    Column("groups", Text, nullable=False),
-    Column("act_id", String(36), nullable=True),
-    Index("ix_retention_runs_operator_id_state", "operator_id", "state"),
+    text("groups"),
+    optional(string("act_id", 36)),
+    index("operator_id", "state"),
 )
 
 # The subjects of a run, per governing purpose (``items``: how many of their
@@ -199,13 +207,13 @@ retention_run_items = Table(
     "retention_run_items",
     metadata,
     Column("run_id", String(36), ForeignKey("retention_runs.id"), nullable=False),
-    Column("subject_id", String(36), nullable=False),
-    Column("purpose_id", String(100), nullable=False),  # "" when no purpose governs
-    Column("items", Integer, nullable=False),
-    Column("state", String(10), nullable=False),  # pending | done | skipped
-    Column("shredded", Integer, nullable=True),  # 1: data key destroyed
+    string("subject_id", 36),
+    string("purpose_id", 100),  # "" when no purpose governs
+    integer("items"),
+    string("state", 10),  # pending | done | skipped
+    optional(integer("shredded")),  # 1: data key destroyed
     PrimaryKeyConstraint("run_id", "subject_id", "purpose_id"),
-    Index("ix_retention_run_items_run_id_state_subject_id", "run_id", "state", "subject_id"),
+    index("run_id", "state", "subject_id"),
 )
 
 
@@ -216,19 +224,19 @@ retention_run_items = Table(
 destruction_acts = Table(
     "destruction_acts",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("operator_id", String(100), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("number", String(40), nullable=False),
-    Column("act_date", Date, nullable=False),
-    Column("issued_at", UtcDateTime(), nullable=False),
-    Column("run_id", String(36), nullable=False),
-    Column("subjects_total", Integer, nullable=False),
-    Column("groups", Integer, nullable=False),
-    Column("body", Text, nullable=False),
-    Column("digest", String(64), nullable=False),
+    key(string("id", 36)),
+    string("operator_id", 100),
+    integer("year"),
+    integer("seq"),
+    string("number", 40),
+    day("act_date"),
+    instant("issued_at"),
+    string("run_id", 36),
+    integer("subjects_total"),
+    integer("groups"),
+    text("body"),
+    string("digest", 64),
     UniqueConstraint("operator_id", "year", "seq"),
     UniqueConstraint("run_id", "operator_id"),
-    Index("ix_destruction_acts_operator_id_issued_at", "operator_id", "issued_at"),
+    index("operator_id", "issued_at"),
 )

@@ -13,16 +13,14 @@ from typing import TypeVar
 
 from sqlalchemy import (
     Column,
-    Index,
     Integer,
-    LargeBinary,
     MetaData,
-    String,
     Table,
 )
 
 from derbes.errors import ConflictError, NotFoundError
-from derbes.platform.tables import NAMING_CONVENTION, UtcDateTime
+from derbes.platform.tables import NAMING_CONVENTION
+from derbes.platform.tables.columns import binary, index, instant, integer, key, optional, string
 from derbes.vault.adapters.kek import unwrap_with
 from derbes.vault.model import is_epoch_kek_id
 from derbes.vault.ports import (
@@ -60,43 +58,43 @@ keystore_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 data_keys = Table(
     "data_keys",
     keystore_metadata,
-    Column("subject_id", String(100), primary_key=True),
+    key(string("subject_id", 100)),
     # The KEK's id, or "epoch:N" when the key of epoch N wraps it (then ``epoch`` = N).
-    Column("kek_id", String(100), nullable=False),
-    Column("wrapped", LargeBinary, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("epoch", Integer, nullable=True),
+    string("kek_id", 100),
+    binary("wrapped"),
+    instant("created_at"),
+    optional(integer("epoch")),
     # A partial destruction in progress: the next key, stored beside the current one.
-    Column("swap_id", String(36), nullable=True),
-    Column("next_kek_id", String(100), nullable=True),
-    Column("next_epoch", Integer, nullable=True),
-    Column("next_wrapped", LargeBinary, nullable=True),
-    Index("ix_data_keys_epoch", "epoch"),
-    Index("ix_data_keys_swap_id", "swap_id"),
-    Index("ix_data_keys_next_epoch", "next_epoch"),
+    optional(string("swap_id", 36)),
+    optional(string("next_kek_id", 100)),
+    optional(integer("next_epoch")),
+    optional(binary("next_wrapped")),
+    index("epoch"),
+    index("swap_id"),
+    index("next_epoch"),
 )
 
 system_keys = Table(
     "system_keys",
     keystore_metadata,
-    Column("name", String(50), primary_key=True),
-    Column("kek_id", String(100), nullable=False),
-    Column("wrapped", LargeBinary, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
+    key(string("name", 50)),
+    string("kek_id", 100),
+    binary("wrapped"),
+    instant("created_at"),
 )
 
 key_epochs = Table(
     "key_epochs",
     keystore_metadata,
     Column("epoch", Integer, primary_key=True, autoincrement=False),
-    Column("state", String(10), nullable=False),
-    Column("opened_at", UtcDateTime(), nullable=False),
-    Column("closing_at", UtcDateTime(), nullable=True),
-    Column("closed_at", UtcDateTime(), nullable=True),
+    string("state", 10),
+    instant("opened_at"),
+    optional(instant("closing_at")),
+    optional(instant("closed_at")),
     # Keys destroyed while this epoch wrapped them: copies of the key store
     # still give them back until the epoch is closed.
     Column("keys_destroyed", Integer, nullable=False, server_default="0"),
-    Column("first_destroyed_at", UtcDateTime(), nullable=True),
+    optional(instant("first_destroyed_at")),
 )
 
 

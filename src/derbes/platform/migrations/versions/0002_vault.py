@@ -1,127 +1,93 @@
 """vault: subjects, sealed PD values, blind index, category blocks, card tokens.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-01-05
+Created 2026-01-05.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from derbes.platform.migrations.columns import blob, integer, serial, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, fk, ix, pk
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | None = None
-depends_on: str | None = None
+# Every PD row goes with its subject: destruction deletes the subject's rows.
+SUBJECT = fk("subject_id", "subjects.id", ondelete="CASCADE")
 
-
-def _subject_id() -> sa.Column[str]:
-    return sa.Column("subject_id", sa.String(length=36), nullable=False)
-
-
-def _subject_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["subject_id"],
-        ["subjects.id"],
-        name=op.f(f"fk_{table}_subject_id_subjects"),
-        ondelete="CASCADE",
-    )
 
 def upgrade() -> None:
-    _create_subjects()
-    _create_pd_values()
-    _create_subject_lookups()
-    _create_category_blocks()
-    _create_card_tokens()
-
-
-def _create_subjects() -> None:
-    op.create_table(
+    create_table(
         "subjects",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("block_reason", sa.Text(), nullable=True),
-        sa.Column("destroyed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_subjects")),
+        varchar("id", 36),
+        varchar("operator_id", 100),
+        timestamptz("created_at"),
+        timestamptz("blocked_at", nullable=True),
+        text("block_reason", nullable=True),
+        timestamptz("destroyed_at", nullable=True),
+        pk("id"),
+        ix("operator_id"),
     )
-    op.create_index("ix_subjects_operator_id", "subjects", ["operator_id"])
-
-
-def _create_pd_values() -> None:
-    op.create_table(
+    create_table(
         "pd_values",
-        _subject_id(),
-        sa.Column("category", sa.String(length=100), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("sealed", sa.LargeBinary(), nullable=False),
-        sa.Column("value_type", sa.String(length=20), nullable=False),
-        sa.Column("source", sa.String(length=30), nullable=False),
-        sa.Column("purposes", sa.Text(), nullable=False),
-        sa.Column("method", sa.String(length=100), nullable=False),
-        sa.Column("collected_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        _subject_fk("pd_values"),
-        sa.PrimaryKeyConstraint("subject_id", "category", "seq", name=op.f("pk_pd_values")),
+        varchar("subject_id", 36),
+        varchar("category", 100),
+        integer("seq"),
+        blob("sealed"),
+        varchar("value_type", 20),
+        varchar("source", 30),
+        text("purposes"),
+        varchar("method", 100),
+        timestamptz("collected_at"),
+        timestamptz("updated_at"),
+        SUBJECT,
+        pk("subject_id", "category", "seq"),
     )
+    _create_lookups_blocks_and_cards()
 
 
-def _create_subject_lookups() -> None:
-    op.create_table(
+def _create_lookups_blocks_and_cards() -> None:
+    create_table(
         "subject_lookups",
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("digest", sa.String(length=64), nullable=False),
-        _subject_id(),
-        _subject_fk("subject_lookups"),
-        sa.PrimaryKeyConstraint("operator_id", "kind", "digest", name=op.f("pk_subject_lookups")),
+        varchar("operator_id", 100),
+        varchar("kind", 20),
+        varchar("digest", 64),
+        varchar("subject_id", 36),
+        SUBJECT,
+        pk("operator_id", "kind", "digest"),
+        ix("kind", "digest"),
+        ix("subject_id"),
     )
-    op.create_index("ix_subject_lookups_kind_digest", "subject_lookups", ["kind", "digest"])
-    op.create_index("ix_subject_lookups_subject_id", "subject_lookups", ["subject_id"])
-
-
-def _create_category_blocks() -> None:
-    op.create_table(
+    create_table(
         "category_blocks",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        _subject_id(),
-        sa.Column("category", sa.String(length=100), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("unblocked_at", sa.DateTime(timezone=True), nullable=True),
-        _subject_fk("category_blocks"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_category_blocks")),
+        serial("id"),
+        varchar("subject_id", 36),
+        varchar("category", 100),
+        text("reason"),
+        timestamptz("blocked_at"),
+        timestamptz("unblocked_at", nullable=True),
+        SUBJECT,
+        pk("id"),
+        ix("subject_id", "category"),
     )
-    op.create_index(
-        "ix_category_blocks_subject_id_category", "category_blocks", ["subject_id", "category"]
-    )
-
-
-def _create_card_tokens() -> None:
-    op.create_table(
+    create_table(
         "card_tokens",
-        sa.Column("token", sa.String(length=64), nullable=False),
-        _subject_id(),
-        sa.Column("bin6", sa.String(length=6), nullable=False),
-        sa.Column("last4", sa.String(length=4), nullable=False),
-        sa.Column("brand", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        _subject_fk("card_tokens"),
-        sa.PrimaryKeyConstraint("token", name=op.f("pk_card_tokens")),
+        varchar("token", 64),
+        varchar("subject_id", 36),
+        varchar("bin6", 6),
+        varchar("last4", 4),
+        varchar("brand", 20),
+        timestamptz("created_at"),
+        SUBJECT,
+        pk("token"),
+        ix("subject_id"),
     )
-    op.create_index("ix_card_tokens_subject_id", "card_tokens", ["subject_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_card_tokens_subject_id", table_name="card_tokens")
-    op.drop_table("card_tokens")
-    op.drop_index("ix_category_blocks_subject_id_category", table_name="category_blocks")
-    op.drop_table("category_blocks")
-    op.drop_index("ix_subject_lookups_subject_id", table_name="subject_lookups")
-    op.drop_index("ix_subject_lookups_kind_digest", table_name="subject_lookups")
-    op.drop_table("subject_lookups")
-    op.drop_table("pd_values")
-    op.drop_index("ix_subjects_operator_id", table_name="subjects")
-    op.drop_table("subjects")
+    drop_table("card_tokens", ix("subject_id"))
+    drop_table("category_blocks", ix("subject_id", "category"))
+    drop_table("subject_lookups", ix("subject_id"), ix("kind", "digest"))
+    drop_table("pd_values")
+    drop_table("subjects", ix("operator_id"))
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0002"
+down_revision: str | None = "0001"

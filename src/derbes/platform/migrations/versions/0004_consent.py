@@ -1,157 +1,124 @@
 """consent: consents, the hash-chained consent ledger and its head, lifecycle events,
 contracts, eGov consent requests.
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-01-05
+Created 2026-01-05.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from derbes.platform.migrations.columns import bigint, blob, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import (
+    create_chain_head,
+    create_table,
+    drop_table,
+    fk,
+    ix,
+    pk,
+    uq,
+)
 
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | None = None
-depends_on: str | None = None
+SUBJECT = fk("subject_id", "subjects.id")
 
-# The hash an empty chain "ends" with (derbes.platform.chain.GENESIS), written
-# here as a literal: a revision must not change when the code changes.
-_GENESIS = "0" * 64
 
 def upgrade() -> None:
-    _create_consents()
-    _create_consent_ledger()
-    _create_lifecycle_events()
-    _create_contracts()
-    _create_egov_requests()
-
-
-def _create_consents() -> None:
-    op.create_table(
+    create_table(
         "consents",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("act_id", sa.String(length=36), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("scope", sa.String(length=30), nullable=False),
-        sa.Column("purposes", sa.Text(), nullable=False),
-        sa.Column("recipients", sa.Text(), nullable=False),
-        sa.Column("cookie_categories", sa.Text(), nullable=False),
-        sa.Column("policy_version", sa.String(length=100), nullable=False),
-        sa.Column("policy_hash", sa.String(length=64), nullable=False),
-        sa.Column("channel", sa.String(length=30), nullable=False),
-        sa.Column("evidence_refs", sa.Text(), nullable=False),
-        sa.Column("evidence_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("given_by", sa.String(length=20), nullable=False),
-        sa.Column("representative_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("expired_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("needs_reconsent_since", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_consents_subject_id_subjects")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
-        sa.UniqueConstraint("operator_id", "idempotency_key", "scope",
-                            name=op.f("uq_consents_operator_id_idempotency_key_scope")),
+        varchar("id", 36),
+        varchar("act_id", 36),
+        varchar("subject_id", 36),
+        varchar("operator_id", 100),
+        varchar("scope", 30),
+        text("purposes"),
+        text("recipients"),
+        text("cookie_categories"),
+        varchar("policy_version", 100),
+        varchar("policy_hash", 64),
+        varchar("channel", 30),
+        text("evidence_refs"),
+        blob("evidence_sealed", nullable=True),
+        varchar("given_by", 20),
+        blob("representative_sealed", nullable=True),
+        timestamptz("valid_until", nullable=True),
+        timestamptz("given_at"),
+        timestamptz("withdrawn_at", nullable=True),
+        timestamptz("expired_at", nullable=True),
+        timestamptz("needs_reconsent_since", nullable=True),
+        varchar("idempotency_key", 200, nullable=True),
+        varchar("request_hash", 64),
+        SUBJECT,
+        pk("id"),
+        uq("operator_id", "idempotency_key", "scope"),
+        ix("subject_id"),
+        ix("operator_id", "scope"),
+        ix("act_id"),
     )
-    op.create_index("ix_consents_subject_id", "consents", ["subject_id"])
-    op.create_index("ix_consents_operator_id_scope", "consents", ["operator_id", "scope"])
-    op.create_index("ix_consents_act_id", "consents", ["act_id"])
+    _create_ledger_events_contracts_egov()
 
 
-def _create_consent_ledger() -> None:
-    op.create_table(
+def _create_ledger_events_contracts_egov() -> None:
+    create_table(
         "consent_ledger",
-        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("event", sa.String(length=40), nullable=False),
-        sa.Column("consent_id", sa.String(length=36), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("prev_hash", sa.String(length=64), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_consent_ledger")),
+        bigint("seq", autoincrement=False),
+        timestamptz("at"),
+        varchar("event", 40),
+        varchar("consent_id", 36),
+        varchar("subject_id", 36),
+        text("payload"),
+        varchar("prev_hash", 64),
+        varchar("hash", 64),
+        pk("seq"),
+        ix("subject_id"),
+        ix("consent_id"),
     )
-    op.create_index("ix_consent_ledger_subject_id", "consent_ledger", ["subject_id"])
-    op.create_index("ix_consent_ledger_consent_id", "consent_ledger", ["consent_id"])
-
-    head = op.create_table(
-        "consent_ledger_head",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.CheckConstraint("id = 1", name=op.f("ck_consent_ledger_head_single_row")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_ledger_head")),
-    )
-    op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": _GENESIS}])
-
-
-def _create_lifecycle_events() -> None:
-    op.create_table(
+    create_chain_head("consent_ledger_head")
+    create_table(
         "lifecycle_events",
-        sa.Column("event_id", sa.String(length=100), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=30), nullable=False),
-        sa.Column("contract_id", sa.String(length=100), nullable=True),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_lifecycle_events_subject_id_subjects")),
-        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_lifecycle_events")),
+        varchar("event_id", 100),
+        varchar("subject_id", 36),
+        varchar("type", 30),
+        varchar("contract_id", 100, nullable=True),
+        timestamptz("occurred_at"),
+        timestamptz("recorded_at"),
+        text("data"),
+        varchar("fingerprint", 64),
+        SUBJECT,
+        pk("event_id"),
+        ix("subject_id", "type"),
     )
-    op.create_index("ix_lifecycle_events_subject_id_type", "lifecycle_events",
-                    ["subject_id", "type"])
-
-
-def _create_contracts() -> None:
-    op.create_table(
+    create_table(
         "contracts",
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("contract_id", sa.String(length=100), nullable=False),
-        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_contracts_subject_id_subjects")),
-        sa.PrimaryKeyConstraint("subject_id", "contract_id", name=op.f("pk_contracts")),
+        varchar("subject_id", 36),
+        varchar("contract_id", 100),
+        timestamptz("opened_at", nullable=True),
+        timestamptz("closed_at", nullable=True),
+        SUBJECT,
+        pk("subject_id", "contract_id"),
     )
-
-
-def _create_egov_requests() -> None:
-    op.create_table(
+    create_table(
         "egov_requests",
-        sa.Column("request_id", sa.String(length=100), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("request", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("act_id", sa.String(length=36), nullable=True),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_egov_requests_subject_id_subjects")),
-        sa.PrimaryKeyConstraint("request_id", name=op.f("pk_egov_requests")),
+        varchar("request_id", 100),
+        varchar("subject_id", 36),
+        varchar("operator_id", 100),
+        text("request"),
+        varchar("status", 20),
+        timestamptz("sent_at"),
+        timestamptz("decided_at", nullable=True),
+        varchar("act_id", 36, nullable=True),
+        SUBJECT,
+        pk("request_id"),
+        ix("subject_id"),
     )
-    op.create_index("ix_egov_requests_subject_id", "egov_requests", ["subject_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_egov_requests_subject_id", table_name="egov_requests")
-    op.drop_table("egov_requests")
-    op.drop_table("contracts")
-    op.drop_index("ix_lifecycle_events_subject_id_type", table_name="lifecycle_events")
-    op.drop_table("lifecycle_events")
-    op.drop_table("consent_ledger_head")
-    op.drop_index("ix_consent_ledger_consent_id", table_name="consent_ledger")
-    op.drop_index("ix_consent_ledger_subject_id", table_name="consent_ledger")
-    op.drop_table("consent_ledger")
-    op.drop_index("ix_consents_act_id", table_name="consents")
-    op.drop_index("ix_consents_operator_id_scope", table_name="consents")
-    op.drop_index("ix_consents_subject_id", table_name="consents")
-    op.drop_table("consents")
+    drop_table("egov_requests", ix("subject_id"))
+    drop_table("contracts")
+    drop_table("lifecycle_events", ix("subject_id", "type"))
+    drop_table("consent_ledger_head")
+    drop_table("consent_ledger", ix("consent_id"), ix("subject_id"))
+    drop_table("consents", ix("act_id"), ix("operator_id", "scope"), ix("subject_id"))
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0004"
+down_revision: str | None = "0003"

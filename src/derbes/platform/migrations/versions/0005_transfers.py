@@ -2,66 +2,64 @@
 
 Also an index on lifecycle_events.recorded_at for the decision point's change feed.
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-01-20
+Created 2026-01-20.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import date, integer, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import (
+    create_index,
+    create_table,
+    drop_index,
+    drop_table,
+    fk,
+    ix,
+    pk,
+)
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "transfers",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("recipient_id", sa.String(length=100), nullable=False),
-        sa.Column("purpose", sa.String(length=100), nullable=False),
-        sa.Column("categories", sa.Text(), nullable=False),
-        sa.Column("basis_kind", sa.String(length=30), nullable=False),
-        sa.Column("law_citation", sa.Text(), nullable=True),
-        sa.Column("state_body", sa.String(length=300), nullable=True),
-        sa.Column("request_number", sa.String(length=100), nullable=True),
-        sa.Column("request_date", sa.Date(), nullable=True),
-        sa.Column("subject_count", sa.Integer(), nullable=False),
-        sa.Column("decision", sa.Text(), nullable=False),
-        sa.Column("request_id", sa.String(length=100), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_transfers")),
+        varchar("id", 36),
+        timestamptz("at"),
+        varchar("actor", 200),
+        varchar("operator_id", 100),
+        varchar("recipient_id", 100),
+        varchar("purpose", 100),
+        text("categories"),
+        varchar("basis_kind", 30),
+        text("law_citation", nullable=True),
+        varchar("state_body", 300, nullable=True),
+        varchar("request_number", 100, nullable=True),
+        date("request_date", nullable=True),
+        integer("subject_count"),
+        text("decision"),
+        varchar("request_id", 100, nullable=True),
+        pk("id"),
+        ix("operator_id", "at"),
     )
-    op.create_index("ix_transfers_operator_id_at", "transfers", ["operator_id", "at"])
-    op.create_table(
+    create_table(
         "transfer_subjects",
-        sa.Column("transfer_id", sa.String(length=36), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("consent_ids", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["transfer_id"], ["transfers.id"],
-            name=op.f("fk_transfer_subjects_transfer_id_transfers"), ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["subject_id"], ["subjects.id"],
-            name=op.f("fk_transfer_subjects_subject_id_subjects"),
-        ),
-        sa.PrimaryKeyConstraint("transfer_id", "subject_id", name=op.f("pk_transfer_subjects")),
+        varchar("transfer_id", 36),
+        varchar("subject_id", 36),
+        text("consent_ids"),
+        fk("transfer_id", "transfers.id", ondelete="CASCADE"),
+        fk("subject_id", "subjects.id"),
+        pk("transfer_id", "subject_id"),
+        ix("subject_id"),
     )
-    op.create_index("ix_transfer_subjects_subject_id", "transfer_subjects", ["subject_id"])
     # The decision point's change feed reads lifecycle events by recording time.
-    op.create_index("ix_lifecycle_events_recorded_at", "lifecycle_events", ["recorded_at"])
+    create_index("lifecycle_events", "recorded_at")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_lifecycle_events_recorded_at", table_name="lifecycle_events")
-    op.drop_index("ix_transfer_subjects_subject_id", table_name="transfer_subjects")
-    op.drop_table("transfer_subjects")
-    op.drop_index("ix_transfers_operator_id_at", table_name="transfers")
-    op.drop_table("transfers")
+    drop_index("lifecycle_events", "recorded_at")
+    drop_table("transfer_subjects", ix("subject_id"))
+    drop_table("transfers", ix("operator_id", "at"))
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0005"
+down_revision: str | None = "0004"

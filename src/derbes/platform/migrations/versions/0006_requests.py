@@ -1,75 +1,68 @@
 """data-subject requests and their transitions.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-01-21
+Created 2026-01-21.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-revision: str = "0006"
-down_revision: str | None = "0005"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import blob, date, serial, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, fk, ix, pk
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "subject_requests",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=True),
-        sa.Column("type", sa.String(length=30), nullable=False),
-        sa.Column("state", sa.String(length=20), nullable=False),
-        sa.Column("language", sa.String(length=5), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("due_date", sa.Date(), nullable=False),
-        sa.Column("deadline_id", sa.String(length=50), nullable=False),
-        sa.Column("deadline_citation", sa.Text(), nullable=False),
-        sa.Column("requester", sa.String(length=20), nullable=False),
-        sa.Column("representative_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("verification_method", sa.String(length=20), nullable=True),
-        sa.Column("verification_ref", sa.String(length=200), nullable=True),
-        sa.Column("payload_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("answer", sa.Text(), nullable=True),
-        sa.Column("answer_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("refusal_reasons", sa.Text(), nullable=False),
-        sa.Column("pending_reason", sa.Text(), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_subject_requests")),
+        varchar("id", 36),
+        varchar("operator_id", 100),
+        varchar("subject_id", 36, nullable=True),
+        varchar("type", 30),
+        varchar("state", 20),
+        varchar("language", 5),
+        timestamptz("received_at"),
+        date("due_date"),
+        varchar("deadline_id", 50),
+        text("deadline_citation"),
+        varchar("requester", 20),
+        blob("representative_sealed", nullable=True),
+        varchar("verification_method", 20, nullable=True),
+        varchar("verification_ref", 200, nullable=True),
+        blob("payload_sealed", nullable=True),
+        text("answer", nullable=True),
+        blob("answer_sealed", nullable=True),
+        text("refusal_reasons"),
+        text("pending_reason", nullable=True),
+        timestamptz("closed_at", nullable=True),
+        timestamptz("updated_at"),
+        pk("id"),
+        ix("operator_id", "state", "due_date"),
+        ix("state", "due_date"),
+        ix("subject_id"),
     )
-    op.create_index("ix_subject_requests_operator_id_state_due_date", "subject_requests",
-                    ["operator_id", "state", "due_date"])
-    op.create_index("ix_subject_requests_state_due_date", "subject_requests",
-                    ["state", "due_date"])
-    op.create_index("ix_subject_requests_subject_id", "subject_requests", ["subject_id"])
-    op.create_table(
+    create_table(
         "request_transitions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("request_id", sa.String(length=36), nullable=False),
-        sa.Column("from_state", sa.String(length=20), nullable=True),
-        sa.Column("to_state", sa.String(length=20), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["request_id"], ["subject_requests.id"],
-            name=op.f("fk_request_transitions_request_id_subject_requests"), ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_request_transitions")),
+        serial("id"),
+        varchar("request_id", 36),
+        varchar("from_state", 20, nullable=True),
+        varchar("to_state", 20),
+        timestamptz("at"),
+        varchar("actor", 200),
+        text("reason", nullable=True),
+        fk("request_id", "subject_requests.id", ondelete="CASCADE"),
+        pk("id"),
+        ix("request_id"),
     )
-    op.create_index("ix_request_transitions_request_id", "request_transitions", ["request_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_request_transitions_request_id", table_name="request_transitions")
-    op.drop_table("request_transitions")
-    op.drop_index("ix_subject_requests_subject_id", table_name="subject_requests")
-    op.drop_index("ix_subject_requests_state_due_date", table_name="subject_requests")
-    op.drop_index("ix_subject_requests_operator_id_state_due_date",
-                  table_name="subject_requests")
-    op.drop_table("subject_requests")
+    drop_table("request_transitions", ix("request_id"))
+    drop_table(
+        "subject_requests",
+        ix("subject_id"),
+        ix("state", "due_date"),
+        ix("operator_id", "state", "due_date"),
+    )
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0006"
+down_revision: str | None = "0005"

@@ -1,131 +1,101 @@
 """retention: legal holds, purpose and category clocks, sweep runs and their items.
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-01-22
+Created 2026-01-22.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from derbes.platform.migrations.columns import date, integer, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, fk, ix, pk
 
-revision: str = "0007"
-down_revision: str | None = "0006"
-branch_labels: str | None = None
-depends_on: str | None = None
 
 def upgrade() -> None:
-    _create_legal_holds()
-    _create_retention_clocks()
-    _create_retention_category_clocks()
-    _create_retention_runs()
-    _create_retention_run_items()
-
-
-def _create_legal_holds() -> None:
-    op.create_table(
+    create_table(
         "legal_holds",
-        sa.Column("hold_id", sa.String(length=100), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("basis", sa.Text(), nullable=False),
-        sa.Column("set_by", sa.String(length=1000), nullable=False),
-        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("until", sa.Date(), nullable=True),
-        sa.Column("categories", sa.Text(), nullable=True),
-        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("released_by", sa.String(length=1000), nullable=True),
-        sa.Column("release_event_id", sa.String(length=100), nullable=True),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_legal_holds_subject_id_subjects")),
-        sa.PrimaryKeyConstraint("hold_id", name=op.f("pk_legal_holds")),
+        varchar("hold_id", 100),
+        varchar("subject_id", 36),
+        varchar("kind", 30),
+        text("basis"),
+        varchar("set_by", 1000),
+        timestamptz("set_at"),
+        date("until", nullable=True),
+        text("categories", nullable=True),
+        timestamptz("released_at", nullable=True),
+        varchar("released_by", 1000, nullable=True),
+        varchar("release_event_id", 100, nullable=True),
+        fk("subject_id", "subjects.id"),
+        pk("hold_id"),
+        ix("subject_id"),
     )
-    op.create_index("ix_legal_holds_subject_id", "legal_holds", ["subject_id"])
-
-
-def _create_retention_clocks() -> None:
-    op.create_table(
+    create_table(
         "retention_clocks",
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("purpose_id", sa.String(length=100), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("trigger", sa.String(length=30), nullable=True),
-        sa.Column("trigger_date", sa.Date(), nullable=True),
-        sa.Column("end_date", sa.Date(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("subject_id", "purpose_id", name=op.f("pk_retention_clocks")),
+        varchar("subject_id", 36),
+        varchar("purpose_id", 100),
+        varchar("operator_id", 100),
+        varchar("trigger", 30, nullable=True),
+        date("trigger_date", nullable=True),
+        date("end_date", nullable=True),
+        timestamptz("updated_at"),
+        pk("subject_id", "purpose_id"),
     )
-
-
-def _create_retention_category_clocks() -> None:
-    op.create_table(
+    create_table(
         "retention_category_clocks",
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("category", sa.String(length=100), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("keep_until", sa.Date(), nullable=True),
-        sa.Column("purpose_id", sa.String(length=100), nullable=True),
-        sa.Column("held", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("subject_id", "category",
-                                name=op.f("pk_retention_category_clocks")),
+        varchar("subject_id", 36),
+        varchar("category", 100),
+        varchar("operator_id", 100),
+        date("keep_until", nullable=True),
+        varchar("purpose_id", 100, nullable=True),
+        integer("held"),
+        pk("subject_id", "category"),
+        ix("operator_id", "keep_until"),
     )
-    op.create_index("ix_retention_category_clocks_operator_id_keep_until",
-                    "retention_category_clocks", ["operator_id", "keep_until"])
+    _create_runs()
 
 
-def _create_retention_runs() -> None:
-    op.create_table(
+def _create_runs() -> None:
+    create_table(
         "retention_runs",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("state", sa.String(length=20), nullable=False),
-        sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("batch_size", sa.Integer(), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("subjects_total", sa.Integer(), nullable=False),
-        sa.Column("subjects_done", sa.Integer(), nullable=False),
-        sa.Column("subjects_shredded", sa.Integer(), nullable=False),
-        sa.Column("subjects_partial", sa.Integer(), nullable=False),
-        sa.Column("subjects_skipped", sa.Integer(), nullable=False),
-        sa.Column("values_deleted", sa.Integer(), nullable=False),
-        sa.Column("groups", sa.Text(), nullable=False),
-        sa.Column("act_id", sa.String(length=36), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_runs")),
+        varchar("id", 36),
+        varchar("operator_id", 100),
+        date("as_of"),
+        varchar("state", 20),
+        varchar("actor", 200),
+        integer("batch_size"),
+        timestamptz("started_at"),
+        timestamptz("finished_at", nullable=True),
+        integer("subjects_total"),
+        integer("subjects_done"),
+        integer("subjects_shredded"),
+        integer("subjects_partial"),
+        integer("subjects_skipped"),
+        integer("values_deleted"),
+        text("groups"),
+        varchar("act_id", 36, nullable=True),
+        pk("id"),
+        ix("operator_id", "state"),
     )
-    op.create_index("ix_retention_runs_operator_id_state", "retention_runs",
-                    ["operator_id", "state"])
-
-
-def _create_retention_run_items() -> None:
-    op.create_table(
+    create_table(
         "retention_run_items",
-        sa.Column("run_id", sa.String(length=36), nullable=False),
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("purpose_id", sa.String(length=100), nullable=False),
-        sa.Column("items", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("shredded", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["run_id"], ["retention_runs.id"],
-                                name=op.f("fk_retention_run_items_run_id_retention_runs")),
-        sa.PrimaryKeyConstraint("run_id", "subject_id", "purpose_id",
-                                name=op.f("pk_retention_run_items")),
+        varchar("run_id", 36),
+        varchar("subject_id", 36),
+        varchar("purpose_id", 100),
+        integer("items"),
+        varchar("state", 10),
+        integer("shredded", nullable=True),
+        fk("run_id", "retention_runs.id"),
+        pk("run_id", "subject_id", "purpose_id"),
+        ix("run_id", "state", "subject_id"),
     )
-    op.create_index("ix_retention_run_items_run_id_state_subject_id", "retention_run_items",
-                    ["run_id", "state", "subject_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_retention_run_items_run_id_state_subject_id",
-                  table_name="retention_run_items")
-    op.drop_table("retention_run_items")
-    op.drop_index("ix_retention_runs_operator_id_state", table_name="retention_runs")
-    op.drop_table("retention_runs")
-    op.drop_index("ix_retention_category_clocks_operator_id_keep_until",
-                  table_name="retention_category_clocks")
-    op.drop_table("retention_category_clocks")
-    op.drop_table("retention_clocks")
-    op.drop_index("ix_legal_holds_subject_id", table_name="legal_holds")
-    op.drop_table("legal_holds")
+    drop_table("retention_run_items", ix("run_id", "state", "subject_id"))
+    drop_table("retention_runs", ix("operator_id", "state"))
+    drop_table("retention_category_clocks", ix("operator_id", "keep_until"))
+    drop_table("retention_clocks")
+    drop_table("legal_holds", ix("subject_id"))
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0007"
+down_revision: str | None = "0006"

@@ -1,31 +1,29 @@
 """key swaps: the data database's journal of partial crypto-shredding.
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-02-02
+Created 2026-02-02.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-revision: str = "0009"
-down_revision: str | None = "0008"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import integer, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, pk
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "key_swaps",
-        sa.Column("swap_id", sa.String(length=36), nullable=False),
-        sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("subjects", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("swap_id", name=op.f("pk_key_swaps")),
+        varchar("swap_id", 36),
+        varchar("state", 10),
+        integer("subjects"),
+        timestamptz("recorded_at"),
+        pk("swap_id"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("key_swaps")
+    drop_table("key_swaps")
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0009"
+down_revision: str | None = "0008"

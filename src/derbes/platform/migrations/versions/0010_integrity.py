@@ -12,54 +12,59 @@ them (``state_unverified``) until ``derbes ledger seal`` has checked their
 projections against both chains and sealed them (the key that seals lives in
 the key store, which a migration does not open).
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-11-22
+Created 2026-11-22.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import serial, text, timestamptz, varchar
+from derbes.platform.migrations.ddl import (
+    create_index,
+    create_table,
+    drop_index,
+    drop_table,
+    ix,
+    pk,
+)
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "subject_seals",
-        sa.Column("subject_id", sa.String(length=36), nullable=False),
-        sa.Column("mac", sa.String(length=64), nullable=False),
-        sa.Column("components", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_subject_seals")),
+        varchar("subject_id", 36),
+        varchar("mac", 64),
+        text("components"),
+        pk("subject_id"),
     )
-    op.drop_index("ix_consent_ledger_subject_id", table_name="consent_ledger")
-    op.create_index("ix_consent_ledger_subject_id_seq", "consent_ledger",
-                    ["subject_id", "seq"])
+    drop_index("consent_ledger", "subject_id")
+    create_index("consent_ledger", "subject_id", "seq")
     with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_table(
+        batch.add_column(timestamptz("expires_at", nullable=True))
+    create_table(
         "auth_throttle",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("scope", sa.String(length=20), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column("reference", sa.String(length=200), nullable=True),
-        sa.Column("outcome", sa.String(length=20), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("until", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_throttle")),
+        serial("id"),
+        varchar("scope", 20),
+        varchar("key", 100),
+        varchar("reference", 200, nullable=True),
+        varchar("outcome", 20),
+        timestamptz("at"),
+        timestamptz("until", nullable=True),
+        pk("id"),
+        ix("scope", "key", "at"),
     )
-    op.create_index("ix_auth_throttle_scope_key_at", "auth_throttle", ["scope", "key", "at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_auth_throttle_scope_key_at", table_name="auth_throttle")
-    op.drop_table("auth_throttle")
+    drop_table("auth_throttle", ix("scope", "key", "at"))
     with op.batch_alter_table("api_keys") as batch:
         batch.drop_column("expires_at")
-    op.drop_index("ix_consent_ledger_subject_id_seq", table_name="consent_ledger")
-    op.create_index("ix_consent_ledger_subject_id", "consent_ledger", ["subject_id"])
-    op.drop_table("subject_seals")
+    drop_index("consent_ledger", "subject_id", "seq")
+    create_index("consent_ledger", "subject_id")
+    drop_table("subject_seals")
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0010"
+down_revision: str | None = "0009"

@@ -6,9 +6,7 @@
 * ``api_keys.owner``: ``staff:<person id>`` or ``service:<name>``. Keys made
   before this revision belong to the named service of their name.
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-01
+Created 2026-12-01.
 """
 
 from __future__ import annotations
@@ -16,61 +14,57 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import bigint, blob, serial, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_table, drop_table, fk, ix, pk, uq
 
 
-def upgrade() -> None:  # limits: literal
-    op.create_table(
+def upgrade() -> None:
+    create_table(
         "staff_people",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("login", sa.String(length=100), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("password_hash", sa.String(length=200), nullable=True),
-        sa.Column("totp_sealed", sa.LargeBinary(), nullable=True),
-        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("disabled_by", sa.String(length=200), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_people")),
-        sa.UniqueConstraint("login", name=op.f("uq_staff_people_login")),
+        varchar("id", 36),
+        varchar("login", 100),
+        varchar("name", 200),
+        varchar("password_hash", 200, nullable=True),
+        blob("totp_sealed", nullable=True),
+        bigint("totp_last_step", nullable=True),
+        timestamptz("created_at"),
+        varchar("created_by", 200),
+        timestamptz("disabled_at", nullable=True),
+        varchar("disabled_by", 200, nullable=True),
+        pk("id"),
+        uq("login"),
     )
-    op.create_table(
+    create_table(
         "staff_grants",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("person_id", sa.String(length=36), nullable=False),
-        sa.Column("operator_id", sa.String(length=100), nullable=False),
-        sa.Column("role", sa.String(length=50), nullable=False),
-        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("granted_by", sa.String(length=200), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_by", sa.String(length=200), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["staff_people.id"],
-                                name=op.f("fk_staff_grants_person_id_staff_people")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_grants")),
+        serial("id"),
+        varchar("person_id", 36),
+        varchar("operator_id", 100),
+        varchar("role", 50),
+        timestamptz("granted_at"),
+        varchar("granted_by", 200),
+        timestamptz("revoked_at", nullable=True),
+        varchar("revoked_by", 200, nullable=True),
+        fk("person_id", "staff_people.id"),
+        pk("id"),
+        ix("person_id"),
+        ix("operator_id"),
     )
-    op.create_index("ix_staff_grants_person_id", "staff_grants", ["person_id"])
-    op.create_index("ix_staff_grants_operator_id", "staff_grants", ["operator_id"])
-    op.create_table(
+    create_table(
         "staff_sessions",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("token_sha256", sa.String(length=64), nullable=False),
-        sa.Column("person_id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("end_reason", sa.String(length=50), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["staff_people.id"],
-                                name=op.f("fk_staff_sessions_person_id_staff_people")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_sessions")),
-        sa.UniqueConstraint("token_sha256", name=op.f("uq_staff_sessions_token_sha256")),
+        varchar("id", 32),
+        varchar("token_sha256", 64),
+        varchar("person_id", 36),
+        timestamptz("created_at"),
+        timestamptz("last_seen_at"),
+        timestamptz("ended_at", nullable=True),
+        varchar("end_reason", 50, nullable=True),
+        fk("person_id", "staff_people.id"),
+        pk("id"),
+        uq("token_sha256"),
+        ix("person_id"),
     )
-    op.create_index("ix_staff_sessions_person_id", "staff_sessions", ["person_id"])
     with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("owner", sa.String(length=200), nullable=True))
+        batch.add_column(varchar("owner", 200, nullable=True))
     # Every key made so far was a service's: it keeps working, owned by that service.
     op.execute("UPDATE api_keys SET owner = 'service:' || name")
     with op.batch_alter_table("api_keys") as batch:
@@ -82,9 +76,11 @@ def downgrade() -> None:
     with op.batch_alter_table("api_keys") as batch:
         batch.drop_index("ix_api_keys_owner")
         batch.drop_column("owner")
-    op.drop_index("ix_staff_sessions_person_id", table_name="staff_sessions")
-    op.drop_table("staff_sessions")
-    op.drop_index("ix_staff_grants_operator_id", table_name="staff_grants")
-    op.drop_index("ix_staff_grants_person_id", table_name="staff_grants")
-    op.drop_table("staff_grants")
-    op.drop_table("staff_people")
+    drop_table("staff_sessions", ix("person_id"))
+    drop_table("staff_grants", ix("operator_id"), ix("person_id"))
+    drop_table("staff_people")
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "0011"
+down_revision: str | None = "0010"

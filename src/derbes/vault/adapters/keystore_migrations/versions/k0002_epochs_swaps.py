@@ -6,9 +6,7 @@ which epoch wraps each key (NULL: the KEK itself, as before) and holds, during
 a partial destruction, the subject's next key beside the current one
 (``swap_id``, ``next_*``) until the data database has committed.
 
-Revision ID: k0002
-Revises: k0001
-Create Date: 2026-02-02
+Created 2026-02-02.
 """
 
 from __future__ import annotations
@@ -16,33 +14,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "k0002"
-down_revision: str | None = "k0001"
-branch_labels: str | None = None
-depends_on: str | None = None
+from derbes.platform.migrations.columns import blob, integer, timestamptz, varchar
+from derbes.platform.migrations.ddl import create_index, create_table, drop_index, drop_table, pk
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "key_epochs",
-        sa.Column("epoch", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("closing_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        integer("epoch", autoincrement=False),
+        varchar("state", 10),
+        timestamptz("opened_at"),
+        timestamptz("closing_at", nullable=True),
+        timestamptz("closed_at", nullable=True),
         sa.Column("keys_destroyed", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("first_destroyed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("epoch", name=op.f("pk_key_epochs")),
+        timestamptz("first_destroyed_at", nullable=True),
+        pk("epoch"),
     )
     with op.batch_alter_table("data_keys") as batch:
-        batch.add_column(sa.Column("epoch", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("swap_id", sa.String(length=36), nullable=True))
-        batch.add_column(sa.Column("next_kek_id", sa.String(length=100), nullable=True))
-        batch.add_column(sa.Column("next_epoch", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("next_wrapped", sa.LargeBinary(), nullable=True))
-    op.create_index("ix_data_keys_epoch", "data_keys", ["epoch"])
-    op.create_index("ix_data_keys_swap_id", "data_keys", ["swap_id"])
-    op.create_index("ix_data_keys_next_epoch", "data_keys", ["next_epoch"])
+        batch.add_column(integer("epoch", nullable=True))
+        batch.add_column(varchar("swap_id", 36, nullable=True))
+        batch.add_column(varchar("next_kek_id", 100, nullable=True))
+        batch.add_column(integer("next_epoch", nullable=True))
+        batch.add_column(blob("next_wrapped", nullable=True))
+    create_index("data_keys", "epoch")
+    create_index("data_keys", "swap_id")
+    create_index("data_keys", "next_epoch")
 
 
 def downgrade() -> None:
@@ -55,13 +51,18 @@ def downgrade() -> None:
             f"{wrapped_by_epochs} data key(s) are wrapped by key epochs or in a key swap: "
             "the key store cannot go back to k0001"
         )
-    op.drop_index("ix_data_keys_next_epoch", table_name="data_keys")
-    op.drop_index("ix_data_keys_swap_id", table_name="data_keys")
-    op.drop_index("ix_data_keys_epoch", table_name="data_keys")
+    drop_index("data_keys", "next_epoch")
+    drop_index("data_keys", "swap_id")
+    drop_index("data_keys", "epoch")
     with op.batch_alter_table("data_keys") as batch:
         batch.drop_column("next_wrapped")
         batch.drop_column("next_epoch")
         batch.drop_column("next_kek_id")
         batch.drop_column("swap_id")
         batch.drop_column("epoch")
-    op.drop_table("key_epochs")
+    drop_table("key_epochs")
+
+
+# Where this revision stands in the history (Alembic reads these two names).
+revision: str = "k0002"
+down_revision: str | None = "k0001"
