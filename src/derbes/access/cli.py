@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.access.model import sorted_scopes
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import bootstrap, console, notes
 
 apikey_app = typer.Typer(
     help="API keys for service callers, scoped read / write / destroy / verify / admin.",
     no_args_is_help=True,
 )
 app.add_typer(apikey_app, name="apikey")
-
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 @apikey_app.command("create")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import Format, bootstrap, console
 
 audit_app = typer.Typer(
     help="Access audit log: verify its hash chain, show entries, list alerts.",
@@ -19,14 +17,8 @@ audit_app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 
-console = Console(soft_wrap=True, highlight=False)
 
 MAX_LIMIT = 100_000  # entries shown at once; a larger number is refused, not stored
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 _FORMAT = typer.Option(Format.TEXT, "--format", help="Output format.")
@@ -49,7 +41,7 @@ def verify(
     from derbes.integrity import cli as chains
     from derbes.integrity.model.anchor import Chain
 
-    chains.run_verify(Chain.AUDIT, expect, chains.Format(output.value))
+    chains.run_verify(Chain.AUDIT, expect, output)
 
 
 @audit_app.command("show")

@@ -1,5 +1,6 @@
 """What every command shares: who acts, a request id, the language, standard input,
-and the modules a command needs, imported only when it runs.
+where it writes (its answer, its notes), the text-or-JSON format, and the modules a
+command needs, imported only when it runs.
 
 A command module imports at its top only what describing its options needs
 (typer, rich, the models' enums). Services, bootstrap and adapters pull in
@@ -15,8 +16,11 @@ import importlib.util
 import os
 import sys
 import uuid
+from enum import StrEnum
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from rich.console import Console
 
 from derbes.errors import InputError
 from derbes.platform.labels import Lang
@@ -24,6 +28,18 @@ from derbes.platform.text import check_text
 
 if TYPE_CHECKING:
     from derbes.bootstrap import Container
+
+console = Console(soft_wrap=True, highlight=False)
+"""A command's answer, on standard output: plain, so it can be piped and parsed."""
+notes = Console(stderr=True, soft_wrap=True, highlight=False)
+"""What a command says beside its answer (warnings, where a file went), on standard error."""
+
+
+class Format(StrEnum):
+    """How a command that lists or reports answers: lines for people, or JSON."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 def lazy(name: str) -> ModuleType:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap, request_id
+from derbes.cli.common import Format, actor, bootstrap, console, notes, request_id
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
@@ -34,14 +33,6 @@ consent_app = typer.Typer(help="Consents: give, withdraw, show, export evidence.
 app.add_typer(consent_app, name="consent")
 ledger_app = typer.Typer(help="The consent ledger (hash chain).", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
-
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 class ExportFormat(StrEnum):
@@ -239,7 +230,7 @@ def verify(
     from derbes.integrity import cli as chains
     from derbes.integrity.model.anchor import Chain
 
-    chains.run_verify(Chain.LEDGER, expect, chains.Format(output.value))
+    chains.run_verify(Chain.LEDGER, expect, output)
 
 
 @app.command("event")

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, request_id
+from derbes.cli.common import actor, console, notes, request_id
 from derbes.cli.common import stdin_if_dash as _stdin_if_dash
 from derbes.errors import DatasetError, InputError
 
@@ -30,8 +29,6 @@ dataset_app = typer.Typer(
 )
 app.add_typer(dataset_app, name="dataset")
 
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 FILE_ARG = typer.Argument(..., help="Dataset YAML file (e.g. registers/datasets/….yaml).")
 REGISTER_OPT = typer.Option(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar as stdlib_calendar
 import json
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap, lazy
+from derbes.cli.common import Format, bootstrap, lazy
 from derbes.deadlines.model.calendar import DayKind, DueDate, WorkingCalendar, describe_term
 from derbes.deadlines.model.regime import Regime, regime_as_dict
 from derbes.errors import InputError
@@ -36,11 +35,6 @@ regime_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(regime_app, name="regime")
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 _MONTHS: dict[Lang, tuple[str, ...]] = {

@@ -13,14 +13,10 @@ import json
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap, language
+from derbes.cli.common import bootstrap, console, language
 from derbes.decisions.model import Action, ActionKind, Decision
-
-console = Console(soft_wrap=True, highlight=False)
-
 
 
 def _decision_dict(subject_id: str, decision: Decision) -> dict[str, Any]:

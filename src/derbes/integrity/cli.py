@@ -13,15 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from derbes.audit.cli import audit_app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import Format, bootstrap, console, notes
 from derbes.consent.cli import ledger_app
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.platform.chain import Verification
@@ -29,15 +27,8 @@ from derbes.platform.chain import Verification
 if TYPE_CHECKING:
     from derbes.bootstrap import Container
 
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 _SHOWN = 50  # differences printed as text; JSON lists them all
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 _FORMAT = typer.Option(Format.TEXT, "--format", help="Output format.")

@@ -1,6 +1,8 @@
 """Storage shared by the hash-chained logs (access audit, consent ledger).
 
-Each log is a table with a ``seq`` column and a one-row head table (id = 1:
+Every chain is keyed from the audit key, which lives in the key store, outside the
+data database: :class:`KeySource` fetches it when first needed and derives the
+chain's own key from it. Each log is a table with a ``seq`` column and a one-row head table (id = 1:
 the last ``seq`` and ``hash``). An append locks the head in the appender's
 transaction, so concurrent writers take turns, and moves it with the entries.
 """
@@ -13,11 +15,48 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Row, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from derbes.errors import ConfigurationError
 from derbes.platform.chain import GENESIS
 
 T = TypeVar("T")
 
 PAGE = 1000  # entries read per query while streaming a log
+
+
+class KeySource:
+    """A key derived from the audit key, fetched from the key store when first needed.
+
+    ``given`` is the audit key, or the key store's getter of it (a unit of work that
+    only reads never opens the key store), or None for a unit of work built without
+    it: asking then fails, saying what cannot be done (``cannot``).
+    """
+
+    def __init__(self, given: bytes | Callable[[], bytes] | None, *, cannot: str,
+                 derive: Callable[[bytes], bytes] | None = None) -> None:
+        self._given = given
+        self._cannot = cannot
+        self._derive = derive
+        self._key: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._key is None:
+            key = self.audit_key()
+            self._key = key if self._derive is None else self._derive(key)
+        return self._key
+
+    def audit_key(self) -> bytes:
+        """The audit key itself (to check an audit entry's own hash)."""
+        given = self._given
+        if given is None:
+            raise ConfigurationError(
+                f"no audit key: this unit of work was built without the key store, so it "
+                f"{self._cannot}")
+        key = given if isinstance(given, bytes) else given()
+        # A key shorter than 128 bits would make the chains' HMAC guessable.
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ConfigurationError("the audit key from the key store is not usable")
+        self._given = key  # fetched once
+        return key
 
 
 def lock_head(connection: Connection, head: Table) -> tuple[int, str]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from derbes.errors import ConfigurationError
 from derbes.platform.labels import Lang
+from derbes.platform.shipped import shipped_yaml
 
 ANY = "any"
 
@@ -68,8 +66,7 @@ def glossary_from_dict(data: Any) -> Glossary:
 
 @cache
 def glossary() -> Glossary:
-    text = resources.files("derbes.data").joinpath("glossary.yaml").read_text(encoding="utf-8")
-    return glossary_from_dict(yaml.safe_load(text))
+    return glossary_from_dict(shipped_yaml("glossary.yaml"))
 
 
 def _guillemets(text: str) -> str | None:

@@ -9,7 +9,9 @@ find it at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -24,10 +26,25 @@ __all__ = [
     "line_of",
     "plain",
     "read_document",
+    "read_file",
     "schema_message",
     "schema_path",
     "walk_lines",
 ]
+
+
+def read_file(file: Path, error: Callable[[list[Problem]], Exception]) -> str:
+    """The text of ``file``; what keeps it from being read is ``error`` with one problem
+    naming the file (not found, not UTF-8, the system's reason)."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        why = "file not found"
+    except UnicodeDecodeError:
+        why = "not UTF-8 text"
+    except OSError as exc:
+        why = f"cannot read: {exc.strerror}"
+    raise error([Problem(why, "", file=str(file))])
 
 
 class YamlReadError(Exception):

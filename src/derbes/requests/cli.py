@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
 from derbes.cli.common import actor as _actor
-from derbes.cli.common import bootstrap, lazy, stdin_if_dash
+from derbes.cli.common import bootstrap, console, lazy, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.dates import check_date, check_moment
 from derbes.platform.files import write_private
@@ -50,8 +49,6 @@ otp_app = typer.Typer(help="SMS one-time codes that verify a requester (the OTP 
 request_app.add_typer(otp_app, name="otp")
 app.add_typer(request_app, name="request")
 app.add_typer(requests_app, name="requests")
-
-console = Console(soft_wrap=True, highlight=False)
 
 
 def _stdin_if_dash(value: str | None, what: str) -> str | None:

@@ -16,9 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from derbes.cli.app import app
+from derbes.cli.common import console, notes
 from derbes.errors import InputError
 from derbes.platform.labels import Lang
 from derbes.scanner.model.entities import Entity
@@ -34,10 +34,6 @@ class EngineName(StrEnum):
 class FailOn(StrEnum):
     UNDECLARED = "undeclared"
     MISPLACED = "misplaced"
-
-
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _source(text: str, sample: int | None, threads: int) -> Source:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from derbes.access.model.api_keys import StoredApiKey
 from derbes.access.model.limits import Attempt, Outcome, ThrottleScope
+from derbes.platform.memory import checkpoint
 
 __all__ = ["FakeApiKeyRepository", "FakeThrottleRepository"]
 
@@ -46,12 +47,7 @@ class FakeApiKeyRepository:
             self.rows[key_id] = replace(key, last_used_at=at.astimezone(UTC))
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")
 
 
 class FakeThrottleRepository:
@@ -83,9 +79,4 @@ class FakeThrottleRepository:
                              and (a.until is None or a.until < before))]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = builtins.list(self.rows)
-
-        def restore() -> None:
-            self.rows = builtins.list(saved)
-
-        return restore
+        return checkpoint(self, "rows")

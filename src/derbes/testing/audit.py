@@ -11,6 +11,7 @@ from derbes.audit.adapters.store import AuditKeySource, json_text
 from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
 from derbes.audit.ports import AccessAlert, AuditKey, AuditQuery, NewAlert
 from derbes.platform.chain import GENESIS
+from derbes.platform.memory import checkpoint
 
 __all__ = ["FAKE_AUDIT_KEY", "FakeAlertRepository", "FakeAuditRepository"]
 
@@ -63,13 +64,7 @@ class FakeAuditRepository:
                 if e.actor == actor and e.at > since and e.action in actions]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved_rows, saved_head = builtins.list(self.rows), self.recorded_head
-
-        def restore() -> None:
-            self.rows = builtins.list(saved_rows)
-            self.recorded_head = saved_head
-
-        return restore
+        return checkpoint(self, "rows", "recorded_head")
 
 
 class FakeAlertRepository:
@@ -98,9 +93,4 @@ class FakeAlertRepository:
         return sorted(mine, key=lambda a: (a.at, a.id), reverse=True)[:limit]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = builtins.list(self.rows)
-
-        def restore() -> None:
-            self.rows = builtins.list(saved)
-
-        return restore
+        return checkpoint(self, "rows")

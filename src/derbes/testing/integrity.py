@@ -11,6 +11,7 @@ from derbes.integrity.adapters.projections import value_categories
 from derbes.integrity.model.state_seal import Snapshot
 from derbes.integrity.ports import PAGE, SEAL_PAGE, Row, StoredSeal
 from derbes.lifecycle.adapters.store import FakeLifecycleRepository
+from derbes.platform.memory import checkpoint
 from derbes.testing.vault import FakeVaultRepository
 
 __all__ = ["FakeProjectionReader", "FakeSealRepository"]
@@ -46,12 +47,7 @@ class FakeSealRepository:
         return sorted(s for s in self._subject_ids() if s > after)[:limit]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")
 
 
 class FakeProjectionReader:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from derbes.errors import ConfigurationError, ConflictError
 from derbes.platform.crypto import generate_key
+from derbes.platform.memory import checkpoint
 from derbes.platform.touched import Touched
 from derbes.vault.adapters.kek import LocalKek
 from derbes.vault.adapters.key_epochs import EpochCipher, epoch_key_aad, unwrap_epoch_key
@@ -222,12 +223,7 @@ class FakeVaultRepository:
         return builtins.list(self._s.values.values())
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = self._s.copy()
-
-        def restore() -> None:
-            self._s = saved.copy()
-
-        return restore
+        return checkpoint(self, "_s")
 
 
 class FakeKeySwapJournal:
@@ -255,12 +251,7 @@ class FakeKeySwapJournal:
             self.rows.pop(swap_id, None)
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")
 
 
 class InMemoryEpochKeyring:

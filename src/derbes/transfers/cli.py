@@ -15,11 +15,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app, report
-from derbes.cli.common import actor, bootstrap, language, lazy
+from derbes.cli.common import actor, bootstrap, console, language, lazy
 from derbes.errors import DecisionDeniedError, InputError
 from derbes.platform.dates import check_date
 
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 else:
     transfer_service = lazy("derbes.transfers.service")
 
-console = Console(soft_wrap=True, highlight=False)
 
 transfer_app = typer.Typer(help="The transfer log: record a disclosure, list a subject's.",
                            no_args_is_help=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
 from derbes.access.model.limits import IdentityLimits, limits_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform.shipped import shipped_text
 
 SHIPPED = "identity_limits.yaml"
 
@@ -18,7 +18,7 @@ SHIPPED = "identity_limits.yaml"
 def load_identity_limits() -> IdentityLimits:
     """The shipped limits, read once per process."""
     try:
-        text = resources.files("derbes.data").joinpath(SHIPPED).read_text(encoding="utf-8")
+        text = shipped_text(SHIPPED)
     except OSError as exc:
         raise ConfigurationError(f"cannot read {SHIPPED}: {exc.strerror or exc}") from exc
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import yaml
 
 from derbes.audit.model.alert_rules import AccessRules, rules_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform.shipped import shipped_text
 
 SHIPPED_RULES = "access_rules.yaml"
 
@@ -17,12 +17,7 @@ SHIPPED_RULES = "access_rules.yaml"
 def load_access_rules(path: Path | None = None) -> AccessRules:
     """The shipped rules, or a corrected copy at ``path``."""
     try:
-        if path is None:
-            text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(
-                encoding="utf-8"
-            )
-        else:
-            text = path.read_text(encoding="utf-8")
+        text = shipped_text(SHIPPED_RULES) if path is None else path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read access rules {path or SHIPPED_RULES}: {exc.strerror or exc}"

@@ -24,7 +24,6 @@ from sqlalchemy import Connection, Row, Select, select
 
 from derbes.audit.model.log import AuditEntry, AuditRecord, chain_records
 from derbes.audit.ports import AccessAlert, AuditKey, AuditQuery, NewAlert
-from derbes.errors import ConfigurationError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
 from derbes.platform.tables import access_alerts, audit_head, audit_log
@@ -38,25 +37,11 @@ __all__ = [
 ]
 
 
-class AuditKeySource:
+class AuditKeySource(chain_store.KeySource):
     """Resolves the audit key once, when the first entry is written."""
 
     def __init__(self, key: AuditKey | None) -> None:
-        self._given = key
-        self._key: bytes | None = key if isinstance(key, bytes) else None
-
-    def __call__(self) -> bytes:
-        if self._key is None:
-            if self._given is None or isinstance(self._given, bytes):
-                raise ConfigurationError(
-                    "no audit key: this unit of work was built without the key store, "
-                    "so it cannot write to the access audit log"
-                )
-            key = self._given()
-            if not isinstance(key, bytes) or len(key) < 16:
-                raise ConfigurationError("the audit key from the key store is not usable")
-            self._key = key
-        return self._key
+        super().__init__(key, cannot="cannot write to the access audit log")
 
 
 def json_text(value: Any) -> str:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from derbes.consent.model.consent import ConsentRules
 from derbes.errors import ConfigurationError
+from derbes.platform.shipped import shipped_yaml
 from derbes.register.model.register import ConsentChannel
 
 SHIPPED_RULES = "consent_rules.yaml"
@@ -57,5 +55,4 @@ def rules_from_dict(data: Any) -> ConsentRules:
 @cache
 def load_consent_rules() -> ConsentRules:
     """The shipped rules, read once per process."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
-    return rules_from_dict(yaml.safe_load(text))
+    return rules_from_dict(shipped_yaml(SHIPPED_RULES))

@@ -28,9 +28,10 @@ from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope
 from derbes.consent.model.egov import EgovRequest
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord, chain, ledger_key
 from derbes.consent.ports import ConsentLedgerRepository, ConsentRepository, EgovRequestRepository
-from derbes.errors import ConfigurationError, ConflictError, DatabaseBusyError
+from derbes.errors import ConflictError, DatabaseBusyError
 from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import consent_ledger, consent_ledger_head, consents, egov_requests
 from derbes.platform.touched import Touched
 
@@ -58,23 +59,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class _LedgerKeySource:
-    def __init__(self, audit_key: LedgerKey | None) -> None:
-        self._given = audit_key
-        self._key: bytes | None = None
+class _LedgerKeySource(chain_store.KeySource):
+    """The consent ledger's key, derived from the audit key when first needed."""
 
-    def __call__(self) -> bytes:
-        if self._key is None:
-            given = self._given
-            if given is None:
-                raise ConfigurationError(
-                    "no audit key: this unit of work was built without the key store, "
-                    "so it cannot append to the consent ledger")
-            audit_key = given if isinstance(given, bytes) else given()
-            if not isinstance(audit_key, bytes) or len(audit_key) < 16:
-                raise ConfigurationError("the audit key from the key store is not usable")
-            self._key = ledger_key(audit_key)
-        return self._key
+    def __init__(self, audit_key: LedgerKey | None) -> None:
+        super().__init__(audit_key, derive=ledger_key,
+                         cannot="cannot append to the consent ledger")
 
 
 # ------------------------------------------------------------------ rows
@@ -428,12 +418,7 @@ class FakeConsentRepository:
         return sorted(due, key=lambda c: (c.valid_until or at, c.id))[:limit]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")
 
 
 class FakeConsentLedgerRepository:
@@ -467,13 +452,7 @@ class FakeConsentLedgerRepository:
         return self.recorded_head
 
     def checkpoint(self) -> Callable[[], None]:
-        saved_rows, saved_head = builtins.list(self.rows), self.recorded_head
-
-        def restore() -> None:
-            self.rows = builtins.list(saved_rows)
-            self.recorded_head = saved_head
-
-        return restore
+        return checkpoint(self, "rows", "recorded_head")
 
 
 class FakeEgovRequestRepository:
@@ -493,9 +472,4 @@ class FakeEgovRequestRepository:
         self.rows[request_id] = replace(current, status=status, decided_at=at, act_id=act_id)
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")

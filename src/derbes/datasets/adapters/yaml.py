@@ -25,6 +25,7 @@ from derbes.platform.located_yaml import (
     line_of,
     plain,
     read_document,
+    read_file,
     schema_message,
     schema_path,
     walk_lines,
@@ -124,14 +125,7 @@ def _parse(text: str, file: str, register: Register | None) -> LoadedDataset:
 def load_dataset(path: str | Path, register: Register | None = None) -> LoadedDataset:
     """Load a dataset file from disk (see :func:`parse_dataset`)."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError([Problem("file not found", "", file=str(file))]) from None
-    except UnicodeDecodeError:
-        raise DatasetError([Problem("not UTF-8 text", "", file=str(file))]) from None
-    except OSError as exc:
-        raise DatasetError([Problem(f"cannot read: {exc.strerror}", "", file=str(file))]) from None
+    text = read_file(file, DatasetError)
     return parse_dataset(text, str(file), register)
 
 

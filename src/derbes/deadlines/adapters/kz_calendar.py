@@ -16,7 +16,6 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import yaml
 from derbes.deadlines.model.calendar import DayKind, SpecialDay, WorkingCalendar
 from derbes.errors import ConfigurationError, InputError
 from derbes.platform.labels import Labels
+from derbes.platform.shipped import shipped_text
 
 SHIPPED_OVERRIDES = "kz_calendar_overrides.yaml"
 
@@ -184,7 +184,7 @@ def _substituted_from(en_name: str) -> date | None:
 
 
 def _shipped_text() -> str:
-    return resources.files("derbes.data").joinpath(SHIPPED_OVERRIDES).read_text(encoding="utf-8")
+    return shipped_text(SHIPPED_OVERRIDES)
 
 
 def load_override_file(path: Path) -> OverrideTable:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import yaml
 
 from derbes.deadlines.model.regime import Regime, RegimeError, regime_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform.shipped import shipped_text
 
 SHIPPED_REGIME = "regime.yaml"
 
@@ -28,7 +28,7 @@ def load_regime(path: Path | None = None) -> Regime:
 
 @cache
 def _shipped_regime() -> Regime:
-    text = resources.files("derbes.data").joinpath(SHIPPED_REGIME).read_text(encoding="utf-8")
+    text = shipped_text(SHIPPED_REGIME)
     return _parse(text, SHIPPED_REGIME)
 
 

@@ -280,44 +280,46 @@ def regime_from_dict(data: object) -> Regime:
     if not isinstance(raw_deadlines, Mapping) or not raw_deadlines:
         problems.append("deadlines: expected a non-empty mapping of id -> deadline")
     else:
-        for key, raw in raw_deadlines.items():
-            item = _entry(str(key), raw, "term", "deadlines", problems)
-            said = _origin_and_cite(f"deadlines.{key}", raw, problems)
-            if item is not None and said is not None:
-                labels, term, citation, check, note, extra = item
-                deadlines[str(key)] = Deadline(
-                    id=str(key),
-                    labels=labels,
-                    term=term,
-                    citation=citation,
-                    check=check,
-                    note=note,
-                    trigger=str(extra.get("trigger") or "receipt"),
-                    origin=said[0],
-                    cite=said[1],
-                )
+        for key, item, said in _entries(raw_deadlines, "deadlines", "term", problems):
+            labels, term, citation, check, note, extra = item
+            deadlines[key] = Deadline(key, labels, term, citation, check, note,
+                                      trigger=str(extra.get("trigger") or "receipt"),
+                                      origin=said[0], cite=said[1])
 
     rules: dict[str, Rule] = {}
     raw_rules = data.get("rules", {})
     if not isinstance(raw_rules, Mapping):
         problems.append("rules: expected a mapping of id -> rule")
     else:
-        for key, raw in raw_rules.items():
-            item = _entry(str(key), raw, "value", "rules", problems)
-            said = _origin_and_cite(f"rules.{key}", raw, problems)
-            if item is not None and said is not None:
-                labels, value, citation, check, note, _ = item
-                rules[str(key)] = Rule(str(key), labels, value, citation, check, note,
-                                       origin=said[0], cite=said[1])
+        for key, item, said in _entries(raw_rules, "rules", "value", problems):
+            labels, value, citation, check, note, _ = item
+            rules[key] = Rule(key, labels, value, citation, check, note,
+                              origin=said[0], cite=said[1])
 
     if problems or counting is None:
         raise RegimeError("; ".join(problems))
     return Regime(deadlines=deadlines, counting=counting, rules=rules)
 
 
+_Entry = tuple[Labels, Period, str, bool, str, Mapping[str, Any]]
+"""An entry's labels, term (or value), citation, check flag, note and the whole entry."""
+
+
+def _entries(
+    raw_section: Mapping[Any, object], section: str, term_key: str, problems: list[str]
+) -> Iterator[tuple[str, _Entry, tuple[DeadlineOrigin, Labels]]]:
+    """The well-formed entries of a section of the table (``deadlines``, ``rules``), each
+    with where it comes from; what is wrong with the others goes to ``problems``."""
+    for key, raw in raw_section.items():
+        item = _entry(str(key), raw, term_key, section, problems)
+        said = _origin_and_cite(f"{section}.{key}", raw, problems)
+        if item is not None and said is not None:
+            yield str(key), item, said
+
+
 def _entry(
     key: str, raw: object, term_key: str, section: str, problems: list[str]
-) -> tuple[Labels, Period, str, bool, str, Mapping[str, Any]] | None:
+) -> _Entry | None:
     where = f"{section}.{key}"
     if not isinstance(raw, Mapping):
         problems.append(f"{where}: expected a mapping")

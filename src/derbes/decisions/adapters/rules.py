@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
@@ -11,6 +10,7 @@ import yaml
 from derbes.decisions.model import DecisionRules, ReasonCode, ReasonText
 from derbes.errors import ConfigurationError, InputError
 from derbes.platform.labels import Labels
+from derbes.platform.shipped import shipped_text
 
 SHIPPED_RULES = "decision_rules.yaml"
 
@@ -43,5 +43,5 @@ def parse_decision_rules(text: str, where: str = SHIPPED_RULES) -> DecisionRules
 @cache
 def load_decision_rules() -> DecisionRules:
     """The shipped rules, read once per process."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
+    text = shipped_text(SHIPPED_RULES)
     return parse_decision_rules(text)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import bootstrap, console
 
 if TYPE_CHECKING:
     from derbes.installation.service.database import SchemaState
@@ -19,7 +18,6 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 
-console = Console(soft_wrap=True, highlight=False)
 
 _URL_OPTION = typer.Option(
     None,

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import bootstrap, console
 
 if TYPE_CHECKING:
     from derbes.installation.service.database import SchemaUpgrade
-
-console = Console(soft_wrap=True, highlight=False)
 
 
 def _schema(label: str, result: SchemaUpgrade) -> str:

@@ -46,7 +46,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from derbes.audit.ports import AuditKey
-from derbes.errors import ConfigurationError
 from derbes.integrity.model.state_seal import (
     SealedConsent,
     Snapshot,
@@ -54,6 +53,7 @@ from derbes.integrity.model.state_seal import (
     seal_key,
 )
 from derbes.integrity.ports import SEAL_PAGE, StoredSeal
+from derbes.platform import chain_store
 from derbes.platform.chain import GENESIS
 from derbes.platform.tables import (
     UtcDateTime,
@@ -77,31 +77,13 @@ __all__ = [
 
 _CHUNK = SEAL_PAGE
 
-class SealKeySource:
+
+class SealKeySource(chain_store.KeySource):
     """The state-seal key, derived from the audit key when first needed."""
 
     def __init__(self, audit_key: AuditKey | None) -> None:
-        self._given = audit_key
-        self._key: bytes | None = None
-
-    def __call__(self) -> bytes:
-        if self._key is None:
-            self._key = seal_key(self.audit_key())
-        return self._key
-
-    def audit_key(self) -> bytes:
-        """The audit-chain key itself (to check an audit entry's own hash)."""
-        given = self._given
-        if given is None:
-            raise ConfigurationError(
-                "no audit key: this unit of work was built without the key store, so it "
-                "can neither seal nor check the state the decision point reads")
-        audit_key = given if isinstance(given, bytes) else given()
-        if not isinstance(audit_key, bytes) or len(audit_key) < 16:
-            raise ConfigurationError("the audit key from the key store is not usable")
-        if not isinstance(given, bytes):
-            self._given = audit_key  # fetched once
-        return audit_key
+        super().__init__(audit_key, derive=seal_key,
+                         cannot="can neither seal nor check the state the decision point reads")
 
 
 def _strings(text: Any) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from derbes.audit.model.log import AuditEntry
 from derbes.consent.model.ledger import ledger_key
@@ -38,13 +38,14 @@ from derbes.integrity.model.replay import (
 from derbes.integrity.model.state_seal import changed_components, matches, seal_key
 from derbes.integrity.ports import Row
 from derbes.integrity.service.sealing import reseal
-from derbes.lifecycle.model import EventType, LifecycleEvent
+from derbes.lifecycle.model import Contract, EventType, LifecycleEvent
 from derbes.platform.chain import link
 from derbes.uow import UnitOfWork
 
 __all__ = ["ProjectionReport", "SealReport", "seal_subjects", "verify_projections"]
 
 PAGE = 1000
+E = TypeVar("E")
 Progress = Callable[[str, int], None]
 """Told (stage, items done since the last call) as the work goes on."""
 
@@ -182,43 +183,82 @@ def _key_of(at: Any) -> str:
     return text_of(at) or ""
 
 
+@dataclass(frozen=True)
+class _Walk(Generic[E]):
+    """How the stored rows of one table are held against the rows the chains expect.
+
+    Every stored row is found among the expected ones by its key and compared field
+    by field; a stored row nothing expects was inserted, an expected row nothing
+    stores was deleted.
+    """
+
+    table: str
+    key: Callable[[Row], tuple[str, ...]]  # the row's key; its first part is its ref
+    compare: Callable[[_Diff, E, Row], None]
+    stray: Callable[[tuple[str, ...]], tuple[str, str]]  # (expected, found) of an insert
+    missing: Callable[[tuple[str, ...], E], str]  # what was expected of a deleted row
+
+    def __call__(self, sid: str, expected: Mapping[tuple[str, ...], E],
+                 rows: Sequence[Row]) -> list[Mismatch]:
+        out: list[Mismatch] = []
+        wanted = dict(expected)
+        for row in rows:
+            key = self.key(row)
+            diff = _Diff(self.table, sid, key[0])
+            item = wanted.pop(key, None)
+            if item is None:
+                diff.row(*self.stray(key))
+            else:
+                self.compare(diff, item, row)
+            out.extend(diff.out)
+        out.extend(Mismatch(self.table, sid, key[0], "row", self.missing(key, wanted[key]),
+                            "missing (deleted)") for key in sorted(wanted))
+        return out
+
+
+def _by_column(table: str, column: str, compare: Callable[[_Diff, E, Row], None], *,
+               inserted: tuple[str, str]) -> _Walk[E]:
+    """The walk of a table whose rows are known by one column."""
+    return _Walk(table, key=lambda row: (str(row.get(column)),), compare=compare,
+                 stray=lambda _: inserted, missing=lambda _, __: "present")
+
+
+def _keyed(expected: Mapping[str, E]) -> dict[tuple[str, ...], E]:
+    return {(key,): value for key, value in expected.items()}
+
+
+def _compare_block(diff: _Diff, block: ExpectedBlock, row: Row) -> None:
+    diff.check("unblocked_at", block.unblocked_at, row.get("unblocked_at"))
+    diff.check("reason", block.reason, row.get("reason"))
+
+
+def _block_missing(key: tuple[str, ...], block: ExpectedBlock) -> str:
+    state = "lifted" if block.unblocked_at is not None else "in force"
+    return f"a block from {key[1]} ({state})"
+
+
+_blocks_walk: _Walk[ExpectedBlock] = _Walk(
+    "category_blocks",
+    key=lambda row: (str(row.get("category")), _key_of(row.get("blocked_at"))),
+    compare=_compare_block,
+    stray=lambda key: ("no such block", f"a block from {key[1]} no audit entry made"),
+    missing=_block_missing)
+
+
 def _blocks(sid: str, expected: Sequence[ExpectedBlock], rows: Sequence[Row]
             ) -> list[Mismatch]:
-    out: list[Mismatch] = []
-    wanted = {(b.category, _key_of(b.blocked_at)): b for b in expected}
-    for row in rows:
-        key = (str(row.get("category")), _key_of(row.get("blocked_at")))
-        diff = _Diff("category_blocks", sid, key[0])
-        block = wanted.pop(key, None)
-        if block is None:
-            diff.row("no such block", f"a block from {key[1]} no audit entry made")
-        else:
-            diff.check("unblocked_at", block.unblocked_at, row.get("unblocked_at"))
-            diff.check("reason", block.reason, row.get("reason"))
-        out.extend(diff.out)
-    for (category, at), block in sorted(wanted.items()):
-        state = "lifted" if block.unblocked_at is not None else "in force"
-        out.append(Mismatch("category_blocks", sid, category, "row",
-                            f"a block from {at} ({state})", "missing (deleted)"))
-    return out
+    return _blocks_walk(sid, {(b.category, _key_of(b.blocked_at)): b for b in expected}, rows)
+
+
+def _compare_contract(diff: _Diff, contract: Contract, row: Row) -> None:
+    diff.check("opened_at", contract.opened_at, row.get("opened_at"))
+    diff.check("closed_at", contract.closed_at, row.get("closed_at"))
 
 
 def _contracts(sid: str, expected: ExpectedSubject, rows: Sequence[Row]) -> list[Mismatch]:
-    out: list[Mismatch] = []
-    wanted = dict(expected.contracts)
-    for row in rows:
-        cid = str(row.get("contract_id"))
-        diff = _Diff("contracts", sid, cid)
-        contract = wanted.pop(cid, None)
-        if contract is None:
-            diff.row("no such contract", "a row no recorded event made (inserted)")
-        else:
-            diff.check("opened_at", contract.opened_at, row.get("opened_at"))
-            diff.check("closed_at", contract.closed_at, row.get("closed_at"))
-        out.extend(diff.out)
-    out.extend(Mismatch("contracts", sid, cid, "row", "present", "missing (deleted)")
-               for cid in sorted(wanted))
-    return out
+    walk = _by_column("contracts", "contract_id", _compare_contract,
+                      inserted=("no such contract", "a row no recorded event made (inserted)"))
+    return walk(sid, _keyed(expected.contracts), rows)
 
 
 def _fingerprint(row: Row, event: ExpectedEvent) -> str | None:
@@ -234,30 +274,23 @@ def _fingerprint(row: Row, event: ExpectedEvent) -> str | None:
         return None
 
 
+def _compare_event(diff: _Diff, event: ExpectedEvent, row: Row) -> None:
+    diff.check("type", event.type, row.get("type"))
+    diff.check("contract_id", event.contract_id, row.get("contract_id"))
+    try:
+        occurred: Any = datetime.fromisoformat(event.occurred_at)
+    except ValueError:
+        occurred = event.occurred_at
+    diff.check("occurred_at", occurred, row.get("occurred_at"))
+    diff.check("fingerprint", event.fingerprint, row.get("fingerprint"))
+    if _fingerprint(row, event) != event.fingerprint:
+        diff.check("data", "the data the event came with", "other data")
+
+
 def _events(sid: str, expected: ExpectedSubject, rows: Sequence[Row]) -> list[Mismatch]:
-    out: list[Mismatch] = []
-    wanted = dict(expected.events)
-    for row in rows:
-        eid = str(row.get("event_id"))
-        diff = _Diff("lifecycle_events", sid, eid)
-        event = wanted.pop(eid, None)
-        if event is None:
-            diff.row("no such event", "a row no audit entry recorded (inserted)")
-        else:
-            diff.check("type", event.type, row.get("type"))
-            diff.check("contract_id", event.contract_id, row.get("contract_id"))
-            try:
-                occurred: Any = datetime.fromisoformat(event.occurred_at)
-            except ValueError:
-                occurred = event.occurred_at
-            diff.check("occurred_at", occurred, row.get("occurred_at"))
-            diff.check("fingerprint", event.fingerprint, row.get("fingerprint"))
-            if _fingerprint(row, event) != event.fingerprint:
-                diff.check("data", "the data the event came with", "other data")
-        out.extend(diff.out)
-    out.extend(Mismatch("lifecycle_events", sid, eid, "row", "present", "missing (deleted)")
-               for eid in sorted(wanted))
-    return out
+    walk = _by_column("lifecycle_events", "event_id", _compare_event,
+                      inserted=("no such event", "a row no audit entry recorded (inserted)"))
+    return walk(sid, _keyed(expected.events), rows)
 
 
 def _values(sid: str, expected: ExpectedSubject, categories: set[str]) -> list[Mismatch]:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from derbes.errors import ConflictError
 from derbes.lifecycle.model import Contract, EventType, LifecycleEvent
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import contracts, lifecycle_events
 from derbes.platform.touched import Touched
 
@@ -203,10 +204,4 @@ class FakeLifecycleRepository:
         return {s: self.contracts_for(s) for s in subject_ids}
 
     def checkpoint(self) -> Callable[[], None]:
-        saved_events, saved_contracts = dict(self.events), dict(self.contracts)
-
-        def restore() -> None:
-            self.events = dict(saved_events)
-            self.contracts = dict(saved_contracts)
-
-        return restore
+        return checkpoint(self, "events", "contracts")

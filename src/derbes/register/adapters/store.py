@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Row, select
 
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import registers
 from derbes.register.adapters import versions
 from derbes.register.model.loaded import LoadedRegister
@@ -134,9 +135,4 @@ class FakeRegisterRepository(_Readings):
 
     def checkpoint(self) -> Callable[[], None]:
         """Remember the current rows; the returned function puts them back."""
-        saved = builtins.list(self._rows)
-
-        def restore() -> None:
-            self._rows = builtins.list(saved)
-
-        return restore
+        return checkpoint(self, "_rows")

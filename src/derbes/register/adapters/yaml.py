@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import yaml
 
 from derbes.errors import Problem, RegisterError
 from derbes.platform.located_yaml import (
@@ -21,10 +19,12 @@ from derbes.platform.located_yaml import (
     line_of,
     plain,
     read_document,
+    read_file,
     schema_message,
     schema_path,
     walk_lines,
 )
+from derbes.platform.shipped import shipped_yaml
 from derbes.register.adapters.schema import register_schema
 from derbes.register.model import register as reg
 from derbes.register.model.builder import build as build_register
@@ -41,9 +41,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 @cache
 def base_taxonomy() -> tuple[tuple[reg.DataCategory, ...], tuple[reg.SubjectCategory, ...]]:
-    raw = yaml.safe_load(
-        resources.files("derbes.data").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
-    )
+    raw = shipped_yaml("taxonomy.yaml")
     cats = tuple(
         reg.DataCategory(
             id=c["id"],
@@ -151,14 +149,7 @@ def _follow_renames(lines: dict[str, int], edits: tuple[object, ...]) -> None:
 def load_register(path: str | Path) -> LoadedRegister:
     """Load a register file from disk."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RegisterError([Problem("file not found", "", file=str(file))]) from None
-    except UnicodeDecodeError:
-        raise RegisterError([Problem("not UTF-8 text", "", file=str(file))]) from None
-    except OSError as exc:
-        raise RegisterError([Problem(f"cannot read: {exc.strerror}", "", file=str(file))]) from None
+    text = read_file(file, RegisterError)
     return parse_register(text, str(file))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,7 @@ import typer
 from rich.console import Console
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap, lazy
+from derbes.cli.common import Format, bootstrap, lazy
 from derbes.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,11 +47,6 @@ def validate(files: list[Path] = typer.Argument(..., help="Register YAML files."
             f"{len(r.cookies)} cookies",
             highlight=False,
         )
-
-
-class LintFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 def _lint_line(report: FileReport, item: LocatedFinding, *, strict: bool,
@@ -120,8 +114,8 @@ def _lint_json(report: FileReport, fines: tuple[FineTable, int]) -> dict[str, An
 @register_app.command("lint")
 def lint(
     files: list[Path] = typer.Argument(..., help="Register YAML files."),
-    output: LintFormat = typer.Option(
-        LintFormat.TEXT, "--format", help="text (one line per finding) or json."
+    output: Format = typer.Option(
+        Format.TEXT, "--format", help="text (one line per finding) or json."
     ),
     strict: bool = typer.Option(
         False, "--strict", help="Warnings fail too; show waived findings."
@@ -138,7 +132,7 @@ def lint(
     container = bootstrap()
     reports = lint_files(files, container.rules.regime, container.register_reader)
     fines = (load_fines(), container.clock.now().year)
-    if output is LintFormat.JSON:
+    if output is Format.JSON:
         typer.echo(json.dumps([_lint_json(r, fines) for r in reports], ensure_ascii=False,
                               indent=2))
     else:
@@ -156,8 +150,8 @@ def lint(
 def diff(
     old: Path = typer.Argument(..., help="The register version in force (YAML)."),
     new: Path = typer.Argument(..., help="The new register version (YAML)."),
-    output: LintFormat = typer.Option(
-        LintFormat.TEXT, "--format", help="text (one line per change) or json."
+    output: Format = typer.Option(
+        Format.TEXT, "--format", help="text (one line per change) or json."
     ),
 ) -> None:
     """Classify the changes from OLD to NEW: widens, narrows or neutral, and why.
@@ -166,7 +160,7 @@ def diff(
     consent, Law 94-V Art. 8). Exit 0 whatever changed; 1 if a file does not load.
     """
     result = policy_change.diff_files(old, new, bootstrap().register_reader)
-    if output is LintFormat.JSON:
+    if output is Format.JSON:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     for change in result.diff.changes:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from importlib import resources
 from typing import Any
 
 import yaml
 
 from derbes.errors import ConfigurationError, InputError
+from derbes.platform.shipped import shipped_text
 from derbes.requests.model import RequestRules, rules_from_dict
 
 SHIPPED_RULES = "request_types.yaml"
@@ -16,7 +16,7 @@ SHIPPED_RULES = "request_types.yaml"
 
 def load_request_rules(known_deadlines: Collection[str]) -> RequestRules:
     """The shipped rules, checked against the deadline ids of the regime in force."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
+    text = shipped_text(SHIPPED_RULES)
     try:
         data: Any = yaml.safe_load(text)
         return rules_from_dict(data, known_deadlines)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import request_transitions, subject_requests
 from derbes.requests.model import (
     RequesterKind,
@@ -177,10 +178,5 @@ class FakeRequestRepository:
         return found[: where.limit]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved_rows, saved_moves = dict(self.rows), list(self.moves)
-
-        def restore() -> None:
-            self.rows, self.moves = dict(saved_rows), list(saved_moves)
-
-        return restore
+        return checkpoint(self, "rows", "moves")
 

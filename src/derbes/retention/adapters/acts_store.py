@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from derbes.errors import ConflictError
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import destruction_acts
 from derbes.retention.model.acts import (
     Act,
@@ -173,9 +174,4 @@ class FakeActRepository:
                           digest=r["digest"]) for r in rows[: where.limit]]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")

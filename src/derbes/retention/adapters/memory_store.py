@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from derbes.platform.memory import checkpoint
 from derbes.platform.touched import Touched
 from derbes.retention.adapters.store import DONE, PENDING, SKIPPED, merged_groups
 from derbes.retention.model.retention import (
@@ -58,12 +59,7 @@ class FakeRetentionRepository:
         self._touched = touched if touched is not None else Touched()
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = self._s.copy()
-
-        def restore() -> None:
-            self._s = saved.copy()
-
-        return restore
+        return checkpoint(self, "_s")
 
     def add_hold(self, hold: LegalHold) -> None:
         self._s.holds[hold.hold_id] = hold

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from derbes.deadlines.model.periods import Period
 from derbes.errors import ConfigurationError, PeriodError
+from derbes.platform.shipped import shipped_mapping
 from derbes.retention.model.retention import LegalMinimum, RetentionRules
 
 SHIPPED_RULES = "retention_rules.yaml"
@@ -25,10 +23,7 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 @cache
 def load_retention_rules() -> RetentionRules:
     """The shipped rules, read once per process."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
-    data: Any = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{SHIPPED_RULES}: expected a mapping")
+    data = shipped_mapping(SHIPPED_RULES)
     raw = data.get("minimums") or []
     if not isinstance(raw, list):
         raise ConfigurationError(f"{SHIPPED_RULES}: minimums must be a list")

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap, lazy
+from derbes.cli.common import Format, actor, bootstrap, console, lazy, notes
 from derbes.context import Context, OperatorScope
 from derbes.platform.dates import EARLIEST, LATEST
 from derbes.platform.files import write_private
@@ -28,14 +27,6 @@ else:
 acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
                        no_args_is_help=True)
 app.add_typer(acts_app, name="acts")
-
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-class ListFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 class ShowFormat(StrEnum):
@@ -89,7 +80,7 @@ def list_(
                                     help="Only acts of this year."),
     limit: int = typer.Option(200, "--limit", min=1, max=1000),
     lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
-    fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format"),
+    fmt: Format = typer.Option(Format.TEXT, "--format"),
 ) -> None:
     """Acts, the newest first."""
     from derbes.platform.i18n import format_date
@@ -98,7 +89,7 @@ def list_(
     language = _lang(lang)
     container = bootstrap()
     headers = acts.list_acts(_context(container, operator), year=year, limit=limit)
-    if fmt is ListFormat.JSON:
+    if fmt is Format.JSON:
         rows = [{"id": h.id, "number": h.number, "operator_id": h.operator_id,
                  "date": h.act_date.isoformat(), "issued_at": h.issued_at.isoformat(),
                  "run_id": h.run_id, "subjects": h.subjects_total, "groups": h.groups,

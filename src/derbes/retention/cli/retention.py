@@ -13,12 +13,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap, lazy
+from derbes.cli.common import actor, bootstrap, console, lazy, notes
 from derbes.context import OperatorScope
 from derbes.errors import InputError
 from derbes.platform.dates import check_date
@@ -33,8 +32,6 @@ retention_app = typer.Typer(help="Retention: plan and run the destruction sweep.
                             no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 _BAR = 40  # characters of the longest histogram bar
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from derbes.platform.memory import checkpoint
 from derbes.platform.tables import transfer_subjects, transfers
 from derbes.transfers.model import TransferRecord
 from derbes.transfers.ports import TransferRepository
@@ -107,10 +108,5 @@ class FakeTransferRepository:
         return found[:limit]
 
     def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore
+        return checkpoint(self, "rows")
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-from typing import Any
-
-import yaml
 
 from derbes.errors import ConfigurationError
+from derbes.platform.shipped import shipped_mapping
 from derbes.vault.model import VaultRules
 
 SHIPPED_RULES = "vault_rules.yaml"
@@ -18,10 +15,7 @@ _KEYS = ("minimisation", "access_request", "blocking", "destruction")
 @cache
 def load_vault_rules() -> VaultRules:
     """The shipped citations, read once per process."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
-    data: Any = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{SHIPPED_RULES}: expected a mapping")
+    data = shipped_mapping(SHIPPED_RULES)
     missing = [k for k in _KEYS if not isinstance(data.get(k), str) or not data[k].strip()]
     if missing:
         raise ConfigurationError(f"{SHIPPED_RULES}: missing citation(s): {', '.join(missing)}")

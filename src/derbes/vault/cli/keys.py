@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import bootstrap
+from derbes.cli.common import bootstrap, console
 from derbes.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -22,8 +21,6 @@ keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_h
 app.add_typer(keys_app, name="keys")
 
 _DEFAULT_BATCH = 1000  # keys per key-store transaction
-
-console = Console(soft_wrap=True, highlight=False)
 
 
 @keys_app.command("status")

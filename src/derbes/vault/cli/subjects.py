@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap, request_id, stdin_if_dash
+from derbes.cli.common import actor, bootstrap, console, notes, request_id, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.text import check_text
 from derbes.register.model.register import Register
@@ -32,9 +31,6 @@ subject_app = typer.Typer(
     help="Subjects of the PD vault: add, show, find, block, destroy.", no_args_is_help=True
 )
 app.add_typer(subject_app, name="subject")
-
-console = Console(soft_wrap=True, highlight=False)
-notes = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:

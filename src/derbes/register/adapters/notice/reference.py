@@ -7,17 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from derbes.platform.labels import Labels
+from derbes.platform.shipped import shipped_yaml
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load(resources.files("derbes.data").joinpath(name).read_text(
-        encoding="utf-8"))
+    return shipped_yaml(name)
 
 
 @cache

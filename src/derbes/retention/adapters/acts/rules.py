@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from derbes.errors import ConfigurationError, InputError
 from derbes.platform.labels import Labels
+from derbes.platform.shipped import shipped_yaml
 from derbes.retention.model.acts import ActRules
 
 SHIPPED_RULES = "acts.yaml"
@@ -60,5 +58,4 @@ def parse_act_rules(data: Any) -> ActRules:
 @cache
 def load_act_rules() -> ActRules:
     """The shipped rules, read once per process."""
-    text = resources.files("derbes.data").joinpath(SHIPPED_RULES).read_text(encoding="utf-8")
-    return parse_act_rules(yaml.safe_load(text))
+    return parse_act_rules(shipped_yaml(SHIPPED_RULES))
