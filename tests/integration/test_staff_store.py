@@ -12,6 +12,7 @@ from derbes.access import service as apikeys
 from derbes.context import Context
 from derbes.errors import AuthError, ConflictError, UnauthenticatedError
 from derbes.platform.clock import FixedClock
+from derbes.register.adapters.yaml import READER
 from derbes.register.service import registers
 from derbes.staff import service
 from derbes.staff.model.roles import Permission
@@ -36,7 +37,7 @@ def keys() -> InMemoryKeyStore:
 
 def test_people_grants_and_history(uow_factory: Callable[[], UnitOfWork], clock: FixedClock,
                                    keys: InMemoryKeyStore) -> None:
-    registers.publish_directory(uow_factory(), REGISTERS, clock)
+    registers.publish_directory(uow_factory(), REGISTERS, clock, READER)
     hasher = QuickHasher()
     person = service.add_person(_ctx(uow_factory, clock, keys), hasher, "Dpo@Kassa24.kz",
                                 "Айгерім Нұрланова", PASSWORD)
@@ -71,7 +72,7 @@ def test_totp_secret_is_sealed_and_bound_to_its_person(
 
 def test_revoke_kills_sessions_and_keys(uow_factory: Callable[[], UnitOfWork],
                                         clock: FixedClock, keys: InMemoryKeyStore) -> None:
-    registers.publish_directory(uow_factory(), REGISTERS, clock)
+    registers.publish_directory(uow_factory(), REGISTERS, clock, READER)
     hasher = QuickHasher()
     person = service.add_person(_ctx(uow_factory, clock, keys), hasher, "h@x.kz", "H", PASSWORD)
     service.grant(_ctx(uow_factory, clock, keys), person.id, "kassa24", "request_handler")
@@ -97,7 +98,7 @@ def test_revoke_kills_sessions_and_keys(uow_factory: Callable[[], UnitOfWork],
 def test_require_refuses_another_operator_and_audits(
         uow_factory: Callable[[], UnitOfWork], clock: FixedClock,
         keys: InMemoryKeyStore) -> None:
-    registers.publish_directory(uow_factory(), REGISTERS, clock)
+    registers.publish_directory(uow_factory(), REGISTERS, clock, READER)
     hasher = QuickHasher()
     person = service.add_person(_ctx(uow_factory, clock, keys), hasher, "d@x.kz", "D", PASSWORD)
     service.grant(_ctx(uow_factory, clock, keys), person.id, "kassa24", "auditor")
