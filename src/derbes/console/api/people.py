@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from derbes.access.model import Scope
 from derbes.console import service as console
 from derbes.console.api.requests import Operator
-from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Visitor, page, redirect
+from derbes.console.api.web import (
+    Changer,
+    ConsoleRoute,
+    Visiting,
+    Visitor,
+    Where,
+    page,
+    redirect,
+)
 from derbes.platform.i18n import gettext
 from derbes.platform.labels import N_
 
@@ -27,7 +35,7 @@ def _page(request: Request, visitor: Visitor, operator: str, *, done: str | None
     shown = console.people_page(visitor.ctx, operator)
     said = _DONE.get(done or "")
     return page(visitor, "people.html.j2", gettext(visitor.lang, "People and keys"),
-                operator=operator, current="people", request=request, status=status,
+                Where.of(request, operator, "people"), status=status,
                 page=shown, scopes=[s.value for s in Scope], created=created,
                 done=gettext(visitor.lang, said) if said else None)
 

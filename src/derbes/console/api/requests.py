@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from derbes.console import service as console
-from derbes.console.api.web import Changer, ConsoleRoute, Visiting, page, redirect
+from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Where, page, redirect
 from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.integrity.model.anchor import Chain
 from derbes.platform.i18n import gettext
@@ -32,8 +32,8 @@ def today(request: Request, operator: Operator, visitor: Visiting) -> Response:
     container = visitor.container
     view = console.today(visitor.ctx, operator, container.reader(),
                          container.latest_anchor(Chain.AUDIT).anchor)
-    return page(visitor, "today.html.j2", gettext(visitor.lang, "Today"), operator=operator,
-                current="today", request=request, view=view)
+    return page(visitor, "today.html.j2", gettext(visitor.lang, "Today"),
+                Where.of(request, operator, "today"), view=view)
 
 
 @router.get("/{operator}/requests")
@@ -44,7 +44,7 @@ def inbox(request: Request, operator: Operator, visitor: Visiting,
     where = console.InboxFilter(state or None, type_ or None, overdue)
     found = console.inbox(visitor.ctx, operator, where)
     return page(visitor, "requests.html.j2", gettext(visitor.lang, "Requests"),
-                operator=operator, current="requests", request=request, inbox=found)
+                Where.of(request, operator, "requests"), inbox=found)
 
 
 @router.get("/{operator}/requests/{request_id}")
@@ -55,7 +55,7 @@ def one_request(request: Request, operator: Operator, request_id: RequestId,
     said = _DONE.get(done or "")
     names = {person.actor: person.name for person, _ in staff.people(visitor.ctx)}
     return page(visitor, "request.html.j2", gettext(visitor.lang, "Requests"),
-                operator=operator, current="requests", request=request, page=shown,
+                Where.of(request, operator, "requests"), page=shown,
                 names=names, done=gettext(visitor.lang, said) if said else None)
 
 

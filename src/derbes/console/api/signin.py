@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from derbes import errors
 from derbes.api.deps import container as container_of
 from derbes.console import service as console
-from derbes.console.api.web import Changer, ConsoleRoute, Visiting, page, public_page, redirect
+from derbes.console.api.web import (
+    Changer,
+    ConsoleRoute,
+    Visiting,
+    Where,
+    page,
+    public_page,
+    redirect,
+)
 from derbes.console.model.pages import pick_language, safe_next
 from derbes.platform.i18n import format_date, gettext
 from derbes.platform.labels import N_, Lang
@@ -101,7 +109,7 @@ def front_door(request: Request, visitor: Visiting,
     lang = visitor.lang
     message = (N_("Choose the operator to work on.") if mine else
                N_("You hold no role at any operator yet: ask the administrator."))
-    return page(visitor, "message.html.j2", "derbes", request=request,
+    return page(visitor, "message.html.j2", "derbes", Where.of(request),
                 tone="ok" if mine else "warn", message=gettext(lang, message), detail=None,
                 choices=mine, back="/console")
 

@@ -33,7 +33,8 @@ from derbes.staff import service as staff
 from derbes.staff.api import COOKIE, csrf_given
 from derbes.staff.model.people import Person
 
-__all__ = ["Changer", "ConsoleRoute", "Visiting", "Visitor", "page", "public_page", "redirect"]
+__all__ = ["Changer", "ConsoleRoute", "Visiting", "Visitor", "Where", "page", "public_page",
+           "redirect"]
 
 # The page is the console's own: no other site frames it, no script runs that derbes did
 # not serve, forms post only here.
@@ -117,13 +118,24 @@ def changer(request: Request, visitor: Visiting,
 Changer = Annotated[Visitor, Depends(changer)]
 
 
-def page(visitor: Visitor, template: str, title: str, *, operator: str | None = None,
-         current: str = "", request: Request | None = None, status: int = 200,
+@dataclass(frozen=True)
+class Where:
+    """Where a page stands: the operator it shows, its navigation key, its path."""
+
+    operator: str | None = None
+    current: str = ""
+    path: str = "/console"
+
+    @classmethod
+    def of(cls, request: Request, operator: str | None = None, current: str = "") -> Where:
+        return cls(operator, current, request.url.path)
+
+
+def page(visitor: Visitor, template: str, title: str, where: Where, *, status: int = 200,
          **values: Any) -> HTMLResponse:
     """A page of the console for a signed-in visitor."""
-    here = request.url.path if request is not None else "/console"
     body = render_page(template, visitor.lang, title=title,
-                       **visitor.chrome(operator, current, here), **values)
+                       **visitor.chrome(where.operator, where.current, where.path), **values)
     return HTMLResponse(body, status_code=status, headers=_HEADERS)
 
 
