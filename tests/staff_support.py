@@ -59,3 +59,9 @@ def sign_in(world: World, staffer: Staffer) -> tuple[TestClient, str]:
     # The next sign-in of the same person needs a code of a later step.
     clock.advance(timedelta(seconds=world.container.rules.staff.policy.totp.step_seconds))
     return browser, answer.json()["csrf_token"]
+
+
+def denials(world: World) -> int:
+    """How many refusals (``staff.denied``) the access audit log holds."""
+    with world.container.uow() as uow:
+        return sum(1 for e in uow.audit.entries() if e.action == "staff.denied")

@@ -8,7 +8,7 @@ import pytest
 
 from derbes.staff.model.roles import Permission
 from tests.api_world import World, make_world
-from tests.staff_support import add, sign_in
+from tests.staff_support import add, denials, sign_in
 
 OPERATOR = "kassa24"
 # (method, path, body, the permission the route needs at OPERATOR)
@@ -30,10 +30,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built.close()
 
 
-def _denials(world: World) -> int:
-    with world.container.uow() as uow:
-        return sum(1 for e in uow.audit.entries() if e.action == "staff.denied")
-
 
 @pytest.mark.parametrize("where", [OPERATOR, "qiwi-kz"])
 @pytest.mark.parametrize("role", ROLES)
@@ -42,7 +38,7 @@ def test_matrix(world: World, role: str, where: str) -> None:
     browser, csrf = sign_in(world, staffer)
     allowed = world.container.rules.staff.roles.role(role).permissions
     for method, path, body, permission in ROUTES:
-        before = _denials(world)
+        before = denials(world)
         answer = browser.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
         expected = where == OPERATOR and permission in allowed
         if expected:
@@ -51,4 +47,4 @@ def test_matrix(world: World, role: str, where: str) -> None:
             assert answer.status_code == 403, (role, where, path, answer.text)
             assert answer.headers["content-type"] == "application/problem+json"
             assert answer.json()["field"] == "operator"
-            assert _denials(world) == before + 1
+            assert denials(world) == before + 1

@@ -54,6 +54,7 @@ def _loose(var: Path) -> list[str]:
 def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
     first = _demo(tmp_path, "--no-serve")
     assert first.returncode == 0, first.stderr
+    assert "/console/sign-in  login dpo@demo.derbes.kz" in first.stdout
     var = tmp_path / "var"
     assert (var / "derbes.sqlite3").is_file()
     assert (var / "kek.key").stat().st_mode & 0o077 == 0

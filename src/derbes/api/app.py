@@ -12,6 +12,7 @@ from derbes.api import inputs, links, problems, retry
 from derbes.audit import api as audit
 from derbes.bootstrap import Container, bootstrap
 from derbes.consent import api as consents
+from derbes.console import api as console
 from derbes.decisions import api as decisions
 from derbes.identifiers import api as identifiers
 from derbes.platform.files import restrict_process
@@ -67,6 +68,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(acts.router)
     app.include_router(retention.router)
     app.include_router(staff.router)
+    console.install(app)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

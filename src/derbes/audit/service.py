@@ -9,7 +9,7 @@ After a read they call :func:`check_bulk_access` in the same unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from derbes.audit.model.alert_rules import (
@@ -24,12 +24,12 @@ from derbes.audit.model.log import AuditEntry, verify_log
 from derbes.audit.ports import AccessAlert, AuditQuery, NewAlert
 from derbes.errors import InputError
 from derbes.integrity.model.anchor import Anchor, against_chain
-from derbes.platform.chain import ChainEntry, Verification
+from derbes.platform.chain import ChainBreak, ChainEntry, Verification
 from derbes.uow import UnitOfWork
 
 __all__ = [
-    "Verification", "alerts", "check_bulk_access", "parse_head", "show", "verify",
-    "with_anchor",
+    "HeadStatus", "Verification", "alerts", "check_bulk_access", "head_status", "parse_head",
+    "show", "verify", "with_anchor",
 ]
 
 
@@ -60,6 +60,34 @@ def verify(
         result = verify_log(key, stream(), fetch=fetch, recorded_head=recorded,
                             expected_head=expected_head)
         return with_anchor(result, anchor, lambda seq: (e.hash if (e := fetch(seq)) else None))
+
+
+@dataclass(frozen=True)
+class HeadStatus:
+    """The log's head held against its latest anchor, without walking the log: what a
+    page shows at every visit (the full walk is :func:`verify`)."""
+
+    head_seq: int
+    anchor: Anchor | None
+    broken: ChainBreak | None  # the anchored entry is gone or changed; None: it holds
+
+    @property
+    def holds(self) -> bool:
+        return self.broken is None
+
+
+def head_status(uow: UnitOfWork, anchor: Anchor | None) -> HeadStatus:
+    """Whether the log still ends at or after its latest anchor and holds the anchored
+    entry unchanged (one read of the head, one of the anchored entry)."""
+    with uow:
+        head_seq, _ = uow.audit.head()
+
+        def stored(seq: int) -> str | None:
+            entry = uow.audit.entry(seq)
+            return None if entry is None else entry.chain_entry().hash
+
+        broken = None if anchor is None else against_chain(anchor, head_seq, stored)
+    return HeadStatus(head_seq, anchor, broken)
 
 
 def with_anchor(result: Verification, anchor: Anchor | None,

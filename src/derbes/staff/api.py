@@ -3,7 +3,8 @@
 A staff person signs in at ``POST /staff/session`` and gets a session cookie
 (``__Host-derbes-session``: HttpOnly, Secure, SameSite=Strict, path /) and a
 CSRF token. Every state-changing call that rides on the cookie must send the
-token back in ``X-CSRF-Token``. API keys keep working here: a key of a person
+token back, in ``X-CSRF-Token`` or (a form posted by a page without JavaScript)
+in the form field ``csrf_token``. API keys keep working here: a key of a person
 acts with that person's roles, a service's key with its ``admin`` scope.
 """
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from derbes.api.auth import api_key_token, authenticated
 from derbes.api.deps import container as container_of
 from derbes.api.deps import echo_request_id
+from derbes.bootstrap import Container
 from derbes.context import Context
 from derbes.platform.labels import Lang
 from derbes.staff import service
@@ -28,6 +30,8 @@ router = APIRouter(prefix="/staff", tags=["staff"])
 
 COOKIE = "__Host-derbes-session"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -55,10 +59,24 @@ def _roles(principal: Principal) -> dict[str, list[str]]:
     return {op: sorted(held) for op, held in sorted((principal.roles or {}).items())}
 
 
+async def csrf_given(request: Request,
+                     x_csrf_token: Annotated[str | None, Header()] = None) -> str | None:
+    """The CSRF token a call carries: the header, else the ``csrf_token`` field of a posted
+    form (the console's pages work without JavaScript, so a form cannot set a header)."""
+    if x_csrf_token or request.method in _SAFE:
+        return x_csrf_token
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in _FORMS:
+        return None
+    # Starlette keeps the parsed form on the request: the route's Form() fields read it too.
+    found = (await request.form()).get(CSRF_FIELD)
+    return found if isinstance(found, str) else None
+
+
 def acting(request: Request, response: Response,
            token: Annotated[str | None, Depends(api_key_token)],
-           x_request_id: Annotated[str | None, Header()] = None,
-           x_csrf_token: Annotated[str | None, Header()] = None) -> Context:
+           csrf: Annotated[str | None, Depends(csrf_given)],
+           x_request_id: Annotated[str | None, Header()] = None) -> Context:
     """The context of whoever calls: a signed-in session (its CSRF token checked on any
     call that changes state), else an API key."""
     container = container_of(request)
@@ -68,7 +86,7 @@ def acting(request: Request, response: Response,
         ctx = container.context("staff:session", rid)
         current = service.who(ctx, cookie)
         ctx = ctx.as_principal(current.principal)
-        if request.method not in _SAFE and not service.csrf_matches(cookie, x_csrf_token):
+        if request.method not in _SAFE and not service.csrf_matches(cookie, csrf):
             service.refuse_csrf(ctx)
         return ctx
     caller = authenticated(request, token)
@@ -79,6 +97,19 @@ def acting(request: Request, response: Response,
 Acting = Annotated[Context, Depends(acting)]
 
 
+def set_session_cookie(response: Response, token: str, container: Container) -> None:
+    """The session cookie: HttpOnly, Secure, SameSite=Strict, for the whole site, living
+    no longer than the session's absolute timeout (``data/staff.yaml``)."""
+    rules = container.rules.staff.policy.sessions
+    response.set_cookie(COOKIE, token, max_age=int(rules.absolute.total_seconds()),
+                        path="/", secure=True, httponly=True, samesite="strict")
+    response.headers["Cache-Control"] = "no-store"
+
+
+def end_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+
+
 @router.post("/session", status_code=201, response_model=SignedInOut)
 def sign_in(body: SignInBody, request: Request, response: Response,
             x_request_id: Annotated[str | None, Header()] = None) -> SignedInOut:
@@ -86,10 +117,7 @@ def sign_in(body: SignInBody, request: Request, response: Response,
     container = container_of(request)
     ctx = container.context("staff:signin", echo_request_id(x_request_id, response))
     done = service.sign_in(ctx, container.password_hasher, body.login, body.password, body.totp)
-    rules = container.rules.staff.policy.sessions
-    response.set_cookie(COOKIE, done.token, max_age=int(rules.absolute.total_seconds()),
-                        path="/", secure=True, httponly=True, samesite="strict")
-    response.headers["Cache-Control"] = "no-store"
+    set_session_cookie(response, done.token, container)
     return SignedInOut(person_id=done.person.id, login=done.person.login, name=done.person.name,
                        actor=done.person.actor, roles=_roles(done.principal),
                        session_id=done.session.id, signed_in_at=done.session.created_at,
@@ -114,7 +142,7 @@ def sign_out(ctx: Acting, request: Request, response: Response) -> Response:
     """End this session (the CSRF token is required, as for every change)."""
     service.sign_out(ctx, request.cookies.get(COOKIE))
     done = Response(status_code=204)
-    done.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    end_session_cookie(done)
     return done
 
 
@@ -178,4 +206,5 @@ def revoke(person: str, body: RevokeBody, ctx: Acting) -> RevokedOut:
                       disabled=done.disabled)
 
 
-__all__ = ["COOKIE", "CSRF_HEADER", "router"]
+__all__ = ["COOKIE", "CSRF_FIELD", "CSRF_HEADER", "acting", "csrf_given", "end_session_cookie",
+           "router", "set_session_cookie"]

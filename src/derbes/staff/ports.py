@@ -48,6 +48,10 @@ class StaffRepository(Protocol):
 
     def set_password(self, person_id: str, password_hash: str) -> None: ...
 
+    def set_language(self, person_id: str, language: str) -> None:
+        """Remember the console's language the person chose."""
+        ...
+
     def set_totp(self, person_id: str, sealed: bytes | None) -> None:
         """Store a sealed TOTP secret (None: remove it); forgets the last step used."""
         ...

@@ -56,6 +56,9 @@ class FakeStaffRepository:
     def set_password(self, person_id: str, password_hash: str) -> None:
         self._change(person_id, password_hash=password_hash)
 
+    def set_language(self, person_id: str, language: str) -> None:
+        self._change(person_id, language=language)
+
     def set_totp(self, person_id: str, sealed: bytes | None) -> None:
         self._change(person_id, totp_sealed=sealed, totp_last_step=None)
 

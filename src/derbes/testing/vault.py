@@ -34,6 +34,7 @@ from derbes.vault.adapters.store import DUPLICATE_IDENTIFIER
 from derbes.vault.ports import (
     ABORTED,
     COMMITTED,
+    BlockedSubject,
     CardToken,
     CategoryBlock,
     KekCount,
@@ -42,6 +43,7 @@ from derbes.vault.ports import (
     SealedValue,
     SubjectBatch,
     SubjectRecord,
+    blocked_list,
 )
 
 __all__ = ["FakeKeySwapJournal", "FakeVaultRepository", "InMemoryEpochKeyring",
@@ -203,6 +205,15 @@ class FakeVaultRepository:
         before = len(self._s.blocks)
         self._s.blocks = [b for b in self._s.blocks if b.subject_id != subject_id]
         return before - len(self._s.blocks)
+
+    def blocked(self, operator_id: str, limit: int) -> builtins.list[BlockedSubject]:
+        live = {sid for sid, s in self._s.subjects.items()
+                if s.operator_id == operator_id and s.destroyed_at is None}
+        return blocked_list(
+            [(sid, s.blocked_at) for sid, s in self._s.subjects.items()
+             if sid in live and s.blocked_at is not None],
+            [(b.subject_id, b.blocked_at, b.category) for b in self._s.blocks
+             if b.subject_id in live and b.unblocked_at is None], limit)
 
     def mark_destroyed(self, subject_id: str, at: datetime) -> None:
         self._touched.add(subject_id)

@@ -13,7 +13,7 @@ destructions in the data database. In-memory fakes: ``derbes.testing.vault``.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ABORTED",
     "COMMITTED",
+    "BlockedSubject",
     "CardToken",
     "CategoryBlock",
     "EpochInfo",
@@ -47,6 +48,7 @@ __all__ = [
     "SubjectRecord",
     "ValueRow",
     "VaultRepository",
+    "blocked_list",
 ]
 
 
@@ -104,6 +106,34 @@ class CategoryBlock:
     blocked_at: datetime
     unblocked_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockedSubject:
+    """A subject under a block: the whole subject (``categories`` empty) or some of its
+    categories, since the earliest block still in force."""
+
+    subject_id: str
+    since: datetime
+    categories: tuple[str, ...] = ()
+
+
+def blocked_list(whole: Iterable[tuple[str, datetime]],
+                 parts: Iterable[tuple[str, datetime, str]], limit: int
+                 ) -> builtins.list[BlockedSubject]:
+    """Whole-subject blocks and category blocks, one line per subject, the longest
+    blocked first (what every repository answers ``blocked`` with). A subject blocked
+    whole is listed as such, whatever categories are also blocked."""
+    since = dict(whole)
+    entire = set(since)
+    categories: dict[str, set[str]] = {}
+    for subject_id, at, category in parts:
+        since[subject_id] = min(at, since.get(subject_id, at))
+        if subject_id not in entire:
+            categories.setdefault(subject_id, set()).add(category)
+    lines = [BlockedSubject(sid, at, tuple(sorted(categories.get(sid, ()))))
+             for sid, at in since.items()]
+    return sorted(lines, key=lambda b: (b.since, b.subject_id))[:limit]
 
 
 @dataclass(frozen=True)
@@ -232,6 +262,11 @@ class VaultRepository(Protocol):
         ...
 
     def delete_category_blocks(self, subject_id: str) -> int: ...
+
+    def blocked(self, operator_id: str, limit: int) -> builtins.list[BlockedSubject]:
+        """The operator's live subjects under a block (whole or of categories), the
+        longest blocked first, at most ``limit``."""
+        ...
 
     def mark_destroyed(self, subject_id: str, at: datetime) -> None:
         """Turn the subject's row into a tombstone: destroyed_at set, block cleared."""

@@ -83,6 +83,7 @@ def demo(
     token, minted = demo_service.admin_key(container.uow, container.clock, settings.var_dir)
     first = published[0].stored.operator_id if published else "<operator>"
     _where_to_look(container, f"http://{host}:{port}", formats, first, stores)
+    _console_sign_in(container, f"http://{host}:{port}", [p.stored.operator_id for p in published])
     kept = settings.var_dir / demo_service.KEY_FILE
     console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
                   highlight=False)
@@ -92,6 +93,19 @@ def demo(
         from derbes.api.app import create_app
 
         uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+
+
+def _console_sign_in(container: Container, base: str, operators: list[str]) -> None:
+    """How to reach the console as the demo's DPO (random per installation, kept in a
+    private file in var/; a local demo only)."""
+    dpo = demo_service.demo_dpo(container.context("cli:demo"), container.password_hasher,
+                                container.settings.var_dir, operators)
+    kept = container.settings.var_dir / demo_service.DPO_FILE
+    console.print(f"[bold]console[/] {base}/console/sign-in  login {dpo.login}  password "
+                  f"{dpo.password}  (kept in {kept})", highlight=False)
+    console.print(f"  one-time code: add the TOTP secret {dpo.totp_secret} to an "
+                  f"authenticator app (or: oathtool --totp -b {dpo.totp_secret})",
+                  highlight=False)
 
 
 def _initialise(container: Container) -> None:

@@ -9,7 +9,9 @@ birth date and serial chosen here, so it names nobody.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +27,8 @@ from derbes.platform.files import write_private
 from derbes.register.service import registers
 from derbes.requests import service as request_service
 from derbes.settings import Settings
+from derbes.staff import service as staff
+from derbes.staff.ports import PasswordHasher
 from derbes.uow import UnitOfWork
 from derbes.vault.model import NewValue, Provenance, Source
 from derbes.vault.service import subjects as vault_service
@@ -106,3 +110,40 @@ def seed_customer(ctx: Context, settings: Settings, stores: StoreOpener | None =
         stores=stores or no_stores))
     return DemoCustomer(subject_id=subject_id, request_id=request.id, created=created)
 
+
+
+DPO_FILE = "demo-dpo"  # in var/, mode 0600: the demo DPO's sign-in, kept between runs
+DPO_LOGIN = "dpo@demo.derbes.kz"
+
+
+@dataclass(frozen=True)
+class DemoDpo:
+    """How to sign in to the console as the demo's DPO (a local demo only: the password
+    and the TOTP secret are random per installation and kept in a private file)."""
+
+    login: str
+    password: str
+    totp_secret: str
+    created: bool
+
+
+def demo_dpo(ctx: Context, hasher: PasswordHasher, var_dir: Path,
+             operators: Sequence[str]) -> DemoDpo:
+    """The demo DPO, made once with a random password and second factor, holding the DPO
+    role at every operator of the demo; later runs read the private file again."""
+    file = var_dir / DPO_FILE
+    with ctx.uow:
+        person = ctx.uow.staff.by_login(DPO_LOGIN)
+    if file.is_file() and person is not None and person.disabled_at is None:
+        kept = json.loads(file.read_text(encoding="utf-8"))
+        return DemoDpo(DPO_LOGIN, str(kept["password"]), str(kept["totp_secret"]), False)
+    password = "Demo-" + secrets.token_urlsafe(12)
+    if person is None:
+        person = staff.add_person(ctx, hasher, DPO_LOGIN, "Demo DPO", password)
+    else:
+        staff.set_password(ctx, hasher, person.id, password)
+    for operator in operators:
+        staff.grant(ctx, person.id, operator, "dpo")
+    secret = staff.enrol_totp(ctx, person.id).secret_b32
+    write_private(file, json.dumps({"password": password, "totp_secret": secret}).encode())
+    return DemoDpo(DPO_LOGIN, password, secret, True)

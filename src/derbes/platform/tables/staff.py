@@ -36,6 +36,8 @@ staff_people = Table(
     Column("created_by", String(200), nullable=False),
     Column("disabled_at", UtcDateTime(), nullable=True),
     Column("disabled_by", String(200), nullable=True),
+    # The console's language the person chose (ru, kk, en); NULL: not chosen yet.
+    Column("language", String(5), nullable=True),
 )
 
 staff_grants = Table(

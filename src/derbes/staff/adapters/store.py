@@ -26,7 +26,7 @@ def _person(row: Row[Any]) -> Person:
         password_hash=m["password_hash"],
         totp_sealed=None if sealed is None else bytes(sealed),
         totp_last_step=m["totp_last_step"], disabled_at=m["disabled_at"],
-        disabled_by=m["disabled_by"],
+        disabled_by=m["disabled_by"], language=m["language"],
     )
 
 
@@ -51,7 +51,7 @@ class SqlStaffRepository:
                 password_hash=person.password_hash, totp_sealed=person.totp_sealed,
                 totp_last_step=person.totp_last_step, created_at=person.created_at,
                 created_by=person.created_by, disabled_at=person.disabled_at,
-                disabled_by=person.disabled_by))
+                disabled_by=person.disabled_by, language=person.language))
         except IntegrityError:
             # Taken by a concurrent sign-up: the unit of work rolls back on the error.
             raise ConflictError(f"the login {person.login!r} is taken", field="login") from None
@@ -73,6 +73,10 @@ class SqlStaffRepository:
     def set_password(self, person_id: str, password_hash: str) -> None:
         self._connection.execute(staff_people.update().where(staff_people.c.id == person_id)
                                  .values(password_hash=password_hash))
+
+    def set_language(self, person_id: str, language: str) -> None:
+        self._connection.execute(staff_people.update().where(staff_people.c.id == person_id)
+                                 .values(language=language))
 
     def set_totp(self, person_id: str, sealed: bytes | None) -> None:
         self._connection.execute(staff_people.update().where(staff_people.c.id == person_id)

@@ -52,6 +52,7 @@ class Person:
     totp_last_step: int | None = None
     disabled_at: datetime | None = None
     disabled_by: str | None = None
+    language: str | None = None  # the console's language the person chose
 
     @property
     def actor(self) -> str:

@@ -5,6 +5,7 @@ from derbes.staff.service.authorization import (
     principal_of_key,
     principal_of_person,
     require,
+    require_role,
 )
 from derbes.staff.service.credentials import Enrolment, enrol_totp, set_password
 from derbes.staff.service.people import (
@@ -15,6 +16,7 @@ from derbes.staff.service.people import (
     grant,
     people,
     revoke,
+    set_language,
 )
 from derbes.staff.service.sessions import (
     CSRF_ACTION,
@@ -22,6 +24,7 @@ from derbes.staff.service.sessions import (
     Current,
     SignedIn,
     csrf_matches,
+    csrf_token,
     refuse_csrf,
     sign_in,
     sign_out,
@@ -40,6 +43,7 @@ __all__ = [
     "access_list",
     "add_person",
     "csrf_matches",
+    "csrf_token",
     "enrol_totp",
     "grant",
     "people",
@@ -47,7 +51,9 @@ __all__ = [
     "principal_of_person",
     "refuse_csrf",
     "require",
+    "require_role",
     "revoke",
+    "set_language",
     "set_password",
     "sign_in",
     "sign_out",

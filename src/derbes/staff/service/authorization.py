@@ -22,7 +22,8 @@ from derbes.staff.model.people import Person
 from derbes.staff.model.roles import Grant, Permission, Principal, RoleBook, refusal
 from derbes.uow import UnitOfWork
 
-__all__ = ["DENIED_ACTION", "principal_of_key", "principal_of_person", "require"]
+__all__ = ["DENIED_ACTION", "principal_of_key", "principal_of_person", "require",
+           "require_role"]
 
 DENIED_ACTION = "staff.denied"
 
@@ -76,12 +77,29 @@ def require(subject: Context | Principal, permission: Permission, operator_id: s
     if reason is None:
         return
     if isinstance(subject, Context):
-        with subject.uow:
-            subject.uow.audit.record(AuditRecord(
-                at=subject.now(), actor=principal.actor, action=DENIED_ACTION,
-                request_id=subject.request_id,
-                details={"permission": permission.value, "operator_id": operator_id,
-                         "reason": reason}))
-            subject.uow.commit()
+        _record_denial(subject, principal, permission.value, operator_id, reason)
     raise AuthError(f"not allowed: {permission.value} at operator {operator_id!r} ({reason})",
                     field="operator")
+
+
+def require_role(ctx: Context, operator_id: str) -> None:
+    """Refuse (:class:`AuthError`, audited) a staff person who holds no role at
+    ``operator_id``: a page that only gathers what each role may see still shows an
+    operator's name and figures, which are for its own staff (Order 179/НҚ)."""
+    principal = ctx.principal
+    if principal is None or principal.person_id is None:
+        return
+    if principal.bound_to not in (None, operator_id) or not principal.roles_at(operator_id):
+        reason = "no role at this operator"
+        _record_denial(ctx, principal, "any role", operator_id, reason)
+        raise AuthError(f"not allowed at operator {operator_id!r} ({reason})", field="operator")
+
+
+def _record_denial(ctx: Context, principal: Principal, asked: str, operator_id: str,
+                   reason: str) -> None:
+    with ctx.uow:
+        ctx.uow.audit.record(AuditRecord(
+            at=ctx.now(), actor=principal.actor, action=DENIED_ACTION,
+            request_id=ctx.request_id,
+            details={"permission": asked, "operator_id": operator_id, "reason": reason}))
+        ctx.uow.commit()

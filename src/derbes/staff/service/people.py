@@ -17,6 +17,7 @@ from derbes.access.model.api_keys import StoredApiKey
 from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
 from derbes.errors import InputError, NotFoundError
+from derbes.platform.labels import Lang
 from derbes.staff.model.people import Person, parse_login, parse_name
 from derbes.staff.model.policy import SessionEnd
 from derbes.staff.model.roles import Grant, Permission, parse_role
@@ -24,7 +25,8 @@ from derbes.staff.ports import PasswordHasher
 from derbes.staff.service.authorization import require
 from derbes.staff.service.credentials import check_password, find_person
 
-__all__ = ["AccessRow", "Revoked", "access_list", "add_person", "grant", "people", "revoke"]
+__all__ = ["AccessRow", "Revoked", "access_list", "add_person", "grant", "people", "revoke",
+           "set_language"]
 
 
 def _record(ctx: Context, action: str, **details: object) -> None:
@@ -45,6 +47,20 @@ def add_person(ctx: Context, hasher: PasswordHasher, login: str, name: str,
         _record(ctx, "staff.person.add", person_id=person.id)
         ctx.uow.commit()
     return person
+
+
+def set_language(ctx: Context, person_id: str, language: str) -> Lang:
+    """Remember the language a person reads the console in (``ru``, ``kk`` or ``en``)."""
+    try:
+        chosen = Lang(language.strip().lower())
+    except ValueError:
+        raise InputError("the language is one of ru, kk, en", field="language") from None
+    with ctx.uow:
+        if ctx.uow.staff.get(person_id) is None:
+            raise NotFoundError("no such person", field="person")
+        ctx.uow.staff.set_language(person_id, chosen.value)
+        ctx.uow.commit()
+    return chosen
 
 
 def people(ctx: Context) -> list[tuple[Person, list[Grant]]]:

@@ -66,7 +66,7 @@ def refuse_csrf(ctx: Context) -> NoReturn:
                                          details={"event": "refused"}))
         ctx.uow.commit()
     raise AuthError("the CSRF token is missing or wrong: send the token given at sign-in in "
-                    "X-CSRF-Token", field="csrf_token")
+                    "X-CSRF-Token (or a form's csrf_token field)", field="csrf_token")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
     func,
     select,
@@ -46,12 +47,14 @@ from derbes.platform.tables import (
 from derbes.platform.tables import subjects as subjects_table
 from derbes.platform.touched import Touched
 from derbes.vault.ports import (
+    BlockedSubject,
     CardToken,
     CategoryBlock,
     Lookup,
     SealedValue,
     SubjectBatch,
     SubjectRecord,
+    blocked_list,
 )
 
 __all__ = ["DUPLICATE_IDENTIFIER", "SqlVaultRepository"]
@@ -396,6 +399,23 @@ class SqlVaultRepository:
         self._touched.add(subject_id)
         statement = delete(category_blocks).where(category_blocks.c.subject_id == subject_id)
         return int(self._connection.execute(statement).rowcount)
+
+    def blocked(self, operator_id: str, limit: int) -> builtins.list[BlockedSubject]:
+        live = and_(subjects_table.c.operator_id == operator_id,
+                    subjects_table.c.destroyed_at.is_(None))
+        whole = self._connection.execute(
+            select(subjects_table.c.id, subjects_table.c.blocked_at)
+            .where(live, subjects_table.c.blocked_at.is_not(None))
+            .order_by(subjects_table.c.blocked_at, subjects_table.c.id).limit(limit))
+        parts = self._connection.execute(
+            select(category_blocks.c.subject_id, category_blocks.c.category,
+                   category_blocks.c.blocked_at)
+            .join(subjects_table, subjects_table.c.id == category_blocks.c.subject_id)
+            .where(live, category_blocks.c.unblocked_at.is_(None))
+            .order_by(category_blocks.c.blocked_at, category_blocks.c.id).limit(limit * 10))
+        return blocked_list([(str(r.id), r.blocked_at) for r in whole],
+                            [(str(r.subject_id), r.blocked_at, str(r.category)) for r in parts],
+                            limit)
 
     def mark_destroyed(self, subject_id: str, at: datetime) -> None:
         self._touched.add(subject_id)

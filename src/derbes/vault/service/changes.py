@@ -16,7 +16,14 @@ from derbes.retention.service import clocks as retention_service
 from derbes.uow import UnitOfWork
 from derbes.vault import model as vault
 from derbes.vault.model import Block, NewValue, PdValue
-from derbes.vault.ports import CardToken, CategoryBlock, Lookup, SealedValue, SubjectRecord
+from derbes.vault.ports import (
+    BlockedSubject,
+    CardToken,
+    CategoryBlock,
+    Lookup,
+    SealedValue,
+    SubjectRecord,
+)
 from derbes.vault.service import keyswap
 from derbes.vault.service.guards import (
     blocked_in,
@@ -35,7 +42,7 @@ from derbes.vault.service.values import (
     seal_value,
 )
 
-__all__ = ["block", "is_blocked", "unblock", "update_values"]
+__all__ = ["block", "blocked_subjects", "is_blocked", "unblock", "update_values"]
 
 
 def update_values(
@@ -219,3 +226,14 @@ def is_blocked(uow: UnitOfWork, subject_id: str, category: str | None = None) ->
     """Is processing of the subject (or of ``category`` of it) suspended by a block?"""
     with uow:
         return blocked_in(uow.vault, subject_id, category)
+
+
+def blocked_subjects(ctx: Context, operator_id: str, limit: int = 50) -> list[BlockedSubject]:
+    """The operator's subjects under a block, the longest blocked first: each waits for a
+    decision, to lift the block or to destroy, once the complaint behind it is settled
+    (Law 94-V Art. 24: blocking where collection or processing broke the conditions)."""
+    if limit < 1:
+        raise InputError("the limit must be at least 1", field="limit")
+    ctx.scope.check(operator_id, f"operator {operator_id!r}")
+    with ctx.uow:
+        return ctx.uow.vault.blocked(operator_id, limit)

@@ -1,0 +1,1 @@
+"""The DPO's console at ``/console``: server-rendered pages in Russian, Kazakh and English."""

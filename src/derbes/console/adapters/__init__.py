@@ -1,0 +1,1 @@
+"""The console's pages (Jinja2 templates, their labels) and its static files."""

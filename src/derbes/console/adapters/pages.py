@@ -1,0 +1,80 @@
+"""Renders the console's pages: Jinja2 templates in the reader's language.
+
+Texts come from derbes' Babel catalogues (``derbes.platform.i18n``) through ``_()``
+in the templates; the catalogue is passed with each page, never installed in the
+shared environment, so two readers in two languages cannot mix.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from derbes.console.model.pages import Urgency, mask
+from derbes.platform.i18n import format_date, translations
+from derbes.platform.labels import N_, Lang
+from derbes.requests.model import RequestState, RequestType
+
+__all__ = ["LANG_NAMES", "STATE_LABELS", "TYPE_LABELS", "render_page", "static_dir"]
+
+TYPE_LABELS: dict[RequestType, str] = {
+    RequestType.ACCESS: N_("Access to personal data"),
+    RequestType.RECTIFICATION: N_("Rectification"),
+    RequestType.BLOCKING: N_("Blocking"),
+    RequestType.DESTRUCTION: N_("Destruction"),
+    RequestType.CONSENT_WITHDRAWAL: N_("Withdrawal of consent"),
+    RequestType.COMPLAINT: N_("Complaint"),
+    RequestType.PRETRIAL_CLAIM: N_("Pre-trial claim"),
+    RequestType.AUTOMATED_OBJECTION: N_("Objection to an automated decision"),
+}
+STATE_LABELS: dict[RequestState, str] = {
+    RequestState.RECEIVED: N_("Received"),
+    RequestState.VERIFIED: N_("Identity verified"),
+    RequestState.IN_PROGRESS: N_("In progress"),
+    RequestState.ANSWERED: N_("Answered"),
+    RequestState.REFUSED: N_("Refused"),
+    RequestState.WITHDRAWN: N_("Withdrawn"),
+}
+URGENCY_LABELS: dict[Urgency, str] = {
+    Urgency.OVERDUE: N_("Overdue"),
+    Urgency.DUE_TODAY: N_("Due today"),
+    Urgency.ON_TIME: N_("On time"),
+    Urgency.CLOSED: N_("Closed"),
+}
+# Each language named in itself, as a language switch shows it.
+LANG_NAMES: dict[Lang, str] = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
+
+
+def static_dir() -> Path:
+    """The folder of the console's CSS and images (served at ``/console/static``)."""
+    return Path(str(resources.files("derbes.console.adapters").joinpath("static")))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("derbes.console.adapters", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+
+
+def _when(value: date | datetime | None, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{format_date(value.date(), lang)}, {value:%H:%M} UTC"
+    return format_date(value, lang)
+
+
+def render_page(name: str, lang: Lang, **values: Any) -> str:
+    """The page ``name`` in ``lang`` with ``values``."""
+    catalogue = translations(lang)
+    return _environment().get_template(name).render(
+        _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
+        lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
+        urgency_label=URGENCY_LABELS, mask=mask, when=lambda v: _when(v, lang), **values)

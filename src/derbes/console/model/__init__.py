@@ -1,0 +1,1 @@
+"""Pure rules of the console: languages, urgency of a request, masking, navigation."""
