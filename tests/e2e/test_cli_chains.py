@@ -240,3 +240,22 @@ def test_over_the_api_a_cleared_withdrawal_is_denied_and_named(
     finally:
         container.engine.dispose()
         container.keystore_engine.dispose()
+
+
+def test_db_upgrade_across_the_seals_revision_seals_the_subjects_it_finds(
+    site: tuple[Path, dict[str, str]],
+) -> None:
+    """A database from before state seals: `db upgrade` seals its subjects on the way,
+    so the decision point answers for them at once (no separate `ledger seal`)."""
+    from derbes.platform import migrate
+
+    root, ids = site
+    url = f"sqlite:///{root / 'var' / 'derbes.sqlite3'}"
+    migrate.downgrade(url, "0009")
+    upgraded = _derbes("db", "upgrade", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "upgraded 0009" in upgraded.stdout
+    assert "sealed 2 subject(s)" in upgraded.stdout
+    assert [r["code"] for r in _decide(root, ids["other"])["reasons"]] == ["consent_absent"]  # type: ignore[index]
+    again = _derbes("db", "upgrade", cwd=root)
+    assert "nothing to do" in again.stdout and "sealed" not in again.stdout

@@ -49,8 +49,42 @@ def upgrade(
     if result.changed:
         was = result.before.revision or "empty"
         console.print(f"upgraded {was} → {result.after.revision} — {_describe(result.after)}")
+        if database_url is None and _crossed(result.before.revision, result.after.revision):
+            _seal_existing_subjects()
     else:
         console.print(f"nothing to do — {_describe(result.after)}")
+
+
+# The revision that brought state seals: subjects stored before it have none, and the
+# decision point denies what it cannot verify (``state_unverified``) until they are sealed.
+SEALS_REVISION = 10
+
+
+def _crossed(before: str | None, after: str | None) -> bool:
+    """Did this upgrade take a database that held data across ``SEALS_REVISION``?"""
+    if before is None or after is None or not (before.isdigit() and after.isdigit()):
+        return False
+    return int(before) < SEALS_REVISION <= int(after)
+
+
+def _seal_existing_subjects() -> None:
+    """Seal the subjects stored before seals existed, as `derbes ledger seal` does; when
+    the key store cannot be opened here, say what to run instead."""
+    from derbes.errors import DerbesError
+    from derbes.integrity.service.verify import seal_subjects
+
+    console.print("sealing the subjects stored before state seals existed…")
+    try:
+        container = bootstrap()
+        done = seal_subjects(container.uow(), container.audit_key)
+    except DerbesError as exc:
+        console.print(f"could not seal them here ({exc.message}): run `derbes ledger seal` "
+                      "where the key store is reachable", markup=False)
+        return
+    console.print(f"sealed {done.sealed} subject(s)")
+    if done.refused:
+        console.print(f"{len(done.refused)} subject(s) NOT sealed: their rows differ from the "
+                      "chains (`derbes ledger verify` says where, `derbes ledger seal` retries)")
 
 
 @db_app.command("current")
