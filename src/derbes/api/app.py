@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from derbes import __version__
-from derbes.api import inputs, links, problems, retry
+from derbes.api import docs, inputs, links, problems, retry
 from derbes.audit import api as audit
 from derbes.bootstrap import Container, bootstrap
 from derbes.consent import api as consents
@@ -50,6 +50,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         # Before any route: no NUL or unpaired surrogate in a path, query or JSON body.
         dependencies=[Depends(inputs.clean_text)],
         lifespan=lifespan,
+        # Served by docs.install from derbes' own copies, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     problems.install(app)
@@ -74,5 +77,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    docs.install(app)
     links.add_links(app)
     return app
