@@ -23,7 +23,7 @@ SubjectId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 @router.get("/{operator}/subjects")
 def lookup_form(request: Request, operator: Operator, visitor: Visiting) -> Response:
     console.scoped(visitor.ctx, operator, console.Permission.SUBJECTS_READ)
-    return page(visitor, "subjects.html.j2", gettext(visitor.lang, "Subjects"),
+    return page(visitor, "subjects.html.j2", gettext(visitor.lang, "Data subjects"),
                 Where.of(request, operator, "subjects"), kinds=console.LOOKUP_KINDS,
                 found=None, kind="iin")
 
@@ -35,7 +35,7 @@ def lookup(request: Request, operator: Operator, visitor: Changer,
     """The identifier travels in the form's body only; the answer names subjects by
     their internal ids."""
     found = console.find(visitor.ctx, operator, kind, value)
-    return page(visitor, "subjects.html.j2", gettext(visitor.lang, "Subjects"),
+    return page(visitor, "subjects.html.j2", gettext(visitor.lang, "Data subjects"),
                 Where.of(request, operator, "subjects"), kinds=console.LOOKUP_KINDS,
                 found=found, kind=kind)
 
@@ -43,7 +43,7 @@ def lookup(request: Request, operator: Operator, visitor: Changer,
 def _subject(request: Request, visitor: Visitor, operator: str, subject_id: str, *,
              revealed: console.Revealed | None = None) -> Response:
     shown = console.subject_page(visitor.ctx, operator, subject_id)
-    return page(visitor, "subject.html.j2", gettext(visitor.lang, "Subjects"),
+    return page(visitor, "subject.html.j2", gettext(visitor.lang, "Data subjects"),
                 Where.of(request, operator, "subjects"), page=shown, revealed=revealed,
                 max_reason=MAX_REASON)
 

@@ -94,7 +94,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("today", N_("Today"), "today"),
     Page("requests", N_("Requests"), "requests", (Permission.REQUESTS_READ,)),
-    Page("subjects", N_("Subjects"), "subjects", (Permission.SUBJECTS_READ,)),
+    Page("subjects", N_("Data subjects"), "subjects", (Permission.SUBJECTS_READ,)),
     Page("registers", N_("Registers"), "registers", (Permission.REGISTERS_MANAGE,)),
     Page("retention", N_("Retention and acts"), "retention", (Permission.ACTS_READ,)),
     Page("audit", N_("Audit"), "audit", (Permission.AUDIT_READ,)),
