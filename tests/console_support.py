@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from tests.api_world import World
 from tests.staff_support import PASSWORD, Staffer, client, code
 
 OPERATOR = "kassa24"
+PAGES_OUT = Path("/tmp/derbes-console-pages")
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
 
@@ -50,3 +52,10 @@ def file_request(world: World, kind: str = "access", operator: str = OPERATOR,
 def audit_actions(world: World) -> list[tuple[str, str, dict[str, object]]]:
     with world.container.uow() as uow:
         return [(e.actor, e.action, dict(e.details)) for e in uow.audit.entries()]
+
+
+def save_page(name: str, html: str) -> None:
+    """Keep a page for a look (the browser tests make the screenshots)."""
+    PAGES_OUT.mkdir(exist_ok=True)
+    (PAGES_OUT / name).write_text(html.replace('href="/console/static/', 'href="static/'),
+                                  "utf-8")

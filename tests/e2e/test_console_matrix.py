@@ -17,6 +17,7 @@ from tests.staff_support import add, denials
 
 ELSEWHERE = "qiwi-kz"
 ROLES = ["dpo", "request_handler", "security_officer", "auditor", "admin"]
+SUBJECT = "0190a0b1-2c3d-7e4f-8a5b-6c7d8e9f0a1b"  # no such subject: allowed means 404 here
 
 
 def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, str], tuple[
@@ -43,6 +44,23 @@ def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, st
         ("post", f"{base}/keys", {"name": "k", "scopes": "read", "expires": "30d"},
          (Permission.KEYS_MANAGE,)),
         ("post", f"{base}/keys/00ff/revoke", {}, (Permission.KEYS_MANAGE,)),
+        ("get", f"{base}/requests/{request_id}/dry-run", {}, (Permission.REQUESTS_HANDLE,)),
+        ("get", f"{base}/subjects", {}, (Permission.SUBJECTS_READ,)),
+        ("post", f"{base}/subjects/find", {"kind": "iin", "value": "900101300128"},
+         (Permission.SUBJECTS_READ,)),
+        ("get", f"{base}/subjects/{SUBJECT}", {}, (Permission.SUBJECTS_READ,)),
+        ("post", f"{base}/subjects/{SUBJECT}/reveal",
+         {"category": "identity.iin", "seq": "0", "reason": "request 1"},
+         (Permission.SUBJECTS_REVEAL,)),
+        ("get", f"{base}/subjects/{SUBJECT}/consents", {}, (Permission.SUBJECTS_READ,)),
+        ("get", f"{base}/subjects/{SUBJECT}/consents/certificate?lang=kk", {},
+         (Permission.SUBJECTS_READ,)),
+        ("get", f"{base}/audit?action=staff.denied", {}, (Permission.AUDIT_READ,)),
+        ("post", f"{base}/audit/verify", {}, (Permission.AUDIT_READ,)),
+        ("get", f"{base}/registers", {}, (Permission.REGISTERS_MANAGE,)),
+        ("get", f"{base}/registers/notice?lang=kk", {}, (Permission.REGISTERS_MANAGE,)),
+        ("get", f"{base}/retention", {}, (Permission.ACTS_READ,)),
+        ("get", f"{base}/retention/acts/{SUBJECT}", {}, (Permission.ACTS_READ,)),
     ]
 
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from tests.api_world import World, make_world
-from tests.console_support import OPERATOR, audit_actions, console_sign_in, csrf_of, file_request
+from tests.console_support import (
+    OPERATOR,
+    audit_actions,
+    console_sign_in,
+    csrf_of,
+    file_request,
+    save_page,
+)
 from tests.staff_support import add
-
-OUT = Path("/tmp/derbes-console-pages")
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +28,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield built
     built.close()
 
-
-def _save(name: str, html: str) -> None:
-    """Keep the page for a look (the browser tests make the screenshots)."""
-    OUT.mkdir(exist_ok=True)
-    (OUT / name).write_text(html.replace('href="/console/static/', 'href="static/'), "utf-8")
 
 
 def test_a_dpo_answers_a_request_and_downloads_its_letter_in_kazakh(world: World) -> None:
@@ -42,7 +41,7 @@ def test_a_dpo_answers_a_request_and_downloads_its_letter_in_kazakh(world: World
     assert "Қалған жұмыс күндері" in today.text
     assert "Шешім күтіп тұрған бұғатталған субъектілер" in today.text
     assert "Қол жеткізу аудитінің журналы" in today.text
-    _save("today.html", today.text)
+    save_page("today.html", today.text)
 
     inbox = browser.get(f"/console/{OPERATOR}/requests?state=received&type=access")
     assert request_id[:8] in inbox.text
@@ -72,7 +71,7 @@ def test_a_dpo_answers_a_request_and_downloads_its_letter_in_kazakh(world: World
                             data={"csrf_token": token})
     assert answered.status_code == 200
     assert "Жауап берілді" in answered.text
-    _save("request.html", answered.text)
+    save_page("request.html", answered.text)
 
     letter = browser.get(f"/console/{OPERATOR}/requests/{request_id}/letter?format=pdf")
     assert letter.status_code == 200

@@ -3,11 +3,13 @@ signing in, which pages a role opens, and the list of blocked subjects."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from derbes.console.model.chart import bars
 from derbes.console.model.pages import (
     Urgency,
     mask,
@@ -56,7 +58,9 @@ def test_only_console_paths_are_followed(path: str) -> None:
 
 
 def test_pages_follow_permissions() -> None:
-    assert [p.key for p in visible_pages({Permission.AUDIT_READ})] == ["today"]
+    assert [p.key for p in visible_pages({Permission.AUDIT_READ})] == ["today", "audit"]
+    assert [p.key for p in visible_pages({Permission.SUBJECTS_READ, Permission.ACTS_READ})] \
+        == ["today", "subjects", "retention"]
     assert [p.key for p in visible_pages({Permission.REQUESTS_READ, Permission.STAFF_VIEW})] \
         == ["today", "requests", "people"]
 
@@ -69,3 +73,22 @@ def test_a_subject_blocked_whole_is_listed_once_as_whole() -> None:
     assert [(b.subject_id, b.since, b.categories) for b in found] == [
         ("s1", t, ()), ("s2", t + timedelta(days=1), ("address", "email"))]
     assert len(blocked_list([], [("a", t, "x"), ("b", t, "y")], limit=1)) == 1
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), max_size=24))
+def test_chart_bars_are_shares_of_the_longest(counts: list[int]) -> None:
+    months = [(date(2026, 1, 1) + timedelta(days=31 * i)).replace(day=1)
+              for i in range(len(counts))]
+    drawn = bars(list(zip(months, counts, strict=True)))
+    assert [b.count for b in drawn] == counts
+    assert [b.y for b in drawn] == list(range(len(counts)))
+    assert all(0.0 <= b.share <= 1.0 for b in drawn)
+    if counts and max(counts):
+        assert max(b.share for b in drawn) == 1.0
+    else:
+        assert all(b.share == 0.0 for b in drawn)
+
+
+def test_a_negative_month_is_refused() -> None:
+    with pytest.raises(ValueError):
+        bars([(date(2026, 1, 1), -1)])

@@ -24,12 +24,29 @@ AuditKey = bytes | Callable[[], bytes]
 
 @dataclass(frozen=True)
 class AuditQuery:
-    """Which entries to show: of a subject, an actor, an action (None: any), how many."""
+    """Which entries to show: of a subject, an actor, an action, an operator (named by
+    the entry's ``operator_id`` detail), at or after ``since`` and before ``until``,
+    older than entry ``before_seq`` (the next page); None: any. How many."""
 
     subject_id: str | None = None
     actor: str | None = None
     action: str | None = None
     limit: int = 50
+    operator_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_seq: int | None = None
+
+    def admits(self, entry: AuditEntry) -> bool:
+        """The exact test every store applies last (a store may narrow with SQL first)."""
+        return ((self.subject_id is None or self.subject_id in entry.subject_ids)
+                and (self.actor is None or entry.actor == self.actor)
+                and (self.action is None or entry.action == self.action)
+                and (self.operator_id is None
+                     or entry.details.get("operator_id") == self.operator_id)
+                and (self.since is None or entry.at >= self.since)
+                and (self.until is None or entry.at < self.until)
+                and (self.before_seq is None or entry.seq < self.before_seq))
 
 
 class AuditRepository(Protocol):

@@ -28,8 +28,8 @@ from derbes.platform.chain import ChainBreak, ChainEntry, Verification
 from derbes.uow import UnitOfWork
 
 __all__ = [
-    "HeadStatus", "Verification", "alerts", "check_bulk_access", "head_status", "parse_head",
-    "show", "verify", "with_anchor",
+    "AuditQuery", "HeadStatus", "Verification", "alerts", "check_bulk_access", "head_status",
+    "parse_head", "search", "show", "verify", "with_anchor",
 ]
 
 
@@ -121,10 +121,18 @@ def show(
     limit: int = 50,
 ) -> list[AuditEntry]:
     """The newest entries matching the filters, newest first."""
-    if limit < 1:
+    return search(uow, AuditQuery(subject_id, actor, action, limit))
+
+
+def search(uow: UnitOfWork, query: AuditQuery) -> list[AuditEntry]:
+    """The newest entries ``query`` admits, newest first (a page: ``query.limit`` of
+    them, the next page starts below the last one's ``seq``)."""
+    if query.limit < 1:
         raise InputError("the limit must be at least 1", field="limit")
+    if query.since and query.until and query.until <= query.since:
+        raise InputError("the end of the period must come after its start", field="until")
     with uow:
-        return uow.audit.search(AuditQuery(subject_id, actor, action, limit))
+        return uow.audit.search(query)
 
 
 def alerts(uow: UnitOfWork, *, actor: str | None = None, limit: int = 100) -> list[AccessAlert]:

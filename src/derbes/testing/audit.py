@@ -48,13 +48,8 @@ class FakeAuditRepository:
         return self.recorded_head
 
     def search(self, query: AuditQuery) -> builtins.list[AuditEntry]:
-        subject_id, actor, action = query.subject_id, query.actor, query.action
-        found = [
-            e for e in sorted(self.rows, key=lambda e: e.seq, reverse=True)
-            if (subject_id is None or subject_id in e.subject_ids)
-            and (actor is None or e.actor == actor)
-            and (action is None or e.action == action)
-        ]
+        found = [e for e in sorted(self.rows, key=lambda e: e.seq, reverse=True)
+                 if query.admits(e)]
         return found[:query.limit]
 
     def by_actor(

@@ -133,22 +133,30 @@ class SqlAuditRepository:
         return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
 
     def search(self, wanted: AuditQuery) -> builtins.list[AuditEntry]:
-        subject_id, actor, action = wanted.subject_id, wanted.actor, wanted.action
         query: Select[Any] = select(audit_log)
-        if subject_id is not None:
+        if wanted.subject_id is not None:
             # The JSON text holds each id as a quoted string; the exact check follows.
             query = query.where(
-                audit_log.c.subject_ids.contains(json_text(subject_id), autoescape=True)
+                audit_log.c.subject_ids.contains(json_text(wanted.subject_id), autoescape=True)
             )
-        if actor is not None:
-            query = query.where(audit_log.c.actor == actor)
-        if action is not None:
-            query = query.where(audit_log.c.action == action)
+        if wanted.operator_id is not None:
+            # Details are stored compact with sorted keys; the exact check follows.
+            query = query.where(audit_log.c.details.contains(
+                '"operator_id":' + json_text(wanted.operator_id), autoescape=True))
+        if wanted.actor is not None:
+            query = query.where(audit_log.c.actor == wanted.actor)
+        if wanted.action is not None:
+            query = query.where(audit_log.c.action == wanted.action)
+        if wanted.since is not None:
+            query = query.where(audit_log.c.at >= wanted.since)
+        if wanted.until is not None:
+            query = query.where(audit_log.c.at < wanted.until)
+        if wanted.before_seq is not None:
+            query = query.where(audit_log.c.seq < wanted.before_seq)
         rows = self._connection.execute(
             query.order_by(audit_log.c.seq.desc()).limit(wanted.limit)
         ).all()
-        found = [entry_from_row(row) for row in rows]
-        return [e for e in found if subject_id is None or subject_id in e.subject_ids]
+        return [e for e in (entry_from_row(row) for row in rows) if wanted.admits(e)]
 
     def by_actor(
         self, actor: str, *, since: datetime, actions: Collection[str]

@@ -106,4 +106,16 @@ def letter(operator: Operator, request_id: RequestId, visitor: Visiting,
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
+
+@router.get("/{operator}/requests/{request_id}/dry-run")
+def dry_run(request: Request, operator: Operator, request_id: RequestId,
+            visitor: Visiting) -> Response:
+    """What answering the destruction request would do, changing nothing."""
+    container = visitor.container
+    shown = console.dry_run(visitor.ctx, operator, request_id,
+                            stores_from_dir(container.settings.datasets_dir))
+    return page(visitor, "dry_run.html.j2", gettext(visitor.lang, "Requests"),
+                Where.of(request, operator, "requests"), plan=shown)
+
+
 __all__ = ["router"]

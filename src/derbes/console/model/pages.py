@@ -94,6 +94,10 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("today", N_("Today"), "today"),
     Page("requests", N_("Requests"), "requests", (Permission.REQUESTS_READ,)),
+    Page("subjects", N_("Data subjects"), "subjects", (Permission.SUBJECTS_READ,)),
+    Page("registers", N_("Registers"), "registers", (Permission.REGISTERS_MANAGE,)),
+    Page("retention", N_("Retention and acts"), "retention", (Permission.ACTS_READ,)),
+    Page("audit", N_("Audit"), "audit", (Permission.AUDIT_READ,)),
     Page("people", N_("People and keys"), "people", (Permission.STAFF_VIEW,)),
 )
 
@@ -129,4 +133,16 @@ FIELD_HINTS: dict[str, str] = {
     "state": N_("The request is not in a state that allows this."),
     "response": N_("Write the operator's reasoned response."),
     "reasons": N_("State the reasons for the refusal."),
+    "kind": N_("Look a subject up by IIN, phone or e-mail."),
+    "value": N_("Check the identifier: an IIN has 12 digits, a phone number is a "
+                "Kazakhstan number, an e-mail has the form name@domain."),
+    "category": N_("This value is not held for the subject, or it is blocked."),
+    "seq": N_("This value is not held for the subject, or it is blocked."),
+    "purpose": N_("This purpose does not need that value: choose the purpose you work for."),
+    "categories": N_("This purpose does not need that value: choose the purpose you work for."),
+    "subject_id": N_("No such subject at this operator."),
+    "since": N_("Enter the dates as day, month and year."),
+    "until": N_("The end of the period must come after its start."),
+    "act": N_("No such act at this operator."),
+    "type": N_("A dry run is shown for destruction requests."),
 }

@@ -8,10 +8,18 @@ through ``staff.service.require`` / ``require_role``, which audit the refusal.
 
 from __future__ import annotations
 
-from derbes.context import Context
+from derbes.context import Context, OperatorScope
+from derbes.staff import service as staff
 from derbes.staff.model.roles import Permission, refusal
 
-__all__ = ["held", "may", "operators_of"]
+__all__ = ["held", "may", "operators_of", "scoped"]
+
+
+def scoped(ctx: Context, operator_id: str, permission: Permission) -> Context:
+    """The context within ``operator_id`` once the person's ``permission`` there holds
+    (a refusal is audited by the staff slice)."""
+    staff.require(ctx, permission, operator_id)
+    return ctx.within(OperatorScope.only(operator_id))
 
 
 def may(ctx: Context, permission: Permission, operator_id: str) -> bool:

@@ -13,17 +13,16 @@ from datetime import date
 
 from derbes.audit.model.log import AuditRecord
 from derbes.console.model.pages import mask
-from derbes.console.service.access import may
+from derbes.console.service.access import may, scoped
 from derbes.console.service.deadlines import RequestLine, line_of, local_today
-from derbes.context import Context, OperatorScope
+from derbes.context import Context
 from derbes.errors import InputError
 from derbes.requests import service as requests
 from derbes.requests.model import RequestState, RequestType, SubjectRequest, Transition
 from derbes.requests.ports import LetterRenderer
-from derbes.staff import service as staff
 from derbes.staff.model.roles import Permission
 
-__all__ = ["Inbox", "InboxFilter", "RequestPage", "answer", "inbox", "letter", "refuse",
+__all__ = ["Inbox", "InboxFilter", "RequestPage", "answer", "dry_run", "inbox", "letter", "refuse",
            "request_page", "verify"]
 
 LETTER_ACTION = "console.letter"
@@ -48,14 +47,9 @@ class Inbox:
     lines: list[RequestLine]
 
 
-def _scoped(ctx: Context, operator_id: str, permission: Permission) -> Context:
-    staff.require(ctx, permission, operator_id)
-    return ctx.within(OperatorScope.only(operator_id))
-
-
 def inbox(ctx: Context, operator_id: str, where: InboxFilter) -> Inbox:
     """The operator's requests, the soonest due first, filtered by state, type, lateness."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_READ)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_READ)
     day = local_today(ctx)
     found = requests.list_requests(ctx, requests.RequestFilter(
         operator_id=operator_id, states=(where.state,) if where.state else (),
@@ -90,7 +84,7 @@ class RequestPage:
 
 def request_page(ctx: Context, operator_id: str, request_id: str) -> RequestPage:
     """One request of the operator (another operator's does not exist here)."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_READ)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_READ)
     view = requests.show(ctx, request_id)
     found = view.request
     return RequestPage(
@@ -103,7 +97,7 @@ def request_page(ctx: Context, operator_id: str, request_id: str) -> RequestPage
 def verify(ctx: Context, operator_id: str, request_id: str, document_ref: str,
            reason: str, verified_by: str) -> SubjectRequest:
     """Staff saw the requester's identity document (``verified_by``: the person's name)."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
     return requests.verify_by_staff(ctx, request_id, document_ref, reason=reason,
                                     verified_by=verified_by)
 
@@ -111,7 +105,7 @@ def verify(ctx: Context, operator_id: str, request_id: str, document_ref: str,
 def answer(ctx: Context, operator_id: str, request_id: str,
            answering: requests.Answering) -> SubjectRequest:
     """Execute and answer the request through the requests slice."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
     kind = requests.show(ctx, request_id).request.type
     if kind in _WITH_RESPONSE and not (answering.response or "").strip():
         raise InputError("the response is required for this type of request", field="response")
@@ -120,7 +114,7 @@ def answer(ctx: Context, operator_id: str, request_id: str,
 
 def refuse(ctx: Context, operator_id: str, request_id: str, reasons: str) -> SubjectRequest:
     """Refuse with reasons, one per line."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
     return requests.refuse(ctx, request_id, [r for r in reasons.splitlines() if r.strip()])
 
 
@@ -128,7 +122,7 @@ def letter(ctx: Context, operator_id: str, request_id: str, render: LetterRender
            fmt: str, lang: str | None) -> bytes:
     """The answer or refusal as a letter (HTML or PDF) in the subject's language or
     ``lang``. The letter of an access answer lists PD: who opened it is audited."""
-    ctx = _scoped(ctx, operator_id, Permission.REQUESTS_READ)
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_READ)
     body = requests.letter(ctx, request_id, render, fmt, lang)
     found = requests.show(ctx, request_id).request
     with ctx.uow:
@@ -138,3 +132,12 @@ def letter(ctx: Context, operator_id: str, request_id: str, render: LetterRender
             details={"request": request_id, "format": fmt, "lang": lang or found.language}))
         ctx.uow.commit()
     return body
+
+
+def dry_run(ctx: Context, operator_id: str, request_id: str,
+            stores: requests.StoreOpener) -> requests.DestructionPlan:
+    """What answering the destruction request now would destroy, keep and block, in the
+    vault and each connected database; nothing changes (the datasets slice audits each
+    store's plan as a dry run)."""
+    ctx = scoped(ctx, operator_id, Permission.REQUESTS_HANDLE)
+    return requests.plan_destruction(ctx, request_id, stores=stores)

@@ -28,7 +28,12 @@ from derbes.requests.service.answers import (
     refuse,
     withdraw_request,
 )
-from derbes.requests.service.destruction import execute_destruction
+from derbes.requests.service.destruction import (
+    DestructionPlan,
+    StorePlan,
+    execute_destruction,
+    plan_destruction,
+)
 from derbes.requests.service.execution import (
     answer_claim,
     answer_objection,
@@ -51,12 +56,14 @@ from derbes.requests.service.verification import issue_otp, start, verify_by_otp
 __all__ = [
     "AccessAnswer",
     "Answering",
+    "DestructionPlan",
     "Forgetful",
     "NewRequest",
     "OtpPort",
     "RequestFilter",
     "RequestView",
     "StoreOpener",
+    "StorePlan",
     "answer_access",
     "answer_claim",
     "answer_objection",
@@ -73,6 +80,7 @@ __all__ = [
     "letter_context",
     "list_requests",
     "overdue",
+    "plan_destruction",
     "refuse",
     "show",
     "start",

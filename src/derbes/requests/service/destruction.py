@@ -16,9 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from derbes.context import Context
+from derbes.datasets import service as datasets
 from derbes.datasets.model import IdentityKind, SubjectIdentity, SubjectRows, store_identity
+from derbes.datasets.model.erasure import KeptColumn
 from derbes.datasets.ports import OperatorStore, StoreOpener, no_stores, opened_stores
-from derbes.errors import ConfigurationError, StoreUnavailableError
+from derbes.errors import ConfigurationError, ConflictError, StoreUnavailableError
 from derbes.register.model.register import Register
 from derbes.requests import model as rq
 from derbes.requests.model import DestructionOutcome, RequestType, SubjectRequest
@@ -35,6 +37,7 @@ from derbes.requests.service.sealing import given
 from derbes.requests.service.transitions import (
     answered,
     begin,
+    get,
     local_today,
     on_behalf,
     pending,
@@ -44,7 +47,7 @@ from derbes.requests.service.transitions import (
 from derbes.retention.service import sweep as retention
 from derbes.vault.service import subjects as vault_service
 
-__all__ = ["execute_destruction"]
+__all__ = ["DestructionPlan", "StorePlan", "execute_destruction", "plan_destruction"]
 
 Held = Sequence[tuple[OperatorStore, SubjectIdentity, SubjectRows]]
 
@@ -103,6 +106,67 @@ def execute_destruction(ctx: Context, request_id: str, *, stores: StoreOpener = 
                                                            "stores": store_results})
     summary = {k: v for k, v in full.items() if k != "operator"}
     return AccessAnswer(answered(ctx, request, summary, full), full)
+
+
+@dataclass(frozen=True)
+class StorePlan:
+    """What answering would change in one of the operator's databases."""
+
+    store: str
+    rows_deleted: int
+    rows_updated: int
+    erased: tuple[str, ...]  # categories erased there
+    kept: tuple[KeptColumn, ...]  # what stays, and why
+
+
+@dataclass(frozen=True)
+class DestructionPlan:
+    """The dry run of a destruction request: what answering it now would destroy, keep
+    (why, until when) and block, in the vault and in each connected database. Nothing
+    is changed; each store's plan is audited as a dry run by the datasets slice."""
+
+    request: SubjectRequest
+    outcome: DestructionOutcome
+    vault_destroyed: tuple[str, ...]
+    vault_blocked: tuple[str, ...]
+    subject_destroyed: bool
+    stores: tuple[StorePlan, ...]
+
+
+def plan_destruction(ctx: Context, request_id: str, *, stores: StoreOpener = no_stores
+                     ) -> DestructionPlan:
+    """:func:`execute_destruction` without its effects: the same scope, clocks and
+    outcome, and each store's erasure planned with ``dry_run`` (no state moves)."""
+    with ctx.uow:
+        request = get(ctx, request_id)
+    if request.type is not RequestType.DESTRUCTION:
+        raise ConflictError(f"this is a {request.type.value} request", field="type")
+    scope = _scope_of(ctx, request)
+    today = local_today(ctx.clock, regime_for(ctx, scope.register))
+    terms = _terms(ctx, request.subject_id, scope.register)
+    wanted = None if scope.asked is None else set(scope.asked)
+    planned: list[StorePlan] = []
+    with opened_stores(stores, request.operator_id, scope.register) as opened:
+        held_rows = [(s, i, s.collect(i)) for s in opened
+                     if (i := store_identity(s.dataset, scope.known)) is not None]
+        held_all = set(scope.vault_held) | {c for _, _, r in held_rows for c in r.categories}
+        outcome = rq.destruction_outcome(
+            scope.register, held_all if wanted is None else held_all & wanted, terms, today)
+        for store, identity, rows in held_rows:
+            categories = None if wanted is None else sorted(wanted & store.dataset.categories)
+            if not rows.found or categories == []:
+                continue
+            plan = datasets.erase_subject(
+                on_behalf(ctx, request.operator_id, request.id), store, identity,
+                categories=categories, keep_purposes=outcome.keep_purposes, dry_run=True).plan
+            planned.append(StorePlan(plan.store, plan.rows_deleted, plan.rows_updated,
+                                     plan.erased_categories(store.dataset), plan.kept))
+    doomed = tuple(c for c in scope.vault_held if c in outcome.destroy)
+    kept = tuple(c for c in scope.vault_held
+                 if c not in outcome.destroy and (wanted is None or c in wanted))
+    whole = bool(doomed) and not kept and wanted is None and len(doomed) == len(
+        scope.vault_held)
+    return DestructionPlan(request, outcome, doomed, kept, whole, tuple(planned))
 
 
 def _scope_of(ctx: Context, request: SubjectRequest) -> _Scope:

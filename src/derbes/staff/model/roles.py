@@ -39,6 +39,8 @@ class Permission(StrEnum):
     REQUESTS_HANDLE = "requests.handle"
     REGISTERS_MANAGE = "registers.manage"
     KEYS_MANAGE = "keys.manage"
+    SUBJECTS_READ = "subjects.read"
+    SUBJECTS_REVEAL = "subjects.reveal"
 
 
 @dataclass(frozen=True)

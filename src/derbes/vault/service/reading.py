@@ -25,10 +25,11 @@ from derbes.vault.model import (
     Provenance,
 )
 from derbes.vault.ports import SealedValue
-from derbes.vault.service.guards import blocks_of, live_subject, register_of
+from derbes.vault.service.guards import blocks_of, live_subject, register_of, require_reason
 from derbes.vault.service.values import keys_of, open_value, provenance_of
 
-__all__ = ["ReadValue", "SubjectRef", "SubjectView", "find_subject", "read_subject"]
+__all__ = ["HeldValue", "ReadValue", "SubjectHoldings", "SubjectRef", "SubjectView",
+           "find_subject", "holdings", "read_subject"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def read_subject(
     subject_id: str,
     purpose: str | None,
     categories: Collection[str] | None = None,
+    *,
+    reason: str | None = None,
 ) -> SubjectView:
     """Decrypt the values ``purpose`` needs; audited in the same transaction.
 
@@ -79,8 +82,11 @@ def read_subject(
     ``subject_access_request`` returns every category held (Law 94-V Art. 24).
     Blocked categories (or a blocked subject) are withheld from ordinary
     purposes: blocking suspends use; the subject's own access is not suspended.
+    ``reason``: why a person opens the values (staff revealing one in the console),
+    kept with the audit entry; None when the purpose says it all.
     """
     purpose = _stated(purpose, "read")
+    why = None if reason is None else require_reason(reason)
     uow, now = ctx.uow, ctx.now()
     with uow:
         subject = live_subject(uow.vault, subject_id, scope=ctx.scope)
@@ -98,7 +104,8 @@ def read_subject(
             categories=sorted({v.category for v in out}), purpose=purpose,
             request_id=ctx.request_id,
             details={"operator_id": subject.operator_id, "values": len(out),
-                     "withheld": sorted(withheld)},
+                     "withheld": sorted(withheld),
+                     **({"reason": why} if why is not None else {})},
         ))
         audit_service.check_bulk_access(uow, ctx.actor, now, ctx.rules.alerts)
         uow.commit()
@@ -177,3 +184,39 @@ def find_subject(
         audit_service.check_bulk_access(uow, ctx.actor, now, ctx.rules.alerts)
         uow.commit()
     return found
+
+
+@dataclass(frozen=True)
+class HeldValue:
+    """A value the vault holds, described without opening it (no PD: its category,
+    type and provenance only)."""
+
+    category: str
+    seq: int
+    value_type: str
+    provenance: Provenance
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SubjectHoldings:
+    subject_id: str
+    operator_id: str
+    created_at: datetime
+    values: tuple[HeldValue, ...]
+    blocks: tuple[Block, ...]
+
+
+def holdings(ctx: Context, subject_id: str) -> SubjectHoldings:
+    """What the vault holds of a subject, every value left sealed: nothing is decrypted,
+    so nothing is read in the sense of the access rules (a value is opened only by
+    :func:`read_subject`, with its purpose, and audited there)."""
+    with ctx.uow as uow:
+        subject = live_subject(uow.vault, subject_id, scope=ctx.scope)
+        stored = uow.vault.values(subject.id)
+        blocks = blocks_of(uow.vault, subject)
+    return SubjectHoldings(
+        subject.id, subject.operator_id, subject.created_at,
+        tuple(HeldValue(s.category, s.seq, s.value_type, provenance_of(s), s.updated_at)
+              for s in sorted(stored, key=lambda s: (s.category, s.seq))),
+        tuple(blocks))

@@ -26,10 +26,13 @@ from derbes.vault.service.ingest import (
     add_subjects,
 )
 from derbes.vault.service.reading import (
+    HeldValue,
     ReadValue,
+    SubjectHoldings,
     SubjectRef,
     SubjectView,
     find_subject,
+    holdings,
     read_subject,
 )
 
@@ -37,12 +40,14 @@ __all__ = [
     "MAX_REASON",
     "SUBJECT_ACCESS_REQUEST",
     "DestroyResult",
+    "HeldValue",
     "LookupKind",
     "NewSubject",
     "NewValue",
     "Provenance",
     "ReadValue",
     "Source",
+    "SubjectHoldings",
     "SubjectRef",
     "SubjectView",
     "add_subject",
@@ -52,6 +57,7 @@ __all__ = [
     "destroy_categories",
     "destroy_subject",
     "find_subject",
+    "holdings",
     "is_blocked",
     "read_subject",
     "unblock",
