@@ -26,9 +26,9 @@ from derbes.vault.model import (
 )
 from derbes.vault.ports import SealedValue
 from derbes.vault.service.guards import blocks_of, live_subject, register_of
-from derbes.vault.service.values import keys_of, open_value, provenance_of
+from derbes.vault.service.values import keys_of, lookup_kind_of, open_value, provenance_of
 
-__all__ = ["ReadValue", "SubjectRef", "SubjectView", "find_subject", "read_subject"]
+__all__ = ["ReadValue", "SubjectRef", "SubjectView", "contact", "find_subject", "read_subject"]
 
 
 @dataclass(frozen=True)
@@ -177,3 +177,20 @@ def find_subject(
         audit_service.check_bulk_access(uow, ctx.actor, now, ctx.rules.alerts)
         uow.commit()
     return found
+
+
+def contact(ctx: Context, subject_id: str, kind: LookupKind) -> tuple[str, str] | None:
+    """The subject's latest phone or e-mail on record and its operator, to send them a
+    message the law makes part of their own request (a one-time code proving who they
+    are); None when none is held. Only that one value is opened, never shown; the
+    message's own record keeps it sealed. A destroyed subject has none."""
+    with ctx.uow:
+        subject = ctx.uow.vault.get(subject_id)
+        if subject is None or subject.destroyed or not ctx.scope.admits(subject.operator_id):
+            return None
+        held = [s for s in ctx.uow.vault.values(subject_id) if lookup_kind_of(s) is kind]
+    if not held:
+        return None
+    latest = max(held, key=lambda s: (s.updated_at, s.seq))
+    value = open_value(keys_of(ctx.keystore, subject_id), latest)
+    return (str(value), subject.operator_id) if isinstance(value, str) else None
