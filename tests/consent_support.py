@@ -9,6 +9,7 @@ from pathlib import Path
 from derbes.consent.model.consent import Evidence, Scope, ScopeKind
 from derbes.consent.service import consent as svc
 from derbes.context import Context
+from derbes.delivery.ports import Couriers
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
@@ -17,7 +18,6 @@ from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service import registers
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
-from derbes.delivery.ports import Couriers
 from derbes.testing.delivery import RecordingMailer, RecordingSms
 from derbes.testing.otp import FakeOtpService
 from derbes.testing.uow import FakeUnitOfWork

@@ -75,6 +75,7 @@ class MobizonGateway:
                     self._request(phone, text), timeout=self._timeout) as response:
                 raw = response.read(MAX_ANSWER + 1)
         except urllib.error.HTTPError as exc:
+            exc.close()  # its body is the gateway's page: not read, not kept
             raise self._http_error(exc.code) from None
         except TimeoutError:
             raise _failure(Failure.TIMEOUT, f"no answer within {self._timeout:g} s") from None
