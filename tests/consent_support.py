@@ -9,6 +9,7 @@ from pathlib import Path
 from derbes.consent.model.consent import Evidence, Scope, ScopeKind
 from derbes.consent.service import consent as svc
 from derbes.context import Context
+from derbes.delivery.ports import Couriers
 from derbes.identifiers.model._checksum import control_digit
 from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
@@ -17,6 +18,7 @@ from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service import registers
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
+from derbes.testing.delivery import RecordingMailer, RecordingSms
 from derbes.testing.otp import FakeOtpService
 from derbes.testing.uow import FakeUnitOfWork
 from derbes.testing.vault import InMemoryKeyStore
@@ -92,6 +94,9 @@ class World:
         self.keys = keys or InMemoryKeyStore()
         self.clock = clock
         self.otp = FakeOtpService(10)
+        # The subject's phone and mailbox: what was sent, as they would read it.
+        self.sms = RecordingSms()
+        self.couriers = Couriers(self.sms, RecordingMailer())
         self.loaded = express()
         registers.publish(self.uow(), [self.loaded], clock)
 

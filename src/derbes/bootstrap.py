@@ -12,13 +12,15 @@ from derbes.audit.adapters.alert_rules import load_access_rules
 from derbes.consent.adapters.egov import FakeEgovService
 from derbes.context import Context, OperatorScope, Rules
 from derbes.decisions.service import DecisionPoint
+from derbes.delivery.ports import Couriers, Mailer, SmsGateway
+from derbes.errors import ConfigurationError
 from derbes.identifiers.ports import Phones
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
 from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
 from derbes.platform.files import tighten_dir
-from derbes.platform.otp_outbox import OutboxOtpService
+from derbes.platform.otp_codes import FileOtpCodes
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
 from derbes.register.ports import NoticeRenderer, RegisterReader
@@ -66,12 +68,56 @@ class Container:
         return ledger_key(self.audit_key)
 
     @cached_property
-    def otp(self) -> OutboxOtpService:
-        """The SMS one-time-code port. No SMS gateway is wired yet: the shipped adapter
-        keeps its codes under ``var_dir`` (so the CLI can issue in one command and
-        verify in the next) and writes each SMS to an outbox file."""
-        return OutboxOtpService(self.rules.consent.otp_reference_valid_minutes,
-                                self.settings.var_dir / "otp")
+    def otp(self) -> FileOtpCodes:
+        """The one-time codes' state, kept under ``var_dir`` (so the CLI can issue in one
+        command and verify in the next); the codes travel through :attr:`couriers`."""
+        return FileOtpCodes(self.rules.consent.otp_reference_valid_minutes,
+                            self.settings.var_dir / "otp")
+
+    @cached_property
+    def couriers(self) -> Couriers:
+        """The SMS gateway and the mailer the settings choose (``DERBES_SMS_GATEWAY``,
+        ``DERBES_MAIL_TRANSPORT``)."""
+        return Couriers(sms=self._sms_gateway(), mail=self._mailer())
+
+    def _sms_gateway(self) -> SmsGateway:
+        from derbes.delivery.adapters.unconfigured import Unconfigured
+
+        s = self.settings
+        if s.sms_gateway == "log":
+            from derbes.delivery.adapters.console import ConsoleSmsGateway
+
+            return ConsoleSmsGateway()
+        if s.sms_gateway == "mobizon":
+            from derbes.delivery.adapters.mobizon import MobizonGateway
+
+            if s.mobizon_api_key is None:
+                raise ConfigurationError("DERBES_SMS_GATEWAY=mobizon needs "
+                                         "DERBES_MOBIZON_API_KEY")
+            return MobizonGateway(
+                s.mobizon_api_key.get_secret_value(), base_url=s.mobizon_url,
+                sender=s.mobizon_sender, timeout=s.mobizon_timeout,
+                validity_minutes=self.rules.consent.otp_reference_valid_minutes)
+        return Unconfigured("DERBES_SMS_GATEWAY")
+
+    def _mailer(self) -> Mailer:
+        from derbes.delivery.adapters.unconfigured import Unconfigured
+
+        s = self.settings
+        if s.mail_transport == "log":
+            from derbes.delivery.adapters.console import ConsoleMailer
+
+            return ConsoleMailer()
+        if s.mail_transport == "smtp":
+            from derbes.delivery.adapters.smtp import SmtpMailer, SmtpRelay
+
+            return SmtpMailer(SmtpRelay(
+                s.smtp_host or "", s.smtp_port, s.smtp_from or "", username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                starttls=s.smtp_starttls,
+                ca_file=str(s.smtp_ca_file) if s.smtp_ca_file else None,
+                timeout=s.smtp_timeout))
+        return Unconfigured("DERBES_MAIL_TRANSPORT")
 
     @cached_property
     def egov(self) -> FakeEgovService:
@@ -214,6 +260,7 @@ def load_rules(regime_file: Path | None = None,
     from derbes.deadlines.adapters.kz_calendar import KzCalendars
     from derbes.deadlines.adapters.regime_yaml import load_regime
     from derbes.decisions.adapters.rules import load_decision_rules
+    from derbes.delivery.adapters.rules import load_delivery_rules
     from derbes.requests.adapters.rules import load_request_rules
     from derbes.retention.adapters.acts.rules import load_act_rules
     from derbes.retention.adapters.rules import load_retention_rules
@@ -234,11 +281,26 @@ def load_rules(regime_file: Path | None = None,
         requests=load_request_rules(list(regime.deadlines)),
         calendars=KzCalendars(calendar_overrides),
         staff=load_staff_rules(),
+        delivery=load_delivery_rules(),
     )
 
 
+def _settings() -> Settings:
+    """The settings from the environment; a wrong value is a ``ConfigurationError``
+    naming the setting (never quoting a secret)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'DERBES_' + '.'.join(map(str, e['loc'])).upper() if e['loc'] else 'settings'}: "
+            f"{e['msg']}" for e in exc.errors(include_input=False))
+        raise ConfigurationError(problems) from None
+
+
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:
-    settings = settings or Settings()
+    settings = settings or _settings()
     # var/ holds the databases, the KEK and letters: its owner's only (an older version
     # or a shell with umask 022 may have made it readable by others).
     tighten_dir(settings.var_dir)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from derbes.deadlines.model.regime import Regime
     from derbes.deadlines.ports import Calendars
     from derbes.decisions.model import DecisionRules
+    from derbes.delivery.model import DeliveryRules
     from derbes.identifiers.ports import Phones
     from derbes.platform.clock import Clock
     from derbes.requests.model import RequestRules
@@ -113,6 +114,7 @@ class Rules:
     requests: RequestRules
     calendars: Calendars
     staff: StaffRules
+    delivery: DeliveryRules
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ or as a kind ("IIN"), never the value itself.
     │   └── StoreUnavailableError  an operator database is unreachable or failed mid-work
     │       │                      (its transaction was rolled back: nothing changed)
     │       └── StoreNotConfiguredError  no URL is set for an operator database
+    ├── DeliveryError              an SMS gateway or mail server did not take a message;
+    │                              ``retryable`` says whether trying again can help
     ├── DatabaseBusyError          derbes's own database stayed busy (other writers, a
     │                              deadlock) past the wait allowed; nothing was changed
     └── CryptoError                a ciphertext fails authentication (tampered,
@@ -200,6 +202,24 @@ class DecisionDeniedError(LegalRestrictionError):
 
 class ConfigurationError(DerbesError):
     title = "Configuration error"
+
+
+class DeliveryError(DerbesError):
+    """An SMS gateway or a mail server did not take a message.
+
+    ``reason`` is one of the delivery model's failure reasons (``auth``, ``balance``,
+    ``invalid_recipient``, ``rejected``, ``unavailable``, ``timeout``…), ``retryable``
+    whether the same message may get through later (a server down, a timeout), not
+    (a wrong key, an empty balance, a number the gateway refuses). The message names
+    the gateway and its answer code, never the recipient, the text or a code sent.
+    """
+
+    title = "Delivery failed"
+
+    def __init__(self, message: str, *, reason: str, retryable: bool) -> None:
+        super().__init__(message, field="recipient" if reason == "invalid_recipient" else None)
+        self.reason = reason
+        self.retryable = retryable
 
 
 class DatabaseBusyError(DerbesError):

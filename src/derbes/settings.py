@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +76,39 @@ class Settings(BaseSettings):
     # Dataset files (one per operator database, registers/datasets/*.yaml): an
     # access or destruction request covers every store of the operator found here.
     datasets_dir: Path = Path("registers") / "datasets"
+
+    # --- Delivery of SMS and e-mail ---------------------------------------------
+    # "production" refuses the development adapters that print messages (and so
+    # one-time codes) to the console.
+    deployment: Literal["development", "production"] = "development"
+    # none: no SMS is sent (each attempt is recorded as failed, for staff to see);
+    # log: printed to the console (development and `derbes demo` only);
+    # mobizon: the Mobizon.kz HTTP API with DERBES_MOBIZON_API_KEY.
+    sms_gateway: Literal["none", "log", "mobizon"] = "none"
+    mobizon_url: str = "https://api.mobizon.kz"
+    mobizon_api_key: SecretStr | None = None
+    # The sender name registered with the gateway (none: the gateway's shared one).
+    mobizon_sender: str | None = None
+    mobizon_timeout: float = Field(default=10.0, gt=0, le=120)
+    # none | log (console, development only) | smtp (the operator's relay, STARTTLS).
+    mail_transport: Literal["none", "log", "smtp"] = "none"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # False only for a relay on the same host trusted without TLS (then no password).
+    smtp_starttls: bool = True
+    # A CA bundle to check the relay's certificate with (default: the system's).
+    smtp_ca_file: Path | None = None
+    smtp_timeout: float = Field(default=20.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _no_console_in_production(self) -> Self:
+        if self.deployment == "production" and "log" in (self.sms_gateway, self.mail_transport):
+            raise ValueError("DERBES_SMS_GATEWAY=log and DERBES_MAIL_TRANSPORT=log print "
+                             "messages and codes to the console: not in production")
+        return self
 
     @property
     def epochs_dir(self) -> Path:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         EgovRequestRepository,
     )
     from derbes.decisions.adapters.facts import DecisionFactsRepository
+    from derbes.delivery.ports import DeliveryRepository
     from derbes.integrity.ports import ProjectionReader, SealRepository
     from derbes.lifecycle.adapters.store import LifecycleRepository
     from derbes.register.ports import RegisterRepository
@@ -70,6 +71,7 @@ class UnitOfWork(Protocol):
     throttle: ThrottleRepository
     staff: StaffRepository
     staff_sessions: SessionRepository
+    deliveries: DeliveryRepository
 
     def __enter__(self) -> Self: ...
 

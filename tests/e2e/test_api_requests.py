@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from derbes.access import service as apikeys
 from derbes.api.app import create_app
 from derbes.bootstrap import Container
+from derbes.delivery.ports import Couriers
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
+from derbes.testing.delivery import RecordingMailer, RecordingSms
 from derbes.vault.adapters.key_files import KEY_FILES
 from derbes.vault.service import keys
 from tests.operator_db import DATASET, generator
@@ -50,6 +52,8 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     )
     clock = FixedClock(FRIDAY)
     container = Container(settings=settings, clock=clock)
+    # The subject's phone: the SMS the codes go out by, as the subject reads them.
+    container.couriers = Couriers(RecordingSms(), RecordingMailer())
     keys.initialise(var_dir=tmp_path, kek_file=settings.kek_file,
                     keystore_url=settings.keystore_url, database_url=settings.database_url,
                     open_keystore=lambda: container.keystore, files=KEY_FILES)
@@ -89,7 +93,7 @@ def test_file_verify_by_otp_answer_and_letter(api: Api) -> None:
     sent = api.client.post(f"/v1/requests/{rid}/otp", headers=api.headers("writer"))
     assert sent.status_code == 200, sent.text
     reference = sent.json()["otp_reference"]
-    code = api.container.otp.sent_code(reference)
+    code = api.container.couriers.sms.last_code()
     assert code is not None
     wrong = api.client.post(f"/v1/requests/{rid}/verify", headers=api.headers("writer"),
                             json={"method": "sms_otp", "otp_reference": reference,

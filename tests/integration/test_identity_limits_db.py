@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from derbes.access.adapters.limits_yaml import load_identity_limits
 from derbes.access.service import limits as guard
+from derbes.delivery.ports import Couriers
 from derbes.errors import DerbesError, InputError, RateLimitedError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
@@ -27,6 +28,7 @@ from derbes.platform.tables import audit_log, auth_throttle
 from derbes.register.service import registers
 from derbes.requests import service as svc
 from derbes.requests.model import RequestState
+from derbes.testing.delivery import RecordingMailer, RecordingSms
 from derbes.testing.otp import FakeOtpService
 from derbes.testing.vault import InMemoryKeyStore
 from derbes.uow import UnitOfWork
@@ -36,6 +38,9 @@ from tests.vault_support import minimal_register
 
 AUDIT_KEY = b"limits tests audit key, 32 bytes"
 OTP = load_identity_limits().otp
+# The requests' keys (their sealed phone numbers) and the SMS the codes go out by.
+KEYS = InMemoryKeyStore()
+COURIERS = Couriers(RecordingSms(), RecordingMailer())
 ACTOR = "api:attacker"
 
 
@@ -67,7 +72,7 @@ def _uow(engine: Engine) -> UnitOfWork:
 
 def _filed(engine: Engine, clock: FixedClock) -> str:
     registers.publish(_uow(engine), [minimal_register()], clock)
-    filed = svc.file_request(make_context(_uow(engine), InMemoryKeyStore(), clock=clock, actor="test"),
+    filed = svc.file_request(make_context(_uow(engine), KEYS, clock=clock, actor="test"),
                              svc.NewRequest(
         operator_id="example-pay", type="access", identifiers={"phone": "+77015550101"},
         received_at=clock.now()))
@@ -83,7 +88,8 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify(engine: Engine) -> 
     clock = FixedClock()
     request_id = _filed(engine, clock)
     otp = CountingOtp()
-    issued = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+    issued = svc.issue_otp(make_context(_uow(engine), KEYS, clock=clock, actor=ACTOR), otp, COURIERS,
+                  request_id)
     wrong = f"{(int(issued.code) + 1) % 10**6:06d}"
     answers = {"422": 0, "429": 0}
     for _ in range(3000):
@@ -118,7 +124,8 @@ def test_3000_wrong_codes_then_the_right_one_does_not_verify(engine: Engine) -> 
     with pytest.raises(InputError):
         svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id,
                           issued.reference, issued.code)
-    fresh = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+    fresh = svc.issue_otp(make_context(_uow(engine), KEYS, clock=clock, actor=ACTOR), otp, COURIERS,
+                  request_id)
     verified = svc.verify_by_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp,
                                  request_id, fresh.reference, fresh.code)
     assert verified.state is RequestState.VERIFIED
@@ -130,7 +137,8 @@ def test_concurrent_guesses_are_checked_no_more_often_than_the_limits_allow(
     clock = FixedClock()
     request_id = _filed(engine, clock)
     otp = CountingOtp()
-    issued = svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+    issued = svc.issue_otp(make_context(_uow(engine), KEYS, clock=clock, actor=ACTOR), otp, COURIERS,
+                  request_id)
     wrong = f"{(int(issued.code) + 1) % 10**6:06d}"
 
     def guess(_: int) -> str:
@@ -156,9 +164,11 @@ def test_codes_per_hour_are_limited(engine: Engine) -> None:
     request_id = _filed(engine, clock)
     otp = CountingOtp()
     for _ in range(OTP.codes_per_window):
-        svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+        svc.issue_otp(make_context(_uow(engine), KEYS, clock=clock, actor=ACTOR), otp, COURIERS,
+                  request_id)
     with pytest.raises(RateLimitedError) as refused:
-        svc.issue_otp(make_context(_uow(engine), clock=clock, actor=ACTOR), otp, request_id)
+        svc.issue_otp(make_context(_uow(engine), KEYS, clock=clock, actor=ACTOR), otp, COURIERS,
+                  request_id)
     assert refused.value.until == clock.now() + OTP.window
     assert len(otp.issued) == OTP.codes_per_window
 

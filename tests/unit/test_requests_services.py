@@ -115,7 +115,8 @@ def test_claims_are_answered_with_the_operators_response(world: World) -> None:
 
 def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
     filed = _file(world, "access", identifiers={"phone": "+77011112233"})
-    issued = svc.issue_otp(make_context(world.uow(), clock=world.clock, actor="system"), world.otp,
+    issued = svc.issue_otp(make_context(world.uow(), world.keys, clock=world.clock, actor="system"),
+                           world.otp, world.couriers,
                            filed.id)
     with pytest.raises(InputError):
         svc.verify_by_otp(world.ctx(), world.otp,
@@ -124,7 +125,8 @@ def test_otp_binds_to_the_request_of_an_unknown_person(world: World) -> None:
                              filed.id, issued.reference, issued.code)
     assert done.state is RequestState.VERIFIED and done.verification_ref == issued.reference
     with pytest.raises(ConflictError):
-        svc.issue_otp(make_context(world.uow(), clock=world.clock, actor="system"), world.otp,
+        svc.issue_otp(make_context(world.uow(), world.keys, clock=world.clock, actor="system"),
+                           world.otp, world.couriers,
                       filed.id)
     answered = svc.answer_request(world.ctx(),
                                   filed.id)

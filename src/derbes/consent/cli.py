@@ -91,6 +91,22 @@ def _parse_time(text: str | None, what: str) -> datetime | None:
     return _aware(parsed, what)
 
 
+@consent_app.command("code")
+def code(
+    subject: str = typer.Option(..., "--subject", help="The subject's internal id."),
+    lang: str = typer.Option("ru", "--language", help="ru, kk or en: the SMS's language."),
+) -> None:
+    """Send the subject a one-time code by SMS (to their phone on record) for a consent
+    by sms_otp; prints the reference to give with --evidence-file (never the code)."""
+    from derbes.cli.common import language
+    from derbes.consent.service.codes import send_code
+
+    container = bootstrap()
+    issued = send_code(container.context(actor(), request_id()), container.otp,
+                       container.couriers, subject, language(lang).value)
+    typer.echo(f"{issued.reference} expires {issued.expires_at.isoformat()}")
+
+
 @consent_app.command("give")
 def give(
     subject: str = typer.Option(..., "--subject", help="The subject's internal id."),

@@ -5,7 +5,7 @@ consent was given) carries the reference of a code sent to the subject and
 the code the subject typed. The verifier answers whether that code was
 issued for that subject, matches, is still fresh (the term is data:
 ``otp_reference_valid_minutes`` in ``data/consent_rules.yaml``) and was not
-used for another consent. ``platform/otp_outbox.OutboxOtpService`` is the
+used for another consent. ``platform/otp_codes.FileOtpCodes`` is the
 adapter of the demo and the CLI; ``derbes.testing.otp.FakeOtpService`` keeps
 codes in memory for tests.
 """

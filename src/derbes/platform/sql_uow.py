@@ -26,6 +26,8 @@ from derbes.consent.adapters.store import (
     SqlEgovRequestRepository,
 )
 from derbes.decisions.adapters.facts import DecisionFactsRepository, SqlDecisionFactsRepository
+from derbes.delivery.adapters.store import SqlDeliveryRepository
+from derbes.delivery.ports import DeliveryRepository
 from derbes.integrity.adapters.projections import SqlProjectionReader
 from derbes.integrity.adapters.seals import SealKeySource, SqlSealRepository
 from derbes.integrity.ports import ProjectionReader, SealRepository
@@ -113,6 +115,7 @@ class SqlUnitOfWork:
         self.throttle: ThrottleRepository = SqlThrottleRepository(connection)
         self.staff: StaffRepository = SqlStaffRepository(connection)
         self.staff_sessions: SessionRepository = SqlSessionRepository(connection)
+        self.deliveries: DeliveryRepository = SqlDeliveryRepository(connection)
 
     def __exit__(
         self,

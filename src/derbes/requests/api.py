@@ -185,7 +185,8 @@ def send_code(request_id: str, caller: Writer, request: Request) -> OtpOut:
     """Send the requester a one-time code (SMS port; the shipped fake sends nothing).
     Codes per request and hour are limited: over the limit, 429 with ``Retry-After``."""
     container = _container(request)
-    issued = service.issue_otp(_ctx(container, caller), container.otp, request_id)
+    issued = service.issue_otp(_ctx(container, caller), container.otp, container.couriers,
+                               request_id)
     return OtpOut(otp_reference=issued.reference, expires_at=issued.expires_at)
 
 

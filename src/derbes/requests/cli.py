@@ -151,13 +151,14 @@ def verify(
 
 @otp_app.command("issue")
 def otp_issue(request_id: str = typer.Argument(...)) -> None:
-    """Send a code to the subject's phone on record; prints its reference (never the code).
+    """Send a code by SMS to the subject's phone on record (or the number given with the
+    request); prints its reference (never the code).
 
-    The shipped delivery writes the SMS to the outbox under the var directory
-    (DERBES_VAR_DIR/otp/outbox.log): read the code there, as the subject would.
+    The SMS goes through DERBES_SMS_GATEWAY (`derbes delivery list` shows any that
+    did not get through); with DERBES_SMS_GATEWAY=log (development) it is printed.
     """
     container = bootstrap()
-    issued = service.issue_otp(_ctx(container), container.otp, request_id)
+    issued = service.issue_otp(_ctx(container), container.otp, container.couriers, request_id)
     console.print(f"{issued.reference} expires {issued.expires_at.isoformat()}")
 
 

@@ -22,6 +22,7 @@ from derbes.decisions.adapters.facts import (
     FakeDecisionFactsRepository,
     snapshot_rows,
 )
+from derbes.delivery.ports import DeliveryRepository
 from derbes.integrity.adapters.seals import SealKeySource
 from derbes.integrity.model.state_seal import Snapshot
 from derbes.integrity.ports import ProjectionReader, SealRepository
@@ -37,6 +38,7 @@ from derbes.retention.ports import ActRepository, RetentionRepository
 from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.testing.access import FakeApiKeyRepository, FakeThrottleRepository
 from derbes.testing.audit import FAKE_AUDIT_KEY, FakeAlertRepository, FakeAuditRepository
+from derbes.testing.delivery import FakeDeliveryRepository
 from derbes.testing.integrity import FakeProjectionReader, FakeSealRepository
 from derbes.testing.staff import FakeSessionRepository, FakeStaffRepository
 from derbes.testing.vault import FakeKeySwapJournal, FakeVaultRepository
@@ -110,6 +112,9 @@ class FakeUnitOfWork:
         self.fake_staff_sessions = FakeSessionRepository()
         self.staff_sessions: SessionRepository = self.fake_staff_sessions
         self._repositories += [self.fake_staff, self.fake_staff_sessions]
+        self.fake_deliveries = FakeDeliveryRepository()
+        self.deliveries: DeliveryRepository = self.fake_deliveries
+        self._repositories.append(self.fake_deliveries)
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self._fact_sources(), self.audit, self.seals, self._seal_key)

@@ -27,21 +27,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from derbes.access.model import limits as rules
 from derbes.access.model.limits import KeyLimits, OtpLimits, Outcome, Refusal, ThrottleScope
 from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
+from derbes.delivery.model import Delivery
 from derbes.errors import InputError, RateLimitedError
 from derbes.platform.clock import Clock
 from derbes.platform.otp import IssuedOtp, OtpVerifier
 from derbes.uow import UnitOfWork
 
-__all__ = ["OtpAttempt", "OtpIssuer", "client_digest", "key_failed", "key_refused",
+__all__ = ["Deliver", "OtpAttempt", "OtpIssuer", "client_digest", "key_failed", "key_refused",
            "otp_issue", "otp_verify"]
 
 _OTP = ThrottleScope.OTP
@@ -91,9 +92,15 @@ def _refuse_if_locked(uow: UnitOfWork, binding: str, now: datetime, field: str) 
         raise _locked(until, now, "identity verification", field)
 
 
+Deliver = Callable[[IssuedOtp], Delivery]
+"""Sends an issued code to the subject (``delivery.service.send_code``); answers the
+delivery record, whose id and state the audit entry keeps."""
+
+
 def otp_issue(ctx: Context, otp: OtpIssuer, binding: str,
-              subject_ids: Sequence[str] = ()) -> IssuedOtp:
-    """Send a code bound to ``binding`` (a subject or a request), within the limits."""
+              subject_ids: Sequence[str] = (), deliver: Deliver | None = None) -> IssuedOtp:
+    """Issue a code bound to ``binding`` (a subject or a request), within the limits,
+    and hand it to ``deliver`` (None: the caller sends it)."""
     uow, limits, actor = ctx.uow, ctx.rules.identity_limits.otp, ctx.actor
     now = ctx.now()
     _refuse_if_locked(uow, binding, now, "otp_reference")
@@ -114,12 +121,17 @@ def otp_issue(ctx: Context, otp: OtpIssuer, binding: str,
                 retry_after=_wait(again, now), field="otp")
         uow.commit()
     issued = otp.issue(binding, now)
+    details: dict[str, Any] = {
+        "event": "issued", "binding": binding, "reference": issued.reference,
+        "expires_at": issued.expires_at.isoformat(), "codes_in_window": len(sent) + 1,
+        "limit": limits.codes_per_window}
+    if deliver is not None:
+        delivery = deliver(issued)
+        details["delivery"] = {"id": delivery.id, "state": delivery.state.value}
     with uow:
         uow.audit.record(AuditRecord(
             at=now, actor=actor, action=rules.OTP_ACTION, subject_ids=list(subject_ids),
-            details={"event": "issued", "binding": binding, "reference": issued.reference,
-                     "expires_at": issued.expires_at.isoformat(),
-                     "codes_in_window": len(sent) + 1, "limit": limits.codes_per_window}))
+            details=details))
         uow.commit()
     return issued
 

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from derbes.consent.model.act import ConsentRequest
 from derbes.context import Context
-from derbes.platform.otp import OtpVerifier
+from derbes.delivery.ports import Couriers
+from derbes.errors import ConflictError, NotFoundError
+from derbes.platform.otp import IssuedOtp, OtpVerifier
 
-__all__ = ["check_codes"]
+if TYPE_CHECKING:
+    from derbes.access.service.limits import OtpIssuer
+
+__all__ = ["check_codes", "send_code"]
 
 
 class _Checked:
@@ -78,3 +84,26 @@ def check_codes(ctx: Context, otp: OtpVerifier | None, requests: Sequence[Consen
                                         "evidence.otp_code"))
         checked.add((reference, code.strip(), subject_id))
     return _Checked(otp, checked)
+
+
+def send_code(ctx: Context, otp: OtpIssuer, couriers: Couriers, subject_id: str,
+              language: str = "ru") -> IssuedOtp:
+    """Send the subject a code by SMS to their phone on record, to be typed back as the
+    evidence of a consent by ``sms_otp`` (Rules 395/НҚ: a form that proves the consent
+    was given); within the codes allowed per subject and hour (``identity_limits``)."""
+    from derbes.access.service.limits import otp_issue
+    from derbes.delivery import service as delivery
+    from derbes.vault.model import LookupKind
+    from derbes.vault.service.reading import contact
+
+    held = contact(ctx, subject_id, LookupKind.PHONE)
+    if held is None:
+        with ctx.uow:
+            known = ctx.uow.vault.get(subject_id)
+        if known is None or known.destroyed or not ctx.scope.admits(known.operator_id):
+            raise NotFoundError("subject not found", field="subject_id")
+        raise ConflictError("no phone number is held for this subject", field="subject_id")
+    phone, operator_id = held
+    to = delivery.CodeRecipient(phone, language, operator_id)
+    return otp_issue(ctx, otp, subject_id, [subject_id],
+                     deliver=lambda issued: delivery.send_code(ctx, couriers, to, issued))

@@ -9,6 +9,7 @@ an integration test fails when the two drift apart. Every table is on
 from __future__ import annotations
 
 from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
+from derbes.platform.tables.delivery import deliveries
 from derbes.platform.tables.holdings import (
     access_alerts,
     api_keys,
@@ -58,6 +59,7 @@ __all__ = [
     "consent_ledger_head",
     "consents",
     "contracts",
+    "deliveries",
     "destruction_acts",
     "egov_requests",
     "key_swaps",

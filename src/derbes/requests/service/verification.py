@@ -7,6 +7,9 @@ from dataclasses import replace
 
 from derbes.access.service.limits import OtpAttempt, otp_issue, otp_verify
 from derbes.context import Context
+from derbes.delivery import service as delivery
+from derbes.delivery.ports import Couriers
+from derbes.delivery.service import CodeRecipient
 from derbes.errors import ConflictError
 from derbes.platform.otp import IssuedOtp, OtpVerifier
 from derbes.requests import model as rq
@@ -14,6 +17,8 @@ from derbes.requests.model import RequestState, SubjectRequest, VerificationMeth
 from derbes.requests.ports import OtpPort
 from derbes.requests.service.sealing import given, key_id, request_key, seal
 from derbes.requests.service.transitions import Move, get, move_to
+from derbes.vault.model import LookupKind
+from derbes.vault.service import reading as vault_reading
 
 __all__ = ["issue_otp", "start", "verify_by_otp", "verify_by_staff"]
 
@@ -29,16 +34,34 @@ def _mask(reference: str) -> str:
     return "•" * max(len(reference) - len(keep), 4) + keep
 
 
-def issue_otp(ctx: Context, otp: OtpPort, request_id: str) -> IssuedOtp:
-    """Send a one-time code for verifying the requester (only before verification), within
-    the codes allowed per request or subject and hour (``data/identity_limits.yaml``)."""
+def _phone(ctx: Context, request: SubjectRequest) -> str:
+    """The subject's phone on record; for a subject derbes does not know, the number
+    the requester gave with the request (sealed with it)."""
+    if request.subject_id:
+        held = vault_reading.contact(ctx, request.subject_id, LookupKind.PHONE)
+        if held is not None:
+            return held[0]
+    identifiers = given(ctx.keystore, request).get("identifiers")
+    phone = identifiers.get("phone") if isinstance(identifiers, dict) else None
+    if not isinstance(phone, str) or not phone:
+        raise ConflictError("no phone number is on record for this request: verify the "
+                            "requester by an identity document", field="phone")
+    return phone
+
+
+def issue_otp(ctx: Context, otp: OtpPort, couriers: Couriers, request_id: str) -> IssuedOtp:
+    """Send a one-time code for verifying the requester (only before verification) by
+    SMS, in the request's language, within the codes allowed per request or subject and
+    hour (``data/identity_limits.yaml``)."""
     with ctx.uow:
         request = get(ctx, request_id)
     if request.state is not RequestState.RECEIVED:
         raise ConflictError(f"a {request.state.value} request needs no verification code",
                             field="state")
+    to = CodeRecipient(_phone(ctx, request), request.language, request.operator_id)
     return otp_issue(ctx, otp, _binding(request),
-                     [request.subject_id] if request.subject_id else [])
+                     [request.subject_id] if request.subject_id else [],
+                     deliver=lambda issued: delivery.send_code(ctx, couriers, to, issued))
 
 
 def verify_by_otp(ctx: Context, otp: OtpVerifier, request_id: str, reference: str, code: str

@@ -26,10 +26,10 @@ from derbes.vault.model import (
 )
 from derbes.vault.ports import SealedValue
 from derbes.vault.service.guards import blocks_of, live_subject, register_of, require_reason
-from derbes.vault.service.values import keys_of, open_value, provenance_of
+from derbes.vault.service.values import keys_of, lookup_kind_of, open_value, provenance_of
 
 __all__ = ["HeldValue", "ReadValue", "SubjectHoldings", "SubjectRef", "SubjectView",
-           "find_subject", "holdings", "read_subject"]
+           "contact", "find_subject", "holdings", "read_subject"]
 
 
 @dataclass(frozen=True)
@@ -220,3 +220,20 @@ def holdings(ctx: Context, subject_id: str) -> SubjectHoldings:
         tuple(HeldValue(s.category, s.seq, s.value_type, provenance_of(s), s.updated_at)
               for s in sorted(stored, key=lambda s: (s.category, s.seq))),
         tuple(blocks))
+
+
+def contact(ctx: Context, subject_id: str, kind: LookupKind) -> tuple[str, str] | None:
+    """The subject's latest phone or e-mail on record and its operator, to send them a
+    message the law makes part of their own request (a one-time code proving who they
+    are); None when none is held. Only that one value is opened, never shown; the
+    message's own record keeps it sealed. A destroyed subject has none."""
+    with ctx.uow:
+        subject = ctx.uow.vault.get(subject_id)
+        if subject is None or subject.destroyed or not ctx.scope.admits(subject.operator_id):
+            return None
+        held = [s for s in ctx.uow.vault.values(subject_id) if lookup_kind_of(s) is kind]
+    if not held:
+        return None
+    latest = max(held, key=lambda s: (s.updated_at, s.seq))
+    value = open_value(keys_of(ctx.keystore, subject_id), latest)
+    return (str(value), subject.operator_id) if isinstance(value, str) else None

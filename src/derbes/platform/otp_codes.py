@@ -1,12 +1,11 @@
-"""An OTP adapter for the demo and the CLI whose codes outlive the process.
+"""One-time codes whose state outlives the process, for the CLI and the API server.
 
 ``derbes.testing.otp.FakeOtpService`` keeps its codes in memory, so a code issued by one
-``derbes`` command could never be checked by the next. :class:`OutboxOtpService`
-keeps the same state in a JSON file beside the databases (``var/otp/state.json``)
-and "sends" each SMS by appending it to ``var/otp/outbox.log`` — the stand-in
-for the subject's phone, read by whoever plays the subject in a demo or test.
-The state file holds only a salted digest of each code, never the code.
-No SMS gateway is wired yet: production replaces this adapter, not the services.
+``derbes`` command could never be checked by the next. :class:`FileOtpCodes` keeps
+the same state in a JSON file beside the databases (``var/otp/state.json``): a salted
+digest of each code, never the code. Sending the code is not its business: the
+services hand it to the delivery slice (``delivery.service.send``), which sends it
+through the SMS gateway bootstrap chose and keeps the code only sealed.
 """
 
 from __future__ import annotations
@@ -24,24 +23,20 @@ from typing import Any
 from derbes.errors import InputError
 from derbes.platform.otp import IssuedOtp
 
-__all__ = ["OutboxOtpService"]
+__all__ = ["FileOtpCodes"]
 
 
 def _digest(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
 
-class OutboxOtpService:
+class FileOtpCodes:
     """The OTP port, file-backed; the same checks as the in-memory fake of the tests."""
 
     def __init__(self, valid_minutes: int, directory: Path) -> None:
         self.valid_for = timedelta(minutes=valid_minutes)
         self.directory = directory
         self._lock = threading.Lock()
-
-    @property
-    def outbox(self) -> Path:
-        return self.directory / "outbox.log"
 
     @property
     def _state_file(self) -> Path:
@@ -71,22 +66,7 @@ class OutboxOtpService:
                 "subject_id": subject_id, "salt": salt, "digest": _digest(salt, code),
                 "expires_at": issued.expires_at.isoformat()}
             self._save(data)
-            with self.outbox.open("a", encoding="utf-8") as sms:
-                # The SMS itself: what the subject's phone would show.
-                sms.write(f"{at.isoformat()} {reference} {code}\n")
         return issued
-
-    def sent_code(self, reference: str) -> str | None:
-        """The code the outbox shows for ``reference``: what the subject reads on the phone."""
-        try:
-            lines = self.outbox.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return None
-        for line in reversed(lines):
-            parts = line.split()
-            if len(parts) == 3 and parts[1] == reference:
-                return parts[2]
-        return None
 
     def verify(self, reference: str, code: str, subject_id: str, at: datetime) -> None:
         with self._lock:
