@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Delete
 
 from derbes.errors import ConflictError
 from derbes.platform.tables import (
@@ -303,13 +304,7 @@ class SqlVaultRepository:
         statement = delete(pd_values).where(pd_values.c.subject_id == subject_id)
         if categories is not None:
             statement = statement.where(pd_values.c.category.in_(list(categories)))
-        if seqs is not None:
-            if not seqs:
-                return 0
-            statement = statement.where(
-                tuple_(pd_values.c.category, pd_values.c.seq).in_(list(seqs))
-            )
-        return int(self._connection.execute(statement).rowcount)
+        return self._delete(statement, (pd_values.c.category, pd_values.c.seq), seqs)
 
     def add_lookups(self, lookups: Sequence[Lookup]) -> None:
         if not lookups:
@@ -326,12 +321,16 @@ class SqlVaultRepository:
         self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
     ) -> int:
         statement = delete(subject_lookups).where(subject_lookups.c.subject_id == subject_id)
+        return self._delete(statement, (subject_lookups.c.kind, subject_lookups.c.digest), keys)
+
+    def _delete(self, statement: Delete, columns: tuple[Any, Any],
+                keys: Collection[tuple[Any, Any]] | None) -> int:
+        """Run ``statement``, narrowed to the rows whose ``columns`` are among ``keys``
+        when keys are given (none given: nothing is deleted)."""
         if keys is not None:
             if not keys:
                 return 0
-            statement = statement.where(
-                tuple_(subject_lookups.c.kind, subject_lookups.c.digest).in_(list(keys))
-            )
+            statement = statement.where(tuple_(*columns).in_(list(keys)))
         return int(self._connection.execute(statement).rowcount)
 
     def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:
