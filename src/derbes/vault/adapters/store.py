@@ -136,20 +136,17 @@ _VALUE_COLUMNS = ("subject_id", "category", "seq", "sealed", "value_type", "sour
 _LOOKUP_COLUMNS = ("operator_id", "kind", "digest", "subject_id")
 
 
+# The first that fits: a BigInteger is an Integer too, and a Text a String.
+_PG_COPY_TYPES: tuple[tuple[type[Any], str], ...] = (
+    (UtcDateTime, "timestamptz"), (LargeBinary, "bytea"), (BigInteger, "int8"),
+    (Integer, "int4"), (Text, "text"), (String, "varchar"),
+)
+
+
 def _pg_copy_type(column: Column[Any]) -> str:
-    kind = column.type
-    if isinstance(kind, UtcDateTime):
-        return "timestamptz"
-    if isinstance(kind, LargeBinary):
-        return "bytea"
-    if isinstance(kind, BigInteger):
-        return "int8"
-    if isinstance(kind, Integer):
-        return "int4"
-    if isinstance(kind, Text):
-        return "text"
-    if isinstance(kind, String):
-        return "varchar"
+    for kind, name in _PG_COPY_TYPES:
+        if isinstance(column.type, kind):
+            return name
     raise TypeError(f"no COPY type for column {column.name}")  # pragma: no cover
 
 
