@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from derbes.vault.model import SubjectRecord
+from derbes.vault.model.records import SubjectRecord
 
 if TYPE_CHECKING:
     from derbes.platform.migrate import SchemaState

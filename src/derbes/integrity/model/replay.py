@@ -38,7 +38,7 @@ from derbes.lifecycle.model import (
     LifecycleEvent,
     apply,
 )
-from derbes.vault.model import SubjectRecord
+from derbes.vault.model.records import SubjectRecord
 
 __all__ = [
     "ConsentReplay",

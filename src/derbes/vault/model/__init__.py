@@ -86,22 +86,6 @@ TokenFactory = Callable[[], str]
 
 
 @dataclass(frozen=True)
-class SubjectRecord:
-    """A row of ``subjects``: who the subject belongs to, and whether it is blocked or gone."""
-
-    id: str
-    operator_id: str
-    created_at: datetime
-    blocked_at: datetime | None = None
-    block_reason: str | None = None
-    destroyed_at: datetime | None = None
-
-    @property
-    def destroyed(self) -> bool:
-        return self.destroyed_at is not None
-
-
-@dataclass(frozen=True)
 class VaultRules:
     """Citations the vault's refusals carry (``data/vault_rules.yaml``)."""
 
