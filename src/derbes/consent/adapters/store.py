@@ -274,12 +274,8 @@ class SqlConsentLedgerRepository:
         # A subject's latest ledger entry is part of its state seal.
         self._touched.update(r.subject_id for r in records)
         key = self._key()  # before the lock: the key store may be slow
-        entries = chain(key, chain_store.lock_head(self._connection, consent_ledger_head),
-                        records)
-        self._connection.execute(consent_ledger.insert(), [_entry_row(e) for e in entries])
-        last = entries[-1]
-        chain_store.move_head(self._connection, consent_ledger_head, last.seq, last.hash)
-        return entries
+        return chain_store.append(self._connection, consent_ledger, consent_ledger_head,
+                                  lambda head: chain(key, head, records), _entry_row)
 
     def entries(self, *, after_seq: int = 0) -> Iterator[LedgerEntry]:
         return chain_store.stream(self._connection, consent_ledger, _to_entry,
