@@ -80,16 +80,24 @@ class InputError(DerbesError):
     title = "Invalid input"
 
 
-class RegisterError(InputError):
-    """A register file is malformed or inconsistent; carries every problem found."""
+class ProblemsError(InputError):
+    """An input file with every problem found in it, each located; the message is the
+    first problem (and how many more), the field its path."""
 
-    title = "Invalid processing register"
+    none_found = "invalid input file"  # the message when no problem was located
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
-        first = self.problems[0].render() if self.problems else "invalid register"
+        first = self.problems[0].render() if self.problems else self.none_found
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(first + more, field=self.problems[0].path if self.problems else None)
+
+
+class RegisterError(ProblemsError):
+    """A register file is malformed or inconsistent; carries every problem found."""
+
+    title = "Invalid processing register"
+    none_found = "invalid register"
 
 
 class NoticeRefusedError(RegisterError):
@@ -99,19 +107,14 @@ class NoticeRefusedError(RegisterError):
     title = "Register has unwaived lint errors"
 
 
-class DatasetError(InputError):
+class DatasetError(ProblemsError):
     """A dataset file is malformed, or disagrees with the register or the live database.
 
     Carries every problem found, each located (file, line, dotted path).
     """
 
     title = "Invalid dataset"
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        first = self.problems[0].render() if self.problems else "invalid dataset"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(first + more, field=self.problems[0].path if self.problems else None)
+    none_found = "invalid dataset"
 
 
 class IdentifierError(InputError):

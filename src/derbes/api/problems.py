@@ -52,7 +52,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DerbesError)
     async def _derbes(request: Request, exc: errors.DerbesError) -> JSONResponse:
         extra: dict[str, Any] = {"field": exc.field, "instance": request.url.path}
-        if isinstance(exc, errors.RegisterError | errors.DatasetError):
+        if isinstance(exc, errors.ProblemsError):
             extra["problems"] = [
                 {"path": p.path, "message": p.message, "file": p.file, "line": p.line}
                 for p in exc.problems

@@ -14,7 +14,8 @@ from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
 from derbes.audit import service
 from derbes.bootstrap import Container
-from derbes.integrity.model.anchor import Chain
+from derbes.integrity.model.anchor import Chain, Latest
+from derbes.platform.chain import Verification
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 ledger_router = APIRouter(prefix="/v1/ledger", tags=["audit"])
@@ -55,6 +56,11 @@ def verify(
     found = container.latest_anchor(Chain.AUDIT)
     # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
     result = service.verify(container.reader(), container.audit_key, expected, found.anchor)
+    return _verification(result, found)
+
+
+def _verification(result: Verification, found: Latest) -> VerificationOut:
+    """A chain's walk, and whether it still holds its latest anchor."""
     a = found.anchor
     return VerificationOut(
         ok=result.ok and not found.forged, entries=result.entries, head_seq=result.head_seq,
@@ -105,14 +111,9 @@ def verify_ledger(
     result = consent_service.verify(container.uow(), container.ledger_key, expected,
                                     found.anchor)
     report = verify_projections(container.uow(), container.audit_key)
-    a = found.anchor
+    chain = _verification(result, found)
     return LedgerVerificationOut(
-        ok=result.ok and not found.forged and report.ok, entries=result.entries,
-        head_seq=result.head_seq, head_hash=result.head_hash,
-        breaks=[ChainBreakOut(seq=b.seq, kind=b.kind.value, message=b.message)
-                for b in result.breaks],
-        anchor=None if a is None else AnchorOut(seq=a.seq, hash=a.hash, at=a.at),
-        forged_anchor_lines=found.forged,
+        **{**dict(chain), "ok": chain.ok and report.ok},
         projections=ProjectionsOut(
             ok=report.ok, consents=report.consents, subjects=report.subjects,
             seals=report.seals,

@@ -40,7 +40,7 @@ def exit_code_for(exc: errors.DerbesError) -> int:
 
 def report(exc: errors.DerbesError) -> None:
     err_console.print(f"[bold red]error:[/] {exc.title}: ", end="", markup=True, highlight=False)
-    if isinstance(exc, errors.RegisterError | errors.DatasetError):
+    if isinstance(exc, errors.ProblemsError):
         err_console.print(f"{len(exc.problems)} problem(s)", markup=False, highlight=False)
         for problem in exc.problems:
             err_console.print(f"  {problem.render()}", markup=False, highlight=False)

@@ -17,12 +17,14 @@ import os
 import sys
 import uuid
 from enum import StrEnum
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from derbes.errors import InputError
+from derbes.platform.files import write_private
 from derbes.platform.labels import Lang
 from derbes.platform.text import check_text
 
@@ -88,6 +90,17 @@ def language(value: str | None, default: str = Lang.RU.value) -> Lang:
         return Lang(text)
     except ValueError:
         raise InputError(f"unknown language {text!r}: use ru, kk or en", field="lang") from None
+
+
+def write_out(payload: bytes, out: Path | None) -> None:
+    """``payload`` to the file ``out`` (readable by its owner only: it may hold PD), said
+    on stderr, or without ``out`` to standard output as it is."""
+    if out is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    else:
+        write_private(out, payload)
+        notes.print(f"wrote {out}")
 
 
 def stdin_if_dash(value: str, field: str = "value") -> str:

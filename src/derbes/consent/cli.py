@@ -21,11 +21,10 @@ import typer
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import Format, actor, bootstrap, console, notes, request_id
+from derbes.cli.common import Format, actor, bootstrap, console, notes, request_id, write_out
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
-from derbes.platform.files import write_private
 from derbes.platform.text import check_text
 
 consent_app = typer.Typer(help="Consents: give, withdraw, show, export evidence.",
@@ -226,12 +225,7 @@ def export(
                                     container.ledger_key, subject)
     payload = (json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
                if fmt is ExportFormat.JSON else render_certificate(data, lang, fmt.value))
-    if out is None:
-        sys.stdout.buffer.write(payload)
-        sys.stdout.buffer.flush()
-    else:
-        write_private(out, payload)
-        notes.print(f"wrote {out}")
+    write_out(payload, out)
 
 
 @ledger_app.command("verify")

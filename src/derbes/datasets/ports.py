@@ -13,7 +13,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from derbes.datasets.model import Dataset, ErasurePlan, SubjectIdentity, SubjectRows
+from derbes.datasets.model import (
+    Dataset,
+    ErasurePlan,
+    SubjectIdentity,
+    SubjectRows,
+    plan_erasure,
+)
 from derbes.register.model.register import Register
 
 __all__ = ["ErasureResult", "OperatorStore", "StoreOpener", "no_stores", "opened_stores"]
@@ -52,8 +58,12 @@ class OperatorStore(Protocol):
         categories: Collection[str] | None = None,
         keep_purposes: Collection[str] = (),
     ) -> ErasurePlan:
-        """What erasing ``categories`` (None: all) would change; nothing is changed."""
-        ...
+        """What erasing ``categories`` (None: all) would change; nothing is changed.
+
+        The same for every store (a store that inherits this port gets it): the
+        dataset's plan over the subject's rows as :meth:`collect` finds them.
+        """
+        return plan_erasure(self.dataset, self.collect(identity), categories, keep_purposes)
 
     def apply_erasure(self, plan: ErasurePlan) -> ErasureResult:
         """Apply ``plan`` in one transaction; all or nothing."""

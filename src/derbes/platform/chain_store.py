@@ -9,8 +9,8 @@ transaction, so concurrent writers take turns, and moves it with the entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Row, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -91,6 +91,31 @@ def _seed_head(connection: Connection, head: Table) -> None:
 
 def move_head(connection: Connection, head: Table, seq: int, hash_: str) -> None:
     connection.execute(head.update().where(head.c.id == 1).values(seq=seq, hash=hash_))
+
+
+class Chained(Protocol):
+    """An entry of a chain: its place and its hash."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+
+E = TypeVar("E", bound=Chained)
+
+
+def append(connection: Connection, log: Table, head: Table,
+           chained: Callable[[tuple[int, str]], Sequence[E]],
+           row_of: Callable[[E], dict[str, Any]]) -> list[E]:
+    """Lock the head, chain the new entries onto it (``chained``), insert them and move
+    the head to the last, all in the caller's transaction; at least one entry."""
+    entries = list(chained(lock_head(connection, head)))
+    connection.execute(log.insert(), [row_of(e) for e in entries])
+    last = entries[-1]
+    move_head(connection, head, last.seq, last.hash)
+    return entries
 
 
 def stream(

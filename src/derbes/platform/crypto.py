@@ -31,7 +31,9 @@ __all__ = [
     "consent_aad",
     "generate_key",
     "open_sealed",
+    "open_with",
     "seal",
+    "seal_with",
     "value_aad",
 ]
 
@@ -48,10 +50,27 @@ def _cipher(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+def seal_with(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    """``plaintext`` encrypted and authenticated bound to ``aad``, behind a fresh random
+    nonce: the one framing of every sealed value and wrapped key."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + cipher.encrypt(nonce, plaintext, aad)
+
+
+def open_with(cipher: AESGCM, sealed: bytes, aad: bytes) -> bytes | None:
+    """What :func:`seal_with` sealed, or None when it does not authenticate (another key,
+    another ``aad``, altered or truncated bytes); the caller says which error that is."""
+    if len(sealed) < NONCE_BYTES + TAG_BYTES:
+        return None
+    try:
+        return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except InvalidTag:
+        return None
+
+
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """Encrypt and authenticate ``plaintext`` bound to ``aad``; a fresh random nonce each call."""
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + _cipher(key).encrypt(nonce, plaintext, aad)
+    return seal_with(_cipher(key), plaintext, aad)
 
 
 def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
@@ -59,12 +78,12 @@ def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     cipher = _cipher(key)
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise CryptoError("sealed value is too short to be an AES-GCM ciphertext")
-    try:
-        return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
-    except InvalidTag:
+    opened = open_with(cipher, sealed, aad)
+    if opened is None:
         raise CryptoError(
             "sealed value does not authenticate: wrong key, wrong subject/field, or altered bytes"
-        ) from None
+        )
+    return opened
 
 
 def _field(text: str) -> bytes:
@@ -109,9 +128,8 @@ class SubjectSealer:
     def seal(self, category: str, seq: int, plaintext: bytes) -> bytes:
         if seq < 0:
             raise ValueError("a value sequence number is never negative")
-        nonce = os.urandom(NONCE_BYTES)
         aad = self._prefix + _field(category) + seq.to_bytes(8, "big")
-        return nonce + self._cipher.encrypt(nonce, plaintext, aad)
+        return seal_with(self._cipher, plaintext, aad)
 
 
 def blind_index(index_key: bytes, kind: str, normalized: str) -> str:

@@ -30,9 +30,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from derbes.errors import ConflictError, InputError
+from derbes.platform.choices import parse_choice
 from derbes.register.model.register import (
     AfterRetention,
     BasisKind,
@@ -99,18 +100,6 @@ class RequesterKind(StrEnum):
 class VerificationMethod(StrEnum):
     SMS_OTP = "sms_otp"  # a code sent to the phone on record, typed back
     STAFF_DOCUMENT = "staff_document"  # staff saw an identity document (its reference)
-
-
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def parse_choice(enum: type[_E], value: object, what: str, where: str) -> _E:
-    """``enum(value)``, or an InputError naming ``where`` and the choices."""
-    try:
-        return enum(value) if isinstance(value, str) else enum("\0")
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InputError(f"unknown {what}: use one of {allowed}", field=where) from None
 
 
 def parse_type(value: object) -> RequestType:

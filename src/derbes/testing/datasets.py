@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from derbes.datasets import model as ds
 from derbes.datasets.model import CollectedRow, Dataset, ErasurePlan, SubjectIdentity, SubjectRows
-from derbes.datasets.ports import ErasureResult
+from derbes.datasets.ports import ErasureResult, OperatorStore
 from derbes.errors import InputError, StoreUnavailableError
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore:
+class MemoryStore(OperatorStore):
     def __init__(
         self,
         dataset: Dataset,
@@ -58,14 +58,6 @@ class MemoryStore:
             matched.sort(key=lambda r: (str(type(r[key])), r[key]))
             found[name] = [ds.collected_row(self._dataset, name, row) for row in matched]
         return ds.subject_rows(self._dataset, identity, found)
-
-    def plan_erasure(
-        self,
-        identity: SubjectIdentity,
-        categories: Collection[str] | None = None,
-        keep_purposes: Collection[str] = (),
-    ) -> ErasurePlan:
-        return ds.plan_erasure(self._dataset, self.collect(identity), categories, keep_purposes)
 
     def apply_erasure(self, plan: ErasurePlan) -> ErasureResult:
         if plan.store != self._dataset.store.id:

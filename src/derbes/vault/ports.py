@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from derbes.vault.model.records import SubjectRecord
+
 if TYPE_CHECKING:
     from derbes.platform.migrate import SchemaState
 
@@ -53,20 +55,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ records
-
-@dataclass(frozen=True)
-class SubjectRecord:
-    id: str
-    operator_id: str
-    created_at: datetime
-    blocked_at: datetime | None = None
-    block_reason: str | None = None
-    destroyed_at: datetime | None = None
-
-    @property
-    def destroyed(self) -> bool:
-        return self.destroyed_at is not None
-
 
 @dataclass(frozen=True)
 class SealedValue:

@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from derbes.errors import ConfigurationError, InputError
+from derbes.errors import InputError
 from derbes.platform.labels import Labels
+from derbes.platform.rule_fields import RuleFields
 
 __all__ = [
     "KEY_ACTION",
@@ -105,66 +106,44 @@ class IdentityLimits:
     api_keys: KeyLimits
 
 
-def _count(data: Mapping[str, Any], name: str, where: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigurationError(f"identity limits: {where}.{name} must be a whole number "
-                                 "of at least 1", field=f"{where}.{name}")
-    return value
+_FIELDS = RuleFields("identity limits")
 
 
 def _minutes(data: Mapping[str, Any], name: str, where: str) -> timedelta:
-    return timedelta(minutes=_count(data, name, where))
-
-
-def _text(data: Mapping[str, Any], name: str, where: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"identity limits: {where}.{name} must be text",
-                                 field=f"{where}.{name}")
-    return " ".join(value.split())
+    return timedelta(minutes=_FIELDS.count(data, name, where))
 
 
 def _labels(data: Mapping[str, Any], where: str) -> Labels:
     try:
         return Labels.from_mapping(data.get("label"), where=f"{where}.label")
     except InputError as exc:
-        raise ConfigurationError(f"identity limits: {exc.message}", field=exc.field) from None
-
-
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    section = data.get(name)
-    if not isinstance(section, Mapping):
-        raise ConfigurationError(f"identity limits: '{name}' must be a mapping", field=name)
-    return section
+        raise _FIELDS.error(exc.message, exc.field) from None
 
 
 def limits_from_dict(data: Any) -> IdentityLimits:
     """The limits from the parsed YAML; anything malformed is a configuration error."""
-    if not isinstance(data, Mapping) or data.get("version") != 1:
-        raise ConfigurationError("identity limits: expected a mapping with version: 1",
-                                 field="version")
-    o = _section(data, "otp")
-    k = _section(data, "api_keys")
+    data = _FIELDS.top(data)
+    o = _FIELDS.section(data, "otp")
+    k = _FIELDS.section(data, "api_keys")
     otp = OtpLimits(
-        attempts_per_code=_count(o, "attempts_per_code", "otp"),
-        codes_per_window=_count(o, "codes_per_window", "otp"),
+        attempts_per_code=_FIELDS.count(o, "attempts_per_code", "otp"),
+        codes_per_window=_FIELDS.count(o, "codes_per_window", "otp"),
         window=_minutes(o, "window_minutes", "otp"),
-        lockout_after_failures=_count(o, "lockout_after_failures", "otp"),
+        lockout_after_failures=_FIELDS.count(o, "lockout_after_failures", "otp"),
         lockout=_minutes(o, "lockout_minutes", "otp"),
-        lockout_growth=_count(o, "lockout_growth", "otp"),
+        lockout_growth=_FIELDS.count(o, "lockout_growth", "otp"),
         max_lockout=_minutes(o, "max_lockout_minutes", "otp"),
-        lockout_memory=timedelta(hours=_count(o, "lockout_memory_hours", "otp")),
-        citation=_text(o, "citation", "otp"), label=_labels(o, "otp"),
+        lockout_memory=timedelta(hours=_FIELDS.count(o, "lockout_memory_hours", "otp")),
+        citation=_FIELDS.text(o, "citation", "otp"), label=_labels(o, "otp"),
     )
     if otp.lockout_after_failures < otp.attempts_per_code:
-        raise ConfigurationError("identity limits: otp.lockout_after_failures must be at least "
-                                 "attempts_per_code", field="otp.lockout_after_failures")
+        raise _FIELDS.error("otp.lockout_after_failures must be at least attempts_per_code",
+                            "otp.lockout_after_failures")
     keys = KeyLimits(
-        failures_per_window=_count(k, "failures_per_window", "api_keys"),
+        failures_per_window=_FIELDS.count(k, "failures_per_window", "api_keys"),
         window=_minutes(k, "window_minutes", "api_keys"),
         lockout=_minutes(k, "lockout_minutes", "api_keys"),
-        citation=_text(k, "citation", "api_keys"), label=_labels(k, "api_keys"),
+        citation=_FIELDS.text(k, "citation", "api_keys"), label=_labels(k, "api_keys"),
     )
     return IdentityLimits(otp=otp, api_keys=keys)
 

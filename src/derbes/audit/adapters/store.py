@@ -109,12 +109,8 @@ class SqlAuditRepository:
         if not records:
             return []
         key = self._key()  # before taking the lock: the key store may be slow
-        entries = chain_records(key, chain_store.lock_head(self._connection, audit_head),
-                                records)
-        self._connection.execute(audit_log.insert(), [_entry_values(e) for e in entries])
-        last = entries[-1]
-        chain_store.move_head(self._connection, audit_head, last.seq, last.hash)
-        return entries
+        return chain_store.append(self._connection, audit_log, audit_head,
+                                  lambda head: chain_records(key, head, records), _entry_values)
 
     def entries(self, *, after_seq: int = 0) -> Iterator[AuditEntry]:
         return chain_store.stream(self._connection, audit_log, entry_from_row,

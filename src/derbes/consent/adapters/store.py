@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -143,7 +144,24 @@ def _to_egov(row: Row[Any]) -> EgovRequest:
 # ------------------------------------------------------------------ SQL
 
 
-class SqlConsentRepository:
+class _Marks(ABC):
+    """The marks of a consent row, each set once (where not set yet): ``_mark`` sets
+    ``column`` to ``at`` on those of ``consent_ids`` without it and counts them."""
+
+    @abstractmethod
+    def _mark(self, column: str, consent_ids: Collection[str], at: datetime) -> int: ...
+
+    def mark_withdrawn(self, consent_ids: Collection[str], at: datetime) -> int:
+        return self._mark("withdrawn_at", consent_ids, at)
+
+    def mark_expired(self, consent_ids: Collection[str], at: datetime) -> int:
+        return self._mark("expired_at", consent_ids, at)
+
+    def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
+        return self._mark("needs_reconsent_since", consent_ids, since)
+
+
+class SqlConsentRepository(_Marks):
     def __init__(self, connection: Connection, touched: Touched | None = None) -> None:
         self._connection = connection
         self._touched = touched if touched is not None else Touched()
@@ -224,15 +242,6 @@ class SqlConsentRepository:
         self._touched.update(changed)
         return len(changed)
 
-    def mark_withdrawn(self, consent_ids: Collection[str], at: datetime) -> int:
-        return self._mark("withdrawn_at", consent_ids, at)
-
-    def mark_expired(self, consent_ids: Collection[str], at: datetime) -> int:
-        return self._mark("expired_at", consent_ids, at)
-
-    def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
-        return self._mark("needs_reconsent_since", consent_ids, since)
-
     def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
         if items:
             self._connection.execute(
@@ -265,12 +274,8 @@ class SqlConsentLedgerRepository:
         # A subject's latest ledger entry is part of its state seal.
         self._touched.update(r.subject_id for r in records)
         key = self._key()  # before the lock: the key store may be slow
-        entries = chain(key, chain_store.lock_head(self._connection, consent_ledger_head),
-                        records)
-        self._connection.execute(consent_ledger.insert(), [_entry_row(e) for e in entries])
-        last = entries[-1]
-        chain_store.move_head(self._connection, consent_ledger_head, last.seq, last.hash)
-        return entries
+        return chain_store.append(self._connection, consent_ledger, consent_ledger_head,
+                                  lambda head: chain(key, head, records), _entry_row)
 
     def entries(self, *, after_seq: int = 0) -> Iterator[LedgerEntry]:
         return chain_store.stream(self._connection, consent_ledger, _to_entry,
@@ -328,7 +333,7 @@ class SqlEgovRequestRepository:
 # ------------------------------------------------------------------ fakes
 
 
-class FakeConsentRepository:
+class FakeConsentRepository(_Marks):
     """Consents in memory, held to the same contract as the SQL adapter."""
 
     def __init__(self, touched: Touched | None = None) -> None:
@@ -386,25 +391,16 @@ class FakeConsentRepository:
         return self._sorted([c for c in self.rows.values() if c.operator_id == operator_id
                              and (active_on is None or c.is_active_on(active_on))])
 
-    def _mark(self, name: str, consent_ids: Collection[str], at: datetime) -> int:
+    def _mark(self, column: str, consent_ids: Collection[str], at: datetime) -> int:
         changed = 0
         for cid in consent_ids:
             c = self.rows.get(cid)
-            if c is not None and getattr(c, name) is None:
-                changes: dict[str, Any] = {name: at}
+            if c is not None and getattr(c, column) is None:
+                changes: dict[str, Any] = {column: at}
                 self.rows[cid] = replace(c, **changes)
                 self._touched.add(c.subject_id)
                 changed += 1
         return changed
-
-    def mark_withdrawn(self, consent_ids: Collection[str], at: datetime) -> int:
-        return self._mark("withdrawn_at", consent_ids, at)
-
-    def mark_expired(self, consent_ids: Collection[str], at: datetime) -> int:
-        return self._mark("expired_at", consent_ids, at)
-
-    def mark_needs_reconsent(self, consent_ids: Collection[str], since: datetime) -> int:
-        return self._mark("needs_reconsent_since", consent_ids, since)
 
     def reseal(self, items: Sequence[tuple[str, bytes | None, bytes | None]]) -> None:
         for cid, evidence, representative in items:

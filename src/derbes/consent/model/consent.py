@@ -23,10 +23,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from derbes.deadlines.model.periods import Period
 from derbes.errors import InputError, LegalRestrictionError
+from derbes.platform.choices import parse_choice
 from derbes.register.model.register import (
     BasisKind,
     ConsentChannel,
@@ -235,27 +236,16 @@ class Consent:
 # ------------------------------------------------------------------- parsing
 
 
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def _choice(enum: type[_E], value: object, what: str, where: str) -> _E:
-    try:
-        return enum(value) if isinstance(value, str) else enum("\0")
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InputError(f"unknown {what}: use one of {allowed}", field=where) from None
-
-
 def parse_scope_kind(value: object, where: str = "scope") -> ScopeKind:
-    return _choice(ScopeKind, value, "scope", where)
+    return parse_choice(ScopeKind, value, "scope", where)
 
 
 def parse_channel(value: object, where: str = "channel") -> ConsentChannel:
-    return _choice(ConsentChannel, value, "consent channel", where)
+    return parse_choice(ConsentChannel, value, "consent channel", where)
 
 
 def parse_given_by(value: object, where: str = "given_by") -> GivenBy:
-    return _choice(GivenBy, value, "given_by", where)
+    return parse_choice(GivenBy, value, "given_by", where)
 
 
 # ---------------------------------------------------------------- validation
@@ -354,7 +344,7 @@ def _cookie_categories(register: Register, scope: Scope, where: str) -> tuple[st
                          field=f"{where}.cookie_categories")
     declared = {c.category.value for c in register.cookies}
     for name in asked:
-        category = _choice(CookieCategory, name, "cookie category",
+        category = parse_choice(CookieCategory, name, "cookie category",
                            f"{where}.cookie_categories")
         if category is CookieCategory.STRICTLY_NECESSARY:
             raise InputError("strictly necessary cookies need no consent",

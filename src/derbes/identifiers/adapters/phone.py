@@ -48,18 +48,10 @@ class NumberType(StrEnum):
     UNKNOWN = "unknown"
 
 
+# Each type bears the name phonenumbers gives it.
 _TYPES: dict[int, NumberType] = {
-    phonenumbers.PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
-    phonenumbers.PhoneNumberType.MOBILE: NumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: NumberType.FIXED_LINE_OR_MOBILE,
-    phonenumbers.PhoneNumberType.TOLL_FREE: NumberType.TOLL_FREE,
-    phonenumbers.PhoneNumberType.PREMIUM_RATE: NumberType.PREMIUM_RATE,
-    phonenumbers.PhoneNumberType.SHARED_COST: NumberType.SHARED_COST,
-    phonenumbers.PhoneNumberType.VOIP: NumberType.VOIP,
-    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: NumberType.PERSONAL_NUMBER,
-    phonenumbers.PhoneNumberType.PAGER: NumberType.PAGER,
-    phonenumbers.PhoneNumberType.UAN: NumberType.UAN,
-    phonenumbers.PhoneNumberType.VOICEMAIL: NumberType.VOICEMAIL,
+    getattr(phonenumbers.PhoneNumberType, t.name): t for t in NumberType
+    if t is not NumberType.UNKNOWN
 }
 
 

@@ -11,6 +11,8 @@ not caught unless the second pass is involved. Callers must not promise more.
 
 from __future__ import annotations
 
+from derbes.errors import IdentifierError
+
 FIRST_WEIGHTS: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 SECOND_WEIGHTS: tuple[int, ...] = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
@@ -28,3 +30,12 @@ def control_digit(first11: str) -> int | None:
         if remainder != 10:
             return remainder
     return None
+
+
+def check_control_digit(digits: str, term: str) -> None:
+    """Refuse twelve digits (of the ``term``, IIN or BIN) whose 12th is not their control digit."""
+    expected = control_digit(digits[:11])
+    if expected is None:
+        raise IdentifierError(f"{term} cannot exist: no control digit fits its first 11 digits")
+    if int(digits[11]) != expected:
+        raise IdentifierError(f"{term} control digit (12th) does not match")

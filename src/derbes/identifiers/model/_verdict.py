@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Self
 
 from derbes.errors import IdentifierError, InputError
 from derbes.platform.labels import Lang
@@ -36,6 +37,26 @@ _TERMS: dict[Kind, str] = {
     Kind.PHONE: "phone number",
     Kind.EMAIL: "e-mail address",
 }
+
+
+class Named(StrEnum):
+    """A fact an identifier encodes, each member with its name as a message of the
+    catalogues (``N_``), which the identifiers service translates: ``A = "a", N_("an a")``.
+    """
+
+    _value_: str
+    _message: str
+
+    def __new__(cls, value: str, message: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._message = message
+        return member
+
+    @property
+    def message(self) -> str:
+        """Its name, as a message of the catalogues."""
+        return self._message
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from derbes.errors import IdentifierError
-from derbes.identifiers.model._checksum import control_digit
-from derbes.identifiers.model._verdict import Kind, Verdict, digits_of
+from derbes.identifiers.model._checksum import check_control_digit
+from derbes.identifiers.model._verdict import Kind, Named, Verdict, digits_of
 from derbes.platform.labels import N_
 
 LENGTH = 12
@@ -35,27 +34,18 @@ LENGTH = 12
 _CENTURY_PIVOT = 90
 
 
-class EntityType(StrEnum):
-    RESIDENT_LEGAL_ENTITY = "resident_legal_entity"
-    NON_RESIDENT_LEGAL_ENTITY = "non_resident_legal_entity"
-    JOINT_ENTREPRENEUR = "joint_individual_entrepreneur"
-
-    @property
-    def message(self) -> str:
-        """Its name, as a message of the catalogues."""
-        return _ENTITY_LABELS[self]
+class EntityType(Named):
+    RESIDENT_LEGAL_ENTITY = "resident_legal_entity", N_("resident legal entity")
+    NON_RESIDENT_LEGAL_ENTITY = "non_resident_legal_entity", N_("non-resident legal entity")
+    JOINT_ENTREPRENEUR = ("joint_individual_entrepreneur",
+                          N_("individual entrepreneur in a joint venture"))
 
 
-class Division(StrEnum):
-    HEAD_OFFICE = "head_office"
-    BRANCH = "branch"
-    REPRESENTATIVE_OFFICE = "representative_office"
-    PEASANT_FARM = "peasant_farm"
-
-    @property
-    def message(self) -> str:
-        """Its name, as a message of the catalogues."""
-        return _DIVISION_LABELS[self]
+class Division(Named):
+    HEAD_OFFICE = "head_office", N_("head office")
+    BRANCH = "branch", N_("branch")
+    REPRESENTATIVE_OFFICE = "representative_office", N_("representative office")
+    PEASANT_FARM = "peasant_farm", N_("peasant (farm) household in a joint venture")
 
 
 _ENTITY_TYPES: dict[str, EntityType] = {
@@ -71,18 +61,6 @@ _DIVISIONS: dict[str, Division] = {
     "3": Division.PEASANT_FARM,
 }
 
-_ENTITY_LABELS: dict[EntityType, str] = {
-    EntityType.RESIDENT_LEGAL_ENTITY: N_("resident legal entity"),
-    EntityType.NON_RESIDENT_LEGAL_ENTITY: N_("non-resident legal entity"),
-    EntityType.JOINT_ENTREPRENEUR: N_("individual entrepreneur in a joint venture"),
-}
-
-_DIVISION_LABELS: dict[Division, str] = {
-    Division.HEAD_OFFICE: N_("head office"),
-    Division.BRANCH: N_("branch"),
-    Division.REPRESENTATIVE_OFFICE: N_("representative office"),
-    Division.PEASANT_FARM: N_("peasant (farm) household in a joint venture"),
-}
 
 @dataclass(frozen=True)
 class Bin:
@@ -122,11 +100,7 @@ def parse(value: str, *, on: date | None = None) -> Bin:
     division = _DIVISIONS.get(digits[5])
     if division is None:
         raise IdentifierError("BIN digit 6 (division) must be 0 to 3")
-    expected = control_digit(digits[:11])
-    if expected is None:
-        raise IdentifierError("BIN cannot exist: no control digit fits its first 11 digits")
-    if int(digits[11]) != expected:
-        raise IdentifierError("BIN control digit (12th) does not match")
+    check_control_digit(digits, Kind.BIN.term)
     return Bin(value=digits, registered_year=year, registered_month=month,
                entity_type=entity_type, division=division)
 

@@ -14,31 +14,19 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
 from derbes.errors import IdentifierError, InputError
-from derbes.identifiers.model._checksum import control_digit
-from derbes.identifiers.model._verdict import Kind, Verdict, digits_of, mask
+from derbes.identifiers.model._checksum import check_control_digit
+from derbes.identifiers.model._verdict import Kind, Named, Verdict, digits_of, mask
 from derbes.platform.labels import N_
 
 LENGTH = 12
 
 
+class Sex(Named):
+    MALE = "male", N_("male")
+    FEMALE = "female", N_("female")
 
-class Sex(StrEnum):
-    MALE = "male"
-    FEMALE = "female"
-
-    @property
-    def message(self) -> str:
-        """Its name, as a message of the catalogues."""
-        return _SEX_LABELS[self]
-
-
-_SEX_LABELS: dict[Sex, str] = {
-    Sex.MALE: N_("male"),
-    Sex.FEMALE: N_("female"),
-}
 
 # 7th digit -> (first year of the century, sex)
 _CENTURY_SEX: dict[str, tuple[int, Sex]] = {
@@ -114,11 +102,7 @@ def parse(value: str, *, on: date | None = None) -> Iin:
         raise IdentifierError("IIN digits 1-6 are not a real date (YYMMDD)") from None
     if on is not None and birth_date > on:
         raise IdentifierError("IIN birth date is in the future")
-    expected = control_digit(digits[:11])
-    if expected is None:
-        raise IdentifierError("IIN cannot exist: no control digit fits its first 11 digits")
-    if int(digits[11]) != expected:
-        raise IdentifierError("IIN control digit (12th) does not match")
+    check_control_digit(digits, Kind.IIN.term)
     return Iin(value=digits, birth_date=birth_date, sex=sex)
 
 

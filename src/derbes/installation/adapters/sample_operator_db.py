@@ -96,10 +96,21 @@ def operator_metadata() -> MetaData:
     return md
 
 
+def _row_id() -> Column[int]:
+    """The row's number, given by the generator (the load writes ids as they come)."""
+    return Column("id", BigInteger, primary_key=True, autoincrement=False)
+
+
+def _child_of(table: str, parent: str) -> Column[int]:
+    """``<parent>_id``: the row of ``<parent>s`` a row of ``table`` hangs off."""
+    return Column(f"{parent}_id", BigInteger,
+                  ForeignKey(f"{parent}s.id", name=f"fk_{table}_{parent}"), nullable=False)
+
+
 def _clients(md: MetaData) -> Table:
     return Table(
         "clients", md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
+        _row_id(),
         Column("iin", String(12), nullable=False),
         Column("last_name", String(64), nullable=False),
         Column("first_name", String(64), nullable=False),
@@ -122,9 +133,8 @@ def _clients(md: MetaData) -> Table:
 def _applications(md: MetaData) -> Table:
     return Table(
         "applications", md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
-        Column("client_id", BigInteger, ForeignKey("clients.id", name="fk_applications_client"),
-               nullable=False),
+        _row_id(),
+        _child_of("applications", "client"),
         Column("created_at", DateTime, nullable=False),
         Column("requested_amount", Numeric(14, 2), nullable=False),
         Column("term_days", Integer, nullable=False),
@@ -142,9 +152,8 @@ def _applications(md: MetaData) -> Table:
 def _loans(md: MetaData) -> Table:
     return Table(
         "loans", md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
-        Column("application_id", BigInteger,
-               ForeignKey("applications.id", name="fk_loans_application"), nullable=False),
+        _row_id(),
+        _child_of("loans", "application"),
         Column("contract_number", String(32), nullable=False),
         Column("issued_on", Date, nullable=False),
         Column("principal", Numeric(14, 2), nullable=False),
@@ -160,9 +169,8 @@ def _loans(md: MetaData) -> Table:
 def _payments(md: MetaData) -> Table:
     return Table(
         "payments", md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
-        Column("loan_id", BigInteger, ForeignKey("loans.id", name="fk_payments_loan"),
-               nullable=False),
+        _row_id(),
+        _child_of("payments", "loan"),
         Column("paid_at", DateTime, nullable=False),
         Column("amount", Numeric(14, 2), nullable=False),
         Column("method", String(16), nullable=False),
@@ -173,9 +181,8 @@ def _payments(md: MetaData) -> Table:
 def _contacts(md: MetaData) -> Table:
     return Table(
         "contacts", md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
-        Column("client_id", BigInteger, ForeignKey("clients.id", name="fk_contacts_client"),
-               nullable=False),
+        _row_id(),
+        _child_of("contacts", "client"),
         Column("kind", String(16), nullable=False),
         Column("full_name", String(192)),
         Column("phone", String(16)),

@@ -38,6 +38,7 @@ from derbes.lifecycle.model import (
     LifecycleEvent,
     apply,
 )
+from derbes.vault.model.records import SubjectRecord
 
 __all__ = [
     "ConsentReplay",
@@ -215,14 +216,10 @@ class ExpectedEvent:
 
 @dataclass
 class ExpectedSubject:
-    """A subject's rows as the audit log makes them."""
+    """A subject's rows as the audit log makes them: its ``subjects`` row, its blocks,
+    contracts and lifecycle events."""
 
-    id: str
-    operator_id: str
-    created_at: datetime
-    blocked_at: datetime | None = None
-    block_reason: str | None = None
-    destroyed_at: datetime | None = None
+    record: SubjectRecord
     blocks: list[ExpectedBlock] = field(default_factory=list)
     contracts: dict[str, Contract] = field(default_factory=dict)
     events: dict[str, ExpectedEvent] = field(default_factory=dict)  # by event id
@@ -233,7 +230,7 @@ class ExpectedSubject:
 
     def value_allowed(self, category: str) -> bool:
         """Whether a value of ``category`` may be stored, as the audit log tells."""
-        if self.destroyed_at is not None:
+        if self.record.destroyed:
             return False
         return category not in self.destroyed_categories or category in self.rewritten
 
@@ -254,7 +251,7 @@ class SubjectReplay:
             if operation == "add":
                 for sid in entry.subject_ids:
                     self.subjects[sid] = ExpectedSubject(
-                        sid, str(details.get("operator_id")), entry.at)
+                        SubjectRecord(sid, str(details.get("operator_id")), entry.at))
             elif operation == AUDIT_OPERATION:
                 for sid in entry.subject_ids:
                     self._event(entry, sid)
@@ -285,9 +282,9 @@ class SubjectReplay:
                 subject = self._subject(entry, sid)
                 if subject is None:
                     continue
-                if subject.destroyed_at is None:
-                    subject.destroyed_at = entry.at
-                    subject.blocked_at = subject.block_reason = None
+                if not subject.record.destroyed:
+                    subject.record = replace(subject.record, destroyed_at=entry.at,
+                                             blocked_at=None, block_reason=None)
                 subject.blocks.clear()
 
     def _subject(self, entry: AuditEntry, sid: str) -> ExpectedSubject | None:
@@ -303,7 +300,8 @@ class SubjectReplay:
         reason = str(details.get("reason"))
         if operation == "block":
             if details.get("scope") == "subject":
-                subject.blocked_at, subject.block_reason = entry.at, reason
+                subject.record = replace(subject.record, blocked_at=entry.at,
+                                         block_reason=reason)
             else:
                 subject.blocks.extend(ExpectedBlock(c, entry.at, None, reason)
                                       for c in entry.categories)
@@ -315,7 +313,7 @@ class SubjectReplay:
         whole = details.get("scope", "subject" if not entry.categories else "categories") \
             == "subject"
         if whole:
-            subject.blocked_at = subject.block_reason = None
+            subject.record = replace(subject.record, blocked_at=None, block_reason=None)
         lifted = None if whole else set(entry.categories)
         subject.blocks[:] = [
             replace(b, unblocked_at=entry.at)

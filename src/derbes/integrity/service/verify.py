@@ -171,11 +171,8 @@ def _subject(expected: ExpectedSubject | None, row: Row) -> list[Mismatch]:
     if expected is None:
         diff.row("no such subject", "a row no audit entry added (inserted)")
         return diff.out
-    diff.check("operator_id", expected.operator_id, row.get("operator_id"))
-    diff.check("created_at", expected.created_at, row.get("created_at"))
-    diff.check("blocked_at", expected.blocked_at, row.get("blocked_at"))
-    diff.check("block_reason", expected.block_reason, row.get("block_reason"))
-    diff.check("destroyed_at", expected.destroyed_at, row.get("destroyed_at"))
+    for name in ("operator_id", "created_at", "blocked_at", "block_reason", "destroyed_at"):
+        diff.check(name, getattr(expected.record, name), row.get(name))
     return diff.out
 
 
@@ -299,7 +296,7 @@ def _values(sid: str, expected: ExpectedSubject, categories: set[str]) -> list[M
     for category in sorted(categories):
         if expected.value_allowed(category):
             continue
-        when = expected.destroyed_at or expected.destroyed_categories.get(category)
+        when = expected.record.destroyed_at or expected.destroyed_categories.get(category)
         out.append(Mismatch("pd_values", sid, category, "row",
                             f"no value: destroyed at {text_of(when)}",
                             "a value no audit entry wrote after the destruction"))
@@ -377,7 +374,7 @@ def verify_projections(uow: UnitOfWork, audit_key: bytes, *,
                 seals += 1
             subjects += len(page)
             tell("subjects", len(page))
-        out.extend(Mismatch("subjects", s.id, None, "row", "present", "missing (deleted)")
+        out.extend(Mismatch("subjects", s.record.id, None, "row", "present", "missing (deleted)")
                    for s in made.subjects.values())
     out.sort(key=lambda m: (m.subject_id or "", m.table, m.ref or "", m.field))
     return ProjectionReport(ledger_entries=given.entries, audit_entries=made.entries,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -32,21 +33,9 @@ def _require_aware(loaded_at: datetime) -> None:
         raise ValueError("loaded_at must be timezone-aware")
 
 
-class _Readings:
-    """What both stores answer alike: a version parsed, a version's policy hash."""
-
-    def parsed(self, stored: StoredRegister) -> LoadedRegister:
-        return versions.parsed(stored)
-
-    def policy_hash(self, loaded: LoadedRegister) -> str:
-        return versions.policy_hash(loaded)
-
-
-class SqlRegisterRepository(_Readings):
-    """Registers in the ``registers`` table, on the connection of a unit of work."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+class _RegisterStore(ABC):
+    """What both stores do alike: add a text unless it is the one in force, parse a
+    version, hash a version's policy."""
 
     def add(
         self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
@@ -56,6 +45,31 @@ class SqlRegisterRepository(_Readings):
         current = self.latest(operator_id)
         if current is not None and current.sha256 == digest:
             return current
+        return self._insert(operator_id, policy_version, source_text, loaded_at, digest)
+
+    @abstractmethod
+    def latest(self, operator_id: str) -> StoredRegister | None: ...
+
+    @abstractmethod
+    def _insert(self, operator_id: str, policy_version: str, source_text: str,
+                loaded_at: datetime, digest: str) -> StoredRegister:
+        """Store a new row (the text is not the one in force) and return it."""
+
+    def parsed(self, stored: StoredRegister) -> LoadedRegister:
+        return versions.parsed(stored)
+
+    def policy_hash(self, loaded: LoadedRegister) -> str:
+        return versions.policy_hash(loaded)
+
+
+class SqlRegisterRepository(_RegisterStore):
+    """Registers in the ``registers`` table, on the connection of a unit of work."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _insert(self, operator_id: str, policy_version: str, source_text: str,
+                loaded_at: datetime, digest: str) -> StoredRegister:
         result = self._connection.execute(
             registers.insert()
             .values(
@@ -101,20 +115,14 @@ def _from_row(row: Row[tuple[object, ...]]) -> StoredRegister:
     )
 
 
-class FakeRegisterRepository(_Readings):
+class FakeRegisterRepository(_RegisterStore):
     """In-memory registers for unit tests and the fake unit of work."""
 
     def __init__(self) -> None:
         self._rows: builtins.list[StoredRegister] = []
 
-    def add(
-        self, operator_id: str, policy_version: str, source_text: str, loaded_at: datetime
-    ) -> StoredRegister:
-        _require_aware(loaded_at)
-        digest = source_sha256(source_text)
-        current = self.latest(operator_id)
-        if current is not None and current.sha256 == digest:
-            return current
+    def _insert(self, operator_id: str, policy_version: str, source_text: str,
+                loaded_at: datetime, digest: str) -> StoredRegister:
         stored = StoredRegister(
             id=len(self._rows) + 1,
             operator_id=operator_id,

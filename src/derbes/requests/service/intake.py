@@ -21,6 +21,7 @@ from derbes.deadlines import service as deadlines
 from derbes.deadlines.model.wording import as_lang
 from derbes.errors import InputError
 from derbes.identifiers.ports import Phones
+from derbes.platform.choices import parse_choice
 from derbes.requests import model as rq
 from derbes.requests.model import RequesterKind, RequestState, RequestType, SubjectRequest
 from derbes.requests.service.sealing import encode, key_id, seal
@@ -114,7 +115,7 @@ def _check_payload(kind: RequestType, payload: Mapping[str, Any]) -> None:
 def _checked(new: NewRequest, now: datetime, phones: Phones) -> _Checked:
     kind = rq.parse_type(new.type)
     language = as_lang(new.language).value
-    requester = rq.parse_choice(RequesterKind, new.requester, "requester kind", "requester")
+    requester = parse_choice(RequesterKind, new.requester, "requester kind", "requester")
     received = new.received_at or now
     if received.tzinfo is None or received.utcoffset() is None:
         raise InputError("received_at must carry a time zone", field="received_at")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,10 +11,9 @@ import typer
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import Format, actor, bootstrap, console, lazy, notes
+from derbes.cli.common import Format, actor, bootstrap, console, lazy, write_out
 from derbes.context import Context, OperatorScope
 from derbes.platform.dates import EARLIEST, LATEST
-from derbes.platform.files import write_private
 from derbes.platform.labels import N_, Lang
 
 if TYPE_CHECKING:
@@ -56,15 +54,6 @@ def _lang(value: str) -> Lang:
     from derbes.platform.i18n import as_lang
 
     return as_lang(value)
-
-
-def _write(payload: bytes, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.buffer.write(payload)
-        sys.stdout.buffer.flush()
-    else:
-        write_private(out, payload)
-        notes.print(f"wrote {out}")
 
 
 def _context(container: Container, operator: str | None) -> Context:
@@ -130,7 +119,7 @@ def show(
     container = bootstrap()
     found = acts.get(_context(container, operator), act)
     if fmt is not ShowFormat.TEXT:
-        _write(render_act(found, language, fmt.value), out)
+        write_out(render_act(found, language, fmt.value), out)
         return
     v = view(found, language)
     t = v["t"]

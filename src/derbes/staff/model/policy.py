@@ -11,14 +11,14 @@ with a fake clock and no database:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from derbes.access.model.limits import Attempt, Outcome
-from derbes.errors import ConfigurationError
+from derbes.platform.rule_fields import RuleFields
 from derbes.staff.model.roles import RoleBook
 from derbes.staff.model.totp import TotpSettings
 
@@ -80,65 +80,41 @@ class StaffRules:
     policy: StaffPolicy
 
 
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    section = data.get(name)
-    if not isinstance(section, Mapping):
-        raise ConfigurationError(f"staff policy: '{name}' must be a mapping", field=name)
-    return section
-
-
-def _count(section: Mapping[str, Any], name: str, where: str) -> int:
-    value = section.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigurationError(f"staff policy: {where}.{name} must be a whole number of at "
-                                 "least 1", field=f"{where}.{name}")
-    return value
-
-
-def _text(section: Mapping[str, Any], name: str, where: str) -> str:
-    value = section.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"staff policy: {where}.{name} must be text",
-                                 field=f"{where}.{name}")
-    return " ".join(value.split())
+_FIELDS = RuleFields("staff policy")
 
 
 def policy_from_dict(data: Any) -> StaffPolicy:
     """The policy from the parsed YAML; anything malformed is a configuration error."""
-    if not isinstance(data, Mapping) or data.get("version") != 1:
-        raise ConfigurationError("staff policy: expected a mapping with version: 1",
-                                 field="version")
-    s, t = _section(data, "signin"), _section(data, "sessions")
-    p, o = _section(data, "passwords"), _section(data, "totp")
-    signin = SignInLimits(_count(s, "lockout_after_failures", "signin"),
-                          timedelta(minutes=_count(s, "window_minutes", "signin")),
-                          timedelta(minutes=_count(s, "lockout_minutes", "signin")),
-                          _text(s, "citation", "signin"))
-    sessions = SessionRules(timedelta(minutes=_count(t, "idle_minutes", "sessions")),
-                            timedelta(hours=_count(t, "absolute_hours", "sessions")),
-                            timedelta(seconds=_count(t, "touch_every_seconds", "sessions")),
-                            _text(t, "citation", "sessions"))
+    data = _FIELDS.top(data)
+    count, text, fail = _FIELDS.count, _FIELDS.text, _FIELDS.error
+    s, t = _FIELDS.section(data, "signin"), _FIELDS.section(data, "sessions")
+    p, o = _FIELDS.section(data, "passwords"), _FIELDS.section(data, "totp")
+    signin = SignInLimits(count(s, "lockout_after_failures", "signin"),
+                          timedelta(minutes=count(s, "window_minutes", "signin")),
+                          timedelta(minutes=count(s, "lockout_minutes", "signin")),
+                          text(s, "citation", "signin"))
+    sessions = SessionRules(timedelta(minutes=count(t, "idle_minutes", "sessions")),
+                            timedelta(hours=count(t, "absolute_hours", "sessions")),
+                            timedelta(seconds=count(t, "touch_every_seconds", "sessions")),
+                            text(t, "citation", "sessions"))
     if sessions.idle > sessions.absolute or sessions.touch_every >= sessions.idle:
-        raise ConfigurationError("staff policy: sessions need touch_every < idle <= absolute",
-                                 field="sessions")
+        raise fail("sessions need touch_every < idle <= absolute", "sessions")
     passwords = PasswordRules(
-        _count(p, "min_length", "passwords"), _count(p, "max_length", "passwords"),
-        _count(p, "argon2_time_cost", "passwords"), _count(p, "argon2_memory_kib", "passwords"),
-        _count(p, "argon2_parallelism", "passwords"), _text(p, "citation", "passwords"))
+        count(p, "min_length", "passwords"), count(p, "max_length", "passwords"),
+        count(p, "argon2_time_cost", "passwords"), count(p, "argon2_memory_kib", "passwords"),
+        count(p, "argon2_parallelism", "passwords"), text(p, "citation", "passwords"))
     if passwords.min_length > passwords.max_length:
-        raise ConfigurationError("staff policy: passwords.min_length exceeds max_length",
-                                 field="passwords.min_length")
+        raise fail("passwords.min_length exceeds max_length", "passwords.min_length")
     drift = o.get("drift_steps")
     if not isinstance(drift, int) or isinstance(drift, bool) or drift < 0:
-        raise ConfigurationError("staff policy: totp.drift_steps must be 0 or more",
-                                 field="totp.drift_steps")
+        raise fail("totp.drift_steps must be 0 or more", "totp.drift_steps")
     try:
-        totp = TotpSettings(_count(o, "digits", "totp"), _count(o, "step_seconds", "totp"),
-                            _text(o, "algorithm", "totp").upper(), drift,
-                            _count(o, "secret_bytes", "totp"), _text(o, "issuer", "totp"))
+        totp = TotpSettings(count(o, "digits", "totp"), count(o, "step_seconds", "totp"),
+                            text(o, "algorithm", "totp").upper(), drift,
+                            count(o, "secret_bytes", "totp"), text(o, "issuer", "totp"))
     except ValueError as exc:
-        raise ConfigurationError(f"staff policy: {exc}", field="totp") from None
-    return StaffPolicy(signin, sessions, passwords, totp, _text(o, "citation", "totp"))
+        raise fail(str(exc), "totp") from None
+    return StaffPolicy(signin, sessions, passwords, totp, text(o, "citation", "totp"))
 
 
 def failures_counted(limits: SignInLimits, records: Iterable[Attempt], now: datetime) -> int:

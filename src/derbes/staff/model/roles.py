@@ -15,8 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from derbes.errors import ConfigurationError, InputError
+from derbes.errors import InputError
 from derbes.platform.labels import Labels
+from derbes.platform.rule_fields import RuleFields
 
 __all__ = [
     "Grant",
@@ -84,8 +85,8 @@ def parse_role(book: RoleBook, text: str) -> str:
     return book.role(text.strip().lower().replace("-", "_")).name
 
 
-def _fail(message: str, where: str) -> ConfigurationError:
-    return ConfigurationError(f"staff roles: {message}", field=where)
+_FIELDS = RuleFields("staff roles")
+_fail = _FIELDS.error
 
 
 def _role(name: str, data: Any) -> RoleDef:
@@ -117,8 +118,7 @@ def _role(name: str, data: Any) -> RoleDef:
 
 def roles_from_dict(data: Any) -> RoleBook:
     """The role table from the parsed YAML; anything malformed is a configuration error."""
-    if not isinstance(data, Mapping) or data.get("version") != 1:
-        raise _fail("expected a mapping with version: 1", "version")
+    data = _FIELDS.top(data)
     described = data.get("permissions")
     roles = data.get("roles")
     if not isinstance(described, Mapping) or not isinstance(roles, Mapping) or not roles:

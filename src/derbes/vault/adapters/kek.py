@@ -28,11 +28,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
-from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
+from derbes.platform.crypto import KEY_BYTES, generate_key, open_with, seal_with
 from derbes.platform.files import fsync_directory, write_new_private
 from derbes.vault.ports import KeyEncryptionKey
 
@@ -103,15 +102,12 @@ class LocalKek:
         return self._kek_id
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._cipher.encrypt(nonce, data_key, aad)
+        return seal_with(self._cipher, data_key, aad)
 
     def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
-        if len(wrapped) >= NONCE_BYTES + TAG_BYTES:
-            try:
-                return self._cipher.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
-            except InvalidTag:
-                pass
+        opened = open_with(self._cipher, wrapped, aad)
+        if opened is not None:
+            return opened
         raise ConfigurationError(
             f"the KEK {self._kek_id} from {self.source} cannot unwrap a stored key: "
             "it is not the KEK that wrapped it (wrong KEK), or the stored key was altered"

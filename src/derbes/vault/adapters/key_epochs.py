@@ -37,11 +37,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from derbes.errors import ConfigurationError, CryptoError
-from derbes.platform.crypto import KEY_BYTES, NONCE_BYTES, TAG_BYTES, generate_key
+from derbes.platform.crypto import KEY_BYTES, generate_key, open_with, seal_with
 from derbes.platform.files import fsync_directory, write_new_private
 from derbes.vault.adapters.kek import unwrap_with
 from derbes.vault.model import epoch_kek_id, parse_epoch_kek_id
@@ -86,15 +85,12 @@ class EpochCipher:
         return epoch_kek_id(self.epoch)
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, data_key, aad)
+        return seal_with(self._aead, data_key, aad)
 
     def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
-        if len(wrapped) >= NONCE_BYTES + TAG_BYTES:
-            try:
-                return self._aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
-            except InvalidTag:
-                pass
+        opened = open_with(self._aead, wrapped, aad)
+        if opened is not None:
+            return opened
         raise CryptoError(
             f"a stored key does not open with the key of epoch {self.epoch}: "
             "altered, or moved from another subject"

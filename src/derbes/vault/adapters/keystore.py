@@ -46,8 +46,9 @@ same behaviour, shipped for unit tests and demos.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -115,6 +116,18 @@ __all__ = [
     "system_key_aad",
     "system_keys",
 ]
+
+
+def _rewrapped(rows: Iterable[Sequence[Any]], aad_of: Callable[[str], bytes],
+               readers: Sequence[KeyEncryptionKey], new: KeyEncryptionKey,
+               ) -> list[tuple[str, str, bytes]]:
+    """(key, old KEK id, wrapped again by ``new``) for stored (key, KEK id, wrapped) rows;
+    each key's associated data is bound to its name or subject (``aad_of``)."""
+    out = []
+    for key, kek_id, wrapped in rows:
+        aad = aad_of(key)
+        out.append((key, kek_id, new.wrap(unwrap_key(readers, kek_id, wrapped, aad), aad)))
+    return out
 
 
 class SqlKeyStore(EpochMaintenance):
@@ -382,16 +395,8 @@ class SqlKeyStore(EpochMaintenance):
                 .where(system_keys.c.kek_id != new_id)
                 .with_for_update()
             ).all()
-            store_rewrapped(
-                connection,
-                system_keys,
-                new_id,
-                [
-                    (name, kek_id, new.wrap(unwrap_key(readers, kek_id, wrapped, aad), aad))
-                    for name, kek_id, wrapped in rows
-                    for aad in [system_key_aad(name)]
-                ],
-            )
+            store_rewrapped(connection, system_keys, new_id,
+                            _rewrapped(rows, system_key_aad, readers, new))
         return len(rows)
 
     def _rewrap_data_keys(self, readers: Sequence[KeyEncryptionKey], new: KeyEncryptionKey,
@@ -415,16 +420,8 @@ class SqlKeyStore(EpochMaintenance):
                 batch = connection.execute(query).all()
                 if not batch:
                     return
-                store_rewrapped(
-                    connection,
-                    data_keys,
-                    new_id,
-                    [
-                        (sid, kek_id, new.wrap(unwrap_key(readers, kek_id, wrapped, aad), aad))
-                        for sid, kek_id, wrapped in batch
-                        for aad in [data_key_aad(sid)]
-                    ],
-                )
+                store_rewrapped(connection, data_keys, new_id,
+                                _rewrapped(batch, data_key_aad, readers, new))
             after = batch[-1].subject_id
             crash_point("keys.rotate.batch_committed")
             yield len(batch)

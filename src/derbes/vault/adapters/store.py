@@ -35,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Delete
 
 from derbes.errors import ConflictError
 from derbes.platform.tables import (
@@ -138,20 +139,17 @@ _VALUE_COLUMNS = ("subject_id", "category", "seq", "sealed", "value_type", "sour
 _LOOKUP_COLUMNS = ("operator_id", "kind", "digest", "subject_id")
 
 
+# The first that fits: a BigInteger is an Integer too, and a Text a String.
+_PG_COPY_TYPES: tuple[tuple[type[Any], str], ...] = (
+    (UtcDateTime, "timestamptz"), (LargeBinary, "bytea"), (BigInteger, "int8"),
+    (Integer, "int4"), (Text, "text"), (String, "varchar"),
+)
+
+
 def _pg_copy_type(column: Column[Any]) -> str:
-    kind = column.type
-    if isinstance(kind, UtcDateTime):
-        return "timestamptz"
-    if isinstance(kind, LargeBinary):
-        return "bytea"
-    if isinstance(kind, BigInteger):
-        return "int8"
-    if isinstance(kind, Integer):
-        return "int4"
-    if isinstance(kind, Text):
-        return "text"
-    if isinstance(kind, String):
-        return "varchar"
+    for kind, name in _PG_COPY_TYPES:
+        if isinstance(column.type, kind):
+            return name
     raise TypeError(f"no COPY type for column {column.name}")  # pragma: no cover
 
 
@@ -306,13 +304,7 @@ class SqlVaultRepository:
         statement = delete(pd_values).where(pd_values.c.subject_id == subject_id)
         if categories is not None:
             statement = statement.where(pd_values.c.category.in_(list(categories)))
-        if seqs is not None:
-            if not seqs:
-                return 0
-            statement = statement.where(
-                tuple_(pd_values.c.category, pd_values.c.seq).in_(list(seqs))
-            )
-        return int(self._connection.execute(statement).rowcount)
+        return self._delete(statement, (pd_values.c.category, pd_values.c.seq), seqs)
 
     def add_lookups(self, lookups: Sequence[Lookup]) -> None:
         if not lookups:
@@ -329,12 +321,16 @@ class SqlVaultRepository:
         self, subject_id: str, keys: Collection[tuple[str, str]] | None = None
     ) -> int:
         statement = delete(subject_lookups).where(subject_lookups.c.subject_id == subject_id)
+        return self._delete(statement, (subject_lookups.c.kind, subject_lookups.c.digest), keys)
+
+    def _delete(self, statement: Delete, columns: tuple[Any, Any],
+                keys: Collection[tuple[Any, Any]] | None) -> int:
+        """Run ``statement``, narrowed to the rows whose ``columns`` are among ``keys``
+        when keys are given (none given: nothing is deleted)."""
         if keys is not None:
             if not keys:
                 return 0
-            statement = statement.where(
-                tuple_(subject_lookups.c.kind, subject_lookups.c.digest).in_(list(keys))
-            )
+            statement = statement.where(tuple_(*columns).in_(list(keys)))
         return int(self._connection.execute(statement).rowcount)
 
     def find(self, kind: str, digest: str, operator_id: str | None = None) -> builtins.list[Lookup]:

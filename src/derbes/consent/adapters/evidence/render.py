@@ -19,6 +19,7 @@ from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.i18n import N_
 from derbes.platform.labels import Lang
+from derbes.platform.templates import package_templates
 from derbes.register.model.register import ConsentChannel, CookieCategory, SeparateScope
 
 TEXTS: Mapping[str, str] = {
@@ -103,12 +104,7 @@ def _labelled(value: Mapping[str, Any] | None, lang: Lang, fallback: str) -> str
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.consent.adapters.evidence", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
-                                            default=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
+    return package_templates("derbes.consent.adapters.evidence")
 
 
 def _view(export: Mapping[str, Any], lang: Lang) -> dict[str, Any]:

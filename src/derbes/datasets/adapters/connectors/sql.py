@@ -52,7 +52,7 @@ from derbes.datasets.model import (
     SubjectIdentity,
     SubjectRows,
 )
-from derbes.datasets.ports import ErasureResult
+from derbes.datasets.ports import ErasureResult, OperatorStore
 from derbes.errors import (
     ConfigurationError,
     ConflictError,
@@ -149,7 +149,7 @@ _MISSING_HINTS = ("no such table", "no such column", "does not exist", "undefine
                   "undefinedtable")
 
 
-class SqlStore:
+class SqlStore(OperatorStore):
     """One operator database. Build with :meth:`from_env` (the dataset's ``url_env``)."""
 
     def __init__(self, dataset: Dataset, engine: Engine, *, owns_engine: bool = False,
@@ -368,15 +368,6 @@ class SqlStore:
             raise self._failure(exc, "read the subject's rows") from None
 
     # ------------------------------------------------------------ erasure
-
-    def plan_erasure(
-        self,
-        identity: SubjectIdentity,
-        categories: Collection[str] | None = None,
-        keep_purposes: Collection[str] = (),
-    ) -> ErasurePlan:
-        rows = self.collect(identity)
-        return ds.plan_erasure(self._dataset, rows, categories, keep_purposes)
 
     def _hash_keys(self) -> dict[str | None, bytes]:
         """The key of each ``key_env`` named by a hash rule; None: this erasure's random key."""

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from derbes.register.model.diff.changes import (
-    COOKIES,
-    Change,
-    ChangeKind,
-    Effect,
-    Side,
-)
-from derbes.register.model.diff.differ import (
-    Differ,
-)
-from derbes.register.model.diff.reconsent import (
-    cookie_needs_consent,
-    cookie_scopes,
-)
-from derbes.register.model.register import (
-    Cookie,
-    CookieParty,
-)
+from derbes.register.model.diff.changes import COOKIES, Change, ChangeKind, Effect, Side
+from derbes.register.model.diff.differ import Differ
+from derbes.register.model.diff.reconsent import cookie_needs_consent, cookie_scopes
+from derbes.register.model.register import Cookie, CookieParty
 
 
 def cookies(d: Differ) -> None:

@@ -5,16 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from derbes.platform.labels import Labels
-from derbes.register.model.diff.changes import (
-    Change,
-    ChangeKind,
-    Effect,
-    Side,
-)
-from derbes.register.model.diff.differ import (
-    Differ,
-    T,
-)
+from derbes.register.model.diff.changes import Change, ChangeKind, Effect, Side
+from derbes.register.model.diff.differ import Differ, T
 
 
 def definitions(d: Differ) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from derbes.platform.labels import Labels
-from derbes.register.model.diff.changes import Change, ChangeKind, Effect, Side
+from derbes.register.model.diff.changes import Change, ChangeKind, Effect, ReconsentScope, Side
 from derbes.register.model.register import (
     BasisKind,
     CrossBorderBasis,
@@ -15,6 +16,20 @@ from derbes.register.model.register import (
     Register,
     Retention,
 )
+
+T = TypeVar("T")
+S = TypeVar("S", bound=str)
+
+
+@dataclass(frozen=True)
+class Listed(Generic[S]):
+    """How an item that a list gained, or lost, reads as a change."""
+
+    kind: ChangeKind
+    effect: Effect
+    why: Callable[[S], str]
+    citation: str | None = None
+    reconsent: tuple[ReconsentScope, ...] = ()
 
 
 class Differ:
@@ -25,27 +40,28 @@ class Differ:
         self.new = new
         self.changes: list[Change] = []
 
-
     def add(self, change: Change) -> None:
         reconsent = tuple(dict.fromkeys(change.reconsent))
         if change.effect is not Effect.WIDENS:
             reconsent = ()  # only a widening change calls for consent again
-        self.changes.append(
-            Change(
-                kind=change.kind,
-                effect=change.effect,
-                path=change.path,
-                side=change.side,
-                explanation=change.explanation,
-                citation=change.citation,
-                item=change.item,
-                purposes=tuple(dict.fromkeys(change.purposes)),
-                reconsent=reconsent,
-                before=change.before,
-                after=change.after,
-            )
-        )
+        self.changes.append(replace(
+            change, purposes=tuple(dict.fromkeys(change.purposes)), reconsent=reconsent,
+        ))
 
+    def listed(self, lists: tuple[Sequence[S], Sequence[S]], paths: tuple[str, str],
+               gained: Listed[S], lost: Listed[S], purposes: tuple[str, ...] = ()) -> None:
+        """One change per item the new list gained (its path in the new file) and one
+        per item it lost (its path in the old file); ``lists`` and ``paths`` are
+        (old, new)."""
+        old, new = lists
+        for items, others, path, side, how in ((new, old, paths[1], Side.NEW, gained),
+                                               (old, new, paths[0], Side.OLD, lost)):
+            for item in added(others, items):
+                self.add(Change(
+                    how.kind, how.effect, f"{path}[{items.index(item)}]", side,
+                    how.why(item), citation=how.citation, item=item,
+                    purposes=purposes, reconsent=how.reconsent,
+                ))
 
     def text(self, old: Labels | None, new: Labels | None, path: str,
              purposes: tuple[str, ...] = ()) -> None:
@@ -97,9 +113,6 @@ def retention_text(retention: Retention | None) -> str:
     if retention is None:
         return "no retention rule"
     return f"{retention.period} after {retention.trigger.value}"
-
-
-T = TypeVar("T")
 
 
 def added(old: Sequence[T], new: Sequence[T]) -> list[T]:

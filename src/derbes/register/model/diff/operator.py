@@ -13,16 +13,8 @@ from derbes.register.model.diff.changes import (
     Effect,
     Side,
 )
-from derbes.register.model.diff.differ import (
-    Differ,
-    added,
-    label_text,
-)
-from derbes.register.model.diff.reconsent import (
-    DATABASE_ABROAD,
-    every_scope,
-    purpose_needs_consent,
-)
+from derbes.register.model.diff.differ import Differ, Listed, label_text
+from derbes.register.model.diff.reconsent import DATABASE_ABROAD, every_scope, purpose_needs_consent
 
 
 def operator(d: Differ) -> None:
@@ -68,22 +60,17 @@ def operator(d: Differ) -> None:
                 after=after if name in {"kind", "sites", "apps"} else None,
             ))
     database(d, old.primary_database_country, new.primary_database_country)
-    for country in added(old.copies_abroad, new.copies_abroad):
-        d.add(Change(
-            ChangeKind.COPIES_ABROAD_ADDED, Effect.WIDENS,
-            f"operator.copies_abroad[{new.copies_abroad.index(country)}]", Side.NEW,
-            f"a copy of the database is now kept in {country}: PD goes abroad",
-            citation=f"{ART_12}; {ART_16}", item=country,
-            reconsent=(DATABASE_ABROAD,),
-        ))
-    for country in added(new.copies_abroad, old.copies_abroad):
-        d.add(Change(
-            ChangeKind.COPIES_ABROAD_REMOVED, Effect.NARROWS,
-            f"operator.copies_abroad[{old.copies_abroad.index(country)}]", Side.OLD,
-            f"no copy of the database is kept in {country} any more",
-            citation=ART_16, item=country,
-        ))
-
+    d.listed(
+        (old.copies_abroad, new.copies_abroad),
+        ("operator.copies_abroad", "operator.copies_abroad"),
+        gained=Listed(ChangeKind.COPIES_ABROAD_ADDED, Effect.WIDENS,
+                      lambda country: f"a copy of the database is now kept in {country}: "
+                      "PD goes abroad",
+                      citation=f"{ART_12}; {ART_16}", reconsent=(DATABASE_ABROAD,)),
+        lost=Listed(ChangeKind.COPIES_ABROAD_REMOVED, Effect.NARROWS,
+                    lambda country: f"no copy of the database is kept in {country} any more",
+                    citation=ART_16),
+    )
 
 def database(d: Differ, before: str | None, after: str | None) -> None:
     if before == after:

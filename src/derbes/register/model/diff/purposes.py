@@ -13,21 +13,14 @@ from derbes.register.model.diff.changes import (
     Effect,
     Side,
 )
-from derbes.register.model.diff.differ import (
-    Differ,
-    added,
-    basis_effect,
-    basis_text,
-)
+from derbes.register.model.diff.differ import Differ, Listed, added, basis_effect, basis_text
 from derbes.register.model.diff.reconsent import (
     processing_scopes,
     purpose_needs_consent,
     transfer_scopes,
 )
 from derbes.register.model.diff.retention import retention
-from derbes.register.model.register import (
-    Purpose,
-)
+from derbes.register.model.register import Purpose
 
 
 def purposes(d: Differ) -> None:
@@ -91,35 +84,27 @@ def _what_and_whom(d: Differ, old: Purpose, new: Purpose) -> None:
     """The PD a purpose processes and the subjects it concerns."""
     pid, path, old_path = new.id, d.new.purpose_path(new.id), d.old.purpose_path(old.id)
     mine = (pid,)
-    for cat in added(old.categories, new.categories):
-        d.add(Change(
-            ChangeKind.CATEGORY_ADDED_TO_PURPOSE, Effect.WIDENS,
-            f"{path}.categories[{new.categories.index(cat)}]", Side.NEW,
-            f"purpose {pid} now also processes {cat}: consent covered the old list of PD",
-            citation=ART_8_CONTENT, item=cat, purposes=mine, reconsent=processing_scopes(new),
-        ))
-    for cat in added(new.categories, old.categories):
-        d.add(Change(
-            ChangeKind.CATEGORY_REMOVED_FROM_PURPOSE, Effect.NARROWS,
-            f"{old_path}.categories[{old.categories.index(cat)}]", Side.OLD,
-            f"purpose {pid} no longer processes {cat}", item=cat, purposes=mine,
-        ))
-    for subj in added(old.subjects, new.subjects):
-        d.add(Change(
-            ChangeKind.SUBJECTS_ADDED_TO_PURPOSE, Effect.WIDENS,
-            f"{path}.subjects[{new.subjects.index(subj)}]", Side.NEW,
-            f"purpose {pid} now also concerns subjects of category {subj}; they give "
-            "their own consent, existing consents are not touched",
-            item=subj, purposes=mine,
-        ))
-    for subj in added(new.subjects, old.subjects):
-        d.add(Change(
-            ChangeKind.SUBJECTS_REMOVED_FROM_PURPOSE, Effect.NARROWS,
-            f"{old_path}.subjects[{old.subjects.index(subj)}]", Side.OLD,
-            f"purpose {pid} no longer concerns subjects of category {subj}",
-            item=subj, purposes=mine,
-        ))
-
+    d.listed(
+        (old.categories, new.categories), (f"{old_path}.categories", f"{path}.categories"),
+        gained=Listed(ChangeKind.CATEGORY_ADDED_TO_PURPOSE, Effect.WIDENS,
+                      lambda cat: f"purpose {pid} now also processes {cat}: consent covered "
+                      "the old list of PD",
+                      citation=ART_8_CONTENT, reconsent=processing_scopes(new)),
+        lost=Listed(ChangeKind.CATEGORY_REMOVED_FROM_PURPOSE, Effect.NARROWS,
+                    lambda cat: f"purpose {pid} no longer processes {cat}"),
+        purposes=mine,
+    )
+    d.listed(
+        (old.subjects, new.subjects), (f"{old_path}.subjects", f"{path}.subjects"),
+        gained=Listed(ChangeKind.SUBJECTS_ADDED_TO_PURPOSE, Effect.WIDENS,
+                      lambda subj: f"purpose {pid} now also concerns subjects of category "
+                      f"{subj}; they give their own consent, existing consents are not "
+                      "touched"),
+        lost=Listed(ChangeKind.SUBJECTS_REMOVED_FROM_PURPOSE, Effect.NARROWS,
+                    lambda subj: f"purpose {pid} no longer concerns subjects of category "
+                    f"{subj}"),
+        purposes=mine,
+    )
 
 def _to_whom_and_from_where(d: Differ, old: Purpose, new: Purpose) -> None:
     """The recipients a purpose discloses to and the sources it collects from."""
@@ -143,20 +128,16 @@ def _to_whom_and_from_where(d: Differ, old: Purpose, new: Purpose) -> None:
             f"{old_path}.recipients[{old.recipients.index(rid)}]", Side.OLD,
             f"purpose {pid} no longer discloses PD to {rid}", item=rid, purposes=mine,
         ))
-    for src in added(old.data_sources, new.data_sources):
-        d.add(Change(
-            ChangeKind.SOURCE_ADDED_TO_PURPOSE, Effect.WIDENS,
-            f"{path}.data_sources[{new.data_sources.index(src)}]", Side.NEW,
-            f"purpose {pid} now also collects PD from {src}",
-            citation=ART_24, item=src, purposes=mine, reconsent=processing_scopes(new),
-        ))
-    for src in added(new.data_sources, old.data_sources):
-        d.add(Change(
-            ChangeKind.SOURCE_REMOVED_FROM_PURPOSE, Effect.NARROWS,
-            f"{old_path}.data_sources[{old.data_sources.index(src)}]", Side.OLD,
-            f"purpose {pid} no longer collects PD from {src}", item=src, purposes=mine,
-        ))
-
+    d.listed(
+        (old.data_sources, new.data_sources),
+        (f"{old_path}.data_sources", f"{path}.data_sources"),
+        gained=Listed(ChangeKind.SOURCE_ADDED_TO_PURPOSE, Effect.WIDENS,
+                      lambda src: f"purpose {pid} now also collects PD from {src}",
+                      citation=ART_24, reconsent=processing_scopes(new)),
+        lost=Listed(ChangeKind.SOURCE_REMOVED_FROM_PURPOSE, Effect.NARROWS,
+                    lambda src: f"purpose {pid} no longer collects PD from {src}"),
+        purposes=mine,
+    )
 
 def basis(d: Differ, old: Purpose, new: Purpose, path: str) -> None:
     pid, mine = new.id, (new.id,)

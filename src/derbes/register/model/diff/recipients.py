@@ -15,20 +15,15 @@ from derbes.register.model.diff.changes import (
 )
 from derbes.register.model.diff.differ import (
     Differ,
+    Listed,
     added,
     basis_effect,
     basis_text,
     cross_border_rank,
     cross_border_text,
 )
-from derbes.register.model.diff.reconsent import (
-    abroad_scopes,
-    transfer_scopes,
-)
-from derbes.register.model.register import (
-    Recipient,
-    RecipientRole,
-)
+from derbes.register.model.diff.reconsent import abroad_scopes, transfer_scopes
+from derbes.register.model.register import Recipient, RecipientRole
 
 
 def recipients(d: Differ) -> None:
@@ -112,20 +107,16 @@ def _where_and_what(d: Differ, old: Recipient, new: Recipient) -> None:
                 citation=ART_16, item=rid, purposes=ids,
                 before=old.country, after=new.country, reconsent=abroad,
             ))
-    for cat in added(old.categories, new.categories):
-        d.add(Change(
-            ChangeKind.CATEGORY_ADDED_TO_RECIPIENT, Effect.WIDENS,
-            f"{path}.categories[{new.categories.index(cat)}]", Side.NEW,
-            f"recipient {rid} now also receives {cat}", citation=ART_8_CONTENT,
-            item=cat, purposes=ids, reconsent=transfer,
-        ))
-    for cat in added(new.categories, old.categories):
-        d.add(Change(
-            ChangeKind.CATEGORY_REMOVED_FROM_RECIPIENT, Effect.NARROWS,
-            f"{d.old.recipient_path(rid)}.categories[{old.categories.index(cat)}]",
-            Side.OLD, f"recipient {rid} no longer receives {cat}", item=cat, purposes=ids,
-        ))
-
+    d.listed(
+        (old.categories, new.categories),
+        (f"{d.old.recipient_path(rid)}.categories", f"{path}.categories"),
+        gained=Listed(ChangeKind.CATEGORY_ADDED_TO_RECIPIENT, Effect.WIDENS,
+                      lambda cat: f"recipient {rid} now also receives {cat}",
+                      citation=ART_8_CONTENT, reconsent=transfer),
+        lost=Listed(ChangeKind.CATEGORY_REMOVED_FROM_RECIPIENT, Effect.NARROWS,
+                    lambda cat: f"recipient {rid} no longer receives {cat}"),
+        purposes=ids,
+    )
 
 def _role_and_actions(d: Differ, old: Recipient, new: Recipient) -> None:
     """The recipient's role and what it may do with the PD."""

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from derbes.register.model.diff.changes import (
-    ART_24,
-    Change,
-    ChangeKind,
-    Effect,
-    Side,
-)
-from derbes.register.model.diff.differ import (
-    Differ,
-    retention_text,
-)
-from derbes.register.model.diff.reconsent import (
-    processing_scopes,
-)
-from derbes.register.model.register import (
-    Purpose,
-)
+from derbes.register.model.diff.changes import ART_24, Change, ChangeKind, Effect, Side
+from derbes.register.model.diff.differ import Differ, retention_text
+from derbes.register.model.diff.reconsent import processing_scopes
+from derbes.register.model.register import Purpose
 
 
 def retention(d: Differ, old: Purpose, new: Purpose, path: str) -> None:

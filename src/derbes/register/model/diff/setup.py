@@ -3,39 +3,31 @@ the operator's own deadlines, lint waivers, limits."""
 
 from __future__ import annotations
 
-from derbes.register.model.diff.changes import (
-    ART_8,
-    Change,
-    ChangeKind,
-    Effect,
-    Side,
-)
+from derbes.register.model.diff.changes import ART_8, Change, ChangeKind, Effect, Side
 from derbes.register.model.diff.differ import (
     Differ,
-    added,
+    Listed,
     channels_text,
     overrides_text,
     waivers_text,
 )
 
+_SEPARATE = "seed 000 p.6.1.5-6.1.6"
+
 
 def consent_setup(d: Differ) -> None:
     old, new = d.old.consent, d.new.consent
-    for scope in added(old.separate_scopes, new.separate_scopes):
-        d.add(Change(
-            ChangeKind.SEPARATE_SCOPE_ADDED, Effect.NARROWS,
-            f"consent.separate_scopes[{new.separate_scopes.index(scope)}]", Side.NEW,
-            f"subjects may now consent to or refuse {scope.value} separately",
-            citation="seed 000 p.6.1.5-6.1.6", item=scope.value,
-        ))
-    for scope in added(new.separate_scopes, old.separate_scopes):
-        d.add(Change(
-            ChangeKind.SEPARATE_SCOPE_REMOVED, Effect.WIDENS,
-            f"consent.separate_scopes[{old.separate_scopes.index(scope)}]", Side.OLD,
-            f"subjects may no longer refuse {scope.value} separately; existing separate "
-            "consents and refusals stay as they are",
-            citation="seed 000 p.6.1.5-6.1.6", item=scope.value,
-        ))
+    d.listed(
+        ([s.value for s in old.separate_scopes], [s.value for s in new.separate_scopes]),
+        ("consent.separate_scopes", "consent.separate_scopes"),
+        gained=Listed(ChangeKind.SEPARATE_SCOPE_ADDED, Effect.NARROWS,
+                      lambda scope: f"subjects may now consent to or refuse {scope} "
+                      "separately", citation=_SEPARATE),
+        lost=Listed(ChangeKind.SEPARATE_SCOPE_REMOVED, Effect.WIDENS,
+                    lambda scope: f"subjects may no longer refuse {scope} separately; "
+                    "existing separate consents and refusals stay as they are",
+                    citation=_SEPARATE),
+    )
     if set(old.channels) != set(new.channels):
         d.add(Change(
             ChangeKind.CONSENT_CHANNELS_CHANGED, Effect.NEUTRAL, "consent.channels",

@@ -16,6 +16,7 @@ from derbes.deadlines.model.regime import Regime
 from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.i18n import Lang
+from derbes.platform.templates import package_templates
 from derbes.register.model.register import Register
 from derbes.requests.adapters.letters.view import build_view
 from derbes.requests.model import SubjectRequest
@@ -28,15 +29,7 @@ MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 @cache
 def _environment(lang: Lang) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.requests.adapters.letters", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
-                                            default=True),
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = package_templates("derbes.requests.adapters.letters", ["jinja2.ext.i18n"])
     env.install_gettext_translations(  # type: ignore[attr-defined]
         i18n.translations(lang), newstyle=True
     )

@@ -24,6 +24,7 @@ from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.i18n import N_
 from derbes.platform.labels import Lang
+from derbes.platform.templates import package_templates
 from derbes.register.model.register import AfterRetention, Retention
 from derbes.retention.adapters.acts.rules import load_act_rules
 from derbes.retention.model.acts import Act, ActGroup, Method, as_dict, references_digest
@@ -242,12 +243,7 @@ def bar_chart(bars: list[tuple[str, int]], title: str, lang: Lang) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.retention.adapters.acts", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
-                                            default=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
+    return package_templates("derbes.retention.adapters.acts")
 
 
 def _annex(act: Act, budget: int) -> tuple[list[dict[str, Any]], int]:
