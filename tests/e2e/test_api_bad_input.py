@@ -131,6 +131,16 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str) 
                                                  "as_of": "2026-01-05", "batch_size": 10}),
         Call("GET", "/v1/retention/runs", query={"operator": OPERATOR, "limit": 10}),
         Call("GET", "/health"),
+        Call("POST", "/staff/session", body={"login": "probe@example.kz",
+                                             "password": "not-the-password", "totp": "123456"}),
+        Call("GET", "/staff/session"),
+        Call("DELETE", "/staff/session"),
+        Call("GET", "/staff/operators/{operator_id}/access", {"operator_id": OPERATOR},
+             {"format": "json", "lang": "kk"}),
+        Call("POST", "/staff/operators/{operator_id}/grants", {"operator_id": OPERATOR},
+             body={"person": "probe@example.kz", "role": "dpo"}),
+        Call("POST", "/staff/people/{person}/revoke", {"person": "probe@example.kz"},
+             body={"operator": OPERATOR, "role": "dpo"}),
     ]
 
 

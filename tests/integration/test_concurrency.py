@@ -39,7 +39,8 @@ def _key(key_id: str) -> StoredApiKey:
 
 def _key_row(key_id: str) -> dict[str, object]:
     return {"key_id": key_id, "name": "t", "secret_sha256": "0" * 64, "scopes": '["read"]',
-            "operator_id": None, "created_at": AT, "last_used_at": None, "revoked_at": None}
+            "operator_id": None, "created_at": AT, "last_used_at": None, "revoked_at": None,
+            "owner": "service:t"}
 
 
 def _add(engine: Engine, key_id: str) -> None:

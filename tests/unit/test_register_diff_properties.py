@@ -103,3 +103,19 @@ def test_only_widening_changes_ask_for_consent(a: Register, b: Register) -> None
         if change.reconsent:
             assert change.effect is Effect.WIDENS
             assert all(s.purpose is None or s.purpose in b.purposes for s in change.reconsent)
+
+
+def test_every_pair_of_shipped_registers_compares() -> None:
+    """Two real policies differ in every way a register can: each basis a recipient or a
+    purpose may have (an agreement with a processor, a basis the policy leaves unstated)
+    is ranked, so comparing any two of them names changes instead of failing."""
+    from itertools import permutations
+    from pathlib import Path
+
+    from derbes.register.adapters.yaml import load_register, register_files
+
+    shipped = Path(__file__).resolve().parents[2] / "registers"
+    loaded = [load_register(path).register for path in register_files(shipped)]
+    assert len(loaded) >= 5
+    for old, new in permutations(loaded, 2):
+        assert diff(old, new).changes

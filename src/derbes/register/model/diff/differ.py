@@ -77,11 +77,17 @@ class Differ:
 # time, Art. 8 p.2) > contract (ends with it) > a law (Art. 9). Moving to a
 # basis the subject controls less widens processing.
 BASIS_RANK: Mapping[BasisKind, int] = {
+    # A basis the policy does not state reads as consent, the law's default (Art. 7, 8):
+    # the strictest, as a cross-border transfer with no stated basis does below.
+    BasisKind.NOT_STATED: 0,
     BasisKind.CONSENT: 0,
     BasisKind.CONTRACT: 1,
     BasisKind.LEGAL_OBLIGATION: 2,
     BasisKind.STATE_REQUEST: 2,
     BasisKind.VITAL_INTERESTS: 2,
+    # A recipient's basis: an agreement between the operator and the recipient, to
+    # which the subject is no party, so the subject's say no longer bounds it.
+    BasisKind.OPERATOR_CONTRACT: 2,
 }
 
 
