@@ -105,6 +105,12 @@ def upgrade(raw: Mapping[str, Any]) -> Upgrade:
     return Upgrade(data, tuple(edits), tuple(notes))
 
 
+def _listed(data: dict[str, Any], key: str) -> list[Any]:
+    """The list under ``key``; anything else is left for the schema check to report."""
+    items = data.get(key)
+    return items if isinstance(items, list) else []
+
+
 def _rename(obj: dict[str, Any], path: str, old: str, new: str, edits: list[Edit]) -> None:
     if old in obj:
         obj[new] = obj.pop(old)
@@ -122,7 +128,7 @@ def _policy(data: dict[str, Any], edits: list[Edit]) -> None:
 
 
 def _purposes(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None:
-    for i, purpose in enumerate(data.get("purposes") or []):
+    for i, purpose in enumerate(_listed(data, "purposes")):
         if not isinstance(purpose, dict):
             continue
         path = f"purposes[{i}]"
@@ -146,7 +152,7 @@ def _purposes(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None
 
 
 def _recipients(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None:
-    for i, recipient in enumerate(data.get("recipients") or []):
+    for i, recipient in enumerate(_listed(data, "recipients")):
         if not isinstance(recipient, dict):
             continue
         path = f"recipients[{i}]"

@@ -18,6 +18,7 @@ from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
 from derbes.errors import InputError, NotFoundError
 from derbes.platform.labels import Lang
+from derbes.register.service.in_force import in_force_in
 from derbes.staff.model.people import Person, parse_login, parse_name
 from derbes.staff.model.policy import SessionEnd
 from derbes.staff.model.roles import Grant, Permission, parse_role
@@ -162,6 +163,8 @@ def access_list(ctx: Context, operator_id: str, *, history: bool = False) -> lis
     ctx.scope.check(operator, f"operator {operator!r}")
     require(ctx, Permission.STAFF_VIEW, operator)
     with ctx.uow:
+        # An operator derbes does not run has no list (and its id names no file).
+        in_force_in(ctx.uow, operator)
         everyone = {p.id: p for p in ctx.uow.staff.people()}
         grants = ctx.uow.staff.grants(operator_id=operator, active_only=not history)
     names = {pid: p.name for pid, p in everyone.items()}
