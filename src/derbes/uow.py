@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     )
     from derbes.decisions.adapters.facts import DecisionFactsRepository
     from derbes.delivery.ports import DeliveryRepository
+    from derbes.incidents.ports import IncidentRepository
     from derbes.integrity.ports import ProjectionReader, SealRepository
     from derbes.lifecycle.adapters.store import LifecycleRepository
     from derbes.register.ports import RegisterRepository
@@ -72,6 +73,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     staff_sessions: SessionRepository
     deliveries: DeliveryRepository
+    incidents: IncidentRepository
 
     def __enter__(self) -> Self: ...
 

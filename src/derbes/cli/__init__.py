@@ -28,6 +28,7 @@ from derbes.installation.cli import demo as _demo  # noqa: F401  # isort: skip
 from derbes.datasets import cli as _datasets  # noqa: F401  # isort: skip
 from derbes.scanner import cli as _scanner  # noqa: F401  # isort: skip
 from derbes.delivery import cli as _delivery  # noqa: F401  # isort: skip
+from derbes.incidents import cli as _incidents  # noqa: F401  # isort: skip
 
 
 def main() -> None:

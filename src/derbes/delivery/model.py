@@ -72,6 +72,7 @@ class Template(StrEnum):
     OTP_CODE = "otp_code"
     SIGN_IN_LINK = "sign_in_link"
     REQUEST_STATUS = "request_status"
+    INCIDENT_DUE = "incident_due"
 
 
 class Failure(StrEnum):

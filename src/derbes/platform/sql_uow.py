@@ -28,6 +28,8 @@ from derbes.consent.adapters.store import (
 from derbes.decisions.adapters.facts import DecisionFactsRepository, SqlDecisionFactsRepository
 from derbes.delivery.adapters.store import SqlDeliveryRepository
 from derbes.delivery.ports import DeliveryRepository
+from derbes.incidents.adapters.store import SqlIncidentRepository
+from derbes.incidents.ports import IncidentRepository
 from derbes.integrity.adapters.projections import SqlProjectionReader
 from derbes.integrity.adapters.seals import SealKeySource, SqlSealRepository
 from derbes.integrity.ports import ProjectionReader, SealRepository
@@ -116,6 +118,7 @@ class SqlUnitOfWork:
         self.staff: StaffRepository = SqlStaffRepository(connection)
         self.staff_sessions: SessionRepository = SqlSessionRepository(connection)
         self.deliveries: DeliveryRepository = SqlDeliveryRepository(connection)
+        self.incidents: IncidentRepository = SqlIncidentRepository(connection)
 
     def __exit__(
         self,

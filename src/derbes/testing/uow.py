@@ -23,6 +23,7 @@ from derbes.decisions.adapters.facts import (
     snapshot_rows,
 )
 from derbes.delivery.ports import DeliveryRepository
+from derbes.incidents.ports import IncidentRepository
 from derbes.integrity.adapters.seals import SealKeySource
 from derbes.integrity.model.state_seal import Snapshot
 from derbes.integrity.ports import ProjectionReader, SealRepository
@@ -39,6 +40,7 @@ from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.testing.access import FakeApiKeyRepository, FakeThrottleRepository
 from derbes.testing.audit import FAKE_AUDIT_KEY, FakeAlertRepository, FakeAuditRepository
 from derbes.testing.delivery import FakeDeliveryRepository
+from derbes.testing.incidents import FakeIncidentRepository
 from derbes.testing.integrity import FakeProjectionReader, FakeSealRepository
 from derbes.testing.staff import FakeSessionRepository, FakeStaffRepository
 from derbes.testing.vault import FakeKeySwapJournal, FakeVaultRepository
@@ -112,9 +114,7 @@ class FakeUnitOfWork:
         self.fake_staff_sessions = FakeSessionRepository()
         self.staff_sessions: SessionRepository = self.fake_staff_sessions
         self._repositories += [self.fake_staff, self.fake_staff_sessions]
-        self.fake_deliveries = FakeDeliveryRepository()
-        self.deliveries: DeliveryRepository = self.fake_deliveries
-        self._repositories.append(self.fake_deliveries)
+        self._add_message_and_incident_stores()
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self._fact_sources(), self.audit, self.seals, self._seal_key)
@@ -154,6 +154,13 @@ class FakeUnitOfWork:
 
     def read_consistently(self) -> None:
         return None  # one fake unit of work at a time
+
+    def _add_message_and_incident_stores(self) -> None:
+        self.fake_deliveries = FakeDeliveryRepository()
+        self.deliveries: DeliveryRepository = self.fake_deliveries
+        self.fake_incidents = FakeIncidentRepository()
+        self.incidents: IncidentRepository = self.fake_incidents
+        self._repositories += [self.fake_deliveries, self.fake_incidents]
 
     def _fact_sources(self) -> FactSources:
         return FactSources(self.vault, self.consents, self.consent_ledger, self.lifecycle,

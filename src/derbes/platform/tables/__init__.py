@@ -31,6 +31,13 @@ from derbes.platform.tables.holdings import (
     subject_seals,
     subjects,
 )
+from derbes.platform.tables.incidents import (
+    incident_events,
+    incident_exports,
+    incident_scans,
+    incident_subjects,
+    incidents,
+)
 from derbes.platform.tables.processes import (
     destruction_acts,
     legal_holds,
@@ -62,6 +69,11 @@ __all__ = [
     "deliveries",
     "destruction_acts",
     "egov_requests",
+    "incident_events",
+    "incident_exports",
+    "incident_scans",
+    "incident_subjects",
+    "incidents",
     "key_swaps",
     "legal_holds",
     "lifecycle_events",

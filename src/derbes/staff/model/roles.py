@@ -42,6 +42,9 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys.manage"
     SUBJECTS_READ = "subjects.read"
     SUBJECTS_REVEAL = "subjects.reveal"
+    INCIDENTS_READ = "incidents.read"
+    INCIDENTS_MANAGE = "incidents.manage"
+    INCIDENTS_EXPORT = "incidents.export"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Incidents: breaches of PD security, their notification clock and their record."""

@@ -1,0 +1,1 @@
+"""Adapters of the incidents slice: the SQL store."""

@@ -1,0 +1,217 @@
+"""``derbes incident``: the register of PD security incidents.
+
+    derbes incident open --operator express-avans --detected-at 2026-03-20T19:00+05:00 \\
+        --how staff_report --what "Laptop with an export stolen" --category identity.iin
+    derbes incident list --operator express-avans
+    derbes incident show ID
+    derbes incident update ID --measures "Passwords reset"
+    derbes incident confirm|notify|contain ID
+    derbes incident dismiss ID --reason "A planned export"
+    derbes incident close ID --lessons "Encrypt laptops"
+    derbes incident detect --operator express-avans     (candidates from alerts)
+    derbes incident alert-due                          (e-mail near and overdue clocks)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+
+from derbes.cli.app import app
+from derbes.cli.common import actor, bootstrap, console, lazy
+from derbes.errors import InputError
+from derbes.incidents.model import Incident, Severity, Source, State, Transition, describe_left
+
+if TYPE_CHECKING:
+    from derbes.incidents import service as incidents
+else:
+    incidents = lazy("derbes.incidents.service")
+
+incident_app = typer.Typer(help="PD security incidents: register, clocks, candidates.",
+                           no_args_is_help=True)
+app.add_typer(incident_app, name="incident")
+
+
+def _instant(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError("the detection time must be ISO 8601 with a zone, "
+                         "e.g. 2026-03-20T19:00+05:00", field="detected_at") from None
+
+
+def _choice(kind: type[Source] | type[Severity] | type[State], value: str, field: str
+            ) -> str:
+    known = [m.value for m in kind]
+    if value not in known:
+        raise InputError(f"{field} must be one of {', '.join(known)}", field=field)
+    return value
+
+
+def _as_dict(incident: Incident) -> dict[str, object]:
+    return {"id": incident.id, "operator": incident.operator_id, "state": incident.state.value,
+            "source": incident.source.value, "detected_at": incident.detected_at.isoformat(),
+            "summary": incident.summary, "severity": incident.severity.value,
+            "categories": list(incident.categories), "systems": list(incident.systems),
+            "subject_count": incident.subject_count, "measures_taken": incident.measures_taken,
+            "planned_measures": incident.planned_measures, "lessons": incident.lessons,
+            "dismiss_reason": incident.dismiss_reason,
+            "trigger": incident.trigger.value if incident.trigger else None,
+            "notified_at": incident.notified_at.isoformat() if incident.notified_at else None}
+
+
+@incident_app.command("open")
+def open_command(
+    operator: str = typer.Option(..., "--operator"),
+    detected_at: str = typer.Option(..., "--detected-at", help="ISO 8601 with a zone."),
+    how: str = typer.Option(..., "--how", help="alert | staff_report | processor_report | "
+                            "subject_complaint"),
+    what: str = typer.Option(..., "--what", help="What happened."),
+    severity: str = typer.Option("medium", "--severity"),
+    category: list[str] = typer.Option([], "--category"),
+    system: list[str] = typer.Option([], "--system"),
+    subjects: int | None = typer.Option(None, "--subjects", help="Approximate count."),
+    subject: list[str] = typer.Option([], "--subject", help="Subject id (repeatable)."),
+    measures: str = typer.Option("", "--measures"),
+    planned: str = typer.Option("", "--planned"),
+) -> None:
+    """Register an incident; the notification clock starts at its detection."""
+    new = incidents.NewIncident(
+        operator_id=operator, detected_at=_instant(detected_at),
+        source=Source(_choice(Source, how, "source")), summary=what,
+        severity=Severity(_choice(Severity, severity, "severity")),
+        categories=tuple(category), systems=tuple(system), subject_count=subjects,
+        subject_ids=tuple(subject), measures_taken=measures, planned_measures=planned)
+    container = bootstrap()
+    ctx = container.context(actor())
+    incident = incidents.open_incident(ctx, new)
+    clock = incidents.notification_clock(ctx, incident)
+    console.print(f"opened incident {incident.id}; notify the authorised body by "
+                  f"{clock.due_at.isoformat(timespec='minutes')} "
+                  f"({describe_left(clock.left)} left; {clock.citation})", markup=False)
+
+
+@incident_app.command("list")
+def list_command(
+    operator: str | None = typer.Option(None, "--operator"),
+    state: list[str] = typer.Option([], "--state"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Incidents, the latest detected first, with their notification clocks."""
+    states = tuple(State(_choice(State, s, "state")) for s in state)
+    ctx = bootstrap().context(actor(), read_only=True)
+    found = incidents.listing(ctx, operator, states)
+    if as_json:
+        console.print_json(json.dumps([_as_dict(i) for i in found], ensure_ascii=False))
+        return
+    table = Table("id", "operator", "state", "detected (Asia/Almaty)", "severity", "clock")
+    for i in found:
+        clock = incidents.notification_clock(ctx, i)
+        table.add_row(i.id, i.operator_id, i.state.value,
+                      i.detected_at.astimezone(clock.due_at.tzinfo).isoformat(
+                          timespec="minutes"),
+                      i.severity.value, f"{clock.state.value} {describe_left(clock.left)}")
+    console.print(table)
+
+
+@incident_app.command("show")
+def show_command(incident_id: str = typer.Argument(...),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """One incident: what is known, its clock and its timeline."""
+    ctx = bootstrap().context(actor(), read_only=True)
+    shown = incidents.show(ctx, incident_id)
+    clock = incidents.notification_clock(ctx, shown.incident)
+    data = {**_as_dict(shown.incident), "subjects_named": len(shown.subject_ids),
+            "clock": {"state": clock.state.value, "due_at": clock.due_at.isoformat(),
+                      "left": describe_left(clock.left), "citation": clock.citation},
+            "timeline": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+                          "details": e.details} for e in shown.events]}
+    if as_json:
+        console.print_json(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    for key, value in data.items():
+        console.print(f"{key}: {value}", markup=False)
+
+
+@incident_app.command("update")
+def update_command(
+    incident_id: str = typer.Argument(...),
+    what: str | None = typer.Option(None, "--what"),
+    severity: str | None = typer.Option(None, "--severity"),
+    subjects: int | None = typer.Option(None, "--subjects"),
+    subject: list[str] = typer.Option([], "--subject"),
+    measures: str | None = typer.Option(None, "--measures"),
+    planned: str | None = typer.Option(None, "--planned"),
+) -> None:
+    """Change what is known of an incident (recorded in its timeline)."""
+    changes = incidents.Changes(
+        summary=what, severity=Severity(_choice(Severity, severity, "severity"))
+        if severity else None, subject_count=subjects,
+        subject_ids=tuple(subject) or None, measures_taken=measures, planned_measures=planned)
+    done = incidents.update(bootstrap().context(actor()), incident_id, changes)
+    console.print(f"updated incident {done.id}", markup=False)
+
+
+def _move(incident_id: str, move: Transition, reason: str = "", lessons: str = "") -> None:
+    done = incidents.move(bootstrap().context(actor()), incident_id, move, reason=reason,
+                          lessons=lessons)
+    console.print(f"incident {done.id} is {done.state.value}", markup=False)
+
+
+@incident_app.command("confirm")
+def confirm_command(incident_id: str = typer.Argument(...)) -> None:
+    """Confirm a candidate: it is an incident."""
+    _move(incident_id, Transition.CONFIRM)
+
+
+@incident_app.command("notify")
+def notify_command(incident_id: str = typer.Argument(...)) -> None:
+    """Record that the authorised body was notified (Law 94-V Art. 25 p.2 sp.8)."""
+    _move(incident_id, Transition.NOTIFY)
+
+
+@incident_app.command("contain")
+def contain_command(incident_id: str = typer.Argument(...)) -> None:
+    """Record that the breach is contained."""
+    _move(incident_id, Transition.CONTAIN)
+
+
+@incident_app.command("dismiss")
+def dismiss_command(incident_id: str = typer.Argument(...),
+                    reason: str = typer.Option("", "--reason")) -> None:
+    """Dismiss a candidate, with the reason."""
+    _move(incident_id, Transition.DISMISS, reason=reason)
+
+
+@incident_app.command("close")
+def close_command(incident_id: str = typer.Argument(...),
+                  lessons: str = typer.Option("", "--lessons")) -> None:
+    """Close a contained, notified incident, with its lessons."""
+    _move(incident_id, Transition.CLOSE, lessons=lessons)
+
+
+@incident_app.command("detect")
+def detect_command(operator: str = typer.Option(..., "--operator")) -> None:
+    """Open candidates from what arrived since the last run (alerts, refused access,
+    unfinished destruction)."""
+    opened = incidents.detect(bootstrap().context(actor()), operator)
+    console.print(f"{len(opened)} candidate(s) opened", markup=False)
+    for i in opened:
+        console.print(f"  {i.id} {i.trigger.value if i.trigger else ''}", markup=False)
+
+
+@incident_app.command("alert-due")
+def alert_due_command(hours: float | None = typer.Option(
+        None, "--within-hours", help="Warn when less than this is left (default 6).")) -> None:
+    """E-mail the responsible person about near and overdue notification clocks."""
+    container = bootstrap()
+    within = incidents.WARN_WITHIN if hours is None else timedelta(hours=hours)
+    sent = incidents.alert_due(container.context(actor()), container.couriers, within)
+    console.print(f"{len(sent)} alert(s)", markup=False)
+    for a in sent:
+        console.print(f"  {a.incident_id} {a.level.value} delivery={a.delivery_id} "
+                      f"{a.delivery_state}", markup=False)

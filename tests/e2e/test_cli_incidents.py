@@ -1,0 +1,56 @@
+"""``derbes incident`` through the installed entry point, on a SQLite installation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DERBES = Path(sys.executable).with_name("derbes")
+REGISTERS = Path(__file__).resolve().parents[2] / "registers"
+
+
+def _derbes(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DERBES_")}
+    return subprocess.run([str(DERBES), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, check=False)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    assert _derbes(tmp_path, "init").returncode == 0
+    published = _derbes(tmp_path, "register", "publish", str(REGISTERS / "express-avans.yaml"))
+    assert published.returncode == 0, published.stderr
+    return tmp_path
+
+
+def test_open_show_dismiss_and_bad_input(site: Path) -> None:
+    bad = _derbes(site, "incident", "open", "--operator", "no-such-operator",
+                  "--detected-at", "2026-01-05T10:00+05:00", "--how", "staff_report",
+                  "--what", "x")
+    assert bad.returncode != 0 and "no-such-operator" in bad.stderr
+    future = _derbes(site, "incident", "open", "--operator", "express-avans",
+                     "--detected-at", "2999-01-01T10:00+05:00", "--how", "staff_report",
+                     "--what", "x")
+    assert future.returncode != 0 and "future" in future.stderr
+    opened = _derbes(site, "incident", "open", "--operator", "express-avans",
+                     "--detected-at", "2026-01-05T10:00+05:00", "--how", "staff_report",
+                     "--what", "Export left on a shared drive", "--subjects", "12")
+    assert opened.returncode == 0, opened.stderr
+    assert "Art. 25 p.2 sp.8" in opened.stdout
+    incident_id = opened.stdout.split()[2].rstrip(";")
+    listed = json.loads(_derbes(site, "incident", "list", "--json").stdout)
+    assert [i["id"] for i in listed] == [incident_id]
+    wrong = _derbes(site, "incident", "dismiss", incident_id, "--reason", "no")
+    assert wrong.returncode != 0 and "cannot dismiss" in wrong.stderr
+    shown = json.loads(_derbes(site, "incident", "show", incident_id, "--json").stdout)
+    assert shown["state"] == "open" and shown["subject_count"] == 12
+    assert shown["clock"]["state"] == "overdue"
+    assert [e["kind"] for e in shown["timeline"]] == ["open"]
+    assert _derbes(site, "incident", "notify", incident_id).returncode == 0
+    again = _derbes(site, "incident", "notify", incident_id)
+    assert again.returncode != 0
