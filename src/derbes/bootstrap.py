@@ -256,6 +256,7 @@ def load_rules(regime_file: Path | None = None,
     """Every rule table from the shipped data; the regime table from ``regime_file`` and
     the DPO's calendar corrections from ``calendar_overrides`` if given."""
     from derbes.access.adapters.limits_yaml import load_identity_limits
+    from derbes.cabinet.adapters.rules import load_cabinet_rules
     from derbes.consent.adapters.rules import load_consent_rules
     from derbes.deadlines.adapters.kz_calendar import KzCalendars
     from derbes.deadlines.adapters.regime_yaml import load_regime
@@ -282,6 +283,7 @@ def load_rules(regime_file: Path | None = None,
         calendars=KzCalendars(calendar_overrides),
         staff=load_staff_rules(),
         delivery=load_delivery_rules(),
+        cabinet=load_cabinet_rules(),
     )
 
 

@@ -33,6 +33,7 @@ from derbes.errors import InputError, NotFoundError
 if TYPE_CHECKING:
     from derbes.access.model.limits import IdentityLimits
     from derbes.audit.model.alert_rules import AccessRules
+    from derbes.cabinet.model import CabinetRules
     from derbes.consent.model.consent import ConsentRules
     from derbes.deadlines.model.regime import Regime
     from derbes.deadlines.ports import Calendars
@@ -115,6 +116,7 @@ class Rules:
     calendars: Calendars
     staff: StaffRules
     delivery: DeliveryRules
+    cabinet: CabinetRules
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 if TYPE_CHECKING:
     from derbes.access.ports import ApiKeyRepository, ThrottleRepository
     from derbes.audit.ports import AlertRepository, AuditRepository
+    from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
     from derbes.consent.adapters.store import (
         ConsentLedgerRepository,
         ConsentRepository,
@@ -74,6 +75,8 @@ class UnitOfWork(Protocol):
     staff_sessions: SessionRepository
     deliveries: DeliveryRepository
     incidents: IncidentRepository
+    subject_sessions: SubjectSessionRepository
+    cabinet_documents: DocumentRepository
 
     def __enter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from derbes import __version__
 from derbes.api import docs, inputs, links, problems, retry
 from derbes.audit import api as audit
 from derbes.bootstrap import Container, bootstrap
+from derbes.cabinet import api as cabinet
 from derbes.consent import api as consents
 from derbes.console import api as console
 from derbes.decisions import api as decisions
@@ -72,6 +73,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(retention.router)
     app.include_router(staff.router)
     console.install(app)
+    cabinet.install(app)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

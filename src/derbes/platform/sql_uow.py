@@ -17,6 +17,8 @@ from derbes.access.adapters.throttle_store import SqlThrottleRepository
 from derbes.access.ports import ApiKeyRepository, ThrottleRepository
 from derbes.audit.adapters.store import SqlAlertRepository, SqlAuditRepository
 from derbes.audit.ports import AlertRepository, AuditKey, AuditRepository
+from derbes.cabinet.adapters.store import SqlDocumentRepository, SqlSubjectSessionRepository
+from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
 from derbes.consent.adapters.store import (
     ConsentLedgerRepository,
     ConsentRepository,
@@ -119,6 +121,9 @@ class SqlUnitOfWork:
         self.staff_sessions: SessionRepository = SqlSessionRepository(connection)
         self.deliveries: DeliveryRepository = SqlDeliveryRepository(connection)
         self.incidents: IncidentRepository = SqlIncidentRepository(connection)
+        self.subject_sessions: SubjectSessionRepository = SqlSubjectSessionRepository(
+            connection)
+        self.cabinet_documents: DocumentRepository = SqlDocumentRepository(connection)
 
     def __exit__(
         self,

@@ -100,6 +100,8 @@ class RequesterKind(StrEnum):
 class VerificationMethod(StrEnum):
     SMS_OTP = "sms_otp"  # a code sent to the phone on record, typed back
     STAFF_DOCUMENT = "staff_document"  # staff saw an identity document (its reference)
+    # Filed in the cabinet by a subject signed in with a code sent to the phone on record.
+    CABINET_SESSION = "cabinet_session"
 
 
 def parse_type(value: object) -> RequestType:

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from derbes.access.ports import ApiKeyRepository, ThrottleRepository
 from derbes.audit.ports import AlertRepository, AuditKey, AuditRepository
+from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
 from derbes.consent.adapters.store import (
     ConsentLedgerRepository,
     ConsentRepository,
@@ -39,6 +40,7 @@ from derbes.retention.ports import ActRepository, RetentionRepository
 from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.testing.access import FakeApiKeyRepository, FakeThrottleRepository
 from derbes.testing.audit import FAKE_AUDIT_KEY, FakeAlertRepository, FakeAuditRepository
+from derbes.testing.cabinet import FakeDocumentRepository, FakeSubjectSessionRepository
 from derbes.testing.delivery import FakeDeliveryRepository
 from derbes.testing.incidents import FakeIncidentRepository
 from derbes.testing.integrity import FakeProjectionReader, FakeSealRepository
@@ -115,11 +117,22 @@ class FakeUnitOfWork:
         self.staff_sessions: SessionRepository = self.fake_staff_sessions
         self._repositories += [self.fake_staff, self.fake_staff_sessions]
         self._add_message_and_incident_stores()
+        self._open_cabinet()
         # A read model over the fakes above: nothing of its own to roll back.
         self.decision_facts: DecisionFactsRepository = FakeDecisionFactsRepository(
             self._fact_sources(), self.audit, self.seals, self._seal_key)
         self._restores: list[Callable[[], None]] | None = None
         self.commits = 0
+
+    def _open_cabinet(self) -> None:
+        self.fake_deliveries = FakeDeliveryRepository()
+        self.deliveries: DeliveryRepository = self.fake_deliveries
+        self._repositories.append(self.fake_deliveries)
+        self.fake_subject_sessions = FakeSubjectSessionRepository()
+        self.subject_sessions: SubjectSessionRepository = self.fake_subject_sessions
+        self.fake_cabinet_documents = FakeDocumentRepository()
+        self.cabinet_documents: DocumentRepository = self.fake_cabinet_documents
+        self._repositories += [self.fake_subject_sessions, self.fake_cabinet_documents]
 
     def __enter__(self) -> Self:
         if self._restores is not None:

@@ -9,6 +9,7 @@ an integration test fails when the two drift apart. Every table is on
 from __future__ import annotations
 
 from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
+from derbes.platform.tables.cabinet import cabinet_documents, subject_sessions
 from derbes.platform.tables.delivery import deliveries
 from derbes.platform.tables.holdings import (
     access_alerts,
@@ -60,6 +61,7 @@ __all__ = [
     "audit_head",
     "audit_log",
     "auth_throttle",
+    "cabinet_documents",
     "card_tokens",
     "category_blocks",
     "consent_ledger",
@@ -91,6 +93,7 @@ __all__ = [
     "subject_lookups",
     "subject_requests",
     "subject_seals",
+    "subject_sessions",
     "subjects",
     "transfer_subjects",
     "transfers",

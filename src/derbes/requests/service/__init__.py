@@ -51,7 +51,13 @@ from derbes.requests.service.queries import (
     show,
     today,
 )
-from derbes.requests.service.verification import issue_otp, start, verify_by_otp, verify_by_staff
+from derbes.requests.service.verification import (
+    issue_otp,
+    start,
+    verify_by_otp,
+    verify_by_session,
+    verify_by_staff,
+)
 
 __all__ = [
     "AccessAnswer",
@@ -86,6 +92,7 @@ __all__ = [
     "start",
     "today",
     "verify_by_otp",
+    "verify_by_session",
     "verify_by_staff",
     "withdraw_request",
 ]

@@ -20,7 +20,7 @@ from derbes.requests.service.transitions import Move, get, move_to
 from derbes.vault.model import LookupKind
 from derbes.vault.service import reading as vault_reading
 
-__all__ = ["issue_otp", "start", "verify_by_otp", "verify_by_staff"]
+__all__ = ["issue_otp", "start", "verify_by_otp", "verify_by_session", "verify_by_staff"]
 
 
 def _binding(request: SubjectRequest) -> str:
@@ -113,6 +113,19 @@ def verify_by_staff(ctx: Context, request_id: str, document_ref: str, *, reason:
     return move_to(ctx, request_id, RequestState.VERIFIED, Move(
         why, change, {"verification": VerificationMethod.STAFF_DOCUMENT.value,
                       "verified_by": verified_by or ctx.actor, "document": _mask(ref)}))
+
+
+def verify_by_session(ctx: Context, request_id: str, session_id: str) -> SubjectRequest:
+    """The subject filed the request in their cabinet, signed in with a code sent to the
+    phone on record (the same proof as :func:`verify_by_otp`): received → verified. The
+    session is named masked; the caller has checked the request is the session's
+    subject's."""
+    ref = rq.checked_reference(session_id, "session")
+    return move_to(ctx, request_id, RequestState.VERIFIED, Move(
+        change=lambda r: replace(r, verification_method=VerificationMethod.CABINET_SESSION,
+                                 verification_ref=_mask(ref)),
+        details={"verification": VerificationMethod.CABINET_SESSION.value,
+                 "session": _mask(ref)}))
 
 
 def start(ctx: Context, request_id: str) -> SubjectRequest:

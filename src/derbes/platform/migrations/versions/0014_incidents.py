@@ -10,7 +10,7 @@
   a key of its own in the key store.
 * ``incident_scans``: how far the detector has read the audit log and alerts.
 
-Created 2026-12-10.
+Created 2026-12-02.
 """
 
 from __future__ import annotations

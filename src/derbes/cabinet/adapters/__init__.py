@@ -1,0 +1,1 @@
+"""The cabinet's adapters: its SQL stores, its rule table, its pages."""
