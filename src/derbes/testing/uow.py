@@ -125,9 +125,6 @@ class FakeUnitOfWork:
         self.commits = 0
 
     def _open_cabinet(self) -> None:
-        self.fake_deliveries = FakeDeliveryRepository()
-        self.deliveries: DeliveryRepository = self.fake_deliveries
-        self._repositories.append(self.fake_deliveries)
         self.fake_subject_sessions = FakeSubjectSessionRepository()
         self.subject_sessions: SubjectSessionRepository = self.fake_subject_sessions
         self.fake_cabinet_documents = FakeDocumentRepository()
