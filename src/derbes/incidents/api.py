@@ -30,8 +30,8 @@ from derbes.incidents.model import (
     Source,
     State,
     Transition,
-    allowed,
     describe_left,
+    next_moves,
 )
 from derbes.staff.service.authorization import principal_of_key
 
@@ -157,7 +157,7 @@ def _out(ctx: Context, i: Incident) -> dict[str, Any]:
     clock = service.notification_clock(ctx, i)
     return {
         "id": i.id, "operator_id": i.operator_id, "state": i.state,
-        "allowed": list(allowed(i.state)), "source": i.source, "severity": i.severity,
+        "allowed": list(next_moves(i)), "source": i.source, "severity": i.severity,
         "detected_at": i.detected_at, "summary": i.summary, "categories": list(i.categories),
         "systems": list(i.systems), "subject_count": i.subject_count,
         "measures_taken": i.measures_taken, "planned_measures": i.planned_measures,
