@@ -154,6 +154,7 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
             "summary": "probe", "severity": "high", "categories": ["identity.iin"],
             "systems": ["crm"], "subject_count": 3, "subject_ids": [subject],
             "measures_taken": "probe", "planned_measures": "probe"}),
+        Call("GET", "/v1/incidents/{incident_id}/notice", i, {"format": "json", "lang": "kk"}),
         Call("POST", "/v1/incidents/{incident_id}/transitions", i,
              body={"move": "contain", "reason": "probe", "lessons": "probe"}),
     ]

@@ -128,3 +128,35 @@ def test_a_staff_key_acts_with_its_persons_roles_and_a_bound_key_sees_its_operat
     with world.container.uow() as uow:
         denied = [e for e in uow.audit.entries() if e.action == "staff.denied"]
     assert {e.actor for e in denied} >= {f"staff:{handler.id}"}
+
+
+def test_the_notice_to_the_body_says_every_fact_and_invents_none(world: World) -> None:
+    api = world.client()
+    opened = api.post("/v1/incidents", json={**BODY, "measures_taken": "Passwords reset"})
+    path = f"/v1/incidents/{opened.json()['id']}/notice"
+    ru = api.get(path, params={"lang": "ru"})
+    assert ru.status_code == 200 and ru.headers["content-type"] == "application/json"
+    data = ru.json()
+    assert data["detected_at"] == "2026-01-05 08:00" and data["subjects"] == 40
+    # Express Аванс's policy states no BIN and no responsible person: not stated, not made up.
+    assert data["operator"] and data["bin"] is None and data["responsible"] is None
+    assert data["contact"] is None
+    assert data["measures_taken"] == "Passwords reset" and data["planned_measures"] is None
+    assert "Art. 25" in data["basis"]
+    kk = api.get(path, params={"lang": "kk", "format": "html"}).text
+    assert "көрсетілмеген" in kk and "Дербес деректер қауіпсіздігінің" in kk
+    pdf = api.get(path, params={"lang": "kk", "format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    _problem(api.get(path, params={"lang": "de"}), 422, "lang")
+    _problem(api.get("/v1/incidents/nope/notice"), 404, "incident_id")
+
+
+def test_the_notice_takes_bin_and_responsible_person_from_the_register(world: World) -> None:
+    api = world.client()
+    opened = api.post("/v1/incidents", json={**BODY, "operator": "kassa24"})
+    data = api.get(f"/v1/incidents/{opened.json()['id']}/notice",
+                   params={"lang": "kk"}).json()
+    assert data["bin"] == "130940014692"
+    assert data["responsible"].startswith("Дербес деректерді қорғауды ұйымдастыруға")
+    assert data["contact"] is None  # the policy names no e-mail or phone of that person

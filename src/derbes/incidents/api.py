@@ -11,7 +11,7 @@ with ``admin``; a key bound to an operator sees only that operator's incidents.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -224,3 +224,19 @@ def move_incident(incident_id: str, body: MoveIn, ctx: Writer) -> IncidentOut:
     authorised body was notified (Law 94-V Art. 25 p.2 sp.8), contain, close."""
     done = service.move(ctx, incident_id, body.move, reason=body.reason, lessons=body.lessons)
     return IncidentOut(**_out(ctx, done))
+
+
+@router.get("/{incident_id}/notice", response_class=Response,
+            responses={200: {"content": {"application/json": {}, "application/pdf": {},
+                                         "text/html": {}}}})
+def incident_notice(
+    incident_id: str, ctx: Reader,
+    format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
+    lang: Annotated[Literal["ru", "kk", "en"], Query()] = "ru",
+) -> Response:
+    """The notice to the authorised body (Law 94-V Art. 25 p.2 sp.8), in ru, kk or en: a
+    fact the record and the register do not hold is written as "not stated"."""
+    from derbes.incidents.adapters.notice import MEDIA_TYPES, render_notice
+
+    notice = service.body_notice(ctx, incident_id)
+    return Response(render_notice(notice, lang, format), media_type=MEDIA_TYPES[format])
