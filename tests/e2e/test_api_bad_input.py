@@ -39,6 +39,10 @@ MOMENTS = ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00",
            "1899-12-31T23:59:59+00:00", "2201-01-01T00:00:00+00:00"]
 NUMBERS: list[Any] = [-(10**30), 2**63, 10**400, 1e308, float("inf"), float("nan")]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+INCIDENT = {"operator": OPERATOR, "detected_at": "2026-01-05T08:00:00+00:00",
+            "source": "staff_report", "summary": "probe", "severity": "medium",
+            "categories": ["identity.iin"], "systems": ["crm"], "subject_count": 1,
+            "subject_ids": [], "measures_taken": "probe", "planned_measures": "probe"}
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 
 
@@ -52,8 +56,9 @@ class Call:
     sign: bool = False  # the eGov callback: the body is signed by the (fake) eGov service
 
 
-def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str) -> list[Call]:
-    s, r = {"subject_id": subject}, {"request_id": request_id}
+def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
+           incident: str) -> list[Call]:
+    s, r, i = {"subject_id": subject}, {"request_id": request_id}, {"incident_id": incident}
     scopes = [{"kind": "processing", "purposes": list(CONSENT_PURPOSES)}]
     value = {"category": "identity.full_name", "value": "Тестов Сәкен", "source": "subject",
              "purposes": [], "method": "api", "collected_at": "2026-01-05T09:00:00+00:00"}
@@ -141,6 +146,17 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str) 
              body={"person": "probe@example.kz", "role": "dpo"}),
         Call("POST", "/staff/people/{person}/revoke", {"person": "probe@example.kz"},
              body={"operator": OPERATOR, "role": "dpo"}),
+        Call("GET", "/v1/incidents", query={"operator": OPERATOR, "state": "open",
+                                            "limit": 10}),
+        Call("POST", "/v1/incidents", body=INCIDENT),
+        Call("GET", "/v1/incidents/{incident_id}", i),
+        Call("PATCH", "/v1/incidents/{incident_id}", i, body={
+            "summary": "probe", "severity": "high", "categories": ["identity.iin"],
+            "systems": ["crm"], "subject_count": 3, "subject_ids": [subject],
+            "measures_taken": "probe", "planned_measures": "probe"}),
+        Call("GET", "/v1/incidents/{incident_id}/notice", i, {"format": "json", "lang": "kk"}),
+        Call("POST", "/v1/incidents/{incident_id}/transitions", i,
+             body={"move": "contain", "reason": "probe", "lessons": "probe"}),
     ]
 
 
@@ -261,7 +277,10 @@ def test_no_bad_input_is_a_server_error_and_text_and_dates_name_their_field(
         "subject_id": subject, "scopes": [{"kind": "processing",
                                            "purposes": list(CONSENT_PURPOSES)}]})
     assert asked.status_code == 201, asked.text
-    calls = _calls(world, subject, filed.json()["id"], iin, asked.json()["request_id"])
+    opened = client.post("/v1/incidents", json=INCIDENT)
+    assert opened.status_code == 201, opened.text
+    calls = _calls(world, subject, filed.json()["id"], iin, asked.json()["request_id"],
+                   opened.json()["id"])
 
     documented = {(m.upper(), p) for p, ops in world.app.openapi()["paths"].items()
                   for m in ops}

@@ -54,3 +54,31 @@ def test_open_show_dismiss_and_bad_input(site: Path) -> None:
     assert _derbes(site, "incident", "notify", incident_id).returncode == 0
     again = _derbes(site, "incident", "notify", incident_id)
     assert again.returncode != 0
+
+
+def test_notice_to_the_body_in_kazakh_as_pdf_and_json(site: Path) -> None:
+    opened = _derbes(site, "incident", "open", "--operator", "express-avans",
+                     "--detected-at", "2026-01-05T10:00+05:00", "--how", "staff_report",
+                     "--what", "Экспорт клиенттер тізімі ортақ дискіде қалды",
+                     "--subjects", "12", "--category", "identity.iin",
+                     "--measures", "Файл жойылды, қолжетімділік жабылды")
+    assert opened.returncode == 0, opened.stderr
+    incident_id = opened.stdout.split()[2].rstrip(";")
+    pdf = site / "notice-kk.pdf"
+    done = _derbes(site, "incident", "notice", incident_id, "--lang", "kk", "--format", "pdf",
+                   "-o", str(pdf))
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    data = json.loads(_derbes(site, "incident", "notice", incident_id, "--lang", "kk",
+                              "--format", "json").stdout)
+    assert data["detected_at"] == "2026-01-05 10:00" and data["subjects"] == 12
+    assert data["operator"] and data["bin"] is None  # the policy states none: not invented
+    assert data["what"].startswith("Экспорт") and data["measures_taken"]
+    assert data["planned_measures"] is None  # not stated, never invented
+    html = _derbes(site, "incident", "notice", incident_id, "--lang", "kk", "--format", "html")
+    assert "көрсетілмеген" in html.stdout and "Қабылданған шаралар" in html.stdout
+    for bad in (("--lang", "de"), ("--format", "docx")):
+        refused = _derbes(site, "incident", "notice", incident_id, *bad)
+        assert refused.returncode != 0 and bad[0].lstrip("-") in refused.stderr
+    unknown = _derbes(site, "incident", "notice", "no-such-incident")
+    assert unknown.returncode != 0 and "no incident" in unknown.stderr

@@ -30,6 +30,7 @@ PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
                   PACKAGE / "identifiers" / "model" / "iin.py",
                   PACKAGE / "identifiers" / "model" / "bin.py",
                   PACKAGE / "staff" / "adapters" / "access_list.py",
+                  PACKAGE / "incidents" / "adapters" / "notice.py",
                   PACKAGE / "staff" / "cli.py",
                   *sorted((PACKAGE / "console").rglob("*.py"))]
 TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),

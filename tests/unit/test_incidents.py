@@ -3,6 +3,7 @@ calendar, the register on fakes, detection from alerts and refused access."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from derbes.incidents.model import (
     Transition,
     allowed,
     apply,
+    next_moves,
 )
 from derbes.platform.clock import FixedClock
 from tests.consent_support import World
@@ -52,10 +54,11 @@ def test_every_sequence_keeps_the_invariants(moves: list[Transition], reason: st
         except (ConflictError, InputError):
             assert incident == before
             continue
-        assert move in allowed(before.state)
+        assert move in allowed(before.state) and move in next_moves(before)
         assert not before.finished
     if incident.state is State.CLOSED:
         assert incident.notified_at is not None and incident.measures_taken and incident.lessons
+        assert incident.contained_at is not None
     if incident.state is State.DISMISSED:
         assert incident.dismiss_reason and incident.notified_at is None
 
@@ -177,3 +180,20 @@ def test_detect_opens_one_candidate_per_signal_and_is_idempotent(world: World) -
     assert all(i.state is State.CANDIDATE for i in opened)
     assert incidents.detect(world.ctx(), operator, chain) == []
     assert len(incidents.listing(world.ctx(), operator)) == 3
+
+
+def test_contained_then_notified_is_closed_without_containing_again() -> None:
+    opened = apply(_incident(), Transition.CONFIRM, T0)
+    contained = apply(opened, Transition.CONTAIN, T0)
+    notified = apply(contained, Transition.NOTIFY, T0)
+    assert notified.state is State.NOTIFIED and next_moves(notified) == (Transition.CLOSE,)
+    with pytest.raises(ConflictError, match="cannot contain"):
+        apply(notified, Transition.CONTAIN, T0)
+    done = apply(replace(notified, measures_taken="keys rotated"), Transition.CLOSE, T0,
+                 lessons="audit buckets")
+    assert done.state is State.CLOSED
+    # Notified first and not contained: closing waits for the containment.
+    first = apply(opened, Transition.NOTIFY, T0)
+    assert next_moves(first) == (Transition.CONTAIN,)
+    with pytest.raises(ConflictError, match="cannot close"):
+        apply(replace(first, measures_taken="x"), Transition.CLOSE, T0, lessons="y")

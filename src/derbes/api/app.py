@@ -16,6 +16,7 @@ from derbes.consent import api as consents
 from derbes.console import api as console
 from derbes.decisions import api as decisions
 from derbes.identifiers import api as identifiers
+from derbes.incidents import api as incidents
 from derbes.platform.files import restrict_process
 from derbes.register.api import notice, registers
 from derbes.requests import api as requests
@@ -72,6 +73,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(acts.router)
     app.include_router(retention.router)
     app.include_router(staff.router)
+    app.include_router(incidents.router)
     console.install(app)
     cabinet.install(app)
 

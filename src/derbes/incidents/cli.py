@@ -10,21 +10,25 @@
     derbes incident close ID --lessons "Encrypt laptops"
     derbes incident detect --operator express-avans     (candidates from alerts)
     derbes incident alert-due                          (e-mail near and overdue clocks)
+    derbes incident notice ID --lang kk --format pdf -o notice.pdf
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from derbes.cli.app import app
-from derbes.cli.common import actor, bootstrap, console, lazy
+from derbes.cli.common import actor, bootstrap, console, language, lazy
 from derbes.errors import InputError
 from derbes.incidents.model import Incident, Severity, Source, State, Transition, describe_left
+from derbes.platform.files import write_private
 
 if TYPE_CHECKING:
     from derbes.incidents import service as incidents
@@ -215,3 +219,27 @@ def alert_due_command(hours: float | None = typer.Option(
     for a in sent:
         console.print(f"  {a.incident_id} {a.level.value} delivery={a.delivery_id} "
                       f"{a.delivery_state}", markup=False)
+
+
+@incident_app.command("notice")
+def notice_command(
+    incident_id: str = typer.Argument(...),
+    lang: str = typer.Option("ru", "--lang", help="ru, kk or en."),
+    fmt: str = typer.Option("pdf", "--format", help="json, html or pdf."),
+    out: Path | None = typer.Option(None, "--output", "-o", help="File; default stdout."),
+) -> None:
+    """The notice to the authorised body (Law 94-V Art. 25 p.2 sp.8): operator, BIN, the
+    responsible person's contact, what, when, categories, subjects, measures."""
+    from derbes.incidents.adapters.notice import FORMATS, render_notice
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}", field="format")
+    chosen = language(lang)
+    notice = incidents.body_notice(bootstrap().context(actor(), read_only=True), incident_id)
+    data = render_notice(notice, chosen, fmt)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    write_private(out, data)
+    console.print(f"wrote {out}", markup=False)

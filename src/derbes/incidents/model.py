@@ -10,7 +10,7 @@ authorised body within one working day (Art. 25 p.2 sp.8, as amended by Law
 States::
 
     candidate ──confirm──▶ open ──notify──▶ notified ──contain──▶ contained ──close──▶ closed
-        │                    └──contain──▶ contained ──notify──▶ notified …
+        │                    └──contain──▶ contained ──notify──▶ notified ──close──▶ closed
         └──dismiss (a reason)──▶ dismissed
 
 An incident is closed only once the authorised body was notified, with the
@@ -41,6 +41,7 @@ __all__ = [
     "apply",
     "check_detected_at",
     "clock",
+    "next_moves",
 ]
 
 # The regime table's entry that sets the term (data/regime.yaml).
@@ -93,7 +94,8 @@ class Transition(StrEnum):
 _MOVES: dict[State, dict[Transition, State]] = {
     State.CANDIDATE: {Transition.CONFIRM: State.OPEN, Transition.DISMISS: State.DISMISSED},
     State.OPEN: {Transition.NOTIFY: State.NOTIFIED, Transition.CONTAIN: State.CONTAINED},
-    State.NOTIFIED: {Transition.CONTAIN: State.CONTAINED},
+    # Contained first and notified after, an incident is both: it may then be closed.
+    State.NOTIFIED: {Transition.CONTAIN: State.CONTAINED, Transition.CLOSE: State.CLOSED},
     State.CONTAINED: {Transition.NOTIFY: State.NOTIFIED, Transition.CLOSE: State.CLOSED},
     State.CLOSED: {},
     State.DISMISSED: {},
@@ -103,6 +105,18 @@ _MOVES: dict[State, dict[Transition, State]] = {
 def allowed(state: State) -> tuple[Transition, ...]:
     """The transitions an incident in ``state`` may take (closed and dismissed: none)."""
     return tuple(_MOVES[state])
+
+
+def next_moves(incident: Incident) -> tuple[Transition, ...]:
+    """The transitions open to this incident now: its state's, less what it has done
+    (the body is notified once, the breach contained once) and less closing a
+    notified incident that was never contained."""
+    done = {Transition.NOTIFY} if incident.notified_at is not None else set()
+    if incident.contained_at is not None:
+        done.add(Transition.CONTAIN)
+    elif incident.state is State.NOTIFIED:
+        done.add(Transition.CLOSE)
+    return tuple(m for m in allowed(incident.state) if m not in done)
 
 
 @dataclass(frozen=True)
@@ -174,10 +188,13 @@ def apply(incident: Incident, move: Transition, at: datetime, *,
     """``incident`` after ``move`` at ``at``; :class:`ConflictError` when the move is not
     open from its state, :class:`InputError` when what the move needs is missing."""
     target = _MOVES[incident.state].get(move)
-    if target is None:
+    if move is Transition.NOTIFY and incident.notified_at is not None:
+        raise ConflictError("the authorised body was already notified of this incident",
+                            field="state")
+    if target is None or move not in next_moves(incident):
         raise ConflictError(
             f"an incident that is {incident.state.value} cannot {move.value} "
-            f"(allowed: {', '.join(m.value for m in allowed(incident.state)) or 'none'})",
+            f"(allowed: {', '.join(m.value for m in next_moves(incident)) or 'none'})",
             field="state")
     after = replace(incident, state=target, updated_at=at)
     if move is Transition.DISMISS:
@@ -186,9 +203,6 @@ def apply(incident: Incident, move: Transition, at: datetime, *,
             raise InputError("a candidate is dismissed with a reason", field="reason")
         return replace(after, dismiss_reason=reason, closed_at=at)
     if move is Transition.NOTIFY:
-        if incident.notified_at is not None:
-            raise ConflictError("the authorised body was already notified of this incident",
-                                field="state")
         return replace(after, notified_at=at)
     if move is Transition.CONTAIN:
         return replace(after, contained_at=at)

@@ -138,6 +138,13 @@ def _check_subjects(ctx: Context, operator_id: str, subject_ids: Sequence[str]) 
     return ids
 
 
+def _in_scope(ctx: Context, operator_id: str) -> None:
+    """Another operator's incidents are as if they did not exist (no enumeration); the
+    problem names the field at fault."""
+    if not ctx.scope.admits(operator_id):
+        raise NotFoundError(f"operator {operator_id[:100]!r} not found", field="operator")
+
+
 def record_event(ctx: Context, incident: Incident, kind: str,
                  details: dict[str, object]) -> None:
     """Add a line to the timeline and an entry to the audit log (in the open uow)."""
@@ -152,7 +159,7 @@ def record_event(ctx: Context, incident: Incident, kind: str,
 
 def open_incident(ctx: Context, new: NewIncident) -> Incident:
     """Register an incident (a candidate when an alert raised it)."""
-    ctx.scope.check(new.operator_id, f"operator {new.operator_id!r}")
+    _in_scope(ctx, new.operator_id)
     require(ctx, Permission.INCIDENTS_MANAGE, new.operator_id)
 
     def work() -> Incident:
@@ -210,6 +217,8 @@ def listing(ctx: Context, operator_id: str | None = None, states: tuple[State, .
     """Incidents of the context's operators (or of ``operator_id``), latest detected first."""
     if not 1 <= limit <= MAX_LIST:
         raise InputError(f"limit must be 1 to {MAX_LIST}", field="limit")
+    if operator_id is not None:
+        _in_scope(ctx, operator_id)
     scope = ctx.scope.narrowed(operator_id)
     if scope.operator_id is not None:
         require(ctx, Permission.INCIDENTS_READ, scope.operator_id)
