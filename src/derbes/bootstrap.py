@@ -26,6 +26,7 @@ from derbes.platform.system_clock import SystemClock
 from derbes.register.ports import NoticeRenderer, RegisterReader
 from derbes.settings import Settings
 from derbes.staff.adapters.passwords import Argon2Hasher
+from derbes.staff.service.oidc import OidcSetup
 from derbes.uow import UnitOfWork
 from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
 from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
@@ -243,6 +244,23 @@ class Container:
     def password_hasher(self) -> Argon2Hasher:
         """Argon2id with the costs of ``data/staff.yaml``."""
         return Argon2Hasher(self.rules.staff.policy.passwords)
+
+    @cached_property
+    def oidc(self) -> OidcSetup | None:
+        """The operator's OpenID Connect provider and role mapping (None: not configured)."""
+        s = self.settings
+        if not s.oidc_configured:
+            return None
+        from derbes.staff.adapters.oidc import HttpOidcProvider, load_role_mapping
+
+        secret = s.oidc_client_secret.get_secret_value() if s.oidc_client_secret else ""
+        # Settings refuse a partial configuration: the four are all given here.
+        provider = HttpOidcProvider(
+            s.oidc_provider_name, s.oidc_issuer or "", s.oidc_client_id or "", secret,
+            s.oidc_redirect_url or "", s.oidc_timeout)
+        mapping = load_role_mapping(s.oidc_roles_file, self.rules.staff.roles,
+                                    s.oidc_roles_claim)
+        return OidcSetup(provider, mapping)
 
     @cached_property
     def decision_point(self) -> DecisionPoint:

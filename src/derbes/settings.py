@@ -103,6 +103,37 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     smtp_timeout: float = Field(default=20.0, gt=0, le=300)
 
+    # --- Staff sign-in through OpenID Connect (optional) --------------------------
+    # The provider's issuer URL (its /.well-known/openid-configuration is read), the
+    # client registered there, and the address the provider sends the browser back
+    # to: https://<derbes host>/console/sign-in/oidc/callback. All four, or none.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = None
+    # The name on the sign-in button ("Sign in with <name>").
+    oidc_provider_name: str = Field(default="OpenID Connect", min_length=1, max_length=60)
+    # The ID token claim that lists the person's groups or roles, and the file that
+    # maps its values to (operator, role) pairs (see README, "Signing in through the
+    # operator's identity provider").
+    oidc_roles_claim: str = Field(default="roles", min_length=1, max_length=100)
+    oidc_roles_file: Path = Path("oidc_roles.yaml")
+    oidc_timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @property
+    def oidc_configured(self) -> bool:
+        return self.oidc_issuer is not None
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Self:
+        given = (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret,
+                 self.oidc_redirect_url)
+        if any(v is not None for v in given) and any(v is None for v in given):
+            raise ValueError("OpenID Connect sign-in needs DERBES_OIDC_ISSUER, "
+                             "DERBES_OIDC_CLIENT_ID, DERBES_OIDC_CLIENT_SECRET and "
+                             "DERBES_OIDC_REDIRECT_URL together")
+        return self
+
     @model_validator(mode="after")
     def _no_console_in_production(self) -> Self:
         if self.deployment == "production" and "log" in (self.sms_gateway, self.mail_transport):

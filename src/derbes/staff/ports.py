@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from derbes.staff.model.people import Person, StaffSession
 from derbes.staff.model.roles import Grant
 
-__all__ = ["PasswordHasher", "SessionRepository", "StaffRepository"]
+__all__ = ["OidcProvider", "PasswordHasher", "SessionRepository", "StaffRepository"]
 
 
 class PasswordHasher(Protocol):
@@ -44,6 +44,15 @@ class StaffRepository(Protocol):
 
     def people(self) -> builtins.list[Person]:
         """Every person, disabled ones too, by login."""
+        ...
+
+    def by_subject(self, issuer: str, subject: str) -> Person | None:
+        """The person an OpenID Connect provider knows as ``subject``."""
+        ...
+
+    def link_subject(self, issuer: str, subject: str, person_id: str, at: datetime) -> None:
+        """Record that the provider's ``subject`` is this person; ``ConflictError`` if
+        the pair already names someone."""
         ...
 
     def set_password(self, person_id: str, password_hash: str) -> None: ...
@@ -92,4 +101,28 @@ class SessionRepository(Protocol):
 
     def end_all(self, person_id: str, at: datetime, reason: str) -> int:
         """End every open session of the person; how many there were."""
+        ...
+
+
+class OidcProvider(Protocol):
+    """The operator's OpenID Connect provider (``staff/adapters/oidc.py`` over HTTP).
+
+    Every refusal is a ``TokenRejected`` (``staff/model/oidc.py``) saying why.
+    """
+
+    name: str  # shown on the sign-in button
+    issuer: str
+    client_id: str
+
+    def authorization_url(self, state: str, nonce: str, challenge: str) -> str:
+        """Where the browser is sent to sign in (code flow, PKCE S256)."""
+        ...
+
+    def id_token(self, code: str, verifier: str) -> str:
+        """The ID token the provider gives for an authorization code."""
+        ...
+
+    def verified_claims(self, id_token: str) -> dict[str, Any]:
+        """The ID token's claims once its signature verifies with the provider's keys
+        (the claims themselves are not checked here)."""
         ...

@@ -33,6 +33,7 @@ class FakeStaffRepository:
     def __init__(self) -> None:
         self.rows: dict[str, Person] = {}
         self.grant_rows: builtins.list[Grant] = []
+        self.links: dict[tuple[str, str], str] = {}
 
     def add(self, person: Person) -> None:
         if self.by_login(person.login) is not None:
@@ -47,6 +48,15 @@ class FakeStaffRepository:
 
     def people(self) -> builtins.list[Person]:
         return sorted(self.rows.values(), key=lambda p: p.login)
+
+    def by_subject(self, issuer: str, subject: str) -> Person | None:
+        person_id = self.links.get((issuer, subject))
+        return None if person_id is None else self.rows.get(person_id)
+
+    def link_subject(self, issuer: str, subject: str, person_id: str, at: datetime) -> None:
+        if (issuer, subject) in self.links:
+            raise ConflictError("this provider's subject is linked already", field="sub")
+        self.links[(issuer, subject)] = person_id
 
     def _change(self, person_id: str, **values: object) -> None:
         person = self.rows.get(person_id)
@@ -103,10 +113,11 @@ class FakeStaffRepository:
         return ended
 
     def checkpoint(self) -> Callable[[], None]:
-        rows, grants = dict(self.rows), builtins.list(self.grant_rows)
+        rows, grants, links = dict(self.rows), builtins.list(self.grant_rows), dict(self.links)
 
         def restore() -> None:
             self.rows, self.grant_rows = dict(rows), builtins.list(grants)
+            self.links = dict(links)
 
         return restore
 

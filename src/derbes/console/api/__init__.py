@@ -6,10 +6,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from derbes.console.adapters.pages import static_dir
-from derbes.console.api import oversight, people, requests, signin, subjects
+from derbes.console.api import oidc, oversight, people, requests, signin, subjects
 
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
+router.include_router(oidc.router)
 router.include_router(requests.router)
 router.include_router(subjects.router)
 router.include_router(oversight.router)

@@ -45,7 +45,7 @@ def sign_in_form(request: Request,
     info = {"out": _SIGNED_OUT, "ended": _ENDED}.get(done or "")
     return public_page(reader, "sign_in.html.j2", gettext(reader, "Sign in"), problem=None,
                        info=gettext(reader, info) if info else None, login="",
-                       next=safe_next(next_))
+                       next=safe_next(next_), oidc=_provider(request))
 
 
 @router.post("/sign-in")
@@ -63,9 +63,10 @@ def sign_in(request: Request, login: Annotated[str, Form(max_length=200)],
     except errors.RateLimitedError as exc:
         until = exc.until.strftime("%H:%M") if exc.until else "—"
         when = f"{format_date(exc.until.date(), reader)}, {until}" if exc.until else until
-        return _refused(reader, login, next_, gettext(reader, _LOCKED) % {"time": when}, 429)
+        return _refused(request, reader, login, next_,
+                        gettext(reader, _LOCKED) % {"time": when}, 429)
     except errors.UnauthenticatedError:
-        return _refused(reader, login, next_, gettext(reader, _WRONG), 401)
+        return _refused(request, reader, login, next_, gettext(reader, _WRONG), 401)
     target = safe_next(next_)
     if target == "/console" and done.person.language is None and lang:
         staff.set_language(ctx, done.person.id, reader.value)
@@ -74,10 +75,17 @@ def sign_in(request: Request, login: Annotated[str, Form(max_length=200)],
     return answer
 
 
-def _refused(lang: Lang, login: str, next_: str | None, message: str, status: int
-             ) -> Response:
+def _provider(request: Request) -> str | None:
+    """The name on the "Sign in with …" link (None: no identity provider configured)."""
+    setup = container_of(request).oidc
+    return None if setup is None else setup.provider.name
+
+
+def _refused(request: Request, lang: Lang, login: str, next_: str | None, message: str,
+             status: int) -> Response:
     return public_page(lang, "sign_in.html.j2", gettext(lang, "Sign in"), status=status,
-                       problem=message, info=None, login=login[:200], next=safe_next(next_))
+                       problem=message, info=None, login=login[:200], next=safe_next(next_),
+                       oidc=_provider(request))
 
 
 @router.post("/sign-out")

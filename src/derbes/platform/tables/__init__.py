@@ -51,7 +51,12 @@ from derbes.platform.tables.processes import (
     transfer_subjects,
     transfers,
 )
-from derbes.platform.tables.staff import staff_grants, staff_people, staff_sessions
+from derbes.platform.tables.staff import (
+    staff_grants,
+    staff_oidc_links,
+    staff_people,
+    staff_sessions,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -88,6 +93,7 @@ __all__ = [
     "retention_run_items",
     "retention_runs",
     "staff_grants",
+    "staff_oidc_links",
     "staff_people",
     "staff_sessions",
     "subject_lookups",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Table,
 )
@@ -66,4 +67,17 @@ staff_sessions = Table(
     Column("ended_at", UtcDateTime(), nullable=True),
     Column("end_reason", String(50), nullable=True),
     Index("ix_staff_sessions_person_id", "person_id"),
+)
+
+# A person as an OpenID Connect provider knows them: (iss, sub) never changes for a
+# person at a provider (OpenID Connect Core 1.0 §5.7), unlike a login or an e-mail.
+staff_oidc_links = Table(
+    "staff_oidc_links",
+    metadata,
+    Column("issuer", String(300), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("person_id", String(36), ForeignKey("staff_people.id"), nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("issuer", "subject"),
+    Index("ix_staff_oidc_links_person_id", "person_id"),
 )

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from derbes.errors import ConflictError
-from derbes.platform.tables import staff_grants, staff_people, staff_sessions
+from derbes.platform.tables import staff_grants, staff_oidc_links, staff_people, staff_sessions
 from derbes.staff.model.people import Person, StaffSession
 from derbes.staff.model.roles import Grant
 
@@ -69,6 +69,23 @@ class SqlStaffRepository:
     def people(self) -> builtins.list[Person]:
         rows = self._connection.execute(select(staff_people).order_by(staff_people.c.login))
         return [_person(row) for row in rows]
+
+    def by_subject(self, issuer: str, subject: str) -> Person | None:
+        links = staff_oidc_links.c
+        row = self._connection.execute(
+            select(staff_people).join(staff_oidc_links, links.person_id == staff_people.c.id)
+            .where(links.issuer == issuer, links.subject == subject)).one_or_none()
+        return None if row is None else _person(row)
+
+    def link_subject(self, issuer: str, subject: str, person_id: str, at: datetime) -> None:
+        if self.by_subject(issuer, subject) is not None:
+            raise ConflictError("this provider's subject is linked already", field="sub")
+        try:
+            self._connection.execute(staff_oidc_links.insert().values(
+                issuer=issuer, subject=subject, person_id=person_id, linked_at=at))
+        except IntegrityError:
+            raise ConflictError("this provider's subject is linked already",
+                                field="sub") from None
 
     def set_password(self, person_id: str, password_hash: str) -> None:
         self._connection.execute(staff_people.update().where(staff_people.c.id == person_id)

@@ -19,6 +19,7 @@ from typing import Any
 
 from derbes.access.model.limits import Attempt, Outcome
 from derbes.platform.rule_fields import RuleFields
+from derbes.staff.model.oidc import OidcRules, oidc_rules_from_dict
 from derbes.staff.model.roles import RoleBook
 from derbes.staff.model.totp import TotpSettings
 
@@ -70,6 +71,7 @@ class StaffPolicy:
     passwords: PasswordRules
     totp: TotpSettings
     totp_citation: str
+    oidc: OidcRules
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def policy_from_dict(data: Any) -> StaffPolicy:
                             count(o, "secret_bytes", "totp"), text(o, "issuer", "totp"))
     except ValueError as exc:
         raise fail(str(exc), "totp") from None
-    return StaffPolicy(signin, sessions, passwords, totp, text(o, "citation", "totp"))
+    return StaffPolicy(signin, sessions, passwords, totp, text(o, "citation", "totp"),
+                       oidc_rules_from_dict(_FIELDS, _FIELDS.section(data, "oidc")))
 
 
 def failures_counted(limits: SignInLimits, records: Iterable[Attempt], now: datetime) -> int:

@@ -36,7 +36,7 @@ from derbes.staff.service.authorization import principal_of_person
 from derbes.staff.service.credentials import open_totp
 
 __all__ = ["CSRF_ACTION", "SIGNIN_ACTION", "Current", "SignedIn", "csrf_matches", "csrf_token",
-           "refuse_csrf", "sign_in", "sign_out", "who"]
+           "refuse_csrf", "sign_in", "sign_out", "start_session", "who"]
 
 SIGNIN_ACTION = "staff.signin"
 CSRF_ACTION = "staff.csrf"
@@ -170,18 +170,25 @@ def sign_in(ctx: Context, hasher: PasswordHasher, login: str, password: str,
     return _open_session(ctx, person, attempt)
 
 
-def _open_session(ctx: Context, person: Person, attempt: int) -> SignedIn:
+def start_session(ctx: Context, person: Person, **details: object) -> SignedIn:
+    """A new session of ``person``, added and audited in the open unit of work (the
+    caller commits); its principal holds the grants active in that unit of work."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     now = ctx.now()
     session = StaffSession(id=secrets.token_hex(16), token_sha256=_digest(token),
                            person_id=person.id, created_at=now, last_seen_at=now)
+    ctx.uow.staff_sessions.add(session)
+    _audit(ctx, person.actor, "ok", session_id=session.id, **details)
+    fresh = ctx.uow.staff.grants(person_id=person.id, active_only=True)
+    return SignedIn(person, principal_of_person(person, fresh), session, token, csrf_token(token))
+
+
+def _open_session(ctx: Context, person: Person, attempt: int) -> SignedIn:
     with ctx.uow:
         ctx.uow.throttle.set_outcome(attempt, Outcome.OK)
-        ctx.uow.staff_sessions.add(session)
-        _audit(ctx, person.actor, "ok", session_id=session.id)
+        done = start_session(ctx, person)
         ctx.uow.commit()
-        fresh = ctx.uow.staff.grants(person_id=person.id, active_only=True)
-    return SignedIn(person, principal_of_person(person, fresh), session, token, csrf_token(token))
+    return done
 
 
 @dataclass(frozen=True)
