@@ -32,10 +32,12 @@ PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
                   PACKAGE / "staff" / "adapters" / "access_list.py",
                   PACKAGE / "incidents" / "adapters" / "notice.py",
                   PACKAGE / "staff" / "cli.py",
-                  *sorted((PACKAGE / "console").rglob("*.py"))]
+                  *sorted((PACKAGE / "console").rglob("*.py")),
+                  *sorted((PACKAGE / "cabinet").rglob("*.py"))]
 TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),
                     *(PACKAGE / "requests" / "adapters" / "letters" / "templates").glob("*.j2"),
-                    *(PACKAGE / "console" / "adapters" / "templates").glob("*.j2")])
+                    *(PACKAGE / "console" / "adapters" / "templates").glob("*.j2"),
+                    *(PACKAGE / "cabinet" / "adapters" / "templates").glob("*.j2")])
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 KAZAKH_LETTERS = set("әғқңөұүһі")
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
@@ -90,7 +92,7 @@ def test_placeholders_survive_translation(lang: str) -> None:
 
 # Latin words a Kazakh or Russian text may keep: names of technologies and of derbes.
 ALLOWED_LATIN = {"cookie", "derbes", "egov", "secure", "sha256", "sms", "hmac", "sha", "json",
-                 "null", "utc", "pdf", "otp", "api", "csv"}
+                 "null", "utc", "pdf", "otp", "api", "csv", "jpeg", "png"}
 # A derbes command quoted in a sentence («derbes audit verify») stays as typed.
 COMMAND = re.compile(r"«derbes [^»]+»|derbes(?: (?:[a-z-]+|[А-ЯЁӘҒҚҢӨҰҮҺІ]+))+")
 
