@@ -293,6 +293,9 @@ class SqlConsentLedgerRepository:
         ).all()
         return [_to_entry(r) for r in rows]
 
+    def lock_head(self) -> tuple[int, str]:
+        return chain_store.lock_head(self._connection, consent_ledger_head)
+
     def head(self) -> tuple[int, str]:
         row = self._connection.execute(
             select(consent_ledger_head.c.seq, consent_ledger_head.c.hash)
@@ -446,6 +449,9 @@ class FakeConsentLedgerRepository:
 
     def head(self) -> tuple[int, str]:
         return self.recorded_head
+
+    def lock_head(self) -> tuple[int, str]:
+        return self.recorded_head  # one writer in memory
 
     def checkpoint(self) -> Callable[[], None]:
         return checkpoint(self, "rows", "recorded_head")
