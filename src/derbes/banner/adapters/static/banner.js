@@ -157,7 +157,7 @@
   function close() {
     if (root) { root.parentNode.removeChild(root); root = null; }
     showOpener();
-    var back = lastFocus && D.contains(lastFocus) ? lastFocus : opener;
+    var back = lastFocus && lastFocus !== D.body && D.contains(lastFocus) ? lastFocus : opener;
     if (back) back.focus();
   }
   function open() {
