@@ -18,7 +18,7 @@ from derbes.consent.model.consent import LedgerEvent
 from derbes.consent.service import consent as consent_svc
 from derbes.integrity.service.verify import verify_projections
 from derbes.platform.tables import audit_log, consent_ledger, consents
-from tests.api_world import World, make_world
+from tests.api_world import World, banner_choice, banner_data, make_world
 
 OPERATOR = "qiwi-kz"
 
@@ -33,20 +33,17 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
 
 
 def _banner(world: World) -> dict[str, Any]:
-    script = world.client().get(f"/banner/{OPERATOR}.js")
-    assert script.status_code == 200
-    text = script.text
-    data: dict[str, Any] = json.JSONDecoder().raw_decode(text, text.index("var C = ") + 8)[0]
-    return data
+    return banner_choice(world.client(), OPERATOR)
 
 
-def _choice(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    body = {"operator": OPERATOR, "choice_id": str(uuid.uuid4()),
-            "visitor_id": str(uuid.uuid4()), "banner_version": data["version"],
-            "text_hash": data["hashes"]["en"], "lang": "en", "action": "reject_all",
-            "categories": [], "gpc": False}
-    body.update(changes)
-    return body
+def _choice(genuine: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """Another choice of the same banner (new ids unless given)."""
+    return {**genuine, "choice_id": str(uuid.uuid4()), "visitor_id": str(uuid.uuid4()),
+            **changes}
+
+
+def _hashes(world: World) -> dict[str, str]:
+    return dict(banner_data(world.client(), OPERATOR)["hashes"])
 
 
 def _rows(world: World, table: Any) -> list[Any]:
@@ -63,9 +60,10 @@ def _ledger_verifies(world: World) -> None:
 
 def test_choices_are_in_the_ledger_once_and_it_verifies(world: World) -> None:
     data = _banner(world)
+    hashes = _hashes(world)
     client = world.client()
     reject = _choice(data)
-    accept = _choice(data, action="accept_all", lang="kk", text_hash=data["hashes"]["kk"],
+    accept = _choice(data, action="accept_all", lang="kk", text_hash=hashes["kk"],
                      categories=["functional", "analytics", "marketing"],
                      visitor_id=reject["visitor_id"])
     first = client.post(f"/banner/{OPERATOR}/choices", content=_json(reject),
@@ -85,8 +83,8 @@ def test_choices_are_in_the_ledger_once_and_it_verifies(world: World) -> None:
         mine = uow.consent_ledger.for_subject(reject["visitor_id"])
     evidence = mine[1].payload["evidence"]
     assert evidence["allowed"] == ["functional", "analytics", "marketing"]
-    assert evidence["banner_version"] == data["version"]
-    assert evidence["text_hash"] == data["hashes"]["kk"]
+    assert evidence["banner_version"] == data["banner_version"]
+    assert evidence["text_hash"] == hashes["kk"]
 
 
 def _json(body: dict[str, Any]) -> str:
