@@ -4,7 +4,9 @@ Global Privacy Control, content added later, withdrawal, keyboard and axe-core."
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request
@@ -174,3 +176,27 @@ def test_axe_finds_no_serious_violation(site: Site, page: Page, lang: str) -> No
     axe(page)
     page.get_by_role("button", name=choose, exact=True).click()
     axe(page)
+
+
+KEYS = ["strictly_necessary:strictly_necessary", "functional:functional",
+        "analytics:analytics_first_party", "analytics:analytics_third_party",
+        "marketing:marketing_third_party"]
+
+
+@pytest.mark.parametrize(("age_days", "seen", "asks"), [
+    (10, KEYS, False),
+    (366, KEYS, True),  # older than the register's limit (seed 002 p.8.1: one year)
+    (10, KEYS[:-1], True),  # the cookie list widened since
+])
+def test_asks_again_when_the_answer_is_old_or_the_list_widened(
+        site: Site, context: BrowserContext, age_days: int, seen: list[str],
+        asks: bool) -> None:
+    page = context.new_page()
+    _demo(site, page)  # the origin, to set its cookie
+    at = page.evaluate(f"() => Date.now() - {age_days} * 864e5")
+    stored = {"v": "old", "seen": seen, "cats": ["analytics"], "at": at, "id": "x"}
+    context.add_cookies([{"name": f"derbes_consent_{OPERATOR}", "url": site.url("/"),
+                          "value": quote(json.dumps(stored))}])
+    _demo(site, page)
+    assert (page.get_by_role("dialog").count() == 1) is asks
+    assert (_ran(page).get("analytics") == 1) is not asks
