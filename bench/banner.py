@@ -45,7 +45,6 @@ console = Console(width=110)
 def _serve(directory: Path, port: int) -> None:
     """The child: build the installation and serve it with the echo route."""
     import uvicorn
-
     from tests.api_world import make_world
 
     world = make_world(directory)
@@ -128,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="derbes-bench-banner-") as tmp:
         port = _free_port()
-        child = subprocess.Popen(  # noqa: S603 - this interpreter, this file
+        child = subprocess.Popen(
             [sys.executable, __file__, "--serve", tmp, str(port)], cwd=ROOT)
         try:
             _wait(port, child)
