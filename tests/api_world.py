@@ -6,8 +6,11 @@ Used by the bad-input and schemathesis tests; the data database is the one given
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -54,3 +57,24 @@ def make_world(tmp: Path, database_url: str | None = None) -> World:
                               container.register_reader)
     token = apikeys.create(container.uow(), container.clock, name="probe", scopes=["admin"]).token
     return World(container, create_app(container), token)
+
+
+def banner_data(client: TestClient, operator: str) -> dict[str, Any]:
+    """The banner data the server put in ``operator``'s banner script."""
+    script = client.get(f"/banner/{operator}.js")
+    assert script.status_code == 200, script.text
+    text = script.text
+    data: dict[str, Any] = json.JSONDecoder().raw_decode(text, text.index("var C = ") + 8)[0]
+    return data
+
+
+def banner_choice(client: TestClient, operator: str, **changes: Any) -> dict[str, Any]:
+    """A genuine answer to ``operator``'s cookie banner (Reject all, in English), as the
+    script would send it: the banner's version and English text hash as served."""
+    data = banner_data(client, operator)
+    body: dict[str, Any] = {
+        "operator": operator, "choice_id": str(uuid.uuid4()), "visitor_id": str(uuid.uuid4()),
+        "banner_version": data["version"], "text_hash": data["hashes"]["en"], "lang": "en",
+        "action": "reject_all", "categories": [], "gpc": False}
+    body.update(changes)
+    return body

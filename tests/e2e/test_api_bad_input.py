@@ -28,11 +28,12 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api_world import World, make_world
+from tests.api_world import World, banner_choice, make_world
 from tests.integration.conftest import db_url, pg_server_url, pg_template  # noqa: F401
 from tests.load_support import CONSENT_PURPOSES, adult_iin, subject_body
 
 OPERATOR = "express-avans"
+BANNER = "qiwi-kz"  # the seed whose register lists cookies
 TEXT = ["a\ud800b", "\udfff", "a\x00b", "\x00"]
 DAYS = ["0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01"]
 MOMENTS = ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00",
@@ -65,6 +66,11 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
     return [
         Call("POST", "/v1/identifiers/check", body={"kind": "iin", "value": iin}),
         Call("GET", "/v1/registers"),
+        Call("GET", "/banner/{operator}.js", {"operator": BANNER}),
+        Call("GET", "/banner/{operator}/demo", {"operator": BANNER}, {"lang": "kk"}),
+        Call("POST", "/banner/{operator}/choices", {"operator": BANNER},
+             body=banner_choice(world.client(), BANNER, action="choose",
+                               categories=["analytics"])),
         Call("GET", "/v1/registers/{operator_id}", {"operator_id": OPERATOR}),
         Call("GET", "/notice/{operator}", {"operator": OPERATOR},
              {"lang": "kk", "format": "md"}),

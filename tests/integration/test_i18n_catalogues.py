@@ -22,6 +22,7 @@ from derbes.register.model import register as reg
 
 PACKAGE = Path(derbes.__file__).parent
 PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
+                  PACKAGE / "banner" / "model" / "config.py",
                   *sorted((PACKAGE / "register" / "adapters" / "notice").glob("*.py")),
                   PACKAGE / "requests" / "adapters" / "letters" / "view.py",
                   PACKAGE / "retention" / "adapters" / "acts" / "render.py",

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from derbes import __version__
 from derbes.api import docs, inputs, links, problems, retry
 from derbes.audit import api as audit
+from derbes.banner import api as banner
 from derbes.bootstrap import Container, bootstrap
 from derbes.cabinet import api as cabinet
 from derbes.consent import api as consents
@@ -74,6 +75,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(retention.router)
     app.include_router(staff.router)
     app.include_router(incidents.router)
+    app.include_router(banner.router)
     console.install(app)
     cabinet.install(app)
 

@@ -93,6 +93,11 @@ class ConsentLedgerRepository(Protocol):
         """(seq, hash) of the last entry as recorded by the writer."""
         ...
 
+    def lock_head(self) -> tuple[int, str]:
+        """The head, locked until the end of the transaction: a check made after it
+        (is this entry already there?) holds until the append."""
+        ...
+
 
 class EgovRequestRepository(Protocol):
     def add(self, request: EgovRequest) -> None: ...

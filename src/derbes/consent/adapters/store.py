@@ -25,7 +25,14 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
+from derbes.consent.model.consent import (
+    Consent,
+    ConsentChannel,
+    GivenBy,
+    LedgerEvent,
+    Scope,
+    ScopeKind,
+)
 from derbes.consent.model.egov import EgovRequest
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord, chain, ledger_key
 from derbes.consent.ports import ConsentLedgerRepository, ConsentRepository, EgovRequestRepository
@@ -261,6 +268,10 @@ class SqlConsentRepository(_Marks):
         return [_to_consent(r) for r in rows]
 
 
+def _sealed_subjects(records: Sequence[LedgerRecord]) -> list[str]:
+    return [r.subject_id for r in records if r.event != LedgerEvent.COOKIE_CHOICE.value]
+
+
 class SqlConsentLedgerRepository:
     def __init__(self, connection: Connection, audit_key: LedgerKey | None,
                  touched: Touched | None = None) -> None:
@@ -271,8 +282,9 @@ class SqlConsentLedgerRepository:
     def append(self, records: Sequence[LedgerRecord]) -> builtins.list[LedgerEntry]:
         if not records:
             return []
-        # A subject's latest ledger entry is part of its state seal.
-        self._touched.update(r.subject_id for r in records)
+        # A subject's latest ledger entry is part of its state seal (a banner answer is
+        # a pseudonymous visitor's, no subject's: nothing to reseal).
+        self._touched.update(_sealed_subjects(records))
         key = self._key()  # before the lock: the key store may be slow
         return chain_store.append(self._connection, consent_ledger, consent_ledger_head,
                                   lambda head: chain(key, head, records), _entry_row)
@@ -292,6 +304,9 @@ class SqlConsentLedgerRepository:
             .order_by(consent_ledger.c.seq)
         ).all()
         return [_to_entry(r) for r in rows]
+
+    def lock_head(self) -> tuple[int, str]:
+        return chain_store.lock_head(self._connection, consent_ledger_head)
 
     def head(self) -> tuple[int, str]:
         row = self._connection.execute(
@@ -429,7 +444,7 @@ class FakeConsentLedgerRepository:
     def append(self, records: Sequence[LedgerRecord]) -> builtins.list[LedgerEntry]:
         if not records:
             return []
-        self._touched.update(r.subject_id for r in records)
+        self._touched.update(_sealed_subjects(records))
         entries = chain(self._key(), self.recorded_head, records)
         self.rows.extend(entries)
         self.recorded_head = (entries[-1].seq, entries[-1].hash)
@@ -446,6 +461,9 @@ class FakeConsentLedgerRepository:
 
     def head(self) -> tuple[int, str]:
         return self.recorded_head
+
+    def lock_head(self) -> tuple[int, str]:
+        return self.recorded_head  # one writer in memory
 
     def checkpoint(self) -> Callable[[], None]:
         return checkpoint(self, "rows", "recorded_head")

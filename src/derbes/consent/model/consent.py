@@ -104,6 +104,10 @@ class LedgerEvent(StrEnum):
     # The subject's key was replaced (partial destruction): the evidence is the
     # same, sealed anew; the entry carries the new ciphertexts' digests.
     EVIDENCE_RESEALED = "evidence_resealed"
+    # A visitor's answer to an operator's cookie banner (banner slice): evidence on its
+    # own, made by a pseudonymous visitor rather than a subject of the vault, so it
+    # makes no row of the consents projection.
+    COOKIE_CHOICE = "cookie_choice"
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ class ConsentReplay:
     def apply(self, entry: LedgerEntry) -> None:
         self.entries += 1
         p = entry.payload
+        if entry.event == LedgerEvent.COOKIE_CHOICE.value:
+            return  # evidence only: no consents row replays from it
         if entry.event == LedgerEvent.GIVEN.value:
             if entry.consent_id in self.consents:
                 self.problems.append(Mismatch(

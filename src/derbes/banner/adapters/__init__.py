@@ -1,0 +1,1 @@
+"""The banner script, the demo page and their rendering."""
