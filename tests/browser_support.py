@@ -113,15 +113,22 @@ class Site:
     def url(self, path: str) -> str:
         return self.server.url(path)
 
-    def totp(self) -> str:
-        """A code the server accepts now: the clock moves one step first, since a code
-        already used (in this step) is refused as a replay."""
+    def totp(self, staffer: staff_support.Staffer | None = None) -> str:
+        """A code the server accepts now for ``staffer`` (the DPO by default): the clock
+        moves one step first, since a code already used (in this step) is refused as a
+        replay."""
         clock = self.world.container.clock
         assert isinstance(clock, FixedClock)
         clock.advance(timedelta(seconds=self.world.container.rules.staff.policy.totp.step_seconds))
-        code = staff_support.code(self.world, self.dpo)
+        code = staff_support.code(self.world, staffer or self.dpo)
         assert code is not None
         return code
+
+    def staffer(self, login: str, role: str = "dpo", operator: str | None = None
+                ) -> staff_support.Staffer:
+        """Another person with ``role`` at ``operator`` (the site's by default), enrolled
+        in TOTP: a test that changes a person (language, roles) changes its own."""
+        return staff_support.add(self.world, login, (operator or self.operator, role))
 
 
 @contextmanager
@@ -134,6 +141,24 @@ def live_site(world: World, login: str, operator: str) -> Iterator[Site]:
         yield Site(server, dpo, operator)
     finally:
         server.stop()
+
+
+def console_sign_in(page: Page, site: Site, staffer: staff_support.Staffer | None = None,
+                    lang: str | None = None) -> None:
+    """Sign in through the console's own form, as a person would: open the console,
+    land on the sign-in page (in ``lang`` when given, by its language link), type the
+    login, the password and the one-time code, and arrive at the operator's Today."""
+    who = staffer or site.dpo
+    page.goto(site.url("/console"))
+    if lang is not None:
+        page.locator(f'header a[lang="{lang}"]').click()
+        page.wait_for_url(f"**lang={lang}")
+    page.fill("#login", who.login)
+    page.fill("#password", staff_support.PASSWORD)
+    page.fill("#totp", site.totp(who))
+    with page.expect_navigation():
+        page.locator("form[action='/console/sign-in'] button[type=submit]").click()
+    page.wait_for_url("**/today")
 
 
 def _is_loopback(url: str) -> bool:

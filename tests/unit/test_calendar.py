@@ -96,6 +96,14 @@ def test_working_days_between_inverts_add(start: date, n: int) -> None:
 
 
 @given(days, days)
+def test_working_days_between_counts_what_a_walk_day_by_day_counts(a: date, b: date) -> None:
+    first, last = sorted((a, b))
+    walked = sum(1 for i in range(1, (last - first).days + 1)
+                 if FAKE.is_working_day(first + timedelta(days=i)))
+    assert FAKE.working_days_between(first, last) == walked
+
+
+@given(days, days)
 def test_working_days_between_is_antisymmetric(a: date, b: date) -> None:
     assert FAKE.working_days_between(a, b) == -FAKE.working_days_between(b, a)
 

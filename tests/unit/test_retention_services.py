@@ -8,6 +8,7 @@ from derbes.lifecycle import service as lifecycle
 from derbes.platform.clock import FixedClock
 from derbes.register.service import registers
 from derbes.retention.service import sweep as svc
+from derbes.retention.service.plan import due_summary
 from derbes.testing.context import context as ctx_of
 from derbes.testing.context import make_context
 from derbes.testing.uow import FakeUnitOfWork
@@ -70,7 +71,12 @@ def test_a_plan_rehearsed_ahead_gives_the_figures_of_the_run_on_that_day() -> No
                                    sid, kind, at(day), f"K{n}")
     clock.set(at(date(2024, 2, 1)))
     for day in (date(2025, 3, 2), date(2025, 7, 2), date(2027, 1, 10)):
-        rehearsal = svc.plan(make_context(uow, None, clock), OPERATOR, day)
+        rehearsal = svc.plan(make_context(uow, None, clock), OPERATOR, day, months=2)
+        # The Today page's summary counts what the plan counts, without the plan's lines.
+        summary = due_summary(make_context(uow, None, clock), OPERATOR, day)
+        assert (summary.pairs, summary.subjects, summary.this_month, summary.unfinished_run) == (
+            rehearsal.pairs, rehearsal.subjects, rehearsal.histogram[0][1],
+            rehearsal.unfinished_run)
         clock.set(at(day))
         report = svc.run(make_context(uow, keys, clock, "retention-sweep"), OPERATOR, day)
         if rehearsal.pairs == 0:

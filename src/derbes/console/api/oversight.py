@@ -35,12 +35,14 @@ def _audit(request: Request, visitor: Visitor, operator: str, where: console.Aud
 def audit_log(request: Request, operator: Operator, visitor: Visiting,
               actor: Annotated[str | None, Query(max_length=200)] = None,
               action: Annotated[str | None, Query(max_length=50)] = None,
-              since: Annotated[date | None, Query()] = None,
-              until: Annotated[date | None, Query()] = None,
+              since: Annotated[date | Literal[""] | None, Query()] = None,
+              until: Annotated[date | Literal[""] | None, Query()] = None,
               before: Annotated[int | None, Query(ge=1)] = None) -> Response:
     """The operator's entries, newest first; filters and the next page in the query
-    (they name actors and actions, never a subject's data)."""
-    where = console.AuditFilter(actor or None, action or None, since, until, before)
+    (they name actors and actions, never a subject's data). The filter form sends a date
+    left blank as an empty value: no bound, as when it is absent."""
+    where = console.AuditFilter(actor or None, action or None, since or None, until or None,
+                                before)
     return _audit(request, visitor, operator, where)
 
 

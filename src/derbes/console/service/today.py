@@ -20,7 +20,7 @@ from derbes.context import Context, OperatorScope
 from derbes.integrity.model.anchor import Anchor
 from derbes.requests import service as requests
 from derbes.requests.model import RequestState
-from derbes.retention.service.plan import plan
+from derbes.retention.service.plan import due_summary
 from derbes.staff import service as staff
 from derbes.staff.model.roles import Permission
 from derbes.uow import UnitOfWork
@@ -80,7 +80,5 @@ def today(ctx: Context, operator_id: str, reader: UnitOfWork,
 
 
 def _retention(ctx: Context, operator_id: str, day: date) -> RetentionDue:
-    # Two months of buckets: the first is this month's, the second takes every later date.
-    found = plan(ctx, operator_id, day, months=2)
-    month = found.histogram[0][1] if found.histogram else 0
-    return RetentionDue(found.pairs, found.subjects, month, found.unfinished_run)
+    found = due_summary(ctx, operator_id, day)
+    return RetentionDue(found.pairs, found.subjects, found.this_month, found.unfinished_run)

@@ -131,6 +131,33 @@ def plan(ctx: Context, operator_id: str, as_of: date, *, months: int = 12) -> Re
                          _kept_lines(register, open_rows, ctx.rules.retention.unlinked))
 
 
+@dataclass(frozen=True)
+class DueSummary:
+    """How much is due, in (subject, category) pairs: what a dashboard shows of a plan."""
+
+    pairs: int  # due on ``as_of``
+    subjects: int
+    this_month: int  # falling due later in ``as_of``'s month
+    unfinished_run: str | None
+
+
+def due_summary(ctx: Context, operator_id: str, as_of: date) -> DueSummary:
+    """The counts of ``plan`` without its per-purpose lines and its kept lines: the
+    latter count every clock with no end date and lint the register, work a summary
+    does not show (on a large vault the bigger part of the plan's time)."""
+    ctx.scope.check(operator_id, f"operator {operator_id!r}")
+    with ctx.uow as uow:
+        require_register(uow, operator_id, ctx.rules.retention)
+        pairs = sum(n for _, _, n in uow.retention.due_counts(operator_id, as_of))
+        subjects = uow.retention.due_subjects(operator_id, as_of)
+        # Two buckets, as the plan's chart draws them: this month's, then every later one.
+        upcoming = uow.retention.upcoming(operator_id, as_of, _month_start(as_of, 2))
+        unfinished = uow.retention.unfinished_run(operator_id)
+    histogram = due_histogram(((keep + timedelta(days=1), n) for keep, n in upcoming), as_of, 2)
+    return DueSummary(pairs, subjects, histogram[0][1] if histogram else 0,
+                      unfinished.id if unfinished else None)
+
+
 def _kept_lines(register: Register, rows: Sequence[tuple[str | None, str, bool, int]],
                 unlinked: str) -> tuple[KeptLine, ...]:
     """Never silently "nothing due": what has no end date says why, with the finding."""
