@@ -14,6 +14,8 @@ from typing import Any
 
 import jinja2
 
+# A request's states and the language switch read as the console shows them.
+from derbes.console.adapters.pages import LANG_NAMES, STATE_LABELS
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
 
@@ -29,11 +31,6 @@ TYPE_LABELS = {
     "complaint": N_("Complaint"),
     "pretrial_claim": N_("Pre-trial claim"),
 }
-STATE_LABELS = {
-    "received": N_("Received"), "verified": N_("Identity verified"),
-    "in_progress": N_("In progress"), "answered": N_("Answered"), "refused": N_("Refused"),
-    "withdrawn": N_("Withdrawn"),
-}
 SCOPE_LABELS = {
     "processing": N_("Processing of my data"),
     "third_party_transfer": N_("Transfer to third parties"),
@@ -42,7 +39,6 @@ SCOPE_LABELS = {
     "marketing": N_("Marketing messages"),
     "cookies": N_("Cookies"),
 }
-LANG_NAMES = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
 
 
 def static_dir() -> Path:
