@@ -17,11 +17,11 @@ from babel.messages.pofile import read_po
 
 import derbes
 from derbes.deadlines.model.periods import Period
-from derbes.platform import i18n
+from derbes.platform import enum_labels, i18n
 from derbes.register.model import register as reg
 
 PACKAGE = Path(derbes.__file__).parent
-PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py",
+PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py", PACKAGE / "platform" / "enum_labels.py",
                   PACKAGE / "banner" / "model" / "config.py",
                   *sorted((PACKAGE / "register" / "adapters" / "notice").glob("*.py")),
                   PACKAGE / "requests" / "adapters" / "letters" / "view.py",
@@ -155,7 +155,7 @@ def test_every_register_choice_has_a_label_in_every_language(enum: type[StrEnum]
 
 
 def test_every_retention_trigger_has_a_phrase() -> None:
-    assert set(i18n.RETENTION_PHRASES) == set(reg.RetentionTrigger)
+    assert set(enum_labels.RETENTION_PHRASES) == set(reg.RetentionTrigger)
     retention = reg.Retention(
         trigger=reg.RetentionTrigger.CONTRACT_CLOSED,
         period=Period.parse("5 years"),

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import io
 import sys
+from functools import cache
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from derbes import errors
+from derbes.cli.commands import LazyGroup
 from derbes.platform.files import restrict_process
 from derbes.platform.text import bad_text
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="derbes",
     help="derbes — personal-data system of a Kazakhstan operator (Law 94-V).",
     no_args_is_help=True,
@@ -20,7 +26,14 @@ app = typer.Typer(
     add_completion=False,
 )
 
-err_console = Console(stderr=True, soft_wrap=True)
+
+
+@cache
+def err_console() -> Console:
+    """Standard error, for the errors :func:`run` reports (rich is imported only then)."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
 
 # Exit codes: 0 ok, 1 bad input / findings / refused, 2 configuration, 3 not found,
 # 75 database busy: nothing was changed, run the same command again (EX_TEMPFAIL).
@@ -39,16 +52,17 @@ def exit_code_for(exc: errors.DerbesError) -> int:
 
 
 def report(exc: errors.DerbesError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc.title}: ", end="", markup=True, highlight=False)
+    err = err_console()
+    err.print(f"[bold red]error:[/] {exc.title}: ", end="", markup=True, highlight=False)
     if isinstance(exc, errors.ProblemsError):
-        err_console.print(f"{len(exc.problems)} problem(s)", markup=False, highlight=False)
+        err.print(f"{len(exc.problems)} problem(s)", markup=False, highlight=False)
         for problem in exc.problems:
-            err_console.print(f"  {problem.render()}", markup=False, highlight=False)
+            err.print(f"  {problem.render()}", markup=False, highlight=False)
     else:
-        err_console.print(exc.message, markup=False, highlight=False)
+        err.print(exc.message, markup=False, highlight=False)
     citation = getattr(exc, "citation", None)
     if citation:
-        err_console.print(f"  citation: {citation}", markup=False, highlight=False)
+        err.print(f"  citation: {citation}", markup=False, highlight=False)
 
 
 def _check_arguments(argv: list[str]) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from derbes.cli.app import app
-from derbes.cli.common import lazy
-from derbes.identifiers.model import Kind
+from derbes.cli.common import environment_setting, lazy
+from derbes.identifiers.model import Kind, Verdict
 from derbes.platform.labels import Lang
 from derbes.platform.text import check_text
 
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
     from derbes.identifiers import service as identifiers
 else:
     identifiers = lazy("derbes.identifiers.service")
+
+
+
+class _PhonesOnDemand:
+    """The phone adapter, loaded with its numbering-plan metadata only when the value
+    turns out to be a phone number."""
+
+    def check(self, value: str) -> Verdict:
+        from derbes.identifiers.adapters.phone import PHONES
+
+        return PHONES.check(value)
+
+    def e164(self, value: str) -> str:
+        from derbes.identifiers.adapters.phone import PHONES
+
+        return PHONES.e164(value)
+
 
 ids_app = typer.Typer(
     name="id",
@@ -50,14 +68,13 @@ def check(
         value = sys.stdin.read().strip()
     check_text(value, "value")
     from derbes.deadlines.adapters.regime_yaml import load_regime
-    from derbes.identifiers.adapters.phone import PHONES
     from derbes.platform.system_clock import SystemClock
-    from derbes.settings import Settings
 
     # Today's date (an IIN born tomorrow is invalid) and the regime table in force (its
     # age of majority; DERBES_REGIME_FILE honoured): no database, no keys.
-    regime = load_regime(Settings().regime_file)
+    regime_file = environment_setting("regime_file")
+    regime = load_regime(Path(regime_file) if regime_file else None)
     verdict = identifiers.check(value, kind, clock=SystemClock(), lang=lang, regime=regime,
-                                phones=PHONES)
+                                phones=_PhonesOnDemand())
     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0 if verdict.valid else 1)
