@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
-from derbes.register.adapters.store import source_sha256
+from derbes.register.adapters.store import SqlRegisterRepository, source_sha256
 from derbes.uow import UnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -113,3 +115,41 @@ def test_times_come_back_in_utc_whatever_zone_went_in(uow_factory: UowFactory) -
 def test_naive_load_time_is_refused(uow_factory: UowFactory) -> None:
     with uow_factory() as uow, pytest.raises(ValueError, match="timezone-aware"):
         uow.registers.add("example-pay", "1", SOURCE_V1, datetime(2026, 1, 5, 9, 0))
+
+
+EXPRESS = Path(__file__).resolve().parents[2] / "registers" / "express-avans.yaml"
+
+
+def test_in_force_is_the_latest_version_parsed(uow_factory: UowFactory) -> None:
+    text = EXPRESS.read_text(encoding="utf-8")
+    with uow_factory() as uow:
+        assert uow.registers.in_force("express-avans") is None
+        first = uow.registers.add("express-avans", "1", text, T0)
+        assert uow.registers.in_force("express-avans") == uow.registers.parsed(first)
+        second = uow.registers.add("express-avans", "2", text + "\n# v2\n", T0 + timedelta(1))
+        found = uow.registers.in_force("express-avans")
+        uow.commit()
+    assert found is not None and found.sha256 == second.sha256 != first.sha256
+
+
+def test_in_force_reads_the_text_only_to_parse_a_new_version(engine: Engine) -> None:
+    """The register in force is read by every console page and decision: once a version
+    is parsed, reading it again fetches its fingerprint, not its hundred kilobytes."""
+    text = EXPRESS.read_text(encoding="utf-8") + f"\n# {engine.dialect.name}\n"
+    statements: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    with engine.begin() as connection:
+        repo = SqlRegisterRepository(connection)
+        repo.add("express-avans", "1", text, T0)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            first = repo.in_force("express-avans")  # parsed now if no earlier test did
+            statements.clear()
+            again = repo.in_force("express-avans")
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert first is not None and again is first
+    assert statements and not any("source_yaml" in s for s in statements)

@@ -53,6 +53,11 @@ class RegisterRepository(Protocol):
         """A stored version, parsed (a :class:`RegisterError` if it no longer loads)."""
         ...
 
+    def in_force(self, operator_id: str) -> LoadedRegister | None:
+        """The version loaded last, parsed, or None; its text (a hundred kilobytes) is
+        read only when that version is not parsed yet in this process."""
+        ...
+
     def policy_hash(self, loaded: LoadedRegister) -> str:
         """SHA-256 of the policy text (the generated notice) of a register version."""
         ...

@@ -77,7 +77,8 @@ subjects = Table(
     optional(instant("blocked_at")),
     optional(text("block_reason")),
     optional(instant("destroyed_at")),
-    index("operator_id"),
+    # Also the console's blocked subjects: a range of the index (migration 0023).
+    index("operator_id", "blocked_at"),
 )
 
 # One sealed value of one category; ``seq`` numbers several values of the

@@ -58,6 +58,10 @@ class _RegisterStore(ABC):
     def parsed(self, stored: StoredRegister) -> LoadedRegister:
         return versions.parsed(stored)
 
+    def in_force(self, operator_id: str) -> LoadedRegister | None:
+        stored = self.latest(operator_id)
+        return None if stored is None else self.parsed(stored)
+
     def policy_hash(self, loaded: LoadedRegister) -> str:
         return versions.policy_hash(loaded)
 
@@ -93,6 +97,20 @@ class SqlRegisterRepository(_RegisterStore):
             .limit(1)
         ).one_or_none()
         return None if row is None else _from_row(row)
+
+    def in_force(self, operator_id: str) -> LoadedRegister | None:
+        # Every request that reads the register in force comes here; the text is only
+        # needed to parse a version this process has not seen.
+        head = self._connection.execute(
+            select(registers.c.sha256)
+            .where(registers.c.operator_id == operator_id)
+            .order_by(registers.c.loaded_at.desc(), registers.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if head is None:
+            return None
+        known = versions.cached(operator_id, str(head))
+        return known if known is not None else super().in_force(operator_id)
 
     def list(self) -> builtins.list[StoredRegister]:
         rows = self._connection.execute(

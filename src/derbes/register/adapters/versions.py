@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from derbes.register.model.loaded import LoadedRegister
 from derbes.register.ports import StoredRegister
 
-__all__ = ["CACHED_VERSIONS", "parsed", "policy_hash"]
+__all__ = ["CACHED_VERSIONS", "cached", "parsed", "policy_hash"]
 
 # Several operators, each with a version or two in flight around a publication.
 CACHED_VERSIONS = 64
@@ -51,6 +51,14 @@ class _Bounded(Generic[K, V]):
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The value cached for ``key``, or None (nothing is computed)."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -67,6 +75,11 @@ def parsed(stored: StoredRegister) -> LoadedRegister:
         (stored.operator_id, stored.sha256),
         lambda: parse_register(stored.source_text,
                                f"{stored.operator_id}@{stored.sha256[:12]}"))
+
+
+def cached(operator_id: str, sha256: str) -> LoadedRegister | None:
+    """The version of ``operator_id`` whose text has this SHA-256, if already parsed."""
+    return _PARSED.peek((operator_id, sha256))
 
 
 def policy_hash(loaded: LoadedRegister) -> str:
