@@ -43,6 +43,7 @@ from derbes.platform.tables import (
     card_tokens,
     category_blocks,
     pd_values,
+    subject_imports,
     subject_lookups,
 )
 from derbes.platform.tables import subjects as subjects_table
@@ -169,6 +170,10 @@ def _purposes_json(purposes: tuple[str, ...]) -> str:
     return json.dumps(list(purposes))
 
 
+_IN_CHUNK = 5000
+_IMPORT_COLUMNS = ("import_id", "batch", "subjects", "rejected", "committed_at")
+
+
 class _BulkWriter:
     """Driver-level inserts for one batch on one connection."""
 
@@ -267,6 +272,38 @@ class SqlVaultRepository:
                                    for kind, digest, sid in sorted(batch.lookups)])
             except writer.integrity_errors():
                 raise ConflictError(DUPLICATE_IDENTIFIER, field="identifiers") from None
+        if batch.mark is not None:
+            mark = batch.mark
+            try:
+                writer.insert(subject_imports, _IMPORT_COLUMNS, [
+                    (mark.import_id, mark.batch, len(batch.subject_ids), mark.rejected,
+                     created)])
+            except writer.integrity_errors():
+                # Another run of the same import stored this batch first.
+                raise ConflictError("this batch of the import is already stored",
+                                    field="batch") from None
+
+    def taken_lookups(self, operator_id: str, pairs: Collection[tuple[str, str]]
+                      ) -> set[tuple[str, str]]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, digest in pairs:
+            by_kind.setdefault(kind, []).append(digest)
+        taken: set[tuple[str, str]] = set()
+        for kind, digests in by_kind.items():
+            # Chunks stay well under SQLite's limit of bound parameters.
+            for start in range(0, len(digests), _IN_CHUNK):
+                rows = self._connection.execute(
+                    select(subject_lookups.c.digest).where(
+                        subject_lookups.c.operator_id == operator_id,
+                        subject_lookups.c.kind == kind,
+                        subject_lookups.c.digest.in_(digests[start:start + _IN_CHUNK])))
+                taken.update((kind, digest) for (digest,) in rows)
+        return taken
+
+    def imported_batches(self, import_id: str) -> set[int]:
+        rows = self._connection.execute(
+            select(subject_imports.c.batch).where(subject_imports.c.import_id == import_id))
+        return {int(batch) for (batch,) in rows}
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         query = select(subjects_table).where(subjects_table.c.id == subject_id)
