@@ -5,6 +5,7 @@ its good subjects stored with a mark of the import in one transaction
 (``vault/service/importing.py``), its rejects written beside the file first. With
 ``--workers N`` the batches go to N processes, each with its own database
 connections (SQLite serialises their writes; PostgreSQL takes them side by side).
+The processes are forked, so they start without loading derbes again.
 
 Killed at any moment (even ``kill -9``), the same command resumes: the import's
 id is a digest of the file and the options, the stored batches are skipped, the
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 from derbes.bootstrap import Container
 from derbes.cli.common import actor, bootstrap, notes, request_id
@@ -80,6 +82,30 @@ def _start_worker(operator: str) -> None:
     global _worker  # one per process, made once
     container = bootstrap()
     _worker = _Worker(container, registers.in_force(container.uow(), operator).register)
+
+
+def _ready() -> None:
+    """Nothing: submitting it makes the pool start its processes."""
+
+
+def _close_connections(container: Container) -> None:
+    """Close the parent's pooled connections, so that no forked process inherits one
+    (a child closing a PostgreSQL socket it inherited would end the parent's session);
+    the parent opens new ones when it next needs them."""
+    for value in list(vars(container).values()):
+        for engine in (value, getattr(value, "engine", None)):
+            if isinstance(engine, Engine):
+                engine.dispose()
+
+
+def _pool(container: Container, operator: str, workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes, forked (they start at once: the modules are loaded) before
+    any thread of this process runs and with no connection open."""
+    _close_connections(container)
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"),
+                               initializer=_start_worker, initargs=(operator,))
+    pool.submit(_ready).result()
+    return pool
 
 
 def _context(worker: _Worker, operator: str) -> Context:
@@ -192,6 +218,7 @@ def run_import(container: Container, register: Register, job: ImportJob) -> Impo
         summary.rejected += result[3]
         progress.update(task, advance=result[1])
 
+    pool = _pool(container, operator, workers) if workers > 1 else None
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=notes) as progress:
         task = progress.add_task(f"importing {path.name}", total=max(lines, 1))
@@ -203,15 +230,13 @@ def run_import(container: Container, register: Register, job: ImportJob) -> Impo
                 else:
                     yield number, chunk
 
-        if workers == 1:
+        if pool is None:
             global _worker  # the one process is the worker
             _worker = _Worker(container, register)
             for number, chunk in todo():
                 count(run_batch(number, chunk, shared))
         else:
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                     initializer=_start_worker,
-                                     initargs=(operator,)) as pool:
+            with pool:
                 running: set[Future[tuple[int, int, int, int, bool]]] = set()
                 for number, chunk in todo():
                     if len(running) >= 2 * workers:
