@@ -4,7 +4,7 @@ one is stored, a second run replays, and the ledger verifies afterwards."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,16 @@ from derbes.platform.clock import FixedClock
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.tables import consent_ledger, consents
 from derbes.testing.context import make_context
-from tests.consent_support import ACTOR, IP, USER_AGENT, World, marketing, processing, transfer
+from tests.consent_support import (
+    ACTOR,
+    IP,
+    USER_AGENT,
+    World,
+    iin_born,
+    marketing,
+    processing,
+    transfer,
+)
 
 AUDIT_KEY = b"integration audit key, 32 bytes!"
 KEY = ledger_key(AUDIT_KEY)
@@ -115,3 +124,16 @@ def test_an_act_without_idempotency_key_is_refused(world: World) -> None:
                       GIVEN)
     with pytest.raises(InputError):
         _import(world, [act])
+
+
+def test_the_age_is_judged_on_the_day_each_act_was_given(world: World, engine: Engine) -> None:
+    # Born 1 Jan 2006: a minor in 2020 (Law 94-V Art. 8: a representative consents), of
+    # age in 2025 — both acts in one batch, the birth date read once.
+    subject = world.subject(iin=iin_born(date(2006, 1, 1)), phone="+77015550011")
+    results = _import(world, [
+        _act(subject, "young", marketing(), at=datetime(2020, 6, 1, tzinfo=UTC)),
+        _act(subject, "adult", marketing(), at=datetime(2025, 6, 1, tzinfo=UTC))])
+    assert isinstance(results[0], DerbesError) and results[0].field is not None
+    assert "representative" in results[0].message
+    assert not isinstance(results[1], DerbesError)
+    assert [r[5] for r in _rows(engine)] == ["adult"]
