@@ -183,3 +183,21 @@ def _count_keys(env: VaultEnv) -> int:
     with env.keys.engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(data_keys))
                    .scalar_one())
+
+
+def test_many_subjects_and_their_values_are_read_in_one_go(env: VaultEnv) -> None:
+    result = _import(env, _people())
+    ids = [sid for _, sid in result.stored]
+    with env.uow() as uow:
+        found = uow.vault.get_many([*ids, "no-such-subject"])
+        ages = uow.vault.values_of_many(ids, ("identity.iin", "identity.birth_date"))
+        one_by_one = {sid: uow.vault.values(sid, ["identity.iin", "identity.birth_date"])
+                      for sid in ids}
+    assert sorted(found) == sorted(ids) and found[ids[0]] == uow_get(env, ids[0])
+    assert ages == {sid: values for sid, values in one_by_one.items() if values}
+    assert sorted(ages) == sorted(ids[:2])
+
+
+def uow_get(env: VaultEnv, sid: str) -> Any:
+    with env.uow() as uow:
+        return uow.vault.get(sid)

@@ -114,6 +114,14 @@ class FakeVaultRepository:
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         return self._s.subjects.get(subject_id)
 
+    def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
+        return {sid: self._s.subjects[sid] for sid in subject_ids if sid in self._s.subjects}
+
+    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+                       ) -> dict[str, builtins.list[SealedValue]]:
+        found = {sid: self.values(sid, categories) for sid in subject_ids}
+        return {sid: values for sid, values in found.items() if values}
+
     def values(
         self, subject_id: str, categories: Collection[str] | None = None
     ) -> builtins.list[SealedValue]:

@@ -224,6 +224,15 @@ class VaultRepository(Protocol):
         """Insert values, replacing any stored under the same (subject, category, seq)."""
         ...
 
+    def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
+        """The subjects of these ids that exist (tombstones included), in one read."""
+        ...
+
+    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+                       ) -> dict[str, builtins.list[SealedValue]]:
+        """Per subject its values of ``categories``, by category and seq, in one read."""
+        ...
+
     def delete_values(
         self, subject_id: str, categories: Collection[str] | None = None,
         seqs: Collection[tuple[str, int]] | None = None,

@@ -228,6 +228,15 @@ class _Act:
     act_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
+def _known_subjects(ctx: Context, requests: Sequence[ConsentRequest]
+                    ) -> dict[str, SubjectRecord]:
+    """The live subjects of the batch in scope, read in one query; any other id is left
+    to ``live_subject``, which says what is wrong with it."""
+    ids = {r.subject_id for r in requests if isinstance(r.subject_id, str)}
+    return {sid: s for sid, s in ctx.uow.vault.get_many(ids).items()
+            if ctx.scope.admits(s.operator_id) and not s.destroyed}
+
+
 def _check_times(ctx: Context, requests: Sequence[ConsentRequest],
                  given_at: Sequence[datetime]) -> None:
     if len(given_at) != len(requests):
@@ -244,9 +253,10 @@ def _give_all(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentR
               ) -> tuple[list[GiveResult], _Batch]:
     """Inside an open unit of work (the caller commits): check and record ``requests``."""
     now = ctx.now()
-    subjects: dict[str, SubjectRecord] = {}
+    subjects = _known_subjects(ctx, requests)
     parsed = [_parse(ctx, r, subjects, via_egov=via_egov) for r in requests]
     batch = _Batch(ctx, otp, parsed, now)
+    batch.age.prefetch(sorted(subjects))
     times: Sequence[datetime | None] = given_at if given_at is not None else [None] * len(parsed)
     results = [batch.replay(p) or batch.give(p, at) for p, at in zip(parsed, times, strict=True)]
     record_age_reads(ctx, batch.age, now)

@@ -23,7 +23,7 @@ from derbes.identifiers.model import iin as kz_iin
 from derbes.platform import crypto
 from derbes.register.model.register import Register
 from derbes.uow import UnitOfWork
-from derbes.vault.ports import SubjectRecord
+from derbes.vault.ports import SealedValue, SubjectRecord
 from derbes.vault.service import keyswap
 
 __all__ = ["AGE_CATEGORIES", "AGE_RULE", "AgeCheck", "live_subject", "majority",
@@ -81,7 +81,14 @@ class AgeCheck:
         self._data_key = data_key
         self._births: dict[str, date | None] = {}
         self._majority: dict[str, Period] = {}
+        self._stored: dict[str, list[SealedValue]] | None = None
+        self._prefetched: frozenset[str] = frozenset()
         self.read: list[tuple[str, list[str]]] = []
+
+    def prefetch(self, subject_ids: Sequence[str]) -> None:
+        """Read the age values of all these subjects in one query (a batch's subjects)."""
+        self._stored = self._ctx.uow.vault.values_of_many(subject_ids, AGE_CATEGORIES)
+        self._prefetched = frozenset(subject_ids)
 
     def minor(self, subject: SubjectRecord, register: Register, now: datetime) -> bool | None:
         """Whether ``subject`` is under age on ``now`` (None: nothing in the vault tells)."""
@@ -99,7 +106,9 @@ class AgeCheck:
         return rules_of.is_minor(birth, now.date(), self._majority[operator])
 
     def _check(self, subject: SubjectRecord) -> tuple[date | None, list[str]]:
-        stored = self._ctx.uow.vault.values(subject.id, list(AGE_CATEGORIES))
+        stored = (self._stored.get(subject.id, []) if self._stored is not None
+                  and subject.id in self._prefetched
+                  else self._ctx.uow.vault.values(subject.id, list(AGE_CATEGORIES)))
         if not stored:
             return None, []
         key = self._data_key(subject.id)
