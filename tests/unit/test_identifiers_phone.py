@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -74,3 +75,51 @@ def test_parse_raises_only_identifier_error(text: str) -> None:
 def test_phone_shaped_text_raises_only_identifier_error(text: str) -> None:
     with contextlib.suppress(IdentifierError):
         phone.parse(text)
+
+
+def _library_e164(text: str) -> str | None:
+    """What the full library path answers (None: it refuses the number)."""
+    try:
+        return phonenumbers.format_number(phone._kz_number(text),
+                                          phonenumbers.PhoneNumberFormat.E164)
+    except IdentifierError:
+        return None
+
+
+_SEPARATOR = st.sampled_from(["", " ", "-", "  ", ".", "--"])
+
+
+@given(
+    prefix=st.sampled_from(["+7", "8", "7", "+8", "+77", ""]),
+    operator=st.one_of(st.sampled_from(["700", "701", "705", "707", "747", "760", "771",
+                                        "777", "778", "785", "799", "727"]),
+                       st.integers(0, 999).map(lambda n: f"{n:03d}")),
+    brackets=st.booleans(),
+    digits=st.one_of(st.text("0123456789", min_size=7, max_size=7),
+                     st.text("0123456789", min_size=5, max_size=9)),
+    separators=st.lists(_SEPARATOR, min_size=4, max_size=4),
+)
+def test_fast_path_agrees_with_the_library(prefix: str, operator: str, brackets: bool,
+                                           digits: str, separators: list[str]) -> None:
+    # Every number the fast path answers must be answered the same by the library;
+    # what it does not answer is left to the library (e164 falls back).
+    code = f"({operator})" if brackets else operator
+    text = (f"{prefix}{separators[0]}{code}{separators[1]}{digits[:3]}{separators[2]}"
+            f"{digits[3:5]}{separators[3]}{digits[5:]}")
+    fast = phone.fast_e164(text)
+    library = _library_e164(text)
+    if fast is not None:
+        assert fast == library
+    assert (phone.e164(text) if library is not None else None) == library
+
+
+def test_fast_path_takes_the_common_mobile_forms_and_leaves_the_rest() -> None:
+    for text in ("+7 701 123 45 67", "8 (707) 123-45-67", "87771234567", "+77471234567"):
+        assert phone.fast_e164(text) == _library_e164(text)
+        assert phone.fast_e164(text) is not None
+    # Landlines, the 7-prefixed and the short forms, and invalid operators go to the library.
+    for text in ("+7 727 250 12 34", "77011234567", "7011234567", "+7 799 123 45 67",
+                 "+7 495 123 45 67"):
+        assert phone.fast_e164(text) is None
+    with pytest.raises(IdentifierError):
+        phone.e164("+7 799 123 45 67")

@@ -151,6 +151,73 @@ def give(
         typer.echo(f"{c.id} {c.scope.kind.value}")
 
 
+@consent_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="JSON lines, one act of consent per line, with "
+                                          "given_at (see derbes.consent.adapters.import_file)."),
+    batch: int = typer.Option(500, "--batch", help="Acts per transaction."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Lines and reasons of the acts left out "
+                                "(default: FILE.rejects.jsonl)."),
+) -> None:
+    """Migrate consents from an earlier system with their original times and evidence;
+    run it again to resume (stored acts are replayed, not stored twice)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from derbes.consent.adapters.import_file import Line, read_acts
+    from derbes.consent.service.importing import import_acts
+    from derbes.platform.files import write_private
+    from derbes.vault.adapters.import_files import digest_and_count
+
+    if not file.is_file():
+        raise InputError(f"{file} is not a file", field="file")
+    if batch < 1:
+        raise InputError("--batch must be at least 1", field="batch")
+    container = bootstrap()
+    ctx = container.context(actor(), request_id())
+    file_id, lines = digest_and_count(file, "consent-import")
+    out = rejects if rejects is not None else file.with_name(file.name + ".rejects.jsonl")
+    stored = replayed = 0
+    left_out: list[dict[str, Any]] = []
+
+    def run(chunk: list[Line]) -> None:
+        nonlocal stored, replayed
+        results = import_acts(ctx, [line.act for line in chunk if line.act is not None])
+        for line, result in zip(chunk, results, strict=True):
+            if isinstance(result, Exception):
+                left_out.append({"line": line.number, "field": result.field,
+                                 "reason": result.message})
+            elif result.replayed:
+                replayed += 1
+            else:
+                stored += 1
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=notes) as progress:
+        task = progress.add_task(f"importing {file.name}", total=max(lines, 1))
+        chunk: list[Line] = []
+        for line in read_acts(file, file_id, parse_scope):
+            if line.act is None:
+                left_out.append({"line": line.number, "field": line.field,
+                                 "reason": line.problem})
+            else:
+                chunk.append(line)
+            if len(chunk) >= batch:
+                run(chunk)
+                progress.update(task, completed=line.number)
+                chunk = []
+        if chunk:
+            run(chunk)
+        progress.update(task, completed=max(lines, 1))
+    left_out.sort(key=lambda r: int(r["line"]))
+    write_private(out, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                               for r in left_out).encode("utf-8"))
+    notes.print(f"stored {stored} act(s), {replayed} stored before (replayed), "
+                f"{len(left_out)} rejected (lines and reasons in {out})")
+    if left_out:
+        raise typer.Exit(1)
+
+
 @consent_app.command("withdraw")
 def withdraw(
     subject: str = typer.Option(..., "--subject", help="The subject's internal id."),

@@ -57,10 +57,11 @@ class _FakeState:
     lookups: dict[tuple[str, str, str], Lookup] = field(default_factory=dict)
     cards: dict[str, CardToken] = field(default_factory=dict)
     blocks: builtins.list[CategoryBlock] = field(default_factory=list)
+    imports: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def copy(self) -> _FakeState:
         return _FakeState(dict(self.subjects), dict(self.values), dict(self.lookups),
-                          dict(self.cards), builtins.list(self.blocks))
+                          dict(self.cards), builtins.list(self.blocks), dict(self.imports))
 
 
 class FakeVaultRepository:
@@ -95,6 +96,16 @@ class FakeVaultRepository:
     def add_batch(self, batch: SubjectBatch) -> None:
         self.add_many(batch.records(), batch.sealed_values(), batch.lookup_records(),
                       batch.cards)
+        if batch.mark is not None:
+            self._s.imports[(batch.mark.import_id, batch.mark.batch)] = len(batch.subject_ids)
+
+    def taken_lookups(self, operator_id: str, pairs: Collection[tuple[str, str]]
+                      ) -> set[tuple[str, str]]:
+        return {(kind, digest) for kind, digest in pairs
+                if (operator_id, kind, digest) in self._s.lookups}
+
+    def imported_batches(self, import_id: str) -> set[int]:
+        return {batch for (iid, batch) in self._s.imports if iid == import_id}
 
     def _require(self, subject_id: str) -> None:
         if subject_id not in self._s.subjects:
@@ -102,6 +113,14 @@ class FakeVaultRepository:
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         return self._s.subjects.get(subject_id)
+
+    def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
+        return {sid: self._s.subjects[sid] for sid in subject_ids if sid in self._s.subjects}
+
+    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+                       ) -> dict[str, builtins.list[SealedValue]]:
+        found = {sid: self.values(sid, categories) for sid in subject_ids}
+        return {sid: values for sid, values in found.items() if values}
 
     def values(
         self, subject_id: str, categories: Collection[str] | None = None

@@ -144,6 +144,15 @@ LookupRow = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
+class ImportMark:
+    """Batch ``batch`` of file import ``import_id`` (a digest, no PD): stored with its rows."""
+
+    import_id: str
+    batch: int
+    rejected: int
+
+
+@dataclass(frozen=True)
 class SubjectBatch:
     """New subjects of one operator, created at one instant, with everything they hold."""
 
@@ -153,6 +162,7 @@ class SubjectBatch:
     values: Sequence[ValueRow] = field(repr=False)
     lookups: Sequence[LookupRow] = field(repr=False)
     cards: Sequence[CardToken] = ()
+    mark: ImportMark | None = None
 
     def records(self) -> builtins.list[SubjectRecord]:
         return [SubjectRecord(sid, self.operator_id, self.created_at) for sid in self.subject_ids]
@@ -186,8 +196,18 @@ class VaultRepository(Protocol):
         """Insert a batch of new subjects: what ``add_many`` does, for bulk ingest.
 
         A look-up already registered (for another subject of the operator)
-        raises ``ConflictError`` and the transaction stays usable.
+        raises ``ConflictError`` and the transaction stays usable. The batch's
+        import mark, if any, is written with the rows.
         """
+        ...
+
+    def taken_lookups(self, operator_id: str, pairs: Collection[tuple[str, str]]
+                      ) -> set[tuple[str, str]]:
+        """Which of these (kind, digest) pairs the operator's subjects already hold."""
+        ...
+
+    def imported_batches(self, import_id: str) -> set[int]:
+        """The batches of file import ``import_id`` already stored."""
         ...
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
@@ -202,6 +222,15 @@ class VaultRepository(Protocol):
 
     def put_values(self, values: Sequence[SealedValue]) -> None:
         """Insert values, replacing any stored under the same (subject, category, seq)."""
+        ...
+
+    def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
+        """The subjects of these ids that exist (tombstones included), in one read."""
+        ...
+
+    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+                       ) -> dict[str, builtins.list[SealedValue]]:
+        """Per subject its values of ``categories``, by category and seq, in one read."""
         ...
 
     def delete_values(

@@ -146,30 +146,31 @@ class _Batch:
                                 "request", field="idempotency_key")
         return GiveResult(before[0].act_id, tuple(before), replayed=True)
 
-    def give(self, p: _Parsed) -> GiveResult:
-        """Check one act against its register and record it."""
+    def give(self, p: _Parsed, at: datetime | None = None) -> GiveResult:
+        """Check one act against its register and record it, as given at ``at`` (now)."""
         rules, subject, request = self.ctx.rules.consent, p.subject, p.request
+        at = self.now if at is None else at
         loaded = self.register(subject.operator_id)
         scopes = rules_of.validate_scopes(loaded.register, p.scopes, rules)
         evidence = rules_of.check_evidence(p.channel, request.evidence, rules)
-        rules_of.check_valid_until(self.now, request.valid_until)
-        minor = self.age.minor(subject, loaded.register, self.now)
+        rules_of.check_valid_until(at, request.valid_until)
+        minor = self.age.minor(subject, loaded.register, at)
         representative = rules_of.check_given_by(p.given_by, request.representative, minor,
                                                  rules)
         if p.channel is ConsentChannel.SMS_OTP:
             if self.otp is None:
                 raise ConfigurationError("no OTP verifier is configured")
             self.otp.verify(evidence.otp_reference or "", evidence.otp_code or "", subject.id,
-                            self.now)
+                            at)
             self.otp_refs.append((evidence.otp_reference or "").strip())
         act = _Act(p, loaded, evidence, representative, minor,
                    self.ctx.uow.registers.policy_hash(loaded))
-        consents = [self._consent(act, scope) for scope in scopes]
+        consents = [self._consent(act, scope, at) for scope in scopes]
         if p.key is not None:
             self.stored[(subject.operator_id, p.key)] = consents  # a repeat replays
         return GiveResult(act.act_id, tuple(consents), replayed=False)
 
-    def _consent(self, act: _Act, scope: Scope) -> Consent:
+    def _consent(self, act: _Act, scope: Scope, at: datetime) -> Consent:
         p, sealed_part = act.parsed, act.evidence.sealed_part()
         key = self._sealing_key(act)
         consent_id = str(uuid.uuid4())
@@ -185,13 +186,13 @@ class _Batch:
             operator_id=p.subject.operator_id, scope=scope,
             policy_version=register.policy.version_id, policy_hash=act.policy_hash,
             channel=p.channel, evidence_refs=act.evidence.references(), given_by=p.given_by,
-            given_at=self.now, valid_until=p.request.valid_until, idempotency_key=p.key,
+            given_at=at, valid_until=p.request.valid_until, idempotency_key=p.key,
             request_hash=p.fingerprint, evidence_sealed=evidence_sealed,
             representative_sealed=rep_sealed,
         )
         self.made.append(consent)
         self.records.append(LedgerRecord(
-            at=self.now, event=LedgerEvent.GIVEN.value, consent_id=consent_id,
+            at=at, event=LedgerEvent.GIVEN.value, consent_id=consent_id,
             subject_id=p.subject.id, payload={
                 "act_id": act.act_id, "operator_id": p.subject.operator_id,
                 "scope": scope.as_dict(), "policy_version": consent.policy_version,
@@ -227,14 +228,37 @@ class _Act:
     act_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
+def _known_subjects(ctx: Context, requests: Sequence[ConsentRequest]
+                    ) -> dict[str, SubjectRecord]:
+    """The live subjects of the batch in scope, read in one query; any other id is left
+    to ``live_subject``, which says what is wrong with it."""
+    ids = {r.subject_id for r in requests if isinstance(r.subject_id, str)}
+    return {sid: s for sid, s in ctx.uow.vault.get_many(ids).items()
+            if ctx.scope.admits(s.operator_id) and not s.destroyed}
+
+
+def _check_times(ctx: Context, requests: Sequence[ConsentRequest],
+                 given_at: Sequence[datetime]) -> None:
+    if len(given_at) != len(requests):
+        raise InputError("one given_at per act", field="given_at")
+    now = ctx.now()
+    for index, at in enumerate(given_at):
+        if at.tzinfo is None or at > now:
+            raise InputError(f"acts[{index}]: given_at must carry a time zone and not be "
+                             "in the future", field="given_at")
+
+
 def _give_all(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentRequest],
-              *, via_egov: bool = False) -> tuple[list[GiveResult], _Batch]:
+              *, via_egov: bool = False, given_at: Sequence[datetime] | None = None
+              ) -> tuple[list[GiveResult], _Batch]:
     """Inside an open unit of work (the caller commits): check and record ``requests``."""
     now = ctx.now()
-    subjects: dict[str, SubjectRecord] = {}
+    subjects = _known_subjects(ctx, requests)
     parsed = [_parse(ctx, r, subjects, via_egov=via_egov) for r in requests]
     batch = _Batch(ctx, otp, parsed, now)
-    results = [batch.replay(p) or batch.give(p) for p in parsed]
+    batch.age.prefetch(sorted(subjects))
+    times: Sequence[datetime | None] = given_at if given_at is not None else [None] * len(parsed)
+    results = [batch.replay(p) or batch.give(p, at) for p, at in zip(parsed, times, strict=True)]
     record_age_reads(ctx, batch.age, now)
     ctx.uow.consents.add(batch.made)
     ctx.uow.consent_ledger.append(batch.records)
@@ -256,16 +280,22 @@ def give_in(ctx: Context, otp: OtpVerifier | None, request: ConsentRequest,
     return results[0]
 
 
-def give_batch(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentRequest]
-               ) -> list[GiveResult]:
+def give_batch(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentRequest],
+               *, given_at: Sequence[datetime] | None = None) -> list[GiveResult]:
     """Record many acts of consent in one transaction (bulk ingest); results in the
-    order of ``requests``. The age check's reads have one audit entry for the batch."""
+    order of ``requests``. The age check's reads have one audit entry for the batch.
+
+    ``given_at``: when each act was given, for consents migrated from an earlier
+    system (checked as of that time: the term, the subject's age); default now.
+    """
     if not requests:
         return []
+    if given_at is not None:
+        _check_times(ctx, requests, given_at)
     settle_key_swaps(ctx, [r.subject_id for r in requests])
     checker = check_codes(ctx, otp, requests)
     with ctx.uow:
-        results, batch = _give_all(ctx, checker, requests)
+        results, batch = _give_all(ctx, checker, requests, given_at=given_at)
         ctx.uow.commit()
     if otp is not None:
         for reference in batch.otp_refs:

@@ -23,7 +23,7 @@ from derbes.identifiers.model import iin as kz_iin
 from derbes.platform import crypto
 from derbes.register.model.register import Register
 from derbes.uow import UnitOfWork
-from derbes.vault.ports import SubjectRecord
+from derbes.vault.ports import SealedValue, SubjectRecord
 from derbes.vault.service import keyswap
 
 __all__ = ["AGE_CATEGORIES", "AGE_RULE", "AgeCheck", "live_subject", "majority",
@@ -71,27 +71,44 @@ def majority(ctx: Context, register: Register) -> Period:
 class AgeCheck:
     """Whether subjects are under age, each read once; the reads are audited together.
 
-    ``data_key`` gives a subject's data key when a value must be opened.
+    ``data_key`` gives a subject's data key when a value must be opened. The birth
+    date is read once per subject and the answer worked out for each act's day: acts
+    migrated from an earlier system may be years apart.
     """
 
     def __init__(self, ctx: Context, data_key: Callable[[str], bytes | None]) -> None:
         self._ctx = ctx
         self._data_key = data_key
-        self._minors: dict[str, bool | None] = {}
+        self._births: dict[str, date | None] = {}
+        self._majority: dict[str, Period] = {}
+        self._stored: dict[str, list[SealedValue]] | None = None
+        self._prefetched: frozenset[str] = frozenset()
         self.read: list[tuple[str, list[str]]] = []
+
+    def prefetch(self, subject_ids: Sequence[str]) -> None:
+        """Read the age values of all these subjects in one query (a batch's subjects)."""
+        self._stored = self._ctx.uow.vault.values_of_many(subject_ids, AGE_CATEGORIES)
+        self._prefetched = frozenset(subject_ids)
 
     def minor(self, subject: SubjectRecord, register: Register, now: datetime) -> bool | None:
         """Whether ``subject`` is under age on ``now`` (None: nothing in the vault tells)."""
-        if subject.id not in self._minors:
-            found, categories = self._check(subject, register, now)
-            self._minors[subject.id] = found
+        if subject.id not in self._births:
+            birth, categories = self._check(subject)
+            self._births[subject.id] = birth
             if categories:
                 self.read.append((subject.id, categories))
-        return self._minors[subject.id]
+        birth = self._births[subject.id]
+        if birth is None:
+            return None
+        operator = register.operator.id
+        if operator not in self._majority:
+            self._majority[operator] = majority(self._ctx, register)
+        return rules_of.is_minor(birth, now.date(), self._majority[operator])
 
-    def _check(self, subject: SubjectRecord, register: Register, now: datetime
-               ) -> tuple[bool | None, list[str]]:
-        stored = self._ctx.uow.vault.values(subject.id, list(AGE_CATEGORIES))
+    def _check(self, subject: SubjectRecord) -> tuple[date | None, list[str]]:
+        stored = (self._stored.get(subject.id, []) if self._stored is not None
+                  and subject.id in self._prefetched
+                  else self._ctx.uow.vault.values(subject.id, list(AGE_CATEGORIES)))
         if not stored:
             return None, []
         key = self._data_key(subject.id)
@@ -110,10 +127,7 @@ class AgeCheck:
             except (IdentifierError, ValueError):
                 continue
             break
-        categories = sorted({v.category for v in stored})
-        if birth is None:
-            return None, categories
-        return rules_of.is_minor(birth, now.date(), majority(self._ctx, register)), categories
+        return birth, sorted({v.category for v in stored})
 
 
 def record_age_reads(ctx: Context, check: AgeCheck, now: datetime) -> None:

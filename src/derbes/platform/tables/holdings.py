@@ -113,6 +113,19 @@ subject_lookups = Table(
     index("subject_id"),
 )
 
+# The committed batches of a file import (``derbes subject import``), written with
+# the batch's subjects: a resumed import skips exactly these. No personal data.
+subject_imports = Table(
+    "subject_imports",
+    metadata,
+    string("import_id", 64),
+    integer("batch"),
+    integer("subjects"),
+    integer("rejected"),
+    instant("committed_at"),
+    PrimaryKeyConstraint("import_id", "batch"),
+)
+
 # Blocks of single categories of a subject; a whole-subject block is on ``subjects``.
 category_blocks = Table(
     "category_blocks",

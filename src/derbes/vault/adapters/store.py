@@ -43,6 +43,7 @@ from derbes.platform.tables import (
     card_tokens,
     category_blocks,
     pd_values,
+    subject_imports,
     subject_lookups,
 )
 from derbes.platform.tables import subjects as subjects_table
@@ -169,6 +170,10 @@ def _purposes_json(purposes: tuple[str, ...]) -> str:
     return json.dumps(list(purposes))
 
 
+_IN_CHUNK = 5000
+_IMPORT_COLUMNS = ("import_id", "batch", "subjects", "rejected", "committed_at")
+
+
 class _BulkWriter:
     """Driver-level inserts for one batch on one connection."""
 
@@ -267,6 +272,38 @@ class SqlVaultRepository:
                                    for kind, digest, sid in sorted(batch.lookups)])
             except writer.integrity_errors():
                 raise ConflictError(DUPLICATE_IDENTIFIER, field="identifiers") from None
+        if batch.mark is not None:
+            mark = batch.mark
+            try:
+                writer.insert(subject_imports, _IMPORT_COLUMNS, [
+                    (mark.import_id, mark.batch, len(batch.subject_ids), mark.rejected,
+                     created)])
+            except writer.integrity_errors():
+                # Another run of the same import stored this batch first.
+                raise ConflictError("this batch of the import is already stored",
+                                    field="batch") from None
+
+    def taken_lookups(self, operator_id: str, pairs: Collection[tuple[str, str]]
+                      ) -> set[tuple[str, str]]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, digest in pairs:
+            by_kind.setdefault(kind, []).append(digest)
+        taken: set[tuple[str, str]] = set()
+        for kind, digests in by_kind.items():
+            # Chunks stay well under SQLite's limit of bound parameters.
+            for start in range(0, len(digests), _IN_CHUNK):
+                rows = self._connection.execute(
+                    select(subject_lookups.c.digest).where(
+                        subject_lookups.c.operator_id == operator_id,
+                        subject_lookups.c.kind == kind,
+                        subject_lookups.c.digest.in_(digests[start:start + _IN_CHUNK])))
+                taken.update((kind, digest) for (digest,) in rows)
+        return taken
+
+    def imported_batches(self, import_id: str) -> set[int]:
+        rows = self._connection.execute(
+            select(subject_imports.c.batch).where(subject_imports.c.import_id == import_id))
+        return {int(batch) for (batch,) in rows}
 
     def get(self, subject_id: str, *, for_update: bool = False) -> SubjectRecord | None:
         query = select(subjects_table).where(subjects_table.c.id == subject_id)
@@ -285,6 +322,29 @@ class SqlVaultRepository:
             query = query.where(pd_values.c.category.in_(list(categories)))
         query = query.order_by(pd_values.c.category, pd_values.c.seq)
         return [_to_value(row) for row in self._connection.execute(query)]
+
+    def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
+        ids = sorted(set(subject_ids))
+        found: dict[str, SubjectRecord] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            query = select(subjects_table).where(
+                subjects_table.c.id.in_(ids[start:start + _IN_CHUNK]))
+            found.update((r.id, r) for r in map(_to_subject, self._connection.execute(query)))
+        return found
+
+    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+                       ) -> dict[str, builtins.list[SealedValue]]:
+        ids = sorted(set(subject_ids))
+        found: dict[str, builtins.list[SealedValue]] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            query = (select(pd_values)
+                     .where(pd_values.c.subject_id.in_(ids[start:start + _IN_CHUNK]),
+                            pd_values.c.category.in_(list(categories)))
+                     .order_by(pd_values.c.subject_id, pd_values.c.category,
+                               pd_values.c.seq))
+            for value in map(_to_value, self._connection.execute(query)):
+                found.setdefault(value.subject_id, []).append(value)
+        return found
 
     def put_values(self, values: Sequence[SealedValue]) -> None:
         if not values:

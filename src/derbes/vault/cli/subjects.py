@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,59 @@ def add(
     subject_id = vault.add_subject(_context(container, operator), register, values, ids)
     notes.print(f"added subject with {len(values)} value(s) for {operator}")
     typer.echo(subject_id)
+
+
+@subject_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="CSV with a header, or JSON lines: one subject per "
+                                          "record, a category per column (id:<kind> for "
+                                          "look-up identifiers)."),
+    operator: str = typer.Option(..., "--operator", help="Operator id (its register in force)."),
+    workers: int = typer.Option(1, "--workers", help="Processes, each with its own connection."),
+    batch: int = typer.Option(2000, "--batch", help="Records per batch (one transaction)."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Where the rejected records' lines and reasons go "
+                                "(default: FILE.rejects.jsonl)."),
+    fmt: str | None = typer.Option(None, "--format", help="csv or jsonl (default: by extension)."),
+    source: Source = typer.Option(Source.SUBJECT, "--source", help="Where the values came from."),
+    purpose: list[str] = typer.Option([], "--purpose", help="Purpose(s) of the collection."),
+    method: str = typer.Option("import", "--method", help="How the values were collected."),
+    collected_at: str | None = typer.Option(
+        None, "--collected-at", help="When the values were collected (ISO 8601; default now)."),
+    register_file: Path | None = typer.Option(
+        None, "--register", help="Publish this register file first (if not yet in force)."
+    ),
+) -> None:
+    """Import subjects from a file; resumable (run it again after a crash)."""
+    from derbes.vault.adapters.import_files import file_format
+    from derbes.vault.cli.importing import ImportJob, run_import
+
+    if not file.is_file():
+        raise InputError(f"{file} is not a file", field="file")
+    kind = file_format(file, fmt)
+    container = bootstrap()
+    when = container.clock.now()
+    if collected_at is not None:
+        try:
+            when = datetime.fromisoformat(collected_at)
+        except ValueError:
+            raise InputError("--collected-at must be an ISO 8601 date-time",
+                             field="collected_at") from None
+        if when.tzinfo is None:
+            raise InputError("--collected-at needs a time zone (…+05:00 or …Z)",
+                             field="collected_at")
+    register = _register(container, operator, register_file)
+    out = rejects if rejects is not None else file.with_name(file.name + ".rejects.jsonl")
+    options = {"operator": operator, "source": source.value, "purposes": tuple(purpose),
+               "method": method, "collected_at": when.isoformat()}
+    summary = run_import(container, register, ImportJob(file, kind, batch, workers, out,
+                                                        options))
+    notes.print(f"stored {summary.stored} subject(s) of {summary.records} record(s) read; "
+                f"{summary.rejected} rejected (lines and reasons in {out})"
+                + (f"; {summary.batches_before} batch(es) stored by an earlier run"
+                   if summary.batches_before else ""))
+    if summary.rejected:
+        raise typer.Exit(1)
 
 
 @subject_app.command("show")

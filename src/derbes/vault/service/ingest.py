@@ -12,7 +12,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from derbes.audit.model.log import AuditAction, AuditRecord
@@ -23,10 +23,11 @@ from derbes.register.model.register import Register
 from derbes.retention.service import clocks as retention_service
 from derbes.vault import model as vault
 from derbes.vault.model import LookupKind, NewValue, PdValue
-from derbes.vault.ports import CardToken, LookupRow, SubjectBatch, ValueRow
+from derbes.vault.ports import CardToken, ImportMark, LookupRow, SubjectBatch, ValueRow
 from derbes.vault.service.guards import locate
 
-__all__ = ["NewSubject", "add_subject", "add_subjects", "new_token"]
+__all__ = ["NewSubject", "add_subject", "add_subjects", "check_subjects", "new_token",
+           "store_checked"]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ _MS_BITS = (1 << 48) - 1
 _RAND_B_BITS = (1 << 62) - 1
 
 # One subject of a batch, checked: its values and its (kind, normalised identifier) pairs.
-_Checked = tuple[list[PdValue], list[tuple[LookupKind, str]]]
+Checked = tuple[list[PdValue], list[tuple[LookupKind, str]]]
+_Checked = Checked
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,20 @@ def add_subjects(
     """
     if not subjects:
         return []
+    return store_checked(ctx, register, _checked(ctx, register, subjects, single=_single))
+
+
+def store_checked(ctx: Context, register: Register, checked: list[_Checked],
+                  mark: ImportMark | None = None) -> list[str]:
+    """New subjects of checked values: keys first, then one data transaction."""
     now = ctx.now()
-    checked = _checked(ctx, register, subjects, single=_single)
-    ids = _new_subject_ids(len(subjects), now)
+    ids = _new_subject_ids(len(checked), now)
     keystore = ctx.keystore
     index_key = keystore.index_key()
     keys = keystore.create_keys(ids)
     try:
-        batch = _sealed_batch(register.operator.id, now, ids, checked, index_key, keys)
+        batch = replace(_sealed_batch(register.operator.id, now, ids, checked, index_key, keys),
+                        mark=mark)
         del checked
         _store(ctx, register, batch)
     except BaseException:
@@ -126,11 +134,26 @@ def add_subjects(
 
 def _checked(ctx: Context, register: Register, subjects: Sequence[NewSubject],
              *, single: bool) -> list[_Checked]:
+    checked, failed = check_subjects(ctx, register, subjects, stop=True)
+    if failed:
+        index, exc = failed[0]
+        raise exc if single else locate(exc, index) from None
+    return [pair for _, pair in checked]
+
+
+def check_subjects(ctx: Context, register: Register, subjects: Sequence[NewSubject],
+                   *, stop: bool = False
+                   ) -> tuple[list[tuple[int, _Checked]], list[tuple[int, DerbesError]]]:
+    """Every subject checked: (index, checked) of the good ones, (index, error) of the others.
+
+    With ``stop`` it ends at the first error (a batch that is refused whole).
+    """
     # Category lookups, minimisation and provenance are worked out once per
     # (category, provenance) for the batch; every value is still checked by type.
     validator = vault.BatchValidator(register, ctx.rules.vault, phone=ctx.phones.e164,
                                      new_token=new_token, on=ctx.now().date())
-    checked: list[_Checked] = []
+    checked: list[tuple[int, _Checked]] = []
+    failed: list[tuple[int, DerbesError]] = []
     seen: set[tuple[LookupKind, str]] = set()
     for index, subject in enumerate(subjects):
         try:
@@ -142,10 +165,13 @@ def _checked(ctx: Context, register: Register, subjects: Sequence[NewSubject],
                 raise ConflictError("an identifier is given for two subjects of the batch",
                                     field="identifiers")
         except DerbesError as exc:
-            raise exc if single else locate(exc, index) from None
+            failed.append((index, exc))
+            if stop:
+                break
+            continue
         seen.update(pairs)
-        checked.append((pd, pairs))
-    return checked
+        checked.append((index, (pd, pairs)))
+    return checked, failed
 
 
 def _sealed_batch(operator_id: str, now: datetime, ids: Sequence[str],
