@@ -29,6 +29,7 @@ from derbes.datasets import cli as _datasets  # noqa: F401  # isort: skip
 from derbes.scanner import cli as _scanner  # noqa: F401  # isort: skip
 from derbes.delivery import cli as _delivery  # noqa: F401  # isort: skip
 from derbes.incidents import cli as _incidents  # noqa: F401  # isort: skip
+from derbes.compliance import cli as _compliance  # noqa: F401  # isort: skip
 
 
 def main() -> None:

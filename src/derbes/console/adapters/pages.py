@@ -12,9 +12,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
+from derbes.console.adapters import incident_texts
 from derbes.console.model.pages import Urgency, mask
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
@@ -46,6 +48,7 @@ URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.ON_TIME: N_("On time"),
     Urgency.CLOSED: N_("Closed"),
 }
+_ALMATY = ZoneInfo("Asia/Almaty")
 # Each language named in itself, as a language switch shows it.
 LANG_NAMES: dict[Lang, str] = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
 
@@ -71,10 +74,22 @@ def _when(value: date | datetime | None, lang: Lang) -> str:
     return format_date(value, lang)
 
 
+def _local(value: datetime | None, lang: Lang) -> str:
+    """An instant where incidents are handled and their terms counted (Asia/Almaty)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(_ALMATY)
+    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
+
+
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
     catalogue = translations(lang)
     return _environment().get_template(name).render(
         _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
         lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
-        urgency_label=URGENCY_LABELS, mask=mask, when=lambda v: _when(v, lang), **values)
+        urgency_label=URGENCY_LABELS, mask=mask,
+        incident_state=incident_texts.STATE_LABELS, incident_source=incident_texts.SOURCE_LABELS,
+        severity_label=incident_texts.SEVERITY_LABELS, move_label=incident_texts.MOVE_LABELS,
+        clock_label=incident_texts.CLOCK_LABELS, when=lambda v: _when(v, lang),
+        local=lambda v: _local(v, lang), **values)
