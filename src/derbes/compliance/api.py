@@ -20,7 +20,6 @@ from derbes.api.deps import echo_request_id, operator_scope
 from derbes.compliance import service as compliance
 from derbes.compliance.model import Appointment
 from derbes.context import Context
-from derbes.integrity.model.anchor import Chain
 from derbes.staff.service.authorization import principal_of_key
 
 __all__ = ["router"]
@@ -119,15 +118,11 @@ def pack(request: Request, operator: Operator, ctx: Reader,
          format: Annotated[Literal["pdf", "html"], Query()] = "pdf",
          verify: Annotated[bool, Query()] = True) -> Response:
     """The compliance pack for a period (by default the year to date)."""
+    from derbes.compliance.adapters.chains import chain_walker
     from derbes.compliance.adapters.pack import MEDIA_TYPES, render_pack
 
-    container = container_of(request)
-    anchors = {chain: container.latest_anchor(chain).anchor for chain in Chain}
-    found = compliance.compliance_pack(
-        ctx, operator, since, until,
-        (lambda: compliance.walk_chains(container.reader,
-                                        (container.audit_key, container.ledger_key), anchors))
-        if verify else None)
+    walk = chain_walker(container_of(request)) if verify else None
+    found = compliance.compliance_pack(ctx, operator, since, until, walk)
     return Response(render_pack(found, lang, format), media_type=MEDIA_TYPES[format],
                     headers={"Cache-Control": "no-store", "Content-Disposition":
                              f'attachment; filename="compliance-{operator}-{lang}.{format}"'})

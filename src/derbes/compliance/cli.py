@@ -19,7 +19,6 @@ from rich.table import Table
 from derbes.cli.app import app
 from derbes.cli.common import actor, bootstrap, console, language, lazy, write_out
 from derbes.errors import InputError
-from derbes.integrity.model.anchor import Chain
 
 if TYPE_CHECKING:
     from derbes.compliance import service as compliance
@@ -93,14 +92,14 @@ def pack_command(
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}", field="format")
     chosen = language(lang)
+    from derbes.compliance.adapters.chains import chain_walker
+
     container = bootstrap()
-    anchors = {chain: container.latest_anchor(chain).anchor for chain in Chain}
+    walker = chain_walker(container)
 
     def walk() -> compliance.ChainResult:
         with console.status("walking the audit log and the consent ledger"):
-            return compliance.walk_chains(container.reader,
-                                          (container.audit_key, container.ledger_key),
-                                          anchors)
+            return walker()
 
     pack = compliance.compliance_pack(container.context(actor()), operator,
                                       _day(since, "since"), _day(until, "until"),

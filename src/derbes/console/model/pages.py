@@ -100,6 +100,8 @@ PAGES: tuple[Page, ...] = (
     Page("retention", N_("Retention and acts"), "retention", (Permission.ACTS_READ,)),
     Page("audit", N_("Audit"), "audit", (Permission.AUDIT_READ,)),
     Page("people", N_("People and keys"), "people", (Permission.STAFF_VIEW,)),
+    Page("compliance", N_("Compliance"), "compliance",
+         (Permission.COMPLIANCE_READ, Permission.COMPLIANCE_MANAGE)),
 )
 
 
