@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,8 +63,17 @@ def set_command(
 
 
 @responsible_app.command("show")
-def show_command(operator: str = typer.Option(..., "--operator")) -> None:
+def show_command(operator: str = typer.Option(..., "--operator"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """The appointment in force first, then the earlier ones."""
     found = compliance.responsible(bootstrap().context(actor(), read_only=True), operator)
+    if as_json:
+        rows = [{"name": a.name, "position": a.position, "email": a.email, "phone": a.phone,
+                 "appointed_on": a.appointed_on.isoformat(), "document": a.document,
+                 "recorded_at": a.recorded_at.isoformat(), "recorded_by": a.recorded_by}
+                for a in found.history]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table("appointed on", "name", "position", "contact", "document", "recorded")
     for a in found.history:
         table.add_row(a.appointed_on.isoformat(), a.name, a.position,
