@@ -7,7 +7,7 @@ shared environment, so two readers in two languages cannot mix.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -82,6 +82,22 @@ def _local(value: datetime | None, lang: Lang) -> str:
     return f"{format_date(local.date(), lang)}, {local:%H:%M}"
 
 
+_UNITS = (N_("%(count)s d"), N_("%(count)s h"), N_("%(count)s min"))
+
+
+def _duration(left: timedelta, lang: Lang) -> str:
+    """A time left as a person reads a clock, in ``lang``: «1 күн 3 сағ 20 мин»; a time
+    past (negative) with a minus sign."""
+    minutes = int(abs(left).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    catalogue = translations(lang)
+    shown = [(unit, n) for unit, n in zip(_UNITS, (days, hours, mins), strict=True)
+             if n or unit is _UNITS[2] or (unit is _UNITS[1] and days)]
+    text = " ".join(catalogue.ugettext(unit) % {"count": n} for unit, n in shown)
+    return ("-" if left < timedelta(0) and minutes else "") + text
+
+
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
     catalogue = translations(lang)
@@ -92,4 +108,4 @@ def render_page(name: str, lang: Lang, **values: Any) -> str:
         incident_state=incident_texts.STATE_LABELS, incident_source=incident_texts.SOURCE_LABELS,
         severity_label=incident_texts.SEVERITY_LABELS, move_label=incident_texts.MOVE_LABELS,
         clock_label=incident_texts.CLOCK_LABELS, when=lambda v: _when(v, lang),
-        local=lambda v: _local(v, lang), **values)
+        local=lambda v: _local(v, lang), duration=lambda v: _duration(v, lang), **values)

@@ -24,7 +24,6 @@ from derbes.incidents.model import (
     Source,
     State,
     Transition,
-    describe_left,
     next_moves,
 )
 from derbes.staff.model.roles import Permission
@@ -55,8 +54,7 @@ class IncidentLine:
     """An incident in a list, with where its notification term stands."""
 
     incident: Incident
-    clock: NotificationClock
-    left: str  # "1 d 3 h 20 min", negative when overdue
+    clock: NotificationClock  # its ``left`` is negative when overdue
 
     @property
     def overdue(self) -> bool:
@@ -84,7 +82,7 @@ class IncidentPage:
 
 def line_of(ctx: Context, incident: Incident) -> IncidentLine:
     clock = incidents.notification_clock(ctx, incident)
-    return IncidentLine(incident, clock, describe_left(clock.left))
+    return IncidentLine(incident, clock)
 
 
 def incident_lines(ctx: Context, operator_id: str) -> list[IncidentLine]:
