@@ -18,6 +18,7 @@ import jinja2
 
 from derbes.compliance.service.documents import notices
 from derbes.compliance.service.pack import CompliancePack
+from derbes.console.adapters.incident_texts import SEVERITY_LABELS, STATE_LABELS
 from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.labels import N_, Labels, Lang
@@ -38,6 +39,10 @@ OUTCOMES = {
     "open_in_term": N_("Open, within the term"),
     "open_overdue": N_("Open, overdue"),
 }
+
+
+# A lint finding's severity as the pack names it.
+_SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 
 
 @cache
@@ -88,7 +93,9 @@ def render_pack(pack: CompliancePack, lang: Lang | str, fmt: str = "pdf") -> byt
         ngettext=catalogue.ungettext, when=lambda v: _when(v, language), label=label,
         outcomes=OUTCOMES, findings=unwaived_by_code(pack.lint),
         notices=notices(pack.register.register.policy), chart=pack.requests.chart(),
-        role_label=lambda name: label(pack.roles.get(name)) or name)
+        role_label=lambda name: label(pack.roles.get(name)) or name,
+        who=lambda actor: pack.names.get(actor, actor), severity=_SEVERITIES,
+        incident_state=STATE_LABELS, severity_label=SEVERITY_LABELS)
     if fmt == "html":
         return html.encode("utf-8")
     import weasyprint  # Pango and fonts: only PDF needs them

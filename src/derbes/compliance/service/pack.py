@@ -108,6 +108,7 @@ class CompliancePack:
     access: list[AccessRow]
     chains: ChainResult | None  # None: the chains were not walked for this pack
     roles: Mapping[str, Labels]  # each role's label, from the role table
+    names: Mapping[str, str]  # a staff actor ("staff:<id>") and the person's name
 
 
 def _within(at: datetime | None, period: Period) -> bool:
@@ -177,7 +178,8 @@ def compliance_pack(ctx: Context, operator_id: str, since: date | None, until: d
         lint_loaded(loaded, ctx.rules.regime), found, documents(ctx, operator_id),
         count_requests(listed, period), runs, acts, lines,
         staff.access_list(ctx, operator_id), walk() if walk is not None else None,
-        {name: role.label for name, role in ctx.rules.staff.roles.roles.items()})
+        {name: role.label for name, role in ctx.rules.staff.roles.roles.items()},
+        {person.actor: f"{person.name} ({person.login})" for person, _ in staff.people(ctx)})
     with ctx.uow:
         ctx.uow.audit.record(AuditRecord(
             at=ctx.now(), actor=ctx.actor, action=PACK_ACTION, request_id=ctx.request_id,
