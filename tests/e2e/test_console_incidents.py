@@ -135,3 +135,29 @@ def test_a_request_handler_sees_no_incident(world: World) -> None:
     assert browser.get(f"/console/{OPERATOR}/incidents").status_code == 403
     today = browser.get(f"/console/{OPERATOR}/today")
     assert today.status_code == 200 and "open-incidents" not in today.text
+
+
+def test_a_candidate_is_confirmed_and_another_operators_incident_is_not_there(
+        world: World) -> None:
+    dpo = add(world, "dpo.two.operators@kassa24.kz", (OPERATOR, "dpo"), ("qiwi-kz", "dpo"))
+    ctx = world.container.context("test:detector")
+    mine = incidents.open_incident(ctx, incidents.NewIncident(
+        OPERATOR, world.container.clock.now() - timedelta(hours=2), Source.ALERT,
+        "Refused access by a revoked person", state=State.CANDIDATE))
+    theirs = incidents.open_incident(ctx, incidents.NewIncident(
+        "qiwi-kz", world.container.clock.now() - timedelta(hours=2), Source.STAFF_REPORT,
+        "Lost laptop"))
+    browser = console_sign_in(world, dpo, lang="en")
+    csrf = csrf_of(browser.get(f"/console/{OPERATOR}/incidents").text)
+    confirmed = browser.post(f"/console/{OPERATOR}/incidents/{mine.id}/move",
+                             data={"csrf_token": csrf, "move": "confirm"},
+                             follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert incidents.get(ctx, mine.id).state is State.OPEN
+    # The path names kassa24: qiwi-kz's incident is not found there, and stays as it was.
+    base = f"/console/{OPERATOR}/incidents/{theirs.id}"
+    assert browser.get(base).status_code == 404
+    assert browser.get(f"{base}/notice?format=json").status_code == 404
+    moved = browser.post(f"{base}/move", data={"csrf_token": csrf, "move": "notify"})
+    assert moved.status_code == 404
+    assert incidents.get(ctx, theirs.id).notified_at is None
