@@ -76,6 +76,16 @@ def test_open_notify_close_with_the_notice_in_russian_and_kazakh(world: World) -
     assert "Law No. 94-V Art. 25" in page.text  # the term's citation
     today = browser.get(f"/console/{OPERATOR}/today")
     assert incident_id[:8] in today.text and "Law No. 94-V Art. 25" in today.text
+    form = {"csrf_token": csrf, "severity": "critical",
+            "summary": "Процессор сообщил о выгрузке базы клиентов",
+            "categories": "identity.iin, contact.phone", "systems": "CRM, backup",
+            "subject_count": "1200"}
+    same = browser.post(f"{path}/update", data={**form, "systems": "CRM"})
+    assert same.status_code == 422 and 'id="changes-error"' in same.text
+    changed = browser.post(f"{path}/update", data=form, follow_redirects=False)
+    assert changed.status_code == 303
+    ctx = world.container.context("test:reader")
+    assert incidents.show(ctx, incident_id).events[-1].details["fields"] == ["systems"]
     for lang in ("ru", "kk"):
         pdf = browser.get(f"{path}/notice?format=pdf&lang={lang}")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -96,7 +106,6 @@ def test_open_notify_close_with_the_notice_in_russian_and_kazakh(world: World) -
     assert refused.status_code == 422
     assert 'id="lessons-error"' in refused.text
     assert "Доступ процессора закрыт" in refused.text
-    ctx = world.container.context("test:reader")
     kept = incidents.get(ctx, incident_id)
     assert kept.state is State.CONTAINED and kept.measures_taken == "Доступ процессора закрыт"
     closed = browser.post(f"{path}/move", data={

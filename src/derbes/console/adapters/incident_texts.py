@@ -58,4 +58,5 @@ FIELD_HINTS: dict[str, str] = {
     "planned_measures": N_("At most 4000 characters."),
     "lessons": N_("An incident is closed with its lessons learnt."),
     "reason": N_("State the reason: it is kept with the change."),
+    "changes": N_("Nothing differs from what is recorded: change a field first."),
 }

@@ -215,11 +215,20 @@ def change(ctx: Context, operator_id: str, incident_id: str, form: IncidentForm)
     """Update what is known of the incident from the form."""
     ctx = scoped(ctx, operator_id, Permission.INCIDENTS_MANAGE)
     new = parse_form(ctx, form, opening=False)
+    current = incidents.get(ctx, incident_id)
+    # The form sends every field: only those that differ are changes (the timeline
+    # names what was changed, not what was shown).
+    typed = {"summary": new.summary.strip(), "severity": new.severity,
+             "categories": new.categories, "systems": new.systems,
+             "subject_count": new.subject_count, "measures_taken": new.measures_taken.strip(),
+             "planned_measures": new.planned_measures.strip()}
+    changed = {name: value for name, value in typed.items()
+               if value != getattr(current, name)}
+    if not changed:
+        raise FormErrors({"changes": "nothing to change"}, form)
     try:
-        return incidents.update(ctx, incident_id, incidents.Changes(
-            summary=new.summary, severity=new.severity, categories=new.categories,
-            systems=new.systems, subject_count=new.subject_count,
-            measures_taken=new.measures_taken, planned_measures=new.planned_measures))
+        return incidents.update(ctx, incident_id,
+                                incidents.Changes(**changed))  # type: ignore[arg-type]
     except InputError as exc:
         raise FormErrors({exc.field or "summary": exc.message}, form) from exc
 
