@@ -57,6 +57,12 @@ def test_a_form_with_mistakes_shows_each_next_to_its_field_and_stores_nothing(
     assert 'id="source-error"' not in answer.text
     assert "Server isolated" in answer.text  # what was typed is kept
     assert _stored(world) == before
+    # No text (NUL: PostgreSQL refuses it) is refused before anything is stored.
+    nul = browser.post(f"/console/{OPERATOR}/incidents", data={
+        "csrf_token": csrf_of(page.text), "detected_at": _local(world, 1),
+        "source": "alert", "severity": "low", "summary": "a\x00b"})
+    assert nul.status_code == 422, nul.text[:300]
+    assert _stored(world) == before
 
 
 def test_open_notify_close_with_the_notice_in_russian_and_kazakh(world: World) -> None:

@@ -17,6 +17,7 @@ from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
 from derbes.api.deps import container as container_of
 from derbes.api.deps import echo_request_id, operator_scope
+from derbes.api.inputs import Day
 from derbes.compliance import service as compliance
 from derbes.compliance.model import Appointment
 from derbes.context import Context
@@ -54,7 +55,7 @@ class AppointmentIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     position: str = Field(min_length=1, max_length=500)
-    appointed_on: date = Field(description="The day the person was appointed.")
+    appointed_on: Day = Field(description="The day the person was appointed.")
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     document: str | None = Field(default=None, max_length=200,
@@ -112,8 +113,8 @@ def put_responsible(operator: Operator, body: AppointmentIn, ctx: Writer) -> App
 @router.get("/{operator}/pack", response_class=Response,
             responses={200: {"content": {"application/pdf": {}, "text/html": {}}}})
 def pack(request: Request, operator: Operator, ctx: Reader,
-         since: Annotated[date | None, Query(alias="from")] = None,
-         until: Annotated[date | None, Query(alias="to")] = None,
+         since: Annotated[Day | None, Query(alias="from")] = None,
+         until: Annotated[Day | None, Query(alias="to")] = None,
          lang: Annotated[Literal["ru", "kk", "en"], Query()] = "ru",
          format: Annotated[Literal["pdf", "html"], Query()] = "pdf",
          verify: Annotated[bool, Query()] = True) -> Response:

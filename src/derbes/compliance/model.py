@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from derbes.errors import InputError
+from derbes.platform.dates import check_date
 
 __all__ = ["Appointment", "Bar", "NewAppointment", "Period", "bars", "check_appointment",
            "check_period"]
@@ -95,6 +96,7 @@ def check_appointment(new: NewAppointment, today: date) -> NewAppointment:
                          "reach the person", field="email")
     if new.appointed_on is None:
         raise InputError("give the date of appointment", field="appointed_on")
+    check_date(new.appointed_on, "appointed_on")
     if new.appointed_on > today:
         raise InputError("the date of appointment is in the future", field="appointed_on")
     document = (new.document or "").strip() or None
@@ -115,8 +117,8 @@ class Period:
 
 def check_period(since: date | None, until: date | None, today: date) -> Period:
     """The period asked for; by default the year to date."""
-    end = until or today
-    start = since or date(end.year, 1, 1)
+    end = check_date(until, "until") if until else today
+    start = check_date(since, "since") if since else date(end.year, 1, 1)
     if start > end:
         raise InputError("the end of the period must come after its start", field="until")
     if (end - start).days > MAX_PERIOD_DAYS:
