@@ -57,6 +57,10 @@ def test_a_form_with_mistakes_shows_each_next_to_its_field_and_stores_nothing(
     assert 'id="source-error"' not in answer.text
     assert "Server isolated" in answer.text  # what was typed is kept
     assert _stored(world) == before
+    ancient = browser.post(f"/console/{OPERATOR}/incidents", data={
+        "csrf_token": csrf_of(page.text), "detected_at": "0001-01-01T00:00",
+        "source": "alert", "severity": "low", "summary": "x"})
+    assert ancient.status_code == 422 and 'id="detected_at-error"' in ancient.text
     # No text (NUL: PostgreSQL refuses it) is refused before anything is stored.
     nul = browser.post(f"/console/{OPERATOR}/incidents", data={
         "csrf_token": csrf_of(page.text), "detected_at": _local(world, 1),

@@ -26,6 +26,7 @@ from derbes.incidents.model import (
     Transition,
     next_moves,
 )
+from derbes.platform.dates import check_moment
 from derbes.staff.model.roles import Permission
 
 __all__ = [
@@ -148,6 +149,7 @@ def _detected(text: str, now: datetime) -> datetime:
     except ValueError:
         raise InputError("enter the date and time of detection", field="detected_at") from None
     aware = local if local.tzinfo else local.replace(tzinfo=ZONE)
+    check_moment(aware, "detected_at")
     if aware > now:
         raise InputError("the detection time is in the future", field="detected_at")
     return aware
