@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from derbes.access.ports import ApiKeyRepository, ThrottleRepository
     from derbes.audit.ports import AlertRepository, AuditRepository
     from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
+    from derbes.compliance.ports import ResponsibleRepository
     from derbes.consent.adapters.store import (
         ConsentLedgerRepository,
         ConsentRepository,
@@ -77,6 +78,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     subject_sessions: SubjectSessionRepository
     cabinet_documents: DocumentRepository
+    responsible: ResponsibleRepository
 
     def __enter__(self) -> Self: ...
 

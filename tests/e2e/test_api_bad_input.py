@@ -163,6 +163,14 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
         Call("GET", "/v1/incidents/{incident_id}/notice", i, {"format": "json", "lang": "kk"}),
         Call("POST", "/v1/incidents/{incident_id}/transitions", i,
              body={"move": "contain", "reason": "probe", "lessons": "probe"}),
+        Call("GET", "/v1/compliance/{operator}/responsible", {"operator": OPERATOR}),
+        Call("PUT", "/v1/compliance/{operator}/responsible", {"operator": OPERATOR}, body={
+            "name": "Probe", "position": "DPO", "appointed_on": "2025-01-01",
+            "email": "dpo@example.kz", "phone": "+7 727 000 00 00", "document": "probe"}),
+        # HTML without the walk of the chains: each probe is a pack, kept cheap.
+        Call("GET", "/v1/compliance/{operator}/pack", {"operator": OPERATOR},
+             {"from": "2026-01-01", "to": "2026-01-05", "lang": "kk", "format": "html",
+              "verify": "false"}),
     ]
 
 

@@ -18,6 +18,7 @@ from tests.staff_support import add, denials
 ELSEWHERE = "qiwi-kz"
 ROLES = ["dpo", "request_handler", "security_officer", "auditor", "admin"]
 SUBJECT = "0190a0b1-2c3d-7e4f-8a5b-6c7d8e9f0a1b"  # no such subject: allowed means 404 here
+INCIDENT = "0" * 32  # no such incident: allowed means 404 here
 
 
 def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, str], tuple[
@@ -61,6 +62,22 @@ def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, st
         ("get", f"{base}/registers/notice?lang=kk", {}, (Permission.REGISTERS_MANAGE,)),
         ("get", f"{base}/retention", {}, (Permission.ACTS_READ,)),
         ("get", f"{base}/retention/acts/{SUBJECT}", {}, (Permission.ACTS_READ,)),
+        ("get", f"{base}/incidents", {}, (Permission.INCIDENTS_READ,)),
+        ("post", f"{base}/incidents", {"detected_at": "2020-01-01T10:00", "source": "alert",
+                                       "severity": "low", "summary": "matrix"},
+         (Permission.INCIDENTS_MANAGE,)),
+        ("get", f"{base}/incidents/{INCIDENT}", {}, (Permission.INCIDENTS_READ,)),
+        ("post", f"{base}/incidents/{INCIDENT}/update", {"severity": "low", "summary": "m"},
+         (Permission.INCIDENTS_MANAGE,)),
+        ("post", f"{base}/incidents/{INCIDENT}/move", {"move": "contain"},
+         (Permission.INCIDENTS_MANAGE,)),
+        ("get", f"{base}/incidents/{INCIDENT}/notice?format=json&lang=kk", {},
+         (Permission.INCIDENTS_READ,)),
+        ("get", f"{base}/compliance", {},
+         (Permission.COMPLIANCE_READ, Permission.COMPLIANCE_MANAGE)),
+        ("post", f"{base}/compliance/responsible", {"name": "", "position": ""},
+         (Permission.COMPLIANCE_MANAGE,)),
+        ("get", f"{base}/compliance/pack?lang=kk", {}, (Permission.COMPLIANCE_READ,)),
     ]
 
 

@@ -34,10 +34,12 @@ PYTHON_SOURCES = [PACKAGE / "platform" / "i18n.py", PACKAGE / "platform" / "enum
                   PACKAGE / "incidents" / "adapters" / "notice.py",
                   PACKAGE / "staff" / "cli.py",
                   *sorted((PACKAGE / "console").rglob("*.py")),
+                  *sorted((PACKAGE / "compliance").rglob("*.py")),
                   *sorted((PACKAGE / "cabinet").rglob("*.py"))]
 TEMPLATES = sorted([*(PACKAGE / "register" / "adapters" / "notice" / "templates").glob("*.j2"),
                     *(PACKAGE / "requests" / "adapters" / "letters" / "templates").glob("*.j2"),
                     *(PACKAGE / "console" / "adapters" / "templates").glob("*.j2"),
+                    *(PACKAGE / "compliance" / "adapters" / "templates").glob("*.j2"),
                     *(PACKAGE / "cabinet" / "adapters" / "templates").glob("*.j2")])
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 KAZAKH_LETTERS = set("әғқңөұүһі")

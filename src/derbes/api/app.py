@@ -13,6 +13,7 @@ from derbes.audit import api as audit
 from derbes.banner import api as banner
 from derbes.bootstrap import Container, bootstrap
 from derbes.cabinet import api as cabinet
+from derbes.compliance import api as compliance
 from derbes.consent import api as consents
 from derbes.console import api as console
 from derbes.decisions import api as decisions
@@ -75,6 +76,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(retention.router)
     app.include_router(staff.router)
     app.include_router(incidents.router)
+    app.include_router(compliance.router)
     app.include_router(banner.router)
     console.install(app)
     cabinet.install(app)

@@ -82,6 +82,8 @@ COMMANDS: dict[str, Entry] = {
                       "failed, retry them."),
     "incident": Entry("derbes.incidents.cli", "PD security incidents: register, clocks, "
                       "candidates."),
+    "compliance": Entry("derbes.compliance.cli", "The responsible person's register and the "
+                        "compliance pack (Art. 25)."),
 }
 
 

@@ -19,6 +19,8 @@ from derbes.audit.adapters.store import SqlAlertRepository, SqlAuditRepository
 from derbes.audit.ports import AlertRepository, AuditKey, AuditRepository
 from derbes.cabinet.adapters.store import SqlDocumentRepository, SqlSubjectSessionRepository
 from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
+from derbes.compliance.adapters.store import SqlResponsibleRepository
+from derbes.compliance.ports import ResponsibleRepository
 from derbes.consent.adapters.store import (
     ConsentLedgerRepository,
     ConsentRepository,
@@ -124,6 +126,7 @@ class SqlUnitOfWork:
         self.subject_sessions: SubjectSessionRepository = SqlSubjectSessionRepository(
             connection)
         self.cabinet_documents: DocumentRepository = SqlDocumentRepository(connection)
+        self.responsible: ResponsibleRepository = SqlResponsibleRepository(connection)
 
     def __exit__(
         self,

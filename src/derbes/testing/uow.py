@@ -9,6 +9,7 @@ from typing import Protocol, Self
 from derbes.access.ports import ApiKeyRepository, ThrottleRepository
 from derbes.audit.ports import AlertRepository, AuditKey, AuditRepository
 from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
+from derbes.compliance.ports import ResponsibleRepository
 from derbes.consent.adapters.store import (
     ConsentLedgerRepository,
     ConsentRepository,
@@ -41,6 +42,7 @@ from derbes.staff.ports import SessionRepository, StaffRepository
 from derbes.testing.access import FakeApiKeyRepository, FakeThrottleRepository
 from derbes.testing.audit import FAKE_AUDIT_KEY, FakeAlertRepository, FakeAuditRepository
 from derbes.testing.cabinet import FakeDocumentRepository, FakeSubjectSessionRepository
+from derbes.testing.compliance import FakeResponsibleRepository
 from derbes.testing.delivery import FakeDeliveryRepository
 from derbes.testing.incidents import FakeIncidentRepository
 from derbes.testing.integrity import FakeProjectionReader, FakeSealRepository
@@ -171,6 +173,9 @@ class FakeUnitOfWork:
         self.fake_incidents = FakeIncidentRepository()
         self.incidents: IncidentRepository = self.fake_incidents
         self._repositories += [self.fake_deliveries, self.fake_incidents]
+        self.fake_responsible = FakeResponsibleRepository()
+        self.responsible: ResponsibleRepository = self.fake_responsible
+        self._repositories.append(self.fake_responsible)
 
     def _fact_sources(self) -> FactSources:
         return FactSources(self.vault, self.consents, self.consent_ledger, self.lifecycle,

@@ -7,14 +7,16 @@ shared environment, so two readers in two languages cannot mix.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
+from derbes.console.adapters import incident_texts
 from derbes.console.model.pages import Urgency, mask
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
@@ -46,6 +48,7 @@ URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.ON_TIME: N_("On time"),
     Urgency.CLOSED: N_("Closed"),
 }
+_ALMATY = ZoneInfo("Asia/Almaty")
 # Each language named in itself, as a language switch shows it.
 LANG_NAMES: dict[Lang, str] = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
 
@@ -71,10 +74,38 @@ def _when(value: date | datetime | None, lang: Lang) -> str:
     return format_date(value, lang)
 
 
+def _local(value: datetime | None, lang: Lang) -> str:
+    """An instant where incidents are handled and their terms counted (Asia/Almaty)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(_ALMATY)
+    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
+
+
+_UNITS = (N_("%(count)s d"), N_("%(count)s h"), N_("%(count)s min"))
+
+
+def _duration(left: timedelta, lang: Lang) -> str:
+    """A time left as a person reads a clock, in ``lang``: «1 күн 3 сағ 20 мин»; a time
+    past (negative) with a minus sign."""
+    minutes = int(abs(left).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    catalogue = translations(lang)
+    shown = [(unit, n) for unit, n in zip(_UNITS, (days, hours, mins), strict=True)
+             if n or unit is _UNITS[2] or (unit is _UNITS[1] and days)]
+    text = " ".join(catalogue.ugettext(unit) % {"count": n} for unit, n in shown)
+    return ("-" if left < timedelta(0) and minutes else "") + text
+
+
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
     catalogue = translations(lang)
     return _environment().get_template(name).render(
         _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
         lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
-        urgency_label=URGENCY_LABELS, mask=mask, when=lambda v: _when(v, lang), **values)
+        urgency_label=URGENCY_LABELS, mask=mask,
+        incident_state=incident_texts.STATE_LABELS, incident_source=incident_texts.SOURCE_LABELS,
+        severity_label=incident_texts.SEVERITY_LABELS, move_label=incident_texts.MOVE_LABELS,
+        clock_label=incident_texts.CLOCK_LABELS, when=lambda v: _when(v, lang),
+        local=lambda v: _local(v, lang), duration=lambda v: _duration(v, lang), **values)

@@ -29,6 +29,8 @@ from derbes.console.model.pages import FIELD_HINTS, Page, pick_language, safe_ne
 from derbes.context import Context
 from derbes.platform.i18n import gettext
 from derbes.platform.labels import N_, Lang
+from derbes.platform.text import bad_text
+from derbes.platform.text import problem as text_problem
 from derbes.staff import service as staff
 from derbes.staff.api import COOKIE, csrf_given
 from derbes.staff.model.people import Person
@@ -106,12 +108,18 @@ def visitor(request: Request) -> Visitor:
 Visiting = Annotated[Visitor, Depends(visitor)]
 
 
-def changer(request: Request, visitor: Visiting,
-            csrf: Annotated[str | None, Depends(csrf_given)]) -> Visitor:
+async def changer(request: Request, visitor: Visiting,
+                  csrf: Annotated[str | None, Depends(csrf_given)]) -> Visitor:
     """The visitor of a form that changes something: its CSRF token must match the
-    session's (refused, and recorded, otherwise)."""
+    session's (refused, and recorded, otherwise), and no field may carry NUL or an
+    unpaired surrogate (no text: it cannot be stored, PostgreSQL refuses NUL), as the
+    API refuses them in a JSON body."""
     if not staff.csrf_matches(visitor.token, csrf):
         staff.refuse_csrf(visitor.ctx)
+    if "form" in request.headers.get("content-type", ""):
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str) and bad_text(value):
+                raise text_problem(name)
     return visitor
 
 

@@ -96,9 +96,12 @@ PAGES: tuple[Page, ...] = (
     Page("requests", N_("Requests"), "requests", (Permission.REQUESTS_READ,)),
     Page("subjects", N_("Data subjects"), "subjects", (Permission.SUBJECTS_READ,)),
     Page("registers", N_("Registers"), "registers", (Permission.REGISTERS_MANAGE,)),
+    Page("incidents", N_("Incidents"), "incidents", (Permission.INCIDENTS_READ,)),
     Page("retention", N_("Retention and acts"), "retention", (Permission.ACTS_READ,)),
     Page("audit", N_("Audit"), "audit", (Permission.AUDIT_READ,)),
     Page("people", N_("People and keys"), "people", (Permission.STAFF_VIEW,)),
+    Page("compliance", N_("Compliance"), "compliance",
+         (Permission.COMPLIANCE_READ, Permission.COMPLIANCE_MANAGE)),
 )
 
 

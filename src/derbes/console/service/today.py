@@ -5,6 +5,8 @@ see it.
 * subjects under a block, waiting for a decision;
 * retention: pairs (subject, category) already due for destruction, and those falling
   due this month;
+* unfinished incidents with the time left to notify the authorised body (one working
+  day from detection, Law 94-V Art. 25 p.2 sp.8);
 * the access audit log's head held against its latest anchor.
 """
 
@@ -16,6 +18,7 @@ from datetime import date
 from derbes.audit import service as audit
 from derbes.console.service.access import may
 from derbes.console.service.deadlines import RequestLine, line_of, local_today
+from derbes.console.service.incidents import IncidentLine, incident_lines
 from derbes.context import Context, OperatorScope
 from derbes.integrity.model.anchor import Anchor
 from derbes.requests import service as requests
@@ -51,6 +54,7 @@ class TodayView:
     blocked: list[BlockedSubject] | None
     retention: RetentionDue | None
     chain: audit.HeadStatus | None
+    incidents: list[IncidentLine] | None = None
 
     @property
     def overdue(self) -> int:
@@ -65,7 +69,7 @@ def today(ctx: Context, operator_id: str, reader: UnitOfWork,
     staff.require_role(ctx, operator_id)
     ctx = ctx.within(OperatorScope.only(operator_id))
     day = local_today(ctx)
-    lines = blocked = retention = chain = None
+    lines = blocked = retention = chain = found_incidents = None
     if may(ctx, Permission.REQUESTS_READ, operator_id):
         found = requests.list_requests(ctx, requests.RequestFilter(
             operator_id=operator_id, states=_OPEN, limit=_SHOWN))
@@ -76,7 +80,9 @@ def today(ctx: Context, operator_id: str, reader: UnitOfWork,
         retention = _retention(ctx, operator_id, day)
     if may(ctx, Permission.AUDIT_READ, operator_id):
         chain = audit.head_status(reader, anchor)
-    return TodayView(operator_id, day, lines, blocked, retention, chain)
+    if may(ctx, Permission.INCIDENTS_READ, operator_id):
+        found_incidents = incident_lines(ctx, operator_id)
+    return TodayView(operator_id, day, lines, blocked, retention, chain, found_incidents)
 
 
 def _retention(ctx: Context, operator_id: str, day: date) -> RetentionDue:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from derbes.platform.tables.base import NAMING_CONVENTION, UtcDateTime, metadata
 from derbes.platform.tables.cabinet import cabinet_documents, subject_sessions
+from derbes.platform.tables.compliance import responsible_appointments
 from derbes.platform.tables.delivery import deliveries
 from derbes.platform.tables.holdings import (
     access_alerts,
@@ -89,6 +90,7 @@ __all__ = [
     "pd_values",
     "registers",
     "request_transitions",
+    "responsible_appointments",
     "retention_category_clocks",
     "retention_clocks",
     "retention_run_items",

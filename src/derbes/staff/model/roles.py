@@ -45,6 +45,8 @@ class Permission(StrEnum):
     INCIDENTS_READ = "incidents.read"
     INCIDENTS_MANAGE = "incidents.manage"
     INCIDENTS_EXPORT = "incidents.export"
+    COMPLIANCE_READ = "compliance.read"
+    COMPLIANCE_MANAGE = "compliance.manage"
 
 
 @dataclass(frozen=True)

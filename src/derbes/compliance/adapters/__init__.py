@@ -1,0 +1,1 @@
+"""Adapters of the compliance slice: the SQL store and the pack's documents."""
