@@ -137,3 +137,10 @@ def test_no_subject_value_in_any_incident_column_or_log(
     for value in (ADULT_IIN, FULL_NAME, PHONE, PHONE.lstrip("+"), FULL_NAME.split()[0]):
         assert value not in text
         assert value not in logged
+
+
+def test_affected_subjects_list_and_notifications_on_every_backend(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.incident_subjects_support import run_scenario
+
+    run_scenario(World(FixedClock(NOW), uow_factory))

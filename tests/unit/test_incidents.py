@@ -197,3 +197,9 @@ def test_contained_then_notified_is_closed_without_containing_again() -> None:
     assert next_moves(first) == (Transition.CONTAIN,)
     with pytest.raises(ConflictError, match="cannot close"):
         apply(replace(first, measures_taken="x"), Transition.CLOSE, T0, lessons="y")
+
+
+def test_affected_subjects_sealed_list_and_notifications_on_the_fake(world: World) -> None:
+    from tests.incident_subjects_support import run_scenario
+
+    run_scenario(world)

@@ -34,7 +34,9 @@ from derbes.platform.tables.holdings import (
 )
 from derbes.platform.tables.incidents import (
     incident_events,
+    incident_evidence,
     incident_exports,
+    incident_notifications,
     incident_scans,
     incident_subjects,
     incidents,
@@ -77,7 +79,9 @@ __all__ = [
     "destruction_acts",
     "egov_requests",
     "incident_events",
+    "incident_evidence",
     "incident_exports",
+    "incident_notifications",
     "incident_scans",
     "incident_subjects",
     "incidents",
