@@ -11,6 +11,9 @@
     derbes incident detect --operator express-avans     (candidates from alerts)
     derbes incident alert-due                          (e-mail near and overdue clocks)
     derbes incident notice ID --lang kk --format pdf -o notice.pdf
+    derbes incident seal-list ID                        (the subjects' list, sealed)
+    derbes incident open-list ID LIST_ID -o list.csv    (incidents.export; audited)
+    derbes incident notify-subjects ID --lang kk        (SMS / e-mail, once each)
 """
 
 from __future__ import annotations
@@ -243,3 +246,60 @@ def notice_command(
         return
     write_private(out, data)
     console.print(f"wrote {out}", markup=False)
+
+
+@incident_app.command("seal-list")
+def seal_list_command(incident_id: str = typer.Argument(...)) -> None:
+    """Resolve the named subjects from the vault (name, IIN, mobile, e-mail) and seal the
+    list for their notification (Order 481/НҚ); it opens only with incidents.export."""
+    export = incidents.seal_list(bootstrap().context(actor()), incident_id)
+    console.print(f"sealed list {export.id}: {export.subjects} subject(s); open it with "
+                  f"derbes incident open-list {incident_id} {export.id} -o FILE", markup=False)
+
+
+@incident_app.command("open-list")
+def open_list_command(
+    incident_id: str = typer.Argument(...),
+    export_id: str = typer.Argument(..., metavar="LIST_ID"),
+    out: Path = typer.Option(..., "--output", "-o",
+                             help="CSV file, written readable by you only."),
+) -> None:
+    """Open a sealed list into a CSV file (personal data in clear: the opening is kept in
+    the access audit log with the subjects' ids)."""
+    import csv
+    import io
+
+    contacts = incidents.open_list(bootstrap().context(actor()), incident_id, export_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["subject_id", "name", "iin", "phone", "email", "destroyed"])
+    for c in contacts:
+        writer.writerow([c.subject_id, c.name or "", c.iin or "", c.phone or "",
+                         c.email or "", "yes" if c.gone else ""])
+    write_private(out, buffer.getvalue().encode("utf-8-sig"))
+    console.print(f"wrote {len(contacts)} subject(s) to {out}", markup=False)
+
+
+@incident_app.command("notify-subjects")
+def notify_subjects_command(
+    incident_id: str = typer.Argument(...),
+    subject: list[str] = typer.Option([], "--subject",
+                                      help="Only these named subjects (repeatable)."),
+    channel: str = typer.Option("auto", "--channel", help="auto | sms | email"),
+    lang: str = typer.Option("ru", "--lang", help="For a subject whose language is not "
+                             "known from a request: ru, kk or en."),
+) -> None:
+    """Notify the affected subjects by SMS or e-mail in their language, once each."""
+    container = bootstrap()
+    report = incidents.notify_subjects(
+        container.context(actor()), container.couriers, incident_id,
+        subject_ids=tuple(subject) or None, channel=channel, default_language=lang)
+    counts: dict[str, int] = {}
+    for n in report.notified:
+        counts[n.outcome] = counts.get(n.outcome, 0) + 1
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    console.print(f"notified {len(report.notified)} subject(s) ({summary}); "
+                  f"{report.already} notified before", markup=False)
+    for n in report.notified:
+        console.print(f"  {n.subject_id} {n.language} {n.channel or '-'} {n.outcome} "
+                      f"delivery={n.delivery_id or '-'}", markup=False)
