@@ -170,9 +170,12 @@ def _move(incident_id: str, move: Transition, reason: str = "", lessons: str = "
 
 
 @incident_app.command("confirm")
-def confirm_command(incident_id: str = typer.Argument(...)) -> None:
+def confirm_command(incident_id: str = typer.Argument(...),
+                    reason: str = typer.Option("", "--reason",
+                                               help="Why it is an incident (recorded).")
+                    ) -> None:
     """Confirm a candidate: it is an incident."""
-    _move(incident_id, Transition.CONFIRM)
+    _move(incident_id, Transition.CONFIRM, reason=reason)
 
 
 @incident_app.command("notify")

@@ -281,8 +281,10 @@ def update(ctx: Context, incident_id: str, changes: Changes) -> Incident:
 
 def move(ctx: Context, incident_id: str, transition: Transition, *, reason: str = "",
          lessons: str = "") -> Incident:
-    """Take ``transition`` (confirm, dismiss with a reason, notify, contain, close with
-    lessons); refused moves change nothing and are audited."""
+    """Take ``transition`` (confirm, with a reason if given; dismiss with a reason; notify,
+    contain, close with lessons); refused moves change nothing and are audited. The
+    reason is a line of the timeline and of the audit entry: the security officer's
+    judgement of a candidate is on record either way."""
     current = get(ctx, incident_id, Permission.INCIDENTS_MANAGE)
 
     def work() -> Incident:
@@ -290,8 +292,9 @@ def move(ctx: Context, incident_id: str, transition: Transition, *, reason: str 
             locked = ctx.uow.incidents.get(incident_id, for_update=True) or current
             after = apply(locked, transition, ctx.now(), reason=reason, lessons=lessons)
             ctx.uow.incidents.save(after)
+            why = {"reason": reason.strip()[:MAX_TEXT]} if reason.strip() else {}
             record_event(ctx, after, transition.value, {"from": locked.state.value,
-                                                        "to": after.state.value})
+                                                        "to": after.state.value, **why})
             ctx.uow.commit()
         if after.finished:
             # Done with: the sealed lists of its subjects go with their keys (Art. 7).
