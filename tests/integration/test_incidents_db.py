@@ -17,9 +17,12 @@ from derbes.incidents.model import Severity, Source, State, Transition
 from derbes.incidents.ports import IncidentFilter
 from derbes.platform.clock import FixedClock
 from derbes.platform.sql_uow import SqlUnitOfWork
+from derbes.platform.tables import audit_log, deliveries
 from derbes.platform.tables.incidents import (
     incident_events,
+    incident_evidence,
     incident_exports,
+    incident_notifications,
     incident_scans,
     incident_subjects,
 )
@@ -121,6 +124,9 @@ def test_no_subject_value_in_any_incident_column_or_log(
     opened = incidents.open_incident(world.ctx(), _new(world, subject_ids=(subject,)))
     incidents.update(world.ctx(), opened.id, incidents.Changes(
         measures_taken="Reset", planned_measures="Notify the subjects"))
+    export = incidents.seal_list(world.ctx(), opened.id)
+    assert incidents.open_list(world.ctx(), opened.id, export.id)[0].iin == ADULT_IIN
+    incidents.notify_subjects(world.ctx(), world.couriers, opened.id, default_language="kk")
     for move in (Transition.NOTIFY, Transition.CONTAIN):
         incidents.move(world.ctx(), opened.id, move)
     with pytest.raises(InputError):
@@ -128,10 +134,12 @@ def test_no_subject_value_in_any_incident_column_or_log(
     dump = []
     with engine.connect() as connection:
         for table in (incidents_table, incident_events, incident_subjects, incident_exports,
-                      incident_scans):
+                      incident_scans, incident_notifications, incident_evidence, deliveries,
+                      audit_log):
             dump += [repr(tuple(row)) for row in connection.execute(select(table))]
     text = "\n".join(dump)
     assert subject in text  # the list names the subject by internal id
+    assert len(world.sms.sent) == 1  # it was sent, and is stored nowhere in clear
     logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     # The IIN, its digits and the phone's, the name: in no column and no log line.
     for value in (ADULT_IIN, FULL_NAME, PHONE, PHONE.lstrip("+"), FULL_NAME.split()[0]):
