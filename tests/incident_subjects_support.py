@@ -108,3 +108,51 @@ def run_scenario(world: World) -> None:
     with pytest.raises(ConflictError) as shredded:
         incidents.open_list(world.ctx(), opened.id, export.id)
     assert shredded.value.field == "export_id"
+
+
+def run_evidence_scenario(world: World) -> None:
+    """Evidence: sealed with the name it was given, fingerprinted, refused when bad,
+    opened and audited; a finished incident takes no more."""
+    import hashlib
+
+    from derbes.errors import NotFoundError
+    from derbes.incidents.service.evidence import MAX_BYTES
+
+    opened = incidents.open_incident(world.ctx(), incidents.NewIncident(
+        operator_id=world.loaded.register.operator.id, detected_at=NOW - timedelta(hours=1),
+        source=Source.STAFF_REPORT, summary="An export was mailed outside"))
+    name = f"Выписка {FULL_NAME}.csv"  # a file's name may itself name a subject
+    content = f"iin;name\n{ADULT_IIN};{FULL_NAME}\n".encode()
+    bad = [("", "text/csv", content, "name"), ("../../etc/passwd\x00", "text/csv", content,
+                                                 "name"),
+           (name, "application/x-msdownload", content, "media_type"),
+           (name, "text/csv", b"", "file"), (name, "text/csv", b"x" * (MAX_BYTES + 1), "file")]
+    for given, media, data, field_at_fault in bad:
+        with pytest.raises(InputError) as refused:
+            incidents.attach(world.ctx(), opened.id, given, media, data)
+        assert refused.value.field == field_at_fault
+    assert incidents.evidence(world.ctx(), opened.id) == []
+    item = incidents.attach(world.ctx(), opened.id, f"C:\\Users\\sec\\{name}", "text/csv",
+                            content)
+    assert item.name == "evidence-1.csv" and item.size == len(content)
+    assert item.sha256 == hashlib.sha256(content).hexdigest()
+    for value in (ADULT_IIN, FULL_NAME, "Выписка"):
+        assert value.encode() not in item.sealed and value not in repr(item)
+    (listed,) = incidents.evidence(world.ctx(), opened.id)
+    assert listed.id == item.id
+    got = incidents.open_evidence(world.ctx(), opened.id, item.id)
+    assert (got.name, got.content) == (name, content)
+    with pytest.raises(NotFoundError):
+        incidents.open_evidence(world.ctx(), opened.id, "nope")
+    incidents.move(world.ctx(), opened.id, Transition.NOTIFY)
+    incidents.move(world.ctx(), opened.id, Transition.CONTAIN)
+    incidents.update(world.ctx(), opened.id, incidents.Changes(measures_taken="Recalled"))
+    incidents.move(world.ctx(), opened.id, Transition.CLOSE, lessons="DLP on mail")
+    with pytest.raises(ConflictError):
+        incidents.attach(world.ctx(), opened.id, "late.txt", "text/plain", b"late")
+    # Still readable after closing: evidence is part of the incident's record.
+    assert incidents.open_evidence(world.ctx(), opened.id, item.id).content == content
+    kinds = [e.kind for e in incidents.show(world.ctx(), opened.id).events]
+    assert kinds.count("evidence") == 1 and kinds.count("evidence_opened") == 2
+    events = repr(incidents.show(world.ctx(), opened.id).events)
+    assert FULL_NAME not in events and ADULT_IIN not in events

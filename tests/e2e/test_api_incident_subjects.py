@@ -140,3 +140,34 @@ def test_friday_evening_before_nauryz_is_due_after_the_holidays_over_http(
         assert answer.status_code == 422, answer.text
         assert field in str(answer.json()["field"])
     assert len(world.client().get("/v1/incidents").json()) == 1
+
+
+def test_evidence_is_attached_listed_and_opened_over_http(world: World) -> None:
+    officer = _as(world, add(world, "sec@express.kz", (OPERATOR, "security_officer")).id)
+    opened = officer.post("/v1/incidents", json={
+        "operator": OPERATOR, "detected_at": "2026-01-05T08:00:00+05:00",
+        "source": "staff_report", "summary": "An export was mailed outside"})
+    path = f"/v1/incidents/{opened.json()['id']}/evidence"
+    content = f"iin;phone\n{adult_iin(3)};+77010000003\n".encode()
+    problems: list[str] = []
+    _problem(officer.post(path, params={"name": "x.exe"}, content=content,
+                          headers={"Content-Type": "application/x-msdownload"}),
+             422, "media_type", problems)
+    _problem(officer.post(path, params={"name": "empty.csv"}, content=b"",
+                          headers={"Content-Type": "text/csv"}), 422, "file", problems)
+    _problem(officer.post(path, content=content, headers={"Content-Type": "text/csv"}),
+             422, "name", problems)
+    added = officer.post(path, params={"name": "leak sample.csv"}, content=content,
+                         headers={"Content-Type": "text/csv; charset=utf-8"})
+    assert added.status_code == 201, added.text
+    item = added.json()
+    assert item["name"] == "evidence-1.csv" and item["size"] == len(content)
+    assert [e["id"] for e in officer.get(path).json()] == [item["id"]]
+    got = officer.get(f"{path}/{item['id']}")
+    assert got.status_code == 200 and got.content == content
+    assert got.headers["cache-control"] == "no-store"
+    assert got.headers["content-disposition"] == 'attachment; filename="evidence-1.csv"'
+    _problem(officer.get(f"{path}/nope"), 404, "evidence_id", problems)
+    assert all(adult_iin(3) not in p for p in problems)
+    timeline = officer.get(f"/v1/incidents/{opened.json()['id']}").json()["timeline"]
+    assert [e["kind"] for e in timeline][-2:] == ["evidence", "evidence_opened"]

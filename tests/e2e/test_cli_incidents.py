@@ -132,6 +132,21 @@ def test_subjects_list_sealed_opened_and_notified_once(site: Path) -> None:
     shown = json.loads(run("show", incident_id, "--json").stdout)
     assert [e["kind"] for e in shown["timeline"]][-3:] == [
         "list_sealed", "list_opened", "subjects_notified"]
+    # Evidence: attached sealed, listed by its neutral name, opened into a private file.
+    log = site / "gateway.log"
+    log.write_text("10:02 bucket policy changed to public\n", encoding="utf-8")
+    unknown = run("attach", incident_id, str(log))
+    assert unknown.returncode != 0 and "--media-type" in unknown.stderr
+    attached = run("attach", incident_id, str(log), "--media-type", "text/plain")
+    assert attached.returncode == 0, attached.stderr
+    evidence_id = attached.stdout.split()[1]
+    listed = run("evidence", incident_id)
+    assert listed.returncode == 0 and "evidence-1.txt" in listed.stdout
+    back = site / "back.txt"
+    assert run("evidence", incident_id, evidence_id).returncode != 0  # no -o: refused
+    assert run("evidence", incident_id, evidence_id, "-o", str(back)).returncode == 0
+    assert back.read_bytes() == log.read_bytes()
+    assert oct(back.stat().st_mode & 0o777) == "0o600"
     # The subject's values were in the file asked for, and in no output of any command.
     for value in (IIN, NAME, PHONE, PHONE.lstrip("+"), NAME.split()[0]):
         assert all(value not in o for o in outputs)

@@ -152,3 +152,9 @@ def test_affected_subjects_list_and_notifications_on_every_backend(
     from tests.incident_subjects_support import run_scenario
 
     run_scenario(World(FixedClock(NOW), uow_factory))
+
+
+def test_evidence_on_every_backend(uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.incident_subjects_support import run_evidence_scenario
+
+    run_evidence_scenario(World(FixedClock(NOW), uow_factory))

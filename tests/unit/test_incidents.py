@@ -203,3 +203,9 @@ def test_affected_subjects_sealed_list_and_notifications_on_the_fake(world: Worl
     from tests.incident_subjects_support import run_scenario
 
     run_scenario(world)
+
+
+def test_evidence_is_sealed_fingerprinted_and_refused_when_bad(world: World) -> None:
+    from tests.incident_subjects_support import run_evidence_scenario
+
+    run_evidence_scenario(world)

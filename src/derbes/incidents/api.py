@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
@@ -33,7 +34,8 @@ from derbes.incidents.model import (
     describe_left,
     next_moves,
 )
-from derbes.incidents.ports import Notified, SealedExport
+from derbes.incidents.ports import Evidence, Notified, SealedExport
+from derbes.incidents.service.evidence import MAX_BYTES, MEDIA_TYPES
 from derbes.staff.service.authorization import principal_of_key
 
 __all__ = ["router"]
@@ -347,3 +349,65 @@ def notify_subjects(incident_id: str, body: NotifySubjectsIn, ctx: Writer,
 def subject_notifications(incident_id: str, ctx: Reader) -> list[NotifiedOut]:
     """Who was notified of the incident, how, and how each delivery went."""
     return [_notified_out(n) for n in service.notifications(ctx, incident_id)]
+
+
+# ------------------------------------------------------------------ evidence
+
+
+class EvidenceOut(BaseModel):
+    """A file attached to an incident: what it is, never what it holds."""
+
+    id: str
+    incident_id: str
+    name: str = Field(description="A neutral name; the name it was given is sealed with it.")
+    media_type: str
+    size: int
+    sha256: str
+    added_at: datetime
+    added_by: str
+
+
+def _evidence_out(e: Evidence) -> EvidenceOut:
+    return EvidenceOut(id=e.id, incident_id=e.incident_id, name=e.name,
+                       media_type=e.media_type, size=e.size, sha256=e.sha256,
+                       added_at=e.added_at, added_by=e.added_by)
+
+
+@router.post("/{incident_id}/evidence", status_code=status.HTTP_201_CREATED,
+             response_model=EvidenceOut,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES}}})
+async def attach_evidence(
+    incident_id: str, request: Request, ctx: Writer, response: Response,
+    name: Annotated[str, Query(min_length=1, max_length=300,
+                               description="The file's name (sealed with it).")],
+    content_type: Annotated[str, Header(max_length=200)] = "",
+) -> EvidenceOut:
+    """Attach the request body as evidence (sealed: it may hold PD); the body's media type
+    is one of the listed ones, at most 20 MiB."""
+    media_type = content_type.split(";")[0].strip().lower()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BYTES:
+            break
+    item = await run_in_threadpool(service.attach, ctx, incident_id, name, media_type,
+                                   bytes(body))
+    response.headers["Location"] = f"{router.prefix}/{incident_id}/evidence/{item.id}"
+    return _evidence_out(item)
+
+
+@router.get("/{incident_id}/evidence", response_model=list[EvidenceOut])
+def list_evidence(incident_id: str, ctx: Reader) -> list[EvidenceOut]:
+    """The evidence attached, oldest first."""
+    return [_evidence_out(e) for e in service.evidence(ctx, incident_id)]
+
+
+@router.get("/{incident_id}/evidence/{evidence_id}", response_class=Response,
+            responses={200: {"content": {t: {} for t in MEDIA_TYPES}}})
+def open_evidence(incident_id: str, evidence_id: str, ctx: Writer) -> Response:
+    """One file as attached (``incidents.manage``; each opening audited)."""
+    opened = service.open_evidence(ctx, incident_id, evidence_id)
+    return Response(opened.content, media_type=opened.evidence.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{opened.evidence.name}"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

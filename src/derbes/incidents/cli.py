@@ -14,6 +14,8 @@
     derbes incident seal-list ID                        (the subjects' list, sealed)
     derbes incident open-list ID LIST_ID -o list.csv    (incidents.export; audited)
     derbes incident notify-subjects ID --lang kk        (SMS / e-mail, once each)
+    derbes incident attach ID FILE                      (evidence, sealed)
+    derbes incident evidence ID [EVIDENCE_ID -o FILE]   (list, or open one)
 """
 
 from __future__ import annotations
@@ -306,3 +308,46 @@ def notify_subjects_command(
     for n in report.notified:
         console.print(f"  {n.subject_id} {n.language} {n.channel or '-'} {n.outcome} "
                       f"delivery={n.delivery_id or '-'}", markup=False)
+
+
+@incident_app.command("attach")
+def attach_command(
+    incident_id: str = typer.Argument(...),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    media_type: str | None = typer.Option(None, "--media-type",
+                                          help="Default: guessed from the file's name."),
+) -> None:
+    """Attach a file as evidence (sealed: it may hold PD); prints its SHA-256."""
+    import mimetypes
+
+    chosen = media_type or mimetypes.guess_type(file.name)[0]
+    if chosen is None:
+        raise InputError("cannot tell the file's media type from its name: give "
+                         "--media-type (e.g. text/plain)", field="media_type")
+    data = file.read_bytes()
+    item = incidents.attach(bootstrap().context(actor()), incident_id, file.name, chosen, data)
+    console.print(f"attached {item.id} as {item.name} ({item.size} bytes, sha256 "
+                  f"{item.sha256})", markup=False)
+
+
+@incident_app.command("evidence")
+def evidence_command(
+    incident_id: str = typer.Argument(...),
+    evidence_id: str | None = typer.Argument(None),
+    out: Path | None = typer.Option(None, "--output", "-o",
+                                    help="Where to write the opened file."),
+) -> None:
+    """The evidence attached to an incident; with an id and -o, open one into a file."""
+    if evidence_id is None:
+        found = incidents.evidence(bootstrap().context(actor(), read_only=True), incident_id)
+        console.print(f"{len(found)} file(s)", markup=False)
+        for e in found:  # one line each: an id and a fingerprint are copied whole
+            console.print(f"  {e.id} {e.name} {e.media_type} {e.size} bytes sha256 "
+                          f"{e.sha256} {e.added_at.isoformat(timespec='seconds')} "
+                          f"{e.added_by}", markup=False, soft_wrap=True)
+        return
+    if out is None:
+        raise InputError("say where to write the file (-o FILE)", field="output")
+    opened = incidents.open_evidence(bootstrap().context(actor()), incident_id, evidence_id)
+    write_private(out, opened.content)
+    console.print(f"wrote {opened.evidence.size} bytes to {out}", markup=False)

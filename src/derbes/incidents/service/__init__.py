@@ -2,6 +2,7 @@
 
 from derbes.incidents.service.clock import WARN_WITHIN, DueAlert, alert_due, notification_clock
 from derbes.incidents.service.detect import ChainFailure, chain_broken, detect
+from derbes.incidents.service.evidence import Attached, attach, evidence, open_evidence
 from derbes.incidents.service.notice import BodyNotice, body_notice
 from derbes.incidents.service.record import (
     Changes,
@@ -26,6 +27,7 @@ from derbes.incidents.service.subjects import (
 
 __all__ = [
     "WARN_WITHIN",
+    "Attached",
     "BodyNotice",
     "ChainFailure",
     "Changes",
@@ -35,9 +37,11 @@ __all__ = [
     "NotifyReport",
     "Shown",
     "alert_due",
+    "attach",
     "body_notice",
     "chain_broken",
     "detect",
+    "evidence",
     "exports",
     "get",
     "listing",
@@ -45,6 +49,7 @@ __all__ = [
     "notification_clock",
     "notifications",
     "notify_subjects",
+    "open_evidence",
     "open_incident",
     "open_list",
     "seal_list",
