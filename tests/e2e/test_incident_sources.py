@@ -93,3 +93,28 @@ def test_a_bulk_read_in_the_vault_opens_a_candidate(world: World) -> None:
     dismissed = incidents.move(world.container.context("cli:security"), opened[0].id,
                                Transition.DISMISS, reason="A planned reconciliation")
     assert dismissed.dismiss_reason == "A planned reconciliation"
+
+
+def test_a_broken_log_found_over_http_opens_a_candidate_at_every_operator(
+        world: World, tmp_path: Path) -> None:
+    import sqlite3
+
+    client = world.client()
+    assert client.post("/v1/subjects", json=subject_body(1)).status_code == 201
+    intact = client.get("/v1/audit/verify").json()
+    assert intact["ok"] and intact["candidate_incidents"] == []
+    connection = sqlite3.connect(tmp_path / "derbes.sqlite3")
+    try:
+        connection.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
+        connection.commit()
+    finally:
+        connection.close()
+    broken = client.get("/v1/audit/verify").json()
+    assert not broken["ok"]
+    with world.container.uow() as uow:
+        operators = sorted({r.operator_id for r in uow.registers.list()})
+    opened = [incidents.get(world.container.context("cli:t"), i)
+              for i in broken["candidate_incidents"]]
+    assert sorted(i.operator_id for i in opened) == operators
+    assert {(i.trigger, i.state) for i in opened} == {(Trigger.CHAIN_BREAK, State.CANDIDATE)}
+    assert client.get("/v1/audit/verify").json()["candidate_incidents"] == []

@@ -158,3 +158,37 @@ def test_evidence_on_every_backend(uow_factory: Callable[[], UnitOfWork]) -> Non
     from tests.incident_subjects_support import run_evidence_scenario
 
     run_evidence_scenario(World(FixedClock(NOW), uow_factory))
+
+
+def test_due_alerts_e_mail_the_responsible_person_once_per_level(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    from derbes.incidents.model import ClockState
+    from derbes.register.adapters.yaml import READER
+    from derbes.register.service import registers
+    from tests.consent_support import EXPRESS
+
+    world = World(FixedClock(datetime(2026, 4, 10, 12, 0, tzinfo=UTC)), uow_factory)  # Fri
+    text = EXPRESS.read_text("utf-8").replace(
+        "  contacts:\n", "  responsible_person:\n    role: {ru: \"Ответственный\", "
+        "kk: \"Жауапты тұлға\", en: \"Responsible\"}\n    email: dpo@expressavans.kz\n"
+        "  contacts:\n", 1)
+    registers.publish(world.uow(), [READER.parse(text, "express-avans.yaml")], world.clock)
+    opened = incidents.open_incident(world.ctx(), _new(world, detected_at=world.clock.now()))
+    assert incidents.alert_due(world.ctx(), world.couriers) == []  # running: nothing
+    world.clock.current = datetime(2026, 4, 13, 15, 0, tzinfo=UTC)  # Mon 20:00, due at 24:00
+    (near,) = incidents.alert_due(world.ctx(), world.couriers)
+    assert near.level is ClockState.NEAR and near.delivery_state == "sent"
+    assert incidents.alert_due(world.ctx(), world.couriers) == []
+    world.clock.current = datetime(2026, 4, 14, 1, 0, tzinfo=UTC)
+    (late,) = incidents.alert_due(world.ctx(), world.couriers)
+    assert late.level is ClockState.OVERDUE
+    assert incidents.alert_due(world.ctx(), world.couriers) == []
+    mails = world.couriers.mail.sent  # type: ignore[attr-defined]
+    assert [m.to for m in mails] == ["dpo@expressavans.kz"] * 2
+    assert opened.id[:8] in mails[0].subject
+    kinds = [(e.kind, e.details.get("level")) for e in
+             incidents.show(world.ctx(), opened.id).events]
+    assert kinds == [("open", None), ("due_alert", "near"), ("due_alert", "overdue")]
+    with world.uow() as uow:
+        delivered = uow.deliveries.get(str(near.delivery_id))
+    assert delivered is not None and delivered.recipient_masked.startswith("d•••@")
