@@ -192,3 +192,31 @@ def test_due_alerts_e_mail_the_responsible_person_once_per_level(
     with world.uow() as uow:
         delivered = uow.deliveries.get(str(near.delivery_id))
     assert delivered is not None and delivered.recipient_masked.startswith("d•••@")
+
+
+def test_two_runs_at_once_notify_each_subject_once(engine: Engine) -> None:
+    import threading
+
+    world = World(FixedClock(NOW), lambda: SqlUnitOfWork(engine, audit_key=FAKE_AUDIT_KEY))
+    subjects = (world.subject(), world.subject(adult_iin(7), "+77011234567"))
+    opened = incidents.open_incident(world.ctx(), _new(
+        world, subject_ids=subjects, measures_taken="Bucket closed"))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            report = incidents.notify_subjects(world.ctx(), world.couriers, opened.id)
+            outcomes.append(f"sent {len(report.notified)}")
+        except ConflictError as exc:
+            outcomes.append(f"refused {exc.field}")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused subject_ids", "sent 2"]
+    assert sorted(s.phone for s in world.sms.sent) == sorted([PHONE, "+77011234567"])
+    assert len(incidents.notifications(world.ctx(), opened.id)) == 2

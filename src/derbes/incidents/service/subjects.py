@@ -150,8 +150,9 @@ def open_list(ctx: Context, incident_id: str, export_id: str) -> list[Contact]:
                 raise CryptoError("key destroyed")
             rows = json.loads(crypto.open_sealed(key, export.sealed, _aad(export)))
         except CryptoError:
-            raise ConflictError("this list was destroyed with its key (the incident was "
-                                "closed or dismissed)", field="export_id") from None
+            raise ConflictError("this list does not open: its key was destroyed (the "
+                                "incident was closed or dismissed) or it was altered",
+                                field="export_id") from None
         contacts = [Contact(**r) for r in rows]
         with ctx.uow:
             record_event(ctx, incident, "list_opened", {
