@@ -146,6 +146,11 @@ def test_subjects_list_sealed_opened_and_notified_once(site: Path) -> None:
     assert run("evidence", incident_id, evidence_id).returncode != 0  # no -o: refused
     assert run("evidence", incident_id, evidence_id, "-o", str(back)).returncode == 0
     assert back.read_bytes() == log.read_bytes()
+    shown = json.loads(run("show", incident_id, "--json").stdout)
+    assert [x["id"] for x in shown["lists"]] == [list_id]
+    assert [(n["subject_id"], n["outcome"]) for n in shown["subjects_notified"]] == [
+        (subject_id, "gave_up")]
+    assert [e["id"] for e in shown["evidence"]] == [evidence_id]
     assert oct(back.stat().st_mode & 0o777) == "0o600"
     # The subject's values were in the file asked for, and in no output of any command.
     for value in (IIN, NAME, PHONE, PHONE.lstrip("+"), NAME.split()[0]):

@@ -134,7 +134,17 @@ def show_command(incident_id: str = typer.Argument(...),
     ctx = bootstrap().context(actor(), read_only=True)
     shown = incidents.show(ctx, incident_id)
     clock = incidents.notification_clock(ctx, shown.incident)
+    lists = incidents.exports(ctx, incident_id)
+    notified = incidents.notifications(ctx, incident_id)
+    files = incidents.evidence(ctx, incident_id)
     data = {**_as_dict(shown.incident), "subjects_named": len(shown.subject_ids),
+            "lists": [{"id": e.id, "subjects": e.subjects, "created_at": e.created_at.isoformat(),
+                       "created_by": e.created_by} for e in lists],
+            "subjects_notified": [{"subject_id": n.subject_id, "language": n.language,
+                                   "channel": n.channel, "delivery_id": n.delivery_id,
+                                   "outcome": n.outcome} for n in notified],
+            "evidence": [{"id": e.id, "name": e.name, "media_type": e.media_type,
+                          "size": e.size, "sha256": e.sha256} for e in files],
             "clock": {"state": clock.state.value, "due_at": clock.due_at.isoformat(),
                       "left": describe_left(clock.left), "citation": clock.citation},
             "timeline": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
