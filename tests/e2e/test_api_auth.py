@@ -46,7 +46,7 @@ def test_a_key_with_the_scope_gets_200(site: Path, client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"ok": True, "entries": 0, "head_seq": 0,
                                "head_hash": "0" * 64, "breaks": [], "anchor": None,
-                               "forged_anchor_lines": 0}
+                               "forged_anchor_lines": 0, "candidate_incidents": []}
     by_header = client.get("/v1/audit/verify", headers={"X-API-Key": token})
     assert by_header.status_code == 200
 

@@ -130,3 +130,27 @@ def test_show_and_alerts(site: Path) -> None:
     alerts = _derbes("audit", "alerts", cwd=site)
     assert alerts.returncode == 0, alerts.stderr
     assert "no access alerts" in alerts.stdout
+
+
+def test_a_broken_log_opens_one_candidate_incident_per_operator(site: Path) -> None:
+    registers = Path(__file__).resolve().parents[2] / "registers"
+    published = _derbes("register", "publish", str(registers / "express-avans.yaml"), cwd=site)
+    assert published.returncode == 0, published.stderr
+    _sql(site, "UPDATE audit_log SET actor = 'someone else' WHERE seq = 3")
+    first = _derbes("audit", "verify", cwd=site)
+    assert first.returncode == 1
+    assert "opened 1 candidate incident(s)" in first.stdout
+    again = _derbes("audit", "verify", "--format", "json", cwd=site)
+    assert again.returncode == 1 and json.loads(again.stdout)["candidate_incidents"] == []
+    listed = json.loads(_derbes("incident", "list", "--state", "candidate", "--json",
+                                cwd=site).stdout)
+    assert [(i["operator"], i["trigger"], i["severity"]) for i in listed] == [
+        ("express-avans", "chain_break", "critical")]
+    dismissed = _derbes("incident", "dismiss", listed[0]["id"], cwd=site)
+    assert dismissed.returncode != 0 and "reason" in dismissed.stderr
+    confirmed = _derbes("incident", "confirm", listed[0]["id"], "--reason",
+                        "Row 3 was edited outside derbes", cwd=site)
+    assert confirmed.returncode == 0, confirmed.stderr
+    shown = json.loads(_derbes("incident", "show", listed[0]["id"], "--json", cwd=site).stdout)
+    assert shown["timeline"][-1]["kind"] == "confirm"
+    assert shown["timeline"][-1]["details"]["reason"] == "Row 3 was edited outside derbes"

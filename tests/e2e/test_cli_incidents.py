@@ -82,3 +82,76 @@ def test_notice_to_the_body_in_kazakh_as_pdf_and_json(site: Path) -> None:
         assert refused.returncode != 0 and bad[0].lstrip("-") in refused.stderr
     unknown = _derbes(site, "incident", "notice", "no-such-incident")
     assert unknown.returncode != 0 and "no incident" in unknown.stderr
+
+
+IIN = "900101300126"
+NAME = "Гүлнар Сарсенбайқызы Тестова"
+PHONE = "+77017654321"
+
+
+def test_subjects_list_sealed_opened_and_notified_once(site: Path) -> None:
+    values = site / "values.txt"
+    values.write_text(f"identity.full_name={NAME}\nidentity.iin={IIN}\n"
+                      f"contact.phone={PHONE}\n", encoding="utf-8")
+    added = _derbes(site, "subject", "add", "--operator", "express-avans",
+                    "--values-file", str(values))
+    assert added.returncode == 0, added.stderr
+    subject_id = added.stdout.strip()
+    values.unlink()
+    opened = _derbes(site, "incident", "open", "--operator", "express-avans",
+                     "--detected-at", "2026-01-05T10:00+05:00", "--how", "processor_report",
+                     "--what", "Backup bucket was public", "--subject", subject_id)
+    assert opened.returncode == 0, opened.stderr
+    incident_id = opened.stdout.split()[2].rstrip(";")
+    outputs: list[str] = []
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = _derbes(site, "incident", *args)
+        outputs.extend([done.stdout, done.stderr])
+        return done
+
+    no_measures = run("notify-subjects", incident_id)
+    assert no_measures.returncode != 0 and "measures" in no_measures.stderr
+    assert run("update", incident_id, "--measures", "Bucket closed").returncode == 0
+    stranger = run("notify-subjects", incident_id, "--subject", "not-a-subject")
+    assert stranger.returncode != 0 and "not named in this incident" in stranger.stderr
+    sealed = run("seal-list", incident_id)
+    assert sealed.returncode == 0, sealed.stderr
+    list_id = sealed.stdout.split()[2].rstrip(":")
+    out = site / "list.csv"
+    assert run("open-list", incident_id, list_id, "-o", str(out)).returncode == 0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    text = out.read_text("utf-8-sig")
+    assert IIN in text and NAME in text and PHONE in text
+    # No gateway configured: the SMS is recorded and given up, visibly, against the incident.
+    first = run("notify-subjects", incident_id, "--lang", "kk")
+    assert first.returncode == 0, first.stderr
+    assert "gave_up: 1" in first.stdout and f"{subject_id} kk sms gave_up" in first.stdout
+    twice = run("notify-subjects", incident_id)
+    assert twice.returncode != 0 and "already notified" in twice.stderr
+    shown = json.loads(run("show", incident_id, "--json").stdout)
+    assert [e["kind"] for e in shown["timeline"]][-3:] == [
+        "list_sealed", "list_opened", "subjects_notified"]
+    # Evidence: attached sealed, listed by its neutral name, opened into a private file.
+    log = site / "gateway.log"
+    log.write_text("10:02 bucket policy changed to public\n", encoding="utf-8")
+    unknown = run("attach", incident_id, str(log))
+    assert unknown.returncode != 0 and "--media-type" in unknown.stderr
+    attached = run("attach", incident_id, str(log), "--media-type", "text/plain")
+    assert attached.returncode == 0, attached.stderr
+    evidence_id = attached.stdout.split()[1]
+    listed = run("evidence", incident_id)
+    assert listed.returncode == 0 and "evidence-1.txt" in listed.stdout
+    back = site / "back.txt"
+    assert run("evidence", incident_id, evidence_id).returncode != 0  # no -o: refused
+    assert run("evidence", incident_id, evidence_id, "-o", str(back)).returncode == 0
+    assert back.read_bytes() == log.read_bytes()
+    shown = json.loads(run("show", incident_id, "--json").stdout)
+    assert [x["id"] for x in shown["lists"]] == [list_id]
+    assert [(n["subject_id"], n["outcome"]) for n in shown["subjects_notified"]] == [
+        (subject_id, "gave_up")]
+    assert [e["id"] for e in shown["evidence"]] == [evidence_id]
+    assert oct(back.stat().st_mode & 0o777) == "0o600"
+    # The subject's values were in the file asked for, and in no output of any command.
+    for value in (IIN, NAME, PHONE, PHONE.lstrip("+"), NAME.split()[0]):
+        assert all(value not in o for o in outputs)

@@ -17,9 +17,12 @@ from derbes.incidents.model import Severity, Source, State, Transition
 from derbes.incidents.ports import IncidentFilter
 from derbes.platform.clock import FixedClock
 from derbes.platform.sql_uow import SqlUnitOfWork
+from derbes.platform.tables import audit_log, deliveries
 from derbes.platform.tables.incidents import (
     incident_events,
+    incident_evidence,
     incident_exports,
+    incident_notifications,
     incident_scans,
     incident_subjects,
 )
@@ -121,6 +124,9 @@ def test_no_subject_value_in_any_incident_column_or_log(
     opened = incidents.open_incident(world.ctx(), _new(world, subject_ids=(subject,)))
     incidents.update(world.ctx(), opened.id, incidents.Changes(
         measures_taken="Reset", planned_measures="Notify the subjects"))
+    export = incidents.seal_list(world.ctx(), opened.id)
+    assert incidents.open_list(world.ctx(), opened.id, export.id)[0].iin == ADULT_IIN
+    incidents.notify_subjects(world.ctx(), world.couriers, opened.id, default_language="kk")
     for move in (Transition.NOTIFY, Transition.CONTAIN):
         incidents.move(world.ctx(), opened.id, move)
     with pytest.raises(InputError):
@@ -128,12 +134,89 @@ def test_no_subject_value_in_any_incident_column_or_log(
     dump = []
     with engine.connect() as connection:
         for table in (incidents_table, incident_events, incident_subjects, incident_exports,
-                      incident_scans):
+                      incident_scans, incident_notifications, incident_evidence, deliveries,
+                      audit_log):
             dump += [repr(tuple(row)) for row in connection.execute(select(table))]
     text = "\n".join(dump)
     assert subject in text  # the list names the subject by internal id
+    assert len(world.sms.sent) == 1  # it was sent, and is stored nowhere in clear
     logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     # The IIN, its digits and the phone's, the name: in no column and no log line.
     for value in (ADULT_IIN, FULL_NAME, PHONE, PHONE.lstrip("+"), FULL_NAME.split()[0]):
         assert value not in text
         assert value not in logged
+
+
+def test_affected_subjects_list_and_notifications_on_every_backend(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.incident_subjects_support import run_scenario
+
+    run_scenario(World(FixedClock(NOW), uow_factory))
+
+
+def test_evidence_on_every_backend(uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.incident_subjects_support import run_evidence_scenario
+
+    run_evidence_scenario(World(FixedClock(NOW), uow_factory))
+
+
+def test_due_alerts_e_mail_the_responsible_person_once_per_level(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    from derbes.incidents.model import ClockState
+    from derbes.register.adapters.yaml import READER
+    from derbes.register.service import registers
+    from tests.consent_support import EXPRESS
+
+    world = World(FixedClock(datetime(2026, 4, 10, 12, 0, tzinfo=UTC)), uow_factory)  # Fri
+    text = EXPRESS.read_text("utf-8").replace(
+        "  contacts:\n", "  responsible_person:\n    role: {ru: \"Ответственный\", "
+        "kk: \"Жауапты тұлға\", en: \"Responsible\"}\n    email: dpo@expressavans.kz\n"
+        "  contacts:\n", 1)
+    registers.publish(world.uow(), [READER.parse(text, "express-avans.yaml")], world.clock)
+    opened = incidents.open_incident(world.ctx(), _new(world, detected_at=world.clock.now()))
+    assert incidents.alert_due(world.ctx(), world.couriers) == []  # running: nothing
+    world.clock.current = datetime(2026, 4, 13, 15, 0, tzinfo=UTC)  # Mon 20:00, due at 24:00
+    (near,) = incidents.alert_due(world.ctx(), world.couriers)
+    assert near.level is ClockState.NEAR and near.delivery_state == "sent"
+    assert incidents.alert_due(world.ctx(), world.couriers) == []
+    world.clock.current = datetime(2026, 4, 14, 1, 0, tzinfo=UTC)
+    (late,) = incidents.alert_due(world.ctx(), world.couriers)
+    assert late.level is ClockState.OVERDUE
+    assert incidents.alert_due(world.ctx(), world.couriers) == []
+    mails = world.couriers.mail.sent  # type: ignore[attr-defined]
+    assert [m.to for m in mails] == ["dpo@expressavans.kz"] * 2
+    assert opened.id[:8] in mails[0].subject
+    kinds = [(e.kind, e.details.get("level")) for e in
+             incidents.show(world.ctx(), opened.id).events]
+    assert kinds == [("open", None), ("due_alert", "near"), ("due_alert", "overdue")]
+    with world.uow() as uow:
+        delivered = uow.deliveries.get(str(near.delivery_id))
+    assert delivered is not None and delivered.recipient_masked.startswith("d•••@")
+
+
+def test_two_runs_at_once_notify_each_subject_once(engine: Engine) -> None:
+    import threading
+
+    world = World(FixedClock(NOW), lambda: SqlUnitOfWork(engine, audit_key=FAKE_AUDIT_KEY))
+    subjects = (world.subject(), world.subject(adult_iin(7), "+77011234567"))
+    opened = incidents.open_incident(world.ctx(), _new(
+        world, subject_ids=subjects, measures_taken="Bucket closed"))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            report = incidents.notify_subjects(world.ctx(), world.couriers, opened.id)
+            outcomes.append(f"sent {len(report.notified)}")
+        except ConflictError as exc:
+            outcomes.append(f"refused {exc.field}")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused subject_ids", "sent 2"]
+    assert sorted(s.phone for s in world.sms.sent) == sorted([PHONE, "+77011234567"])
+    assert len(incidents.notifications(world.ctx(), opened.id)) == 2

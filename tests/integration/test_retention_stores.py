@@ -167,3 +167,36 @@ def test_without_stores_the_run_sweeps_only_the_vault(world: World) -> None:
     assert report.summary is not None and report.summary.stores == ()
     assert _held(world, ended_id) == set()
     assert count_rows(world.op_url, ended.id) == before
+
+
+def test_a_destruction_that_could_not_finish_opens_a_candidate_incident(world: World) -> None:
+    from derbes.context import Context
+    from derbes.incidents import service as incidents
+    from derbes.incidents.model import State, Transition, Trigger
+
+    assert world.op_url is not None
+    (ended,) = _clients(world.op_url, 1)
+    ended_id = world.add_customer(ended)
+    world.close_loan(ended_id, date(2025, 6, 1))
+    world.achieve(ended_id, date(2025, 6, 1), _after_purpose())
+    day = date(2031, 1, 15)
+    world.clock.set(_at(day))
+    world.down = True
+    with pytest.raises(StoreUnavailableError):
+        svc.run(make_context(world.uow(), world.keys, world.clock, "retention-sweep"),
+                OPERATOR, day, stores=world.stores)
+
+    def ctx() -> Context:
+        return make_context(world.uow(), world.keys, world.clock, "cli:security")
+
+    opened = incidents.detect(ctx(), OPERATOR)
+    unfinished = [i for i in opened if i.trigger is Trigger.DESTRUCTION_UNFINISHED]
+    assert len(unfinished) == 1 and unfinished[0].state is State.CANDIDATE
+    assert STORE in unfinished[0].summary
+    assert incidents.detect(ctx(), OPERATOR) == []
+    dismissed = incidents.move(ctx(), unfinished[0].id, Transition.DISMISS,
+                               reason="The store was down for maintenance; the run resumed")
+    assert dismissed.state is State.DISMISSED
+    with world.uow() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+    assert "incident.dismiss" in actions

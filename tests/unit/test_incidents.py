@@ -197,3 +197,43 @@ def test_contained_then_notified_is_closed_without_containing_again() -> None:
     assert next_moves(first) == (Transition.CONTAIN,)
     with pytest.raises(ConflictError, match="cannot close"):
         apply(replace(first, measures_taken="x"), Transition.CLOSE, T0, lessons="y")
+
+
+def test_affected_subjects_sealed_list_and_notifications_on_the_fake(world: World) -> None:
+    from tests.incident_subjects_support import run_scenario
+
+    run_scenario(world)
+
+
+def test_evidence_is_sealed_fingerprinted_and_refused_when_bad(world: World) -> None:
+    from tests.incident_subjects_support import run_evidence_scenario
+
+    run_evidence_scenario(world)
+
+
+def test_a_sealed_list_opens_only_for_its_own_incident_and_unaltered(world: World) -> None:
+    subject = world.subject()
+    first = _open(world, subject_ids=(subject,))
+    second = _open(world, subject_ids=(subject,))
+    export = incidents.seal_list(world.ctx(), first.id)
+    with pytest.raises(NotFoundError) as elsewhere:
+        incidents.open_list(world.ctx(), second.id, export.id)
+    assert elsewhere.value.field == "export_id"
+    # Moved to the other incident in the store: the sealed bytes are bound to the first.
+    with world.uow() as uow:
+        uow.incidents.add_export(replace(export, incident_id=second.id))
+        uow.commit()
+    with pytest.raises(ConflictError):
+        incidents.open_list(world.ctx(), second.id, export.id)
+    # A flipped byte does not open either.
+    tampered = bytearray(export.sealed)
+    tampered[-1] ^= 1
+    with world.uow() as uow:
+        uow.incidents.add_export(replace(export, sealed=bytes(tampered)))
+        uow.commit()
+    with pytest.raises(ConflictError):
+        incidents.open_list(world.ctx(), first.id, export.id)
+    with world.uow() as uow:
+        refused = [e for e in uow.audit.entries() if e.action == "incident.list_opened.refused"]
+        opened = [e for e in uow.audit.entries() if e.action == "incident.list_opened"]
+    assert len(refused) == 3 and opened == []

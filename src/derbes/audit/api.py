@@ -41,6 +41,7 @@ class VerificationOut(BaseModel):
     breaks: list[ChainBreakOut]
     anchor: AnchorOut | None = None
     forged_anchor_lines: int = 0
+    candidate_incidents: list[str] = []
 
 
 @router.get("/verify", response_model=VerificationOut)
@@ -56,7 +57,17 @@ def verify(
     found = container.latest_anchor(Chain.AUDIT)
     # Reads only: a long walk must not hold the write lock (writers go on meanwhile).
     result = service.verify(container.reader(), container.audit_key, expected, found.anchor)
-    return _verification(result, found)
+    out = _verification(result, found)
+    if result.breaks:
+        # A broken log opens a candidate incident at each operator (Order 179/НҚ).
+        from derbes.incidents import service as incidents
+
+        ctx = container.context(f"api:{caller.name}")
+        first = result.breaks[0]
+        opened = incidents.chain_broken(ctx, incidents.ChainFailure(
+            first.seq, first.kind.value, ctx.now()))
+        out.candidate_incidents = [i.id for i in opened]
+    return out
 
 
 def _verification(result: Verification, found: Latest) -> VerificationOut:

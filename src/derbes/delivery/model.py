@@ -73,6 +73,8 @@ class Template(StrEnum):
     SIGN_IN_LINK = "sign_in_link"
     REQUEST_STATUS = "request_status"
     INCIDENT_DUE = "incident_due"
+    INCIDENT_SUBJECT_SMS = "incident_subject_sms"
+    INCIDENT_SUBJECT_EMAIL = "incident_subject_email"
 
 
 class Failure(StrEnum):

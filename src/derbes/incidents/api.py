@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
@@ -33,6 +34,8 @@ from derbes.incidents.model import (
     describe_left,
     next_moves,
 )
+from derbes.incidents.ports import Evidence, Notified, SealedExport
+from derbes.incidents.service.evidence import MAX_BYTES, MEDIA_TYPES
 from derbes.staff.service.authorization import principal_of_key
 
 __all__ = ["router"]
@@ -240,3 +243,171 @@ def incident_notice(
 
     notice = service.body_notice(ctx, incident_id)
     return Response(render_notice(notice, lang, format), media_type=MEDIA_TYPES[format])
+
+
+# ------------------------------------------------------------------ affected subjects
+
+
+class ListOut(BaseModel):
+    """A sealed list of affected subjects: what it is, never what it holds."""
+
+    id: str
+    incident_id: str
+    subjects: int
+    created_at: datetime
+    created_by: str
+
+
+class ContactOut(BaseModel):
+    subject_id: str
+    name: str | None
+    iin: str | None
+    phone: str | None
+    email: str | None
+    gone: bool = Field(description="The subject was destroyed: nothing is held.")
+
+
+class NotifySubjectsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=10_000,
+        description="Subjects named in the incident to notify; default: every one named.")
+    channel: Literal["auto", "sms", "email"] = Field(
+        default="auto", description="auto: SMS when a mobile number is held, else e-mail.")
+    language: Literal["ru", "kk", "en"] = Field(
+        default="ru", description="For a subject whose language is not known from a request.")
+
+
+class NotifiedOut(BaseModel):
+    subject_id: str
+    language: str
+    channel: str | None
+    delivery_id: str | None
+    outcome: str
+    at: datetime
+    actor: str
+
+
+class NotifyOut(BaseModel):
+    notified: list[NotifiedOut]
+    already: int = Field(description="Subjects notified of this incident before this call.")
+
+
+def _list_out(export: SealedExport) -> ListOut:
+    return ListOut(id=export.id, incident_id=export.incident_id, subjects=export.subjects,
+                   created_at=export.created_at, created_by=export.created_by)
+
+
+@router.post("/{incident_id}/lists", status_code=status.HTTP_201_CREATED,
+             response_model=ListOut)
+def seal_list(incident_id: str, ctx: Writer, response: Response) -> ListOut:
+    """Resolve the named subjects from the vault (name, IIN, mobile, e-mail) and seal the
+    list for their notification (Order 481/НҚ); needs ``incidents.export``."""
+    export = service.seal_list(ctx, incident_id)
+    response.headers["Location"] = f"{router.prefix}/{incident_id}/lists/{export.id}"
+    return _list_out(export)
+
+
+@router.get("/{incident_id}/lists", response_model=list[ListOut])
+def sealed_lists(incident_id: str, ctx: Reader) -> list[ListOut]:
+    """The lists sealed for an incident (what they hold stays sealed)."""
+    return [_list_out(e) for e in service.exports(ctx, incident_id)]
+
+
+@router.get("/{incident_id}/lists/{export_id}", response_model=list[ContactOut])
+def open_list(incident_id: str, export_id: str, ctx: Reader, response: Response
+              ) -> list[ContactOut]:
+    """Open a sealed list: personal data in clear, for ``incidents.export`` only; each
+    opening is kept in the access audit log with the subjects' ids."""
+    contacts = service.open_list(ctx, incident_id, export_id)
+    response.headers["Cache-Control"] = "no-store"
+    return [ContactOut(subject_id=c.subject_id, name=c.name, iin=c.iin, phone=c.phone,
+                       email=c.email, gone=c.gone) for c in contacts]
+
+
+def _notified_out(n: Notified) -> NotifiedOut:
+    return NotifiedOut(subject_id=n.subject_id, language=n.language, channel=n.channel,
+                       delivery_id=n.delivery_id, outcome=n.outcome, at=n.at, actor=n.actor)
+
+
+@router.post("/{incident_id}/subject-notifications", response_model=NotifyOut)
+def notify_subjects(incident_id: str, body: NotifySubjectsIn, ctx: Writer,
+                    request: Request) -> NotifyOut:
+    """Notify the affected subjects by SMS or e-mail in their language, once each; every
+    delivery is recorded against the incident. Twice: a 409 naming ``subject_ids``."""
+    couriers = container_of(request).couriers
+    report = service.notify_subjects(
+        ctx, couriers, incident_id,
+        subject_ids=None if body.subject_ids is None else tuple(body.subject_ids),
+        channel=body.channel, default_language=body.language)
+    return NotifyOut(notified=[_notified_out(n) for n in report.notified],
+                     already=report.already)
+
+
+@router.get("/{incident_id}/subject-notifications", response_model=list[NotifiedOut])
+def subject_notifications(incident_id: str, ctx: Reader) -> list[NotifiedOut]:
+    """Who was notified of the incident, how, and how each delivery went."""
+    return [_notified_out(n) for n in service.notifications(ctx, incident_id)]
+
+
+# ------------------------------------------------------------------ evidence
+
+
+class EvidenceOut(BaseModel):
+    """A file attached to an incident: what it is, never what it holds."""
+
+    id: str
+    incident_id: str
+    name: str = Field(description="A neutral name; the name it was given is sealed with it.")
+    media_type: str
+    size: int
+    sha256: str
+    added_at: datetime
+    added_by: str
+
+
+def _evidence_out(e: Evidence) -> EvidenceOut:
+    return EvidenceOut(id=e.id, incident_id=e.incident_id, name=e.name,
+                       media_type=e.media_type, size=e.size, sha256=e.sha256,
+                       added_at=e.added_at, added_by=e.added_by)
+
+
+@router.post("/{incident_id}/evidence", status_code=status.HTTP_201_CREATED,
+             response_model=EvidenceOut,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES}}})
+async def attach_evidence(
+    incident_id: str, request: Request, ctx: Writer, response: Response,
+    name: Annotated[str, Query(min_length=1, max_length=300,
+                               description="The file's name (sealed with it).")],
+    content_type: Annotated[str, Header(max_length=200)] = "",
+) -> EvidenceOut:
+    """Attach the request body as evidence (sealed: it may hold PD); the body's media type
+    is one of the listed ones, at most 20 MiB."""
+    media_type = content_type.split(";")[0].strip().lower()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BYTES:
+            break
+    item = await run_in_threadpool(service.attach, ctx, incident_id, name, media_type,
+                                   bytes(body))
+    response.headers["Location"] = f"{router.prefix}/{incident_id}/evidence/{item.id}"
+    return _evidence_out(item)
+
+
+@router.get("/{incident_id}/evidence", response_model=list[EvidenceOut])
+def list_evidence(incident_id: str, ctx: Reader) -> list[EvidenceOut]:
+    """The evidence attached, oldest first."""
+    return [_evidence_out(e) for e in service.evidence(ctx, incident_id)]
+
+
+@router.get("/{incident_id}/evidence/{evidence_id}", response_class=Response,
+            responses={200: {"content": {t: {} for t in MEDIA_TYPES}}})
+def open_evidence(incident_id: str, evidence_id: str, ctx: Writer) -> Response:
+    """One file as attached (``incidents.manage``; each opening audited)."""
+    opened = service.open_evidence(ctx, incident_id, evidence_id)
+    return Response(opened.content, media_type=opened.evidence.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{opened.evidence.name}"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

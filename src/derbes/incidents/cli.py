@@ -11,6 +11,11 @@
     derbes incident detect --operator express-avans     (candidates from alerts)
     derbes incident alert-due                          (e-mail near and overdue clocks)
     derbes incident notice ID --lang kk --format pdf -o notice.pdf
+    derbes incident seal-list ID                        (the subjects' list, sealed)
+    derbes incident open-list ID LIST_ID -o list.csv    (incidents.export; audited)
+    derbes incident notify-subjects ID --lang kk        (SMS / e-mail, once each)
+    derbes incident attach ID FILE                      (evidence, sealed)
+    derbes incident evidence ID [EVIDENCE_ID -o FILE]   (list, or open one)
 """
 
 from __future__ import annotations
@@ -129,7 +134,17 @@ def show_command(incident_id: str = typer.Argument(...),
     ctx = bootstrap().context(actor(), read_only=True)
     shown = incidents.show(ctx, incident_id)
     clock = incidents.notification_clock(ctx, shown.incident)
+    lists = incidents.exports(ctx, incident_id)
+    notified = incidents.notifications(ctx, incident_id)
+    files = incidents.evidence(ctx, incident_id)
     data = {**_as_dict(shown.incident), "subjects_named": len(shown.subject_ids),
+            "lists": [{"id": e.id, "subjects": e.subjects, "created_at": e.created_at.isoformat(),
+                       "created_by": e.created_by} for e in lists],
+            "subjects_notified": [{"subject_id": n.subject_id, "language": n.language,
+                                   "channel": n.channel, "delivery_id": n.delivery_id,
+                                   "outcome": n.outcome} for n in notified],
+            "evidence": [{"id": e.id, "name": e.name, "media_type": e.media_type,
+                          "size": e.size, "sha256": e.sha256} for e in files],
             "clock": {"state": clock.state.value, "due_at": clock.due_at.isoformat(),
                       "left": describe_left(clock.left), "citation": clock.citation},
             "timeline": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
@@ -167,9 +182,12 @@ def _move(incident_id: str, move: Transition, reason: str = "", lessons: str = "
 
 
 @incident_app.command("confirm")
-def confirm_command(incident_id: str = typer.Argument(...)) -> None:
+def confirm_command(incident_id: str = typer.Argument(...),
+                    reason: str = typer.Option("", "--reason",
+                                               help="Why it is an incident (recorded).")
+                    ) -> None:
     """Confirm a candidate: it is an incident."""
-    _move(incident_id, Transition.CONFIRM)
+    _move(incident_id, Transition.CONFIRM, reason=reason)
 
 
 @incident_app.command("notify")
@@ -243,3 +261,103 @@ def notice_command(
         return
     write_private(out, data)
     console.print(f"wrote {out}", markup=False)
+
+
+@incident_app.command("seal-list")
+def seal_list_command(incident_id: str = typer.Argument(...)) -> None:
+    """Resolve the named subjects from the vault (name, IIN, mobile, e-mail) and seal the
+    list for their notification (Order 481/НҚ); it opens only with incidents.export."""
+    export = incidents.seal_list(bootstrap().context(actor()), incident_id)
+    console.print(f"sealed list {export.id}: {export.subjects} subject(s); open it with "
+                  f"derbes incident open-list {incident_id} {export.id} -o FILE", markup=False)
+
+
+@incident_app.command("open-list")
+def open_list_command(
+    incident_id: str = typer.Argument(...),
+    export_id: str = typer.Argument(..., metavar="LIST_ID"),
+    out: Path = typer.Option(..., "--output", "-o",
+                             help="CSV file, written readable by you only."),
+) -> None:
+    """Open a sealed list into a CSV file (personal data in clear: the opening is kept in
+    the access audit log with the subjects' ids)."""
+    import csv
+    import io
+
+    contacts = incidents.open_list(bootstrap().context(actor()), incident_id, export_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["subject_id", "name", "iin", "phone", "email", "destroyed"])
+    for c in contacts:
+        writer.writerow([c.subject_id, c.name or "", c.iin or "", c.phone or "",
+                         c.email or "", "yes" if c.gone else ""])
+    write_private(out, buffer.getvalue().encode("utf-8-sig"))
+    console.print(f"wrote {len(contacts)} subject(s) to {out}", markup=False)
+
+
+@incident_app.command("notify-subjects")
+def notify_subjects_command(
+    incident_id: str = typer.Argument(...),
+    subject: list[str] = typer.Option([], "--subject",
+                                      help="Only these named subjects (repeatable)."),
+    channel: str = typer.Option("auto", "--channel", help="auto | sms | email"),
+    lang: str = typer.Option("ru", "--lang", help="For a subject whose language is not "
+                             "known from a request: ru, kk or en."),
+) -> None:
+    """Notify the affected subjects by SMS or e-mail in their language, once each."""
+    container = bootstrap()
+    report = incidents.notify_subjects(
+        container.context(actor()), container.couriers, incident_id,
+        subject_ids=tuple(subject) or None, channel=channel, default_language=lang)
+    counts: dict[str, int] = {}
+    for n in report.notified:
+        counts[n.outcome] = counts.get(n.outcome, 0) + 1
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    console.print(f"notified {len(report.notified)} subject(s) ({summary}); "
+                  f"{report.already} notified before", markup=False)
+    for n in report.notified:
+        console.print(f"  {n.subject_id} {n.language} {n.channel or '-'} {n.outcome} "
+                      f"delivery={n.delivery_id or '-'}", markup=False)
+
+
+@incident_app.command("attach")
+def attach_command(
+    incident_id: str = typer.Argument(...),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    media_type: str | None = typer.Option(None, "--media-type",
+                                          help="Default: guessed from the file's name."),
+) -> None:
+    """Attach a file as evidence (sealed: it may hold PD); prints its SHA-256."""
+    import mimetypes
+
+    chosen = media_type or mimetypes.guess_type(file.name)[0]
+    if chosen is None:
+        raise InputError("cannot tell the file's media type from its name: give "
+                         "--media-type (e.g. text/plain)", field="media_type")
+    data = file.read_bytes()
+    item = incidents.attach(bootstrap().context(actor()), incident_id, file.name, chosen, data)
+    console.print(f"attached {item.id} as {item.name} ({item.size} bytes, sha256 "
+                  f"{item.sha256})", markup=False)
+
+
+@incident_app.command("evidence")
+def evidence_command(
+    incident_id: str = typer.Argument(...),
+    evidence_id: str | None = typer.Argument(None),
+    out: Path | None = typer.Option(None, "--output", "-o",
+                                    help="Where to write the opened file."),
+) -> None:
+    """The evidence attached to an incident; with an id and -o, open one into a file."""
+    if evidence_id is None:
+        found = incidents.evidence(bootstrap().context(actor(), read_only=True), incident_id)
+        console.print(f"{len(found)} file(s)", markup=False)
+        for e in found:  # one line each: an id and a fingerprint are copied whole
+            console.print(f"  {e.id} {e.name} {e.media_type} {e.size} bytes sha256 "
+                          f"{e.sha256} {e.added_at.isoformat(timespec='seconds')} "
+                          f"{e.added_by}", markup=False, soft_wrap=True)
+        return
+    if out is None:
+        raise InputError("say where to write the file (-o FILE)", field="output")
+    opened = incidents.open_evidence(bootstrap().context(actor()), incident_id, evidence_id)
+    write_private(out, opened.content)
+    console.print(f"wrote {opened.evidence.size} bytes to {out}", markup=False)

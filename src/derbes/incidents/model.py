@@ -73,6 +73,7 @@ class Trigger(StrEnum):
     BULK_READ = "bulk_read"
     CHAIN_BREAK = "chain_break"
     DENIED_ACCESS = "denied_access"
+    REVOKED_ACCESS = "revoked_access"  # a session ended by revocation was used again
     DESTRUCTION_UNFINISHED = "destruction_unfinished"
 
 

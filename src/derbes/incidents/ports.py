@@ -15,7 +15,8 @@ from typing import Protocol
 
 from derbes.incidents.model import Event, Incident, State
 
-__all__ = ["IncidentFilter", "IncidentRepository", "ScanMark", "SealedExport"]
+__all__ = ["Evidence", "IncidentFilter", "IncidentRepository", "Notified", "ScanMark",
+           "SealedExport"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,39 @@ class SealedExport:
     subjects: int
     created_at: datetime
     created_by: str
+
+
+@dataclass(frozen=True)
+class Notified:
+    """One affected subject's notification of an incident: the language and channel
+    chosen, the delivery that carries it (None: no phone or e-mail held) and how it
+    went (``claimed`` until the delivery is made, then the delivery's state, or
+    ``unreachable``)."""
+
+    incident_id: str
+    subject_id: str
+    language: str
+    channel: str | None
+    delivery_id: str | None
+    outcome: str
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file attached to an incident, sealed under ``key_id``."""
+
+    id: str
+    incident_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    key_id: str
+    sealed: bytes
+    added_at: datetime
+    added_by: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,25 @@ class IncidentRepository(Protocol):
     def export(self, export_id: str) -> SealedExport | None: ...
 
     def exports(self, incident_id: str) -> Sequence[SealedExport]: ...
+
+    def notified(self, incident_id: str) -> builtins.list[Notified]:
+        """The subjects notified of the incident (or claimed for it), by subject id."""
+        ...
+
+    def claim(self, rows: Sequence[Notified]) -> None:
+        """Record subjects as being notified; a subject already recorded for the incident
+        is a store error (the key is the pair)."""
+        ...
+
+    def settle(self, row: Notified) -> None:
+        """Record a claimed subject's channel, delivery and outcome."""
+        ...
+
+    def add_evidence(self, evidence: Evidence) -> None: ...
+
+    def evidence(self, incident_id: str) -> builtins.list[Evidence]:
+        """The files attached, oldest first (sealed contents included)."""
+        ...
 
     def mark(self, operator_id: str) -> ScanMark | None: ...
 

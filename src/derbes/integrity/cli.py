@@ -19,7 +19,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from derbes.audit.cli import audit_app
-from derbes.cli.common import Format, bootstrap, console, notes
+from derbes.cli.common import Format, actor, bootstrap, console, notes
 from derbes.consent.cli import ledger_app
 from derbes.integrity.model.anchor import Chain, Latest
 from derbes.platform.chain import Verification
@@ -74,6 +74,19 @@ def _verify_chain(container: Container, chain: Chain, expect: str | None
     return result, found
 
 
+def _candidates(container: Container, result: Verification) -> list[str]:
+    """A broken audit log opens a candidate incident at each operator (unauthorised
+    alteration of the log of actions with PD, Order 179/НҚ); the ids opened."""
+    if result.ok:
+        return []
+    from derbes.incidents import service as incidents
+
+    ctx = container.context(actor())
+    first = result.breaks[0]
+    failure = incidents.ChainFailure(first.seq, first.kind.value, ctx.now())
+    return [i.id for i in incidents.chain_broken(ctx, failure)]
+
+
 def _print_chain(label: str, result: Verification, found: Latest, file: str) -> None:
     head = f"{result.head_seq}:{result.head_hash}"
     if result.ok:
@@ -100,6 +113,7 @@ def run_verify(chain: Chain, expect: str | None, output: Format) -> None:
     """``derbes audit verify`` / ``derbes ledger verify`` (the ledger also checks projections)."""
     container = bootstrap()
     result, found = _verify_chain(container, chain, expect)
+    candidates = _candidates(container, result) if chain is Chain.AUDIT else []
     file = str(container.anchor_targets.file.path)
     projections = None
     if chain is Chain.LEDGER:
@@ -116,7 +130,7 @@ def run_verify(chain: Chain, expect: str | None, output: Format) -> None:
             "breaks": [{"seq": b.seq, "kind": b.kind.value, "message": b.message}
                        for b in result.breaks],
             "anchor": _anchor_json(found), "anchor_file": file,
-            "forged_anchor_lines": found.forged,
+            "forged_anchor_lines": found.forged, "candidate_incidents": candidates,
         }
         if projections is not None:
             data["projections"] = {
@@ -129,6 +143,9 @@ def run_verify(chain: Chain, expect: str | None, output: Format) -> None:
     else:
         label = "audit log" if chain is Chain.AUDIT else "consent ledger"
         _print_chain(label, result, found, file)
+        if candidates:
+            console.print(f"opened {len(candidates)} candidate incident(s) for the security "
+                          "officer: derbes incident list --state candidate", markup=False)
         if projections is not None:
             checked = (f"{projections.consents} consents, {projections.subjects} subjects, "
                        f"{projections.seals} seals")

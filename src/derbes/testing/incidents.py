@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 
 from derbes.incidents.model import Event, Incident
-from derbes.incidents.ports import IncidentFilter, ScanMark, SealedExport
+from derbes.incidents.ports import Evidence, IncidentFilter, Notified, ScanMark, SealedExport
 from derbes.platform.memory import checkpoint
 
 __all__ = ["FakeIncidentRepository"]
@@ -19,6 +20,8 @@ class FakeIncidentRepository:
         self.named: dict[str, list[str]] = {}
         self.sealed: dict[str, SealedExport] = {}
         self.marks: dict[str, ScanMark] = {}
+        self.notes: dict[tuple[str, str], Notified] = {}
+        self.files: dict[str, Evidence] = {}
 
     def add(self, incident: Incident) -> None:
         if incident.id in self.rows:
@@ -67,6 +70,29 @@ class FakeIncidentRepository:
         return sorted((e for e in self.sealed.values() if e.incident_id == incident_id),
                       key=lambda e: (e.created_at, e.id))
 
+    def notified(self, incident_id: str) -> builtins.list[Notified]:
+        return sorted((n for n in self.notes.values() if n.incident_id == incident_id),
+                      key=lambda n: n.subject_id)
+
+    def claim(self, rows: Sequence[Notified]) -> None:
+        for row in rows:
+            if (row.incident_id, row.subject_id) in self.notes:
+                raise ValueError(f"subject {row.subject_id} is already notified")
+        for row in rows:
+            self.notes[(row.incident_id, row.subject_id)] = row
+
+    def settle(self, row: Notified) -> None:
+        current = self.notes[(row.incident_id, row.subject_id)]
+        self.notes[(row.incident_id, row.subject_id)] = replace(
+            current, channel=row.channel, delivery_id=row.delivery_id, outcome=row.outcome)
+
+    def add_evidence(self, evidence: Evidence) -> None:
+        self.files[evidence.id] = evidence
+
+    def evidence(self, incident_id: str) -> builtins.list[Evidence]:
+        return sorted((e for e in self.files.values() if e.incident_id == incident_id),
+                      key=lambda e: (e.added_at, e.id))
+
     def mark(self, operator_id: str) -> ScanMark | None:
         return self.marks.get(operator_id)
 
@@ -74,4 +100,5 @@ class FakeIncidentRepository:
         self.marks[mark.operator_id] = mark
 
     def checkpoint(self) -> Callable[[], None]:
-        return checkpoint(self, "rows", "timeline", "named", "sealed", "marks")
+        return checkpoint(self, "rows", "timeline", "named", "sealed", "marks", "notes",
+                          "files")

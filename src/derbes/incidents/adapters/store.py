@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from derbes.incidents.model import Event, Incident, Severity, Source, State, Trigger
-from derbes.incidents.ports import IncidentFilter, ScanMark, SealedExport
+from derbes.incidents.ports import Evidence, IncidentFilter, Notified, ScanMark, SealedExport
 from derbes.platform.tables import (
     incident_events,
+    incident_evidence,
     incident_exports,
+    incident_notifications,
     incident_scans,
     incident_subjects,
     incidents,
@@ -121,6 +123,32 @@ class SqlIncidentRepository:
         return [_export(r) for r in self._c.execute(
             select(incident_exports).where(t.incident_id == incident_id)
             .order_by(t.created_at, t.id))]
+
+    def notified(self, incident_id: str) -> builtins.list[Notified]:
+        t = incident_notifications.c
+        return [Notified(**dict(r._mapping)) for r in self._c.execute(
+            select(incident_notifications).where(t.incident_id == incident_id)
+            .order_by(t.subject_id))]
+
+    def claim(self, rows: Sequence[Notified]) -> None:
+        if rows:
+            self._c.execute(insert(incident_notifications), [asdict(r) for r in rows])
+
+    def settle(self, row: Notified) -> None:
+        t = incident_notifications.c
+        self._c.execute(update(incident_notifications).where(
+            t.incident_id == row.incident_id, t.subject_id == row.subject_id).values(
+            channel=row.channel, delivery_id=row.delivery_id, outcome=row.outcome))
+
+    def add_evidence(self, evidence: Evidence) -> None:
+        self._c.execute(insert(incident_evidence).values(**asdict(evidence)))
+
+    def evidence(self, incident_id: str) -> builtins.list[Evidence]:
+        t = incident_evidence.c
+        return [Evidence(**{**dict(r._mapping), "sealed": bytes(r.sealed)})
+                for r in self._c.execute(select(incident_evidence)
+                                         .where(t.incident_id == incident_id)
+                                         .order_by(t.added_at, t.id))]
 
     def mark(self, operator_id: str) -> ScanMark | None:
         row = self._c.execute(select(incident_scans)

@@ -35,8 +35,8 @@ from derbes.register.service.in_force import in_force_in
 from derbes.staff.model.roles import Permission, refusal
 from derbes.staff.service.authorization import require
 
-__all__ = ["Changes", "NewIncident", "Shown", "get", "listing", "move", "open_incident",
-           "record_event", "show", "update"]
+__all__ = ["Changes", "NewIncident", "Shown", "get", "guarded", "listing", "move",
+           "open_incident", "record_event", "show", "update"]
 
 MAX_LIST = 500
 MAX_SUBJECTS = 100_000
@@ -115,7 +115,7 @@ def _refused(ctx: Context, action: str, operator_id: str, incident_id: str | Non
         ctx.uow.commit()
 
 
-def _guarded(ctx: Context, action: str, operator_id: str, incident_id: str | None,
+def guarded(ctx: Context, action: str, operator_id: str, incident_id: str | None,
              work: Callable[[], T]) -> T:
     try:
         return work()
@@ -146,13 +146,15 @@ def _in_scope(ctx: Context, operator_id: str) -> None:
 
 
 def record_event(ctx: Context, incident: Incident, kind: str,
-                 details: dict[str, object]) -> None:
-    """Add a line to the timeline and an entry to the audit log (in the open uow)."""
+                 details: dict[str, object], subject_ids: Sequence[str] = ()) -> None:
+    """Add a line to the timeline and an entry to the audit log (in the open uow);
+    ``subject_ids``: the subjects whose PD the change touched, in the audit entry only."""
     seq = len(ctx.uow.incidents.events(incident.id)) + 1
     at = ctx.now()
     ctx.uow.incidents.add_event(Event(incident.id, seq, at, ctx.actor, kind, details))
     ctx.uow.audit.record(AuditRecord(
         at=at, actor=ctx.actor, action=f"incident.{kind}", request_id=ctx.request_id,
+        subject_ids=list(subject_ids),
         details={"operator_id": incident.operator_id, "incident": incident.id,
                  "state": incident.state.value, **details}))
 
@@ -191,7 +193,7 @@ def open_incident(ctx: Context, new: NewIncident) -> Incident:
             ctx.uow.commit()
         return incident
 
-    return _guarded(ctx, "incident.open", new.operator_id, None, work)
+    return guarded(ctx, "incident.open", new.operator_id, None, work)
 
 
 def get(ctx: Context, incident_id: str, permission: Permission = Permission.INCIDENTS_READ
@@ -274,13 +276,15 @@ def update(ctx: Context, incident_id: str, changes: Changes) -> Incident:
             ctx.uow.commit()
         return after
 
-    return _guarded(ctx, "incident.update", current.operator_id, incident_id, work)
+    return guarded(ctx, "incident.update", current.operator_id, incident_id, work)
 
 
 def move(ctx: Context, incident_id: str, transition: Transition, *, reason: str = "",
          lessons: str = "") -> Incident:
-    """Take ``transition`` (confirm, dismiss with a reason, notify, contain, close with
-    lessons); refused moves change nothing and are audited."""
+    """Take ``transition`` (confirm, with a reason if given; dismiss with a reason; notify,
+    contain, close with lessons); refused moves change nothing and are audited. The
+    reason is a line of the timeline and of the audit entry: the security officer's
+    judgement of a candidate is on record either way."""
     current = get(ctx, incident_id, Permission.INCIDENTS_MANAGE)
 
     def work() -> Incident:
@@ -288,10 +292,17 @@ def move(ctx: Context, incident_id: str, transition: Transition, *, reason: str 
             locked = ctx.uow.incidents.get(incident_id, for_update=True) or current
             after = apply(locked, transition, ctx.now(), reason=reason, lessons=lessons)
             ctx.uow.incidents.save(after)
+            why = {"reason": reason.strip()[:MAX_TEXT]} if reason.strip() else {}
             record_event(ctx, after, transition.value, {"from": locked.state.value,
-                                                        "to": after.state.value})
+                                                        "to": after.state.value, **why})
             ctx.uow.commit()
+        if after.finished:
+            # Done with: the sealed lists of its subjects go with their keys (Art. 7).
+            with ctx.uow:
+                found = ctx.uow.incidents.exports(incident_id)
+            if found:
+                ctx.keystore.destroy([e.key_id for e in found])
         return after
 
-    return _guarded(ctx, f"incident.{transition.value}", current.operator_id, incident_id,
+    return guarded(ctx, f"incident.{transition.value}", current.operator_id, incident_id,
                     work)

@@ -36,7 +36,9 @@ from derbes.platform.tables.holdings import (
 )
 from derbes.platform.tables.incidents import (
     incident_events,
+    incident_evidence,
     incident_exports,
+    incident_notifications,
     incident_scans,
     incident_subjects,
     incidents,
@@ -79,7 +81,9 @@ __all__ = [
     "destruction_acts",
     "egov_requests",
     "incident_events",
+    "incident_evidence",
     "incident_exports",
+    "incident_notifications",
     "incident_scans",
     "incident_subjects",
     "incidents",

@@ -91,3 +91,32 @@ incident_scans = Table(
     big_integer("alert_id"),
     instant("scanned_at"),
 )
+
+incident_notifications = Table(
+    "incident_notifications",
+    metadata,
+    key(string("incident_id", 32)),
+    key(string("subject_id", 36)),
+    string("language", 5),
+    optional(string("channel", 10)),  # None: no phone or e-mail held
+    optional(string("delivery_id", 32)),  # the delivery's record (recipient masked, sealed)
+    string("outcome", 20),
+    instant("at"),
+    string("actor", 200),
+)
+
+incident_evidence = Table(
+    "incident_evidence",
+    metadata,
+    key(string("id", 32)),
+    string("incident_id", 32),
+    string("name", 200),
+    string("media_type", 100),
+    integer("size"),
+    string("sha256", 64),
+    string("key_id", 60),
+    binary("sealed"),  # the file, sealed under key_id (it may hold PD)
+    instant("added_at"),
+    string("added_by", 200),
+    index("incident_id"),
+)

@@ -22,7 +22,7 @@ from derbes.access.model.limits import Outcome, ThrottleScope
 from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
 from derbes.errors import AuthError, InputError, RateLimitedError, UnauthenticatedError
-from derbes.staff.model.people import Person, StaffSession
+from derbes.staff.model.people import Person, StaffSession, actor_of_person
 from derbes.staff.model.policy import (
     SessionEnd,
     failures_counted,
@@ -35,11 +35,13 @@ from derbes.staff.ports import PasswordHasher
 from derbes.staff.service.authorization import principal_of_person
 from derbes.staff.service.credentials import open_totp
 
-__all__ = ["CSRF_ACTION", "SIGNIN_ACTION", "Current", "SignedIn", "csrf_matches", "csrf_token",
-           "refuse_csrf", "sign_in", "sign_out", "start_session", "who"]
+__all__ = ["CSRF_ACTION", "REVOKED_ACCESS_ACTION", "SIGNIN_ACTION", "Current", "SignedIn",
+           "csrf_matches", "csrf_token", "refuse_csrf", "sign_in", "sign_out", "start_session",
+           "who"]
 
 SIGNIN_ACTION = "staff.signin"
 CSRF_ACTION = "staff.csrf"
+REVOKED_ACCESS_ACTION = "staff.revoked_access"
 _TOKEN_BYTES = 32  # 256 random bits
 _SCOPE = ThrottleScope.STAFF_SIGNIN
 _WRONG = "wrong login, password or one-time code"
@@ -82,6 +84,21 @@ def _audit(ctx: Context, actor: str, event: str, **details: object) -> None:
     ctx.uow.audit.record(AuditRecord(at=ctx.now(), actor=actor, action=SIGNIN_ACTION,
                                      request_id=ctx.request_id,
                                      details={"event": event, **details}))
+
+
+def _revoked_access(ctx: Context, session: StaffSession, person: Person | None) -> None:
+    """Record that a session whose access was revoked was used again (in the open uow):
+    a revoked person trying to reach PD is a signal of unauthorised access (Order 179/НҚ)
+    that the incident detector turns into a candidate at each operator where the person's
+    access was taken away (every operator they held a role at, once disabled)."""
+    grants = ctx.uow.staff.grants(person_id=session.person_id)
+    gone = person is None or person.disabled_at is not None
+    operators = sorted({g.operator_id for g in grants if gone or not g.active})
+    actor = person.actor if person is not None else actor_of_person(session.person_id)
+    ctx.uow.audit.record(AuditRecord(
+        at=ctx.now(), actor=actor, action=REVOKED_ACCESS_ACTION, request_id=ctx.request_id,
+        details={"session_id": session.id, "operator_ids": operators,
+                 "reason": "person disabled" if gone else "role revoked"}))
 
 
 def _refuse_unknown(ctx: Context, hasher: PasswordHasher, password: str) -> NoReturn:
@@ -209,15 +226,22 @@ def who(ctx: Context, token: str | None) -> Current:
     now = ctx.now()
     with ctx.uow:
         session = ctx.uow.staff_sessions.by_token(_digest(token))
-        if session is None or session.ended_at is not None:
+        if session is None:
             raise UnauthenticatedError("the session is not valid: sign in again")
         person = ctx.uow.staff.get(session.person_id)
+        if session.ended_at is not None:
+            if session.end_reason == SessionEnd.REVOKED.value:
+                _revoked_access(ctx, session, person)
+                ctx.uow.commit()
+            raise UnauthenticatedError("the session is not valid: sign in again")
         over = session_end(rules, session.created_at, session.last_seen_at, now)
         if person is None or person.disabled_at is not None:
             over = SessionEnd.REVOKED
         if over is not None or person is None:
             over = over or SessionEnd.REVOKED
             ctx.uow.staff_sessions.end(session.id, now, over.value)
+            if over is SessionEnd.REVOKED:
+                _revoked_access(ctx, session, person)
             ctx.uow.commit()
             raise UnauthenticatedError(f"the session ended ({over.value}): sign in again")
         if now - session.last_seen_at >= rules.touch_every:
