@@ -6,7 +6,15 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from derbes.console.adapters.pages import static_dir
-from derbes.console.api import oidc, oversight, people, requests, signin, subjects
+from derbes.console.api import (
+    oidc,
+    oversight,
+    people,
+    registers,
+    requests,
+    signin,
+    subjects,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
@@ -15,6 +23,7 @@ router.include_router(requests.router)
 router.include_router(subjects.router)
 router.include_router(oversight.router)
 router.include_router(people.router)
+router.include_router(registers.router)
 
 
 def install(app: FastAPI) -> None:
