@@ -59,6 +59,12 @@ def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, st
         ("post", f"{base}/audit/verify", {}, (Permission.AUDIT_READ,)),
         ("get", f"{base}/registers", {}, (Permission.REGISTERS_MANAGE,)),
         ("get", f"{base}/registers/notice?lang=kk", {}, (Permission.REGISTERS_MANAGE,)),
+        ("get", f"{base}/registers/change", {}, (Permission.REGISTERS_MANAGE,)),
+        ("post", f"{base}/registers/diff", {"text": "operator: {id: kassa24}"},
+         (Permission.REGISTERS_MANAGE,)),
+        ("post", f"{base}/registers/publish", {"source": "", "in_force": "0" * 64,
+                                              "new_sha256": "0" * 64, "confirm": "yes"},
+         (Permission.REGISTERS_MANAGE,)),
         ("get", f"{base}/retention", {}, (Permission.ACTS_READ,)),
         ("get", f"{base}/retention/acts/{SUBJECT}", {}, (Permission.ACTS_READ,)),
     ]

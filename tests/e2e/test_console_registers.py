@@ -91,7 +91,8 @@ def test_a_widening_version_is_compared_counted_confirmed_and_audited(world: Wor
     assert f"new version, line {line}" in html
     assert "Law 94-V Art. 8" in html
     # Both subjects' consents name credit_bureau_inquiry: both would stop counting.
-    assert "2 consents of 2 subjects will stop counting" in html
+    assert ("Consents that stop counting when you publish, until the subject consents again: "
+            "2. Subjects who gave them: 2.") in html
     assert "<code>credit_bureau_inquiry</code>" in html
     assert _marked(world) == 0 and _in_force(world) == before  # the comparison wrote nothing
 

@@ -9,7 +9,6 @@ hashes the DPO was shown, to the publish form, which needs a ticked confirmation
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -32,7 +31,6 @@ from derbes.register.model.diff import Effect
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
 MAX_REGISTER = 1_000_000  # bytes of YAML: the largest seed register is about a tenth of it
-_HASH = r"^[0-9a-f]{64}$"
 
 
 def _form(request: Request, visitor: Visitor, operator: str, *, status: int = 200,
@@ -66,14 +64,18 @@ async def _uploaded(file: UploadFile | None) -> tuple[str, str]:
 async def compare(request: Request, operator: Operator, visitor: Changer,
                   file: Annotated[UploadFile | None, File()] = None,
                   text: Annotated[str, Form(max_length=MAX_REGISTER)] = "",
-                  version: Annotated[int | None, Form(ge=1)] = None) -> Response:
+                  version: Annotated[str, Form(max_length=20)] = "") -> Response:
     """The comparison with the version in force, or the form again with each problem of
-    the text (its line and path)."""
+    the text (its line and path). The person's permission is checked before the form is
+    read."""
+    console.scoped(visitor.ctx, operator, console.Permission.REGISTERS_MANAGE)
+    if version and not version.isdigit():
+        raise errors.InputError("pick one of the versions listed", field="version")
     body, name = await _uploaded(file)
     if not body:
         # A browser sends a textarea's line breaks as CRLF; the register is kept with LF.
         body, name = text.replace("\r\n", "\n"), "<pasted>"
-    source = console.Source(body, name, version)
+    source = console.Source(body, name, int(version) if version else None)
     try:
         shown = console.preview(visitor.ctx, operator, source, visitor.container.register_reader)
     except errors.RegisterError as exc:
@@ -89,17 +91,14 @@ async def compare(request: Request, operator: Operator, visitor: Changer,
 
 @router.post("/{operator}/registers/publish")
 def publish(operator: Operator, visitor: Changer,
-            source: Annotated[str, Form(max_length=2 * MAX_REGISTER)],
-            in_force: Annotated[str, Form(pattern=_HASH)],
-            new_sha256: Annotated[str, Form(pattern=_HASH)],
+            source: Annotated[str, Form(max_length=2 * MAX_REGISTER)] = "",
+            in_force: Annotated[str, Form(max_length=64)] = "",
+            new_sha256: Annotated[str, Form(max_length=64)] = "",
             confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
-    """Publish the version compared, once confirmed (audited with the person)."""
-    try:
-        text = base64.b64decode(source, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise errors.InputError("the register text is not the one compared",
-                                field="new_sha256") from None
-    done = console.publish(visitor.ctx, operator, text, (in_force, new_sha256), confirm,
+    """Publish the version compared, once confirmed (audited with the person). The fields
+    are checked by the service after the person's permission, so that a person who may
+    not publish learns nothing from the form's shape."""
+    done = console.publish(visitor.ctx, operator, source, (in_force, new_sha256), confirm,
                            visitor.container.register_reader)
     return redirect(f"/console/{operator}/registers?done=published&marked={done.marked}")
 

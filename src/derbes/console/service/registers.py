@@ -13,6 +13,8 @@ actually changed).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from dataclasses import dataclass
 
@@ -129,15 +131,17 @@ class Published:
         return self.change.marked
 
 
-def publish(ctx: Context, operator_id: str, text: str, shown: tuple[str, str],
+def publish(ctx: Context, operator_id: str, encoded: str, shown: tuple[str, str],
             confirm: str, reader: RegisterReader) -> Published:
-    """Publish ``text`` once the DPO confirmed the comparison they were ``shown`` (the
-    SHA-256 of the version in force then, and of ``text``); audited with the person."""
+    """Publish the text ``encoded`` (base64 of its UTF-8) once the DPO confirmed the
+    comparison they were ``shown`` (the SHA-256 of the version in force then, and of the
+    text); audited with the person."""
     ctx = scoped(ctx, operator_id, Permission.REGISTERS_MANAGE)
     in_force_seen, new_seen = shown
     if confirm != CONFIRMED:
         raise InputError("confirm that you have read what publishing changes",
                          field="confirm")
+    text = _decoded(encoded)
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != new_seen:
         raise InputError("the register text is not the one compared", field="new_sha256")
     loaded = _load(ctx, operator_id, text, "<console>", reader)
@@ -150,6 +154,14 @@ def publish(ctx: Context, operator_id: str, text: str, shown: tuple[str, str],
         uow.audit.record(_entry(ctx, operator_id, done))
         uow.commit()
     return Published(done)
+
+
+def _decoded(encoded: str) -> str:
+    try:
+        return base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InputError("the register text is not the one compared",
+                         field="new_sha256") from None
 
 
 def _entry(ctx: Context, operator_id: str, done: PolicyChange) -> AuditRecord:
