@@ -7,7 +7,7 @@ shared environment, so two readers in two languages cannot mix.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from derbes.console.model.pages import Urgency, mask
+from derbes.incidents.model import ClockState, State
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
 from derbes.requests.model import RequestState, RequestType
@@ -46,6 +47,22 @@ URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.ON_TIME: N_("On time"),
     Urgency.CLOSED: N_("Closed"),
 }
+INCIDENT_STATES: dict[State, str] = {
+    State.CANDIDATE: N_("To be confirmed"),
+    State.OPEN: N_("Confirmed"),
+    State.NOTIFIED: N_("Notified"),
+    State.CONTAINED: N_("Contained"),
+    State.CLOSED: N_("Closed"),
+    State.DISMISSED: N_("Dismissed"),
+}
+CLOCK_LABELS: dict[ClockState, str] = {
+    ClockState.RUNNING: N_("Running"),
+    ClockState.NEAR: N_("Near its end"),
+    ClockState.OVERDUE: N_("Overdue"),
+    ClockState.MET: N_("Notified in time"),
+    ClockState.LATE: N_("Notified late"),
+    ClockState.STOPPED: N_("Stopped"),
+}
 # Each language named in itself, as a language switch shows it.
 LANG_NAMES: dict[Lang, str] = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
 
@@ -67,7 +84,9 @@ def _when(value: date | datetime | None, lang: Lang) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{format_date(value.date(), lang)}, {value:%H:%M} UTC"
+        # Shown in UTC, as it says: a deadline may come in the regime's time zone.
+        shown = value.astimezone(UTC) if value.tzinfo is not None else value
+        return f"{format_date(shown.date(), lang)}, {shown:%H:%M} UTC"
     return format_date(value, lang)
 
 
@@ -77,4 +96,5 @@ def render_page(name: str, lang: Lang, **values: Any) -> str:
     return _environment().get_template(name).render(
         _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
         lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
-        urgency_label=URGENCY_LABELS, mask=mask, when=lambda v: _when(v, lang), **values)
+        urgency_label=URGENCY_LABELS, incident_state=INCIDENT_STATES, clock_label=CLOCK_LABELS,
+        mask=mask, when=lambda v: _when(v, lang), **values)

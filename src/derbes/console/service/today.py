@@ -5,6 +5,8 @@ see it.
 * subjects under a block, waiting for a decision;
 * retention: pairs (subject, category) already due for destruction, and those falling
   due this month;
+* incidents not yet notified, with their notification clocks (Law 94-V Art. 25 p.2
+  sp.8: one working day from detection);
 * the access audit log's head held against its latest anchor.
 """
 
@@ -17,6 +19,8 @@ from derbes.audit import service as audit
 from derbes.console.service.access import may
 from derbes.console.service.deadlines import RequestLine, line_of, local_today
 from derbes.context import Context, OperatorScope
+from derbes.incidents import service as incidents
+from derbes.incidents.model import Incident, NotificationClock, State
 from derbes.integrity.model.anchor import Anchor
 from derbes.requests import service as requests
 from derbes.requests.model import RequestState
@@ -27,10 +31,12 @@ from derbes.uow import UnitOfWork
 from derbes.vault.ports import BlockedSubject
 from derbes.vault.service.changes import blocked_subjects
 
-__all__ = ["RetentionDue", "TodayView", "today"]
+__all__ = ["IncidentClock", "RetentionDue", "TodayView", "today"]
 
 _OPEN = (RequestState.RECEIVED, RequestState.VERIFIED, RequestState.IN_PROGRESS)
 _SHOWN = 50  # lines per section; the Requests page lists them all
+# Incidents whose notification is still to be made (a notified one's clock has stopped).
+_WATCHED = (State.CANDIDATE, State.OPEN, State.CONTAINED)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,12 @@ class RetentionDue:
     subjects_now: int
     this_month: int  # pairs whose retention ends later this month
     unfinished_run: str | None
+
+
+@dataclass(frozen=True)
+class IncidentClock:
+    incident: Incident
+    clock: NotificationClock
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class TodayView:
     blocked: list[BlockedSubject] | None
     retention: RetentionDue | None
     chain: audit.HeadStatus | None
+    incidents: list[IncidentClock] | None = None
 
     @property
     def overdue(self) -> int:
@@ -76,7 +89,19 @@ def today(ctx: Context, operator_id: str, reader: UnitOfWork,
         retention = _retention(ctx, operator_id, day)
     if may(ctx, Permission.AUDIT_READ, operator_id):
         chain = audit.head_status(reader, anchor)
-    return TodayView(operator_id, day, lines, blocked, retention, chain)
+    return TodayView(operator_id, day, lines, blocked, retention, chain,
+                     _incidents(ctx, operator_id))
+
+
+def _incidents(ctx: Context, operator_id: str) -> list[IncidentClock] | None:
+    """Incidents still to be notified, the soonest due first; their notices are not sent
+    yet, so each clock is running, near its end or overdue."""
+    if not may(ctx, Permission.INCIDENTS_READ, operator_id):
+        return None
+    found = [IncidentClock(i, incidents.notification_clock(ctx, i))
+             for i in incidents.listing(ctx, operator_id, _WATCHED, _SHOWN)
+             if i.notified_at is None]
+    return sorted(found, key=lambda shown: shown.clock.due_at)
 
 
 def _retention(ctx: Context, operator_id: str, day: date) -> RetentionDue:
