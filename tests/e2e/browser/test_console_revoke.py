@@ -32,13 +32,18 @@ def test_a_revoked_person_is_sent_to_sign_in_on_their_next_page(
         assert page.get_by_role("cell", name=handler.login).count() == 0
 
         other.reload()
-        assert "/console/sign-in?next=" in other.url
+        assert "/console/sign-in?done=ended&next=" in other.url
         assert other.locator("h1").inner_text() == "Sign in"
+        assert "Your session has ended: sign in again." in other.content()
         other.goto(site.url(f"/console/{site.operator}/requests"))
-        assert "/console/sign-in?next=" in other.url
+        assert "/console/sign-in?done=ended&next=" in other.url
     finally:
         theirs.close()
     revoked = [details for actor, action, details in audit_actions(site.world)
                if actor == f"staff:{officer.id}" and action == "staff.revoke"]
     assert [(d["person_id"], d["role"]) for d in revoked] == [(handler.id, "request_handler")]
+    # Each use of the dead cookie is refused and recorded under the handler.
+    assert [d["reason"] for actor, action, d in audit_actions(site.world)
+            if actor == f"staff:{handler.id}" and d.get("event") == "session_refused"] == [
+        "revoked", "revoked"]
     assert offline.attempted == []

@@ -165,8 +165,11 @@ def error_page(request: Request, exc: errors.DerbesError) -> HTMLResponse:
 
 
 def _to_sign_in(request: Request) -> Response:
+    """Back to the sign-in page; one that came with a session cookie is told that its
+    session ended (timed out, signed out elsewhere, or the person's access revoked)."""
     target = safe_next(request.url.path) if request.method == "GET" else "/console"
-    return redirect(f"/console/sign-in?next={quote(target, safe='/')}")
+    ended = "done=ended&" if request.cookies.get(COOKIE) else ""
+    return redirect(f"/console/sign-in?{ended}next={quote(target, safe='/')}")
 
 
 class ConsoleRoute(APIRoute):

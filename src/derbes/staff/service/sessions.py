@@ -22,7 +22,7 @@ from derbes.access.model.limits import Outcome, ThrottleScope
 from derbes.audit.model.log import AuditRecord
 from derbes.context import Context
 from derbes.errors import AuthError, InputError, RateLimitedError, UnauthenticatedError
-from derbes.staff.model.people import Person, StaffSession
+from derbes.staff.model.people import Person, StaffSession, actor_of_person
 from derbes.staff.model.policy import (
     SessionEnd,
     failures_counted,
@@ -209,7 +209,14 @@ def who(ctx: Context, token: str | None) -> Current:
     now = ctx.now()
     with ctx.uow:
         session = ctx.uow.staff_sessions.by_token(_digest(token))
-        if session is None or session.ended_at is not None:
+        if session is None:
+            raise UnauthenticatedError("the session is not valid: sign in again")
+        if session.ended_at is not None:
+            # An ended session's cookie used again (a revoked person's, a signed-out one's):
+            # refused and recorded with the person it belonged to (Order 179/НҚ logging).
+            _audit(ctx, actor_of_person(session.person_id), "session_refused",
+                   session_id=session.id, reason=session.end_reason or "ended")
+            ctx.uow.commit()
             raise UnauthenticatedError("the session is not valid: sign in again")
         person = ctx.uow.staff.get(session.person_id)
         over = session_end(rules, session.created_at, session.last_seen_at, now)
@@ -218,6 +225,8 @@ def who(ctx: Context, token: str | None) -> Current:
         if over is not None or person is None:
             over = over or SessionEnd.REVOKED
             ctx.uow.staff_sessions.end(session.id, now, over.value)
+            _audit(ctx, actor_of_person(session.person_id), "session_refused",
+                   session_id=session.id, reason=over.value)
             ctx.uow.commit()
             raise UnauthenticatedError(f"the session ended ({over.value}): sign in again")
         if now - session.last_seen_at >= rules.touch_every:
