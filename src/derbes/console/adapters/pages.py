@@ -8,17 +8,15 @@ shared environment, so two readers in two languages cannot mix.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from derbes.console.model.pages import Urgency, mask
 from derbes.incidents.model import ClockState, State
-from derbes.platform.i18n import format_date, translations
+from derbes.platform.i18n import format_date
 from derbes.platform.labels import N_, Lang
+from derbes.platform.templates import page_templates, render_translated
 from derbes.requests.model import RequestState, RequestType
 
 __all__ = ["LANG_NAMES", "STATE_LABELS", "TYPE_LABELS", "render_page", "static_dir"]
@@ -72,14 +70,6 @@ def static_dir() -> Path:
     return Path(str(resources.files("derbes.console.adapters").joinpath("static")))
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.console.adapters", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-
-
 def _when(value: date | datetime | None, lang: Lang) -> str:
     if value is None:
         return "—"
@@ -92,9 +82,8 @@ def _when(value: date | datetime | None, lang: Lang) -> str:
 
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
-    catalogue = translations(lang)
-    return _environment().get_template(name).render(
-        _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
-        lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
-        urgency_label=URGENCY_LABELS, incident_state=INCIDENT_STATES, clock_label=CLOCK_LABELS,
-        mask=mask, when=lambda v: _when(v, lang), **values)
+    return render_translated(
+        page_templates("derbes.console.adapters"), name, lang, langs=LANG_NAMES,
+        type_label=TYPE_LABELS, state_label=STATE_LABELS, urgency_label=URGENCY_LABELS,
+        incident_state=INCIDENT_STATES, clock_label=CLOCK_LABELS, mask=mask,
+        when=lambda v: _when(v, lang), **values)
