@@ -57,8 +57,10 @@ def _compare(browser: TestClient, csrf: str, text: str, *, lang_file: bool = Tru
         answer = browser.post(f"/console/{OPERATOR}/registers/diff", data={"csrf_token": csrf},
                               files={"file": ("express-avans-2.yaml", text.encode("utf-8"))})
     else:
+        # As a browser sends the form (multipart/form-data), with no file chosen.
         answer = browser.post(f"/console/{OPERATOR}/registers/diff",
-                              data={"csrf_token": csrf, "text": text})
+                              data={"csrf_token": csrf, "text": text},
+                              files={"file": ("", b"")})
     return answer.status_code, answer.text
 
 
@@ -155,6 +157,14 @@ def test_another_operators_register_is_refused(world: World) -> None:
     status, html = _compare(browser, csrf, kassa)
     assert status == 422
     assert "This register describes another operator" in html
+    # Too large, as a file or as a pasted text: a page saying so, nothing read further.
+    huge = "# filler\n" * 90_000  # 810 kB
+    for as_file in (True, False):
+        status, html = _compare(browser, csrf, huge, lang_file=as_file)
+        assert status == 422 and "at most 750 KB" in html
+    binary = browser.post(f"/console/{OPERATOR}/registers/diff", data={"csrf_token": csrf},
+                          files={"file": ("x.yaml", b"\xff\xfe\x00 not text")})
+    assert binary.status_code == 422 and "UTF-8" in binary.text
 
 
 def test_a_stale_comparison_publishes_nothing(world: World) -> None:
@@ -179,7 +189,7 @@ def test_a_text_swapped_after_the_comparison_is_refused(world: World) -> None:
     browser, csrf = _dpo(world)
     _, html = _compare(browser, csrf, EXPRESS.replace("# Processing register", "# Register", 1))
     shown = _confirmation(html)
-    swapped = {**shown, "source": base64.b64encode(WIDER.encode()).decode()}
+    swapped = {**shown, "source": base64.urlsafe_b64encode(WIDER.encode()).decode()}
     before = _in_force(world)
     for form in (swapped, {**shown, "source": "not base64!"}):
         answer = browser.post(f"/console/{OPERATOR}/registers/publish",
@@ -213,3 +223,17 @@ def test_an_earlier_version_can_be_picked_again(world: World) -> None:
     assert answer.status_code == 200
     assert "Data category removed from a purpose" in answer.text
     assert "No consent is asked again" in answer.text
+
+
+def test_a_register_near_the_size_limit_goes_through_both_forms(world: World) -> None:
+    browser, csrf = _dpo(world)
+    large = EXPRESS + "# " + "notes " * ((740_000 - len(EXPRESS.encode())) // 6) + "\n"
+    assert 700_000 < len(large.encode()) < 750_000
+    for as_file in (True, False):
+        status, html = _compare(browser, csrf, large, lang_file=as_file)
+        assert status == 200, html[:300]
+    done = browser.post(f"/console/{OPERATOR}/registers/publish",
+                        data={"csrf_token": csrf, **_confirmation(html), "confirm": "yes"},
+                        follow_redirects=False)
+    assert done.status_code == 303
+    assert _in_force(world) == hashlib.sha256(large.encode()).hexdigest()

@@ -2,7 +2,8 @@
 and whom it asks again; confirm to publish.
 
 Three plain forms, no JavaScript: the change form posts the version to compare; the
-comparison page carries it (base64, so that no browser rewrites its line breaks) with the
+comparison page carries it (URL-safe base64: no browser rewrites its line breaks, and the
+posted form does not grow by percent-escapes) with the
 hashes the DPO was shown, to the publish form, which needs a ticked confirmation.
 """
 
@@ -30,7 +31,9 @@ from derbes.register.model.diff import Effect
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
-MAX_REGISTER = 1_000_000  # bytes of YAML: the largest seed register is about a tenth of it
+# Bytes of YAML: the largest seed register is about a seventh of it. Its base64 on the
+# confirmation form stays under the 1 MiB a form field may hold (Starlette's limit).
+MAX_REGISTER = 750_000
 
 
 def _form(request: Request, visitor: Visitor, operator: str, *, status: int = 200,
@@ -81,7 +84,7 @@ async def compare(request: Request, operator: Operator, visitor: Changer,
     except errors.RegisterError as exc:
         return _form(request, visitor, operator, status=422, problems=list(exc.problems),
                      text=body)
-    encoded = base64.b64encode(shown.new.source.encode("utf-8")).decode("ascii")
+    encoded = base64.urlsafe_b64encode(shown.new.source.encode("utf-8")).decode("ascii")
     return page(visitor, "register_diff.html.j2", gettext(visitor.lang, "Compare and publish"),
                 Where.of(request, operator, "registers"), shown=shown,
                 sections=sections(shown.change.diff.changes), section_title=SECTION_TITLES,

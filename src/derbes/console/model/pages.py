@@ -146,7 +146,8 @@ FIELD_HINTS: dict[str, str] = {
     "act": N_("No such act at this operator."),
     "type": N_("A dry run is shown for destruction requests."),
     "register": N_("Upload a register file, paste its text or pick an earlier version."),
-    "file": N_("The register file must be UTF-8 text (YAML) of at most 1 MB."),
+    "file": N_("The register file must be UTF-8 text (YAML) of at most 750 KB."),
+    "text": N_("The register file must be UTF-8 text (YAML) of at most 750 KB."),
     "register_operator": N_("This register describes another operator: open the console of "
                             "that operator, or upload this operator's register."),
     "version": N_("No such version of this operator's register."),

@@ -133,7 +133,7 @@ class Published:
 
 def publish(ctx: Context, operator_id: str, encoded: str, shown: tuple[str, str],
             confirm: str, reader: RegisterReader) -> Published:
-    """Publish the text ``encoded`` (base64 of its UTF-8) once the DPO confirmed the
+    """Publish the text ``encoded`` (URL-safe base64 of its UTF-8) once the DPO confirmed the
     comparison they were ``shown`` (the SHA-256 of the version in force then, and of the
     text); audited with the person."""
     ctx = scoped(ctx, operator_id, Permission.REGISTERS_MANAGE)
@@ -158,7 +158,7 @@ def publish(ctx: Context, operator_id: str, encoded: str, shown: tuple[str, str]
 
 def _decoded(encoded: str) -> str:
     try:
-        return base64.b64decode(encoded, validate=True).decode("utf-8")
+        return base64.b64decode(encoded, altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise InputError("the register text is not the one compared",
                          field="new_sha256") from None
