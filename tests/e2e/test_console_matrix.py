@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from derbes.platform.clock import FixedClock
+from derbes.platform.i18n import gettext
 from derbes.staff.model.roles import Permission
 from tests.api_world import World, make_world
 from tests.console_support import OPERATOR, audit_actions, console_sign_in, csrf_of, file_request
@@ -60,6 +61,12 @@ def _routes(operator: str, request_id: str) -> list[tuple[str, str, dict[str, st
         ("post", f"{base}/audit/verify", {}, (Permission.AUDIT_READ,)),
         ("get", f"{base}/registers", {}, (Permission.REGISTERS_MANAGE,)),
         ("get", f"{base}/registers/notice?lang=kk", {}, (Permission.REGISTERS_MANAGE,)),
+        ("get", f"{base}/registers/change", {}, (Permission.REGISTERS_MANAGE,)),
+        ("post", f"{base}/registers/diff", {"text": "operator: {id: kassa24}"},
+         (Permission.REGISTERS_MANAGE,)),
+        ("post", f"{base}/registers/publish", {"source": "", "in_force": "0" * 64,
+                                              "new_sha256": "0" * 64, "confirm": "yes"},
+         (Permission.REGISTERS_MANAGE,)),
         ("get", f"{base}/retention", {}, (Permission.ACTS_READ,)),
         ("get", f"{base}/retention/acts/{SUBJECT}", {}, (Permission.ACTS_READ,)),
         ("get", f"{base}/incidents", {}, (Permission.INCIDENTS_READ,)),
@@ -137,7 +144,13 @@ def test_an_idle_session_goes_back_to_sign_in(world: World) -> None:
     clock.advance(world.container.rules.staff.policy.sessions.idle + timedelta(minutes=1))
     answer = browser.get(f"/console/{OPERATOR}/requests", follow_redirects=False)
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/console/sign-in?next=/console/{OPERATOR}/requests"
+    assert answer.headers["location"] == (
+        f"/console/sign-in?done=ended&next=/console/{OPERATOR}/requests")
+    told = browser.get(answer.headers["location"])
+    assert gettext("ru", "Your session has ended: sign in again.") in told.text
+    assert [d.get("reason") for actor, a, d in audit_actions(world)
+            if a == "staff.signin" and d.get("event") == "session_refused"
+            and actor == f"staff:{dpo.id}"] == ["idle"]
 
 
 def test_a_revoked_persons_old_cookie_goes_back_to_sign_in(world: World) -> None:
@@ -152,4 +165,7 @@ def test_a_revoked_persons_old_cookie_goes_back_to_sign_in(world: World) -> None
     assert done.status_code == 303
     answer = browser.get(f"/console/{OPERATOR}/requests", follow_redirects=False)
     assert answer.status_code == 303
-    assert answer.headers["location"].startswith("/console/sign-in")
+    assert answer.headers["location"].startswith("/console/sign-in?done=ended")
+    # The old cookie is refused, and its use recorded under the person it belonged to.
+    assert any(a == "staff.signin" and d.get("event") == "session_refused"
+               and actor == f"staff:{handler.id}" for actor, a, d in audit_actions(world))

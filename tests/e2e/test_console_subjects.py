@@ -83,6 +83,8 @@ def test_look_up_reveal_with_a_reason_and_consents(world: World,
     assert "Укажите причину" in empty.text
     assert IIN not in empty.text
     assert sum(1 for _, a, _ in audit_actions(world) if a == "subject.read") == reads
+    [refused] = [d for _, a, d in audit_actions(world) if a == "console.subject.reveal.refused"]
+    assert refused["field"] == "reason" and refused["category"] == "identity.iin"
     pages.append(empty.text)
 
     seq = _seq(world, subject_id, "identity.iin")

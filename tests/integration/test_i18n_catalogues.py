@@ -95,7 +95,7 @@ def test_placeholders_survive_translation(lang: str) -> None:
 
 # Latin words a Kazakh or Russian text may keep: names of technologies and of derbes.
 ALLOWED_LATIN = {"cookie", "derbes", "egov", "secure", "sha256", "sms", "hmac", "sha", "json",
-                 "null", "utc", "pdf", "otp", "api", "csv", "jpeg", "png"}
+                 "null", "utc", "pdf", "otp", "api", "csv", "jpeg", "png", "yaml", "utf"}
 # A derbes command quoted in a sentence («derbes audit verify») stays as typed.
 COMMAND = re.compile(r"«derbes [^»]+»|derbes(?: (?:[a-z-]+|[А-ЯЁӘҒҚҢӨҰҮҺІ]+))+")
 

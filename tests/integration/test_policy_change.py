@@ -15,7 +15,7 @@ import pytest
 
 from derbes.consent.model.consent import Consent, ConsentChannel, GivenBy, Scope, ScopeKind
 from derbes.consent.model.ledger import ledger_key, verify_ledger
-from derbes.errors import ConfigurationError
+from derbes.errors import ConfigurationError, NotFoundError
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine
 from derbes.platform.sql_uow import SqlUnitOfWork
@@ -23,7 +23,7 @@ from derbes.register.adapters.versions import policy_hash
 from derbes.register.adapters.yaml import load_register, parse_register
 from derbes.register.model.diff import ReconsentScope
 from derbes.register.model.loaded import LoadedRegister
-from derbes.register.service.policy_change import publish_with_diff
+from derbes.register.service.policy_change import preview_in, publish_with_diff
 from derbes.testing.uow import FakeUnitOfWork
 from derbes.uow import UnitOfWork
 from derbes.vault.ports import SubjectRecord
@@ -229,3 +229,34 @@ def test_consents_given_on_the_new_notice_are_not_marked(store: tuple[Factory, F
     clock.advance(timedelta(days=1))
     change = publish_with_diff(make(), v2(), clock)  # ... and published again
     assert sorted(m.consent_id for m in change.marks) == ["pay-s1", "xb-all-s3"]
+
+
+def test_the_preview_counts_what_publishing_marks_and_writes_nothing(
+        store: tuple[Factory, Factory]) -> None:
+    make, _ = store
+    clock = FixedClock()
+    publish_with_diff(make(), v1(), clock)
+    _seed(make(), clock)
+    clock.advance(timedelta(days=30))
+    with make() as uow:
+        seen = preview_in(uow, v2(), clock)
+    assert seen.previous.policy_version == "1.0" and seen.change.diff.reconsent_required
+    assert sorted(m.consent_id for m in seen.marks) == ["pay-s1", "xb-all-s3"]
+    assert seen.newly_marked == 2
+    with make() as uow:  # nothing written: no mark, no ledger entry, v1 still in force
+        assert all(c.needs_reconsent_since is None for c in uow.consents.for_operator(OPERATOR))
+        assert list(uow.consent_ledger.entries()) == []
+        latest = uow.registers.latest(OPERATOR)
+        assert latest is not None and latest.policy_version == "1.0"
+    change = publish_with_diff(make(), v2(), clock)
+    assert sorted(m.consent_id for m in change.marks) == sorted(m.consent_id for m in seen.marks)
+    # Once published, the same version asks nothing new: its consents already wait.
+    with make() as uow:
+        again = preview_in(uow, v2(), clock)
+    assert again.newly_marked == 0 and again.change.diff.empty
+
+
+def test_a_preview_needs_a_version_in_force(store: tuple[Factory, Factory]) -> None:
+    make, _ = store
+    with make() as uow, pytest.raises(NotFoundError):
+        preview_in(uow, v1(), FixedClock())

@@ -7,17 +7,15 @@ page, never into the shared environment, so two subjects in two languages cannot
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 # A request's states and the language switch read as the console shows them.
 from derbes.console.adapters.pages import LANG_NAMES, STATE_LABELS
-from derbes.platform.i18n import format_date, translations
+from derbes.platform.i18n import format_date
 from derbes.platform.labels import N_, Lang
+from derbes.platform.templates import page_templates, render_translated
 
 __all__ = ["render_page", "static_dir"]
 
@@ -46,14 +44,6 @@ def static_dir() -> Path:
     return Path(str(resources.files("derbes.cabinet.adapters").joinpath("static")))
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.cabinet.adapters", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-
-
 def _when(value: date | datetime | None, lang: Lang) -> str:
     if value is None:
         return "—"
@@ -62,8 +52,7 @@ def _when(value: date | datetime | None, lang: Lang) -> str:
 
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
-    catalogue = translations(lang)
-    return _environment().get_template(name).render(
-        _=catalogue.ugettext, lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS,
-        state_label=STATE_LABELS, scope_label=SCOPE_LABELS,
+    return render_translated(
+        page_templates("derbes.cabinet.adapters"), name, lang, langs=LANG_NAMES,
+        type_label=TYPE_LABELS, state_label=STATE_LABELS, scope_label=SCOPE_LABELS,
         when=lambda v: _when(v, lang), **values)

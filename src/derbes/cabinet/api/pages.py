@@ -10,16 +10,15 @@ ended session leads back to the sign-in page.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 
 from derbes import errors
 from derbes.api.deps import container as container_of
+from derbes.api.pages import PageRoute
 from derbes.api.problems import status_for
 from derbes.bootstrap import Container
 from derbes.cabinet.adapters.pages import render_page
@@ -101,26 +100,11 @@ def _error(request: Request, exc: errors.DerbesError) -> Response:
                  status=status, message=message, signed_in=False)
 
 
-class CabinetRoute(APIRoute):
+class CabinetRoute(PageRoute):
     """A cabinet route: errors become pages, a missing session the sign-in page."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except errors.DatabaseBusyError:
-                raise
-            except errors.DerbesError as exc:
-                if status_for(exc) >= 500:
-                    raise
-                return _error(request, exc)
-            except RequestValidationError as exc:
-                where = next((str(e["loc"][-1]) for e in exc.errors() if e.get("loc")), None)
-                return _error(request, errors.InputError("the form is incomplete", field=where))
-
-        return guarded
+    def error_page(self, request: Request, exc: errors.DerbesError) -> Response:
+        return _error(request, exc)
 
 
 router = APIRouter(prefix="/my/{operator}", include_in_schema=False, route_class=CabinetRoute)

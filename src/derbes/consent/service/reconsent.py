@@ -22,7 +22,8 @@ from derbes.errors import NotFoundError
 from derbes.register.model.diff import Change, ReconsentScope, RegisterDiff, scopes_of
 from derbes.uow import UnitOfWork
 
-__all__ = ["ReconsentMark", "ask_again", "mark_reconsent_required", "reconsent_marks"]
+__all__ = ["ReconsentMark", "ask_again", "mark_reconsent_required", "reconsent_marks",
+           "would_ask"]
 
 
 @dataclass(frozen=True)
@@ -91,17 +92,26 @@ def _ledger_payload(mark: ReconsentMark, result: RegisterDiff, versions: Version
     }
 
 
+def would_ask(uow: UnitOfWork, result: RegisterDiff, notice_hash: str, at: datetime
+              ) -> tuple[ReconsentMark, ...]:
+    """Inside an open unit of work: the marks :func:`ask_again` would make, writing nothing
+    (what a DPO is shown before confirming a publication).
+
+    A consent given on the very notice of the new version (``notice_hash``) already covers
+    it (a version published, reverted, then published again).
+    """
+    given = [c for c in uow.consents.for_operator(result.operator_id)
+             if c.policy_hash != notice_hash]
+    return reconsent_marks(result, given, at)
+
+
 def ask_again(uow: UnitOfWork, result: RegisterDiff, versions: Versions, at: datetime
               ) -> tuple[ReconsentMark, ...]:
     """Inside an open unit of work (the caller commits): mark the operator's consents that
-    a widening version touches, with a ``reconsent_required`` entry each.
-
-    A consent given on the very notice of the new version already covers it (a
-    version published, reverted, then published again).
+    a widening version touches (:func:`would_ask`), with a ``reconsent_required`` entry
+    each.
     """
-    given = [c for c in uow.consents.for_operator(result.operator_id)
-             if c.policy_hash != versions.notice_hash]
-    marks = reconsent_marks(result, given, at)
+    marks = would_ask(uow, result, versions.notice_hash, at)
     uow.consents.mark_needs_reconsent([m.consent_id for m in marks if m.newly_marked], at)
     uow.consent_ledger.append([
         LedgerRecord(at=at, event=LedgerEvent.RECONSENT_REQUIRED.value,

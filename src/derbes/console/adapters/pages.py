@@ -7,19 +7,17 @@ shared environment, so two readers in two languages cannot mix.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import cache
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
-
 from derbes.console.adapters import incident_texts
 from derbes.console.model.pages import Urgency, mask
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
+from derbes.platform.templates import page_templates, render_translated
 from derbes.requests.model import RequestState, RequestType
 
 __all__ = ["LANG_NAMES", "STATE_LABELS", "TYPE_LABELS", "render_page", "static_dir"]
@@ -58,19 +56,13 @@ def static_dir() -> Path:
     return Path(str(resources.files("derbes.console.adapters").joinpath("static")))
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.console.adapters", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-
-
 def _when(value: date | datetime | None, lang: Lang) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{format_date(value.date(), lang)}, {value:%H:%M} UTC"
+        # Shown in UTC, as it says: a deadline may come in the regime's time zone.
+        shown = value.astimezone(UTC) if value.tzinfo is not None else value
+        return f"{format_date(shown.date(), lang)}, {shown:%H:%M} UTC"
     return format_date(value, lang)
 
 
@@ -100,12 +92,11 @@ def _duration(left: timedelta, lang: Lang) -> str:
 
 def render_page(name: str, lang: Lang, **values: Any) -> str:
     """The page ``name`` in ``lang`` with ``values``."""
-    catalogue = translations(lang)
-    return _environment().get_template(name).render(
-        _=catalogue.ugettext, gettext=catalogue.ugettext, ngettext=catalogue.ungettext,
-        lang=lang.value, langs=LANG_NAMES, type_label=TYPE_LABELS, state_label=STATE_LABELS,
-        urgency_label=URGENCY_LABELS, mask=mask,
-        incident_state=incident_texts.STATE_LABELS, incident_source=incident_texts.SOURCE_LABELS,
+    return render_translated(
+        page_templates("derbes.console.adapters"), name, lang, langs=LANG_NAMES,
+        type_label=TYPE_LABELS, state_label=STATE_LABELS, urgency_label=URGENCY_LABELS,
+        mask=mask, incident_state=incident_texts.STATE_LABELS,
+        incident_source=incident_texts.SOURCE_LABELS,
         severity_label=incident_texts.SEVERITY_LABELS, move_label=incident_texts.MOVE_LABELS,
         clock_label=incident_texts.CLOCK_LABELS, when=lambda v: _when(v, lang),
         local=lambda v: _local(v, lang), duration=lambda v: _duration(v, lang), **values)

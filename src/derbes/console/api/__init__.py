@@ -12,6 +12,7 @@ from derbes.console.api import (
     oidc,
     oversight,
     people,
+    registers,
     requests,
     signin,
     subjects,
@@ -26,6 +27,7 @@ router.include_router(oversight.router)
 router.include_router(people.router)
 router.include_router(incidents.router)
 router.include_router(compliance.router)
+router.include_router(registers.router)
 
 
 def install(app: FastAPI) -> None:

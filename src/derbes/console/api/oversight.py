@@ -13,10 +13,12 @@ from derbes.console.api.requests import Operator
 from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Visitor, Where, page
 from derbes.integrity.model.anchor import Anchor, Chain
 from derbes.platform.i18n import gettext
+from derbes.platform.labels import N_
 from derbes.retention.adapters.acts import render_act
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
+_PUBLISHED = N_("The version is published. Consents now waiting for a re-consent: %(count)s.")
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -57,10 +59,16 @@ def verify(request: Request, operator: Operator, visitor: Changer) -> Response:
 
 
 @router.get("/{operator}/registers")
-def register(request: Request, operator: Operator, visitor: Visiting) -> Response:
+def register(request: Request, operator: Operator, visitor: Visiting,
+             done: Annotated[Literal["published"] | None, Query()] = None,
+             marked: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """The register in force; after a publication, how many consents it asked again."""
     shown = console.register_page(visitor.ctx, operator)
+    said = None
+    if done:
+        said = gettext(visitor.lang, _PUBLISHED) % {"count": marked}
     return page(visitor, "registers.html.j2", gettext(visitor.lang, "Registers"),
-                Where.of(request, operator, "registers"), page=shown)
+                Where.of(request, operator, "registers"), page=shown, done=said)
 
 
 @router.get("/{operator}/registers/notice")

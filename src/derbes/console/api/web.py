@@ -9,18 +9,16 @@ would give (a missing or ended session becomes a way back to the sign-in page).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 
 from derbes import errors
 from derbes.api.deps import container as container_of
+from derbes.api.pages import PageRoute
 from derbes.api.problems import status_for
 from derbes.bootstrap import Container
 from derbes.console import service as console
@@ -173,30 +171,18 @@ def error_page(request: Request, exc: errors.DerbesError) -> HTMLResponse:
 
 
 def _to_sign_in(request: Request) -> Response:
+    """Back to the sign-in page; one that came with a session cookie is told that its
+    session ended (timed out, signed out elsewhere, or the person's access revoked)."""
     target = safe_next(request.url.path) if request.method == "GET" else "/console"
-    return redirect(f"/console/sign-in?next={quote(target, safe='/')}")
+    ended = "done=ended&" if request.cookies.get(COOKIE) else ""
+    return redirect(f"/console/sign-in?{ended}next={quote(target, safe='/')}")
 
 
-class ConsoleRoute(APIRoute):
+class ConsoleRoute(PageRoute):
     """A console route: errors become pages, a missing session the sign-in page."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+    def error_page(self, request: Request, exc: errors.DerbesError) -> Response:
+        return error_page(request, exc)
 
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except errors.UnauthenticatedError:
-                return _to_sign_in(request)
-            except errors.DatabaseBusyError:
-                raise  # replayed by the app's retry middleware
-            except errors.DerbesError as exc:
-                if status_for(exc) >= 500:
-                    raise
-                return error_page(request, exc)
-            except RequestValidationError as exc:
-                where = next((str(e["loc"][-1]) for e in exc.errors() if e.get("loc")), None)
-                return error_page(request, errors.InputError("the form is incomplete",
-                                                             field=where))
-
-        return guarded
+    def unauthenticated(self, request: Request, exc: errors.UnauthenticatedError) -> Response:
+        return _to_sign_in(request)

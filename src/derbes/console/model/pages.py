@@ -148,4 +148,15 @@ FIELD_HINTS: dict[str, str] = {
     "until": N_("The end of the period must come after its start."),
     "act": N_("No such act at this operator."),
     "type": N_("A dry run is shown for destruction requests."),
+    "register": N_("Upload a register file, paste its text or pick an earlier version."),
+    "file": N_("The register file must be UTF-8 text (YAML) of at most 750 KB."),
+    "text": N_("The register file must be UTF-8 text (YAML) of at most 750 KB."),
+    "register_operator": N_("This register describes another operator: open the console of "
+                            "that operator, or upload this operator's register."),
+    "version": N_("No such version of this operator's register."),
+    "confirm": N_("Tick the box to confirm that you have read what publishing changes."),
+    "new_sha256": N_("The register sent is not the one compared: compare it again."),
+    "source": N_("The register sent is not the one compared: compare it again."),
+    "in_force": N_("Another version was published after this comparison was shown: compare "
+                   "again against the version now in force."),
 }

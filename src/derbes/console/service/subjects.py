@@ -31,6 +31,7 @@ from derbes.vault.service import subjects as vault
 __all__ = ["LOOKUP_KINDS", "Revealed", "SubjectPage", "find", "reveal", "subject_page"]
 
 VIEW_ACTION = "console.subject.view"
+REVEAL_REFUSED = "console.subject.reveal.refused"
 # The identifiers a subject is looked up by (the blind index's kinds the console offers).
 LOOKUP_KINDS = (vault.LookupKind.IIN.value, vault.LookupKind.PHONE.value,
                 vault.LookupKind.EMAIL.value)
@@ -103,6 +104,13 @@ def reveal(ctx: Context, operator_id: str, subject_id: str, category: str, seq: 
     before anything is read; the vault writes both into the read's audit entry)."""
     ctx = scoped(ctx, operator_id, Permission.SUBJECTS_REVEAL)
     if not (reason or "").strip():
+        # Refused before anything is read; the attempt is kept (who tried to open what).
+        with ctx.uow as uow:
+            uow.audit.record(AuditRecord(
+                at=ctx.now(), actor=ctx.actor, action=REVEAL_REFUSED, request_id=ctx.request_id,
+                details={"operator_id": operator_id, "subject": subject_id,
+                         "category": category, "field": "reason"}))
+            uow.commit()
         raise InputError("state why the value is revealed", field="reason")
     view = vault.read_subject(ctx, subject_id, purpose or vault.SUBJECT_ACCESS_REQUEST,
                               [category], reason=reason)

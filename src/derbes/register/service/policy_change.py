@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again
-from derbes.errors import ConflictError, RegisterError
+from derbes.consent.service.reconsent import ReconsentMark, Versions, ask_again, would_ask
+from derbes.errors import ConflictError, NotFoundError, RegisterError
 from derbes.platform.clock import Clock
 from derbes.register.model.diff import Change, RegisterDiff, Side, diff
 from derbes.register.model.loaded import LoadedRegister
@@ -148,25 +148,57 @@ def publish_with_diff(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock)
 def publish_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> PolicyChange:
     """:func:`publish_with_diff` inside a unit of work already open; the caller commits."""
     register = new_loaded.register
-    operator = register.operator.id
     now = clock.now()
-    before = uow.registers.latest(operator)
-    stored = uow.registers.add(operator, register.policy.version_id, new_loaded.source, now)
+    before = uow.registers.latest(register.operator.id)
+    stored = uow.registers.add(register.operator.id, register.policy.version_id,
+                               new_loaded.source, now)
     new = before is None or before.sha256 != stored.sha256 or before.id != stored.id
     published = Published(stored=stored, loaded=new_loaded, new=new)
     if before is None or not new:
         return PolicyChange(published=published, previous=before, diff=None)
-    try:
-        old_loaded = uow.registers.parsed(before)
-    except RegisterError as exc:
-        raise ConflictError(
-            f"the register of {operator!r} in force (sha256 {before.sha256[:12]}) no longer "
-            f"loads, so this version cannot be compared with it: {exc.message}",
-            field="register",
-        ) from None
-    result = diff(old_loaded.register, register)
+    result = diff(_comparable(uow, before).register, register)
     marks: Sequence[ReconsentMark] = ()
     if result.reconsent_required:
         marks = ask_again(uow, result, Versions(before.sha256, stored.sha256,
                                                 uow.registers.policy_hash(new_loaded)), now)
     return PolicyChange(published=published, previous=before, diff=result, marks=tuple(marks))
+
+
+def _comparable(uow: UnitOfWork, stored: StoredRegister) -> LoadedRegister:
+    """The version in force, parsed, to compare a new version with."""
+    try:
+        return uow.registers.parsed(stored)
+    except RegisterError as exc:
+        raise ConflictError(
+            f"the register of {stored.operator_id!r} in force (sha256 {stored.sha256[:12]}) "
+            f"no longer loads, so this version cannot be compared with it: {exc.message}",
+            field="register",
+        ) from None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What publishing a version would do, computed without writing anything."""
+
+    previous: StoredRegister
+    change: FileDiff
+    marks: tuple[ReconsentMark, ...]  # the consents it would ask again (and those waiting)
+
+    @property
+    def newly_marked(self) -> int:
+        return sum(1 for m in self.marks if m.newly_marked)
+
+
+def preview_in(uow: UnitOfWork, new_loaded: LoadedRegister, clock: Clock) -> Preview:
+    """Inside an open unit of work: the diff of ``new_loaded`` against the version in force
+    and the consents :func:`publish_in` would mark, as of now (nothing is written)."""
+    operator = new_loaded.register.operator.id
+    before = uow.registers.latest(operator)
+    if before is None:
+        raise NotFoundError(f"no register published for operator {operator!r}",
+                            field="operator")
+    result = diff_loaded(_comparable(uow, before), new_loaded)
+    marks: tuple[ReconsentMark, ...] = ()
+    if result.diff.reconsent_required and before.sha256 != new_loaded.sha256:
+        marks = would_ask(uow, result.diff, uow.registers.policy_hash(new_loaded), clock.now())
+    return Preview(before, result, marks)

@@ -230,9 +230,13 @@ def who(ctx: Context, token: str | None) -> Current:
             raise UnauthenticatedError("the session is not valid: sign in again")
         person = ctx.uow.staff.get(session.person_id)
         if session.ended_at is not None:
+            # An ended session's cookie used again (a revoked person's, a signed-out one's):
+            # refused and recorded with the person it belonged to (Order 179/НҚ logging).
+            _audit(ctx, actor_of_person(session.person_id), "session_refused",
+                   session_id=session.id, reason=session.end_reason or "ended")
             if session.end_reason == SessionEnd.REVOKED.value:
                 _revoked_access(ctx, session, person)
-                ctx.uow.commit()
+            ctx.uow.commit()
             raise UnauthenticatedError("the session is not valid: sign in again")
         over = session_end(rules, session.created_at, session.last_seen_at, now)
         if person is None or person.disabled_at is not None:
@@ -240,6 +244,8 @@ def who(ctx: Context, token: str | None) -> Current:
         if over is not None or person is None:
             over = over or SessionEnd.REVOKED
             ctx.uow.staff_sessions.end(session.id, now, over.value)
+            _audit(ctx, actor_of_person(session.person_id), "session_refused",
+                   session_id=session.id, reason=over.value)
             if over is SessionEnd.REVOKED:
                 _revoked_access(ctx, session, person)
             ctx.uow.commit()
