@@ -77,7 +77,7 @@ subjects = Table(
     optional(instant("blocked_at")),
     optional(text("block_reason")),
     optional(instant("destroyed_at")),
-    # Also the console's blocked subjects: a range of the index (migration 0023).
+    # Also the console's blocked subjects: a range of the index (migration 0020).
     index("operator_id", "blocked_at"),
 )
 

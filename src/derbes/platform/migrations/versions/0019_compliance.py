@@ -37,5 +37,5 @@ def downgrade() -> None:
 
 
 # Where this revision stands in the history (Alembic reads these two names).
-revision: str = "0022"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"

@@ -32,5 +32,5 @@ def downgrade() -> None:
 
 
 # Where this revision stands in the history (Alembic reads these two names).
-revision: str = "0023"
-down_revision: str | None = "0016"
+revision: str = "0020"
+down_revision: str | None = "0019"
