@@ -522,7 +522,24 @@ def _progress() -> Iterator[Progress]:
         yield progress
 
 
-def run_backend(backend: str, subjects: int, batch: int, seed: int) -> Result:
+def _profiled(path: str | None, fn: Callable[[], Any]) -> Any:
+    """``fn()``, under cProfile when ``path`` is given (stats saved there, top lines shown)."""
+    if not path:
+        return fn()
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(fn)
+    finally:
+        profiler.dump_stats(path)
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(25)
+
+
+def run_backend(backend: str, subjects: int, batch: int, seed: int,
+                profile: str | None = None) -> Result:
     databases = _sqlite_databases() if backend == "sqlite" else _pg_databases()
     with databases as dbs, _progress() as progress:
         migrate.upgrade(dbs.data_url)
@@ -553,8 +570,9 @@ def run_backend(backend: str, subjects: int, batch: int, seed: int) -> Result:
                 progress.update(task, completed=p.done)
 
             start = time.perf_counter()
-            report = engine_service.run(make_context(uow(), keys, clock, "retention-sweep"),
-                                        OPERATOR, AS_OF, batch_size=batch, on_progress=on_progress)
+            report = _profiled(profile and f"{profile}.{backend}", lambda: engine_service.run(
+                make_context(uow(), keys, clock, "retention-sweep"), OPERATOR, AS_OF,
+                batch_size=batch, on_progress=on_progress))
             run_s = time.perf_counter() - start
             progress.remove_task(task)
             floor_s, floor_deleted = floor(floor_url)
@@ -637,6 +655,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=engine_service.MAX_BATCH // 10)
     parser.add_argument("--seed", type=int, default=94)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the sweep under cProfile; stats to FILE.<backend>")
     parser.add_argument("--append-doc", action="store_true",
                         help="append the figures to docs/benchmarks.md")
     args = parser.parse_args(args_list)
@@ -646,7 +666,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = []
     for backend in backends:
-        results.append(run_backend(backend, args.subjects, args.batch, args.seed))
+        results.append(run_backend(backend, args.subjects, args.batch, args.seed,
+                                   args.profile))
         done = results[-1]  # printed at once: a long run keeps what it measured
         console.print(f"{backend}: derbes {done.derbes_seconds:.1f} s, floor "
                       f"{done.floor_seconds:.2f} s, ratio {done.ratio:.1f}")
