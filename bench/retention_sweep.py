@@ -66,6 +66,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine, create_engine, select, text
 
+from derbes.deadlines.adapters.kz_calendar import KzCalendars
 from derbes.platform import crypto, migrate
 from derbes.platform.clock import FixedClock
 from derbes.platform.db import make_engine, parse_url
@@ -452,16 +453,32 @@ def check_clocks(engine: Engine, keys: SqlKeyStore, register: Register, sample: 
         ids = [r[0] for r in connection.execute(
             select(c.subject_id).distinct().order_by(c.subject_id).limit(sample * 20))]
     chosen = random.Random(seed).sample(ids, min(sample, len(ids)))
+    undated = 0
     with SqlUnitOfWork(engine, audit_key=keys.audit_key) as uow:
         for sid in chosen:
             before = sorted(uow.retention.category_clocks(sid), key=lambda x: x.category)
-            after = sorted(engine_service.update_clocks(uow, sid, NOW, register=register),
+            after = sorted(engine_service.update_clocks(uow, sid, NOW, register=register,
+                                                        calendars=KzCalendars()),
                            key=lambda x: x.category)
-            if before != after:
+            if before != after and [_dated(x) for x in before] != [_dated(x) for x in after]:
                 raise SystemExit(f"bulk clocks differ from update_clocks for {sid}: "
                                  f"{before} != {after}")
+            if before != after:
+                # Only the purpose named for a category kept with no end date differs:
+                # neither the sweep nor the floor reads it.
+                undated += 1
         uow.rollback()
+    if undated:
+        console.print(f"  note: {undated} of {len(chosen)} sampled subjects name another "
+                      "governing purpose for a category kept with no end date")
     return len(chosen)
+
+
+def _dated(clock: Any) -> tuple[Any, ...]:
+    """What the sweep acts on: the category, its destruction date, and whether it is held
+    (the governing purpose matters only when there is a date)."""
+    return (clock.category, clock.keep_until, clock.held,
+            clock.purpose if clock.keep_until is not None else None)
 
 
 # ----------------------------------------------------------------- timings

@@ -25,15 +25,18 @@ from derbes.errors import InputError
 
 __all__ = ["compact", "expand"]
 
-_TextKey = tuple[ReasonCode, bool, str, str]
+_TextKey = tuple[str, bool, str, str]
+_Text = tuple[ReasonCode, bool, str, str]
 
 
 def compact(decisions: Sequence[Decision]) -> dict[str, list[Any]]:
     """The compact form of ``decisions`` (plain lists and dicts, ready to serialise)."""
     texts: dict[_TextKey, int] = {}
-    # Most decisions are objects the index precomputed once and shares: each is
-    # encoded once per batch. ``decisions`` keeps them alive, so ids stay unique.
+    # Most decisions and reasons are objects the index precomputed once and shares:
+    # each is encoded once per batch, found by identity (``decisions`` keeps them
+    # alive, so ids stay unique) before any text is hashed.
     done: dict[int, list[Any]] = {}
+    text_of: dict[int, int] = {}
     rows: list[list[Any]] = []
     append = rows.append
     for decision in decisions:
@@ -41,10 +44,14 @@ def compact(decisions: Sequence[Decision]) -> dict[str, list[Any]]:
         if row is None:
             reasons = []
             for r in decision.reasons:
-                key = (r.code, r.allowed, r.message, r.citation)
-                at = texts.get(key)
+                at = text_of.get(id(r))
                 if at is None:
-                    at = texts[key] = len(texts)
+                    # The code's plain string: an enum member hashes in Python code.
+                    key = (r.code._value_, r.allowed, r.message, r.citation)
+                    at = texts.get(key)
+                    if at is None:
+                        at = texts[key] = len(texts)
+                    text_of[id(r)] = at
                 reasons.append((r.code, r.ref, at))
             row = done[id(decision)] = [decision.allowed, reasons]
         append(row)
@@ -58,7 +65,7 @@ def compact(decisions: Sequence[Decision]) -> dict[str, list[Any]]:
 def expand(body: Mapping[str, Any]) -> list[Decision]:
     """The decisions of a compact body; a malformed one is an :class:`InputError`."""
     try:
-        texts = [(ReasonCode(t["code"]), _bool(t["allowed"]), str(t["message"]),
+        texts: list[_Text] = [(ReasonCode(t["code"]), _bool(t["allowed"]), str(t["message"]),
                   str(t["citation"])) for t in body["texts"]]
         out = []
         for allowed, reasons in body["decisions"]:
@@ -69,7 +76,7 @@ def expand(body: Mapping[str, Any]) -> list[Decision]:
     return out
 
 
-def _reason(texts: Sequence[_TextKey], code: str, ref: str | None, at: int) -> Reason:
+def _reason(texts: Sequence[_Text], code: str, ref: str | None, at: int) -> Reason:
     if not isinstance(at, int) or isinstance(at, bool) or not 0 <= at < len(texts):
         raise IndexError(f"no text {at!r}")
     text_code, allowed, message, citation = texts[at]
