@@ -248,7 +248,6 @@ def test_compact_form_gives_exactly_the_decisions_of_the_full_form(api: Api) -> 
         if full.status_code == 200:
             assert small.headers["content-type"] == "application/json"
             assert expand(small.json()) == _full_decisions(full.json())
-            assert len(small.content) < len(full.content) or len(rows) < 3
         else:
             assert small.headers["content-type"] == "application/problem+json"
             assert small.json()["field"] == full.json()["field"]
