@@ -127,12 +127,22 @@ def installation(workdir: Path, database_url: str, keystore_url: str) -> Install
 
 
 @contextmanager
-def live_server(inst: Installation, *, ready_within: float = 60.0) -> Iterator[str]:
+def live_server(inst: Installation, *, ready_within: float = 60.0,
+                workers: int = 1) -> Iterator[str]:
     """``derbes serve`` on 127.0.0.1 and a free port; yields its base URL, stops it after."""
+    with served(inst, ready_within=ready_within, workers=workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def served(inst: Installation, *, ready_within: float = 60.0,
+           workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`live_server`, yielding the server's process too."""
     port = free_port()
     log = (inst.workdir / f"serve-{port}.log").open("w")
     process = subprocess.Popen(
-        [str(DERBES), "serve", "--host", LOOPBACK, "--port", str(port)],
+        [str(DERBES), "serve", "--host", LOOPBACK, "--port", str(port),
+         "--workers", str(workers)],
         cwd=inst.workdir, env=inst.env, stdout=log, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL)
     try:
@@ -150,7 +160,7 @@ def live_server(inst: Installation, *, ready_within: float = 60.0) -> Iterator[s
             if time.monotonic() > deadline:
                 raise AssertionError("derbes serve did not answer /health in time")
             time.sleep(0.2)
-        yield f"http://{LOOPBACK}:{port}"
+        yield f"http://{LOOPBACK}:{port}", process
     finally:
         process.terminate()
         try:

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from derbes.access import service as apikeys
 from derbes.api.app import create_app
 from derbes.bootstrap import Container
 from derbes.consent.model.consent import Scope, ScopeKind
 from derbes.consent.service import consent as consent_service
+from derbes.decisions.model import Decision, Reason, ReasonCode
+from derbes.decisions.model.compact import expand
 from derbes.platform.clock import FixedClock
 from derbes.register.adapters.yaml import load_register
 from derbes.register.service import registers
@@ -195,3 +200,100 @@ def test_openapi_documents_the_batch(api: Api) -> None:
     operation = schema["paths"]["/v1/decisions"]["post"]
     assert "DecisionsIn" in str(operation["requestBody"])
     assert "DecisionsOut" in str(operation["responses"]["200"])
+
+
+# ------------------------------------------------------------------ the compact form
+
+PURPOSES = ["payment_service", "aml_identification", "newsletters", "credit_check",
+            "account_service", "state_requests"]
+RECIPIENTS = ["card_processor", "afm", "credit_bureau", "cloud_eu", "analytics_abroad",
+              "police"]
+CATEGORIES = ["contact.phone", "financial.credit_history", "contact.email",
+              "financial.card_token", "identity.id_document", "identity.iin",
+              "identity.full_name", "financial.transactions"]
+
+
+def _full_decisions(body: dict[str, Any]) -> list[Decision]:
+    return [Decision(d["allowed"], tuple(
+        Reason(ReasonCode(r["code"]), r["allowed"], r["message"], r["citation"], r["ref"])
+        for r in d["reasons"])) for d in body["decisions"]]
+
+
+@st.composite
+def _actions(draw: st.DrawFn, subjects: list[str]) -> list[list[Any]]:
+    kinds = st.sampled_from(["use", "transfer", "cross_border", "publish"])
+    row = st.tuples(st.sampled_from(subjects), kinds, st.none() | st.sampled_from(PURPOSES),
+                    st.none() | st.sampled_from(RECIPIENTS),
+                    st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3))
+    return [list(r) for r in draw(st.lists(row, min_size=1, max_size=25))]
+
+
+def test_compact_form_gives_exactly_the_decisions_of_the_full_form(api: Api) -> None:
+    a, b = api.subject(IIN), api.subject(IIN_B)
+    api.consent(a, Scope(ScopeKind.PROCESSING, purposes=("credit_check", "newsletters")),
+                Scope(ScopeKind.THIRD_PARTY_TRANSFER, recipients=("credit_bureau",)))
+    subjects = [a, b, "00000000-0000-4000-8000-000000000000"]
+
+    @settings(max_examples=15, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_actions(subjects), st.sampled_from(["en", "ru", "kk"]))
+    def check(rows: list[list[Any]], lang: str) -> None:
+        full = api.client.post("/v1/decisions", headers=api.headers("reader"), json={
+            "operator": OPERATOR, "lang": lang, "actions": [dict(zip(
+                ("subject_id", "action", "purpose", "recipient", "categories"), r,
+                strict=True)) for r in rows]})
+        small = api.client.post("/v1/decisions/compact", headers=api.headers("reader"),
+                                json={"operator": OPERATOR, "lang": lang, "actions": rows})
+        assert small.status_code == full.status_code, (full.text, small.text)
+        if full.status_code == 200:
+            assert small.headers["content-type"] == "application/json"
+            assert expand(small.json()) == _full_decisions(full.json())
+        else:
+            assert small.headers["content-type"] == "application/problem+json"
+            assert small.json()["field"] == full.json()["field"]
+
+    check()
+
+
+@pytest.mark.parametrize(("actions", "field"), [
+    ([["s", "sell", "credit_check", None, ["identity.iin"]]], "body.actions.0.action"),
+    ([["s", "use", "credit_check", None, []]], "body.actions.0.categories"),
+    ([["s", "use", "credit_check", None]], "body.actions.0.categories"),
+    ([["", "use", "credit_check", None, ["identity.iin"]]], "body.actions.0.subject_id"),
+    ([["s", "use", "x" * 101, None, ["identity.iin"]]], "body.actions.0.purpose"),
+    ([["s", "use", "credit_check", 7, ["identity.iin"]]], "body.actions.0.recipient"),
+    ([["s", "use", "credit_check", None, ["identity.iin"]],
+      ["s", "use", "astrology", None, ["identity.iin"]]], "actions[1].purpose"),
+    ([], "body.actions"),
+    ("all of them", "body.actions"),
+])
+def test_bad_compact_input_is_a_422_problem_naming_the_field(
+        api: Api, actions: Any, field: str) -> None:
+    response = api.client.post("/v1/decisions/compact", headers=api.headers("reader"),
+                               json={"operator": OPERATOR, "actions": actions})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == field
+
+
+def test_compact_body_that_is_not_json_is_a_problem_and_needs_a_key(api: Api) -> None:
+    for raw, content_type, field in ((b"{not json", "application/json", "body"),
+                                     (b'{"actions": []}', "text/plain", "content-type"),
+                                     (b'{"actions": [], "extra": 1}', "application/json",
+                                      "body.actions")):
+        response = api.client.post("/v1/decisions/compact", content=raw, headers={
+            **api.headers("reader"), "Content-Type": content_type})
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field
+    anonymous = api.client.post("/v1/decisions/compact", json={"actions": []})
+    assert anonymous.status_code == 401
+
+
+def test_compact_form_is_documented_with_an_example(api: Api) -> None:
+    operation = api.client.get("/openapi.json").json()["paths"]["/v1/decisions/compact"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["example"]["actions"][0][1] == "use"
+    assert body["schema"]["properties"]["actions"]["maxItems"] == 10_000
+    answer = operation["responses"]["200"]["content"]["application/json"]
+    assert answer["example"]["decisions"][0][1][0][2] == 0
+    assert "$ref" in answer["schema"] or "properties" in answer["schema"]

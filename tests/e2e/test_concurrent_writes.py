@@ -8,8 +8,11 @@ and both hash chains must verify with the real CLI.
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,3 +130,51 @@ def test_one_idempotency_key_sent_many_times_at_once_is_one_act(
     finally:
         engine.dispose()
     assert stored == 1
+
+
+def _children(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        children = [int(p) for p in f.read().split()]
+    workers = []
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # gone since
+            continue
+        if b"spawn_main" in command:
+            workers.append(child)
+    return workers
+
+
+def test_two_workers_share_one_port_and_keep_the_chains(inst: load.Installation) -> None:
+    """``derbes serve --workers 2``: two processes answer on one port; their concurrent
+    writes are stored once and chained intact; a killed worker is replaced."""
+    with load.served(inst, workers=2) as (base, process):
+        server = process.pid
+        workers = _children(server)
+        assert len(workers) == 2, workers
+        first, subject_ids = load.make_subjects(base, inst.token, range(N // 2))
+        assert first.errors == [] and _answers(first) == {201: N // 2}, first.bodies[:3]
+        grants = load.burst(base, inst.token, "POST", "/v1/consents",
+                            [load.consent_body(s, i) for i, s in enumerate(subject_ids)])
+        assert grants.errors == [] and _answers(grants) == {201: N // 2}, grants.bodies[:3]
+        status, body = load.call(base, "POST", "/v1/decisions/compact", token=inst.token, body={
+            "operator": "express-avans",
+            "actions": [[s, "publish", None, None, ["identity.full_name"]]
+                        for s in subject_ids]})
+        assert status == 200, body
+        assert len(body["decisions"]) == len(subject_ids)
+
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(set(_children(server)) - {workers[0]}) < 2:
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.5)
+        again = load.make_subjects(base, inst.token, range(N // 2, N // 2 + 20))[0]
+        assert again.errors == [] and _answers(again) == {201: 20}, again.bodies[:3]
+
+    for chain in ("audit", "ledger"):
+        verified = inst.cli(chain, "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "intact" in verified.stdout

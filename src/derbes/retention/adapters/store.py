@@ -29,6 +29,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.sql.elements import ColumnClause
@@ -428,7 +429,16 @@ class SqlRetentionRepository:
                 ~exists().where(v.subject_id == k.subject_id, v.category == k.category)))
 
     def delete_lookups(self, keys: Collection[tuple[str, str, str]]) -> None:
-        if keys:
+        if keys and self._pg:
+            # One statement for the batch, not one per look-up (executemany).
+            sids, kinds, digests = (list(column) for column in zip(*keys, strict=True))
+            self._c.execute(text(
+                "DELETE FROM subject_lookups AS x USING unnest("
+                "CAST(:sids AS text[]), CAST(:kinds AS text[]), CAST(:digests AS text[])"
+                ") AS u(sid, kind, digest) WHERE x.subject_id = u.sid"
+                " AND x.kind = u.kind AND x.digest = u.digest"),
+                {"sids": sids, "kinds": kinds, "digests": digests})
+        elif keys:
             x = subject_lookups.c
             self._c.execute(delete(subject_lookups).where(
                 x.subject_id == bindparam("sid"), x.kind == bindparam("k"),
@@ -440,7 +450,16 @@ class SqlRetentionRepository:
             self._c.execute(delete(card_tokens).where(self._among(card_tokens.c.token, chunk)))
 
     def reseal(self, values: Sequence[SealedValue]) -> None:
-        if values:
+        if values and self._pg:
+            # One UPDATE … FROM unnest(…) for the batch, not one per value.
+            self._c.execute(text(
+                "UPDATE pd_values AS v SET sealed = u.sealed FROM unnest("
+                "CAST(:sids AS text[]), CAST(:cats AS text[]), CAST(:seqs AS integer[]),"
+                " CAST(:sealed AS bytea[])) AS u(sid, cat, seq, sealed)"
+                " WHERE v.subject_id = u.sid AND v.category = u.cat AND v.seq = u.seq"),
+                {"sids": [x.subject_id for x in values], "cats": [x.category for x in values],
+                 "seqs": [x.seq for x in values], "sealed": [x.sealed for x in values]})
+        elif values:
             v = pd_values.c
             self._c.execute(update(pd_values).where(
                 v.subject_id == bindparam("sid"), v.category == bindparam("cat"),
