@@ -39,18 +39,20 @@ def test_today_shows_the_notification_clocks(world: World) -> None:
     assert moved.status_code == 200, moved.text
     dpo = add(world, "dpo.incidents@kassa24.kz", (OPERATOR, "dpo"))
     page = console_sign_in(world, dpo, lang="en").get(f"/console/{OPERATOR}/today").text
-    section = page[page.index('id="incidents"'):page.index('class="grid"')]
-    assert "Incidents past their notification term: 1." in section
+    section = page[page.index('id="open-incidents"'):page.index('class="grid"')]
+    assert "Incidents whose notification to the authorised body is overdue: 1." in section
     late, soon = section.index("Laptop with an export stolen"), section.index("Mail sent")
-    assert late < soon  # the soonest due first
-    assert "Already notified breach" not in section
-    assert 'class="row-overdue"' in section and ">Overdue<" in section and ">Running<" in section
+    done = section.index("Already notified breach")
+    assert late < soon < done  # the soonest due first; those already notified last
+    assert section.count('class="row-overdue"') == 1
+    assert "Notification overdue: -" in section and "Time left: " in section
+    assert "Notified in time" in section
     assert "Art. 25" in section
 
     reader = add(world, "dpo.incidents.kk@kassa24.kz", (OPERATOR, "dpo"))
     kk = console_sign_in(world, reader, lang="kk").get(f"/console/{OPERATOR}/today").text
-    assert "Хабарлау қажет инциденттер" in kk
+    assert "Инциденттер: уәкілетті органды хабардар ету" in kk
 
     handler = add(world, "handler.incidents@kassa24.kz", (OPERATOR, "request_handler"))
     other = console_sign_in(world, handler, lang="en").get(f"/console/{OPERATOR}/today").text
-    assert 'id="incidents"' not in other and "Laptop with an export" not in other
+    assert 'id="open-incidents"' not in other and "Laptop with an export" not in other

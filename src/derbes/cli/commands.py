@@ -83,7 +83,7 @@ COMMANDS: dict[str, Entry] = {
     "incident": Entry("derbes.incidents.cli", "PD security incidents: register, clocks, "
                       "candidates."),
     "compliance": Entry("derbes.compliance.cli", "The responsible person's register and the "
-                        "compliance pack (Art. 25)."),
+                        "compliance pack (Law 94-V Art. 25)."),
 }
 
 
