@@ -290,4 +290,8 @@ def letter(request: Request, operator: str, request_id: str,
     headers = dict(_HEADERS)
     if format == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="letter-{chosen}.pdf"'
+    else:
+        # The letter carries its own style inline: it runs nothing (sandbox) and only the
+        # cabinet frames it; the pages' policy would strip its layout on a phone.
+        headers["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
     return Response(body, media_type=MEDIA_TYPES.get(format, "text/html"), headers=headers)
