@@ -41,6 +41,8 @@ PHONE = "+77012345678"
 # The sample operator database the demo can build: the store of this dataset id.
 SAMPLE_STORE = "kredit-seven-core"
 SAMPLE_CLIENTS = 500  # invented borrowers besides the demo customer
+# in var/, mode 0600: the demo customer's phone, to sign in to the cabinet with
+CUSTOMER_FILE = "demo-customer-phone"
 KEY_FILE = "demo-api-key"  # in var/, mode 0600: the demo's admin key, kept between runs
 
 
