@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from derbes import errors
 from derbes.api.deps import container as container_of
 from derbes.api.problems import status_for
+from derbes.banner.service import choices
 from derbes.bootstrap import Container
 from derbes.cabinet.adapters.pages import render_page
 from derbes.cabinet.service import mine, signin
@@ -34,6 +35,7 @@ from derbes.requests.adapters.letters import MEDIA_TYPES, render_letter
 __all__ = ["COOKIE", "router"]
 
 COOKIE = "__Host-derbes-my"
+VISITOR_COOKIE = "derbes_vid"  # the cookie banner's pseudonymous visitor id (banner.js)
 LANG_COOKIE = "__Host-derbes-my-lang"
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -204,6 +206,13 @@ def code(request: Request, operator: str, code: Annotated[str, Form(max_length=2
         opened = signin.confirm(ctx, container.otp, token, operator, code)
     except errors.UnauthenticatedError:
         raise errors.InputError("no code is awaited: sign in again", field="code") from None
+    if opened.session.subject_id is not None:
+        # The cookie banner's visitor on this site is this subject now: their answers
+        # become the subject's evidence (an entry of the consent ledger, audited).
+        choices.link_visitor(ctx.acting(f"subject:{opened.session.subject_id}", ctx.request_id),
+                             operator,
+                             request.cookies.get(VISITOR_COOKIE), opened.session.subject_id,
+                             opened.session.id)
     answer = _redirect(f"/my/{operator}/data")
     _set_cookie(answer, opened.token, container)
     return answer
