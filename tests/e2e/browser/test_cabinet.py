@@ -7,6 +7,9 @@ critical violation on any page; no page is wider than the screen; nothing leaves
 machine. The pages are photographed (``make screenshots`` writes them into docs/console/,
 which docs/cabinet.md shows).
 
+Before signing in, the borrower answers the operator's cookie banner on its sample site:
+once signed in, that answer is linked to them in the consent ledger, which verifies.
+
 The installation is its own: its SMS go through the real adapter, over HTTP.
 """
 
@@ -19,6 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from derbes.consent.model.consent import LedgerEvent
+from derbes.consent.service import consent as consents
 from derbes.delivery.adapters.mobizon import MobizonGateway
 from derbes.delivery.ports import Couriers
 from derbes.platform.i18n import gettext
@@ -35,6 +40,7 @@ SCAN = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
     "3a7e9b550000000a49444154789c63680000008200815f8d1d300000000049454e44ae426082")
 CORRECT_NAME = "Сәрсенбаева Әлия Нұрланқызы"
+REJECT_ALL_KK = "Барлығынан бас тарту"
 
 
 @dataclass
@@ -162,10 +168,34 @@ def _staff_answer(cabinet: Cabinet) -> None:
     assert answered.status_code == 200, answered.text
 
 
+def _answer_the_banner(page: Page, cabinet: Cabinet) -> str:
+    """On the operator's sample site, in Kazakh: Reject all. The choice's id."""
+    page.goto(cabinet.site.url(f"/banner/{OPERATOR}/demo?lang=kk"))
+    page.wait_for_function("() => window.derbesBanner !== undefined")
+    with page.expect_response(lambda r: r.url.endswith(f"/banner/{OPERATOR}/choices")) as got:
+        page.get_by_role("button", name=REJECT_ALL_KK, exact=True).click()
+    assert got.value.status == 201, got.value.text()
+    choice_id: str = got.value.json()["choice_id"]
+    return choice_id
+
+
+def _linked_and_verified(cabinet: Cabinet, choice_id: str) -> None:
+    container = cabinet.site.world.container
+    with container.uow() as uow:
+        linked = [e for e in uow.consent_ledger.for_subject(cabinet.who.subject_id)
+                  if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value]
+    assert [e.payload["choices"] for e in linked] == [[choice_id]]
+    chain = consents.verify(container.uow(), container.ledger_key)
+    assert chain.ok, chain.breaks
+
+
 def test_a_borrower_in_kazakh_on_a_phone(cabinet: Cabinet, phone: BrowserContext,
                                         offline: OfflineGuard, tmp_path: Path) -> None:
     page = phone.new_page()
+    # Before signing in, the borrower answered the cookie banner on the operator's site.
+    choice_id = _answer_the_banner(page, cabinet)
     _sign_in(page, cabinet)
+    _linked_and_verified(cabinet, choice_id)
     # What is held: asked for, answered at once, shown in the page.
     _submit(page, _kk("Ask what is held about me now"))
     page.get_by_role("link", name=_kk("My data"), exact=True).click()
@@ -182,6 +212,8 @@ def test_a_borrower_in_kazakh_on_a_phone(cabinet: Cabinet, phone: BrowserContext
     _staff_answer(cabinet)
     page.reload()
     answered = page.locator("div.request").filter(has_text=_kk("Correct my data"))
+    answered.scroll_into_view_if_needed()
+    _seen(page, "requests-answered")
     with page.expect_download() as got:
         answered.get_by_role("link", name=_kk("Download the letter (PDF)")).click()
     pdf = Path(got.value.path())
