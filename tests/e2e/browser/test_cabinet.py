@@ -220,3 +220,45 @@ def test_a_borrower_in_kazakh_on_a_phone(cabinet: Cabinet, phone: BrowserContext
     assert pdf.read_bytes().startswith(b"%PDF")
     assert got.value.suggested_filename == "letter-kk.pdf"
     assert offline.attempted == []
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_every_page_passes_axe_in_russian_and_english(cabinet: Cabinet, page: Page,
+                                                      offline: OfflineGuard,
+                                                      lang: str) -> None:
+    """The same pages at a desktop's width in the two other languages (Kazakh is the
+    phone journey above): no serious or critical axe-core finding on any."""
+    who = borrower(cabinet.site.world, 8810 if lang == "ru" else 8811)
+    page.goto(cabinet.site.url(f"/my/{OPERATOR}/sign-in?lang={lang}"))
+    axe(page)
+    page.locator("#phone").fill(who.phone)
+    with page.expect_navigation():
+        page.locator("form[action$='/sign-in'] button[type=submit]").click()
+    axe(page)
+    page.locator("#code").fill(cabinet.gateway.last_code() or "")
+    with page.expect_navigation():
+        page.locator("form[action$='/code'] button[type=submit]").click()
+    page.wait_for_url("**/data")
+    with page.expect_navigation():
+        page.locator("form[action$='/requests'] button[type=submit]").click()
+    for path in ("/data", "/consents", "/requests"):
+        page.goto(cabinet.site.url(f"/my/{OPERATOR}{path}"))
+        assert page.locator("html").get_attribute("lang") == lang
+        axe(page)
+    page.goto(cabinet.site.url(f"/my/{OPERATOR}/consents"))
+    page.locator("a.button[href$='/withdraw']").first.click()
+    page.wait_for_url("**/withdraw")
+    axe(page)
+    with page.expect_navigation():
+        page.locator("button.danger").click()
+    axe(page)
+    # A refused form is a page in the language too (an upload of the wrong type).
+    page.goto(cabinet.site.url(f"/my/{OPERATOR}/requests"))
+    page.locator("#type-rectification").check()
+    page.locator("#category").select_option("identity.full_name")
+    page.locator("#value").fill("X")
+    with page.expect_navigation():
+        page.locator("form[action$='/requests'] button[type=submit]").click()
+    assert page.get_by_role("alert").is_visible()
+    axe(page)
+    assert offline.attempted == []
