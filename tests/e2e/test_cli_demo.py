@@ -59,8 +59,9 @@ def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "/console/sign-in  login dpo@demo.derbes.kz" in first.stdout
     # The cabinet: where it is and how the code arrives; the phone only masked on screen.
-    assert "cabinet http://127.0.0.1:8000/my/kredit-seven/sign-in" in first.stdout
+    assert "cabinet http://127.0.0.1:8000/my/express-avans/sign-in" in first.stdout
     assert "SMS code is printed here" in first.stdout
+    assert "demo customer of express-avans added to the vault" in first.stdout
     assert PHONE not in first.stdout and PHONE[1:] not in first.stdout
     assert (tmp_path / "var" / "demo-customer-phone").read_text().strip() == PHONE
     var = tmp_path / "var"
@@ -81,6 +82,7 @@ def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert "already in force" in second.stdout
     assert "already in the vault" in second.stdout
+    assert "demo customer of express-avans already in the vault" in second.stdout
     assert "kredit-seven-core in place" in second.stdout
     # The same admin key, not one more per run.
     assert _token(second.stdout) == _token(first.stdout)
@@ -142,20 +144,20 @@ def _cabinet_with_the_printed_code(base: str, log: Path) -> None:
     private file, the code from the demo's console (the cabinet's cookie is Secure and
     ``__Host-``: sent back by hand over the loopback's plain http)."""
     phone = (log.parent / "var" / "demo-customer-phone").read_text().strip()
-    status, headers, text = _form(base, "POST", "/my/kredit-seven/sign-in?lang=kk",
+    status, headers, text = _form(base, "POST", "/my/express-avans/sign-in?lang=kk",
                                   fields={"phone": phone})
     assert status == 303, text
     cookie = headers["session"]
-    _, _, form = _form(base, "GET", "/my/kredit-seven/code", cookie)
+    _, _, form = _form(base, "GET", "/my/express-avans/code", cookie)
     csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form)
     printed = re.findall(r"not sent\] SMS to \+77012345678: \D*(\d{6})", log.read_text())
     assert csrf and printed, log.read_text()[-2000:]
-    status, headers, text = _form(base, "POST", "/my/kredit-seven/code", cookie,
+    status, headers, text = _form(base, "POST", "/my/express-avans/code", cookie,
                                   {"code": printed[-1], "csrf_token": csrf.group(1)})
     assert status == 303 and headers["location"].endswith("/data"), text
-    status, _, mine = _form(base, "GET", "/my/kredit-seven/requests",
-                            headers["session"])
-    assert status == 200 and "letter?format=pdf" in mine
+    status, _, mine = _form(base, "GET", "/my/express-avans/consents", headers["session"])
+    # Processing, transfers and marketing, each of which may be withdrawn.
+    assert status == 200 and mine.count("/withdraw") == 3
 
 
 def test_after_the_demo_every_seed_operators_request_is_answered(tmp_path: Path) -> None:

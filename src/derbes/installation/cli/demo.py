@@ -113,15 +113,22 @@ def _console_delivery(container: Container) -> Container:
 def _cabinet_sign_in(container: Container, base: str) -> None:
     """Where the demo customer's cabinet is and how to sign in: the phone goes in a private
     file (the terminal shows it masked), the code arrives by the gateway set."""
+    from derbes.context import OperatorScope
     from derbes.delivery.model import mask_phone
 
     settings = container.settings
+    operator = demo_service.CABINET_OPERATOR
+    subject_id, made = demo_service.cabinet_customer(container.context(
+        demo_service.ACTOR, scope=OperatorScope.only(operator)))
+    console.print(f"  demo customer of {operator} "
+                  f"{'added to' if made else 'already in'} the vault (subject {subject_id}): "
+                  "consents given, a loan open", highlight=False)
     kept = settings.var_dir / demo_service.CUSTOMER_FILE
     write_private(kept, (demo_service.PHONE + "\n").encode("utf-8"))
     arrives = {"log": "the SMS code is printed here (DERBES_SMS_GATEWAY=log: not sent)",
                "mobizon": "the SMS code goes through Mobizon.kz",
                "none": "no SMS gateway is set (DERBES_SMS_GATEWAY), so no code arrives"}
-    console.print(f"[bold]cabinet[/] {base}/my/{demo_service.OPERATOR}/sign-in  phone of the "
+    console.print(f"[bold]cabinet[/] {base}/my/{operator}/sign-in  phone of the "
                   f"demo customer {mask_phone(demo_service.PHONE)} (in full in {kept}); "
                   f"{arrives[settings.sms_gateway]}", highlight=False)
 
