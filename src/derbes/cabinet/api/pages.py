@@ -47,6 +47,8 @@ _HEADERS = {
 _HINTS = {
     "phone": N_("Enter your mobile phone number, for example +7 701 234 56 78."),
     "code": N_("The code is wrong or has expired. Check it, or ask for a new code."),
+    "email": N_("Enter your e-mail address (with the @ sign)."),
+    "link": N_("This link is wrong, has been used or has expired. Ask for a new one."),
     "otp": N_("Too many codes were sent: wait a while before asking for a new one."),
     "document": N_("Attach a PDF, JPEG or PNG file of at most 5 MB."),
     "category": N_("Choose what is to be corrected."),
@@ -206,16 +208,61 @@ def code(request: Request, operator: str, code: Annotated[str, Form(max_length=2
         opened = signin.confirm(ctx, container.otp, token, operator, code)
     except errors.UnauthenticatedError:
         raise errors.InputError("no code is awaited: sign in again", field="code") from None
-    if opened.session.subject_id is not None:
-        # The cookie banner's visitor on this site is this subject now: their answers
-        # become the subject's evidence (an entry of the consent ledger, audited).
-        choices.link_visitor(ctx.acting(f"subject:{opened.session.subject_id}", ctx.request_id),
-                             operator,
-                             request.cookies.get(VISITOR_COOKIE), opened.session.subject_id,
-                             opened.session.id)
+    _link_banner(request, ctx, operator, opened)
     answer = _redirect(f"/my/{operator}/data")
     _set_cookie(answer, opened.token, container)
     return answer
+
+
+def _public_base(container: Container) -> str:
+    settings = container.settings
+    return settings.public_url or f"http://{settings.api_host}:{settings.api_port}"
+
+
+@router.post("/sign-in/email")
+def sign_in_email(request: Request, operator: str,
+                  email: Annotated[str, Form(max_length=254)]) -> Response:
+    """The e-mail typed: the same answer whether or not it is known (a link goes only to
+    a known subject)."""
+    container, ctx = _ctx_of(request)
+    signin.send_link(ctx, container.otp, container.couriers, operator, email,
+                     (_lang(request).value, _public_base(container)))
+    answer = _redirect(f"/my/{operator}/link-sent")
+    _remember_lang(request, answer)
+    return answer
+
+
+@router.get("/link-sent")
+def link_sent(request: Request, operator: str) -> Response:
+    return _page(request, "link_sent.html.j2", N_("Check your e-mail"), signed_in=False)
+
+
+@router.get("/link/{token}")
+def link_form(request: Request, operator: str, token: str) -> Response:
+    """The link opened: a button signs in (a mail scanner's visit spends nothing)."""
+    return _page(request, "link.html.j2", N_("Sign in to your cabinet"), signed_in=False,
+                 token=token)
+
+
+@router.post("/link")
+def link(request: Request, operator: str, token: Annotated[str, Form(max_length=200)]
+         ) -> Response:
+    container, ctx = _ctx_of(request)
+    opened = signin.follow_link(ctx, container.otp, operator, token)
+    _link_banner(request, ctx, operator, opened)
+    answer = _redirect(f"/my/{operator}/data")
+    _set_cookie(answer, opened.token, container)
+    return answer
+
+
+def _link_banner(request: Request, ctx: Any, operator: str, opened: signin.Opened) -> None:
+    """The cookie banner's visitor on this site is this subject now: their answers become
+    the subject's evidence (an entry of the consent ledger, audited)."""
+    subject_id = opened.session.subject_id
+    if subject_id is not None:
+        choices.link_visitor(ctx.acting(f"subject:{subject_id}", ctx.request_id), operator,
+                             request.cookies.get(VISITOR_COOKIE), subject_id,
+                             opened.session.id)
 
 
 @router.post("/sign-out")
