@@ -24,7 +24,7 @@ from derbes.api.problems import status_for
 from derbes.banner.service import choices
 from derbes.bootstrap import Container
 from derbes.cabinet.adapters.pages import render_page
-from derbes.cabinet.service import mine, signin
+from derbes.cabinet.service import cite, mine, signin
 from derbes.console.model.pages import pick_language
 from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.platform.i18n import gettext
@@ -296,6 +296,7 @@ def withdraw_preview(request: Request, operator: str, consent_id: str) -> Respon
     answer = mine.withdrawal_answer(visit, consent_id)
     return _page(request, "withdraw.html.j2", N_("Withdraw a consent"), answer=answer,
                  done=False, purpose_name=_purpose_names(request, visit),
+                 cite=cite.citations(visit, _lang(request).value),
                  **_chrome(request, visit))
 
 
@@ -306,6 +307,7 @@ def withdraw(request: Request, operator: str, consent_id: str,
     answer = mine.withdraw(visit, consent_id)
     return _page(request, "withdraw.html.j2", N_("Consent withdrawn"), answer=answer,
                  done=True, purpose_name=_purpose_names(request, visit),
+                 cite=cite.citations(visit, _lang(request).value),
                  **_chrome(request, visit))
 
 

@@ -132,6 +132,12 @@ class ConsentRules:
     withdrawal_law: str
     marketing: str
     cookies: str
+    # Withdrawal citations by language (``cite`` in the data): name -> {ru, kk, en}.
+    cites: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def cited(self, name: str, lang: str) -> str:
+        """The citation ``name`` in ``lang`` (its English text when none is given)."""
+        return self.cites.get(name, {}).get(lang) or str(getattr(self, name))
 
 
 # ---------------------------------------------------------------- value objects
