@@ -29,23 +29,31 @@ class Borrower:
     subject_id: str
     phone: str
     iin: str
+    email: str
 
 
 def recording(world: World) -> RecordingSms:
     """Route the world's SMS to a recording gateway (the subject's phone)."""
-    sms = RecordingSms()
-    world.container.__dict__["couriers"] = Couriers(sms, RecordingMailer())
-    return sms
+    return recording_both(world)[0]
+
+
+def recording_both(world: World) -> tuple[RecordingSms, RecordingMailer]:
+    """Route the world's SMS and e-mail to recording gateways (the subject's phone and
+    mailbox)."""
+    sms, mail = RecordingSms(), RecordingMailer()
+    world.container.__dict__["couriers"] = Couriers(sms, mail)
+    return sms, mail
 
 
 def borrower(world: World, n: int, *, loan: bool = True) -> Borrower:
     """A subject with a phone, consents (processing, transfers, marketing), a loan."""
     api = world.client()
-    phone, iin = f"+7701{n:07d}", adult_iin(n)
+    phone, iin, email = f"+7701{n:07d}", adult_iin(n), f"Borrower.{n}@Example.kz"
     made = api.post("/v1/subjects", json={"operator": OPERATOR, "values": [
         {"category": "identity.iin", "value": iin},
         {"category": "identity.full_name", "value": f"Сәрсенбаева Әлия №{n}"},
-        {"category": "contact.phone", "value": phone}]})
+        {"category": "contact.phone", "value": phone},
+        {"category": "contact.email", "value": email}]})
     assert made.status_code == 201, made.text
     subject_id = made.json()["subject_id"]
     given = api.post("/v1/consents", json={
@@ -65,7 +73,7 @@ def borrower(world: World, n: int, *, loan: bool = True) -> Borrower:
             "type": "contract_opened", "contract_id": f"LOAN-{n}",
             "occurred_at": (clock.now() - timedelta(hours=1)).isoformat()})
         assert opened.status_code == 201, opened.text
-    return Borrower(subject_id, phone, iin)
+    return Borrower(subject_id, phone, iin, email)
 
 
 def browser(world: World) -> TestClient:
@@ -116,3 +124,30 @@ def signed_in(world: World, sms: RecordingSms, who: Borrower, lang: str = "ru") 
     assert answer.status_code == 303 and answer.headers["location"].endswith("/data"), \
         answer.text
     return client
+
+
+_LINK = re.compile(r"https?://[^\s/]+(/my/[a-z0-9-]+/link/[A-Za-z0-9_.-]+)")
+
+
+def ask_link(client: TestClient, email: str, lang: str = "ru",
+             operator: str = OPERATOR) -> Any:
+    """Ask for a sign-in link: the same answer whoever the address is."""
+    return client.post(f"/my/{operator}/sign-in/email?lang={lang}", data={"email": email},
+                       follow_redirects=False)
+
+
+def link_in(mail: RecordingMailer, address: str) -> str | None:
+    """The path of the last sign-in link mailed to ``address``."""
+    for sent in reversed(mail.sent):
+        found = _LINK.search(sent.body)
+        if sent.to.lower() == address.lower() and found:
+            return found.group(1)
+    return None
+
+
+def follow(client: TestClient, path: str, operator: str = OPERATOR) -> Any:
+    """Open the link and press its button (what a browser without JavaScript does)."""
+    token = path.rsplit("/", 1)[1]
+    page = client.get(path.replace(f"/my/{OPERATOR}/", f"/my/{operator}/"))
+    assert page.status_code == 200 and f'value="{token}"' in page.text
+    return client.post(f"/my/{operator}/link", data={"token": token}, follow_redirects=False)

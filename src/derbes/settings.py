@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # the decision point: a change is honoured within this many seconds.
     decision_cache_seconds: float = Field(default=2.0, ge=0, le=300)
 
+    # The public address of this derbes's cabinet (scheme and host, e.g.
+    # https://my.example.kz): the base of the sign-in links sent by e-mail. It is
+    # configured, never read from a request's Host header, so a forged header
+    # cannot make a link point elsewhere. Unset: http://api_host:api_port.
+    public_url: str | None = None
+
     # --- Anchors of the chains' heads -----------------------------------------
     # Signed heads of the audit log and the consent ledger, written where the
     # database cannot rewrite them; verification checks the chains still hold

@@ -7,14 +7,21 @@ subject's consent, request and letter, no PD in URLs or logs."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from derbes.banner.service.choices import LINKED_ACTION
+from derbes.cabinet.api.pages import VISITOR_COOKIE
+from derbes.consent.model.consent import LedgerEvent
+from derbes.consent.model.ledger import LedgerEntry
+from derbes.consent.service import consent as consents
+from derbes.integrity.service.verify import verify_projections
 from derbes.platform.clock import FixedClock
 from derbes.testing.delivery import RecordingSms
-from tests.api_world import World, make_world
+from tests.api_world import World, banner_choice, banner_data, make_world
 from tests.cabinet_support import (
     OPERATOR,
     ask_code,
@@ -198,3 +205,59 @@ def test_one_subject_cannot_reach_anothers_data(world: World, sms: RecordingSms)
     forged = alice_client.post(f"/my/{OPERATOR}/consents/{consent_ids(alice_client.get(f'/my/{OPERATOR}/consents').text)[0]}/withdraw",
                                data={"csrf_token": "0" * 64})
     assert forged.status_code == 403
+
+
+def _ledger(world: World, subject_id: str) -> list[LedgerEntry]:
+    with world.container.uow() as uow:
+        return uow.consent_ledger.for_subject(subject_id)
+
+
+def test_a_visitors_banner_answers_become_the_subjects_on_sign_in(
+        world: World, sms: RecordingSms) -> None:
+    who = borrower(world, 307, loan=False)
+    api = world.client()
+    visitor = str(uuid.uuid4())
+    answers = [banner_choice(api, OPERATOR, visitor_id=visitor),
+               banner_choice(api, OPERATOR, visitor_id=visitor, action="accept_all",
+                             categories=[c for c in banner_data(api, OPERATOR)["categories"]
+                                         if c != "strictly_necessary"])]
+    for answer in answers:
+        assert api.post(f"/banner/{OPERATOR}/choices", json=answer).status_code == 201
+    # Another operator's banner answered in the same browser: not this cabinet's.
+    elsewhere = banner_choice(api, "qiwi-kz", visitor_id=visitor)
+    assert api.post("/banner/qiwi-kz/choices", json=elsewhere).status_code == 201
+
+    client = browser(world)
+    client.cookies.set(VISITOR_COOKIE, visitor, domain="testserver.local")
+    ask_code(client, who.phone)
+    assert type_code(client, sms.last_code(who.phone) or "").status_code == 303
+    (linked,) = [e for e in _ledger(world, who.subject_id)
+                 if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value]
+    assert linked.payload["visitor_id"] == visitor
+    assert linked.payload["choices"] == [a["choice_id"] for a in answers]
+    assert elsewhere["choice_id"] not in linked.payload["choices"]
+    assert [a for a in _audit(world) if a[1] == LINKED_ACTION
+            and a[0] == f"subject:{who.subject_id}" and a[2]["choices"] == 2]
+    # Signing in again links nothing twice; the chain still verifies.
+    again = browser(world)
+    again.cookies.set(VISITOR_COOKIE, visitor, domain="testserver.local")
+    ask_code(again, who.phone)
+    assert type_code(again, sms.last_code(who.phone) or "").status_code == 303
+    assert len([e for e in _ledger(world, who.subject_id)
+                if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value]) == 1
+    chain = consents.verify(world.container.uow(), world.container.ledger_key)
+    assert chain.ok, chain.breaks
+    report = verify_projections(world.container.uow(), world.container.audit_key)
+    assert report.ok, report.mismatches
+
+
+@pytest.mark.parametrize("cookie", ["not-a-uuid", "' OR 1=1 --", str(uuid.uuid4())])
+def test_a_forged_or_unknown_visitor_id_links_nothing(world: World, sms: RecordingSms,
+                                                      cookie: str) -> None:
+    who = borrower(world, 308 + len(cookie) % 7, loan=False)
+    client = browser(world)
+    client.cookies.set(VISITOR_COOKIE, cookie, domain="testserver.local")
+    ask_code(client, who.phone)
+    assert type_code(client, sms.last_code(who.phone) or "").status_code == 303
+    assert not [e for e in _ledger(world, who.subject_id)
+                if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value]

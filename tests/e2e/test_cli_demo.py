@@ -5,16 +5,19 @@ request of every seed operator over the API it serves, keeps one admin key acros
 runs, keeps its files private, and refuses a taken port before the long set-up.
 """
 
+import http.client
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-from derbes.installation.service.demo import demo_iin
+from derbes.installation.service.demo import PHONE, demo_iin
 from tests import load_support as load
 
 ROOT = Path(__file__).parents[2]
@@ -55,6 +58,12 @@ def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
     first = _demo(tmp_path, "--no-serve")
     assert first.returncode == 0, first.stderr
     assert "/console/sign-in  login dpo@demo.derbes.kz" in first.stdout
+    # The cabinet: where it is and how the code arrives; the phone only masked on screen.
+    assert "cabinet http://127.0.0.1:8000/my/express-avans/sign-in" in first.stdout
+    assert "SMS code is printed here" in first.stdout
+    assert "demo customer of express-avans added to the vault" in first.stdout
+    assert PHONE not in first.stdout and PHONE[1:] not in first.stdout
+    assert (tmp_path / "var" / "demo-customer-phone").read_text().strip() == PHONE
     var = tmp_path / "var"
     assert (var / "derbes.sqlite3").is_file()
     assert (var / "kek.key").stat().st_mode & 0o077 == 0
@@ -73,6 +82,7 @@ def test_demo_loads_everything_and_runs_again(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert "already in force" in second.stdout
     assert "already in the vault" in second.stdout
+    assert "demo customer of express-avans already in the vault" in second.stdout
     assert "kredit-seven-core in place" in second.stdout
     # The same admin key, not one more per run.
     assert _token(second.stdout) == _token(first.stdout)
@@ -106,6 +116,50 @@ def _answer(base: str, token: str, operator: str, iin: str) -> tuple[int, object
     return load.call(base, "POST", f"/v1/requests/{request_id}/answer", token=token)
 
 
+def _form(base: str, method: str, path: str, cookie: str = "",
+          fields: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    """One request as a browser without JavaScript sends it (a form, a cookie); no
+    redirect followed."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        body = urlencode(fields) if fields is not None else None
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        answer = connection.getresponse()
+        headers = {k.lower(): v for k, v in answer.getheaders() if k.lower() != "set-cookie"}
+        # The session's cookie only (a language cookie may come with it).
+        headers["session"] = "; ".join(v.split(";")[0] for k, v in answer.getheaders()
+                                       if k.lower() == "set-cookie"
+                                       and v.startswith("__Host-derbes-my="))
+        return answer.status, headers, answer.read().decode("utf-8")
+    finally:
+        connection.close()
+
+
+def _cabinet_with_the_printed_code(base: str, log: Path) -> None:
+    """Sign in to the demo customer's cabinet as the demo line says: the phone from the
+    private file, the code from the demo's console (the cabinet's cookie is Secure and
+    ``__Host-``: sent back by hand over the loopback's plain http)."""
+    phone = (log.parent / "var" / "demo-customer-phone").read_text().strip()
+    status, headers, text = _form(base, "POST", "/my/express-avans/sign-in?lang=kk",
+                                  fields={"phone": phone})
+    assert status == 303, text
+    cookie = headers["session"]
+    _, _, form = _form(base, "GET", "/my/express-avans/code", cookie)
+    csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form)
+    printed = re.findall(r"not sent\] SMS to \+77012345678: \D*(\d{6})", log.read_text())
+    assert csrf and printed, log.read_text()[-2000:]
+    status, headers, text = _form(base, "POST", "/my/express-avans/code", cookie,
+                                  {"code": printed[-1], "csrf_token": csrf.group(1)})
+    assert status == 303 and headers["location"].endswith("/data"), text
+    status, _, mine = _form(base, "GET", "/my/express-avans/consents", headers["session"])
+    # Processing, transfers and marketing, each of which may be withdrawn.
+    assert status == 200 and mine.count("/withdraw") == 3
+
+
 def test_after_the_demo_every_seed_operators_request_is_answered(tmp_path: Path) -> None:
     port = load.free_port()
     log = (tmp_path / "demo.log").open("w")
@@ -125,6 +179,7 @@ def test_after_the_demo_every_seed_operators_request_is_answered(tmp_path: Path)
             assert time.monotonic() < deadline, "the demo did not start serving"
             time.sleep(0.5)
         token = (tmp_path / "var" / "demo-api-key").read_text().strip()
+        _cabinet_with_the_printed_code(base, tmp_path / "demo.log")
         for operator in OPERATORS:
             iin = demo_iin() if operator == "kredit-seven" else load.adult_iin(7)
             status, answered = _answer(base, token, operator, iin)

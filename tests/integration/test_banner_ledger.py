@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from derbes.banner.service import choices
 from derbes.consent.model.consent import LedgerEvent
 from derbes.consent.service import consent as consent_svc
 from derbes.integrity.service.verify import verify_projections
 from derbes.platform.tables import audit_log, consent_ledger, consents
+from tests import cabinet_support
 from tests.api_world import World, banner_choice, banner_data, make_world
 
 OPERATOR = "qiwi-kz"
@@ -123,4 +125,31 @@ def test_a_forged_choice_is_refused_audited_and_not_stored(
     assert len(_rows(world, consent_ledger)) == before
     refused = [r for r in _rows(world, audit_log) if r.action == "banner_choice_refused"]
     assert len(refused) == 1 and field in refused[0].details
+    _ledger_verifies(world)
+
+
+def test_a_visitors_answers_linked_to_a_subject_once(world: World) -> None:
+    """The cabinet's sign-in links the browser's banner answers to the subject: one entry
+    of the subject, once per choice, audited; the ledger and every projection verify."""
+    who = cabinet_support.borrower(world, 9401, loan=False)
+    client = world.client()
+    visitor = str(uuid.uuid4())
+    mine = banner_choice(client, cabinet_support.OPERATOR, visitor_id=visitor)
+    assert client.post(f"/banner/{cabinet_support.OPERATOR}/choices", json=mine
+                       ).status_code == 201
+    ctx = world.container.context(f"subject:{who.subject_id}", "link-test")
+    link = [cabinet_support.OPERATOR, visitor, who.subject_id, "session-1"]
+    assert choices.link_visitor(ctx, *link) == 1  # type: ignore[arg-type]
+    assert choices.link_visitor(ctx, *link) == 0  # type: ignore[arg-type]
+    assert choices.link_visitor(ctx, cabinet_support.OPERATOR, "not-a-visitor",
+                                who.subject_id, "session-1") == 0
+    with world.container.uow() as uow:
+        linked = [e for e in uow.consent_ledger.entries()
+                  if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value]
+    assert [(e.subject_id, e.payload["choices"]) for e in linked] == \
+        [(who.subject_id, [mine["choice_id"]])]
+    with world.container.uow() as uow:
+        audited = [e for e in uow.audit.entries() if e.action == choices.LINKED_ACTION]
+    assert [(list(e.subject_ids), e.details["choices"]) for e in audited] == \
+        [([who.subject_id], 1)]
     _ledger_verifies(world)

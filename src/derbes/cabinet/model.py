@@ -21,6 +21,7 @@ __all__ = ["CabinetRules", "SessionEnd", "SessionRules", "Stage", "StoredDocumen
 
 class Stage(StrEnum):
     CODE = "code"  # the phone was typed; the code is awaited
+    LINK = "link"  # the e-mail was typed; the link sent to it is awaited
     SIGNED_IN = "signed_in"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from derbes.cli.app import app
 from derbes.cli.common import Format, actor, bootstrap, console, request_id
@@ -49,7 +49,9 @@ def _show(deliveries: list[Delivery], output: Format) -> None:
     if not rows:
         console.print("no deliveries")
         return
-    table = Table("id", "channel", "template", "recipient", "state", "attempts", "failure",
+    # The id whole, whatever the terminal's width: it is what `delivery retry` takes.
+    table = Table(Column("id", no_wrap=True, min_width=max(len(str(r["id"])) for r in rows)),
+                  "channel", "template", "recipient", "state", "attempts", "failure",
                   "next attempt")
     for r in rows:
         table.add_row(str(r["id"]), str(r["channel"]), str(r["template"]), str(r["recipient"]),

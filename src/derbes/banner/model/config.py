@@ -29,6 +29,7 @@ from derbes.register.model.register import Cookie, CookieCategory, CookieParty, 
 __all__ = [
     "BANNER_TEXTS",
     "CATEGORY_ORDER",
+    "VISITOR_ID",
     "Action",
     "BannerConfig",
     "BannerCookie",
@@ -68,6 +69,7 @@ BANNER_TEXTS: Mapping[str, str] = {
 }
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+VISITOR_ID = _UUID  # what a visitor id (the banner's first-party cookie) looks like
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 

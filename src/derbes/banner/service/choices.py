@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from derbes.audit.model.log import AuditRecord
-from derbes.banner.model.config import BANNER_TEXTS, BannerConfig, Choice, banner_config
+from derbes.banner.model.config import (
+    BANNER_TEXTS,
+    VISITOR_ID,
+    BannerConfig,
+    Choice,
+    banner_config,
+)
 from derbes.banner.model.config import check_choice as check
 from derbes.consent.model.consent import LedgerEvent
 from derbes.consent.model.ledger import LedgerEntry, LedgerRecord
@@ -24,7 +30,8 @@ from derbes.errors import ConflictError, InputError, NotFoundError
 from derbes.platform.i18n import labels
 from derbes.register.service.in_force import find_in_force
 
-__all__ = ["REFUSED_ACTION", "Recorded", "banner_of", "record_choice"]
+__all__ = ["LINKED_ACTION", "REFUSED_ACTION", "Recorded", "banner_of", "link_visitor",
+           "record_choice"]
 
 REFUSED_ACTION = "banner_choice_refused"
 
@@ -92,3 +99,45 @@ def record_choice(ctx: Context, operator_id: str, raw: Mapping[str, object]) -> 
                      "request_id": ctx.request_id})])
         uow.commit()
     return Recorded(choice, entry.seq, entry.at, replayed=False)
+
+
+LINKED_ACTION = "banner.choice_linked"
+
+
+def link_visitor(ctx: Context, operator_id: str, visitor_id: str | None, subject_id: str,
+                 session_id: str) -> int:
+    """The visitor of this browser signed in to the operator's cabinet as ``subject_id``:
+    their banner answers (entries of the visitor id) become the subject's evidence too.
+
+    The ledger is append-only, so the answers are not rewritten: one entry of the
+    subject names the visitor id and the choices it links (once per choice), and the
+    access log records the link. A visitor id that is not a random UUID, or answers of
+    another operator's banner, link nothing. The number of choices linked now."""
+    if visitor_id is None or not VISITOR_ID.match(visitor_id):
+        return 0
+    with ctx.uow as uow:
+        uow.consent_ledger.lock_head()
+        mine = [e for e in uow.consent_ledger.for_subject(visitor_id)
+                if e.event == LedgerEvent.COOKIE_CHOICE.value
+                and dict(e.payload.get("evidence", {})).get("operator_id") == operator_id]
+        done = {str(c) for e in uow.consent_ledger.for_subject(subject_id)
+                if e.event == LedgerEvent.COOKIE_CHOICE_LINKED.value
+                for c in e.payload.get("choices", [])}
+        new = [e for e in mine if e.consent_id not in done]
+        if not new:
+            return 0
+        now = ctx.now()
+        uow.consent_ledger.append([LedgerRecord(
+            at=now, event=LedgerEvent.COOKIE_CHOICE_LINKED.value,
+            consent_id=new[-1].consent_id, subject_id=subject_id,
+            payload={"visitor_id": visitor_id, "operator_id": operator_id,
+                     "choices": [e.consent_id for e in new], "seqs": [e.seq for e in new],
+                     "session_id": session_id, "actor": ctx.actor,
+                     "request_id": ctx.request_id})])
+        uow.audit.record(AuditRecord(
+            at=now, actor=ctx.actor, action=LINKED_ACTION, subject_ids=[subject_id],
+            request_id=ctx.request_id,
+            details={"operator_id": operator_id, "choices": len(new),
+                     "session_id": session_id}))
+        uow.commit()
+    return len(new)

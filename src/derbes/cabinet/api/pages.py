@@ -20,9 +20,10 @@ from derbes import errors
 from derbes.api.deps import container as container_of
 from derbes.api.pages import PageRoute
 from derbes.api.problems import status_for
+from derbes.banner.service import choices
 from derbes.bootstrap import Container
 from derbes.cabinet.adapters.pages import render_page
-from derbes.cabinet.service import mine, signin
+from derbes.cabinet.service import cite, mine, signin
 from derbes.console.model.pages import pick_language
 from derbes.datasets.adapters.directory import stores_from_dir
 from derbes.platform.i18n import gettext
@@ -33,6 +34,7 @@ from derbes.requests.adapters.letters import MEDIA_TYPES, render_letter
 __all__ = ["COOKIE", "router"]
 
 COOKIE = "__Host-derbes-my"
+VISITOR_COOKIE = "derbes_vid"  # the cookie banner's pseudonymous visitor id (banner.js)
 LANG_COOKIE = "__Host-derbes-my-lang"
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -44,6 +46,8 @@ _HEADERS = {
 _HINTS = {
     "phone": N_("Enter your mobile phone number, for example +7 701 234 56 78."),
     "code": N_("The code is wrong or has expired. Check it, or ask for a new code."),
+    "email": N_("Enter your e-mail address (with the @ sign)."),
+    "link": N_("This link is wrong, has been used or has expired. Ask for a new one."),
     "otp": N_("Too many codes were sent: wait a while before asking for a new one."),
     "document": N_("Attach a PDF, JPEG or PNG file of at most 5 MB."),
     "category": N_("Choose what is to be corrected."),
@@ -188,9 +192,61 @@ def code(request: Request, operator: str, code: Annotated[str, Form(max_length=2
         opened = signin.confirm(ctx, container.otp, token, operator, code)
     except errors.UnauthenticatedError:
         raise errors.InputError("no code is awaited: sign in again", field="code") from None
+    _link_banner(request, ctx, operator, opened)
     answer = _redirect(f"/my/{operator}/data")
     _set_cookie(answer, opened.token, container)
     return answer
+
+
+def _public_base(container: Container) -> str:
+    settings = container.settings
+    return settings.public_url or f"http://{settings.api_host}:{settings.api_port}"
+
+
+@router.post("/sign-in/email")
+def sign_in_email(request: Request, operator: str,
+                  email: Annotated[str, Form(max_length=254)]) -> Response:
+    """The e-mail typed: the same answer whether or not it is known (a link goes only to
+    a known subject)."""
+    container, ctx = _ctx_of(request)
+    signin.send_link(ctx, container.otp, container.couriers, operator, email,
+                     (_lang(request).value, _public_base(container)))
+    answer = _redirect(f"/my/{operator}/link-sent")
+    _remember_lang(request, answer)
+    return answer
+
+
+@router.get("/link-sent")
+def link_sent(request: Request, operator: str) -> Response:
+    return _page(request, "link_sent.html.j2", N_("Check your e-mail"), signed_in=False)
+
+
+@router.get("/link/{token}")
+def link_form(request: Request, operator: str, token: str) -> Response:
+    """The link opened: a button signs in (a mail scanner's visit spends nothing)."""
+    return _page(request, "link.html.j2", N_("Sign in to your cabinet"), signed_in=False,
+                 token=token)
+
+
+@router.post("/link")
+def link(request: Request, operator: str, token: Annotated[str, Form(max_length=200)]
+         ) -> Response:
+    container, ctx = _ctx_of(request)
+    opened = signin.follow_link(ctx, container.otp, operator, token)
+    _link_banner(request, ctx, operator, opened)
+    answer = _redirect(f"/my/{operator}/data")
+    _set_cookie(answer, opened.token, container)
+    return answer
+
+
+def _link_banner(request: Request, ctx: Any, operator: str, opened: signin.Opened) -> None:
+    """The cookie banner's visitor on this site is this subject now: their answers become
+    the subject's evidence (an entry of the consent ledger, audited)."""
+    subject_id = opened.session.subject_id
+    if subject_id is not None:
+        choices.link_visitor(ctx.acting(f"subject:{subject_id}", ctx.request_id), operator,
+                             request.cookies.get(VISITOR_COOKIE), subject_id,
+                             opened.session.id)
 
 
 @router.post("/sign-out")
@@ -224,6 +280,7 @@ def withdraw_preview(request: Request, operator: str, consent_id: str) -> Respon
     answer = mine.withdrawal_answer(visit, consent_id)
     return _page(request, "withdraw.html.j2", N_("Withdraw a consent"), answer=answer,
                  done=False, purpose_name=_purpose_names(request, visit),
+                 cite=cite.citations(visit, _lang(request).value),
                  **_chrome(request, visit))
 
 
@@ -234,6 +291,7 @@ def withdraw(request: Request, operator: str, consent_id: str,
     answer = mine.withdraw(visit, consent_id)
     return _page(request, "withdraw.html.j2", N_("Consent withdrawn"), answer=answer,
                  done=True, purpose_name=_purpose_names(request, visit),
+                 cite=cite.citations(visit, _lang(request).value),
                  **_chrome(request, visit))
 
 
@@ -274,4 +332,8 @@ def letter(request: Request, operator: str, request_id: str,
     headers = dict(_HEADERS)
     if format == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="letter-{chosen}.pdf"'
+    else:
+        # The letter carries its own style inline: it runs nothing (sandbox) and only the
+        # cabinet frames it; the pages' policy would strip its layout on a phone.
+        headers["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
     return Response(body, media_type=MEDIA_TYPES.get(format, "text/html"), headers=headers)

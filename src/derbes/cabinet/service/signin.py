@@ -12,6 +12,15 @@ counted and locked out like a customer's and a stranger learns nothing.
 opens a signed-in session under a new token (the code stage's token ends: a token
 seen before sign-in never becomes a signed-in one). Only the SHA-256 of a token is
 stored; the idle and absolute lifetimes are data (``data/cabinet.yaml``).
+
+:func:`send_link` and :func:`follow_link` are the same with an e-mail address and a
+one-time link instead: the address is looked up through the blind index, the same
+answer comes whatever is found, and a link goes only to a subject of this operator.
+The link's token is a new session's token (256 random bits, only its SHA-256 stored)
+joined to a one-time code issued within the same limits as an SMS code (codes per
+window, attempts, lock-out, expiry from ``data/consent_rules.yaml``), so following
+it once spends both, and a link followed again, late or on another operator's cabinet
+signs nobody in.
 """
 
 from __future__ import annotations
@@ -27,8 +36,11 @@ from derbes.cabinet.model import SessionEnd, Stage, SubjectSession, session_end
 from derbes.cabinet.ports import Codes
 from derbes.context import Context, OperatorScope
 from derbes.delivery import service as delivery
+from derbes.delivery.model import Delivery, Message, Template
 from derbes.delivery.ports import Couriers
-from derbes.errors import InputError, UnauthenticatedError
+from derbes.errors import IdentifierError, InputError, UnauthenticatedError
+from derbes.identifiers.model import email as kz_email
+from derbes.platform.otp import IssuedOtp
 from derbes.register.service.in_force import in_force_in
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST
 from derbes.vault.service import subjects as vault
@@ -39,6 +51,8 @@ __all__ = [
     "confirm",
     "csrf_matches",
     "csrf_token",
+    "follow_link",
+    "send_link",
     "sign_out",
     "start",
     "who",
@@ -47,6 +61,8 @@ __all__ = [
 SIGNIN_ACTION = "cabinet.signin"
 _TOKEN_BYTES = 32  # 256 random bits
 _UNKNOWN = b"derbes/cabinet/unknown-phone/v1"
+_UNKNOWN_EMAIL = b"derbes/cabinet/unknown-email/v1"
+_LINK_SEPARATOR = "."  # not in a token_urlsafe alphabet
 _CSRF = b"derbes/cabinet/csrf/v1"
 
 
@@ -78,7 +94,10 @@ def _audit(ctx: Context, event: str, subject_ids: list[str], **details: object) 
 
 
 def _open(ctx: Context, model: SubjectSession) -> Opened:
-    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return _open_as(ctx, secrets.token_urlsafe(_TOKEN_BYTES), model)
+
+
+def _open_as(ctx: Context, token: str, model: SubjectSession) -> Opened:
     session = replace(model, id=secrets.token_hex(16), token_sha256=_digest(token))
     with ctx.uow:
         ctx.uow.subject_sessions.add(session)
@@ -108,8 +127,7 @@ def start(ctx: Context, codes: Codes, couriers: Couriers, operator_id: str, phon
         binding: str = subject_id
         known: str | None = subject_id
     else:
-        binding = "phone:" + hmac.new(ctx.keystore.index_key(), _UNKNOWN + e164.encode(),
-                                      hashlib.sha256).hexdigest()[:64]
+        binding = _unknown(ctx, _UNKNOWN, "phone", e164)
         issued = otp_issue(scoped, codes, binding)  # kept, never sent: nobody to send to
         known = None
     return _open(ctx, SubjectSession(
@@ -157,6 +175,12 @@ def confirm(ctx: Context, codes: Codes, token: str | None, operator_id: str, cod
                          field="code") from None
     if pending.subject_id is None:  # unreachable: no code was sent, none can match
         raise InputError("the code is wrong or has expired", field="code")
+    return _signed_in(ctx, codes, pending)
+
+
+def _signed_in(ctx: Context, codes: Codes, pending: SubjectSession) -> Opened:
+    """The code or link proved: the pending session ends, a signed-in one opens under a
+    new token (a token seen before sign-in never becomes a signed-in one)."""
     codes.consume(pending.otp_reference or "")
     now = ctx.now()
     with ctx.uow:
@@ -193,3 +217,74 @@ def sign_out(visit: Visit) -> None:
         ctx.uow.subject_sessions.end(visit.session.id, ctx.now(), SessionEnd.SIGNED_OUT.value)
         _audit(ctx, "signed_out", [visit.subject_id], session_id=visit.session.id)
         ctx.uow.commit()
+
+
+def _unknown(ctx: Context, label: bytes, kind: str, value: str) -> str:
+    """The binding of an identifier nobody has: a keyed digest, never the value."""
+    return f"{kind}:" + hmac.new(ctx.keystore.index_key(), label + value.encode(),
+                                 hashlib.sha256).hexdigest()[:64]
+
+
+def send_link(ctx: Context, codes: Codes, couriers: Couriers, operator_id: str, address: str,
+              where: tuple[str, str]) -> None:
+    """The e-mail typed: a one-time link to the subject it names (if any); nothing tells
+    the caller whether it was found. ``where`` is the page's language and the public
+    base of the cabinet's links (configured, never taken from the request)."""
+    language, base = where
+    try:
+        typed = kz_email.parse(address).value if isinstance(address, str) else ""
+    except IdentifierError:
+        typed = ""
+    if not typed:
+        raise InputError("enter your e-mail address", field="email")
+    scoped = ctx.within(OperatorScope.only(operator_id))
+    with ctx.uow as uow:
+        names = in_force_in(uow, operator_id).register.operator.names
+    found = vault.find_subject(scoped, "email", typed, SUBJECT_ACCESS_REQUEST)
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    now = ctx.now()
+    if found:
+        binding = found[0].subject_id
+        known: str | None = binding
+
+        def deliver(issued: IssuedOtp) -> Delivery:
+            minutes = max(1, int((issued.expires_at - issued.issued_at).total_seconds() // 60))
+            link = f"{base.rstrip('/')}/my/{operator_id}/link/{token}{_LINK_SEPARATOR}{issued.code}"
+            return delivery.send(scoped, couriers, Message(
+                Template.SIGN_IN_LINK, language, typed,
+                {"operator": names.get(language), "link": link, "minutes": str(minutes)},
+                expires_at=issued.expires_at, operator_id=operator_id))
+
+        issued = otp_issue(scoped, codes, binding, [binding], deliver=deliver)
+    else:
+        binding = _unknown(ctx, _UNKNOWN_EMAIL, "email", typed)
+        issued = otp_issue(scoped, codes, binding)  # kept, never sent: nobody to send to
+        known = None
+    _open_as(ctx, token, SubjectSession(
+        id="", token_sha256="", operator_id=operator_id, stage=Stage.LINK, binding=binding,
+        created_at=now, last_seen_at=now, subject_id=known, otp_reference=issued.reference,
+        language=language))
+
+
+def follow_link(ctx: Context, codes: Codes, operator_id: str, link: str) -> Opened:
+    """The link followed: a signed-in session; ``InputError`` (field ``link``) when it is
+    unknown, used, expired or another operator's, ``RateLimitedError`` when locked out."""
+    token, _, code = (link if isinstance(link, str) else "").partition(_LINK_SEPARATOR)
+    refused = InputError("the link is wrong, used or expired: ask for a new one",
+                         field="link")
+    if not token or not code:
+        raise refused
+    try:
+        pending = _live(ctx, token, operator_id, Stage.LINK)
+    except UnauthenticatedError:
+        raise refused from None
+    scoped = ctx.within(OperatorScope.only(operator_id))
+    subjects = [pending.subject_id] if pending.subject_id else []
+    try:
+        otp_verify(scoped, codes, OtpAttempt(pending.binding, pending.otp_reference or "",
+                                             code, subjects, "link"))
+    except InputError:
+        raise refused from None
+    if pending.subject_id is None:  # unreachable: no link was sent, none can match
+        raise refused
+    return _signed_in(ctx, codes, pending)

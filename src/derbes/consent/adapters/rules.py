@@ -48,8 +48,28 @@ def rules_from_dict(data: Any) -> ConsentRules:
         required[key] = tuple(names)
     return ConsentRules(
         otp_reference_valid_minutes=minutes, required_evidence=required,
+        cites=_cites(data.get("cite") or {}, data),
         **{k: str(data[k]).strip() for k in _CITATIONS},
     )
+
+
+_LOCALISED = ("withdrawal", "withdrawal_obligation", "withdrawal_law", "marketing", "cookies")
+
+
+def _cites(raw: Any, data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The withdrawal citations in ru/kk/en; the English must be the citation itself, so
+    a correction of one is never left behind in the other."""
+    if not isinstance(raw, dict) or not set(raw) <= set(_LOCALISED):
+        raise ConfigurationError(f"{SHIPPED_RULES}: cite names only {', '.join(_LOCALISED)}")
+    out: dict[str, dict[str, str]] = {}
+    for name, texts in raw.items():
+        if (not isinstance(texts, dict) or set(texts) != {"ru", "kk", "en"}
+                or not all(isinstance(t, str) and t.strip() for t in texts.values())):
+            raise ConfigurationError(f"{SHIPPED_RULES}: cite.{name} needs ru, kk and en")
+        if texts["en"].strip() != str(data[name]).strip():
+            raise ConfigurationError(f"{SHIPPED_RULES}: cite.{name}.en differs from {name}")
+        out[name] = {k: v.strip() for k, v in texts.items()}
+    return out
 
 
 @cache

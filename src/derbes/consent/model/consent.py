@@ -108,6 +108,9 @@ class LedgerEvent(StrEnum):
     # own, made by a pseudonymous visitor rather than a subject of the vault, so it
     # makes no row of the consents projection.
     COOKIE_CHOICE = "cookie_choice"
+    # The visitor of those answers signed in to the cabinet as a subject: the entry is
+    # the subject's and names the visitor id and the choices it links (evidence only).
+    COOKIE_CHOICE_LINKED = "cookie_choice_linked"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,12 @@ class ConsentRules:
     withdrawal_law: str
     marketing: str
     cookies: str
+    # Withdrawal citations by language (``cite`` in the data): name -> {ru, kk, en}.
+    cites: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def cited(self, name: str, lang: str) -> str:
+        """The citation ``name`` in ``lang`` (its English text when none is given)."""
+        return self.cites.get(name, {}).get(lang) or str(getattr(self, name))
 
 
 # ---------------------------------------------------------------- value objects

@@ -11,6 +11,7 @@ retried; 4xx answers, a dropped connection and timeouts are.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -54,6 +55,14 @@ def _from_code(code: int, during: str) -> DeliveryError:
     return _failure(Failure.REJECTED, f"{code} during {during}")
 
 
+def _greeted(smtp: smtplib.SMTP) -> None:
+    """EHLO; a refusal (421: the relay is closing for now) is an error, not a relay
+    that merely lacks extensions (``smtplib`` returns it without raising)."""
+    code, _ = smtp.ehlo()
+    if code != 250:
+        raise _from_code(code, "EHLO")
+
+
 class SmtpMailer:
     name = "smtp"
 
@@ -78,9 +87,27 @@ class SmtpMailer:
         message["Subject"] = mail.subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
-        message["Content-Language"] = mail.language
         message.set_content(mail.body, charset="utf-8")
+        # After the content: set_content drops every Content-* header set before it.
+        message["Content-Language"] = mail.language
         return message
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        """AUTH PLAIN with the credentials in UTF-8 (RFC 4616), which ``smtplib`` cannot
+        send (it encodes them as ASCII): a relay's password may have any letter. Other
+        mechanisms through ``smtplib`` for ASCII credentials."""
+        user, password = self._username or "", self._password or ""
+        offered = smtp.esmtp_features.get("auth", "").upper().split()
+        if "PLAIN" in offered:
+            token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+            code, answer = smtp.docmd("AUTH", "PLAIN " + token)
+            if code != 235:
+                raise smtplib.SMTPAuthenticationError(code, answer)
+            return
+        if not (user + password).isascii():
+            raise _failure(Failure.AUTH, "the relay offers no AUTH PLAIN for a login that "
+                           "is not ASCII")
+        smtp.login(user, password)
 
     def send_mail(self, mail: Mail) -> str:
         message = self._message(mail)
@@ -88,16 +115,16 @@ class SmtpMailer:
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
                 during = "EHLO"
-                smtp.ehlo()
+                _greeted(smtp)
                 if self._starttls:
                     if not smtp.has_extn("starttls"):
                         raise _failure(Failure.REJECTED, "the relay does not offer STARTTLS")
                     during = "STARTTLS"
                     smtp.starttls(context=self._tls)
-                    smtp.ehlo()
+                    _greeted(smtp)
                 if self._username:
                     during = "AUTH"
-                    smtp.login(self._username, self._password or "")
+                    self._login(smtp)
                 during = "MAIL"
                 refused = smtp.send_message(message)
                 if refused:
@@ -114,7 +141,9 @@ class SmtpMailer:
             raise _failure(Failure.REJECTED, "the relay's certificate is not trusted") from None
         except TimeoutError:
             raise _failure(Failure.TIMEOUT, f"no answer during {during}") from None
-        except (smtplib.SMTPException, OSError):
+        except (smtplib.SMTPException, OSError) as exc:
+            if isinstance(exc.__context__, TimeoutError):  # smtplib re-raises it as a drop
+                raise _failure(Failure.TIMEOUT, f"no answer during {during}") from None
             raise _failure(Failure.UNAVAILABLE, f"the connection failed during {during}"
                            ) from None
         return str(message["Message-ID"])

@@ -66,7 +66,7 @@ def demo(
     if serve:
         # Before minutes of set-up: a port another program holds would only fail at the end.
         _check_port(host, port)
-    container = bootstrap()
+    container = _console_delivery(bootstrap())
     settings = container.settings
     _initialise(container)
     _lint(container)
@@ -84,6 +84,7 @@ def demo(
     first = published[0].stored.operator_id if published else "<operator>"
     _where_to_look(container, f"http://{host}:{port}", formats, first, stores)
     _console_sign_in(container, f"http://{host}:{port}", [p.stored.operator_id for p in published])
+    _cabinet_sign_in(container, f"http://{host}:{port}")
     kept = settings.var_dir / demo_service.KEY_FILE
     console.print(f"  API key (admin{', new' if minted else ''}; kept in {kept}): {token}",
                   highlight=False)
@@ -93,6 +94,43 @@ def demo(
         from derbes.api.app import create_app
 
         uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+
+
+def _console_delivery(container: Container) -> Container:
+    """The demo prints SMS and e-mail on this console when no gateway is set, so a person
+    trying it can sign in to the cabinet with the code (never in production: the
+    settings refuse it there)."""
+    from derbes.bootstrap import bootstrap as build
+
+    s = container.settings
+    unset = {name: "log" for name in ("sms_gateway", "mail_transport")
+             if getattr(s, name) == "none"}
+    if s.deployment == "production" or not unset:
+        return container
+    return build(s.model_copy(update=unset), container.clock)
+
+
+def _cabinet_sign_in(container: Container, base: str) -> None:
+    """Where the demo customer's cabinet is and how to sign in: the phone goes in a private
+    file (the terminal shows it masked), the code arrives by the gateway set."""
+    from derbes.context import OperatorScope
+    from derbes.delivery.model import mask_phone
+
+    settings = container.settings
+    operator = demo_service.CABINET_OPERATOR
+    subject_id, made = demo_service.cabinet_customer(container.context(
+        demo_service.ACTOR, scope=OperatorScope.only(operator)))
+    console.print(f"  demo customer of {operator} "
+                  f"{'added to' if made else 'already in'} the vault (subject {subject_id}): "
+                  "consents given, a loan open", highlight=False)
+    kept = settings.var_dir / demo_service.CUSTOMER_FILE
+    write_private(kept, (demo_service.PHONE + "\n").encode("utf-8"))
+    arrives = {"log": "the SMS code is printed here (DERBES_SMS_GATEWAY=log: not sent)",
+               "mobizon": "the SMS code goes through Mobizon.kz",
+               "none": "no SMS gateway is set (DERBES_SMS_GATEWAY), so no code arrives"}
+    console.print(f"[bold]cabinet[/] {base}/my/{operator}/sign-in  phone of the "
+                  f"demo customer {mask_phone(demo_service.PHONE)} (in full in {kept}); "
+                  f"{arrives[settings.sms_gateway]}", highlight=False)
 
 
 def _console_sign_in(container: Container, base: str, operators: list[str]) -> None:

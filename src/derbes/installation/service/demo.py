@@ -17,6 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from derbes.access import service as apikeys
+from derbes.consent.model.act import ConsentRequest
+from derbes.consent.model.consent import Evidence, Scope, ScopeKind
+from derbes.consent.service.give import give_consent
 from derbes.context import Context
 from derbes.datasets.ports import StoreOpener, no_stores
 from derbes.errors import UnauthenticatedError
@@ -41,6 +44,8 @@ PHONE = "+77012345678"
 # The sample operator database the demo can build: the store of this dataset id.
 SAMPLE_STORE = "kredit-seven-core"
 SAMPLE_CLIENTS = 500  # invented borrowers besides the demo customer
+# in var/, mode 0600: the demo customer's phone, to sign in to the cabinet with
+CUSTOMER_FILE = "demo-customer-phone"
 KEY_FILE = "demo-api-key"  # in var/, mode 0600: the demo's admin key, kept between runs
 
 
@@ -147,3 +152,40 @@ def demo_dpo(ctx: Context, hasher: PasswordHasher, var_dir: Path,
     secret = staff.enrol_totp(ctx, person.id).secret_b32
     write_private(file, json.dumps({"password": password, "totp_secret": secret}).encode())
     return DemoDpo(DPO_LOGIN, password, secret, True)
+
+
+CABINET_OPERATOR = "express-avans"
+# What the cabinet's customer agreed to when applying on the site: the processing for
+# the loan, transfers to the credit bureaus and the pension centre, and marketing.
+_CABINET_PURPOSES = ("credit_bureau_inquiry", "pension_centre_inquiry", "customer_database",
+                     "statistics")
+
+
+def cabinet_customer(ctx: Context) -> tuple[str, bool]:
+    """An invented Express Аванс borrower to try the cabinet with (the same phone as the
+    Kredit Seven customer): consents given on the site and a loan open, so a withdrawal
+    of marketing shows what continues. ``ctx`` acts for Express Аванс. The subject's id
+    and whether it was made now."""
+    found = vault_service.find_subject(ctx, "phone", PHONE, "subject_access_request")
+    if found:
+        return found[0].subject_id, False
+    now = ctx.clock.now()
+    register = registers.in_force(ctx.uow, CABINET_OPERATOR).register
+    told = Provenance(Source.SUBJECT, (), "loan application on the site", now)
+    subject_id = vault_service.add_subject(ctx, register, [
+        NewValue("identity.iin", demo_iin(), told),
+        NewValue("identity.full_name", f"{LAST} {FIRST} {PATRONYMIC}", told),
+        NewValue("contact.phone", PHONE, told),
+    ], {})
+    give_consent(ctx, None, ConsentRequest(
+        subject_id=subject_id, channel="web_checkbox",
+        scopes=[Scope(ScopeKind.PROCESSING, purposes=_CABINET_PURPOSES),
+                Scope(ScopeKind.THIRD_PARTY_TRANSFER,
+                      recipients=("credit_bureaus", "pension_centre")),
+                Scope(ScopeKind.MARKETING, purposes=("marketing",))],
+        evidence=Evidence(ip="192.0.2.10", user_agent="derbes demo"),
+        idempotency_key=f"demo-cabinet-{subject_id}"))
+    lifecycle.record_event(ctx.acting("lifecycle"), f"demo-cabinet-open-{subject_id}",
+                           subject_id, "contract_opened", now - timedelta(days=10),
+                           "DEMO-EA-LOAN-1")
+    return subject_id, True

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 # Which mark of a consent row each ledger event sets.
+_EVIDENCE_ONLY = frozenset({LedgerEvent.COOKIE_CHOICE.value,
+                            LedgerEvent.COOKIE_CHOICE_LINKED.value})
 _MARKS = {
     LedgerEvent.WITHDRAWN.value: "withdrawn_at",
     LedgerEvent.WITHDRAWAL_REFUSED_IN_PART.value: "withdrawn_at",
@@ -155,7 +157,7 @@ class ConsentReplay:
     def apply(self, entry: LedgerEntry) -> None:
         self.entries += 1
         p = entry.payload
-        if entry.event == LedgerEvent.COOKIE_CHOICE.value:
+        if entry.event in _EVIDENCE_ONLY:
             return  # evidence only: no consents row replays from it
         if entry.event == LedgerEvent.GIVEN.value:
             if entry.consent_id in self.consents:

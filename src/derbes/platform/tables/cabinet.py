@@ -27,7 +27,7 @@ subject_sessions = Table(
     key(string("id", 32)),
     string("token_sha256", 64),
     string("operator_id", 100),
-    string("stage", 12),  # code | signed_in
+    string("stage", 12),  # code | link | signed_in
     string("binding", 80),
     optional(string("subject_id", 36)),
     optional(string("otp_reference", 40)),
