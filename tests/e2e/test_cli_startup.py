@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -75,6 +77,8 @@ def test_running_a_command_imports_only_its_own_module() -> None:
 
 _HELP = """
 import sys
+from collections.abc import Iterator
+from typing import Any
 from derbes.cli import commands
 if {load_all!r}:
     commands.load_all()
@@ -113,6 +117,28 @@ def test_every_command_module_registers_exactly_its_table_entries() -> None:
     group = typer.main.get_command(app)
     assert isinstance(group, commands.LazyGroup)
     assert sorted(group.commands) == sorted(commands.COMMANDS)
+
+
+def _callbacks(command: Any) -> Iterator[Any]:
+    """The functions behind ``command`` and every sub-command below it."""
+    if command.callback is not None:
+        yield command.callback
+    for sub in getattr(command, "commands", {}).values():
+        yield from _callbacks(sub)
+
+
+def test_a_lazily_built_command_has_every_sub_command() -> None:
+    """A module may add sub-commands to another module's group (``ledger anchor``): the
+    table must name it, or the lazily built group would lack them."""
+    import typer.main
+
+    from derbes.cli import app, commands
+
+    commands.load_all()
+    group = typer.main.get_command(app)
+    for name, entry in commands.COMMANDS.items():
+        defined = {f.__module__ for f in _callbacks(group.commands[name])}
+        assert defined <= set(entry.modules), (name, defined - set(entry.modules))
 
 
 def test_an_unknown_command_is_a_usage_error_not_an_import() -> None:

@@ -23,10 +23,17 @@ from typer.core import TyperCommand, TyperGroup
 
 @dataclass(frozen=True)
 class Entry:
-    """A top-level command: the module whose import registers it, and its one-line help."""
+    """A top-level command: the module whose import registers it, its one-line help, and
+    the modules that add sub-commands to its group (integrity adds ``anchor`` to ``audit``
+    and ``ledger``): the command is complete only with all of them imported."""
 
     module: str
     help: str
+    extends: tuple[str, ...] = ()
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return (self.module, *self.extends)
 
 
 # In the order ``derbes --help`` lists them.
@@ -59,13 +66,14 @@ COMMANDS: dict[str, Entry] = {
     "requests": Entry("derbes.requests.cli", "Requests across the register: overdue, due "
                       "tomorrow."),
     "consent": Entry("derbes.consent.cli", "Consents: give, withdraw, show, export evidence."),
-    "ledger": Entry("derbes.consent.cli", "The consent ledger (hash chain)."),
+    "ledger": Entry("derbes.consent.cli", "The consent ledger (hash chain).",
+                    ("derbes.integrity.cli",)),
     "subject": Entry("derbes.vault.cli.subjects", "Subjects of the PD vault: add, show, find, "
                      "block, destroy."),
     "transfer": Entry("derbes.transfers.cli", "The transfer log: record a disclosure, list a "
                       "subject's."),
     "audit": Entry("derbes.audit.cli", "Access audit log: verify its hash chain, show entries, "
-                   "list alerts."),
+                   "list alerts.", ("derbes.integrity.cli",)),
     "apikey": Entry("derbes.access.cli", "API keys for service callers, scoped read / write / "
                     "destroy / verify / admin."),
     "staff": Entry("derbes.staff.cli", "Staff: people, roles per operator, passwords, TOTP, "
@@ -90,7 +98,8 @@ COMMANDS: dict[str, Entry] = {
 def load_all() -> None:
     """Import every command module (the tests compare the table with what they declare)."""
     for entry in COMMANDS.values():
-        importlib.import_module(entry.module)
+        for module in entry.modules:
+            importlib.import_module(module)
 
 
 class LazyGroup(TyperGroup):
@@ -127,7 +136,8 @@ def _build(name: str, entry: Entry) -> click.Command:
     convert the root app again, keeping the command called ``name``."""
     from derbes.cli.app import app
 
-    importlib.import_module(entry.module)
+    for module in entry.modules:
+        importlib.import_module(module)
     group = typer.main.get_command(app)
     assert isinstance(group, TyperGroup)
     return group.commands[name]
