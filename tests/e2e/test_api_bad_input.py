@@ -93,6 +93,9 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
         Call("POST", "/v1/decisions", body={"operator": OPERATOR, "lang": "kk", "actions": [
             {"subject_id": subject, "action": "transfer", "purpose": "loan_contract",
              "recipient": "credit_bureaus", "categories": ["identity.iin"]}]}),
+        Call("POST", "/v1/decisions/compact", body={"operator": OPERATOR, "lang": "kk",
+                                                    "actions": [
+            [subject, "transfer", "loan_contract", "credit_bureaus", ["identity.iin"]]]}),
         Call("POST", "/v1/transfers", body={
             "operator": OPERATOR, "recipient": "credit_bureaus", "purpose": "loan_contract",
             "categories": ["identity.iin"], "subject_ids": [subject],
@@ -163,6 +166,18 @@ def _calls(world: World, subject: str, request_id: str, iin: str, egov_id: str,
         Call("GET", "/v1/incidents/{incident_id}/notice", i, {"format": "json", "lang": "kk"}),
         Call("POST", "/v1/incidents/{incident_id}/transitions", i,
              body={"move": "contain", "reason": "probe", "lessons": "probe"}),
+        Call("POST", "/v1/incidents/{incident_id}/lists", i),
+        Call("GET", "/v1/incidents/{incident_id}/lists", i),
+        Call("GET", "/v1/incidents/{incident_id}/lists/{export_id}",
+             {**i, "export_id": "0" * 32}),
+        Call("POST", "/v1/incidents/{incident_id}/subject-notifications", i,
+             body={"subject_ids": [subject], "channel": "sms", "language": "kk"}),
+        Call("GET", "/v1/incidents/{incident_id}/subject-notifications", i),
+        # A raw file body, not JSON: the probe varies its query (the file's name).
+        Call("POST", "/v1/incidents/{incident_id}/evidence", i, {"name": "log.txt"}),
+        Call("GET", "/v1/incidents/{incident_id}/evidence", i),
+        Call("GET", "/v1/incidents/{incident_id}/evidence/{evidence_id}",
+             {**i, "evidence_id": "0" * 32}),
         Call("GET", "/v1/compliance/{operator}/responsible", {"operator": OPERATOR}),
         Call("PUT", "/v1/compliance/{operator}/responsible", {"operator": OPERATOR}, body={
             "name": "Probe", "position": "DPO", "appointed_on": "2025-01-01",
