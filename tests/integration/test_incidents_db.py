@@ -220,3 +220,58 @@ def test_two_runs_at_once_notify_each_subject_once(engine: Engine) -> None:
     assert sorted(outcomes) == ["refused subject_ids", "sent 2"]
     assert sorted(s.phone for s in world.sms.sent) == sorted([PHONE, "+77011234567"])
     assert len(incidents.notifications(world.ctx(), opened.id)) == 2
+
+
+def _appoint(world: World, operator_id: str) -> None:
+    from derbes.compliance.model import NewAppointment
+
+    with world.uow() as uow:
+        uow.responsible.add(NewAppointment(
+            operator_id, "Айгерім Сәдуақасова", "Комплаенс қызметінің басшысы",
+            world.clock.now().date(), email="aigerim@expressavans.kz", phone="+77010000001"),
+            world.clock.now(), ACTOR)
+        uow.commit()
+
+
+def test_the_recorded_appointment_comes_first_then_the_register_then_nothing(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    from derbes.register.adapters.yaml import READER
+    from derbes.register.service import registers
+    from tests.consent_support import EXPRESS
+
+    world = World(FixedClock(datetime(2026, 4, 10, 12, 0, tzinfo=UTC)), uow_factory)
+    operator = world.loaded.register.operator.id
+    bare = incidents.open_incident(world.ctx(), _new(world, detected_at=world.clock.now()))
+    # The seed names no responsible person and nothing is appointed: both say so.
+    assert world.loaded.register.operator.responsible_person is None
+    none = incidents.body_notice(world.ctx(), bare.id)
+    assert (none.responsible_source, none.responsible_name, none.responsible_email) == (
+        "none", None, None)
+    world.clock.current = datetime(2026, 4, 14, 1, 0, tzinfo=UTC)
+    (unsent,) = incidents.alert_due(world.ctx(), world.couriers)
+    assert unsent.delivery_id is None
+    reasons = [e.details.get("reason") for e in
+               incidents.show(world.ctx(), bare.id).events if e.kind == "due_alert"]
+    assert reasons == ["no e-mail of the responsible person"]
+    world.clock.current = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
+    text = EXPRESS.read_text("utf-8").replace(
+        "  contacts:\n", "  responsible_person:\n    role: {ru: \"Ответственный\", "
+        "kk: \"Жауапты тұлға\", en: \"Responsible\"}\n    email: dpo@expressavans.kz\n"
+        "  contacts:\n", 1)
+    registers.publish(world.uow(), [READER.parse(text, "express-avans.yaml")], world.clock)
+    opened = incidents.open_incident(world.ctx(), _new(world, detected_at=world.clock.now()))
+    by_register = incidents.body_notice(world.ctx(), opened.id)
+    assert (by_register.responsible_source, by_register.responsible_email) == (
+        "register", "dpo@expressavans.kz")
+    _appoint(world, operator)
+    appointed = incidents.body_notice(world.ctx(), opened.id)
+    assert (appointed.responsible_source, appointed.responsible_name,
+            appointed.responsible_position, appointed.responsible_email) == (
+        "appointment", "Айгерім Сәдуақасова", "Комплаенс қызметінің басшысы",
+        "aigerim@expressavans.kz")
+    world.clock.current = datetime(2026, 4, 14, 1, 0, tzinfo=UTC)
+    sent = [a for a in incidents.alert_due(world.ctx(), world.couriers)
+            if a.incident_id == opened.id]
+    assert sent and sent[0].delivery_state == "sent"
+    mails = world.couriers.mail.sent  # type: ignore[attr-defined]
+    assert [m.to for m in mails] == ["aigerim@expressavans.kz"]

@@ -60,13 +60,14 @@ def notice_data(notice: BodyNotice, lang: Lang | str) -> dict[str, Any]:
     i = notice.incident
     person = notice.responsible_name
     contact = ", ".join(c for c in (notice.responsible_email, notice.responsible_phone) if c)
-    role = notice.responsible_role.get(language) if notice.responsible_role else None
+    role = notice.responsible_position or (
+        notice.responsible_role.get(language) if notice.responsible_role else None)
     return {
         "lang": language.value, "incident": i.id, "operator_id": i.operator_id,
         "operator": notice.operator_names.get(language) if notice.operator_names else None,
         "bin": notice.bin,
         "responsible": " — ".join(p for p in (person, role) if p) or None,
-        "contact": contact or None,
+        "contact": contact or None, "responsible_source": notice.responsible_source,
         "what": i.summary or None, "detected_at": _when(i.detected_at),
         "categories": [label.get(language) if label else cid
                        for cid, label in notice.categories] or None,

@@ -3,9 +3,10 @@
 The term and its citation come from the regime table (``breach_notification``),
 counted on the Kazakhstan working calendar: a breach detected on a Friday
 evening before a holiday is due at the end of the next working day.
-:func:`alert_due` e-mails the operator's responsible person (from the register
-in force) about incidents near or past their term, once per level, through the
-Mailer port; each message is a delivery record and a line of the timeline.
+:func:`alert_due` e-mails the operator's responsible person (the appointment
+recorded in the compliance register first, else the register in force) about
+incidents near or past their term, once per level, through the Mailer port; each
+message is a delivery record and a line of the timeline.
 """
 
 from __future__ import annotations
@@ -28,9 +29,39 @@ from derbes.incidents.model import (
 )
 from derbes.incidents.ports import IncidentFilter
 from derbes.incidents.service.record import record_event
+from derbes.platform.labels import Labels
+from derbes.register.model.register import Operator
 from derbes.register.service.in_force import find_in_force
 
-__all__ = ["WARN_WITHIN", "DueAlert", "alert_due", "notification_clock"]
+__all__ = ["WARN_WITHIN", "Contact", "DueAlert", "alert_due", "contact_of",
+           "notification_clock"]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who is responsible for organising PD processing (Law 94-V Art. 25 p.2 sp.10)
+    and where the fact comes from: ``appointment`` (recorded in the compliance
+    register, which is the operator's act of appointment and so outranks the
+    published policy), ``register`` (the policy's clause), or ``none``."""
+
+    source: str
+    name: str | None = None
+    position: str | None = None
+    role: Labels | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+def contact_of(ctx: Context, operator: Operator | None, operator_id: str) -> Contact:
+    """The responsible person of ``operator_id``; call inside an open unit of work."""
+    history = ctx.uow.responsible.history(operator_id)
+    if history:
+        a = history[0]
+        return Contact("appointment", a.name, a.position, None, a.email, a.phone)
+    person = operator.responsible_person if operator else None
+    if person is None:
+        return Contact("none")
+    return Contact("register", person.name, None, person.role, person.email, person.phone)
 
 # When "near" starts: an engineering margin so the responsible person hears of it while
 # there is still a working day's part left, not a legal term (the term is in the regime).
@@ -51,7 +82,7 @@ class DueAlert:
     incident_id: str
     operator_id: str
     level: ClockState
-    delivery_id: str | None  # None: the register names no e-mail of a responsible person
+    delivery_id: str | None  # None: neither appointment nor register gives an e-mail
     delivery_state: str | None
 
 
@@ -78,10 +109,10 @@ def alert_due(ctx: Context, couriers: Couriers,
             if _already(ctx, incident, state.state):
                 continue
             loaded = find_in_force(ctx.uow, incident.operator_id)
-        operator = loaded.register.operator if loaded else None
-        person = operator.responsible_person if operator else None
+            operator = loaded.register.operator if loaded else None
+            person = contact_of(ctx, operator, incident.operator_id)
         delivery_id = delivery_state = None
-        if person is not None and person.email:
+        if person.email:
             name = operator.names.get("ru") if operator else None
             sent = delivery.send(ctx, couriers, Message(
                 Template.INCIDENT_DUE, "ru", person.email, {
@@ -93,7 +124,8 @@ def alert_due(ctx: Context, couriers: Couriers,
         with ctx.uow:
             record_event(ctx, incident, "due_alert", {
                 "level": state.state.value, "delivery": delivery_id,
-                "delivery_state": delivery_state})
+                "delivery_state": delivery_state, "contact_source": person.source,
+                "reason": None if delivery_id else "no e-mail of the responsible person"})
             ctx.uow.commit()
         out.append(DueAlert(incident.id, incident.operator_id, state.state, delivery_id,
                             delivery_state))

@@ -2,10 +2,11 @@
 
 Gathers what the notice says, from the incident record and the operator's
 register in force: the operator and its BIN, the responsible person's contact
-(Art. 25 p.2 sp.10), what happened, when it was detected, the categories of
-data, the approximate number of subjects, the measures taken and planned. A
-fact that neither holds stays None: the document says "not stated" rather than
-invent it. The notice names no subject: subjects are counted only.
+(Art. 25 p.2 sp.10; the recorded appointment first, else the register's clause),
+what happened, when it was detected, the categories of data, the approximate
+number of subjects, the measures taken and planned. A fact that neither holds
+stays None: the document says "not stated" rather than invent it. The notice
+names no subject: subjects are counted only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from derbes.context import Context
 from derbes.incidents.model import Incident
-from derbes.incidents.service.clock import notification_clock
+from derbes.incidents.service.clock import contact_of, notification_clock
 from derbes.incidents.service.record import get
 from derbes.platform.labels import Labels
 from derbes.register.service.in_force import find_in_force
@@ -28,6 +29,8 @@ class BodyNotice:
     incident: Incident
     operator_names: Labels | None
     bin: str | None
+    responsible_source: str  # appointment | register | none
+    responsible_position: str | None
     responsible_role: Labels | None
     responsible_name: str | None
     responsible_email: str | None
@@ -46,16 +49,15 @@ def body_notice(ctx: Context, incident_id: str) -> BodyNotice:
         loaded = find_in_force(ctx.uow, incident.operator_id)
         register = loaded.register if loaded else None
         operator = register.operator if register else None
-        person = operator.responsible_person if operator else None
+        person = contact_of(ctx, operator, incident.operator_id)
         known = register.categories if register else {}
         categories = tuple((c, known[c].labels if c in known else None)
                            for c in incident.categories)
     return BodyNotice(
         incident=incident, operator_names=operator.names if operator else None,
         bin=operator.bin if operator else None,
-        responsible_role=person.role if person else None,
-        responsible_name=person.name if person else None,
-        responsible_email=person.email if person else None,
-        responsible_phone=person.phone if person else None,
+        responsible_source=person.source, responsible_position=person.position,
+        responsible_role=person.role, responsible_name=person.name,
+        responsible_email=person.email, responsible_phone=person.phone,
         categories=categories, due_at=clock.due_at, citation=clock.citation,
         prepared_at=ctx.now())
