@@ -14,14 +14,16 @@ from fastapi import Request, Response
 from derbes.access.model.api_keys import person_of
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
-from derbes.context import OperatorScope
+from derbes.context import Context, OperatorScope
 from derbes.errors import AuthError, InputError
 from derbes.staff.model.people import actor_of_person
+from derbes.staff.service.authorization import principal_of_key
 
 __all__ = [
     "actor_of",
     "container",
     "echo_request_id",
+    "key_context",
     "operator_filter",
     "operator_scope",
     "required_operator",
@@ -46,6 +48,18 @@ def actor_of(caller: Caller) -> str:
     (``staff:<id>``), else the key's name (``api:<name>``), never the key itself."""
     person_id = person_of(caller.owner)
     return f"api:{caller.name}" if person_id is None else actor_of_person(person_id)
+
+
+def key_context(request: Request, response: Response, caller: Caller,
+                request_id: str | None, operator: str | None) -> Context:
+    """The context of an API-key caller, acting as the staff person the key belongs to
+    (whose roles per operator the use cases check with ``require``), scoped to
+    ``operator`` if the route names one; the request id echoed on ``response``."""
+    found = container(request)
+    principal = principal_of_key(found.uow(), caller)
+    rid = echo_request_id(request_id, response)
+    return found.context(principal.actor, rid, operator_scope(caller, operator)
+                         ).as_principal(principal)
 
 
 def operator_scope(caller: Caller, asked: str | None) -> OperatorScope:

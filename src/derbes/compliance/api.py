@@ -16,12 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
 from derbes.api.deps import container as container_of
-from derbes.api.deps import echo_request_id, operator_scope
+from derbes.api.deps import key_context
 from derbes.api.inputs import Day
 from derbes.compliance import service as compliance
 from derbes.compliance.model import Appointment
 from derbes.context import Context
-from derbes.staff.service.authorization import principal_of_key
 
 __all__ = ["router"]
 
@@ -36,11 +35,7 @@ def _caller_context(scope: Scope) -> Any:
                    caller: Caller = checked,
                    x_request_id: Annotated[str | None, Header(max_length=200)] = None
                    ) -> Context:
-        container = container_of(request)
-        principal = principal_of_key(container.uow(), caller)
-        rid = echo_request_id(x_request_id, response)
-        return container.context(principal.actor, rid, operator_scope(caller, operator)
-                                 ).as_principal(principal)
+        return key_context(request, response, caller, x_request_id, operator)
 
     dependency.__name__ = f"compliance_{scope.value}"
     return dependency

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from derbes.access.model import Scope
 from derbes.api.auth import Caller, require_scope
 from derbes.api.deps import container as container_of
-from derbes.api.deps import echo_request_id, operator_scope
+from derbes.api.deps import key_context
 from derbes.api.inputs import Moment
 from derbes.context import Context
 from derbes.incidents import service
@@ -36,7 +36,6 @@ from derbes.incidents.model import (
 )
 from derbes.incidents.ports import Evidence, Notified, SealedExport
 from derbes.incidents.service.evidence import MAX_BYTES, MEDIA_TYPES
-from derbes.staff.service.authorization import principal_of_key
 
 __all__ = ["router"]
 
@@ -53,11 +52,7 @@ def _acting(scope: Scope) -> Any:
     def dependency(request: Request, response: Response, caller: Caller = checked,
                    x_request_id: Annotated[str | None, Header(max_length=200)] = None
                    ) -> Context:
-        container = container_of(request)
-        principal = principal_of_key(container.uow(), caller)
-        rid = echo_request_id(x_request_id, response)
-        return container.context(principal.actor, rid, operator_scope(caller, None)
-                                 ).as_principal(principal)
+        return key_context(request, response, caller, x_request_id, None)
 
     dependency.__name__ = f"incidents_{scope.value}"
     return dependency
