@@ -6,17 +6,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import bootstrap, console
 
 if TYPE_CHECKING:
     from derbes.installation.service.database import SchemaState
 
-db_app = typer.Typer(
-    help="Database schema: apply and inspect migrations.",
-    no_args_is_help=True,
-)
-app.add_typer(db_app, name="db")
+db_app = command_group("db", "Database schema: apply and inspect migrations.")
 
 
 _URL_OPTION = typer.Option(

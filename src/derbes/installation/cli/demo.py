@@ -28,14 +28,12 @@ if TYPE_CHECKING:
     from derbes.register.service import notice, registers
     from derbes.register.service.policy_change import Published
     from derbes.requests import service as request_service
-    from derbes.vault.service import keys
 else:
     demo_service = lazy("derbes.installation.service.demo")
     stores_adapter = lazy("derbes.installation.adapters.sample_stores")
     notice = lazy("derbes.register.service.notice")
     registers = lazy("derbes.register.service.registers")
     request_service = lazy("derbes.requests.service")
-    keys = lazy("derbes.vault.service.keys")
 
 console = Console(soft_wrap=True)
 
@@ -148,20 +146,12 @@ def _console_sign_in(container: Container, base: str, operators: list[str]) -> N
 
 def _initialise(container: Container) -> None:
     """The databases at their latest revision and the key store with its KEK."""
+    from derbes.installation.cli.init import initialise
     from derbes.platform.db import display_url
 
-    settings = container.settings
-    url = settings.database_url
-    uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
-    init = keys.initialise(
-        var_dir=settings.var_dir,
-        kek_file=settings.kek_file if uses_file else None,
-        keystore_url=settings.keystore_url,
-        database_url=url,
-        open_keystore=lambda: container.keystore,
-        files=container.key_files,
-    )
-    console.print(f"[bold]database[/] {display_url(url)} at revision "
+    init = initialise(container)
+    url = display_url(container.settings.database_url)
+    console.print(f"[bold]database[/] {url} at revision "
                   f"{init.database.after.revision}; key store at {init.keystore.after.revision}, "
                   f"KEK {init.kek_id}", highlight=False)
 

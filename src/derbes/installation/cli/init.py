@@ -8,7 +8,9 @@ from derbes.cli.app import app
 from derbes.cli.common import bootstrap, console
 
 if TYPE_CHECKING:
+    from derbes.bootstrap import Container
     from derbes.installation.service.database import SchemaUpgrade
+    from derbes.vault.service.keys import InitResult
 
 
 def _schema(label: str, result: SchemaUpgrade) -> str:
@@ -19,19 +21,15 @@ def _schema(label: str, result: SchemaUpgrade) -> str:
     return f"{label}: up to date at {after.revision} ({after.url})"
 
 
-@app.command("init")
-def init() -> None:
-    """Create var/, the KEK file (mode 0600, never overwritten), migrate both databases.
-
-    Safe to run again: what exists is left as it is.
-    """
+def initialise(container: Container) -> InitResult:
+    """The installation of ``container``'s settings prepared: var/, the KEK, both
+    databases migrated, the system keys; what exists is left as it is."""
     from derbes.vault.service import keys  # Alembic loads only when needed
 
-    container = bootstrap()
     settings = container.settings
     # The key file is created only when it is the KEK source: DERBES_KEK or Vault win.
     uses_file = not (settings.kek or settings.vault_addr or settings.vault_transit_key)
-    result = keys.initialise(
+    return keys.initialise(
         var_dir=settings.var_dir,
         kek_file=settings.kek_file if uses_file else None,
         keystore_url=settings.keystore_url,
@@ -39,6 +37,16 @@ def init() -> None:
         open_keystore=lambda: container.keystore,
         files=container.key_files,
     )
+
+
+@app.command("init")
+def init() -> None:
+    """Create var/, the KEK file (mode 0600, never overwritten), migrate both databases.
+
+    Safe to run again: what exists is left as it is.
+    """
+    container = bootstrap()
+    result = initialise(container)
     if result.var_dir_created:
         console.print(f"created directory {result.var_dir}")
     if result.kek_file is None:
