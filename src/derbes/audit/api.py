@@ -20,6 +20,10 @@ from derbes.platform.chain import Verification
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 ledger_router = APIRouter(prefix="/v1/ledger", tags=["audit"])
 
+# Both chains' walks: administrators only, checked against a head the caller noted earlier.
+Admin = Annotated[Caller, Depends(require_scope(Scope.ADMIN))]
+ExpectedHead = Annotated[str | None, Query(description="An earlier head, as <seq>:<hash>.")]
+
 
 class ChainBreakOut(BaseModel):
     seq: int
@@ -47,8 +51,8 @@ class VerificationOut(BaseModel):
 @router.get("/verify", response_model=VerificationOut)
 def verify(
     request: Request,
-    caller: Annotated[Caller, Depends(require_scope(Scope.ADMIN))],
-    expect: Annotated[str | None, Query(description="An earlier head, as <seq>:<hash>.")] = None,
+    caller: Admin,
+    expect: ExpectedHead = None,
 ) -> VerificationOut:
     """Walk the whole audit log and check it still holds its latest anchor; ``ok`` is
     false with every break (seq, kind, message)."""
@@ -107,8 +111,8 @@ class LedgerVerificationOut(VerificationOut):
 @ledger_router.get("/verify", response_model=LedgerVerificationOut)
 def verify_ledger(
     request: Request,
-    caller: Annotated[Caller, Depends(require_scope(Scope.ADMIN))],
-    expect: Annotated[str | None, Query(description="An earlier head, as <seq>:<hash>.")] = None,
+    caller: Admin,
+    expect: ExpectedHead = None,
 ) -> LedgerVerificationOut:
     """Walk the consent ledger, check its latest anchor, and replay both chains against
     every projection the decision point reads; each difference names the table, the
