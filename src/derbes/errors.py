@@ -39,8 +39,12 @@ or as a kind ("IIN"), never the value itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,15 @@ class DerbesError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+def mapped(exc: DerbesError, table: Mapping[type[DerbesError], _T], default: _T) -> _T:
+    """What ``table`` says for ``exc``'s class or, failing that, its nearest ancestor in
+    the tree: how the API picks a status and the CLI an exit code."""
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return default
 
 
 class InputError(DerbesError):

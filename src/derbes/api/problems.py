@@ -29,10 +29,7 @@ STATUS: dict[type[errors.DerbesError], int] = {
 
 
 def status_for(exc: errors.DerbesError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+    return errors.mapped(exc, STATUS, 400)
 
 
 def _slug(exc: errors.DerbesError) -> str:

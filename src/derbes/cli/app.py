@@ -45,10 +45,7 @@ EXIT_CODES: dict[type[errors.DerbesError], int] = {
 
 
 def exit_code_for(exc: errors.DerbesError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in EXIT_CODES:
-            return EXIT_CODES[cls]
-    return 1
+    return errors.mapped(exc, EXIT_CODES, 1)
 
 
 def report(exc: errors.DerbesError) -> None:
