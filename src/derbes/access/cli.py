@@ -6,14 +6,12 @@ import typer
 from rich.table import Table
 
 from derbes.access.model import sorted_scopes
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import bootstrap, console, notes
 
-apikey_app = typer.Typer(
-    help="API keys for service callers, scoped read / write / destroy / verify / admin.",
-    no_args_is_help=True,
-)
-app.add_typer(apikey_app, name="apikey")
+apikey_app = command_group(
+    "apikey",
+    "API keys for service callers, scoped read / write / destroy / verify / admin.")
 
 
 @apikey_app.command("create")

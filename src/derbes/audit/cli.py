@@ -8,14 +8,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import Format, bootstrap, console
 
-audit_app = typer.Typer(
-    help="Access audit log: verify its hash chain, show entries, list alerts.",
-    no_args_is_help=True,
-)
-app.add_typer(audit_app, name="audit")
+audit_app = command_group(
+    "audit",
+    "Access audit log: verify its hash chain, show entries, list alerts.")
 
 
 MAX_LIMIT = 100_000  # entries shown at once; a larger number is refused, not stored

@@ -27,6 +27,14 @@ app = typer.Typer(
 )
 
 
+def command_group(name: str, help: str, *, parent: typer.Typer = app) -> typer.Typer:
+    """The group ``derbes … NAME``, added to ``parent``: run without a command, it prints
+    its help."""
+    group = typer.Typer(help=help, no_args_is_help=True)
+    parent.add_typer(group, name=name)
+    return group
+
+
 
 @cache
 def err_console() -> Console:

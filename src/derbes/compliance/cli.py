@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, bootstrap, console, language, lazy, write_out
 from derbes.errors import InputError
 
@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 else:
     compliance = lazy("derbes.compliance.service")
 
-compliance_app = typer.Typer(help="The responsible person's register and the compliance pack "
-                             "(Law 94-V Art. 25).", no_args_is_help=True)
-responsible_app = typer.Typer(help="Who is responsible for organising PD processing.",
-                              no_args_is_help=True)
-compliance_app.add_typer(responsible_app, name="responsible")
-app.add_typer(compliance_app, name="compliance")
+compliance_app = command_group(
+    "compliance",
+    "The responsible person's register and the compliance pack "
+    "(Law 94-V Art. 25).")
+responsible_app = command_group(
+    "responsible",
+    "Who is responsible for organising PD processing.", parent=compliance_app)
 
 
 def _day(value: str | None, field: str) -> date | None:

@@ -20,18 +20,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import app, command_group
 from derbes.cli.common import Format, actor, bootstrap, console, notes, request_id, write_out
 from derbes.consent.model.consent import Evidence, Representative, Scope, parse_scope_kind
 from derbes.errors import InputError
 from derbes.platform.dates import check_moment
 from derbes.platform.text import check_text
 
-consent_app = typer.Typer(help="Consents: give, withdraw, show, export evidence.",
-                          no_args_is_help=True)
-app.add_typer(consent_app, name="consent")
-ledger_app = typer.Typer(help="The consent ledger (hash chain).", no_args_is_help=True)
-app.add_typer(ledger_app, name="ledger")
+consent_app = command_group("consent", "Consents: give, withdraw, show, export evidence.")
+ledger_app = command_group("ledger", "The consent ledger (hash chain).")
 
 
 class ExportFormat(StrEnum):

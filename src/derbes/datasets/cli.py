@@ -18,16 +18,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, console, notes, request_id
 from derbes.cli.common import stdin_if_dash as _stdin_if_dash
 from derbes.errors import DatasetError, InputError
 
-dataset_app = typer.Typer(
-    help="Operator databases (datasets): check a mapping, show or erase a subject's rows.",
-    no_args_is_help=True,
-)
-app.add_typer(dataset_app, name="dataset")
+dataset_app = command_group(
+    "dataset",
+    "Operator databases (datasets): check a mapping, show or erase a subject's rows.")
 
 
 FILE_ARG = typer.Argument(..., help="Dataset YAML file (e.g. registers/datasets/….yaml).")

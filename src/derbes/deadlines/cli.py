@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from derbes.cli.app import app
+from derbes.cli.app import app, command_group
 from derbes.cli.common import Format, bootstrap, lazy
 from derbes.deadlines.model.calendar import DayKind, DueDate, WorkingCalendar, describe_term
 from derbes.deadlines.model.regime import Regime, regime_as_dict
@@ -30,11 +30,9 @@ else:
 
 console = Console(soft_wrap=True)
 
-regime_app = typer.Typer(
-    help="The regime table: statutory deadlines and rules with citations.",
-    no_args_is_help=True,
-)
-app.add_typer(regime_app, name="regime")
+regime_app = command_group(
+    "regime",
+    "The regime table: statutory deadlines and rules with citations.")
 
 
 _MONTHS: dict[Lang, tuple[str, ...]] = {

@@ -11,15 +11,14 @@ import json
 import typer
 from rich.table import Column, Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import Format, actor, bootstrap, console, request_id
 from derbes.delivery.model import Delivery, State
 from derbes.errors import InputError
 
-delivery_app = typer.Typer(
-    help="SMS and e-mail deliveries: list those that failed, retry them.",
-    no_args_is_help=True)
-app.add_typer(delivery_app, name="delivery")
+delivery_app = command_group(
+    "delivery",
+    "SMS and e-mail deliveries: list those that failed, retry them.")
 
 
 def _state(value: str) -> State:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import environment_setting, lazy
 from derbes.identifiers.model import Kind, Verdict
 from derbes.platform.labels import Lang
@@ -37,12 +37,9 @@ class _PhonesOnDemand:
         return PHONES.e164(value)
 
 
-ids_app = typer.Typer(
-    name="id",
-    help="Kazakhstan identifiers: IIN, BIN, IBAN, card number, phone, e-mail.",
-    no_args_is_help=True,
-)
-app.add_typer(ids_app, name="id")
+ids_app = command_group(
+    "id",
+    "Kazakhstan identifiers: IIN, BIN, IBAN, card number, phone, e-mail.")
 
 
 @ids_app.command("check")

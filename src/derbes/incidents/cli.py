@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, bootstrap, console, language, lazy
 from derbes.errors import InputError
 from derbes.incidents.model import Incident, Severity, Source, State, Transition, describe_left
@@ -40,9 +40,7 @@ if TYPE_CHECKING:
 else:
     incidents = lazy("derbes.incidents.service")
 
-incident_app = typer.Typer(help="PD security incidents: register, clocks, candidates.",
-                           no_args_is_help=True)
-app.add_typer(incident_app, name="incident")
+incident_app = command_group("incident", "PD security incidents: register, clocks, candidates.")
 
 
 def _instant(value: str) -> datetime:

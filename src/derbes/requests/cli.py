@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor as _actor
 from derbes.cli.common import bootstrap, console, lazy, stdin_if_dash
 from derbes.errors import InputError
@@ -40,15 +40,11 @@ def _ctx(container: Container) -> Context:
     """The terminal user's world: every operator (the CLI runs on the server)."""
     return container.context(_actor())
 
-request_app = typer.Typer(
-    help="Data-subject requests: file, verify, show, answer, list.", no_args_is_help=True)
-requests_app = typer.Typer(help="Requests across the register: overdue, due tomorrow.",
-                           no_args_is_help=True)
-otp_app = typer.Typer(help="SMS one-time codes that verify a requester (the OTP port).",
-                      no_args_is_help=True)
-request_app.add_typer(otp_app, name="otp")
-app.add_typer(request_app, name="request")
-app.add_typer(requests_app, name="requests")
+request_app = command_group("request", "Data-subject requests: file, verify, show, answer, list.")
+requests_app = command_group("requests", "Requests across the register: overdue, due tomorrow.")
+otp_app = command_group(
+    "otp",
+    "SMS one-time codes that verify a requester (the OTP port).", parent=request_app)
 
 
 def _stdin_if_dash(value: str | None, what: str) -> str | None:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, bootstrap, language, lazy, request_id
 from derbes.context import OperatorScope
 from derbes.errors import InputError
@@ -29,9 +29,10 @@ else:
     i18n = lazy("derbes.platform.i18n")
     service = lazy("derbes.staff.service")
 
-staff_app = typer.Typer(help="Staff: people, roles per operator, passwords, TOTP, revocation, "
-                             "the list of persons with access.", no_args_is_help=True)
-app.add_typer(staff_app, name="staff")
+staff_app = command_group(
+    "staff",
+    "Staff: people, roles per operator, passwords, TOTP, revocation, "
+    "the list of persons with access.")
 
 console = Console(soft_wrap=True, highlight=False)
 notes = Console(stderr=True, soft_wrap=True, highlight=False)

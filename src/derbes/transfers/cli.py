@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app, report
+from derbes.cli.app import command_group, report
 from derbes.cli.common import actor, bootstrap, console, language, lazy
 from derbes.errors import DecisionDeniedError, InputError
 from derbes.platform.dates import check_date
@@ -28,9 +28,9 @@ else:
     transfer_service = lazy("derbes.transfers.service")
 
 
-transfer_app = typer.Typer(help="The transfer log: record a disclosure, list a subject's.",
-                           no_args_is_help=True)
-app.add_typer(transfer_app, name="transfer")
+transfer_app = command_group(
+    "transfer",
+    "The transfer log: record a disclosure, list a subject's.")
 
 
 @transfer_app.command("record")

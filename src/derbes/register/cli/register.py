@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import Format, bootstrap, lazy
 from derbes.errors import InputError
 
@@ -20,10 +20,7 @@ if TYPE_CHECKING:
 else:
     policy_change = lazy("derbes.register.service.policy_change")
 
-register_app = typer.Typer(
-    help="Processing registers: schema, validation, lint, diff.", no_args_is_help=True
-)
-app.add_typer(register_app, name="register")
+register_app = command_group("register", "Processing registers: schema, validation, lint, diff.")
 console = Console(soft_wrap=True)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import Format, actor, bootstrap, console, lazy, write_out
 from derbes.context import Context, OperatorScope
 from derbes.platform.dates import EARLIEST, LATEST
@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 else:
     i18n = lazy("derbes.platform.i18n")
 
-acts_app = typer.Typer(help="Destruction acts: list them, show or export one (JSON, PDF, HTML).",
-                       no_args_is_help=True)
-app.add_typer(acts_app, name="acts")
+acts_app = command_group(
+    "acts",
+    "Destruction acts: list them, show or export one (JSON, PDF, HTML).")
 
 
 class ShowFormat(StrEnum):

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, bootstrap, console, lazy, notes
 from derbes.context import OperatorScope
 from derbes.errors import InputError
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 else:
     retention = lazy("derbes.retention.service.sweep")
 
-retention_app = typer.Typer(help="Retention: plan and run the destruction sweep.",
-                            no_args_is_help=True)
-app.add_typer(retention_app, name="retention")
+retention_app = command_group("retention", "Retention: plan and run the destruction sweep.")
 
 
 _BAR = 40  # characters of the longest histogram bar

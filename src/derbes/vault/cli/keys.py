@@ -10,15 +10,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import bootstrap, console
 from derbes.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from derbes.vault.ports import EpochStep
 
-keys_app = typer.Typer(help="Vault keys: KEK status and rotation.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
+keys_app = command_group("keys", "Vault keys: KEK status and rotation.")
 
 _DEFAULT_BATCH = 1000  # keys per key-store transaction
 
@@ -125,10 +124,10 @@ def rotate(
         )
 
 
-epoch_app = typer.Typer(
-    help="Key epochs: what makes destroyed keys unrecoverable from copies of the key store.",
-    no_args_is_help=True)
-keys_app.add_typer(epoch_app, name="epoch")
+epoch_app = command_group(
+    "epoch",
+    "Key epochs: what makes destroyed keys unrecoverable from copies of the key store.",
+    parent=keys_app)
 
 
 def _when(value: datetime | None) -> str:

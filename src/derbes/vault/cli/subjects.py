@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from derbes.cli.app import app
+from derbes.cli.app import command_group
 from derbes.cli.common import actor, bootstrap, console, notes, request_id, stdin_if_dash
 from derbes.errors import InputError
 from derbes.platform.text import check_text
@@ -28,10 +28,9 @@ if TYPE_CHECKING:
     from derbes.bootstrap import Container
     from derbes.context import Context
 
-subject_app = typer.Typer(
-    help="Subjects of the PD vault: add, show, find, block, destroy.", no_args_is_help=True
-)
-app.add_typer(subject_app, name="subject")
+subject_app = command_group(
+    "subject",
+    "Subjects of the PD vault: add, show, find, block, destroy.")
 
 
 def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
