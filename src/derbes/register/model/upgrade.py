@@ -24,7 +24,7 @@ to the text so that comments survive.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,10 +105,13 @@ def upgrade(raw: Mapping[str, Any]) -> Upgrade:
     return Upgrade(data, tuple(edits), tuple(notes))
 
 
-def _listed(data: dict[str, Any], key: str) -> list[Any]:
-    """The list under ``key``; anything else is left for the schema check to report."""
+def _entries(data: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The path and mapping of each entry listed under ``key``; anything else (not a list,
+    an entry not a mapping) is left for the schema check to report."""
     items = data.get(key)
-    return items if isinstance(items, list) else []
+    for i, entry in enumerate(items if isinstance(items, list) else []):
+        if isinstance(entry, dict):
+            yield f"{key}[{i}]", entry
 
 
 def _rename(obj: dict[str, Any], path: str, old: str, new: str, edits: list[Edit]) -> None:
@@ -128,10 +131,7 @@ def _policy(data: dict[str, Any], edits: list[Edit]) -> None:
 
 
 def _purposes(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None:
-    for i, purpose in enumerate(_listed(data, "purposes")):
-        if not isinstance(purpose, dict):
-            continue
-        path = f"purposes[{i}]"
+    for path, purpose in _entries(data, "purposes"):
         _rename(purpose, path, "clause", "source", edits)
         if "sources" in purpose:
             # Edits name the paths of the original text.
@@ -152,10 +152,7 @@ def _purposes(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None
 
 
 def _recipients(data: dict[str, Any], edits: list[Edit], notes: list[str]) -> None:
-    for i, recipient in enumerate(_listed(data, "recipients")):
-        if not isinstance(recipient, dict):
-            continue
-        path = f"recipients[{i}]"
+    for path, recipient in _entries(data, "recipients"):
         _rename(recipient, path, "clause", "source", edits)
         if str(recipient.get("country", "")).upper() == "ZZ":
             del recipient["country"]
