@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from derbes.deadlines.model.calendar import (
     CountingRule,
@@ -127,6 +127,19 @@ class OverrideLike(Protocol):
     def source(self) -> str | None: ...
 
 
+_Found = TypeVar("_Found")
+
+
+def _known(table: Mapping[str, _Found], wanted: str, kind: str) -> _Found:
+    """The ``kind`` (a deadline, a rule) ``wanted`` in the regime; refused with the ids
+    it knows."""
+    try:
+        return table[wanted]
+    except KeyError:
+        raise NotFoundError(f"no {kind} {wanted!r} in the regime; known: {', '.join(table)}",
+                            field=kind) from None
+
+
 @dataclass(frozen=True)
 class Regime:
     deadlines: Mapping[str, Deadline]
@@ -134,13 +147,7 @@ class Regime:
     rules: Mapping[str, Rule] = field(default_factory=dict)
 
     def __getitem__(self, deadline_id: str) -> Deadline:
-        try:
-            return self.deadlines[deadline_id]
-        except KeyError:
-            raise NotFoundError(
-                f"no deadline {deadline_id!r} in the regime; known: {', '.join(self.deadlines)}",
-                field="deadline",
-            ) from None
+        return _known(self.deadlines, deadline_id, "deadline")
 
     def __iter__(self) -> Iterator[Deadline]:
         return iter(self.deadlines.values())
@@ -149,13 +156,7 @@ class Regime:
         return len(self.deadlines)
 
     def rule(self, rule_id: str) -> Rule:
-        try:
-            return self.rules[rule_id]
-        except KeyError:
-            raise NotFoundError(
-                f"no rule {rule_id!r} in the regime; known: {', '.join(self.rules)}",
-                field="rule",
-            ) from None
+        return _known(self.rules, rule_id, "rule")
 
     def due_date(
         self, deadline_id: str, received_at: datetime, calendar: WorkingCalendar
