@@ -1,7 +1,7 @@
 """API-key authentication for service callers: the ``require_scope`` dependency.
 
     @router.get("/v1/subjects/{id}")
-    def read(caller: Annotated[Caller, Depends(require_scope(Scope.READ))]) -> ...
+    def read(caller: Reader) -> ...
 
 The key comes as ``Authorization: Bearer dbk_…`` or ``X-API-Key: dbk_…``. No
 key or a bad one is a 401 problem, a key without the scope a 403 problem that
@@ -22,7 +22,8 @@ from derbes.access.model import Scope
 from derbes.access.service import Caller
 from derbes.bootstrap import Container
 
-__all__ = ["Caller", "Scope", "api_key_token", "authenticated", "require_scope"]
+__all__ = ["Admin", "Caller", "Destroyer", "Reader", "Scope", "Writer", "api_key_token",
+           "authenticated", "require_scope"]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer dbk_<id>_<secret>`.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False,
@@ -70,3 +71,10 @@ def require_scope(scope: Scope) -> Callable[..., Caller]:
 
     dependency.__name__ = f"require_{scope.value}_scope"
     return dependency
+
+
+# A route's caller, by the scope its key must hold.
+Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
+Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
+Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
+Admin = Annotated[Caller, Depends(require_scope(Scope.ADMIN))]

@@ -8,8 +8,9 @@ digging in ``request.app.state`` itself.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 
 from derbes.access.model.api_keys import person_of
 from derbes.access.service import Caller
@@ -20,6 +21,7 @@ from derbes.staff.model.people import actor_of_person
 from derbes.staff.service.authorization import principal_of_key
 
 __all__ = [
+    "RequestId",
     "actor_of",
     "container",
     "echo_request_id",
@@ -28,6 +30,10 @@ __all__ = [
     "operator_scope",
     "required_operator",
 ]
+
+
+RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
+"""The request id a caller may send, echoed back by :func:`echo_request_id`."""
 
 
 def container(request: Request) -> Container:

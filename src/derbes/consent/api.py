@@ -12,15 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from derbes.access.model import Scope as KeyScope
-from derbes.api.auth import Caller, require_scope
+from derbes.api.auth import Reader, Writer
+from derbes.api.deps import RequestId, operator_scope
 from derbes.api.deps import actor_of as _actor
 from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
-from derbes.api.deps import operator_scope
 from derbes.api.inputs import Moment
 from derbes.consent.adapters.evidence import render_certificate
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
@@ -34,9 +33,6 @@ from derbes.register.model.register import ConsentChannel
 
 router = APIRouter(tags=["consents"])
 
-Reader = Annotated[Caller, Depends(require_scope(KeyScope.READ))]
-Writer = Annotated[Caller, Depends(require_scope(KeyScope.WRITE))]
-RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 

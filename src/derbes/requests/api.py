@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.access import service as apikeys
 from derbes.access.model import Scope
-from derbes.api.auth import Caller, authenticated, require_scope
+from derbes.api.auth import Caller, Reader, Writer, authenticated
 from derbes.api.deps import actor_of, operator_scope, required_operator
 from derbes.api.deps import container as _container
 from derbes.api.inputs import Day, Moment
@@ -30,8 +30,6 @@ from derbes.requests.model import RequestType, parse_state
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
-Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
-Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
 Caller_ = Annotated[Caller, Depends(authenticated)]
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from derbes.access.model import Scope
-from derbes.api.auth import Caller, require_scope
-from derbes.api.deps import actor_of, operator_scope, required_operator
+from derbes.api.auth import Reader, Writer
+from derbes.api.deps import RequestId, actor_of, operator_scope, required_operator
 from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.inputs import Day
@@ -25,9 +24,6 @@ from derbes.transfers import service as transfer_service
 
 router = APIRouter(tags=["decisions"])
 
-Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
-Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
-RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from derbes.access.model import Scope
-from derbes.api.auth import Caller, require_scope
+from derbes.api.auth import Caller, Destroyer, Reader, Writer
+from derbes.api.deps import RequestId, operator_scope
 from derbes.api.deps import actor_of as _actor
 from derbes.api.deps import container as _container
 from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.deps import operator_filter as _operator
-from derbes.api.deps import operator_scope
 from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
 from derbes.context import Context
@@ -30,10 +29,6 @@ from derbes.vault.service import subjects as service
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
-Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
-Writer = Annotated[Caller, Depends(require_scope(Scope.WRITE))]
-Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
-RequestId = Annotated[str | None, Header(alias="X-Request-ID", max_length=100)]
 
 
 # ------------------------------------------------------------------ models

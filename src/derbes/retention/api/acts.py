@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.auth import Reader
 from derbes.api.deps import actor_of, operator_scope
 from derbes.api.deps import container as _container
 from derbes.platform.dates import EARLIEST, LATEST
@@ -21,7 +21,6 @@ from derbes.retention.service import acts as service
 
 router = APIRouter(prefix="/v1/acts", tags=["acts"])
 
-Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
 
 MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}

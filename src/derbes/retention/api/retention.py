@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from derbes.api.auth import Caller, Scope, require_scope
+from derbes.api.auth import Caller, Destroyer, Reader
 from derbes.api.deps import actor_of, required_operator
 from derbes.api.deps import container as _container
 from derbes.api.inputs import Day
@@ -25,8 +25,6 @@ from derbes.retention.service import sweep as service
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"])
 
-Reader = Annotated[Caller, Depends(require_scope(Scope.READ))]
-Destroyer = Annotated[Caller, Depends(require_scope(Scope.DESTROY))]
 
 
 
