@@ -20,7 +20,21 @@ from fastapi.routing import APIRoute
 from derbes import errors
 from derbes.api.problems import status_for
 
-__all__ = ["PageRoute"]
+__all__ = ["FRAMED_DOCUMENT_POLICY", "PAGE_HEADERS", "PageRoute"]
+
+# A page is derbes's own: no other site frames it, no script runs that derbes did not
+# serve, forms post only here; nothing of it is cached (it may show personal data).
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+# A document (a letter, a notice) shown inside a page: it carries its own style inline,
+# runs nothing, and only derbes's pages frame it.
+FRAMED_DOCUMENT_POLICY = "sandbox; frame-ancestors 'self'"
 
 
 class PageRoute(APIRoute):

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from derbes import errors
 from derbes.api.deps import container as container_of
-from derbes.api.pages import PageRoute
+from derbes.api.pages import FRAMED_DOCUMENT_POLICY, PAGE_HEADERS, PageRoute
 from derbes.api.problems import status_for
 from derbes.banner.service import choices
 from derbes.bootstrap import Container
@@ -36,13 +36,6 @@ __all__ = ["COOKIE", "router"]
 COOKIE = "__Host-derbes-my"
 VISITOR_COOKIE = "derbes_vid"  # the cookie banner's pseudonymous visitor id (banner.js)
 LANG_COOKIE = "__Host-derbes-my-lang"
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 _HINTS = {
     "phone": N_("Enter your mobile phone number, for example +7 701 234 56 78."),
     "code": N_("The code is wrong or has expired. Check it, or ask for a new code."),
@@ -74,7 +67,7 @@ def _page(request: Request, template: str, title: str, *, status: int = 200,
     operator = request.path_params.get("operator", "")
     body = render_page(template, lang, title=gettext(lang, title), operator=operator,
                        here=request.url.path, **values)
-    answer = HTMLResponse(body, status_code=status, headers=_HEADERS)
+    answer = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
     _remember_lang(request, answer)
     return answer
 
@@ -329,11 +322,10 @@ def letter(request: Request, operator: str, request_id: str,
     visit = _visit(request, operator)
     chosen = _lang(request, lang).value
     body = mine.letter(visit, request_id, render_letter, format, chosen)
-    headers = dict(_HEADERS)
+    headers = dict(PAGE_HEADERS)
     if format == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="letter-{chosen}.pdf"'
     else:
-        # The letter carries its own style inline: it runs nothing (sandbox) and only the
-        # cabinet frames it; the pages' policy would strip its layout on a phone.
-        headers["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
+        # The pages' policy would strip the letter's inline layout on a phone.
+        headers["Content-Security-Policy"] = FRAMED_DOCUMENT_POLICY
     return Response(body, media_type=MEDIA_TYPES.get(format, "text/html"), headers=headers)

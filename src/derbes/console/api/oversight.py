@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from derbes.api.pages import FRAMED_DOCUMENT_POLICY
 from derbes.console import service as console
 from derbes.console.api.requests import Operator
 from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Visitor, Where, page
@@ -77,7 +78,7 @@ def notice(operator: Operator, visitor: Visiting,
     """The notice's HTML, framed by the registers page only (it runs nothing)."""
     body = console.notice(visitor.ctx, operator, lang, visitor.container.notices)
     return Response(body, media_type="text/html; charset=utf-8", headers={
-        **_NO_STORE, "Content-Security-Policy": "sandbox; frame-ancestors 'self'"})
+        **_NO_STORE, "Content-Security-Policy": FRAMED_DOCUMENT_POLICY})
 
 
 @router.get("/{operator}/retention")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
+from derbes.api.pages import FRAMED_DOCUMENT_POLICY
 from derbes.console import service as console
 from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Where, page, redirect
 from derbes.datasets.adapters.directory import stores_from_dir
@@ -101,8 +102,7 @@ def letter(operator: Operator, request_id: RequestId, visitor: Visiting,
         headers["Content-Disposition"] = (
             f'attachment; filename="letter-{request_id[:8]}-{lang or "subject"}.pdf"')
     else:
-        # The preview runs nothing and is framed only by the console itself.
-        headers["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
+        headers["Content-Security-Policy"] = FRAMED_DOCUMENT_POLICY
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from derbes import errors
 from derbes.api.deps import container as container_of
-from derbes.api.pages import PageRoute
+from derbes.api.pages import PAGE_HEADERS, PageRoute
 from derbes.api.problems import status_for
 from derbes.bootstrap import Container
 from derbes.console import service as console
@@ -36,15 +36,6 @@ from derbes.staff.model.people import Person
 __all__ = ["Changer", "ConsoleRoute", "Visiting", "Visitor", "Where", "page", "public_page",
            "redirect"]
 
-# The page is the console's own: no other site frames it, no script runs that derbes did
-# not serve, forms post only here.
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 _TITLES = {
     400: N_("Check what you entered"), 401: N_("Sign in first"),
     403: N_("Not allowed"), 404: N_("Not found"), 409: N_("This cannot be done now"),
@@ -142,7 +133,7 @@ def page(visitor: Visitor, template: str, title: str, where: Where, *, status: i
     """A page of the console for a signed-in visitor."""
     body = render_page(template, visitor.lang, title=title,
                        **visitor.chrome(where.operator, where.current, where.path), **values)
-    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+    return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
 
 
 def public_page(lang: Lang, template: str, title: str, *, status: int = 200,
@@ -150,7 +141,7 @@ def public_page(lang: Lang, template: str, title: str, *, status: int = 200,
     """A page shown before signing in (no navigation, languages as links)."""
     body = render_page(template, lang, title=title, me=None, operator=None, operators=[],
                        pages=[], current="", csrf="", here="/console", **values)
-    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+    return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
 
 
 def redirect(path: str) -> RedirectResponse:
