@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from zoneinfo import ZoneInfo
 
 from derbes.context import Context
@@ -54,16 +54,9 @@ UNREACHABLE = "unreachable"
 INVALID = "invalid_recipient"
 
 
-@dataclass(frozen=True)
-class Contact:
-    """One line of an opened list (``gone``: the subject was destroyed since)."""
-
-    subject_id: str
-    name: str | None = field(default=None, repr=False)
-    iin: str | None = field(default=None, repr=False)
-    phone: str | None = field(default=None, repr=False)
-    email: str | None = field(default=None, repr=False)
-    gone: bool = False
+Contact = NotificationDetails
+"""One line of a sealed list: the subject's details as the vault held them when the
+list was sealed (``gone``: the subject was destroyed by then)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +98,7 @@ def seal_list(ctx: Context, incident_id: str) -> SealedExport:
         export_id = uuid.uuid4().hex
         key_id = _key_id(export_id)
         key = ctx.keystore.create_keys([key_id])[key_id]
-        payload = json.dumps([_row(d) for d in details], ensure_ascii=False).encode("utf-8")
+        payload = json.dumps([asdict(d) for d in details], ensure_ascii=False).encode("utf-8")
         export = SealedExport(
             id=export_id, incident_id=incident.id, key_id=key_id,
             sealed=crypto.seal(key, payload, _aad((export_id, incident.id))),
@@ -119,11 +112,6 @@ def seal_list(ctx: Context, incident_id: str) -> SealedExport:
         return export
 
     return guarded(ctx, "incident.list_sealed", incident.operator_id, incident.id, work)
-
-
-def _row(details: NotificationDetails) -> dict[str, object]:
-    return {"subject_id": details.subject_id, "name": details.name, "iin": details.iin,
-            "phone": details.phone, "email": details.email, "gone": details.gone}
 
 
 def exports(ctx: Context, incident_id: str) -> list[SealedExport]:
