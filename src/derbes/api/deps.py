@@ -23,6 +23,7 @@ from derbes.staff.service.authorization import principal_of_key
 __all__ = [
     "RequestId",
     "actor_of",
+    "caller_context",
     "container",
     "echo_request_id",
     "key_context",
@@ -54,6 +55,15 @@ def actor_of(caller: Caller) -> str:
     (``staff:<id>``), else the key's name (``api:<name>``), never the key itself."""
     person_id = person_of(caller.owner)
     return f"api:{caller.name}" if person_id is None else actor_of_person(person_id)
+
+
+def caller_context(request: Request, response: Response, caller: Caller,
+                   request_id: str | None, operator: str | None = None) -> Context:
+    """The context of an API-key caller named by :func:`actor_of`, within the key's own
+    operator (or ``operator`` if the route names one; see :func:`operator_scope`); the
+    request id echoed on ``response``."""
+    return container(request).context(actor_of(caller), echo_request_id(request_id, response),
+                                      operator_scope(caller, operator))
 
 
 def key_context(request: Request, response: Response, caller: Caller,

@@ -16,10 +16,9 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.api.auth import Reader, Writer
-from derbes.api.deps import RequestId, operator_scope
+from derbes.api.deps import RequestId, caller_context, operator_scope
 from derbes.api.deps import actor_of as _actor
 from derbes.api.deps import container as _container
-from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.inputs import Moment
 from derbes.consent.adapters.evidence import render_certificate
 from derbes.consent.model.consent import Consent, Evidence, Representative, Scope, ScopeKind
@@ -250,8 +249,7 @@ def give(
                          field="idempotency_key")
     ev = body.evidence
     rep = body.representative
-    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
-                            operator_scope(caller, None))
+    ctx = caller_context(request, response, caller, x_request_id)
     result = service.give_consent(
         ctx, container.otp,
         ConsentRequest(
@@ -281,9 +279,7 @@ def withdraw(
     x_request_id: RequestId = None,
 ) -> WithdrawalOut:
     """Withdraw one scope; the answer says, per purpose, what stops and what continues."""
-    container = _container(request)
-    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
-                            operator_scope(caller, None))
+    ctx = caller_context(request, response, caller, x_request_id)
     result = service.withdraw_consent(ctx, body.subject_id, body.scope)
     return WithdrawalOut(
         withdrawal_id=result.withdrawal_id, subject_id=result.subject_id,
@@ -317,8 +313,7 @@ def export(
 ) -> Response:
     """The evidence of every consent of the subject: JSON, or a certificate (PDF/HTML)."""
     container = _container(request)
-    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
-                            operator_scope(caller, None))
+    ctx = caller_context(request, response, caller, x_request_id)
     data = evidence.export_evidence(ctx, container.ledger_key, subject_id)
     headers = {"X-Request-ID": response.headers["X-Request-ID"]}
     if format == "json":
@@ -361,8 +356,7 @@ def egov_request(
 ) -> EgovRequestOut:
     """Ask the subject for consent through the eGov service; pending until it calls back."""
     container = _container(request)
-    ctx = container.context(_actor(caller), _request_id(x_request_id, response),
-                            operator_scope(caller, None))
+    ctx = caller_context(request, response, caller, x_request_id)
     sent = egov_consent.request_consent(ctx, container.egov, body.subject_id,
                                         [_scope(s) for s in body.scopes], body.valid_until)
     return EgovRequestOut(request_id=sent.request_id, subject_id=sent.subject_id,

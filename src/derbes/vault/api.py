@@ -13,15 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from derbes.api.auth import Caller, Destroyer, Reader, Writer
-from derbes.api.deps import RequestId, operator_scope
-from derbes.api.deps import actor_of as _actor
+from derbes.api.auth import Destroyer, Reader, Writer
+from derbes.api.deps import RequestId, caller_context
 from derbes.api.deps import container as _container
-from derbes.api.deps import echo_request_id as _request_id
 from derbes.api.deps import operator_filter as _operator
 from derbes.api.inputs import Moment
 from derbes.bootstrap import Container
-from derbes.context import Context
 from derbes.errors import InputError
 from derbes.register.service import registers as register_service
 from derbes.vault.model import Block, NewValue, Provenance, Source
@@ -169,13 +166,6 @@ def _new_values(items: list[ValueIn], container: Container) -> list[NewValue]:
     ]
 
 
-def _context(request: Request, caller: Caller, given_id: str | None, response: Response,
-             asked: str | None = None) -> Context:
-    """The call's world: the caller acting within its key's operator (or ``asked``)."""
-    return _container(request).context(_actor(caller), _request_id(given_id, response),
-                                       operator_scope(caller, asked))
-
-
 def _blocks(blocks: tuple[Block, ...] | list[Block]) -> list[BlockOut]:
     return [BlockOut(category=b.category, reason=b.reason, blocked_at=b.blocked_at)
             for b in blocks]
@@ -196,7 +186,7 @@ def create_subject(
         raise InputError("the operator is required", field="operator")
     register = register_service.in_force(container.uow(), operator).register
     subject_id = service.add_subject(
-        _context(request, caller, x_request_id, response, operator), register,
+        caller_context(request, response, caller, x_request_id, operator), register,
         _new_values(body.values, container), body.identifiers,
     )
     response.headers["Location"] = f"{router.prefix}/{subject_id}"
@@ -210,7 +200,7 @@ def lookup_subject(
 ) -> LookupOut:
     """Find subjects by IIN, phone, e-mail or customer id (through the blind index)."""
     found = service.find_subject(
-        _context(request, caller, x_request_id, response, body.operator), body.kind,
+        caller_context(request, response, caller, x_request_id, body.operator), body.kind,
         body.value, body.purpose,
     )
     return LookupOut(matches=[SubjectRefOut(subject_id=f.subject_id, operator_id=f.operator_id)
@@ -230,7 +220,7 @@ def read_subject(
     x_request_id: RequestId = None,
 ) -> SubjectOut:
     """Decrypt the values the stated purpose needs; the read is audited."""
-    view = service.read_subject(_context(request, caller, x_request_id, response),
+    view = service.read_subject(caller_context(request, response, caller, x_request_id),
                                 subject_id, purpose, categories=category)
     return SubjectOut(
         subject_id=view.subject_id, operator_id=view.operator_id, created_at=view.created_at,
@@ -254,7 +244,7 @@ def patch_subject(
     """Replace all values of a category, or add values; re-validated and audited."""
     container = _container(request)
     changed = service.update_values(
-        _context(request, caller, x_request_id, response), subject_id,
+        caller_context(request, response, caller, x_request_id), subject_id,
         replace=_new_values(body.replace, container), add=_new_values(body.add, container),
     )
     return PatchOut(subject_id=subject_id, changed=changed)
@@ -266,8 +256,8 @@ def block_subject(
     x_request_id: RequestId = None,
 ) -> BlocksOut:
     """Block the subject, or some of its categories, with a reason."""
-    blocks = service.block(_context(request, caller, x_request_id, response), subject_id,
-                           body.categories, body.reason)
+    ctx = caller_context(request, response, caller, x_request_id)
+    blocks = service.block(ctx, subject_id, body.categories, body.reason)
     return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
 
 
@@ -277,8 +267,8 @@ def unblock_subject(
     x_request_id: RequestId = None,
 ) -> BlocksOut:
     """Lift the subject's block (and its categories'), or those of some categories."""
-    blocks = service.unblock(_context(request, caller, x_request_id, response), subject_id,
-                             body.categories, body.reason)
+    ctx = caller_context(request, response, caller, x_request_id)
+    blocks = service.unblock(ctx, subject_id, body.categories, body.reason)
     return BlocksOut(subject_id=subject_id, blocks=_blocks(blocks))
 
 
@@ -295,7 +285,7 @@ def destroy_subject(
     x_request_id: RequestId = None,
 ) -> DestroyedOut:
     """Crypto-shred the subject (or some categories): key destroyed, rows deleted."""
-    ctx = _context(request, caller, x_request_id, response)
+    ctx = caller_context(request, response, caller, x_request_id)
     if category:
         result = service.destroy_categories(ctx, subject_id, category, reason or "")
     else:
