@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from derbes.deadlines.model.periods import Unit
 from derbes.deadlines.model.regime import Regime
@@ -15,17 +14,16 @@ from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model import iin as kz_iin
 from derbes.identifiers.ports import Phones
 from derbes.platform import i18n
-from derbes.platform.clock import Clock
+from derbes.platform.clock import KZ_ZONE, Clock
 from derbes.platform.labels import Lang
 
-# Ages and registration months are reckoned on the Kazakhstan calendar day
-# (a single zone, UTC+5, since 1 March 2024), not on the UTC day.
-KZ_TIMEZONE = ZoneInfo("Asia/Almaty")
 MAJORITY_RULE = "age_of_majority"
 
 
 def _today(clock: Clock | None) -> date | None:
-    return clock.now().astimezone(KZ_TIMEZONE).date() if clock is not None else None
+    # Ages and registration months are reckoned on the Kazakhstan calendar day, not
+    # on the UTC day.
+    return clock.now().astimezone(KZ_ZONE).date() if clock is not None else None
 
 
 def majority_age(regime: Regime) -> int:

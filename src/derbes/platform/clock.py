@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# Kazakhstan's one time zone (UTC+5 across the country since 1 March 2024, under its
+# IANA name): the day an instant falls on for a person there, and how it is shown.
+KZ_ZONE = ZoneInfo("Asia/Almaty")
 
 
 class Clock(Protocol):

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from derbes.errors import SourceSkipped
-from derbes.identifiers.service import KZ_TIMEZONE
-from derbes.platform.clock import Clock
+from derbes.platform.clock import KZ_ZONE, Clock
 from derbes.scanner.model.entities import Entity
 from derbes.scanner.model.findings import Finding, Mappings, Tally, judge
 from derbes.scanner.model.matches import Match, Reason
@@ -39,7 +38,7 @@ NER_CONFIDENCE = 0.8
 
 
 def today_in_kazakhstan(clock: Clock) -> date:
-    return clock.now().astimezone(KZ_TIMEZONE).date()
+    return clock.now().astimezone(KZ_ZONE).date()
 
 
 @dataclass(frozen=True)

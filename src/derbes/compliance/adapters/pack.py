@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -21,6 +20,7 @@ from derbes.compliance.service.pack import CompliancePack
 from derbes.console.adapters.incident_texts import SEVERITY_LABELS, STATE_LABELS
 from derbes.errors import InputError
 from derbes.platform import i18n
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import N_, Labels, Lang
 from derbes.platform.templates import package_templates
 from derbes.register.model.lint.catalogue import Finding
@@ -30,7 +30,6 @@ __all__ = ["FORMATS", "MEDIA_TYPES", "OUTCOMES", "render_pack", "unwaived_by_cod
 
 FORMATS = ("html", "pdf")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
-_ZONE = ZoneInfo("Asia/Almaty")
 # The chart's bars: what became of the period's requests.
 OUTCOMES = {
     "answered_in_time": N_("Answered in time"),
@@ -54,7 +53,7 @@ def _when(value: date | datetime | None, lang: Lang) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        local = value.astimezone(_ZONE)
+        local = value.astimezone(KZ_ZONE)
         return f"{i18n.format_date(local.date(), lang)}, {local:%H:%M}"
     return i18n.format_date(value, lang)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from derbes.audit import service as audit
 from derbes.audit.model.log import AuditRecord
@@ -26,6 +25,7 @@ from derbes.incidents import service as incidents
 from derbes.incidents.model import ClockState, Incident
 from derbes.integrity.model.anchor import Anchor, Chain
 from derbes.platform.chain import Verification
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import Labels
 from derbes.register.model.loaded import LoadedRegister
 from derbes.register.service.in_force import in_force_in
@@ -46,7 +46,6 @@ __all__ = ["PACK_ACTION", "ChainResult", "CompliancePack", "IncidentLine", "Requ
            "compliance_pack", "walk_chains"]
 
 PACK_ACTION = "compliance.pack"
-_ZONE = ZoneInfo("Asia/Almaty")
 # How many of the operator's requests, runs, acts and incidents a pack reads at most;
 # past it the pack says its counts are of the latest ones only.
 READ_AT_MOST = 100_000
@@ -114,16 +113,16 @@ class CompliancePack:
 def _within(at: datetime | None, period: Period) -> bool:
     if at is None:
         return False
-    return period.since <= at.astimezone(_ZONE).date() <= period.until
+    return period.since <= at.astimezone(KZ_ZONE).date() <= period.until
 
 
 def _closed_on(request: SubjectRequest) -> date | None:
-    return request.closed_at.astimezone(_ZONE).date() if request.closed_at else None
+    return request.closed_at.astimezone(KZ_ZONE).date() if request.closed_at else None
 
 
 def _open_at_end(request: SubjectRequest, period: Period) -> bool:
     closed = _closed_on(request)
-    return (request.received_at.astimezone(_ZONE).date() <= period.until
+    return (request.received_at.astimezone(KZ_ZONE).date() <= period.until
             and (closed is None or closed > period.until))
 
 

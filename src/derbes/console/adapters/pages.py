@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from derbes.console.adapters import incident_texts
 from derbes.console.model.pages import Urgency, mask
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.i18n import format_date, translations
 from derbes.platform.labels import N_, Lang
 from derbes.platform.templates import page_templates, render_translated
@@ -46,7 +46,6 @@ URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.ON_TIME: N_("On time"),
     Urgency.CLOSED: N_("Closed"),
 }
-_ALMATY = ZoneInfo("Asia/Almaty")
 # Each language named in itself, as a language switch shows it.
 LANG_NAMES: dict[Lang, str] = {Lang.RU: "Русский", Lang.KK: "Қазақша", Lang.EN: "English"}
 
@@ -70,7 +69,7 @@ def _local(value: datetime | None, lang: Lang) -> str:
     """An instant where incidents are handled and their terms counted (Asia/Almaty)."""
     if value is None:
         return "—"
-    local = value.astimezone(_ALMATY)
+    local = value.astimezone(KZ_ZONE)
     return f"{format_date(local.date(), lang)}, {local:%H:%M}"
 
 

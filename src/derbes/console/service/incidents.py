@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from derbes.console.service.access import may, scoped
 from derbes.context import Context
@@ -26,6 +25,7 @@ from derbes.incidents.model import (
     Transition,
     next_moves,
 )
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.dates import check_moment
 from derbes.staff.model.roles import Permission
 
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 # The form's detection time is a wall-clock time where the incident is handled.
-ZONE = ZoneInfo("Asia/Almaty")
 _UNFINISHED = (State.CANDIDATE, State.OPEN, State.CONTAINED, State.NOTIFIED)
 _SHOWN = 200
 
@@ -148,7 +147,7 @@ def _detected(text: str, now: datetime) -> datetime:
         local = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError("enter the date and time of detection", field="detected_at") from None
-    aware = local if local.tzinfo else local.replace(tzinfo=ZONE)
+    aware = local if local.tzinfo else local.replace(tzinfo=KZ_ZONE)
     check_moment(aware, "detected_at")
     if aware > now:
         raise InputError("the detection time is in the future", field="detected_at")

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from derbes.errors import InputError
 from derbes.incidents.service.notice import BodyNotice
 from derbes.platform import i18n
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import N_, Lang
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "TEXTS", "notice_data", "render_notice"]
@@ -27,7 +27,6 @@ __all__ = ["FORMATS", "MEDIA_TYPES", "TEXTS", "notice_data", "render_notice"]
 FORMATS = ("json", "html", "pdf")
 MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}
-_ZONE = ZoneInfo("Asia/Almaty")
 
 TEXTS: Mapping[str, str] = {
     "title": N_("Notice of a breach of personal data security"),
@@ -51,7 +50,7 @@ TEXTS: Mapping[str, str] = {
 
 
 def _when(at: datetime) -> str:
-    return at.astimezone(_ZONE).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(KZ_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def notice_data(notice: BodyNotice, lang: Lang | str) -> dict[str, Any]:

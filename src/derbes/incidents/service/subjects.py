@@ -26,7 +26,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from zoneinfo import ZoneInfo
 
 from derbes.context import Context
 from derbes.delivery import model as delivery_model
@@ -39,6 +38,7 @@ from derbes.incidents.ports import Notified, SealedExport
 from derbes.incidents.service.record import get as get_incident
 from derbes.incidents.service.record import guarded, record_event
 from derbes.platform import crypto
+from derbes.platform.clock import KZ_ZONE
 from derbes.register.service.in_force import find_in_force
 from derbes.requests.ports import RequestFilter
 from derbes.staff.model.roles import Permission
@@ -47,7 +47,6 @@ from derbes.vault.service.contacts import NotificationDetails, notification_deta
 __all__ = ["Contact", "NotifyReport", "exports", "notifications", "notify_subjects",
            "open_list", "seal_list"]
 
-ALMATY = ZoneInfo("Asia/Almaty")
 CHANNELS = ("auto", "sms", "email")
 CLAIMED = "claimed"
 UNREACHABLE = "unreachable"
@@ -210,7 +209,7 @@ def _texts(ctx: Context, incident: Incident) -> _Texts:
                   for lang in langs},
         categories={lang: ", ".join(known[c].labels.get(lang) if c in known else c
                                     for c in incident.categories) or "—" for lang in langs},
-        detected=incident.detected_at.astimezone(ALMATY).strftime("%d.%m.%Y"),
+        detected=incident.detected_at.astimezone(KZ_ZONE).strftime("%d.%m.%Y"),
         measures=incident.measures_taken, contact=contact)
 
 

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from derbes.errors import InputError
 from derbes.platform import i18n
+from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import N_, Lang
 from derbes.staff.model.roles import RoleBook
 from derbes.staff.service.people import AccessRow
@@ -25,8 +25,6 @@ from derbes.staff.service.people import AccessRow
 __all__ = ["FORMATS", "TEXTS", "render_access_list"]
 
 FORMATS = ("csv", "html", "pdf")
-# The list is read in Kazakhstan: instants are shown in Astana time.
-_ZONE = ZoneInfo("Asia/Almaty")
 
 TEXTS: Mapping[str, str] = {
     "title": N_("List of persons with access to personal data"),
@@ -50,7 +48,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _when(at: datetime | None) -> str:
-    return "" if at is None else at.astimezone(_ZONE).strftime("%Y-%m-%d %H:%M")
+    return "" if at is None else at.astimezone(KZ_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _cell(text: str) -> str:
