@@ -10,6 +10,8 @@ erasures are written to the access audit log; the actor is ``cli:<os user>``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -48,10 +50,16 @@ def _load(file: Path, register_file: Path | None) -> Any:
     return load_dataset(file, load_register(path).register)
 
 
-def _store(loaded: Any) -> Any:
+@contextmanager
+def _store(loaded: Any) -> Iterator[Any]:
+    """The live store the dataset maps, closed when the command is done with it."""
     from derbes.datasets.adapters.connectors.sql import SqlStore
 
-    return SqlStore.from_env(loaded.dataset)
+    store = SqlStore.from_env(loaded.dataset)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _identity(iin: str | None, phone: str | None, email: str | None,
@@ -106,11 +114,8 @@ def check(
     if offline:
         console.print(f"{file}: valid against the register (live database not checked)")
         return
-    store = _store(loaded)
-    try:
+    with _store(loaded) as store:
         problems = store.check()
-    finally:
-        store.close()
     if problems:
         raise DatasetError(loaded.locate(problems))
     tables = len(loaded.dataset.tables)
@@ -138,12 +143,9 @@ def show(
     loaded = _load(file, register_file)
     identity = _identity(iin, phone, email, customer_id)
     container = bootstrap()
-    store = _store(loaded)
-    try:
+    with _store(loaded) as store:
         rows = collect_subject(container.context(actor(), request_id()), store, identity,
                                purpose=purpose)
-    finally:
-        store.close()
     if as_json:
         typer.echo(json.dumps({
             "store": rows.store,
@@ -208,13 +210,10 @@ def erase(
             keep = purposes_that_keep(load_register(path).register)
     identity = _identity(iin, phone, email, customer_id)
     container = bootstrap()
-    store = _store(loaded)
-    try:
+    with _store(loaded) as store:
         outcome = erase_subject(
             container.context(actor(), request_id()), store, identity,
             categories=list(category) or None, keep_purposes=keep, dry_run=dry_run)
-    finally:
-        store.close()
     plan = outcome.plan
     if keep:
         notes.print("keeping what these purposes need: " + ", ".join(keep))
