@@ -5,33 +5,56 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from derbes.audit.adapters.alert_rules import load_access_rules
-from derbes.consent.adapters.egov import FakeEgovService
 from derbes.context import Context, OperatorScope, Rules
-from derbes.decisions.service import DecisionPoint
-from derbes.delivery.ports import Couriers, Mailer, SmsGateway
 from derbes.errors import ConfigurationError
-from derbes.identifiers.ports import Phones
-from derbes.integrity.model.anchor import Chain, Latest
-from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
 from derbes.platform.clock import Clock
 from derbes.platform.db import make_engine
 from derbes.platform.files import tighten_dir
-from derbes.platform.otp_codes import FileOtpCodes
 from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.platform.system_clock import SystemClock
-from derbes.register.ports import NoticeRenderer, RegisterReader
 from derbes.settings import Settings
-from derbes.staff.adapters.passwords import Argon2Hasher
-from derbes.staff.service.oidc import OidcSetup
 from derbes.uow import UnitOfWork
-from derbes.vault.adapters.kek import FileKek, load_kek, pending_kek_file
-from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
-from derbes.vault.adapters.keystore import SqlKeyStore
-from derbes.vault.ports import KeyEncryptionKey, KeyFiles
+
+# What a command does not use, it does not import: the adapters below load when
+# the container first hands them out (a CLI command starts in a fraction of a second).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from derbes.consent.adapters.egov import FakeEgovService
+    from derbes.decisions.service import DecisionPoint
+    from derbes.delivery.ports import Couriers, Mailer, SmsGateway
+    from derbes.identifiers.model import Verdict
+    from derbes.identifiers.ports import Phones
+    from derbes.integrity.model.anchor import Chain, Latest
+    from derbes.integrity.service.anchors import AnchorOutcome, AnchorSchedule, AnchorTargets
+    from derbes.platform.otp_codes import FileOtpCodes
+    from derbes.register.ports import NoticeRenderer, RegisterReader
+    from derbes.staff.adapters.passwords import Argon2Hasher
+    from derbes.staff.service.oidc import OidcSetup
+    from derbes.vault.adapters.keystore import SqlKeyStore
+    from derbes.vault.ports import KeyEncryptionKey, KeyFiles
+
+
+class _PhonesOnUse:
+    """The phone-number adapter, imported when a number is first checked: its
+    metadata takes a tenth of a second to load, which a command that checks no
+    number need not pay."""
+
+    def _phones(self) -> Phones:
+        from derbes.identifiers.adapters.phone import PHONES
+
+        return PHONES
+
+    def check(self, value: str) -> Verdict:
+        return self._phones().check(value)
+
+    def e164(self, value: str) -> str:
+        return self._phones().e164(value)
+
+
+_PHONES = _PhonesOnUse()
 
 
 @dataclass
@@ -72,6 +95,8 @@ class Container:
     def otp(self) -> FileOtpCodes:
         """The one-time codes' state, kept under ``var_dir`` (so the CLI can issue in one
         command and verify in the next); the codes travel through :attr:`couriers`."""
+        from derbes.platform.otp_codes import FileOtpCodes
+
         return FileOtpCodes(self.rules.consent.otp_reference_valid_minutes,
                             self.settings.var_dir / "otp")
 
@@ -79,6 +104,8 @@ class Container:
     def couriers(self) -> Couriers:
         """The SMS gateway and the mailer the settings choose (``DERBES_SMS_GATEWAY``,
         ``DERBES_MAIL_TRANSPORT``)."""
+        from derbes.delivery.ports import Couriers
+
         return Couriers(sms=self._sms_gateway(), mail=self._mailer())
 
     def _sms_gateway(self) -> SmsGateway:
@@ -123,6 +150,8 @@ class Container:
     @cached_property
     def egov(self) -> FakeEgovService:
         """The eGov consent service port; the shipped fake (no eGov connection is wired yet)."""
+        from derbes.consent.adapters.egov import FakeEgovService
+
         return FakeEgovService()
 
     @cached_property
@@ -146,10 +175,9 @@ class Container:
 
     @property
     def phones(self) -> Phones:
-        """Kazakhstan phone numbers (the numbering plan of the ``phonenumbers`` package)."""
-        from derbes.identifiers.adapters.phone import PHONES
-
-        return PHONES
+        """Kazakhstan phone numbers (the numbering plan of the ``phonenumbers`` package,
+        loaded when a number is first checked)."""
+        return _PHONES
 
     @property
     def key_files(self) -> KeyFiles:
@@ -173,6 +201,8 @@ class Container:
     @cached_property
     def kek(self) -> KeyEncryptionKey:
         """The KEK: DERBES_KEK wins, then Vault Transit if configured, then the key file."""
+        from derbes.vault.adapters.kek import load_kek
+
         s = self.settings
         return load_kek(
             key_file=s.kek_file,
@@ -191,6 +221,10 @@ class Container:
 
     @cached_property
     def keystore(self) -> SqlKeyStore:
+        from derbes.vault.adapters.kek import FileKek, pending_kek_file
+        from derbes.vault.adapters.key_epochs import DirectoryEpochKeyring
+        from derbes.vault.adapters.keystore import SqlKeyStore
+
         kek = self.kek
         directory = self.settings.epochs_dir
         pending = pending_kek_file(self.settings.kek_file)
@@ -213,6 +247,7 @@ class Container:
             UrlAnchorSink,
         )
         from derbes.integrity.ports import AnchorSink
+        from derbes.integrity.service.anchors import AnchorTargets
 
         s = self.settings
         copies: list[AnchorSink] = []
@@ -243,11 +278,15 @@ class Container:
     @cached_property
     def password_hasher(self) -> Argon2Hasher:
         """Argon2id with the costs of ``data/staff.yaml``."""
+        from derbes.staff.adapters.passwords import Argon2Hasher
+
         return Argon2Hasher(self.rules.staff.policy.passwords)
 
     @cached_property
     def oidc(self) -> OidcSetup | None:
         """The operator's OpenID Connect provider and role mapping (None: not configured)."""
+        from derbes.staff.service.oidc import OidcSetup
+
         s = self.settings
         if not s.oidc_configured:
             return None
@@ -265,6 +304,8 @@ class Container:
     @cached_property
     def decision_point(self) -> DecisionPoint:
         """In-process decisions with a short-lived cache of subject states."""
+        from derbes.decisions.service import DecisionPoint
+
         return DecisionPoint(self.reader, self.clock, self.rules.decisions,
                              ttl=self.settings.decision_cache_seconds)
 
@@ -274,6 +315,7 @@ def load_rules(regime_file: Path | None = None,
     """Every rule table from the shipped data; the regime table from ``regime_file`` and
     the DPO's calendar corrections from ``calendar_overrides`` if given."""
     from derbes.access.adapters.limits_yaml import load_identity_limits
+    from derbes.audit.adapters.alert_rules import load_access_rules
     from derbes.cabinet.adapters.rules import load_cabinet_rules
     from derbes.consent.adapters.rules import load_consent_rules
     from derbes.deadlines.adapters.kz_calendar import KzCalendars

@@ -17,7 +17,7 @@ timeout, a PostgreSQL deadlock victim or serialization failure) leaves it as
 
 Adding a repository (vault, consent ledger, audit log…): declare it on
 ``UnitOfWork`` (its Protocol in the slice's ``ports``), build it from the
-connection in ``platform/sql_uow.SqlUnitOfWork._open`` and from memory in
+connection in ``platform/sql_uow._STORES`` and from memory in
 ``derbes.testing.uow.FakeUnitOfWork``.
 """
 

@@ -14,9 +14,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.load_support import EXPRESS, adult_iin
 
 HEAVY = ("sqlalchemy", "alembic", "jinja2", "weasyprint", "babel", "fastapi", "uvicorn",
          "starlette", "pydantic_settings", "cryptography", "holidays", "jsonschema", "yaml",
@@ -41,10 +44,11 @@ print(json.dumps(sorted(m for m in {watched!r} if m in sys.modules)), file=sys.s
 """
 
 
-def _loaded(*argv: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+def _loaded(*argv: str, watched: tuple[str, ...] = HEAVY, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> list[str]:
     code = _PROBE.format(argv=["derbes", *argv], watched=watched)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False, env={**os.environ, "COLUMNS": "100"})
+                          check=False, cwd=cwd, env={**(env or os.environ), "COLUMNS": "100"})
     return list(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
@@ -75,9 +79,33 @@ def test_running_a_command_imports_only_its_own_module() -> None:
     assert _loaded("request", "--help", watched=others) == ["derbes.requests.cli"]
 
 
+# What showing a stored request needs beyond the database layer and the rule tables.
+SHOW_SKIPS = ("weasyprint", "fastapi", "uvicorn", "starlette", "phonenumbers", "argon2",
+              "alembic", "natasha", "duckdb", "hvac", "derbes.decisions.service",
+              "derbes.requests.service.access", "derbes.requests.service.letters",
+              "derbes.vault.adapters.keystore", "derbes.consent.adapters.store")
+
+
+def test_showing_a_request_loads_only_the_stores_and_use_case_it_reads(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DERBES_")}
+    derbes = str(Path(sys.executable).with_name("derbes"))
+    for args, stdin in ((["init"], None), (["register", "publish", str(EXPRESS)], None),
+                        (["request", "file", "--operator", "express-avans", "--type",
+                          "access", "--iin", "-"], adult_iin(3) + "\n")):
+        done = subprocess.run([derbes, *args], cwd=tmp_path, env=env, input=stdin, text=True,
+                              capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+    request_id = done.stdout.split()[0]
+    loaded = _loaded("request", "show", request_id, watched=(*SHOW_SKIPS, "sqlalchemy"),
+                     cwd=tmp_path, env=env)
+    # It did read the database (so the probe ran the command), and nothing else.
+    assert loaded == ["sqlalchemy"]
+
+
 _HELP = """
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from derbes.cli import commands
 if {load_all!r}:

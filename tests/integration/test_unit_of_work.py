@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from derbes.platform.sql_uow import SqlUnitOfWork
 from derbes.uow import UnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -75,3 +76,24 @@ def test_commit_outside_the_block_is_an_error(uow_factory: UowFactory) -> None:
     uow = uow_factory()
     with pytest.raises(RuntimeError, match="outside"):
         uow.commit()
+
+
+def test_every_repository_of_the_port_is_made_on_first_use_and_bound_to_its_block(
+        uow_factory: UowFactory) -> None:
+    """The SQL unit of work builds a repository when first asked (a command importing one
+    store, not all): every repository the port names is there, each made once per block
+    on that block's connection, and none survives into the next block."""
+    names = [n for n in UnitOfWork.__annotations__ if not n.startswith("_")]
+    assert len(names) >= 25
+    with uow_factory() as uow:
+        made = {name: getattr(uow, name) for name in names}
+        assert all(getattr(uow, name) is made[name] for name in names)
+    if not isinstance(uow, SqlUnitOfWork):
+        return  # the in-memory fake keeps its repositories: they are its storage
+    with uow_factory() as again:
+        assert all(getattr(again, name) is not made[name] for name in names)
+        assert again.registers.list() == []
+    with pytest.raises(RuntimeError, match="outside"):
+        _ = uow_factory().registers
+    with pytest.raises(AttributeError):
+        _ = getattr(uow_factory(), "no_such_repository")

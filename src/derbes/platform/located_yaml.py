@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from derbes.errors import Problem
+from derbes.platform import yaml_text
 from derbes.platform.doc_paths import line_of
 
 __all__ = [
@@ -126,8 +127,8 @@ def schema_message(error: jsonschema.ValidationError) -> str:
 def read_document(text: str, file: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for lines) and the data of ``text``; :class:`YamlReadError` if unreadable."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml_text.compose(text)
+        data = yaml_text.load(text)
     except (ValueError, KeyError, TypeError, OverflowError):
         # PyYAML's constructors let these through for scalars that match a
         # type but are not values of it: 2026-02-30, !!bool maybe, !!int x.

@@ -10,9 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 
 
 def shipped_text(name: str) -> str:
@@ -22,7 +21,7 @@ def shipped_text(name: str) -> str:
 
 def shipped_yaml(name: str) -> Any:
     """The shipped YAML file ``name``, parsed (what its loader checks)."""
-    return yaml.safe_load(shipped_text(name))
+    return yaml_text.load(shipped_text(name))
 
 
 def shipped_mapping(name: str) -> dict[str, Any]:

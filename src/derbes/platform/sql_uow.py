@@ -6,59 +6,59 @@ database themselves build this one.
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from derbes.access.adapters.store import SqlApiKeyRepository
-from derbes.access.adapters.throttle_store import SqlThrottleRepository
-from derbes.access.ports import ApiKeyRepository, ThrottleRepository
-from derbes.audit.adapters.store import SqlAlertRepository, SqlAuditRepository
-from derbes.audit.ports import AlertRepository, AuditKey, AuditRepository
-from derbes.cabinet.adapters.store import SqlDocumentRepository, SqlSubjectSessionRepository
-from derbes.cabinet.ports import DocumentRepository, SubjectSessionRepository
-from derbes.compliance.adapters.store import SqlResponsibleRepository
-from derbes.compliance.ports import ResponsibleRepository
-from derbes.consent.adapters.store import (
-    ConsentLedgerRepository,
-    ConsentRepository,
-    EgovRequestRepository,
-    SqlConsentLedgerRepository,
-    SqlConsentRepository,
-    SqlEgovRequestRepository,
-)
-from derbes.decisions.adapters.facts import DecisionFactsRepository, SqlDecisionFactsRepository
-from derbes.delivery.adapters.store import SqlDeliveryRepository
-from derbes.delivery.ports import DeliveryRepository
-from derbes.incidents.adapters.store import SqlIncidentRepository
-from derbes.incidents.ports import IncidentRepository
-from derbes.integrity.adapters.projections import SqlProjectionReader
-from derbes.integrity.adapters.seals import SealKeySource, SqlSealRepository
-from derbes.integrity.ports import ProjectionReader, SealRepository
-from derbes.integrity.service.sealing import reseal
-from derbes.lifecycle.adapters.store import LifecycleRepository, SqlLifecycleRepository
+from derbes.integrity.adapters.seals import SealKeySource
 from derbes.platform import db
 from derbes.platform.touched import Touched
-from derbes.register.adapters.store import SqlRegisterRepository
-from derbes.register.ports import RegisterRepository
-from derbes.requests.adapters.store import RequestRepository, SqlRequestRepository
-from derbes.retention.adapters.acts_store import SqlActRepository
-from derbes.retention.adapters.store import SqlRetentionRepository
-from derbes.retention.ports import ActRepository, RetentionRepository
-from derbes.staff.adapters.store import SqlSessionRepository, SqlStaffRepository
-from derbes.staff.ports import SessionRepository, StaffRepository
-from derbes.transfers.adapters.store import SqlTransferRepository, TransferRepository
-from derbes.vault.adapters.keyswap_store import SqlKeySwapJournal
-from derbes.vault.adapters.store import SqlVaultRepository
-from derbes.vault.ports import KeySwapJournal, VaultRepository
+
+if TYPE_CHECKING:
+    from derbes.audit.ports import AuditKey
 
 __all__ = ["SqlUnitOfWork"]
+
+# Each repository: its module, its class, and what it takes after the connection.
+_STORES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "registers": ("derbes.register.adapters.store", "SqlRegisterRepository", ()),
+    "audit": ("derbes.audit.adapters.store", "SqlAuditRepository", ("audit_key",)),
+    "alerts": ("derbes.audit.adapters.store", "SqlAlertRepository", ()),
+    "api_keys": ("derbes.access.adapters.store", "SqlApiKeyRepository", ()),
+    "vault": ("derbes.vault.adapters.store", "SqlVaultRepository", ("touched",)),
+    "consents": ("derbes.consent.adapters.store", "SqlConsentRepository", ("touched",)),
+    "consent_ledger": ("derbes.consent.adapters.store", "SqlConsentLedgerRepository",
+                       ("audit_key", "touched")),
+    "lifecycle": ("derbes.lifecycle.adapters.store", "SqlLifecycleRepository", ("touched",)),
+    "egov_requests": ("derbes.consent.adapters.store", "SqlEgovRequestRepository", ()),
+    "decision_facts": ("derbes.decisions.adapters.facts", "SqlDecisionFactsRepository",
+                       ("seal_key",)),
+    "transfers": ("derbes.transfers.adapters.store", "SqlTransferRepository", ()),
+    "requests": ("derbes.requests.adapters.store", "SqlRequestRepository", ()),
+    "retention": ("derbes.retention.adapters.store", "SqlRetentionRepository", ("touched",)),
+    "acts": ("derbes.retention.adapters.acts_store", "SqlActRepository", ()),
+    "key_swaps": ("derbes.vault.adapters.keyswap_store", "SqlKeySwapJournal", ()),
+    "seals": ("derbes.integrity.adapters.seals", "SqlSealRepository", ()),
+    "projections": ("derbes.integrity.adapters.projections", "SqlProjectionReader", ()),
+    "throttle": ("derbes.access.adapters.throttle_store", "SqlThrottleRepository", ()),
+    "staff": ("derbes.staff.adapters.store", "SqlStaffRepository", ()),
+    "staff_sessions": ("derbes.staff.adapters.store", "SqlSessionRepository", ()),
+    "deliveries": ("derbes.delivery.adapters.store", "SqlDeliveryRepository", ()),
+    "incidents": ("derbes.incidents.adapters.store", "SqlIncidentRepository", ()),
+    "subject_sessions": ("derbes.cabinet.adapters.store", "SqlSubjectSessionRepository", ()),
+    "cabinet_documents": ("derbes.cabinet.adapters.store", "SqlDocumentRepository", ()),
+    "responsible": ("derbes.compliance.adapters.store", "SqlResponsibleRepository", ()),
+}
 
 
 class SqlUnitOfWork:
     """A unit of work on one connection of ``engine`` and one transaction.
+
+    Its repositories are those of the port (``derbes.uow.UnitOfWork``), each made
+    from ``_STORES`` when the block first uses it.
 
     ``audit_key`` chains the access audit log (bytes, or a function that fetches
     it from the key store when the first entry is written). ``read_only``: the
@@ -97,36 +97,25 @@ class SqlUnitOfWork:
         return self
 
     def _open(self, connection: Connection) -> None:
-        touched = self._touched
-        touched.clear()
-        self.registers: RegisterRepository = SqlRegisterRepository(connection)
-        self.audit: AuditRepository = SqlAuditRepository(connection, self._audit_key)
-        self.alerts: AlertRepository = SqlAlertRepository(connection)
-        self.api_keys: ApiKeyRepository = SqlApiKeyRepository(connection)
-        self.vault: VaultRepository = SqlVaultRepository(connection, touched)
-        self.consents: ConsentRepository = SqlConsentRepository(connection, touched)
-        self.consent_ledger: ConsentLedgerRepository = SqlConsentLedgerRepository(
-            connection, self._audit_key, touched)
-        self.lifecycle: LifecycleRepository = SqlLifecycleRepository(connection, touched)
-        self.egov_requests: EgovRequestRepository = SqlEgovRequestRepository(connection)
-        self.decision_facts: DecisionFactsRepository = SqlDecisionFactsRepository(
-            connection, self._seal_key)
-        self.transfers: TransferRepository = SqlTransferRepository(connection)
-        self.requests: RequestRepository = SqlRequestRepository(connection)
-        self.retention: RetentionRepository = SqlRetentionRepository(connection, touched)
-        self.acts: ActRepository = SqlActRepository(connection)
-        self.key_swaps: KeySwapJournal = SqlKeySwapJournal(connection)
-        self.seals: SealRepository = SqlSealRepository(connection)
-        self.projections: ProjectionReader = SqlProjectionReader(connection)
-        self.throttle: ThrottleRepository = SqlThrottleRepository(connection)
-        self.staff: StaffRepository = SqlStaffRepository(connection)
-        self.staff_sessions: SessionRepository = SqlSessionRepository(connection)
-        self.deliveries: DeliveryRepository = SqlDeliveryRepository(connection)
-        self.incidents: IncidentRepository = SqlIncidentRepository(connection)
-        self.subject_sessions: SubjectSessionRepository = SqlSubjectSessionRepository(
-            connection)
-        self.cabinet_documents: DocumentRepository = SqlDocumentRepository(connection)
-        self.responsible: ResponsibleRepository = SqlResponsibleRepository(connection)
+        self._touched.clear()
+        for name in _STORES:
+            self.__dict__.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository, made on first use in this block (so a command that reads one
+        table imports one store, not all of them)."""
+        found = _STORES.get(name)
+        if found is None:
+            raise AttributeError(name)
+        module, cls, extras = found
+        made = getattr(import_module(module), cls)(
+            self._require_connection(), *(self._extra(e) for e in extras))
+        self.__dict__[name] = made
+        return made
+
+    def _extra(self, what: str) -> Any:
+        return {"audit_key": self._audit_key, "touched": self._touched,
+                "seal_key": self._seal_key}[what]
 
     def __exit__(
         self,
@@ -157,6 +146,8 @@ class SqlUnitOfWork:
         if self._touched:
             # Last, after every head lock the transaction took (so seal locks
             # never wait inside a head lock they could be holding up).
+            from derbes.integrity.service.sealing import reseal
+
             ids, fresh = self._touched.take()
             reseal(self.seals, self._seal_key(), ids, fresh)
         try:

@@ -9,6 +9,7 @@ import yaml
 
 from derbes.access.model.limits import IdentityLimits, limits_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 from derbes.platform.shipped import shipped_text
 
 SHIPPED = "identity_limits.yaml"
@@ -22,7 +23,7 @@ def load_identity_limits() -> IdentityLimits:
     except OSError as exc:
         raise ConfigurationError(f"cannot read {SHIPPED}: {exc.strerror or exc}") from exc
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml_text.load(text)
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{SHIPPED}: not valid YAML: {exc}") from exc
     return limits_from_dict(data)

@@ -9,6 +9,7 @@ import yaml
 
 from derbes.audit.model.alert_rules import AccessRules, rules_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 from derbes.platform.shipped import shipped_text
 
 SHIPPED_RULES = "access_rules.yaml"
@@ -23,7 +24,7 @@ def load_access_rules(path: Path | None = None) -> AccessRules:
             f"cannot read access rules {path or SHIPPED_RULES}: {exc.strerror or exc}"
         ) from exc
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml_text.load(text)
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path or SHIPPED_RULES}: not valid YAML: {exc}") from exc
     return rules_from_dict(data)

@@ -25,6 +25,7 @@ import yaml
 
 from derbes.deadlines.model.calendar import DayKind, SpecialDay, WorkingCalendar
 from derbes.errors import ConfigurationError, InputError
+from derbes.platform import yaml_text
 from derbes.platform.labels import Labels
 from derbes.platform.shipped import shipped_text
 
@@ -200,7 +201,7 @@ def load_override_file(path: Path) -> OverrideTable:
 def load_override_table(text: str, *, where: str) -> OverrideTable:
     """Parse an override table; every bad row is reported at once."""
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml_text.load(text)
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError on 2026-02-30
         raise InputError(f"{where}: not valid YAML: {exc}") from exc
     if data is None:

@@ -10,6 +10,7 @@ import yaml
 
 from derbes.deadlines.model.regime import Regime, RegimeError, regime_from_dict
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 from derbes.platform.shipped import shipped_text
 
 SHIPPED_REGIME = "regime.yaml"
@@ -42,7 +43,7 @@ def _parse_regime_file(path: Path) -> Regime:
 
 def _parse(text: str, where: str) -> Regime:
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml_text.load(text)
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError on 2026-02-30
         raise RegimeError(f"{where}: not valid YAML: {exc}") from exc
     try:

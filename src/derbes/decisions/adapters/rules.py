@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
 from derbes.decisions.model import DecisionRules, ReasonCode, ReasonText
 from derbes.errors import ConfigurationError, InputError
+from derbes.platform import yaml_text
 from derbes.platform.labels import Labels
 from derbes.platform.shipped import shipped_text
 
@@ -16,7 +15,7 @@ SHIPPED_RULES = "decision_rules.yaml"
 
 
 def parse_decision_rules(text: str, where: str = SHIPPED_RULES) -> DecisionRules:
-    data: Any = yaml.safe_load(text)
+    data: Any = yaml_text.load(text)
     reasons = data.get("reasons") if isinstance(data, dict) else None
     if not isinstance(reasons, dict):
         raise ConfigurationError(f"{where}: expected a mapping 'reasons'")

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from derbes.errors import InputError, Problem, RegisterError
+from derbes.platform import yaml_text
 from derbes.platform.located_yaml import YamlReadError, join_path, plain, read_document
 from derbes.register.model.upgrade import Edit, Rename, Replace, needs_upgrade, upgrade
 
@@ -120,7 +121,7 @@ def upgrade_text(text: str, file: str = "<register>") -> Upgraded:
     out = text
     for start, end, new in sorted(spans, key=lambda s: s[0], reverse=True):
         out = out[:start] + new + out[end:]
-    check: Any = plain(yaml.safe_load(out))
+    check: Any = plain(yaml_text.load(out))
     if check != result.data:
         raise InputError(f"{file}: the upgrade cannot keep the file's layout; upgrade it by hand "
                          "(see `derbes register schema`)", field="schema_version")

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 from derbes.staff.model.oidc import (
     RoleMapping,
     TokenRejected,
@@ -83,7 +84,7 @@ def verify_rs256(token: str, keys: Mapping[str, Any]) -> dict[str, Any]:
 def load_role_mapping(path: Path, book: RoleBook, claim: str) -> RoleMapping:
     """The operator's mapping of claim values to roles (``DERBES_OIDC_ROLES_FILE``)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"cannot read the OIDC role mapping {path.name}: "
                                  f"{exc.strerror or exc}", field="oidc_roles_file") from None

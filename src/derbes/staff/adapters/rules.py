@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from derbes.errors import ConfigurationError
+from derbes.platform import yaml_text
 from derbes.staff.model.policy import StaffRules, policy_from_dict
 from derbes.staff.model.roles import roles_from_dict
 
@@ -21,7 +22,7 @@ def _read(name: str) -> Any:
     except OSError as exc:
         raise ConfigurationError(f"cannot read {name}: {exc.strerror or exc}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml_text.load(text)
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{name}: not valid YAML: {exc}") from exc
 
