@@ -19,6 +19,7 @@ stateful phase, a fixed seed) so they stay within a few minutes.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,7 +42,9 @@ from tests.api_world import make_world
 
 STATELESS_EXAMPLES = 10
 STATEFUL_EXAMPLES = 60
-STATEFUL_SECONDS = 75  # per link graph
+# Seconds per link graph: 30 in the everyday suite; `DERBES_FUZZ_SECONDS=300` for a
+# deeper run (README, "Tests").
+STATEFUL_SECONDS = int(os.environ.get("DERBES_FUZZ_SECONDS", "30"))
 # Two link graphs, each run on its own so each has its creating call as the root:
 # a subject and what is done to it (consents, events, eGov requests); a subject request
 # and its life (code, verification, answer, refusal, withdrawal, letter), in a run over

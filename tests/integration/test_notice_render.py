@@ -6,7 +6,10 @@ appear in every language and format: the notice is the register, published.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
+import os
 import re
 import unicodedata
 from functools import cache
@@ -58,9 +61,34 @@ def _loaded(path: Path) -> LoadedRegister:
     return load_register(path)
 
 
+# Laying a notice out as PDF takes WeasyPrint seconds; several tests read the same
+# PDF, and the two xdist workers share this run's directory: each PDF is rendered once
+# per run, by whichever worker asks first, the other waiting for it.
+_SHARED: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_pdfs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    run = tmp_path_factory.getbasetemp().parent  # the same for every worker of a run
+    _SHARED[:] = [run / "notice-pdfs"]
+    _SHARED[0].mkdir(exist_ok=True)
+
+
 @cache
 def _render(path: Path, lang: str, fmt: str) -> bytes:
-    return render_notice(_loaded(path), lang, fmt)
+    if fmt != "pdf" or not _SHARED:
+        return render_notice(_loaded(path), lang, fmt)
+    key = hashlib.sha256(f"{path.resolve()}|{lang}".encode()).hexdigest()[:20]
+    target = _SHARED[0] / f"{key}.pdf"
+    with open(_SHARED[0] / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target.read_bytes()
+        data = render_notice(_loaded(path), lang, fmt)
+        part = target.with_suffix(".part")
+        part.write_bytes(data)
+        os.replace(part, target)
+        return data
 
 
 def _squash(text: str) -> str:
