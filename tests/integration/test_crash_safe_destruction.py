@@ -542,10 +542,10 @@ def test_every_crash_point_is_exercised() -> None:
 
 # ------------------------------------------------------------- random kills
 
-# 8 kills per database in the everyday suite, at random moments (each named crash point
-# is also killed deterministically above); `DERBES_TEST_KILLS=50` or more for the
-# figures of docs/reliability.md.
-KILLS = int(os.environ.get("DERBES_TEST_KILLS", "8"))
+# 20 kills per database in the everyday suite (each named crash point is also killed
+# deterministically above); `DERBES_TEST_KILLS=50` or more for the figures of
+# docs/reliability.md.
+KILLS = int(os.environ.get("DERBES_TEST_KILLS", "20"))
 
 
 def _run_row(inst: Installation) -> tuple[int, int, str] | None:
