@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -313,38 +315,52 @@ class Container:
 def load_rules(regime_file: Path | None = None,
                calendar_overrides: Path | None = None) -> Rules:
     """Every rule table from the shipped data; the regime table from ``regime_file`` and
-    the DPO's calendar corrections from ``calendar_overrides`` if given."""
-    from derbes.access.adapters.limits_yaml import load_identity_limits
-    from derbes.audit.adapters.alert_rules import load_access_rules
-    from derbes.cabinet.adapters.rules import load_cabinet_rules
-    from derbes.consent.adapters.rules import load_consent_rules
-    from derbes.deadlines.adapters.kz_calendar import KzCalendars
-    from derbes.deadlines.adapters.regime_yaml import load_regime
-    from derbes.decisions.adapters.rules import load_decision_rules
-    from derbes.delivery.adapters.rules import load_delivery_rules
-    from derbes.requests.adapters.rules import load_request_rules
-    from derbes.retention.adapters.acts.rules import load_act_rules
-    from derbes.retention.adapters.rules import load_retention_rules
-    from derbes.staff.adapters.rules import load_staff_rules
-    from derbes.vault.adapters.rules import load_vault_rules
+    the DPO's calendar corrections from ``calendar_overrides`` if given. A table (and
+    its slice's model) is read when first used: a command pays for the tables it reads.
+    """
 
-    regime = load_regime(regime_file)
-    return Rules(
-        regime=regime,
-        vault=load_vault_rules(),
-        consent=load_consent_rules(),
-        retention=load_retention_rules(),
-        decisions=load_decision_rules(),
-        acts=load_act_rules(),
-        alerts=load_access_rules(),
-        identity_limits=load_identity_limits(),
+    def regime(_rules: Rules) -> object:
+        from derbes.deadlines.adapters.regime_yaml import load_regime
+
+        return load_regime(regime_file)
+
+    def calendars(_rules: Rules) -> object:
+        from derbes.deadlines.adapters.kz_calendar import KzCalendars
+
+        return KzCalendars(calendar_overrides)
+
+    def requests(rules: Rules) -> object:
+        from derbes.requests.adapters.rules import load_request_rules
+
         # Checked against the deadline ids of the regime in force.
-        requests=load_request_rules(list(regime.deadlines)),
-        calendars=KzCalendars(calendar_overrides),
-        staff=load_staff_rules(),
-        delivery=load_delivery_rules(),
-        cabinet=load_cabinet_rules(),
-    )
+        return load_request_rules(list(rules.regime.deadlines))
+
+    return Rules({"regime": regime, "calendars": calendars, "requests": requests,
+                  **{name: _shipped(module, function)
+                     for name, (module, function) in _SHIPPED_RULES.items()}})
+
+
+# The tables read from the shipped data alone: the loader of each, by module and name.
+_SHIPPED_RULES = {
+    "vault": ("derbes.vault.adapters.rules", "load_vault_rules"),
+    "consent": ("derbes.consent.adapters.rules", "load_consent_rules"),
+    "retention": ("derbes.retention.adapters.rules", "load_retention_rules"),
+    "decisions": ("derbes.decisions.adapters.rules", "load_decision_rules"),
+    "acts": ("derbes.retention.adapters.acts.rules", "load_act_rules"),
+    "alerts": ("derbes.audit.adapters.alert_rules", "load_access_rules"),
+    "identity_limits": ("derbes.access.adapters.limits_yaml", "load_identity_limits"),
+    "staff": ("derbes.staff.adapters.rules", "load_staff_rules"),
+    "delivery": ("derbes.delivery.adapters.rules", "load_delivery_rules"),
+    "cabinet": ("derbes.cabinet.adapters.rules", "load_cabinet_rules"),
+}
+
+
+def _shipped(module: str, function: str) -> Callable[[Rules], object]:
+    def load(_rules: Rules) -> object:
+        loader: Callable[[], object] = getattr(import_module(module), function)
+        return loader()
+
+    return load
 
 
 def _settings() -> Settings:

@@ -23,10 +23,11 @@ rule tables and ports are named for the type checker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from threading import RLock
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from derbes.errors import InputError, NotFoundError
 
@@ -94,14 +95,19 @@ class OperatorScope:
         return OperatorScope.only(asked)
 
 
-@dataclass(frozen=True)
 class Rules:
-    """The rule tables, loaded once from data (each entry carries its citation).
+    """The rule tables, each loaded from data on first use (each entry carries its
+    citation), then kept: a command that reads two tables parses two files.
 
     ``regime`` is the regime table in force: the shipped one, or the DPO's file
     named by ``DERBES_REGIME_FILE``; an operator's register may override some of
     its entries (``deadlines.model.regime.apply_overrides``). ``calendars`` gives the
     working calendars (the shipped table with the DPO's ``DERBES_CALENDAR_OVERRIDES``).
+
+    Made from one loader per table (``bootstrap.load_rules`` names them); a loader
+    gets the rules so that a table checked against another (the request rules
+    against the regime's deadlines) reads that one. Read-only once made; safe to
+    share between threads (a table is loaded under a lock, once).
     """
 
     regime: Regime
@@ -117,6 +123,44 @@ class Rules:
     staff: StaffRules
     delivery: DeliveryRules
     cabinet: CabinetRules
+
+    TABLES: ClassVar[tuple[str, ...]] = (
+        "regime", "vault", "consent", "retention", "decisions", "acts", "alerts",
+        "identity_limits", "requests", "calendars", "staff", "delivery", "cabinet")
+
+    def __init__(self, loaders: Mapping[str, Callable[[Rules], object]]) -> None:
+        unknown = set(loaders) - set(self.TABLES)
+        missing = set(self.TABLES) - set(loaders)
+        if unknown or missing:
+            raise ValueError(f"rule tables: unknown {sorted(unknown)}, missing {sorted(missing)}")
+        object.__setattr__(self, "_loaders", dict(loaders))
+        object.__setattr__(self, "_lock", RLock())
+
+    if not TYPE_CHECKING:  # the type checker sees the tables' types, not this
+        def __getattr__(self, name: str) -> Any:
+            loader = self.__dict__.get("_loaders", {}).get(name)
+            if loader is None:
+                raise AttributeError(name)
+            with self.__dict__["_lock"]:
+                if name not in self.__dict__:
+                    object.__setattr__(self, name, loader(self))
+            return self.__dict__[name]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the rule tables are read-only ({name})")
+
+    def replaced(self, **tables: object) -> Rules:
+        """These rules with some tables given (the others loaded as here, on use)."""
+        loaders = dict(self.__dict__["_loaders"])
+        for name, table in tables.items():
+            loaders[name] = lambda _rules, table=table: table
+        return Rules(loaders)
+
+    def load_all(self) -> Rules:
+        """Every table loaded now, so that a wrong file fails at start-up, not at first use."""
+        for name in self.TABLES:
+            getattr(self, name)
+        return self
 
 
 @dataclass(frozen=True)

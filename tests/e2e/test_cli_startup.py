@@ -79,11 +79,17 @@ def test_running_a_command_imports_only_its_own_module() -> None:
     assert _loaded("request", "--help", watched=others) == ["derbes.requests.cli"]
 
 
-# What showing a stored request needs beyond the database layer and the rule tables.
+# What showing a stored request needs beyond the database layer and the regime table:
+# neither the other rule tables (read on first use) nor the retention sweep.
 SHOW_SKIPS = ("weasyprint", "fastapi", "uvicorn", "starlette", "phonenumbers", "argon2",
               "alembic", "natasha", "duckdb", "hvac", "derbes.decisions.service",
               "derbes.requests.service.access", "derbes.requests.service.letters",
-              "derbes.vault.adapters.keystore", "derbes.consent.adapters.store")
+              "derbes.vault.adapters.keystore", "derbes.consent.adapters.store",
+              "derbes.retention.service.sweep", "derbes.retention.adapters.rules",
+              "derbes.consent.adapters.rules", "derbes.staff.adapters.rules",
+              "derbes.cabinet.adapters.rules", "derbes.delivery.adapters.rules",
+              "derbes.decisions.adapters.rules", "derbes.retention.adapters.acts.rules",
+              "derbes.audit.adapters.alert_rules", "derbes.vault.adapters.rules")
 
 
 def test_showing_a_request_loads_only_the_stores_and_use_case_it_reads(tmp_path: Path) -> None:

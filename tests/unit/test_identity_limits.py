@@ -50,7 +50,7 @@ class CountingOtp(FakeOtpService):
 def _rules(otp: OtpLimits) -> Rules:
     """The shipped rules with these OTP limits."""
     shipped = shipped_rules()
-    return replace(shipped, identity_limits=replace(shipped.identity_limits, otp=otp))
+    return shipped.replaced(identity_limits=replace(shipped.identity_limits, otp=otp))
 
 
 def _wrong(code: str) -> str:

@@ -43,7 +43,7 @@ def make_context(
 ) -> Context:
     """A context on ``uow`` and ``keystore`` (None: a use case that opens no value) and
     ``clock`` (None: a fixed clock); ``regime`` replaces the shipped regime table."""
-    rules = shipped_rules() if regime is None else replace(shipped_rules(), regime=regime)
+    rules = shipped_rules() if regime is None else shipped_rules().replaced(regime=regime)
     keys = _no_keys if keystore is None else (lambda: keystore)
     return Context(uow=uow, keys=keys, clock=FixedClock() if clock is None else clock,
                    rules=rules, phones=PHONES, actor=actor, request_id=request_id,

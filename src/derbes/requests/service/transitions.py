@@ -18,7 +18,6 @@ from derbes.register.service.in_force import in_force_in
 from derbes.requests import model as rq
 from derbes.requests.model import RequestState, RequestType, SubjectRequest, Transition
 from derbes.requests.service.sealing import request_key, seal
-from derbes.retention.service import sweep as retention
 from derbes.uow import UnitOfWork
 from derbes.vault.model import SUBJECT_ACCESS_REQUEST
 
@@ -163,6 +162,9 @@ def no_data(ctx: Context, request: SubjectRequest) -> SubjectRequest:
 
 def request_closed(ctx: Context, request: SubjectRequest) -> None:
     """An answered request is an event the clocks know (``achieved_when: request_answered``)."""
+    # Here, not at the top: reading a request (``derbes request show``) needs no sweep.
+    from derbes.retention.service import sweep as retention
+
     if request.subject_id is None:
         return
     with ctx.uow as uow:
