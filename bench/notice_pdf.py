@@ -29,7 +29,6 @@ import cProfile
 import io
 import pstats
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -104,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
