@@ -77,6 +77,8 @@ class RequestState(StrEnum):
 
 
 _CLOSED = frozenset({RequestState.ANSWERED, RequestState.REFUSED, RequestState.WITHDRAWN})
+# A request that got its answer (or refusal): the event ``request_answered`` of the clocks.
+ANSWERED_STATES = (RequestState.ANSWERED, RequestState.REFUSED)
 
 # Every allowed move; anything else is a ConflictError.
 TRANSITIONS: Mapping[RequestState, frozenset[RequestState]] = {

@@ -9,7 +9,7 @@ Adapters implement them; bootstrap and the entry points choose which.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -48,6 +48,12 @@ class RequestRepository(Protocol):
 
     def list(self, where: RequestFilter) -> builtins.list[SubjectRequest]:
         """Matching requests, the soonest due first."""
+        ...
+
+    def answered_for_subjects(self, subject_ids: Collection[str]
+                              ) -> dict[str, builtins.list[datetime]]:
+        """When each answered or refused request of these subjects was closed, per subject
+        (every one: no limit), in one read."""
         ...
 
 

@@ -26,6 +26,15 @@ from derbes.vault.ports import SealedValue
 __all__ = ["ActFilter", "ActRepository", "RetentionRepository"]
 
 
+@dataclass(frozen=True)
+class SubjectClockRows:
+    """One subject's clocks as stored: its operator, purpose clocks, category clocks."""
+
+    operator_id: str
+    purposes: Sequence[PurposeClock]
+    categories: Sequence[CategoryClock]
+
+
 class RetentionRepository(Protocol):
     # -- holds
     def add_hold(self, hold: LegalHold) -> None: ...
@@ -36,10 +45,19 @@ class RetentionRepository(Protocol):
 
     def holds_for(self, subject_id: str) -> builtins.list[LegalHold]: ...
 
+    def holds_for_subjects(self, subject_ids: Collection[str]
+                           ) -> dict[str, builtins.list[LegalHold]]:
+        """Every legal hold of many subjects (released ones too) in one read."""
+        ...
+
     # -- clocks
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:
         """Replace the subject's purpose and category clocks."""
+        ...
+
+    def put_clocks_many(self, clocks: Mapping[str, SubjectClockRows], at: datetime) -> None:
+        """Replace the purpose and category clocks of many subjects at once."""
         ...
 
     def add_clocks(self, operator_id: str,

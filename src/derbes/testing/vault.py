@@ -117,7 +117,8 @@ class FakeVaultRepository:
     def get_many(self, subject_ids: Collection[str]) -> dict[str, SubjectRecord]:
         return {sid: self._s.subjects[sid] for sid in subject_ids if sid in self._s.subjects}
 
-    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+    def values_of_many(self, subject_ids: Collection[str],
+                       categories: Collection[str] | None = None,
                        ) -> dict[str, builtins.list[SealedValue]]:
         found = {sid: self.values(sid, categories) for sid in subject_ids}
         return {sid: values for sid, values in found.items() if values}

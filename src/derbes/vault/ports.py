@@ -228,9 +228,11 @@ class VaultRepository(Protocol):
         """The subjects of these ids that exist (tombstones included), in one read."""
         ...
 
-    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+    def values_of_many(self, subject_ids: Collection[str],
+                       categories: Collection[str] | None = None,
                        ) -> dict[str, builtins.list[SealedValue]]:
-        """Per subject its values of ``categories``, by category and seq, in one read."""
+        """Per subject its values (of ``categories`` if given), by category and seq, in
+        one read; a subject without any is left out."""
         ...
 
     def delete_values(

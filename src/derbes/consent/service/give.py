@@ -262,12 +262,11 @@ def _give_all(ctx: Context, otp: OtpVerifier | None, requests: Sequence[ConsentR
     record_age_reads(ctx, batch.age, now)
     ctx.uow.consents.add(batch.made)
     ctx.uow.consent_ledger.append(batch.records)
-    # A consent widens the purposes the subject is in: their clocks start now.
-    for subject in subjects.values():
-        loaded = batch.registers.get(subject.operator_id)
-        if loaded is not None:
-            retention.update_clocks(ctx.uow, subject.id, now, calendars=ctx.rules.calendars,
-                                    register=loaded.register)
+    # A consent widens the purposes the subject is in: their clocks start now (the
+    # batch's subjects read and written together).
+    retention.update_clocks_of(
+        ctx.uow, list(subjects.values()), now, calendars=ctx.rules.calendars,
+        registers={operator: loaded.register for operator, loaded in batch.registers.items()})
     return results, batch
 
 

@@ -46,6 +46,12 @@ class LifecycleRepository(Protocol):
         """The subject's events (of ``types``), by occurrence."""
         ...
 
+    def events_for_subjects(
+        self, subject_ids: Collection[str]
+    ) -> dict[str, builtins.list[LifecycleEvent]]:
+        """Every event of many subjects in one read: per subject, by occurrence."""
+        ...
+
     def contract(
         self, subject_id: str, contract_id: str, *, for_update: bool = False
     ) -> Contract | None: ...
@@ -111,6 +117,21 @@ class SqlLifecycleRepository:
             query.order_by(lifecycle_events.c.occurred_at, lifecycle_events.c.event_id)
         ).all()
         return [_to_event(r).event for r in rows]
+
+    def events_for_subjects(
+        self, subject_ids: Collection[str]
+    ) -> dict[str, builtins.list[LifecycleEvent]]:
+        out: dict[str, builtins.list[LifecycleEvent]] = {}
+        ids = sorted(set(subject_ids))
+        e = lifecycle_events.c
+        for start in range(0, len(ids), _PAGE):
+            rows = self._connection.execute(
+                select(lifecycle_events).where(e.subject_id.in_(ids[start:start + _PAGE]))
+                .order_by(e.subject_id, e.occurred_at, e.event_id)).all()
+            for row in rows:
+                event = _to_event(row).event
+                out.setdefault(event.subject_id, []).append(event)
+        return out
 
     def contract(
         self, subject_id: str, contract_id: str, *, for_update: bool = False
@@ -180,6 +201,12 @@ class FakeLifecycleRepository:
         found = [s.event for s in self.events.values() if s.event.subject_id == subject_id
                  and (types is None or s.event.type in types)]
         return sorted(found, key=lambda e: (e.occurred_at, e.event_id))
+
+    def events_for_subjects(
+        self, subject_ids: Collection[str]
+    ) -> dict[str, builtins.list[LifecycleEvent]]:
+        found = {s: self.events_for(s) for s in set(subject_ids)}
+        return {s: events for s, events in found.items() if events}
 
     def contract(
         self, subject_id: str, contract_id: str, *, for_update: bool = False

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Row, select, update
 from derbes.platform.memory import checkpoint
 from derbes.platform.tables import request_transitions, subject_requests
 from derbes.requests.model import (
+    ANSWERED_STATES,
     RequesterKind,
     RequestState,
     RequestType,
@@ -33,6 +35,7 @@ __all__ = [
     "SqlRequestRepository",
 ]
 
+_IN_CHUNK = 1000  # ids per IN list
 _OPEN = (RequestState.RECEIVED, RequestState.VERIFIED, RequestState.IN_PROGRESS)
 
 
@@ -147,6 +150,22 @@ class SqlRequestRepository:
         query = query.order_by(c.due_date, c.received_at, c.id).limit(where.limit)
         return [_request(row) for row in self._connection.execute(query)]
 
+    def answered_for_subjects(self, subject_ids: Collection[str]
+                              ) -> dict[str, builtins.list[datetime]]:
+        c = subject_requests.c
+        out: dict[str, builtins.list[datetime]] = {}
+        ids = sorted(set(subject_ids))
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows = self._connection.execute(
+                select(c.subject_id, c.closed_at)
+                .where(c.subject_id.in_(ids[start:start + _IN_CHUNK]),
+                       c.state.in_([s.value for s in ANSWERED_STATES]),
+                       c.closed_at.is_not(None))
+                .order_by(c.subject_id, c.closed_at))
+            for subject_id, closed_at in rows:
+                out.setdefault(subject_id, []).append(closed_at)
+        return out
+
 
 class FakeRequestRepository:
     def __init__(self) -> None:
@@ -176,6 +195,15 @@ class FakeRequestRepository:
         found = [r for r in self.rows.values() if _matches(r, where)]
         found.sort(key=lambda r: (r.due_date, r.received_at, r.id))
         return found[: where.limit]
+
+    def answered_for_subjects(self, subject_ids: Collection[str]
+                              ) -> dict[str, builtins.list[datetime]]:
+        out: dict[str, builtins.list[datetime]] = {}
+        for r in self.rows.values():
+            if (r.subject_id is not None and r.subject_id in subject_ids
+                    and r.state in ANSWERED_STATES and r.closed_at is not None):
+                out.setdefault(r.subject_id, []).append(r.closed_at)
+        return {sid: sorted(closed) for sid, closed in out.items()}
 
     def checkpoint(self) -> Callable[[], None]:
         return checkpoint(self, "rows", "moves")

@@ -18,6 +18,7 @@ from derbes.retention.model.retention import (
     RunRecord,
     RunState,
 )
+from derbes.retention.ports import SubjectClockRows
 from derbes.vault.ports import SealedValue
 
 if TYPE_CHECKING:  # the fake vault lives with the tests
@@ -74,6 +75,15 @@ class FakeRetentionRepository:
     def holds_for(self, subject_id: str) -> builtins.list[LegalHold]:
         return sorted((h for h in self._s.holds.values() if h.subject_id == subject_id),
                       key=lambda h: (h.set_at, h.hold_id))
+
+    def holds_for_subjects(self, subject_ids: Collection[str]
+                           ) -> dict[str, builtins.list[LegalHold]]:
+        found = {s: self.holds_for(s) for s in set(subject_ids)}
+        return {s: holds for s, holds in found.items() if holds}
+
+    def put_clocks_many(self, clocks: Mapping[str, SubjectClockRows], at: datetime) -> None:
+        for subject_id, rows in clocks.items():
+            self.put_clocks(subject_id, rows.operator_id, rows.purposes, rows.categories, at)
 
     def add_clocks(self, operator_id: str,
                    clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],

@@ -56,7 +56,7 @@ from derbes.retention.model.retention import (
     RunRecord,
     RunState,
 )
-from derbes.retention.ports import RetentionRepository
+from derbes.retention.ports import RetentionRepository, SubjectClockRows
 from derbes.vault.ports import SealedValue
 
 __all__ = ["PENDING", "RetentionRepository", "SqlRetentionRepository"]
@@ -135,39 +135,51 @@ class SqlRetentionRepository:
                                .order_by(legal_holds.c.set_at, legal_holds.c.hold_id))
         return [_hold_of(r._mapping) for r in rows]
 
+    def holds_for_subjects(self, subject_ids: Collection[str]
+                           ) -> dict[str, builtins.list[LegalHold]]:
+        out: dict[str, builtins.list[LegalHold]] = {}
+        h = legal_holds.c
+        for chunk in self._id_chunks(set(subject_ids)):
+            rows = self._c.execute(select(legal_holds).where(self._among(h.subject_id, chunk))
+                                   .order_by(h.subject_id, h.set_at, h.hold_id))
+            for row in rows:
+                hold = _hold_of(row._mapping)
+                out.setdefault(hold.subject_id, []).append(hold)
+        return out
+
     # -- clocks --------------------------------------------------------------
 
     def put_clocks(self, subject_id: str, operator_id: str, purposes: Sequence[PurposeClock],
                    categories: Sequence[CategoryClock], at: datetime) -> None:
-        self._touched.add(subject_id)
-        self._c.execute(delete(retention_clocks)
-                        .where(retention_clocks.c.subject_id == subject_id))
-        self._c.execute(delete(retention_category_clocks)
-                        .where(retention_category_clocks.c.subject_id == subject_id))
-        if purposes:
-            self._c.execute(insert(retention_clocks), [{
-                "subject_id": subject_id, "purpose_id": p.purpose, "operator_id": operator_id,
-                "trigger": p.trigger.value if p.trigger else None,
-                "trigger_date": p.trigger_date, "end_date": p.end_date, "updated_at": at,
-            } for p in purposes])
-        if categories:
-            self._c.execute(insert(retention_category_clocks), [{
-                "subject_id": subject_id, "category": c.category, "operator_id": operator_id,
-                "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held),
-            } for c in categories])
+        self.put_clocks_many({subject_id: SubjectClockRows(operator_id, purposes, categories)},
+                             at)
+
+    def put_clocks_many(self, clocks: Mapping[str, SubjectClockRows], at: datetime) -> None:
+        self._touched.update(clocks)
+        for chunk in self._id_chunks(clocks):
+            for table in (retention_clocks, retention_category_clocks):
+                self._c.execute(delete(table).where(self._among(table.c.subject_id, chunk)))
+        self._insert_clocks({sid: (rows.operator_id, rows.purposes, rows.categories)
+                             for sid, rows in clocks.items()}, at)
 
     def add_clocks(self, operator_id: str,
                    clocks: Mapping[str, tuple[Sequence[PurposeClock], Sequence[CategoryClock]]],
                    at: datetime) -> None:
         # A new subject's clocks are part of what its state seal covers: read back.
         self._touched.update(sid for sid, (found, _) in clocks.items() if found)
+        self._insert_clocks({sid: (operator_id, purposes, categories)
+                             for sid, (purposes, categories) in clocks.items()}, at)
+
+    def _insert_clocks(self, clocks: Mapping[str, tuple[str, Sequence[PurposeClock],
+                                                        Sequence[CategoryClock]]],
+                       at: datetime) -> None:
         purposes = [{"subject_id": sid, "purpose_id": p.purpose, "operator_id": operator_id,
                      "trigger": p.trigger.value if p.trigger else None,
                      "trigger_date": p.trigger_date, "end_date": p.end_date, "updated_at": at}
-                    for sid, (found, _) in clocks.items() for p in found]
+                    for sid, (operator_id, found, _) in clocks.items() for p in found]
         categories = [{"subject_id": sid, "category": c.category, "operator_id": operator_id,
                        "keep_until": c.keep_until, "purpose_id": c.purpose, "held": int(c.held)}
-                      for sid, (_, found) in clocks.items() for c in found]
+                      for sid, (operator_id, _, found) in clocks.items() for c in found]
         if purposes:
             self._c.execute(insert(retention_clocks), purposes)
         if categories:

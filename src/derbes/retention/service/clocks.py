@@ -22,7 +22,7 @@ from derbes.errors import (
     InputError,
     NotFoundError,
 )
-from derbes.lifecycle.model import CONTRACT_EVENTS, EventType, LifecycleEvent
+from derbes.lifecycle.model import CONTRACT_EVENTS, Contract, EventType, LifecycleEvent
 from derbes.register.model.register import (
     AchievedWhen,
     BasisKind,
@@ -30,12 +30,11 @@ from derbes.register.model.register import (
     RetentionTrigger,
 )
 from derbes.register.service.in_force import find_in_force
-from derbes.requests.model import RequestState
-from derbes.requests.ports import RequestFilter
 from derbes.retention.model import clocks as clock_rule
 from derbes.retention.model.clocks import History, PurposeClock
 from derbes.retention.model.retention import (
     CategoryClock,
+    LegalHold,
     RetentionRules,
     RunRecord,
     category_clocks,
@@ -43,6 +42,7 @@ from derbes.retention.model.retention import (
     expired_purposes,
     new_hold,
 )
+from derbes.retention.ports import SubjectClockRows
 from derbes.uow import UnitOfWork
 from derbes.vault.ports import SealedValue, SubjectRecord
 
@@ -94,31 +94,56 @@ _RELATION_OF = {
     EventType.ACCOUNT_CLOSED: "account",
     EventType.REQUEST_ANSWERED: "request_answered",
 }
-_ANSWERED = (RequestState.ANSWERED, RequestState.REFUSED)
 
 
 def _later(found: dict[str, date], key: str, day: date) -> None:
     found[key] = max(day, found.get(key, day))
 
 
-def history_of(uow: UnitOfWork, subject_id: str, register: Register,
-               values: Sequence[SealedValue]) -> History:
-    """What the subject's events, consents, values and answered requests tell the clocks
-    (inside an open unit of work)."""
-    contracts = uow.lifecycle.contracts_for(subject_id)
+@dataclass(frozen=True)
+class Sources:
+    """What one subject's clocks are worked out from, as stored."""
+
+    values: Sequence[SealedValue] = ()
+    contracts: Sequence[Contract] = ()
+    events: Sequence[LifecycleEvent] = ()
+    answered: Sequence[datetime] = ()  # when its answered or refused requests were closed
+    consents: Sequence[Consent] = ()
+    holds: Sequence[LegalHold] = ()
+
+
+def sources_of(uow: UnitOfWork, subject_ids: Collection[str]) -> dict[str, Sources]:
+    """The sources of many subjects' clocks with one read per store (inside an open unit
+    of work): a batch of a thousand subjects costs six queries, not six thousand."""
+    ids = sorted(set(subject_ids))
+    values = uow.vault.values_of_many(ids)
+    contracts = uow.lifecycle.contracts_for_subjects(ids)
+    events = uow.lifecycle.events_for_subjects(ids)
+    answered = uow.requests.answered_for_subjects(ids)
+    given = uow.consents.for_subjects(ids)
+    holds = uow.retention.holds_for_subjects(ids)
+    return {sid: Sources(values.get(sid, ()), contracts.get(sid, ()), events.get(sid, ()),
+                         answered.get(sid, ()), given.get(sid, ()), holds.get(sid, ()))
+            for sid in ids}
+
+
+def history_of(sources: Sources, register: Register) -> History:
+    """What the subject's events, consents, values and answered requests tell the clocks."""
+    contracts = sources.contracts
     open_contracts = sum(1 for c in contracts if c.is_open)
     closed = [_day(c.closed_at) for c in contracts if c.closed_at is not None]
     opened = [_day(c.opened_at) for c in contracts if c.opened_at is not None]
     events: dict[str, date] = {}
     ever: set[str] = {"contract"} if contracts else set()
-    if values:
-        events[RetentionTrigger.COLLECTED.value] = max(_day(v.collected_at) for v in values)
+    if sources.values:
+        events[RetentionTrigger.COLLECTED.value] = max(_day(v.collected_at)
+                                                       for v in sources.values)
     achieved: dict[str, date] = {}
     ended_by_event: dict[str, date] = {}
     accounts: dict[str, date] = {}
     consent_purposes = [p.id for p in register.purposes.values()
                         if p.basis.kind is BasisKind.CONSENT]
-    for event in uow.lifecycle.events_for(subject_id):
+    for event in sources.events:
         day = _day(event.occurred_at)
         relation = _RELATION_OF.get(event.type)
         if relation is not None:
@@ -134,24 +159,23 @@ def history_of(uow: UnitOfWork, subject_id: str, register: Register,
             named = event.data.get("purposes")
             for purpose in (named if isinstance(named, list) else consent_purposes):
                 _later(ended_by_event, str(purpose), day)
-    for request in uow.requests.list(RequestFilter(subject_id=subject_id, states=_ANSWERED)):
-        if request.closed_at is not None:
-            ever.add("request_answered")
-            _later(events, AchievedWhen.REQUEST_ANSWERED.value, _day(request.closed_at))
+    for closed_at in sources.answered:
+        ever.add("request_answered")
+        _later(events, AchievedWhen.REQUEST_ANSWERED.value, _day(closed_at))
     closed_account = accounts.get(EventType.ACCOUNT_CLOSED.value)
     opened_account = accounts.get(EventType.ACCOUNT_OPENED.value)
     # An account opened again after its close has no close to count from.
     if closed_account is not None and (opened_account is None
                                        or opened_account <= closed_account):
         events[RetentionTrigger.ACCOUNT_CLOSED.value] = closed_account
-    live, ended = _consent_spans(uow.consents.for_subject(subject_id), ended_by_event)
+    live, ended = _consent_spans(sources.consents, ended_by_event)
     return History(
         open_contracts=open_contracts,
         last_contract_opened=max(opened) if opened else None,
         last_contract_closed=max(closed) if closed and not open_contracts else None,
         events=events, ever=frozenset(ever), achieved=achieved,
         consent_live=frozenset(live), consent_ended=ended,
-        linked=frozenset(p for v in values for p in v.purposes),
+        linked=frozenset(p for v in sources.values for p in v.purposes),
     )
 
 
@@ -206,12 +230,18 @@ def clocks_of(uow: UnitOfWork, subject_id: str, register: Register, *,
     asks this; :func:`update_clocks` stores the same for the sweep and the
     decision point.
     """
-    values = uow.vault.values(subject_id)
-    held = {v.category for v in values}
-    history = history_of(uow, subject_id, register, values)
+    return clocks_from(sources_of(uow, [subject_id])[subject_id], register,
+                       calendars=calendars)
+
+
+def clocks_from(sources: Sources, register: Register, *, calendars: Calendars
+                ) -> SubjectClocks:
+    """One subject's clocks from its sources under ``register``: the one clock rule."""
+    held = {v.category for v in sources.values}
+    history = history_of(sources, register)
     clocks = clock_rule.purpose_clocks(register.purposes.values(), history,
                                        _calendar(calendars), held=held)
-    categories = category_clocks(register, held, clocks, uow.retention.holds_for(subject_id))
+    categories = category_clocks(register, held, clocks, sources.holds)
     return SubjectClocks(history, {c.purpose: c for c in clocks},
                          {c.category: c for c in categories})
 
@@ -227,15 +257,25 @@ def new_subject_clocks(
     same rule as :func:`clocks_of`, worked out in memory for a bulk ingest."""
     out: dict[str, tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]] = {}
     calendar = _calendar(calendars)
+    # In a bulk import most subjects hold the same categories for the same purposes,
+    # collected the same day: the rule runs once per distinct such fact set.
+    worked_out: dict[tuple[frozenset[str], frozenset[str], date | None],
+                     tuple[tuple[PurposeClock, ...], tuple[CategoryClock, ...]]] = {}
     for subject_id, facts in values.items():
-        held = {category for category, _, _ in facts}
-        history = History(
-            events={RetentionTrigger.COLLECTED.value: max(_day(at) for _, _, at in facts)}
-            if facts else {},
-            linked=frozenset(p for _, purposes, _ in facts for p in purposes))
-        clocks = clock_rule.purpose_clocks(register.purposes.values(), history, calendar,
-                                           held=held)
-        out[subject_id] = (clocks, category_clocks(register, held, clocks))
+        held = frozenset(category for category, _, _ in facts)
+        linked = frozenset(p for _, purposes, _ in facts for p in purposes)
+        collected = max(_day(at) for _, _, at in facts) if facts else None
+        key = (held, linked, collected)
+        found = worked_out.get(key)
+        if found is None:
+            history = History(
+                events={} if collected is None
+                else {RetentionTrigger.COLLECTED.value: collected},
+                linked=linked)
+            clocks = clock_rule.purpose_clocks(register.purposes.values(), history, calendar,
+                                               held=set(held))
+            found = worked_out[key] = (clocks, category_clocks(register, set(held), clocks))
+        out[subject_id] = found
     return out
 
 
@@ -252,11 +292,26 @@ def update_clocks(
     register = register or register_of(uow, subject.operator_id)
     if register is None:
         return ()
-    found = clocks_of(uow, subject.id, register, calendars=calendars)
-    categories = tuple(found.categories.values())
-    uow.retention.put_clocks(subject.id, subject.operator_id, tuple(found.purposes.values()),
-                             categories, now)
-    return categories
+    return update_clocks_of(uow, [subject], now, calendars=calendars,
+                            registers={subject.operator_id: register})[subject.id]
+
+
+def update_clocks_of(
+    uow: UnitOfWork, subjects: Sequence[SubjectRecord], now: datetime, *,
+    calendars: Calendars, registers: Mapping[str, Register],
+) -> dict[str, tuple[CategoryClock, ...]]:
+    """:func:`update_clocks` for a batch of subjects (inside an open unit of work): their
+    sources read with one query per store, their clocks written in one go. A subject
+    whose operator has no register in ``registers`` is left as it is."""
+    governed = [s for s in subjects if s.operator_id in registers]
+    sources = sources_of(uow, [s.id for s in governed])
+    found = {s.id: (s.operator_id, clocks_from(sources[s.id], registers[s.operator_id],
+                                               calendars=calendars)) for s in governed}
+    uow.retention.put_clocks_many({
+        sid: SubjectClockRows(operator_id, tuple(clocks.purposes.values()),
+                              tuple(clocks.categories.values()))
+        for sid, (operator_id, clocks) in found.items()}, now)
+    return {sid: tuple(clocks.categories.values()) for sid, (_, clocks) in found.items()}
 
 
 def _who(value: object, what: str) -> str:

@@ -332,16 +332,18 @@ class SqlVaultRepository:
             found.update((r.id, r) for r in map(_to_subject, self._connection.execute(query)))
         return found
 
-    def values_of_many(self, subject_ids: Collection[str], categories: Collection[str]
+    def values_of_many(self, subject_ids: Collection[str],
+                       categories: Collection[str] | None = None,
                        ) -> dict[str, builtins.list[SealedValue]]:
         ids = sorted(set(subject_ids))
         found: dict[str, builtins.list[SealedValue]] = {}
         for start in range(0, len(ids), _IN_CHUNK):
-            query = (select(pd_values)
-                     .where(pd_values.c.subject_id.in_(ids[start:start + _IN_CHUNK]),
-                            pd_values.c.category.in_(list(categories)))
-                     .order_by(pd_values.c.subject_id, pd_values.c.category,
-                               pd_values.c.seq))
+            query = select(pd_values).where(
+                pd_values.c.subject_id.in_(ids[start:start + _IN_CHUNK]))
+            if categories is not None:
+                query = query.where(pd_values.c.category.in_(list(categories)))
+            query = query.order_by(pd_values.c.subject_id, pd_values.c.category,
+                                   pd_values.c.seq)
             for value in map(_to_value, self._connection.execute(query)):
                 found.setdefault(value.subject_id, []).append(value)
         return found
