@@ -42,9 +42,9 @@ from tests.api_world import make_world
 
 STATELESS_EXAMPLES = 10
 STATEFUL_EXAMPLES = 60
-# Seconds per link graph: 30 in the everyday suite; `DERBES_FUZZ_SECONDS=300` for a
+# Seconds per link graph: 75 in the everyday suite; `DERBES_FUZZ_SECONDS=300` for a
 # deeper run (README, "Tests").
-STATEFUL_SECONDS = int(os.environ.get("DERBES_FUZZ_SECONDS", "30"))
+STATEFUL_SECONDS = int(os.environ.get("DERBES_FUZZ_SECONDS", "75"))
 # Two link graphs, each run on its own so each has its creating call as the root:
 # a subject and what is done to it (consents, events, eGov requests); a subject request
 # and its life (code, verification, answer, refusal, withdrawal, letter), in a run over
