@@ -32,9 +32,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Also when the app is served by another runner than `derbes serve`.
     restrict_process()
     container = container or bootstrap()
-    # A server reads every rule table before its first request: a wrong DPO's file
-    # (regime, calendar) stops it at start-up, and no request waits for a table.
-    container.rules.load_all()
+    container.rules.load_all()  # every rule table now: a wrong DPO's file stops it here
     built = container
 
     @asynccontextmanager

@@ -108,6 +108,7 @@ class _Batch:
         self._subject_ids = sorted({p.subject.id for p in parsed})
         self._keys: dict[str, bytes] | None = None
         self.registers: dict[str, LoadedRegister] = {}
+        self._policy_hashes: dict[str, str] = {}  # by the register's sha256
         self.age = AgeCheck(ctx, self.data_key)
         self.stored = self._stored_acts(parsed)
         self.made: list[Consent] = []
@@ -136,6 +137,14 @@ class _Batch:
             loaded = self.registers[operator_id] = in_force_in(self.ctx.uow, operator_id)
         return loaded
 
+    def policy_hash(self, loaded: LoadedRegister) -> str:
+        """The hash of the register's policy text, looked up once per register a batch."""
+        found = self._policy_hashes.get(loaded.sha256)
+        if found is None:
+            found = self._policy_hashes[loaded.sha256] = self.ctx.uow.registers.policy_hash(
+                loaded)
+        return found
+
     def replay(self, p: _Parsed) -> GiveResult | None:
         """The act already stored under this request's idempotency key, if any."""
         before = None if p.key is None else self.stored.get((p.subject.operator_id, p.key))
@@ -163,8 +172,7 @@ class _Batch:
             self.otp.verify(evidence.otp_reference or "", evidence.otp_code or "", subject.id,
                             at)
             self.otp_refs.append((evidence.otp_reference or "").strip())
-        act = _Act(p, loaded, evidence, representative, minor,
-                   self.ctx.uow.registers.policy_hash(loaded))
+        act = _Act(p, loaded, evidence, representative, minor, self.policy_hash(loaded))
         consents = [self._consent(act, scope, at) for scope in scopes]
         if p.key is not None:
             self.stored[(subject.operator_id, p.key)] = consents  # a repeat replays
