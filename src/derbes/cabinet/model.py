@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from derbes.errors import ConfigurationError, InputError
+from derbes.platform.sessions import SessionRules, expired
 
 __all__ = ["CabinetRules", "SessionEnd", "SessionRules", "Stage", "StoredDocument",
            "SubjectSession", "UploadRules", "check_upload", "parse_rules", "session_end",
@@ -30,14 +31,6 @@ class SessionEnd(StrEnum):
     IDLE = "idle"
     ABSOLUTE = "absolute"
     VERIFIED = "verified"  # a code stage that became a signed-in session (a new token)
-
-
-@dataclass(frozen=True)
-class SessionRules:
-    idle: timedelta
-    absolute: timedelta
-    touch_every: timedelta
-    citation: str
 
 
 @dataclass(frozen=True)
@@ -144,11 +137,8 @@ def parse_rules(raw: Any, known_types: tuple[str, ...]) -> CabinetRules:
 def session_end(rules: SessionRules, created: datetime, last_seen: datetime,
                 now: datetime) -> SessionEnd | None:
     """Why a signed-in session is over at ``now`` (None: it is not)."""
-    if now - created >= rules.absolute:
-        return SessionEnd.ABSOLUTE
-    if now - last_seen >= rules.idle:
-        return SessionEnd.IDLE
-    return None
+    over = expired(rules, created, last_seen, now)
+    return None if over is None else SessionEnd(over)
 
 
 # The first bytes that tell a file's type (ISO 32000-1 §7.5.2, JFIF/ISO 10918-1 SOI

@@ -19,6 +19,7 @@ from typing import Any
 
 from derbes.access.model.limits import Attempt, Outcome
 from derbes.platform.rule_fields import RuleFields
+from derbes.platform.sessions import SessionRules, expired
 from derbes.staff.model.oidc import OidcRules, oidc_rules_from_dict
 from derbes.staff.model.roles import RoleBook
 from derbes.staff.model.totp import TotpSettings
@@ -43,14 +44,6 @@ class SignInLimits:
     lockout_after_failures: int
     window: timedelta
     lockout: timedelta
-    citation: str
-
-
-@dataclass(frozen=True)
-class SessionRules:
-    idle: timedelta
-    absolute: timedelta
-    touch_every: timedelta
     citation: str
 
 
@@ -146,11 +139,8 @@ class SessionEnd(StrEnum):
 def session_end(rules: SessionRules, created_at: datetime, last_seen_at: datetime,
                 now: datetime) -> SessionEnd | None:
     """Why a session still open in the store is over at ``now`` (None: it is alive)."""
-    if now >= created_at + rules.absolute:
-        return SessionEnd.ABSOLUTE
-    if now >= last_seen_at + rules.idle:
-        return SessionEnd.IDLE
-    return None
+    over = expired(rules, created_at, last_seen_at, now)
+    return None if over is None else SessionEnd(over)
 
 
 def password_problem(rules: PasswordRules, password: str, login: str) -> str | None:
