@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from derbes import errors
 from derbes.api.retry import BUSY_MARK
@@ -95,3 +97,21 @@ def install(app: FastAPI) -> None:
             errors=issues,
             instance=request.url.path,
         )
+
+    @app.exception_handler(HTTPException)
+    async def _routing(request: Request, exc: HTTPException) -> JSONResponse:
+        """What the router itself answers (no such path, a method the path does not
+        take) as problem+json too, with its headers (``Allow`` on 405)."""
+        title = HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404:
+            detail = "no such resource: the operations are listed at /docs"
+        elif exc.status_code == 405:
+            allowed = next((v for k, v in (exc.headers or {}).items()
+                            if k.lower() == "allow"), "")
+            detail = f"{request.method} is not accepted here" + (
+                f": use {allowed}" if allowed else "")
+        else:
+            detail = exc.detail if isinstance(exc.detail, str) else title
+        return problem(exc.status_code, title, detail,
+                       PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+                       headers=dict(exc.headers or {}), instance=request.url.path)
