@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Seconds a writer waits for the database's write lock (SQLite: another process
     # writing) before the request is answered "busy, retry" instead of waiting on.
     db_busy_timeout: float = Field(default=30.0, gt=0, le=600)
+    # The largest request body the API reads (bytes): a larger one is refused with 413
+    # before it is read. Above the largest upload a route takes (incident evidence,
+    # 20 MiB); an engineering bound, not a legal rule.
+    max_request_bytes: int = Field(default=24 * 1024 * 1024, ge=64 * 1024)
     # A DPO's corrections to the Kazakhstan working calendar (YAML, same format
     # as derbes/data/kz_calendar_overrides.yaml); they win over the shipped table.
     calendar_overrides: Path | None = None

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from derbes import __version__
-from derbes.api import docs, inputs, links, problems, retry
+from derbes.api import body_limit, docs, inputs, links, problems, retry
 from derbes.audit import api as audit
 from derbes.banner import api as banner
 from derbes.bootstrap import Container, bootstrap
@@ -63,6 +63,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     problems.install(app)
     # Innermost of the middlewares added here: it replays a request met by contention.
     app.add_middleware(retry.RetryBusy)
+    # Outside it: a body over the limit is refused before anything reads it.
+    app.add_middleware(body_limit.BodyLimit, max_bytes=container.settings.max_request_bytes)
     app.include_router(identifiers.router)
     app.include_router(registers.router)
     app.include_router(notice.router)
