@@ -79,27 +79,37 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _sqlite_connect_hook(busy_timeout: float) -> Any:
+def _sqlite_connect_hook(busy_timeout: float, wal: bool) -> Any:
     milliseconds = max(0, int(busy_timeout * 1000))
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module, which would
         # otherwise run DDL outside transactions and break SAVEPOINT; SQLAlchemy
-        # emits BEGIN itself (``_on_sqlite_begin``), so a failed migration or unit
-        # of work rolls back completely.
+        # emits BEGIN itself (``_on_sqlite_begin``), so a failed migration, unit
+        # of work or erasure rolls back completely.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
             # SQLite leaves foreign keys off unless every connection asks for them.
             cursor.execute("PRAGMA foreign_keys=ON")
-            # WAL lets the API read while a CLI job writes; in-memory databases ignore it.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            if wal:
+                # WAL lets the API read while a CLI job writes; in-memory databases ignore it.
+                cursor.execute("PRAGMA journal_mode=WAL")
             # A writer of another process holds the lock: wait for it, not fail.
             cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
         finally:
             cursor.close()
 
     return on_connect
+
+
+def sqlite_transactions(engine: Engine, busy_timeout: float, *, wal: bool) -> None:
+    """Make SQLAlchemy begin every transaction on ``engine``'s SQLite connections, with
+    foreign keys enforced and a writer waiting up to ``busy_timeout`` seconds for another
+    one. ``wal``: switch the file to write-ahead logging (derbes's own database; a file
+    derbes only visits keeps the journal mode its owner chose)."""
+    event.listen(engine, "connect", _sqlite_connect_hook(busy_timeout, wal))
+    event.listen(engine, "begin", _on_sqlite_begin)
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
@@ -165,8 +175,7 @@ def make_engine(url: str | URL, *, echo: bool = False,
             # Files left readable by others (an older version, a tool run with umask 022).
             tighten_sqlite(path)
         engine = create_engine(parsed, echo=echo)
-        event.listen(engine, "connect", _sqlite_connect_hook(busy_timeout))
-        event.listen(engine, "begin", _on_sqlite_begin)
+        sqlite_transactions(engine, busy_timeout, wal=True)
         with _GATES_LOCK:
             _GATES[engine] = _WriteGate(busy_timeout)
         return engine

@@ -9,7 +9,7 @@ find it at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,15 @@ __all__ = [
     "YamlReadError",
     "join_path",
     "line_of",
+    "located",
+    "nested_too_deeply",
     "plain",
     "read_document",
     "read_file",
     "schema_message",
     "schema_path",
+    "schema_problems",
+    "schema_validator",
     "walk_lines",
 ]
 
@@ -98,6 +102,37 @@ def schema_path(parts: Any) -> str:
     for part in parts:
         path = join_path(path, part)
     return path
+
+
+def schema_validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    """A validator of ``schema`` (JSON Schema 2020-12); a schema that is itself invalid
+    raises here, before any document is checked against it."""
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_problems(validator: jsonschema.Draft202012Validator, data: Any) -> list[Problem]:
+    """Every place where ``data`` breaks the schema, in document order, each at its dotted
+    path and in words a DPO understands."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [Problem(schema_message(e), schema_path(e.absolute_path)) for e in errors]
+
+
+def located(problems: Iterable[Problem], file: str, lines: Mapping[str, int]) -> list[Problem]:
+    """The problems in ``file``, each at its own line or else at the line of its path."""
+    return [
+        Problem(p.message, p.path, file=file,
+                line=p.line if p.line is not None else line_of(lines, p.path), code=p.code)
+        for p in problems
+    ]
+
+
+def nested_too_deeply(file: str) -> Problem:
+    """What a reader reports when the document recursed too deeply: deep nesting, or an
+    alias that contains itself (``&a [*a]``); PyYAML, the path walk and the schema check
+    all recurse."""
+    return Problem("malformed YAML: nested too deeply or an alias refers to itself", "",
+                   file=file)
 
 
 def schema_message(error: jsonschema.ValidationError) -> str:

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine
+from sqlalchemy import URL, Connection, Engine, MetaData
 from sqlalchemy.exc import OperationalError
 
 from derbes.errors import ConfigurationError
@@ -55,6 +55,20 @@ class MigrationSet:
         if connection is not None:
             config.attributes["connection"] = connection
         return config
+
+    def run_revisions(self, connection: Connection, target: MetaData) -> None:
+        """Run the revisions Alembic was asked for on ``connection``, the schema to reach
+        being ``target``: what the set's ``env.py`` does once Alembic executes it."""
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            version_table=self.version_table or "alembic_version",
+            # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
 
     def head(self) -> str | None:
         return ScriptDirectory.from_config(self.config()).get_current_head()

@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from derbes.errors import ConflictError
+from derbes.platform.memory import checkpoint
 from derbes.staff.model.people import Person, StaffSession
 from derbes.staff.model.roles import Grant
+from derbes.testing.sessions import FakeSessions
 
 __all__ = ["FakeSessionRepository", "FakeStaffRepository", "QuickHasher"]
 
@@ -113,33 +115,11 @@ class FakeStaffRepository:
         return ended
 
     def checkpoint(self) -> Callable[[], None]:
-        rows, grants, links = dict(self.rows), builtins.list(self.grant_rows), dict(self.links)
-
-        def restore() -> None:
-            self.rows, self.grant_rows = dict(rows), builtins.list(grants)
-            self.links = dict(links)
-
-        return restore
+        return checkpoint(self, "rows", "grant_rows", "links")
 
 
-class FakeSessionRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, StaffSession] = {}
-
-    def add(self, session: StaffSession) -> None:
-        self.rows[session.id] = session
-
-    def by_token(self, token_sha256: str) -> StaffSession | None:
-        return next((s for s in self.rows.values() if s.token_sha256 == token_sha256), None)
-
-    def touch(self, session_id: str, at: datetime) -> None:
-        if session_id in self.rows:
-            self.rows[session_id] = replace(self.rows[session_id], last_seen_at=at)
-
-    def end(self, session_id: str, at: datetime, reason: str) -> None:
-        found = self.rows.get(session_id)
-        if found is not None and found.ended_at is None:
-            self.rows[session_id] = replace(found, ended_at=at, end_reason=reason)
+class FakeSessionRepository(FakeSessions[StaffSession]):
+    """Staff sessions in memory; a person's open sessions end together."""
 
     def end_all(self, person_id: str, at: datetime, reason: str) -> int:
         open_ids = [s.id for s in self.rows.values()
@@ -147,11 +127,3 @@ class FakeSessionRepository:
         for session_id in open_ids:
             self.end(session_id, at, reason)
         return len(open_ids)
-
-    def checkpoint(self) -> Callable[[], None]:
-        saved = dict(self.rows)
-
-        def restore() -> None:
-            self.rows = dict(saved)
-
-        return restore

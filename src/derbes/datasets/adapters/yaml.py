@@ -23,11 +23,13 @@ from derbes.errors import DatasetError, Problem
 from derbes.platform.located_yaml import (
     YamlReadError,
     line_of,
+    located,
+    nested_too_deeply,
     plain,
     read_document,
     read_file,
-    schema_message,
-    schema_path,
+    schema_problems,
+    schema_validator,
     walk_lines,
 )
 from derbes.register.model.register import Register
@@ -47,26 +49,16 @@ class LoadedDataset:
 
     def locate(self, problems: Iterable[Problem]) -> list[Problem]:
         """The problems with this file and the line of their path."""
-        return _locate(problems, self.file, self.lines)
+        return located(problems, self.file, self.lines)
 
     def path_of_table(self, table: str) -> str:
         """The YAML path of ``table`` in the dataset file (``tables[2]``), for locating findings."""
         return f"tables[{list(self.dataset.tables).index(table)}]"
 
 
-def _locate(problems: Iterable[Problem], file: str, lines: Mapping[str, int]) -> list[Problem]:
-    return [
-        Problem(p.message, p.path, file=file,
-                line=p.line if p.line is not None else line_of(lines, p.path), code=p.code)
-        for p in problems
-    ]
-
-
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    schema = dataset_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    return schema_validator(dataset_schema())
 
 
 def _url_in_file(data: dict[str, Any]) -> Problem | None:
@@ -89,8 +81,7 @@ def parse_dataset(text: str, file: str = "<dataset>",
     try:
         return _parse(text, file, register)
     except RecursionError:
-        raise DatasetError([Problem("malformed YAML: nested too deeply or an alias refers "
-                                    "to itself", "", file=file)]) from None
+        raise DatasetError([nested_too_deeply(file)]) from None
 
 
 def _parse(text: str, file: str, register: Register | None) -> LoadedDataset:
@@ -108,8 +99,7 @@ def _parse(text: str, file: str, register: Register | None) -> LoadedDataset:
     leaked = _url_in_file(data)
     if leaked is not None:
         problems.append(leaked)
-    for error in sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
-        problems.append(Problem(schema_message(error), schema_path(error.absolute_path)))
+    problems.extend(schema_problems(_validator(), data))
     dataset: datasets.Dataset | None = None
     if not problems:
         try:
@@ -118,7 +108,7 @@ def _parse(text: str, file: str, register: Register | None) -> LoadedDataset:
             problems.extend(exc.problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if problems or dataset is None:
-        raise DatasetError(_locate(problems, file, lines))
+        raise DatasetError(located(problems, file, lines))
     return LoadedDataset(dataset=dataset, file=file, sha256=digest, lines=lines)
 
 

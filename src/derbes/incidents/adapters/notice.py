@@ -21,6 +21,7 @@ from derbes.incidents.service.notice import BodyNotice
 from derbes.platform import i18n
 from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import N_, Lang
+from derbes.platform.templates import package_templates
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "TEXTS", "notice_data", "render_notice"]
 
@@ -77,10 +78,7 @@ def notice_data(notice: BodyNotice, lang: Lang | str) -> dict[str, Any]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.incidents.adapters", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True)
+    return package_templates("derbes.incidents.adapters")
 
 
 def render_notice(notice: BodyNotice, lang: Lang | str, fmt: str = "pdf") -> bytes:

@@ -10,27 +10,16 @@ from alembic import context
 from sqlalchemy import Connection
 
 from derbes.platform.db import make_engine
+from derbes.platform.migrate import DATA
 from derbes.platform.tables import metadata
 
 config = context.config
 
 
-def _run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if isinstance(connection, Connection):
-        _run(connection)
+        DATA.run_revisions(connection, metadata)
         return
     url = config.get_main_option("sqlalchemy.url")
     if not url:
@@ -38,7 +27,7 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            _run(connection)
+            DATA.run_revisions(connection, metadata)
             connection.commit()
     finally:
         engine.dispose()

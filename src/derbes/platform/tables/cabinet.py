@@ -12,12 +12,13 @@ from sqlalchemy import Table
 
 from derbes.platform.tables.base import metadata
 from derbes.platform.tables.columns import (
-    binary,
     index,
     instant,
     integer,
     key,
+    operator_id,
     optional,
+    sealed_under_own_key,
     string,
 )
 
@@ -26,7 +27,7 @@ subject_sessions = Table(
     metadata,
     key(string("id", 32)),
     string("token_sha256", 64),
-    string("operator_id", 100),
+    operator_id(),
     string("stage", 12),  # code | link | signed_in
     string("binding", 80),
     optional(string("subject_id", 36)),
@@ -44,13 +45,12 @@ cabinet_documents = Table(
     "cabinet_documents",
     metadata,
     key(string("id", 32)),
-    string("operator_id", 100),
+    operator_id(),
     string("subject_id", 36),
     string("media_type", 40),
     integer("size"),
     string("sha256", 64),
-    string("key_id", 60),
-    binary("sealed"),
+    *sealed_under_own_key(),
     instant("created_at"),
     index("subject_id"),
 )

@@ -31,7 +31,9 @@ __all__ = [
     "instant",
     "integer",
     "key",
+    "operator_id",
     "optional",
+    "sealed_under_own_key",
     "serial",
     "string",
     "subject_id",
@@ -89,6 +91,17 @@ def subject_id(*, ondelete: str | None = None) -> Column[str]:
     return Column(
         "subject_id", String(36), ForeignKey("subjects.id", ondelete=ondelete), nullable=False
     )
+
+
+def operator_id() -> Column[str]:
+    """The operator a row belongs to: its id, as the register names it."""
+    return string("operator_id", 100)
+
+
+def sealed_under_own_key() -> tuple[Column[str], Column[bytes]]:
+    """A value that exists only sealed (AES-256-GCM) under a key of its own in the key
+    store: the key's id, and the sealed bytes, which nothing opens once the key is gone."""
+    return string("key_id", 60), binary("sealed")
 
 
 def index(*columns: str) -> Index:

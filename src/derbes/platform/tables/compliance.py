@@ -12,13 +12,22 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from derbes.platform.tables.base import metadata
-from derbes.platform.tables.columns import day, index, instant, optional, serial, string, text
+from derbes.platform.tables.columns import (
+    day,
+    index,
+    instant,
+    operator_id,
+    optional,
+    serial,
+    string,
+    text,
+)
 
 responsible_appointments = Table(
     "responsible_appointments",
     metadata,
     serial("id"),
-    string("operator_id", 100),
+    operator_id(),
     string("name", 200),
     text("position"),
     optional(string("email", 254)),

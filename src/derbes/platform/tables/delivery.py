@@ -13,12 +13,13 @@ from sqlalchemy import Table
 
 from derbes.platform.tables.base import metadata
 from derbes.platform.tables.columns import (
-    binary,
     index,
     instant,
     integer,
     key,
+    operator_id,
     optional,
+    sealed_under_own_key,
     string,
 )
 
@@ -29,8 +30,7 @@ deliveries = Table(
     string("channel", 10),  # sms | email
     string("template", 40),
     string("language", 5),
-    string("key_id", 60),
-    binary("sealed"),
+    *sealed_under_own_key(),
     string("recipient_masked", 100),
     string("state", 10),  # queued | sent | failed | gave_up
     integer("attempts"),
@@ -41,7 +41,7 @@ deliveries = Table(
     optional(string("last_failure", 30)),
     optional(string("last_detail", 200)),
     optional(string("provider_ref", 100)),
-    optional(string("operator_id", 100)),
+    optional(operator_id()),
     index("state", "next_attempt_at"),
     index("operator_id"),
 )

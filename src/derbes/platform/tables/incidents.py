@@ -13,12 +13,13 @@ from sqlalchemy import Table, UniqueConstraint
 from derbes.platform.tables.base import metadata
 from derbes.platform.tables.columns import (
     big_integer,
-    binary,
     index,
     instant,
     integer,
     key,
+    operator_id,
     optional,
+    sealed_under_own_key,
     string,
     text,
 )
@@ -27,7 +28,7 @@ incidents = Table(
     "incidents",
     metadata,
     key(string("id", 32)),
-    string("operator_id", 100),
+    operator_id(),
     string("state", 12),
     string("source", 20),
     instant("detected_at"),
@@ -75,8 +76,7 @@ incident_exports = Table(
     metadata,
     key(string("id", 32)),
     string("incident_id", 32),
-    string("key_id", 60),
-    binary("sealed"),
+    *sealed_under_own_key(),
     integer("subjects"),
     instant("created_at"),
     string("created_by", 200),
@@ -86,7 +86,7 @@ incident_exports = Table(
 incident_scans = Table(
     "incident_scans",
     metadata,
-    key(string("operator_id", 100)),
+    key(operator_id()),
     big_integer("audit_seq"),
     big_integer("alert_id"),
     instant("scanned_at"),
@@ -114,8 +114,7 @@ incident_evidence = Table(
     string("media_type", 100),
     integer("size"),
     string("sha256", 64),
-    string("key_id", 60),
-    binary("sealed"),  # the file, sealed under key_id (it may hold PD)
+    *sealed_under_own_key(),  # the file (it may hold PD)
     instant("added_at"),
     string("added_by", 200),
     index("incident_id"),

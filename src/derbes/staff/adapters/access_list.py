@@ -19,6 +19,7 @@ from derbes.errors import InputError
 from derbes.platform import i18n
 from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import N_, Lang
+from derbes.platform.templates import package_templates
 from derbes.staff.model.roles import RoleBook
 from derbes.staff.service.people import AccessRow
 
@@ -78,10 +79,7 @@ def view(operator_id: str, rows: Sequence[AccessRow], roles: RoleBook, lang: Lan
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("derbes.staff.adapters", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True)
+    return package_templates("derbes.staff.adapters")
 
 
 def render_access_list(operator_id: str, rows: Sequence[AccessRow], roles: RoleBook,

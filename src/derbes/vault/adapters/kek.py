@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENV_VARIABLE",
+    "AesGcmWrapper",
     "EnvKek",
     "FileKek",
     "LocalKek",
@@ -80,7 +81,31 @@ def fingerprint(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()[:16]
 
 
-class LocalKek:
+class AesGcmWrapper:
+    """Wraps data keys with a 32-byte key held in this process: AES-256-GCM, nonce
+    prepended. What the local KEKs and the epoch keys share; each says who it is and
+    what an unwrap that fails means."""
+
+    __slots__ = ("_cipher",)
+
+    def __init__(self, key: bytes) -> None:
+        self._cipher = AESGCM(key)
+
+    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
+        return seal_with(self._cipher, data_key, aad)
+
+    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
+        opened = open_with(self._cipher, wrapped, aad)
+        if opened is None:
+            raise self._refusal()
+        return opened
+
+    def _refusal(self) -> Exception:
+        """The error of a wrapped key this key does not open."""
+        raise NotImplementedError
+
+
+class LocalKek(AesGcmWrapper):
     """A 32-byte KEK held in this process; wraps with AES-256-GCM (nonce prepended)."""
 
     def __init__(self, key: bytes, *, source: str = "memory") -> None:
@@ -88,7 +113,7 @@ class LocalKek:
             raise ConfigurationError(
                 f"the KEK from {source} has {len(key)} bytes; a KEK has {KEY_BYTES}"
             )
-        self._cipher = AESGCM(key)
+        super().__init__(key)
         self._kek_id = fingerprint(key)
         self.source = source
 
@@ -101,14 +126,8 @@ class LocalKek:
     def kek_id(self) -> str:
         return self._kek_id
 
-    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
-        return seal_with(self._cipher, data_key, aad)
-
-    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
-        opened = open_with(self._cipher, wrapped, aad)
-        if opened is not None:
-            return opened
-        raise ConfigurationError(
+    def _refusal(self) -> Exception:
+        return ConfigurationError(
             f"the KEK {self._kek_id} from {self.source} cannot unwrap a stored key: "
             "it is not the KEK that wrapped it (wrong KEK), or the stored key was altered"
         )

@@ -37,12 +37,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from derbes.errors import ConfigurationError, CryptoError
-from derbes.platform.crypto import KEY_BYTES, generate_key, open_with, seal_with
+from derbes.platform.crypto import KEY_BYTES, generate_key
 from derbes.platform.files import fsync_directory, write_new_private
-from derbes.vault.adapters.kek import unwrap_with
+from derbes.vault.adapters.kek import AesGcmWrapper, unwrap_with
 from derbes.vault.model import epoch_kek_id, parse_epoch_kek_id
 from derbes.vault.ports import EpochKeyring, KeyEncryptionKey
 
@@ -65,33 +63,27 @@ def epoch_key_aad(epoch: int) -> bytes:
     return b"derbes.epoch-key:" + str(epoch).encode("ascii")
 
 
-class EpochCipher:
+class EpochCipher(AesGcmWrapper):
     """Wraps data keys with one epoch's key (AES-256-GCM, nonce prepended).
 
     It has the shape of a KEK (``kek_id``, ``wrap``, ``unwrap``), so the key
     store treats "wrapped by the KEK" and "wrapped by epoch 7" alike.
     """
 
-    __slots__ = ("_aead", "epoch")
+    __slots__ = ("epoch",)
 
     def __init__(self, epoch: int, key: bytes) -> None:
         if len(key) != KEY_BYTES:
             raise ConfigurationError(f"the key of epoch {epoch} has {len(key)} bytes")
+        super().__init__(key)
         self.epoch = epoch
-        self._aead = AESGCM(key)
 
     @property
     def kek_id(self) -> str:
         return epoch_kek_id(self.epoch)
 
-    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
-        return seal_with(self._aead, data_key, aad)
-
-    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
-        opened = open_with(self._aead, wrapped, aad)
-        if opened is not None:
-            return opened
-        raise CryptoError(
+    def _refusal(self) -> Exception:
+        return CryptoError(
             f"a stored key does not open with the key of epoch {self.epoch}: "
             "altered, or moved from another subject"
         )

@@ -31,7 +31,6 @@ from sqlalchemy import (
     column,
     create_engine,
     delete,
-    event,
     inspect,
     select,
     table,
@@ -62,7 +61,7 @@ from derbes.errors import (
     StoreNotConfiguredError,
     StoreUnavailableError,
 )
-from derbes.platform.db import display_url, parse_url
+from derbes.platform.db import display_url, parse_url, sqlite_transactions
 
 __all__ = ["SqlStore", "shared_engine", "store_engine"]
 
@@ -71,24 +70,8 @@ log = logging.getLogger(__name__)
 # Values per IN list: well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 1000
 MIN_HASH_KEY = 16
-
-
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Transactions are SQLAlchemy's (BEGIN below), so a failed erasure rolls back
-    # whole; foreign keys are enforced, so a delete never orphans an unmapped row.
-    # Unlike derbes's own database, the journal mode of the operator's file is
-    # left as the operator set it.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-    finally:
-        cursor.close()
-
-
-def _on_sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+# Seconds an erasure waits for another writer on an operator's SQLite file.
+_BUSY_TIMEOUT = 5.0
 
 
 def store_engine(url: str | URL) -> Engine:
@@ -97,8 +80,9 @@ def store_engine(url: str | URL) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         engine = create_engine(parsed)
-        event.listen(engine, "connect", _on_sqlite_connect)
-        event.listen(engine, "begin", _on_sqlite_begin)
+        # A failed erasure rolls back whole, and a delete never orphans an unmapped
+        # row (foreign keys enforced); the operator's file keeps its journal mode.
+        sqlite_transactions(engine, _BUSY_TIMEOUT, wal=False)
         return engine
     if backend == "postgresql":
         return create_engine(parsed, pool_pre_ping=True)
