@@ -110,6 +110,9 @@ def test_the_console_page_records_an_appointment_and_downloads_the_pack(world: W
         "csrf_token": csrf, "name": "Мұрат Әлиев", "position": "Бас маман",
         "email": "not-mail", "appointed_on": "2025-03-01"})
     assert wrong.status_code == 422 and 'id="email-error"' in wrong.text
+    # The field's hint in the reader's language; the service's English words stay off it.
+    assert "Жұмыс поштасын (атау@домен түріндегі мекенжай) немесе телефонды көрсетіңіз.</" \
+        in wrong.text
     assert "Мұрат Әлиев" in wrong.text  # kept as typed
     done = browser.post(f"/console/{OPERATOR}/compliance/responsible", data={
         "csrf_token": csrf, "name": "Мұрат Әлиев", "position": "Бас маман",

@@ -55,6 +55,7 @@ def test_a_form_with_mistakes_shows_each_next_to_its_field_and_stores_nothing(
         assert f'id="{field}-error"' in answer.text, field
         assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', answer.text), field
     assert 'id="source-error"' not in answer.text
+    assert "Say what happened. (" in answer.text  # the hint, then the service's own words
     assert "Server isolated" in answer.text  # what was typed is kept
     assert _stored(world) == before
     ancient = browser.post(f"/console/{OPERATOR}/incidents", data={

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from derbes.deadlines.adapters.regime_yaml import load_regime
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers import service as identifiers
+from derbes.identifiers.adapters import phone
 from derbes.identifiers.adapters.phone import PHONES
-from derbes.identifiers.model import Kind, Verdict, detect, iin, mask, pan
+from derbes.identifiers.model import Kind, Verdict, detect, email, iban, iin, mask, pan
 from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model._checksum import control_digit
 from derbes.platform.clock import FixedClock
@@ -192,3 +193,20 @@ def test_service_labels_follow_the_language() -> None:
 def test_service_raises_only_identifier_error(text: str) -> None:
     with contextlib.suppress(IdentifierError):
         check_id(text)
+
+
+@pytest.mark.parametrize(
+    ("parsed", "value"),
+    [
+        (lambda: iin.parse("900101300126"), "900101300126"),
+        (lambda: pan.parse("4111 1111 1111 1111"), "4111111111111111"),
+        (lambda: iban.parse("KZ86125KZT5004100100"), "KZ86125KZT5004100100"),
+        (lambda: email.parse("aigerim@mail.kz"), "aigerim@mail.kz"),
+        (lambda: phone.parse("+7 701 123 45 67"), "+77011234567"),
+    ],
+    ids=["iin", "pan", "iban", "email", "phone"],
+)
+def test_a_personal_identifier_prints_masked(parsed: Any, value: str) -> None:
+    identifier = parsed()
+    assert str(identifier) == f"{identifier}" == identifier.masked
+    assert value not in str(identifier)

@@ -16,12 +16,21 @@ from derbes.compliance.adapters.pack import render_pack
 from derbes.compliance.model import NewAppointment
 from derbes.console.adapters.incident_texts import FIELD_HINTS
 from derbes.console.api.requests import Operator
-from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Visitor, Where, page, redirect
+from derbes.console.api.web import (
+    Changer,
+    ConsoleRoute,
+    Visiting,
+    Visitor,
+    Where,
+    field_hints,
+    page,
+    redirect,
+)
 from derbes.console.service import compliance as console
 from derbes.console.service.deadlines import local_today
 from derbes.errors import InputError
 from derbes.platform.i18n import gettext
-from derbes.platform.labels import N_, Lang
+from derbes.platform.labels import N_
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
@@ -53,10 +62,7 @@ def _page(request: Request, visitor: Visitor, operator: str, *,
     """The page; ``refused``: the form as typed and its mistakes by field."""
     typed, errors = refused if refused else (None, {})
     shown = console.compliance_page(visitor.ctx, operator, local_today(visitor.ctx))
-    hints = {name: gettext(visitor.lang, _HINTS.get(name) or FIELD_HINTS.get(name)
-                           or "Check what you entered")
-             + (f" ({message})" if visitor.lang is Lang.EN else "")
-             for name, message in errors.items()}
+    hints = field_hints(visitor, errors, {**FIELD_HINTS, **_HINTS})
     return page(visitor, "compliance.html.j2", gettext(visitor.lang, "Compliance"),
                 Where.of(request, operator, "compliance"), status=422 if refused else 200,
                 page=shown,

@@ -12,14 +12,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from derbes.console.adapters.incident_texts import FIELD_HINTS
 from derbes.console.api.requests import Operator
-from derbes.console.api.web import Changer, ConsoleRoute, Visiting, Visitor, Where, page, redirect
+from derbes.console.api.web import (
+    Changer,
+    ConsoleRoute,
+    Visiting,
+    Visitor,
+    Where,
+    field_hints,
+    page,
+    redirect,
+)
 from derbes.console.service import incidents as console
 from derbes.errors import InputError
 from derbes.incidents import service as incidents
 from derbes.incidents.adapters.notice import MEDIA_TYPES, render_notice
 from derbes.incidents.model import Severity, Source, Transition
 from derbes.platform.i18n import gettext
-from derbes.platform.labels import N_, Lang
+from derbes.platform.labels import N_
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
@@ -37,12 +46,7 @@ _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _hints(visitor: Visitor, errors: console.FormErrors | None) -> dict[str, str]:
-    if errors is None:
-        return {}
-    lang = visitor.lang
-    return {name: gettext(lang, FIELD_HINTS.get(name, "Check what you entered"))
-            + (f" ({message})" if lang is Lang.EN else "")
-            for name, message in errors.fields.items()}
+    return field_hints(visitor, errors.fields if errors else {}, FIELD_HINTS)
 
 
 def _register(request: Request, visitor: Visitor, operator: str, *,

@@ -9,6 +9,7 @@ would give (a missing or ended session becomes a way back to the sign-in page).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -33,13 +34,14 @@ from derbes.staff import service as staff
 from derbes.staff.api import COOKIE, csrf_given
 from derbes.staff.model.people import Person
 
-__all__ = ["Changer", "ConsoleRoute", "Visiting", "Visitor", "Where", "page", "public_page",
-           "redirect"]
+__all__ = ["Changer", "ConsoleRoute", "Visiting", "Visitor", "Where", "field_hints", "page",
+           "public_page", "redirect"]
 
+_CHECK = N_("Check what you entered")
 _TITLES = {
-    400: N_("Check what you entered"), 401: N_("Sign in first"),
+    400: _CHECK, 401: N_("Sign in first"),
     403: N_("Not allowed"), 404: N_("Not found"), 409: N_("This cannot be done now"),
-    422: N_("Check what you entered"), 429: N_("Too many attempts"),
+    422: _CHECK, 429: N_("Too many attempts"),
 }
 _EXPLAINED = {
     403: N_("Your roles do not allow this at this operator. The attempt was recorded."),
@@ -147,6 +149,15 @@ def public_page(lang: Lang, template: str, title: str, *, status: int = 200,
 def redirect(path: str) -> RedirectResponse:
     """After a form: see the result with a GET (the browser's back button posts nothing)."""
     return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def field_hints(visitor: Visitor, refused: Mapping[str, str],
+                hints: Mapping[str, str]) -> dict[str, str]:
+    """What a form page says next to each refused field: its hint in the reader's language
+    and, on the English page only, the service's own message (as every console error)."""
+    return {name: gettext(visitor.lang, hints.get(name) or _CHECK)
+            + (f" ({message})" if visitor.lang is Lang.EN else "")
+            for name, message in refused.items()}
 
 
 def error_page(request: Request, exc: errors.DerbesError) -> HTMLResponse:

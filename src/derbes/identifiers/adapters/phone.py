@@ -27,7 +27,7 @@ import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from derbes.errors import IdentifierError
-from derbes.identifiers.model import Kind, Verdict, mask
+from derbes.identifiers.model import Kind, Masked, Verdict, mask
 
 REGION = "KZ"
 MAX_INPUT = 32
@@ -69,16 +69,13 @@ _TYPES: dict[int, NumberType] = {
 
 
 @dataclass(frozen=True)
-class Phone:
+class Phone(Masked):
     e164: str = field(repr=False)
     number_type: NumberType
 
     @property
     def masked(self) -> str:
         return mask(self.e164, 5, 2)
-
-    def __str__(self) -> str:
-        return self.masked
 
 
 class ForeignNumberError(IdentifierError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from derbes.identifiers.model import bin as kz_bin
 from derbes.identifiers.model import iin as kz_iin
-from derbes.identifiers.model._verdict import Fact, Kind, Verdict, check_lang, mask
+from derbes.identifiers.model._verdict import Fact, Kind, Masked, Verdict, check_lang, mask
 
 _BIN_ENTITY_DIGITS = frozenset("456")
 
@@ -86,4 +86,4 @@ def detect(value: str) -> Kind | None:
     return None
 
 
-__all__ = ["Fact", "Kind", "Verdict", "check_lang", "detect", "mask"]
+__all__ = ["Fact", "Kind", "Masked", "Verdict", "check_lang", "detect", "mask"]

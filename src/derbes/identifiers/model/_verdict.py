@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -131,3 +132,16 @@ def mask(text: str, keep_start: int, keep_end: int, fill: str = "*") -> str:
         return fill * len(text)
     tail = text[len(text) - keep_end:] if keep_end else ""
     return text[:keep_start] + fill * (len(text) - keep_start - keep_end) + tail
+
+
+class Masked(ABC):
+    """An identifier of a person: ``str()`` gives its masked form, so that an f-string,
+    a log line or a message shows it only as far as its ``masked`` allows."""
+
+    @property
+    @abstractmethod
+    def masked(self) -> str:
+        """The form that may be shown."""
+
+    def __str__(self) -> str:
+        return self.masked

@@ -18,7 +18,7 @@ import string
 from dataclasses import dataclass, field
 
 from derbes.errors import IdentifierError
-from derbes.identifiers.model._verdict import Kind, Verdict, require_text
+from derbes.identifiers.model._verdict import Kind, Masked, Verdict, require_text
 
 MAX_LOCAL = 64
 MAX_DOMAIN = 255
@@ -30,7 +30,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
-class Email:
+class Email(Masked):
     local: str = field(repr=False)
     domain: str
     ascii_domain: str
@@ -42,9 +42,6 @@ class Email:
     @property
     def masked(self) -> str:
         return f"{self.local[0]}***@{self.domain}"
-
-    def __str__(self) -> str:
-        return self.masked
 
 
 def _check_local(local: str) -> None:

@@ -13,7 +13,7 @@ import string
 from dataclasses import dataclass
 
 from derbes.errors import IdentifierError
-from derbes.identifiers.model._verdict import Kind, Verdict, mask, require_text
+from derbes.identifiers.model._verdict import Kind, Masked, Verdict, mask, require_text
 
 LENGTH = 20
 COUNTRY = "KZ"
@@ -23,7 +23,7 @@ _DIGITS = frozenset(string.digits)
 
 
 @dataclass(frozen=True)
-class Iban:
+class Iban(Masked):
     value: str
 
     @property
@@ -41,9 +41,6 @@ class Iban:
     @property
     def masked(self) -> str:
         return mask(self.value, 7, 4)
-
-    def __str__(self) -> str:
-        return self.masked
 
 
 def mod97(text: str) -> int:

@@ -17,7 +17,7 @@ from datetime import date
 
 from derbes.errors import IdentifierError, InputError
 from derbes.identifiers.model._checksum import check_control_digit
-from derbes.identifiers.model._verdict import Kind, Named, Verdict, digits_of, mask
+from derbes.identifiers.model._verdict import Kind, Masked, Named, Verdict, digits_of, mask
 from derbes.platform.labels import N_
 
 LENGTH = 12
@@ -40,7 +40,7 @@ _CENTURY_SEX: dict[str, tuple[int, Sex]] = {
 
 
 @dataclass(frozen=True)
-class Iin:
+class Iin(Masked):
     value: str = field(repr=False)
     birth_date: date
     sex: Sex
@@ -53,9 +53,6 @@ class Iin:
     @property
     def masked(self) -> str:
         return mask(self.value, 0, 4)
-
-    def __str__(self) -> str:
-        return self.masked
 
     def age_on(self, on: date) -> int:
         """Full years of age on ``on``.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from derbes.errors import IdentifierError
-from derbes.identifiers.model._verdict import Kind, Verdict, digits_of, mask
+from derbes.identifiers.model._verdict import Kind, Masked, Verdict, digits_of, mask
 
 MIN_LENGTH = 12
 MAX_LENGTH = 19
@@ -82,7 +82,7 @@ def luhn_check_digit(partial: str) -> str:
 
 
 @dataclass(frozen=True)
-class Pan:
+class Pan(Masked):
     value: str = field(repr=False)
     brand: Brand
 
@@ -97,9 +97,6 @@ class Pan:
     @property
     def masked(self) -> str:
         return mask(self.value, 6, 4)
-
-    def __str__(self) -> str:
-        return self.masked
 
 
 def parse(value: str) -> Pan:

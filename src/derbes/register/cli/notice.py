@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -12,26 +11,16 @@ from derbes.cli.app import app
 from derbes.cli.common import bootstrap
 from derbes.errors import InputError
 from derbes.platform.files import write_private
-
-
-class NoticeLang(StrEnum):
-    RU = "ru"
-    KK = "kk"
-    EN = "en"
-
-
-class NoticeFormatChoice(StrEnum):
-    HTML = "html"
-    PDF = "pdf"
-    MD = "md"
+from derbes.platform.labels import Lang
+from derbes.register.model.notice_format import NoticeFormat
 
 
 @app.command("notice")
 def notice(
     register: Path = typer.Argument(..., help="The operator's register YAML file."),
-    lang: NoticeLang = typer.Option(NoticeLang.RU, "--lang", "-l", help="Language of the notice."),
-    fmt: NoticeFormatChoice = typer.Option(
-        NoticeFormatChoice.HTML, "--format", "-f", help="html, pdf (A4) or md."
+    lang: Lang = typer.Option(Lang.RU, "--lang", "-l", help="Language of the notice."),
+    fmt: NoticeFormat = typer.Option(
+        NoticeFormat.HTML, "--format", "-f", help="html, pdf (A4) or md."
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write; md and html go to stdout without it."
@@ -46,7 +35,7 @@ def notice(
     A register with unwaived lint errors is refused (exit 1) unless --draft.
     """
     from derbes.register.service.notice import notice_for
-    if fmt is NoticeFormatChoice.PDF and output is None:
+    if fmt is NoticeFormat.PDF and output is None:
         raise InputError("a PDF notice needs a file: add -o FILE", field="output")
     container = bootstrap()
     document = notice_for(container.register_reader.load(register), lang.value, fmt.value,

@@ -44,21 +44,21 @@ def _sqlite_read_only(url: URL) -> Engine:
     return create_engine("sqlite://", creator=connect)
 
 
-def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-    finally:
-        cursor.close()
-    dbapi_connection.commit()
+def _read_only_sessions(engine: Engine, statement: str, *, commit: bool) -> Engine:
+    """``engine`` whose every new connection first runs ``statement`` (and, with
+    ``commit``, ends the transaction the driver opened for it)."""
 
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
+        if commit:
+            dbapi_connection.commit()
 
-def _on_mysql_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("SET SESSION TRANSACTION READ ONLY")
-    finally:
-        cursor.close()
+    event.listen(engine, "connect", on_connect)
+    return engine
 
 
 def read_only_engine(url: str) -> Engine:
@@ -72,14 +72,13 @@ def read_only_engine(url: str) -> Engine:
         if backend == "sqlite":
             return _sqlite_read_only(parsed)
         if backend == "postgresql":
-            engine = create_engine(
-                parsed, connect_args={"options": "-c default_transaction_read_only=on"})
-            event.listen(engine, "connect", _on_postgres_connect)
-            return engine
+            return _read_only_sessions(
+                create_engine(parsed,
+                              connect_args={"options": "-c default_transaction_read_only=on"}),
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", commit=True)
         if backend in ("mysql", "mariadb"):
-            engine = create_engine(parsed)
-            event.listen(engine, "connect", _on_mysql_connect)
-            return engine
+            return _read_only_sessions(create_engine(parsed), "SET SESSION TRANSACTION READ ONLY",
+                                       commit=False)
     except (NoSuchModuleError, ModuleNotFoundError):
         raise SourceSkipped(display_url(parsed),
                             f"no driver for {backend} is installed") from None

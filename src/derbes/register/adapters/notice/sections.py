@@ -55,7 +55,7 @@ def _retention_field(w: Words, p: reg.Purpose, path: str) -> Field:
         return Field(w(N_("Retention period")), (w(t.NOT_STATED),), not_stated=True)
     lines = [f"{i18n.retention_phrase(ret, w.lang)}; {w.label(ret.then)}"]
     if ret.condition is not None:
-        lines.append(w(t.RETENTION_CONDITION) % {"condition": w.text(ret.condition)})
+        lines.append(w(t.CONDITION) % {"condition": w.text(ret.condition)})
     lines += [x for x in (w.cite(ret.citation, ret.cite), w.text(ret.note)) if x]
     return Field(w(N_("Retention period")), tuple(lines))
 

@@ -130,8 +130,7 @@ MEASURES_NAMED_AFTER = N_("The measures are named as in: %(rules)s.")
 PROCESSOR_INTRO = N_(
     "In the following processing the operator processes personal data on behalf of another "
     "operator:")
-DELETION_CONDITION = N_("Condition: %(condition)s")
-RETENTION_CONDITION = N_("Condition: %(condition)s")
+CONDITION = N_("Condition: %(condition)s")
 
 YES = N_("Yes")
 NO = N_("No")

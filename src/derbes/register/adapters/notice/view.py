@@ -154,7 +154,7 @@ def _rights_items(w: Words) -> dict[str, Any]:
     return {
         "account_deletion": tuple(
             ItemView(w.text(a.how) or "", w.policy_clause(a.source),
-                     tuple(w(t.DELETION_CONDITION) % {"condition": w.text(a.condition)}
+                     tuple(w(t.CONDITION) % {"condition": w.text(a.condition)}
                            for _ in (1,) if a.condition is not None))
             for a in d.account_deletion),
         "complaint_routes": tuple(

@@ -66,9 +66,13 @@ def check_unique(
             seen[ident] = i
 
 
-def citation(raw: Any) -> tuple[str | None, Text | None]:
-    """A citation is text for the DPO ("AML Law ... Art. 11 p.4"), or the same in
-    ru/kk/en, which customers read; the English form is kept for the DPO and lint."""
+def plain_and_text(raw: Any) -> tuple[str | None, Text | None]:
+    """A value written once, or the same in ru/kk/en, which customers read: its plain
+    form (the English one of three, kept for the DPO and lint) and, where given, the three.
+
+    A citation reads so ("AML Law ... Art. 11 p.4"), and so does a policy's version
+    ("1.0", or words such as «протокол № 4/2»).
+    """
     if raw is None:
         return None, None
     if isinstance(raw, Mapping):
@@ -81,7 +85,7 @@ def basis(raw: Mapping[str, Any] | None) -> LegalBasis:
     """The basis as stated; absent: not stated (never an assumed one)."""
     if raw is None:
         return LegalBasis(kind=BasisKind.NOT_STATED)
-    cited, cite = citation(raw.get("citation"))
+    cited, cite = plain_and_text(raw.get("citation"))
     return LegalBasis(
         kind=BasisKind(raw["kind"]), citation=cited, note=text(raw.get("note")), cite=cite
     )

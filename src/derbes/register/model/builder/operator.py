@@ -9,6 +9,7 @@ from derbes.platform.labels import Lang
 from derbes.register.model.builder.common import (
     Problems,
     a_date,
+    plain_and_text,
     required_text,
     section_items,
     sources,
@@ -85,18 +86,8 @@ def operator(
     )
 
 
-def _version(raw: Any) -> tuple[str | None, Text | None]:
-    """A version is an identifier ("1.0") or words in three languages."""
-    if raw is None:
-        return None, None
-    if isinstance(raw, Mapping):
-        labels = required_text(raw)
-        return labels.en, labels
-    return str(raw), None
-
-
 def _edition(raw: Mapping[str, Any], path: str, problems: Problems) -> Edition:
-    plain, labels = _version(raw.get("version"))
+    plain, labels = plain_and_text(raw.get("version"))
     return Edition(
         lang=Lang(raw["lang"]),
         version=labels or (None if plain is None else Text(plain, plain, plain)),
@@ -120,7 +111,7 @@ def _approval(raw: Mapping[str, Any] | None, problems: Problems) -> Approval | N
 
 def policy(pol: Mapping[str, Any], problems: Problems) -> Policy:
     change = pol.get("change")
-    version, labels = _version(pol.get("version"))
+    version, labels = plain_and_text(pol.get("version"))
     editions = pol.get("editions", ())
     seen: set[str] = set()
     for i, e in enumerate(editions):

@@ -9,8 +9,8 @@ from derbes.register.model.builder.common import (
     Problems,
     basis,
     check_unique,
-    citation,
     period,
+    plain_and_text,
     required_text,
     sources,
     text,
@@ -82,7 +82,7 @@ def _retention(raw: Mapping[str, Any] | None, path: str, problems: Problems) -> 
     length = period(raw["period"], f"{path}.retention.period", problems)
     if length is None:
         return None
-    cited, cite = citation(raw.get("citation"))
+    cited, cite = plain_and_text(raw.get("citation"))
     retention = Retention(
         trigger=RetentionTrigger(raw["trigger"]),
         period=length,

@@ -9,7 +9,7 @@ from derbes.register.model.builder.common import (
     Problems,
     basis,
     check_unique,
-    citation,
+    plain_and_text,
     required_text,
     section_items,
     sources,
@@ -56,7 +56,7 @@ def _recipient(r: Mapping[str, Any]) -> Recipient:
         categories=tuple(r.get("categories", ())),
         cross_border_basis=(
             CrossBorderBasis(CrossBorderBasisKind(cross_border["kind"]),
-                             *citation(cross_border.get("citation")))
+                             *plain_and_text(cross_border.get("citation")))
             if cross_border else None
         ),
         description=text(r.get("description")),
