@@ -61,10 +61,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    # Innermost of the middlewares added here: it replays a request met by contention.
-    app.add_middleware(retry.RetryBusy)
-    # Outside it: a body over the limit is refused before anything reads it.
-    app.add_middleware(body_limit.BodyLimit, max_bytes=container.settings.max_request_bytes)
+    _add_middlewares(app, container)
     app.include_router(identifiers.router)
     app.include_router(registers.router)
     app.include_router(notice.router)
@@ -91,3 +88,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     docs.install(app)
     links.add_links(app)
     return app
+
+
+def _add_middlewares(app: FastAPI, container: Container) -> None:
+    # Innermost of the middlewares added here: it replays a request met by contention.
+    app.add_middleware(retry.RetryBusy)
+    # Outside it: a body over the limit is refused before anything reads it.
+    app.add_middleware(body_limit.BodyLimit, max_bytes=container.settings.max_request_bytes)

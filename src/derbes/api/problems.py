@@ -98,6 +98,13 @@ def install(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    install_routing(app)
+
+
+def install_routing(app: FastAPI) -> None:
+    """What the router itself answers (no such path, a method the path does not take)
+    as problem+json too."""
+
     @app.exception_handler(HTTPException)
     async def _routing(request: Request, exc: HTTPException) -> JSONResponse:
         """What the router itself answers (no such path, a method the path does not
