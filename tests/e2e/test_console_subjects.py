@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -172,6 +173,9 @@ def test_audit_registers_and_retention(world: World) -> None:
     retention = browser.get(f"/console/{OPERATOR}/retention")
     assert retention.status_code == 200
     assert "<svg" in retention.text and "<script" not in retention.text
+    # The chart's bars, each labelled with its month (MM.YYYY).
+    assert re.search(r'text-anchor="end"[^>]*>\d{2}\.\d{4}</text>', retention.text), \
+        retention.text[:3000]
     save_page("retention.html", retention.text)
 
 

@@ -1,5 +1,5 @@
 """The compliance rules from plain values: what an appointment needs, what period a pack
-covers, the chart's bars; and the console's reading of an incident form and of a time
+covers; and the console's reading of an incident form and of a time
 left, in each language."""
 
 from __future__ import annotations
@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from derbes.compliance.model import NewAppointment, bars, check_appointment, check_period
+from derbes.compliance.model import NewAppointment, check_appointment, check_period
 from derbes.console.adapters.pages import _duration
 from derbes.errors import InputError
 from derbes.platform.labels import Lang
@@ -44,15 +42,6 @@ def test_a_period_defaults_to_the_year_to_date_and_is_bounded() -> None:
         check_period(date(2026, 3, 2), date(2026, 3, 1), TODAY)
     with pytest.raises(InputError):
         check_period(date(2010, 1, 1), TODAY, TODAY)
-
-
-@given(st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
-def test_bars_are_shares_of_the_longest(counts: list[int]) -> None:
-    drawn = bars([(str(i), n) for i, n in enumerate(counts)])
-    assert [b.count for b in drawn] == counts
-    assert all(0.0 <= b.share <= 1.0 for b in drawn)
-    if counts and max(counts):
-        assert max(b.share for b in drawn) == 1.0
 
 
 @pytest.mark.parametrize(("left", "lang", "shown"), [

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derbes.console.model.chart import bars
 from derbes.console.model.pages import (
     Urgency,
     mask,
@@ -18,6 +17,7 @@ from derbes.console.model.pages import (
     urgency,
     visible_pages,
 )
+from derbes.platform.chart import bars
 from derbes.platform.labels import Lang
 from derbes.staff.model.roles import Permission
 from derbes.vault.ports import blocked_list

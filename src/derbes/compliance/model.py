@@ -11,15 +11,13 @@ missing, never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from derbes.errors import InputError
 from derbes.platform.dates import check_date
 
-__all__ = ["Appointment", "Bar", "NewAppointment", "Period", "bars", "check_appointment",
-           "check_period"]
+__all__ = ["Appointment", "NewAppointment", "Period", "check_appointment", "check_period"]
 
 MAX_NAME = 200
 MAX_POSITION = 500
@@ -124,23 +122,3 @@ def check_period(since: date | None, until: date | None, today: date) -> Period:
     if (end - start).days > MAX_PERIOD_DAYS:
         raise InputError(f"a pack covers at most {MAX_PERIOD_DAYS} days", field="since")
     return Period(start, end)
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of a chart the pack draws in SVG: its label key, count and share of the
-    longest bar."""
-
-    key: str
-    count: int
-    share: float
-    y: int
-
-
-def bars(counts: Sequence[tuple[str, int]]) -> list[Bar]:
-    """One bar per (key, count), in order; shares of the longest (0 when all are 0)."""
-    if any(n < 0 for _, n in counts):
-        raise ValueError("a bar cannot count fewer than nothing")
-    peak = max((n for _, n in counts), default=0)
-    return [Bar(key, n, n / peak if peak else 0.0, row)
-            for row, (key, n) in enumerate(counts)]

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from derbes.audit import service as audit
 from derbes.audit.model.log import AuditRecord
-from derbes.compliance.model import Bar, Period, bars, check_period
+from derbes.compliance.model import Period, check_period
 from derbes.compliance.service.documents import DocumentLine, documents
 from derbes.compliance.service.responsible import Responsible, responsible
 from derbes.consent.service import consent as consents
@@ -25,6 +25,7 @@ from derbes.incidents import service as incidents
 from derbes.incidents.model import ClockState, Incident
 from derbes.integrity.model.anchor import Anchor, Chain
 from derbes.platform.chain import Verification
+from derbes.platform.chart import Bar, bars
 from derbes.platform.clock import KZ_ZONE
 from derbes.platform.labels import Labels
 from derbes.register.model.loaded import LoadedRegister
@@ -75,7 +76,7 @@ class RequestCounts:
     open_overdue: int
     partial: bool  # True: more than READ_AT_MOST requests, counted over the latest
 
-    def chart(self) -> list[Bar]:
+    def chart(self) -> list[Bar[str]]:
         return bars([("answered_in_time", self.answered_in_time),
                      ("answered_late", self.answered_late), ("refused", self.refused),
                      ("open_in_term", self.open_in_term),

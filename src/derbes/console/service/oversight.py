@@ -18,12 +18,12 @@ from derbes.audit import service as audit
 from derbes.audit.model.log import AuditEntry, AuditRecord
 from derbes.audit.ports import AccessAlert
 from derbes.consent.service import consent as consents
-from derbes.console.model.chart import Bar, bars
 from derbes.console.service.access import may, scoped
 from derbes.console.service.deadlines import local_today
 from derbes.context import Context
 from derbes.integrity.model.anchor import Anchor, Chain
 from derbes.platform.chain import Verification
+from derbes.platform.chart import Bar, bars
 from derbes.register.model.loaded import LoadedRegister
 from derbes.register.ports import NoticeRenderer
 from derbes.register.service.lint import FileReport, lint_loaded
@@ -145,7 +145,7 @@ def notice(ctx: Context, operator_id: str, lang: str, renderer: NoticeRenderer) 
 @dataclass(frozen=True)
 class RetentionPage:
     plan: RetentionPlan
-    chart: list[Bar]
+    chart: list[Bar[date]]
     runs: list[RunRecord]
     acts: list[ActHeader]
 
